@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { launchChromium } from '../harness/browser.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, TestStack } from '../harness/testStack.js';
+
+describe('an admin confirming destructive actions in the browser', () => {
+  let stack: TestStack;
+  let chromium: { browser: Browser; close(): Promise<void> };
+  let page: Page;
+
+  beforeAll(async () => {
+    [stack, chromium] = await Promise.all([TestStack.start(), launchChromium()]);
+    page = await chromium.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${stack.url}/`);
+    await page.waitForURL(/\/login/);
+    await page.getByLabel('Email').fill(ADMIN_EMAIL);
+    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${stack.url}/`);
+  });
+  afterAll(async () => {
+    await chromium?.close();
+    await stack?.close();
+  });
+
+  const dialog = (name: string) => page.getByRole('dialog', { name });
+  const row = (text: string) => page.getByRole('row').filter({ hasText: text });
+  const visible = (locator: Locator) => expect.poll(() => locator.isVisible(), { timeout: 10_000 });
+  const authenticates = async (token: string) => (await stack.api('GET', '/api/v1/auth/me', undefined, token)).status;
+
+  it('invites someone and revokes the invite', async () => {
+    await page.goto(`${stack.url}/admin/members`);
+    await page.getByRole('button', { name: 'Invite member' }).first().click();
+    const invite = dialog('Invite a member');
+    await invite.getByLabel('Email').fill('ivy@example.com');
+    await invite.getByRole('button', { name: 'Create invite link' }).click();
+    const link = await page.getByRole('textbox', { name: 'Invite link' }).inputValue();
+    const token = link.slice(link.indexOf('#') + 1);
+    await page.getByRole('dialog', { name: 'Invite link ready' }).getByRole('button', { name: 'Done' }).click();
+    expect((await stack.api('POST', '/api/v1/invites/lookup', { token }, '')).status).toBe(200);
+
+    await page.getByRole('button', { name: 'Revoke the invite for ivy@example.com' }).click();
+    await dialog('Revoke this invite?').getByRole('button', { name: 'Revoke invite' }).click();
+    await visible(dialog('Revoke this invite?')).toBe(false);
+    await expect.poll(() => row('ivy@example.com').count()).toBe(0);
+    expect((await stack.api('POST', '/api/v1/invites/lookup', { token }, '')).status).toBe(404);
+  });
+
+  it('removes a member, whose token stops working', async () => {
+    const bob = await stack.userToken('bob@example.com');
+    expect(await authenticates(bob.token)).toBe(200);
+    await page.goto(`${stack.url}/admin/members`);
+
+    await page.getByRole('button', { name: 'Remove bob@example.com' }).click();
+    await dialog('Remove bob@example.com?').getByRole('button', { name: 'Remove member' }).click();
+    await visible(dialog('Remove bob@example.com?')).toBe(false);
+    await expect.poll(() => row('bob@example.com').textContent()).toContain('Deactivated');
+    expect(await page.getByRole('button', { name: 'Remove bob@example.com' }).count()).toBe(0);
+    expect(await authenticates(bob.token)).toBe(401);
+  });
+
+  it('creates a personal API token, keeps it on Cancel, and revokes it', async () => {
+    await page.goto(`${stack.url}/account`);
+    await page.getByLabel('New token name').fill('journey-cli');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const token = await page.getByRole('textbox', { name: 'API token “journey-cli”' }).inputValue();
+    expect(await authenticates(token)).toBe(200);
+
+    const revokeButton = page.getByRole('button', { name: 'Revoke the token journey-cli' });
+    const confirm = dialog('Revoke “journey-cli”?');
+    await revokeButton.click();
+    await visible(confirm).toBe(true);
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await visible(confirm).toBe(false);
+    expect(await row('journey-cli').count()).toBe(1);
+    expect(await authenticates(token)).toBe(200);
+
+    await revokeButton.click();
+    await confirm.getByRole('button', { name: 'Revoke token' }).click();
+    await visible(confirm).toBe(false);
+    await expect.poll(() => row('journey-cli').count()).toBe(0);
+    expect(await authenticates(token)).toBe(401);
+  });
+
+  it("signs out another of the admin's sessions and stays signed in here", async () => {
+    const login = await fetch(`${stack.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'admin-journey-script/1' },
+      body: JSON.stringify({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
+    });
+    expect(login.status).toBe(200);
+    const other = { cookie: login.headers.get('set-cookie')!.split(';')[0]!, csrf: ((await login.json()) as { csrfToken: string }).csrfToken };
+    expect((await stack.api('GET', '/api/v1/auth/me', undefined, other)).status).toBe(200);
+
+    await page.goto(`${stack.url}/account`);
+    await page.getByRole('button', { name: /^Sign out the session from admin-journey-script\/1/ }).click();
+    await dialog('Sign out this session?').getByRole('button', { name: 'Sign out session' }).click();
+    await visible(dialog('Sign out this session?')).toBe(false);
+    await expect.poll(() => page.getByTestId('session-row').count()).toBe(1);
+    expect((await stack.api('GET', '/api/v1/auth/me', undefined, other)).status).toBe(401);
+    await visible(page.getByTestId('session-row').filter({ hasText: 'This browser' })).toBe(true);
+  });
+
+  it('adds blueprint credentials and deletes them; a failed delete shows why, and the next confirmation starts clean', async () => {
+    const blueprintId = await stack.starterId();
+    const secrets = async () =>
+      ((await stack.api('GET', `/api/v1/blueprints/${blueprintId}/secrets`)).body.secrets as Array<{ name: string }>).map((s) => s.name);
+    await page.goto(`${stack.url}/admin/blueprints/${blueprintId}`);
+    for (const name of ['JOURNEY_KEY', 'JOURNEY_GONE']) {
+      await page.getByRole('button', { name: 'Add credential' }).click();
+      const add = dialog('Add a credential');
+      await add.getByLabel('Environment variable').fill(name);
+      await add.getByLabel('Value').fill(`value-of-${name}`);
+      await add.getByRole('button', { name: 'Save credential' }).click();
+      await visible(add).toBe(false);
+      await visible(row(name)).toBe(true);
+    }
+    expect((await secrets()).sort()).toEqual(['JOURNEY_GONE', 'JOURNEY_KEY']);
+
+    // Someone else deletes it first: the confirmation says why it failed and stays open.
+    expect((await stack.api('DELETE', `/api/v1/blueprints/${blueprintId}/secrets/JOURNEY_GONE`)).status).toBe(204);
+    await page.getByRole('button', { name: 'Delete JOURNEY_GONE' }).click();
+    const failed = dialog('Delete JOURNEY_GONE?');
+    await failed.getByRole('button', { name: 'Delete credential' }).click();
+    await visible(failed.getByRole('alert')).toBe(true);
+    await failed.getByRole('button', { name: 'Cancel' }).click();
+    await visible(failed).toBe(false);
+
+    await page.getByRole('button', { name: 'Delete JOURNEY_KEY' }).click();
+    const confirm = dialog('Delete JOURNEY_KEY?');
+    await visible(confirm).toBe(true);
+    expect(await confirm.getByRole('alert').count()).toBe(0);
+    await confirm.getByRole('button', { name: 'Delete credential' }).click();
+    await visible(confirm).toBe(false);
+    await expect.poll(() => row('JOURNEY_KEY').count()).toBe(0);
+    expect(await secrets()).toEqual([]);
+  });
+});

@@ -1,0 +1,241 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import WebSocket from 'ws';
+import pino from 'pino';
+import { LlmGateway, LocalRuntime, TunnelClient, runInWorkspace } from '@paddock/agent';
+import { configFromEnv, createLogger, startPortal, type Clock, type Portal, type PortalConfig } from '@paddock/portal';
+import { openTestDatabase, type TestDatabase } from '@paddock/portal/testing';
+import { TcpProxy } from './tcpProxy.js';
+
+export const ADMIN_EMAIL = 'admin@example.com';
+export const ADMIN_PASSWORD = 'correct-horse-battery-staple';
+export const ADMIN_TOKEN = 'pdk_test_admin_token_for_automation';
+
+/** Everything the portal and agent logged, for tests that prove what is never logged. */
+export class LogCapture extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void) { this.text += chunk.toString(); cb(); }
+}
+
+export interface StackOptions {
+  clock?: Clock;
+  /** Put a cuttable TCP proxy between the agent and the portal's tunnel. */
+  proxy?: boolean;
+  /** Route workspaces' model calls through the agent's LLM gateway to this upstream (PADDOCK_LLM_*). */
+  llm?: { baseUrl: string; apiKey: string; model: string };
+}
+
+/**
+ * A whole Paddock in one test process: a portal on a random port (its database
+ * per PADDOCK_TEST_DB), and a real agent with the bubblewrap runtime, connected
+ * over the real TLS tunnel. Sandboxes are real.
+ */
+export class TestStack {
+  portal!: Portal;
+  agent!: TunnelClient;
+  runtime!: LocalRuntime;
+  llmGateway!: LlmGateway;
+  proxy: TcpProxy | undefined;
+  readonly logs = new LogCapture();
+  private database!: TestDatabase;
+  private config!: PortalConfig;
+  readonly dataDir: string;
+
+  private constructor(private readonly options: StackOptions) {
+    // Sandboxes run as uid 100000, which must be able to traverse to their folders.
+    this.dataDir = mkdtempSync(join(tmpdir(), 'paddock-stack-'));
+    chmodSync(this.dataDir, 0o711);
+  }
+
+  static async start(options: StackOptions = {}): Promise<TestStack> {
+    const stack = new TestStack(options);
+    await stack.boot();
+    return stack;
+  }
+
+  get url(): string { return `http://127.0.0.1:${this.portal.port}`; }
+  get wsUrl(): string { return `ws://127.0.0.1:${this.portal.port}`; }
+  get db() { return this.database.db; }
+
+  private async boot() {
+    this.database = await openTestDatabase();
+    this.config = {
+      ...configFromEnv({}),
+      host: '127.0.0.1', port: 0, tunnelPort: 0, dataDir: join(this.dataDir, 'portal'),
+      adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD, adminToken: ADMIN_TOKEN, logLevel: 'info',
+      llm: this.options.llm,
+    };
+    await this.startPortal();
+    // Later starts reuse the same ports, as a restarted portal would.
+    this.config = { ...this.config, port: this.portal.port, tunnelPort: this.portal.tunnelPort };
+    if (this.options.proxy) {
+      this.proxy = new TcpProxy(this.portal.tunnelPort);
+      await this.proxy.start();
+    }
+    const token = await this.portal.services.enrollment.createToken();
+    this.llmGateway = new LlmGateway();
+    this.runtime = new LocalRuntime({ dataDir: join(this.dataDir, 'agent'), llmGateway: this.llmGateway });
+    this.agent = new TunnelClient({
+      portalAddress: `localhost:${this.proxy?.port ?? this.portal.tunnelPort}`,
+      caCert: this.portal.tls.cert,
+      dataDir: join(this.dataDir, 'agent'),
+      name: 'test-agent',
+      version: 'test',
+      enrollmentToken: () => token,
+      runtime: this.runtime,
+      log: pino({ level: 'info' }, this.logs),
+    });
+    this.llmGateway.on('usage', (record) => this.agent.reportUsage(record));
+    this.agent.start();
+    await this.agent.waitConnected();
+  }
+
+  private async startPortal() {
+    this.portal = await startPortal({
+      config: this.config,
+      db: this.database.db,
+      ...(this.options.clock ? { clock: this.options.clock } : {}),
+      log: createLogger('info', this.logs),
+    });
+  }
+
+  /** Stops the portal and starts a new one over the same database and ports. */
+  async restartPortal(): Promise<void> {
+    await this.portal.close();
+    await this.startPortal();
+  }
+
+  /** Calls the API; `auth` is a bearer token (default: the admin's) or a cookie session. */
+  async api(method: string, path: string, body?: unknown, auth: string | { cookie: string; csrf: string } = ADMIN_TOKEN) {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (typeof auth === 'string') { if (auth) headers.authorization = `Bearer ${auth}`; }
+    else { headers.cookie = auth.cookie; headers['x-csrf-token'] = auth.csrf; }
+    const res = await fetch(`${this.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
+      await res.body?.cancel(); // a stream never ends; its status is the answer
+      return { status: res.status, body: undefined, headers: res.headers };
+    }
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+  }
+
+  /** Creates a user and returns an API token for them. */
+  async userToken(email: string, role: 'admin' | 'builder' | 'auditor' = 'builder'): Promise<{ id: string; token: string }> {
+    const created = await this.api('POST', '/api/v1/users', { email, name: email.split('@')[0], role, password: ADMIN_PASSWORD });
+    if (created.status !== 201) throw new Error(`creating ${email}: ${JSON.stringify(created.body)}`);
+    const token = await this.portal.services.identity.createToken(created.body.id, 'test');
+    return { id: created.body.id, token: token.token };
+  }
+
+  async starterId(): Promise<string> {
+    const res = await this.api('GET', '/api/v1/blueprints');
+    return res.body.blueprints.find((b: { name: string }) => b.name === 'Starter').id;
+  }
+
+  /** Creates a workspace and waits until it runs. */
+  async runningWorkspace(name: string, token = ADMIN_TOKEN): Promise<string> {
+    const res = await this.api('POST', '/api/v1/workspaces', { blueprintId: await this.starterId(), name }, token);
+    if (res.status !== 201) throw new Error(`create: ${res.status} ${JSON.stringify(res.body)}`);
+    await this.waitForState(res.body.id, 'running', token);
+    return res.body.id;
+  }
+
+  /**
+   * Waits until the workspace's AI (OpenCode's server) answers through the portal. Its first
+   * start also creates OpenCode's database: another `opencode` started meanwhile can fail on it.
+   */
+  async waitForAi(id: string, token = ADMIN_TOKEN, timeoutMs = 60_000): Promise<void> {
+    let last: { status: number; body?: unknown } = { status: 0 };
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+      last = await this.api('GET', `/api/v1/workspaces/${id}/ai/sessions`, undefined, token);
+      if (last.status === 200) return;
+    }
+    const inside = await runInWorkspace(this.runtime, id, 'cat /tmp/opencode-server.log; ps ax', 10_000);
+    throw new Error(`the AI did not come up: ${JSON.stringify(last.body)}\n${inside.output}`);
+  }
+
+  async waitForState(id: string, state: string, token = ADMIN_TOKEN, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      const res = await this.api('GET', `/api/v1/workspaces/${id}`, undefined, token);
+      last = res.status === 200 ? res.body.state : `HTTP ${res.status}`;
+      if (last === state) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`workspace ${id} did not become ${state} (last: ${last})`);
+  }
+
+  /** Opens a terminal with a fresh ticket. */
+  async terminal(workspaceId: string, token = ADMIN_TOKEN, session = 'main'): Promise<TerminalConnection> {
+    const t = await this.api('POST', `/api/v1/workspaces/${workspaceId}/terminal-tickets`, undefined, token);
+    if (t.status !== 201) throw new Error(`ticket: ${t.status} ${JSON.stringify(t.body)}`);
+    return TerminalConnection.open(`${this.wsUrl}/api/v1/workspaces/${workspaceId}/terminal?ticket=${t.body.ticket}&session=${session}`);
+  }
+
+  async close(): Promise<void> {
+    await this.agent?.stop();
+    for (const w of (await this.runtime?.list()) ?? []) await this.runtime.ensureDeleted(w.workspaceId);
+    await this.runtime?.close();
+    await this.llmGateway?.closeAll();
+    await this.proxy?.close();
+    await this.portal?.close();
+    await this.database?.close();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+/** A terminal WebSocket with helpers to type and wait for output. */
+export class TerminalConnection {
+  output = '';
+  closed: { code: number; reason: string } | undefined;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data: Buffer, isBinary: boolean) => { if (isBinary) this.output += data.toString('utf8'); });
+    ws.on('close', (code, reason) => { this.closed = { code, reason: reason.toString() }; });
+  }
+
+  /** Resolves when open; rejects with the close code when the server refuses. */
+  static open(url: string, headers: Record<string, string> = {}): Promise<TerminalConnection> {
+    const ws = new WebSocket(url, { headers });
+    const conn = new TerminalConnection(ws);
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => {
+        // The server may still close right after accepting (a bad ticket): give it a moment to say so.
+        const t = setTimeout(() => resolve(conn), 300);
+        ws.once('close', (code, reason) => { clearTimeout(t); reject(new TerminalRefused(code, reason.toString())); });
+      });
+      ws.once('error', reject);
+    });
+  }
+
+  type(text: string) { this.ws.send(Buffer.from(text)); }
+
+  async waitFor(pattern: string | RegExp, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const found = () => (typeof pattern === 'string' ? this.output.includes(pattern) : pattern.test(this.output));
+    while (!found()) {
+      if (Date.now() > deadline) throw new Error(`terminal output never matched ${pattern}; got: ${JSON.stringify(this.output.slice(-500))}`);
+      if (this.closed) throw new Error(`terminal closed (${this.closed.code}) before matching ${pattern}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async waitClosed(timeoutMs = 10_000): Promise<{ code: number; reason: string }> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.closed) {
+      if (Date.now() > deadline) throw new Error('terminal did not close');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return this.closed;
+  }
+
+  close() { this.ws.close(); }
+}
+
+export class TerminalRefused extends Error {
+  constructor(readonly code: number, readonly reason: string) { super(`terminal refused: ${code} ${reason}`); }
+}

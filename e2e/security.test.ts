@@ -1,0 +1,269 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SESSION_COOKIE } from '@paddock/protocol';
+import { FakeClock, apiRoutes, webSocketRoutes } from '@paddock/portal';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, ADMIN_TOKEN, TerminalConnection, TerminalRefused, TestStack } from './harness/testStack.js';
+
+const clock = new FakeClock(new Date());
+
+/** A valid body for each workspace route that takes one (the cross-user test needs well-formed requests). */
+const validBodies: Record<string, unknown> = {
+  'POST /api/v1/workspaces/:id/previews': { port: 5173 },
+  'PUT /api/v1/workspaces/:id/files/content': 'hello',
+  'POST /api/v1/workspaces/:id/files/rename': { from: 'a.txt', to: 'b.txt' },
+};
+
+describe('security', () => {
+  let stack: TestStack;
+  let alice: { id: string; token: string };
+  let bob: { id: string; token: string };
+  let audrey: { id: string; token: string };
+  let aliceWs: string;
+  let scimToken: string;
+
+  beforeAll(async () => {
+    stack = await TestStack.start({ clock });
+    alice = await stack.userToken('alice@example.com');
+    bob = await stack.userToken('bob@example.com');
+    audrey = await stack.userToken('audrey@example.com', 'auditor');
+    aliceWs = await stack.runningWorkspace('alice-ws', alice.token);
+    scimToken = (await stack.api('POST', '/api/v1/admin/scim-tokens')).body.token;
+  });
+  afterAll(async () => { await stack?.close(); });
+
+  const fill = (url: string) => url.replace(':id', aliceWs);
+
+  describe('the route table × every role', () => {
+    it('has a rule for every route, and the OpenAPI document lists them all', async () => {
+      const doc = (await stack.api('GET', '/api/v1/openapi.json', undefined, '')).body;
+      for (const r of apiRoutes) {
+        expect(['public', 'self', 'user', 'auditor', 'admin', 'scim']).toContain(r.access);
+        expect(r.access === 'scim').toBe(r.url.startsWith('/scim/v2/'));
+        if (r.access === 'auditor') expect(r.method).toBe('GET');
+        expect(doc.paths[r.url.replace(/:([a-zA-Z]+)/g, '{$1}')][r.method.toLowerCase()]['x-paddock-access']).toBe(r.access);
+      }
+      for (const w of webSocketRoutes) expect(w.access).toBe('ticket');
+    });
+
+    for (const r of apiRoutes) {
+      it(`${r.method} ${r.url} (${r.access})`, async () => {
+        const anonymous = await stack.api(r.method, fill(r.url), r.body ? {} : undefined, '');
+        if (r.access === 'public') expect(anonymous.status).not.toBe(401);
+        else if (r.access === 'scim') {
+          // SCIM routes answer in SCIM's error shape (RFC 7644 §3.12).
+          expect(anonymous.status).toBe(401);
+          expect(anonymous.body).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '401' });
+        } else {
+          expect(anonymous.status).toBe(401);
+          expect(anonymous.body.error.code).toBe('unauthenticated');
+        }
+        const asBuilder = await stack.api(r.method, fill(r.url), r.body ? {} : undefined, bob.token);
+        if (r.access === 'scim') expect(asBuilder.status).toBe(401);
+        else if (r.access === 'admin' || r.access === 'auditor') {
+          expect(asBuilder.status).toBe(403);
+          expect(asBuilder.body).toEqual({ error: { code: 'forbidden', message: expect.any(String) } });
+        } else expect(asBuilder.status).not.toBe(403);
+        // Auditors read what admins read, and change nothing but their own account.
+        const asAuditor = await stack.api(r.method, fill(r.url), r.body ? {} : undefined, audrey.token);
+        const auditorMay = r.access === 'public' || r.access === 'self' || r.access === 'auditor' || (r.access === 'user' && r.method === 'GET');
+        if (auditorMay) expect(asAuditor.status).not.toBe(403);
+        else expect(asAuditor.status).toBe(r.access === 'scim' ? 401 : 403);
+        // The SCIM token opens the SCIM routes and nothing else; no user credential, even an admin's, opens them.
+        const asScim = await stack.api(r.method, fill(r.url), r.body ? {} : undefined, scimToken);
+        if (r.access === 'scim') expect([401, 403]).not.toContain(asScim.status);
+        else if (r.access !== 'public') expect(asScim.status).toBe(401);
+        if (r.access === 'scim') expect((await stack.api(r.method, fill(r.url), r.body ? {} : undefined, ADMIN_TOKEN)).status).toBe(401);
+        // A bad bearer token is refused outright, even on routes anyone may call.
+        const forged = await stack.api(r.method, fill(r.url), r.body ? {} : undefined, 'pdk_forged');
+        if (r.access !== 'public') expect(forged.status).toBe(401);
+      });
+    }
+
+    it('refuses a terminal WebSocket without a valid ticket', async () => {
+      for (const query of ['', '?ticket=', '?ticket=pdt_forged']) {
+        const err = await TerminalConnection.open(`${stack.wsUrl}${fill(webSocketRoutes[0]!.url)}${query}`).catch((e) => e);
+        expect(err).toBeInstanceOf(TerminalRefused);
+        expect(err.code).toBe(4401);
+      }
+    });
+  });
+
+  describe("another user's workspace", () => {
+    it('is refused on every workspace endpoint, as if it did not exist', async () => {
+      const workspaceRoutes = apiRoutes.filter((r) => r.url.startsWith('/api/v1/workspaces/:id'));
+      expect(workspaceRoutes.length).toBeGreaterThanOrEqual(5);
+      const missing = '00000000-0000-4000-8000-000000000000';
+      for (const r of workspaceRoutes) {
+        // A well-formed request, so the refusal is about whose workspace it is, not the input.
+        const body = r.body ? validBodies[`${r.method} ${r.url}`] : undefined;
+        if (r.body) expect(body, `add a sample body for ${r.method} ${r.url} to validBodies`).toBeDefined();
+        const theirs = await stack.api(r.method, fill(r.url), body, bob.token);
+        const nobodys = await stack.api(r.method, r.url.replace(':id', missing), body, bob.token);
+        expect(theirs.status, `${r.method} ${r.url}`).toBe(404);
+        expect(theirs.body.error.code).toBe('not_found');
+        // Exactly what a workspace that doesn't exist answers: nothing leaks.
+        expect(theirs.body).toEqual(nobodys.body);
+      }
+      const list = await stack.api('GET', '/api/v1/workspaces?all=true', undefined, bob.token);
+      expect(list.body.workspaces).toEqual([]);
+      // Each refusal is on the record, with its outcome.
+      const audit = (await stack.api('GET', '/api/v1/audit?limit=200')).body.entries as Array<{ action: string; outcome: string; actorEmail: string; targetId: string }>;
+      expect(audit.find((e) => e.action === 'workspace.stop' && e.outcome === 'failure' && e.actorEmail === 'bob@example.com' && e.targetId === aliceWs)).toBeDefined();
+      expect((await stack.api('GET', `/api/v1/workspaces/${aliceWs}`, undefined, alice.token)).body.state).toBe('running');
+    });
+
+    it('is visible to an auditor, who cannot change it or open its terminal', async () => {
+      expect((await stack.api('GET', `/api/v1/workspaces/${aliceWs}`, undefined, audrey.token)).status).toBe(200);
+      expect((await stack.api('GET', '/api/v1/workspaces?all=true', undefined, audrey.token)).body.workspaces.map((w: { id: string }) => w.id)).toContain(aliceWs);
+      expect((await stack.api('POST', `/api/v1/workspaces/${aliceWs}/stop`, undefined, audrey.token)).status).toBe(403);
+      expect((await stack.api('POST', `/api/v1/workspaces/${aliceWs}/terminal-tickets`, undefined, audrey.token)).status).toBe(403);
+    });
+
+    it("refuses Alice's ticket in Bob's browser", async () => {
+      const bobCookie = await signIn('bob@example.com');
+      const { ticket } = (await stack.api('POST', `/api/v1/workspaces/${aliceWs}/terminal-tickets`, undefined, alice.token)).body;
+      const err = await TerminalConnection.open(`${stack.wsUrl}/api/v1/workspaces/${aliceWs}/terminal?ticket=${ticket}`, { cookie: bobCookie.cookie }).catch((e) => e);
+      expect(err).toBeInstanceOf(TerminalRefused);
+      expect(err.code).toBe(4401);
+    });
+  });
+
+  describe('terminal tickets', () => {
+    const ticketFor = async (workspaceId = aliceWs) =>
+      (await stack.api('POST', `/api/v1/workspaces/${workspaceId}/terminal-tickets`, undefined, alice.token)).body as { ticket: string; expiresAt: string };
+    const open = (ticket: string, workspaceId = aliceWs) =>
+      TerminalConnection.open(`${stack.wsUrl}/api/v1/workspaces/${workspaceId}/terminal?ticket=${ticket}`);
+
+    it('works once and is refused when replayed', async () => {
+      const { ticket } = await ticketFor();
+      const t = await open(ticket);
+      t.close();
+      const err = await open(ticket).catch((e) => e);
+      expect(err).toBeInstanceOf(TerminalRefused);
+      expect(err.code).toBe(4401);
+    });
+
+    it('lives 30 seconds', async () => {
+      const fresh = await ticketFor();
+      expect(new Date(fresh.expiresAt).getTime() - clock.now().getTime()).toBe(30_000);
+      clock.advance(29_000);
+      (await open(fresh.ticket)).close();
+
+      const stale = await ticketFor();
+      clock.advance(30_001);
+      const err = await open(stale.ticket).catch((e) => e);
+      expect(err).toBeInstanceOf(TerminalRefused);
+      expect(err.code).toBe(4401);
+    });
+
+    it('is bound to its workspace', async () => {
+      const other = await stack.runningWorkspace('alice-other', alice.token);
+      const { ticket } = await ticketFor(other);
+      const err = await open(ticket, aliceWs).catch((e) => e);
+      expect(err.code).toBe(4401);
+    });
+  });
+
+  describe('sign-in', () => {
+    it('needs the CSRF header for cookie-authenticated writes', async () => {
+      const session = await signIn(ADMIN_EMAIL);
+      const body = JSON.stringify({ name: 'csrf-test' });
+      const without = await fetch(`${stack.url}/api/v1/tokens`, { method: 'POST', headers: { cookie: session.cookie, 'content-type': 'application/json' }, body });
+      expect(without.status).toBe(403);
+      const wrong = await fetch(`${stack.url}/api/v1/tokens`, { method: 'POST', headers: { cookie: session.cookie, 'x-csrf-token': 'csrf_wrong', 'content-type': 'application/json' }, body });
+      expect(wrong.status).toBe(403);
+      const ok = await stack.api('POST', '/api/v1/tokens', { name: 'csrf-test' }, session);
+      expect(ok.status).toBe(201);
+      // Reads need no CSRF token.
+      expect((await fetch(`${stack.url}/api/v1/auth/me`, { headers: { cookie: session.cookie } })).status).toBe(200);
+    });
+
+    it('sets an HttpOnly, SameSite session cookie and ends it on logout', async () => {
+      const res = await fetch(`${stack.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }) });
+      const setCookie = res.headers.get('set-cookie')!;
+      expect(setCookie).toMatch(/HttpOnly/i);
+      expect(setCookie).toMatch(/SameSite=Lax/i);
+      const { csrfToken } = await res.json() as { csrfToken: string };
+      const session = { cookie: setCookie.split(';')[0]!, csrf: csrfToken };
+      const logout = await stack.api('POST', '/api/v1/auth/logout', undefined, session);
+      expect(logout.status).toBe(200);
+      expect(logout.body).toEqual({ redirectTo: null }); // a password session has no identity provider to leave
+      expect((await fetch(`${stack.url}/api/v1/auth/me`, { headers: { cookie: session.cookie } })).status).toBe(401);
+    });
+
+    it('rate limits failed attempts per account and audits every attempt', async () => {
+      const attempt = () => stack.api('POST', '/api/v1/auth/login', { email: 'alice@example.com', password: 'wrong-password' }, '');
+      for (let i = 0; i < 10; i++) expect((await attempt()).status).toBe(401);
+      const limited = await attempt();
+      expect(limited.status).toBe(429);
+      expect(limited.body.error.code).toBe('rate_limited');
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      clock.advance(5 * 60_000 + 1);
+      expect((await stack.api('POST', '/api/v1/auth/login', { email: 'alice@example.com', password: ADMIN_PASSWORD }, '')).status).toBe(200);
+
+      const audit = (await stack.api('GET', '/api/v1/audit?action=auth.login&limit=500')).body.entries;
+      expect(audit.filter((e: { outcome: string; actorEmail: string }) => e.outcome === 'failure' && e.actorEmail === 'alice@example.com').length).toBeGreaterThanOrEqual(10);
+      expect(audit.some((e: { outcome: string; actorEmail: string }) => e.outcome === 'success' && e.actorEmail === 'alice@example.com')).toBe(true);
+    });
+  });
+
+  describe('what is never stored or logged', () => {
+    it('keeps terminal bytes, tickets and tokens out of the database and the logs', async () => {
+      const marker = `paddock-marker-${Date.now()}`;
+      const t = await stack.api('POST', `/api/v1/workspaces/${aliceWs}/terminal-tickets`, undefined, alice.token);
+      const term = await TerminalConnection.open(`${stack.wsUrl}/api/v1/workspaces/${aliceWs}/terminal?ticket=${t.body.ticket}`);
+      term.type(`echo ${marker}\n`);
+      await term.waitFor(`${marker}\r\n`);
+      term.close();
+
+      const tables = (await sql<{ tablename: string }>`select tablename from pg_tables where schemaname = 'public'`.execute(stack.db)).rows;
+      let dump = '';
+      for (const { tablename } of tables) {
+        dump += JSON.stringify((await sql.raw(`select * from ${tablename}`).execute(stack.db)).rows);
+      }
+      for (const secret of [marker, t.body.ticket, ADMIN_TOKEN, ADMIN_PASSWORD, alice.token, scimToken]) {
+        expect(dump, 'database').not.toContain(secret);
+        expect(stack.logs.text, 'logs').not.toContain(secret);
+      }
+      expect(stack.logs.text).toContain('terminal-tickets'); // the logs were captured at all
+    });
+  });
+
+  describe('audit', () => {
+    it('records workspace operations with who, what, which blueprint and outcome, and verifies the chain', async () => {
+      const entries = (await stack.api('GET', '/api/v1/audit?limit=500')).body.entries as Array<Record<string, unknown>>;
+      const create = entries.find((e) => e.action === 'workspace.create' && e.targetId === aliceWs)!;
+      expect(create).toMatchObject({ actorEmail: 'alice@example.com', blueprintId: await stack.starterId(), outcome: 'success', targetType: 'workspace' });
+      expect(entries.some((e) => e.action === 'workspace.running' && e.targetId === aliceWs)).toBe(true);
+      expect((await stack.api('GET', '/api/v1/audit/verify')).body).toMatchObject({ ok: true });
+    });
+  });
+
+  describe('input', () => {
+    it('answers bad input with the one error shape and loses nothing', async () => {
+      const bad = await fetch(`${stack.url}/api/v1/workspaces`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: '{"blueprintId": ' });
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toEqual({ error: { code: 'invalid_input', message: 'the body is not valid JSON' } });
+      const invalid = await stack.api('POST', '/api/v1/workspaces', { blueprintId: await stack.starterId(), name: 'Not Valid!' });
+      expect(invalid.status).toBe(400);
+      expect(invalid.body.error.message).toMatch(/name/);
+      const before = (await stack.api('GET', '/api/v1/workspaces')).body.workspaces.length;
+      const unknownBlueprint = await stack.api('POST', '/api/v1/workspaces', { blueprintId: 'nope', name: 'x' });
+      expect(unknownBlueprint.status).toBe(404);
+      expect((await stack.api('GET', '/api/v1/workspaces')).body.workspaces.length).toBe(before);
+      const missing = await stack.api('GET', '/api/v1/nothing-here');
+      expect(missing.body.error.code).toBe('not_found');
+      const dup = await stack.api('POST', '/api/v1/workspaces', { blueprintId: await stack.starterId(), name: 'alice-ws' }, alice.token);
+      expect(dup.status).toBe(409);
+    });
+  });
+
+  async function signIn(email: string) {
+    const res = await fetch(`${stack.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: ADMIN_PASSWORD }) });
+    if (res.status !== 200) throw new Error(`sign-in failed: ${res.status}`);
+    const { csrfToken } = await res.json() as { csrfToken: string };
+    const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+    expect(cookie.startsWith(`${SESSION_COOKIE}=`)).toBe(true);
+    return { cookie, csrf: csrfToken };
+  }
+});

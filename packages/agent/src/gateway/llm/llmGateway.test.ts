@@ -1,0 +1,273 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startModelSim, type ModelSim } from '@paddock/model-sim';
+import { LlmGateway, type UsageRecord } from './llmGateway.js';
+
+const REAL_KEY = 'sk-ant-real-provider-key-0123456789';
+
+interface Answer { status: number; headers: IncomingHttpHeaders; body: string; firstByteAt: number; endAt: number }
+
+/** An HTTP call over the workspace's gateway socket, timing the first body byte. */
+function call(socketPath: string, path: string, headers: Record<string, string>, body?: unknown): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path, method: body === undefined ? 'GET' : 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      let text = '';
+      let firstByteAt = 0;
+      res.on('data', (chunk: Buffer) => { firstByteAt ||= Date.now(); text += chunk.toString(); });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, firstByteAt, endAt: Date.now() }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+describe('the LLM gateway', () => {
+  let dir: string;
+  let sim: ModelSim;
+  let seen: Array<{ path: string; headers: IncomingHttpHeaders; body?: any }>;
+  let gateway: LlmGateway;
+  let usage: UsageRecord[];
+  let slow: Server | undefined;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'llm-gateway-'));
+    sim = await startModelSim({ onRequest: (r) => seen.push({ path: r.path, headers: r.headers, body: r.body }) });
+  });
+  afterAll(async () => {
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  afterEach(async () => {
+    await gateway.closeAll();
+    slow?.closeAllConnections();
+    slow?.close();
+    slow = undefined;
+  });
+
+  async function openGateway(upstreamBaseUrl: string, key = 'pdk-vk-test-key', upstreamFormat: 'anthropic' | 'openai' = 'anthropic') {
+    seen = [];
+    usage = [];
+    gateway = new LlmGateway();
+    gateway.on('usage', (r) => usage.push(r));
+    const socket = join(dir, `llm-${Math.random().toString(36).slice(2)}.sock`);
+    await gateway.open('ws1', { upstreamBaseUrl, upstreamApiKey: REAL_KEY, model: 'paddock-demo-model', upstreamFormat }, socket, key);
+    return { socket, key };
+  }
+
+  it('refuses a missing or wrong virtual key with 401, without calling upstream', async () => {
+    const { socket } = await openGateway(sim.url);
+    const request = { model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] };
+    const missing = await call(socket, '/v1/messages', {}, request);
+    const wrong = await call(socket, '/v1/messages', { 'x-api-key': 'pdk-vk-test-kez' }, request);
+    const providerKey = await call(socket, '/v1/messages', { 'x-api-key': REAL_KEY }, request);
+    for (const answer of [missing, wrong, providerKey]) {
+      expect(answer.status).toBe(401);
+      expect(JSON.parse(answer.body).error.type).toBe('authentication_error');
+    }
+    expect(seen).toHaveLength(0);
+    expect(usage).toHaveLength(0);
+  });
+
+  it('swaps the virtual key for the provider key (x-api-key or Bearer) and records usage from a JSON answer', async () => {
+    const { socket, key } = await openGateway(sim.url);
+    const body = { model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'say hello' }] };
+    const a = await call(socket, '/v1/messages', { 'x-api-key': key, 'anthropic-version': '2023-06-01' }, body);
+    const b = await call(socket, '/v1/messages', { authorization: `Bearer ${key}` }, body);
+    expect(a.status).toBe(200);
+    expect(b.status).toBe(200);
+    expect(JSON.parse(a.body).content[0].text).toContain('say hello');
+    expect(seen).toHaveLength(2);
+    for (const s of seen) {
+      expect(s.path).toBe('/v1/messages');
+      expect(s.headers['x-api-key']).toBe(REAL_KEY);
+      expect(s.headers.authorization).toBeUndefined();
+      expect(JSON.stringify(s.headers)).not.toContain(key);
+    }
+    expect(seen[0]!.headers['anthropic-version']).toBe('2023-06-01');
+    const expected = JSON.parse(a.body).usage;
+    expect(usage).toHaveLength(2);
+    expect(usage[0]).toMatchObject({
+      workspaceId: 'ws1', model: 'paddock-demo-model',
+      inputTokens: expected.input_tokens, outputTokens: expected.output_tokens,
+      cacheReadTokens: 0, cacheWriteTokens: 0,
+    });
+    expect(usage[0]!.inputTokens).toBeGreaterThan(0);
+  });
+
+  it('reads usage, cache reads and writes included, from a stream as it passes', async () => {
+    const { socket, key } = await openGateway(sim.url);
+    const cached = { type: 'text', text: 'system prompt', cache_control: { type: 'ephemeral' } };
+    const answer = await call(socket, '/v1/messages', { 'x-api-key': key }, {
+      model: 'm', max_tokens: 10, stream: true, system: [cached],
+      messages: [{ role: 'user', content: 'first' }, { role: 'assistant', content: 'ok' }, { role: 'user', content: 'say hello' }],
+    });
+    expect(answer.headers['content-type']).toMatch(/^text\/event-stream/);
+    const start = JSON.parse(/event: message_start\ndata: (.+)/.exec(answer.body)![1]!).message.usage;
+    const delta = JSON.parse(/event: message_delta\ndata: (.+)/.exec(answer.body)![1]!).usage;
+    expect(start.cache_read_input_tokens).toBeGreaterThan(0);
+    expect(start.cache_creation_input_tokens).toBeGreaterThan(0);
+    expect(usage).toEqual([expect.objectContaining({
+      inputTokens: start.input_tokens, outputTokens: delta.output_tokens,
+      cacheReadTokens: start.cache_read_input_tokens, cacheWriteTokens: start.cache_creation_input_tokens,
+    })]);
+  });
+
+  it('streams unbuffered: the first bytes reach the workspace while the upstream is still answering', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    slow = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`event: message_start\ndata: ${JSON.stringify({ type: 'message_start', message: { model: 'slow-model', usage: { input_tokens: 7, output_tokens: 1, cache_read_input_tokens: 3, cache_creation_input_tokens: 2 } } })}\n\n`);
+      void released.then(() => {
+        res.write(`event: message_delta\ndata: ${JSON.stringify({ type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 11 } })}\n\n`);
+        res.end('event: message_stop\ndata: {"type":"message_stop"}\n\n');
+      });
+    });
+    await new Promise<void>((r) => slow!.listen(0, '127.0.0.1', () => r()));
+    const { socket, key } = await openGateway(`http://127.0.0.1:${(slow.address() as AddressInfo).port}`);
+    const holdMs = 2000;
+    const started = Date.now();
+    setTimeout(release, holdMs);
+    const answer = await call(socket, '/v1/messages', { 'x-api-key': key }, { stream: true, messages: [] });
+    // The first event arrived long before the upstream let go of the rest.
+    expect(answer.firstByteAt - started).toBeLessThan(holdMs / 2);
+    expect(answer.endAt - started).toBeGreaterThanOrEqual(holdMs - 20);
+    expect(answer.body).toContain('message_stop');
+    expect(usage).toEqual([expect.objectContaining({ model: 'slow-model', inputTokens: 7, outputTokens: 11, cacheReadTokens: 3, cacheWriteTokens: 2 })]);
+  });
+
+  it('answers 502 in the API error shape when the upstream is down, and stops listening when closed', async () => {
+    const { socket, key } = await openGateway('http://127.0.0.1:1');
+    const answer = await call(socket, '/v1/messages', { 'x-api-key': key }, { messages: [] });
+    expect(answer.status).toBe(502);
+    expect(JSON.parse(answer.body).error.type).toBe('api_error');
+    expect(answer.body).not.toContain(REAL_KEY);
+    await gateway.close('ws1');
+    await expect(call(socket, '/v1/messages', { 'x-api-key': key }, { messages: [] })).rejects.toThrow();
+  });
+  describe('with an OpenAI-compatible upstream', () => {
+    const openAi = () => openGateway(`${sim.url}/v1`, 'pdk-vk-test-key', 'openai');
+    const events = (body: string) => body.split('\n\n').filter((c) => c.trim()).map((c) => ({
+      event: /^event: (.+)$/m.exec(c)?.[1] ?? '', data: JSON.parse(/^data: (.+)$/m.exec(c)?.[1] ?? 'null'),
+    }));
+
+    it('posts a Chat Completions request with the provider key as Bearer, and answers JSON in the Messages shape with usage', async () => {
+      const { socket, key } = await openAi();
+      const answer = await call(socket, '/v1/messages', { 'x-api-key': key, 'anthropic-version': '2023-06-01' }, {
+        model: 'claude-whatever', max_tokens: 100, system: 'Be kind.', messages: [{ role: 'user', content: 'say hello' }],
+      });
+      expect(answer.status).toBe(200);
+      const message = JSON.parse(answer.body);
+      expect(message).toMatchObject({ type: 'message', role: 'assistant', stop_reason: 'end_turn', model: 'paddock-demo-model' });
+      expect(message.content[0].text).toContain('You said: "say hello"');
+      expect(seen).toHaveLength(1);
+      expect(seen[0]!.path).toBe('/v1/chat/completions');
+      expect(seen[0]!.headers.authorization).toBe(`Bearer ${REAL_KEY}`);
+      expect(seen[0]!.headers['x-api-key']).toBeUndefined();
+      expect(seen[0]!.headers['anthropic-version']).toBeUndefined();
+      expect(JSON.stringify(seen[0]!.headers)).not.toContain(key);
+      // OpenAI-shaped, for the route's model.
+      expect(seen[0]!.body).toEqual({
+        model: 'paddock-demo-model', max_tokens: 100,
+        messages: [{ role: 'system', content: 'Be kind.' }, { role: 'user', content: 'say hello' }],
+      });
+      expect(usage).toEqual([expect.objectContaining({ workspaceId: 'ws1', model: 'paddock-demo-model', inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens })]);
+      expect(usage[0]!.inputTokens).toBeGreaterThan(0);
+      expect(usage[0]!.outputTokens).toBeGreaterThan(0);
+    });
+
+    it('translates a streamed tool-use turn into Messages events and records usage, cache reads included', async () => {
+      const { socket, key } = await openAi();
+      const system = `Working directory: /workspace\n${'You are a careful coding agent. '.repeat(200)}`;
+      const answer = await call(socket, '/v1/messages', { 'x-api-key': key }, {
+        model: 'm', max_tokens: 1000, stream: true, system,
+        tools: [{ name: 'Write', input_schema: { type: 'object' } }, { name: 'Bash', input_schema: { type: 'object' } }],
+        messages: [{ role: 'user', content: 'Build a page that says Hello Finance' }],
+      });
+      expect(answer.headers['content-type']).toMatch(/^text\/event-stream/);
+      expect(seen[0]!.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+      expect(seen[0]!.body.tools[0]).toEqual({ type: 'function', function: { name: 'Write', parameters: { type: 'object' } } });
+      const list = events(answer.body);
+      expect(list[0]!.event).toBe('message_start');
+      expect(list.slice(-2).map((e) => e.event)).toEqual(['message_delta', 'message_stop']);
+      const tools = list.filter((e) => e.event === 'content_block_start' && e.data.content_block.type === 'tool_use');
+      expect(tools.map((e) => e.data.content_block.name)).toEqual(['Write', 'Write']);
+      const input = JSON.parse(list.filter((e) => e.event === 'content_block_delta' && e.data.index === tools[0]!.data.index).map((e) => e.data.delta.partial_json).join(''));
+      expect(input).toMatchObject({ file_path: '/workspace/index.html' });
+      expect(input.content).toContain('Hello Finance');
+      const end = list.find((e) => e.event === 'message_delta')!.data;
+      expect(end.delta.stop_reason).toBe('tool_use');
+      expect(end.usage.cache_read_input_tokens).toBeGreaterThan(0);
+      expect(usage).toEqual([expect.objectContaining({
+        inputTokens: end.usage.input_tokens, outputTokens: end.usage.output_tokens, cacheReadTokens: end.usage.cache_read_input_tokens, cacheWriteTokens: 0,
+      })]);
+      expect(usage[0]!.inputTokens).toBeGreaterThan(0);
+    });
+
+    it('passes the tool results back as tool messages, so the scripted conversation carries on', async () => {
+      const { socket, key } = await openAi();
+      const tools = [{ name: 'Write', input_schema: {} }, { name: 'Bash', input_schema: {} }];
+      const prompt = { role: 'user', content: 'Build a page that says Hi' };
+      const first = JSON.parse((await call(socket, '/v1/messages', { 'x-api-key': key }, { model: 'm', max_tokens: 1000, tools, messages: [prompt] })).body);
+      const calls = first.content.filter((b: any) => b.type === 'tool_use');
+      expect(calls).toHaveLength(2);
+      const second = JSON.parse((await call(socket, '/v1/messages', { 'x-api-key': key }, {
+        model: 'm', max_tokens: 1000, tools,
+        messages: [prompt, { role: 'assistant', content: first.content }, { role: 'user', content: calls.map((c: any) => ({ type: 'tool_result', tool_use_id: c.id, content: 'ok' })) }],
+      })).body);
+      expect(seen[1]!.body.messages.filter((m: any) => m.role === 'tool').map((m: any) => m.tool_call_id)).toEqual(calls.map((c: any) => c.id));
+      expect(second.content[0]).toMatchObject({ type: 'tool_use', name: 'Bash' });
+      expect(second.stop_reason).toBe('tool_use');
+    });
+
+    it("streams unbuffered: a translated event reaches the workspace while the upstream is still answering", async () => {
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      slow = createServer((req, res) => {
+        req.resume();
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(`data: ${JSON.stringify({ id: 'c1', model: 'slow-gpt', choices: [{ index: 0, delta: { role: 'assistant', content: 'first' }, finish_reason: null }] })}\n\n`);
+        void released.then(() => {
+          res.write(`data: ${JSON.stringify({ id: 'c1', model: 'slow-gpt', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);
+          res.write(`data: ${JSON.stringify({ id: 'c1', model: 'slow-gpt', choices: [], usage: { prompt_tokens: 9, completion_tokens: 4, prompt_tokens_details: { cached_tokens: 5 } } })}\n\n`);
+          res.end('data: [DONE]\n\n');
+        });
+      });
+      await new Promise<void>((r) => slow!.listen(0, '127.0.0.1', () => r()));
+      const { socket, key } = await openGateway(`http://127.0.0.1:${(slow.address() as AddressInfo).port}/v1`, 'pdk-vk-test-key', 'openai');
+      const holdMs = 2000;
+      const started = Date.now();
+      setTimeout(release, holdMs);
+      const answer = await call(socket, '/v1/messages', { 'x-api-key': key }, { stream: true, messages: [{ role: 'user', content: 'hi' }] });
+      expect(answer.firstByteAt - started).toBeLessThan(holdMs / 2);
+      expect(answer.endAt - started).toBeGreaterThanOrEqual(holdMs - 20);
+      expect(answer.body.indexOf('"text":"first"')).toBeGreaterThan(0);
+      expect(answer.body).toContain('message_stop');
+      expect(usage).toEqual([expect.objectContaining({ model: 'slow-gpt', inputTokens: 4, outputTokens: 4, cacheReadTokens: 5, cacheWriteTokens: 0 })]);
+    });
+
+    it("answers the upstream's errors, an unreachable upstream and unsupported paths in the Messages error shape", async () => {
+      const { socket, key } = await openAi();
+      const failed = await call(socket, '/v1/messages', { 'x-api-key': key }, { model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'fail with an error' }] });
+      expect(failed.status).toBe(400);
+      expect(JSON.parse(failed.body)).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('asked to fail') } });
+      const counting = await call(socket, '/v1/messages/count_tokens', { 'x-api-key': key }, { messages: [] });
+      expect(counting.status).toBe(404);
+      expect(JSON.parse(counting.body).error.type).toBe('not_found_error');
+      const notJson = await call(socket, '/v1/messages', { 'x-api-key': key }, 'not json' as unknown);
+      expect(notJson.status).toBe(400);
+      expect(usage).toHaveLength(0);
+      await gateway.closeAll();
+      const down = await openGateway('http://127.0.0.1:1/v1', 'pdk-vk-test-key', 'openai');
+      const unreachable = await call(down.socket, '/v1/messages', { 'x-api-key': down.key }, { messages: [] });
+      expect(unreachable.status).toBe(502);
+      expect(unreachable.body).not.toContain(REAL_KEY);
+    });
+  });
+});

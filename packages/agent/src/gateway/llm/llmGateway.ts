@@ -1,0 +1,301 @@
+import { EventEmitter } from 'node:events';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmodSync, rmSync } from 'node:fs';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type pino from 'pino';
+import { OpenAiStreamTranslator, toAnthropicError, toAnthropicMessage, toChatCompletionsRequest, type AnthropicRequest } from './openaiTranslation.js';
+import { UsageParser } from './usageParser.js';
+
+/** Where a workspace's model calls go (from the portal's WorkspaceSpec.llm). */
+export interface LlmRoute {
+  /**
+   * The upstream's base URL: Anthropic-compatible (https://api.anthropic.com), or for
+   * format 'openai' one that Chat Completions hang under (https://api.openai.com/v1).
+   */
+  upstreamBaseUrl: string;
+  /** The real provider key; it stays in the agent. */
+  upstreamApiKey: string;
+  /** The model the workspace's tools should ask for ('' for their default). */
+  model: string;
+  /** How the upstream speaks: the Messages API (default), or Chat Completions, translated both ways. */
+  upstreamFormat?: 'anthropic' | 'openai';
+}
+
+export interface UsageRecord {
+  workspaceId: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  at: Date;
+}
+
+export interface LlmGatewayOptions {
+  log?: pino.Logger;
+  now?: () => Date;
+}
+
+interface Entry {
+  route: LlmRoute;
+  virtualKey: Buffer;
+  server: Server;
+  socketPath: string;
+}
+
+// Hop-by-hop headers (RFC 9110 §7.6.1) and the credentials the gateway replaces.
+const dropRequestHeaders = new Set([
+  'host', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade',
+  'proxy-authorization', 'authorization', 'x-api-key', 'accept-encoding',
+]);
+const dropResponseHeaders = new Set(['connection', 'keep-alive', 'transfer-encoding', 'trailer', 'upgrade']);
+
+/**
+ * The workspace's only route to a model. Each workspace gets its own listener
+ * (a Unix socket its sandbox can reach) and a random virtual key; a request
+ * must carry that key (x-api-key or Authorization: Bearer), which is swapped for
+ * the real provider key before the call goes upstream. Responses stream back
+ * chunk by chunk as they arrive; usage is read from the same chunks on the way
+ * through and emitted as a record when the response ends.
+ */
+export class LlmGateway extends EventEmitter<{ usage: [UsageRecord] }> {
+  private readonly entries = new Map<string, Entry>();
+  private readonly log: pino.Logger | undefined;
+  private readonly now: () => Date;
+
+  constructor(options: LlmGatewayOptions = {}) {
+    super();
+    this.log = options.log;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  static newVirtualKey(): string {
+    return `pdk-vk-${randomBytes(24).toString('hex')}`;
+  }
+
+  /**
+   * Listens for one workspace on `socketPath` (replacing an earlier listener of
+   * the workspace). The socket is left connectable by anyone who can reach the
+   * path: the directory it sits in is what confines it to the workspace.
+   */
+  async open(workspaceId: string, route: LlmRoute, socketPath: string, virtualKey: string): Promise<void> {
+    await this.close(workspaceId);
+    const upstream = new URL(route.upstreamBaseUrl);
+    if (upstream.protocol !== 'http:' && upstream.protocol !== 'https:') throw new Error(`the LLM upstream must be http(s), got ${upstream.protocol}`);
+    const server = createServer((req, res) => this.forward(workspaceId, req, res));
+    const entry: Entry = { route, virtualKey: Buffer.from(virtualKey), server, socketPath };
+    rmSync(socketPath, { force: true });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socketPath, () => { server.off('error', reject); resolve(); });
+    });
+    chmodSync(socketPath, 0o666);
+    this.entries.set(workspaceId, entry);
+  }
+
+  has(workspaceId: string): boolean {
+    return this.entries.has(workspaceId);
+  }
+
+  async close(workspaceId: string): Promise<void> {
+    const entry = this.entries.get(workspaceId);
+    if (!entry) return;
+    this.entries.delete(workspaceId);
+    entry.server.closeAllConnections();
+    await new Promise<void>((resolve) => entry.server.close(() => resolve()));
+    rmSync(entry.socketPath, { force: true });
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.entries.keys()].map((id) => this.close(id)));
+  }
+
+  private forward(workspaceId: string, req: IncomingMessage, res: ServerResponse): void {
+    const entry = this.entries.get(workspaceId);
+    if (!entry) return sendError(res, 503, 'api_error', 'this workspace has no model route');
+    if (!keyMatches(presentedKey(req.headers), entry.virtualKey)) {
+      req.resume();
+      return sendError(res, 401, 'authentication_error', 'invalid or missing workspace key');
+    }
+    if (entry.route.upstreamFormat === 'openai') {
+      this.forwardToOpenAi(workspaceId, entry, req, res).catch((err: unknown) => {
+        this.log?.warn({ workspaceId, err: err instanceof Error ? err.message : String(err) }, 'LLM translation failed');
+        if (!res.headersSent) sendError(res, 502, 'api_error', 'the model provider\'s answer could not be translated');
+        else res.destroy();
+      });
+      return;
+    }
+    const base = new URL(entry.route.upstreamBaseUrl);
+    const target = new URL(base.pathname.replace(/\/$/, '') + (req.url ?? '/'), base);
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined && !dropRequestHeaders.has(name)) headers[name] = value;
+    }
+    headers['x-api-key'] = entry.route.upstreamApiKey;
+    // Plain bytes, so usage can be read as it passes.
+    headers['accept-encoding'] = 'identity';
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const upstreamReq = send(target, { method: req.method, headers }, (upstreamRes) => {
+      const responseHeaders: Record<string, string | string[]> = {};
+      for (const [name, value] of Object.entries(upstreamRes.headers)) {
+        if (value !== undefined && !dropResponseHeaders.has(name)) responseHeaders[name] = value;
+      }
+      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, responseHeaders);
+      res.flushHeaders();
+      const parser = new UsageParser(upstreamRes.headers['content-type']);
+      upstreamRes.on('data', (chunk: Buffer) => parser.push(chunk));
+      upstreamRes.once('end', () => this.record(workspaceId, entry.route, parser));
+      upstreamRes.once('error', () => res.destroy());
+      // pipe() writes each chunk as it comes and pauses the upstream when the workspace reads slowly.
+      upstreamRes.pipe(res);
+    });
+    upstreamReq.once('error', (err) => {
+      this.log?.warn({ workspaceId, err: err.message }, 'LLM upstream failed');
+      if (!res.headersSent) sendError(res, 502, 'api_error', 'the model provider could not be reached');
+      else res.destroy();
+    });
+    res.once('close', () => { if (!res.writableFinished) upstreamReq.destroy(); });
+    req.pipe(upstreamReq);
+  }
+
+  /**
+   * The workspace speaks the Messages API; the upstream Chat Completions. The
+   * request is read whole (it must be rewritten), the answer translated as it
+   * arrives: a stream event by event, a JSON or error answer once complete.
+   */
+  private async forwardToOpenAi(workspaceId: string, entry: Entry, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://gateway').pathname;
+    if (req.method !== 'POST' || path !== '/v1/messages') {
+      req.resume();
+      return sendError(res, 404, 'not_found_error', `${req.method} ${path} is not available with this blueprint's OpenAI-compatible model provider`);
+    }
+    let body: AnthropicRequest;
+    try {
+      body = JSON.parse((await readBody(req, maxRequestBytes)).toString('utf8')) as AnthropicRequest;
+      if (!Array.isArray(body?.messages)) throw new Error('messages: an array is required');
+    } catch (err) {
+      return sendError(res, 400, 'invalid_request_error', err instanceof Error ? err.message : 'the request is not JSON');
+    }
+    const outgoing = toChatCompletionsRequest(body, entry.route.model);
+    const payload = JSON.stringify(outgoing);
+    const base = new URL(entry.route.upstreamBaseUrl);
+    const target = new URL(`${base.pathname.replace(/\/$/, '')}/chat/completions`, base);
+    const headers = {
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(payload)),
+      authorization: `Bearer ${entry.route.upstreamApiKey}`,
+      accept: outgoing.stream ? 'text/event-stream' : 'application/json',
+      'accept-encoding': 'identity',
+    };
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const upstreamReq = send(target, { method: 'POST', headers }, (upstreamRes) => {
+      const status = upstreamRes.statusCode ?? 502;
+      const isStream = (upstreamRes.headers['content-type'] ?? '').startsWith('text/event-stream');
+      if (status >= 200 && status < 300 && isStream) return this.translateStream(workspaceId, entry.route, outgoing.model, upstreamRes, res);
+      readBody(upstreamRes, maxJsonAnswerBytes).then((raw) => {
+        const text = raw.toString('utf8');
+        if (status < 200 || status >= 300) {
+          const error = JSON.stringify(toAnthropicError(status, text));
+          res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(error) }).end(error);
+          return;
+        }
+        let message: string;
+        try {
+          message = JSON.stringify(toAnthropicMessage(JSON.parse(text), outgoing.model));
+        } catch {
+          return sendError(res, 502, 'api_error', 'the model provider answered with something other than JSON');
+        }
+        const parser = new UsageParser('application/json');
+        parser.push(Buffer.from(message));
+        this.record(workspaceId, entry.route, parser);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(message) }).end(message);
+      }, () => {
+        if (!res.headersSent) sendError(res, 502, 'api_error', 'the model provider\'s answer could not be read');
+        else res.destroy();
+      });
+    });
+    upstreamReq.once('error', (err) => {
+      this.log?.warn({ workspaceId, err: err.message }, 'LLM upstream failed');
+      if (!res.headersSent) sendError(res, 502, 'api_error', 'the model provider could not be reached');
+      else res.destroy();
+    });
+    res.once('close', () => { if (!res.writableFinished) upstreamReq.destroy(); });
+    upstreamReq.end(payload);
+  }
+
+  private translateStream(workspaceId: string, route: LlmRoute, model: string, upstreamRes: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+    res.flushHeaders();
+    const translator = new OpenAiStreamTranslator(model);
+    const parser = new UsageParser('text/event-stream');
+    const write = (events: string) => {
+      if (!events) return;
+      parser.push(Buffer.from(events));
+      // The workspace reads slowly: hold the upstream until it catches up, as pipe() would.
+      if (!res.write(events)) {
+        upstreamRes.pause();
+        res.once('drain', () => upstreamRes.resume());
+      }
+    };
+    upstreamRes.on('data', (chunk: Buffer) => write(translator.push(chunk)));
+    upstreamRes.once('end', () => {
+      write(translator.end());
+      res.end();
+      this.record(workspaceId, route, parser);
+    });
+    upstreamRes.once('error', () => res.destroy());
+  }
+
+  private record(workspaceId: string, route: LlmRoute, parser: UsageParser): void {
+    const usage = parser.finish();
+    if (!usage) return;
+    this.emit('usage', {
+      workspaceId,
+      model: usage.model ?? route.model,
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
+      cacheReadTokens: usage.cacheReadTokens,
+      cacheWriteTokens: usage.cacheWriteTokens,
+      at: this.now(),
+    });
+  }
+}
+
+const maxRequestBytes = 32 * 1024 * 1024;
+const maxJsonAnswerBytes = 32 * 1024 * 1024;
+
+function readBody(stream: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        stream.destroy();
+        reject(new Error('the body is too large'));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.once('end', () => resolve(Buffer.concat(chunks)));
+    stream.once('error', reject);
+  });
+}
+
+function presentedKey(headers: IncomingHttpHeaders): string {
+  const apiKey = headers['x-api-key'];
+  if (typeof apiKey === 'string' && apiKey) return apiKey;
+  const auth = headers.authorization;
+  return typeof auth === 'string' && /^bearer /i.test(auth) ? auth.slice(7).trim() : '';
+}
+
+function keyMatches(presented: string, expected: Buffer): boolean {
+  const given = Buffer.from(presented);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function sendError(res: ServerResponse, status: number, type: string, message: string): void {
+  const body = JSON.stringify({ type: 'error', error: { type, message } });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+}

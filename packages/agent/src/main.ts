@@ -1,0 +1,52 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import pino from 'pino';
+import { LlmGateway } from './gateway/llm/llmGateway.js';
+import { LocalRuntime } from './runtime/local/localRuntime.js';
+import { TunnelClient } from './tunnel/tunnelClient.js';
+
+/**
+ * `node packages/agent/dist/main.js`: runs a runtime agent. It opens no listening
+ * port; it dials the portal's tunnel and waits for commands.
+ *
+ *   PADDOCK_PORTAL_TUNNEL          host:port of the portal's tunnel (localhost:8443)
+ *   PADDOCK_TUNNEL_CA              PEM file the portal's tunnel certificate must chain to
+ *   PADDOCK_AGENT_DATA_DIR         credential and workspaces (./data/agent)
+ *   PADDOCK_ENROLLMENT_TOKEN       one-time token, for the first start
+ *   PADDOCK_ENROLLMENT_TOKEN_FILE  or a file holding it (removed once used)
+ *   PADDOCK_AGENT_NAME             shown to admins (the host name)
+ */
+const env = process.env;
+const log = pino({ level: env.LOG_LEVEL ?? 'info', base: { component: 'agent' } });
+const dataDir = resolve(env.PADDOCK_AGENT_DATA_DIR ?? './data/agent');
+const caFile = env.PADDOCK_TUNNEL_CA ?? resolve('./data/tls/tunnel-cert.pem');
+if (!existsSync(caFile)) {
+  log.fatal({ caFile }, 'the tunnel CA certificate is missing; set PADDOCK_TUNNEL_CA');
+  process.exit(1);
+}
+const tokenFile = env.PADDOCK_ENROLLMENT_TOKEN_FILE;
+const llmGateway = new LlmGateway({ log: log.child({ component: 'llm-gateway' }) });
+const runtime = new LocalRuntime({ dataDir, llmGateway });
+const client = new TunnelClient({
+  portalAddress: env.PADDOCK_PORTAL_TUNNEL ?? 'localhost:8443',
+  caCert: readFileSync(caFile, 'utf8'),
+  dataDir,
+  name: env.PADDOCK_AGENT_NAME ?? hostname(),
+  version: '0.1.0',
+  enrollmentToken: () => env.PADDOCK_ENROLLMENT_TOKEN ?? (tokenFile && existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined),
+  runtime,
+  log,
+});
+llmGateway.on('usage', (record) => client.reportUsage(record));
+client.on('connected', () => {
+  // The token is spent once the agent holds its own credential.
+  if (tokenFile && existsSync(join(dataDir, 'credentials.json'))) rmSync(tokenFile, { force: true });
+});
+client.start();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    log.info({ signal }, 'agent stopping; workspaces keep running');
+    void client.stop().then(() => runtime.close()).finally(() => process.exit(0));
+  });
+}

@@ -1,0 +1,89 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runtimeContractSuite } from '../runtimeContract.js';
+import { runInWorkspace } from '../workspaceShell.js';
+import { LocalRuntime } from './localRuntime.js';
+import { isAlive } from './processIdentity.js';
+
+const contractDataDir = mkdtempSync(join(tmpdir(), 'paddock-contract-'));
+runtimeContractSuite('local', () => new LocalRuntime({ dataDir: contractDataDir }), {
+  cleanup: async () => rmSync(contractDataDir, { recursive: true, force: true }),
+});
+
+/** Host pids whose command line contains `needle`. */
+function hostProcessesMatching(needle: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').includes(needle)) pids.push(Number(entry));
+    } catch {
+      // Exited while we looked.
+    }
+  }
+  return pids;
+}
+
+describe('LocalRuntime specifics', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'paddock-local-'));
+  const runtime = new LocalRuntime({ dataDir });
+  const spec = { workspaceId: 'local-1', ownerId: 'o', blueprintId: 'b', env: {} };
+
+  afterAll(async () => {
+    await runtime.ensureDeleted(spec.workspaceId);
+    await runtime.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  // How fast is measured by `npm run bench` (create → terminal ready), not asserted here.
+  it('is running once ensureRunning resolves: the daemon already answers', async () => {
+    await runtime.ensureRunning(spec);
+    expect(await runtime.status(spec.workspaceId)).toBe('running');
+    expect((await runInWorkspace(runtime, spec.workspaceId, 'echo ready-$((40+2))')).output).toContain('ready-42');
+  });
+
+  it('leaves no process of the sandbox on the host after stop', async () => {
+    await runtime.ensureRunning(spec);
+    await runInWorkspace(runtime, spec.workspaceId, '(setsid sleep 1000.4242 </dev/null >/dev/null 2>&1 &)');
+    expect(hostProcessesMatching('sleep 1000.4242')).toHaveLength(1);
+    const state = JSON.parse(readFileSync(join(dataDir, 'workspaces', spec.workspaceId, 'state.json'), 'utf8'));
+    await runtime.ensureStopped(spec.workspaceId);
+    expect(hostProcessesMatching('sleep 1000.4242')).toEqual([]);
+    expect(isAlive(state.sandboxInit)).toBe(false);
+    expect(isAlive(state.bwrap)).toBe(false);
+  });
+
+  it('does not kill a process that took over a recorded pid', async () => {
+    await runtime.ensureRunning(spec);
+    const statePath = join(dataDir, 'workspaces', spec.workspaceId, 'state.json');
+    const real = readFileSync(statePath, 'utf8');
+    const state = JSON.parse(real);
+    // Pretend the sandbox's pids now belong to this test process, started at another time.
+    const forged = {
+      ...state,
+      sandboxInit: { pid: process.pid, startTime: '1' },
+      bwrap: { pid: process.pid, startTime: '1' },
+    };
+    writeFileSync(statePath, JSON.stringify(forged));
+    expect(await runtime.status(spec.workspaceId)).toBe('stopped');
+    await runtime.ensureStopped(spec.workspaceId);
+    // Still alive, and the real sandbox is still there to clean up.
+    writeFileSync(statePath, real);
+    expect(await runtime.status(spec.workspaceId)).toBe('running');
+    await runtime.ensureStopped(spec.workspaceId);
+  });
+
+  it('refuses workspace ids that could escape the data dir', async () => {
+    await expect(runtime.ensureRunning({ ...spec, workspaceId: '../x' })).rejects.toThrow(/invalid workspace id/);
+    await expect(runtime.status('a/b')).rejects.toThrow(/invalid workspace id/);
+  });
+
+  it('dials workspace ports through the daemon, and says why when it cannot', async () => {
+    await runtime.ensureRunning(spec);
+    // Nothing listens on 8080 in the sandbox's own network (the e2e preview tests reach a real dev server).
+    await expect(runtime.connect(spec.workspaceId, { kind: 'port', port: 8080 })).rejects.toThrow(/port 8080: nothing accepts connections/);
+    await expect(runtime.connect(spec.workspaceId, { kind: 'port', port: 22 })).rejects.toThrow(/outside 1024-65535/);
+  });
+});

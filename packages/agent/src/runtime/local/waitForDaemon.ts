@@ -1,0 +1,31 @@
+import { request } from 'node:http';
+import { pinSocketFile } from './socketFile.js';
+
+/** Polls GET /v1/healthz on the daemon's socket until it answers 200 or `deadline` passes. */
+export async function waitForDaemon(socketPath: string, deadline: number, isAborted: () => string | undefined): Promise<void> {
+  for (let delay = 5; ; delay = Math.min(delay * 2, 50)) {
+    if (await healthy(socketPath)) return;
+    const aborted = isAborted();
+    if (aborted) throw new Error(aborted);
+    if (Date.now() > deadline) throw new Error('the workspace daemon did not answer in time');
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+function healthy(socketPath: string): Promise<boolean> {
+  // Pinned like every connect to a daemon socket (see socketFile.ts): the sandbox is already running.
+  const pinned = pinSocketFile(socketPath);
+  if (!pinned) return Promise.resolve(false);
+  return new Promise<boolean>((resolve) => {
+    const req = request({ socketPath: pinned.path, path: '/v1/healthz', method: 'GET', timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(false);
+    });
+    req.end();
+  }).finally(() => pinned.close());
+}

@@ -1,0 +1,260 @@
+import { EventEmitter } from 'node:events';
+import * as grpc from '@grpc/grpc-js';
+import type pino from 'pino';
+import {
+  FrameDuplex,
+  TUNNEL_PROTOCOL_VERSION,
+  TunnelMetadata,
+  loadTunnelProto,
+  type AgentMessage,
+  type Command__Output,
+  type DialRequest__Output,
+  type PortalMessage__Output,
+  type TunnelClient as GrpcTunnelClient,
+  type WorkspaceStatus,
+} from '@paddock/protocol/tunnel';
+import type { UsageRecord } from '../gateway/llm/llmGateway.js';
+import type { RuntimeDriver } from '../runtime/driver.js';
+import { Backoff } from './backoff.js';
+import { loadCredentials, saveCredentials, type AgentCredentials } from './credentials.js';
+
+export interface TunnelClientOptions {
+  /** host:port of the portal's tunnel server. */
+  portalAddress: string;
+  /** PEM of the certificate (or CA) the portal's tunnel presents. */
+  caCert: string;
+  /** The name the certificate must be valid for; defaults to the address's host. */
+  serverName?: string;
+  dataDir: string;
+  name: string;
+  version: string;
+  /** Used once, when the agent has no credential yet. */
+  enrollmentToken?: () => string | undefined;
+  runtime: RuntimeDriver;
+  log: pino.Logger;
+}
+
+/** Usage records kept while the portal is unreachable; the oldest go first. */
+const MAX_UNSENT_USAGE = 10_000;
+
+type ControlCall = grpc.ClientDuplexStream<AgentMessage, PortalMessage__Output>;
+
+/**
+ * The agent's side of the tunnel. It dials the portal (never the reverse), keeps
+ * one control stream open, reconnects with backoff, runs commands on the runtime
+ * and answers dial requests by opening a Dial call piped to the local target.
+ */
+export class TunnelClient extends EventEmitter<{ connected: []; disconnected: [] }> {
+  private readonly client: GrpcTunnelClient;
+  private readonly backoff = new Backoff();
+  private readonly queues = new Map<string, Promise<void>>();
+  private credentials: AgentCredentials | null = null;
+  private call: ControlCall | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly unsentUsage: NonNullable<AgentMessage['usage']>[] = [];
+  connected = false;
+
+  constructor(private readonly opts: TunnelClientOptions) {
+    super();
+    const Tunnel = loadTunnelProto().paddock.tunnel.v1.Tunnel;
+    const host = opts.portalAddress.replace(/:\d+$/, '');
+    this.client = new Tunnel(opts.portalAddress, grpc.credentials.createSsl(Buffer.from(opts.caCert)), {
+      'grpc.ssl_target_name_override': opts.serverName ?? host,
+      'grpc.keepalive_time_ms': 10_000,
+      'grpc.keepalive_timeout_ms': 5_000,
+      'grpc.keepalive_permit_without_calls': 1,
+      'grpc.initial_reconnect_backoff_ms': 200,
+      'grpc.max_reconnect_backoff_ms': 5_000,
+    }) as unknown as GrpcTunnelClient;
+  }
+
+  start(): void {
+    this.stopped = false;
+    void this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retry);
+    this.closeCall();
+    this.client.close();
+  }
+
+  /** Resolves once the control stream is up (tests and start-up). */
+  waitConnected(timeoutMs = 15_000): Promise<void> {
+    if (this.connected) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('the agent did not connect in time')), timeoutMs);
+      this.once('connected', () => { clearTimeout(t); resolve(); });
+    });
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      this.credentials ??= loadCredentials(this.opts.dataDir) ?? (await this.enroll());
+      const workspaces = await this.opts.runtime.list();
+      const call = this.client.Control(this.metadata());
+      this.call = call;
+      call.on('data', (msg: PortalMessage__Output) => this.onMessage(msg));
+      call.on('error', (err: grpc.ServiceError) => this.onClosed(err));
+      call.on('end', () => this.onClosed());
+      call.write({
+        hello: {
+          protocolVersion: TUNNEL_PROTOCOL_VERSION,
+          agentVersion: this.opts.version,
+          runtime: this.opts.runtime.kind,
+          workspaces: workspaces.map((w) => ({ workspaceId: w.workspaceId, state: w.state, message: '' })),
+        },
+      });
+    } catch (err) {
+      this.opts.log.warn({ err: errMessage(err) }, 'could not reach the portal');
+      this.scheduleReconnect();
+    }
+  }
+
+  private async enroll(): Promise<AgentCredentials> {
+    const token = this.opts.enrollmentToken?.();
+    if (!token) throw new Error('this agent has no credential and no enrollment token (set PADDOCK_ENROLLMENT_TOKEN)');
+    const result = await new Promise<AgentCredentials>((resolve, reject) => {
+      this.client.Enroll({ token, name: this.opts.name, version: this.opts.version }, (err, res) => {
+        if (err || !res) reject(err ?? new Error('empty enrollment answer'));
+        else resolve({ agentId: res.agentId, secret: res.secret });
+      });
+    });
+    saveCredentials(this.opts.dataDir, result);
+    this.opts.log.info({ agentId: result.agentId }, 'enrolled with the portal');
+    return result;
+  }
+
+  private metadata(extra: Record<string, string> = {}): grpc.Metadata {
+    const md = new grpc.Metadata();
+    md.set(TunnelMetadata.agentId, this.credentials!.agentId);
+    md.set(TunnelMetadata.agentSecret, this.credentials!.secret);
+    for (const [k, v] of Object.entries(extra)) md.set(k, v);
+    return md;
+  }
+
+  private onMessage(msg: PortalMessage__Output): void {
+    if (msg.welcome) {
+      this.connected = true;
+      this.backoff.reset();
+      clearInterval(this.heartbeat);
+      this.heartbeat = setInterval(() => this.send({ heartbeat: { unixMs: String(Date.now()) } }), msg.welcome.heartbeatIntervalMs || 5_000);
+      this.opts.log.info({ agentId: msg.welcome.agentId }, 'connected to the portal');
+      for (const usage of this.unsentUsage.splice(0)) this.send({ usage });
+      this.emit('connected');
+    } else if (msg.command) {
+      this.onCommand(msg.command);
+    } else if (msg.dial) {
+      void this.onDial(msg.dial);
+    }
+  }
+
+  private send(msg: AgentMessage): void {
+    this.call?.write(msg);
+  }
+
+  /** Sends a usage record from the LLM gateway; records made while disconnected wait (up to a cap). */
+  reportUsage(record: UsageRecord): void {
+    const usage = {
+      workspaceId: record.workspaceId, model: record.model,
+      inputTokens: record.inputTokens, outputTokens: record.outputTokens,
+      cacheReadTokens: record.cacheReadTokens, cacheWriteTokens: record.cacheWriteTokens,
+      unixMs: String(record.at.getTime()),
+    };
+    if (this.connected && this.call) return this.send({ usage });
+    if (this.unsentUsage.length >= MAX_UNSENT_USAGE) this.unsentUsage.shift();
+    this.unsentUsage.push(usage);
+  }
+
+  private reportStatus(status: WorkspaceStatus): void {
+    this.send({ workspaceStatus: status });
+  }
+
+  /** Commands for one workspace run in order; different workspaces run in parallel. */
+  private onCommand(cmd: Command__Output): void {
+    const { runtime } = this.opts;
+    const [workspaceId, run] =
+      cmd.ensureRunning ? [cmd.ensureRunning.workspaceId, async () => {
+        const spec = cmd.ensureRunning!;
+        await runtime.ensureRunning({
+          workspaceId: spec.workspaceId, ownerId: spec.ownerId, blueprintId: spec.blueprintId, env: spec.env,
+          ...(spec.llm?.upstreamBaseUrl ? {
+            llm: {
+              upstreamBaseUrl: spec.llm.upstreamBaseUrl, upstreamApiKey: spec.llm.upstreamApiKey, model: spec.llm.model,
+              upstreamFormat: spec.llm.upstreamFormat === 'openai' ? 'openai' as const : 'anthropic' as const,
+            },
+          } : {}),
+          agentInstructions: spec.agentInstructions,
+          sessions: spec.sessions.map((s) => ({ name: s.name, command: s.command, start: s.start })),
+        });
+        return 'running';
+      }] as const
+      : cmd.ensureStopped ? [cmd.ensureStopped, async () => { await runtime.ensureStopped(cmd.ensureStopped!); return 'stopped'; }] as const
+      : cmd.ensureDeleted ? [cmd.ensureDeleted, async () => { await runtime.ensureDeleted(cmd.ensureDeleted!); return 'deleted'; }] as const
+      : [undefined, undefined];
+    if (!workspaceId || !run) return;
+    const previous = this.queues.get(workspaceId) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      try {
+        const state = await run();
+        this.reportStatus({ workspaceId, state, message: '' });
+      } catch (err) {
+        this.opts.log.error({ workspaceId, err: errMessage(err) }, 'workspace command failed');
+        this.reportStatus({ workspaceId, state: 'failed', message: errMessage(err) });
+      }
+    });
+    this.queues.set(workspaceId, next);
+    void next.finally(() => { if (this.queues.get(workspaceId) === next) this.queues.delete(workspaceId); });
+  }
+
+  private async onDial(req: DialRequest__Output): Promise<void> {
+    let local;
+    try {
+      const target = req.target === 'port' ? { kind: 'port' as const, port: req.port ?? 0 } : { kind: 'daemon' as const };
+      local = await this.opts.runtime.connect(req.workspaceId, target);
+    } catch (err) {
+      this.send({ dialResult: { dialId: req.dialId, ok: false, error: errMessage(err) } });
+      return;
+    }
+    const remote = new FrameDuplex(this.client.Dial(this.metadata({ [TunnelMetadata.dialId]: req.dialId })));
+    const teardown = () => { local.destroy(); remote.destroy(); };
+    local.on('error', teardown);
+    remote.on('error', teardown);
+    local.on('close', () => remote.end());
+    remote.on('close', () => local.destroy());
+    local.pipe(remote);
+    remote.pipe(local);
+  }
+
+  private onClosed(err?: grpc.ServiceError): void {
+    if (!this.call) return;
+    this.closeCall();
+    if (this.connected) {
+      this.connected = false;
+      this.opts.log.warn({ err: err?.details ?? 'stream ended' }, 'lost the portal; reconnecting');
+      this.emit('disconnected');
+    } else if (err) {
+      this.opts.log.warn({ err: err.details }, 'the portal refused or could not be reached');
+    }
+    this.scheduleReconnect();
+  }
+
+  private closeCall(): void {
+    clearInterval(this.heartbeat);
+    const call = this.call;
+    this.call = undefined;
+    call?.cancel();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped) return;
+    clearTimeout(this.retry);
+    this.retry = setTimeout(() => void this.connect(), this.backoff.next());
+  }
+}
+
+const errMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { route } from './route.js';
+
+export const agentRoutes = [
+  route({
+    method: 'GET', url: '/api/v1/agents', access: 'auditor', summary: 'Runtime agents and whether they are connected',
+    response: z.object({ agents: z.array(z.object({ id: z.string(), name: z.string(), version: z.string(), connected: z.boolean(), lastSeenAt: z.string().nullable() })) }),
+    handler: async ({ services }) => {
+      const rows = await services.db.selectFrom('agents').select(['id', 'name', 'version', 'last_seen_at']).orderBy('created_at').execute();
+      return { agents: rows.map((r) => ({ id: r.id, name: r.name, version: r.version, connected: services.hub.isConnected(r.id), lastSeenAt: r.last_seen_at?.toISOString() ?? null })) };
+    },
+  }),
+  route({
+    method: 'POST', url: '/api/v1/agents/enrollment-tokens', access: 'admin', status: 201,
+    summary: 'A one-time token (valid 1 hour) for enrolling a new runtime agent; shown only in this response',
+    response: z.object({ token: z.string(), expiresInSeconds: z.number() }),
+    handler: async ({ actor, services }) => {
+      const token = await services.enrollment.createToken();
+      await services.audit.append({ actorId: actor.user.id, actorEmail: actor.user.email, action: 'agent.enrollment_token.create', outcome: 'success' });
+      return { token, expiresInSeconds: 3600 };
+    },
+  }),
+];

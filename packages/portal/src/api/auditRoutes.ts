@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { auditEntrySchema, auditVerifySchema } from '@paddock/protocol';
+import { route } from './route.js';
+
+const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  before: z.coerce.number().int().min(1).optional(),
+  action: z.string().max(64).optional(),
+});
+
+export const auditRoutes = [
+  route({
+    method: 'GET', url: '/api/v1/audit', access: 'auditor', summary: 'The audit trail, newest first (page with ?before=<id>)',
+    query: listQuery, response: z.object({ entries: z.array(auditEntrySchema), nextBefore: z.string().nullable() }),
+    handler: async ({ query, services }) => {
+      const entries = await services.audit.list(query);
+      const last = entries.at(-1);
+      return { entries, nextBefore: entries.length === query.limit && last ? last.id : null };
+    },
+  }),
+  route({
+    method: 'GET', url: '/api/v1/audit/verify', access: 'auditor', summary: 'Checks the hash chain; names the first edited or deleted row',
+    response: auditVerifySchema,
+    handler: async ({ services }) => services.audit.verify(),
+  }),
+];

@@ -1,0 +1,28 @@
+import type { Workspace } from '@paddock/protocol';
+import { canSeeAll } from '../auth/actor.js';
+import { route } from './route.js';
+import { openEventStream } from './eventStream.js';
+
+const KEEPALIVE_MS = 15_000;
+
+export const eventRoutes = [
+  route({
+    method: 'GET', url: '/api/v1/events', access: 'user',
+    summary: 'Server-sent events: `workspace` whenever a workspace you can see changes',
+    handler: async ({ actor, req, reply, services }) => {
+      const res = openEventStream(reply);
+      res.write('retry: 2000\n\n');
+      const onWorkspace = (w: Workspace) => {
+        if (w.ownerId !== actor.user.id && !canSeeAll(actor)) return;
+        // A client that can't keep up is dropped (it reconnects and refetches) rather than buffered forever.
+        if (res.writableLength > 1024 * 1024) { res.destroy(); return; }
+        res.write(`event: workspace\ndata: ${JSON.stringify({ type: 'workspace', workspace: w })}\n\n`);
+      };
+      const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+      services.events.on('workspace', onWorkspace);
+      const cleanup = () => { clearInterval(keepalive); services.events.off('workspace', onWorkspace); };
+      req.raw.on('close', cleanup);
+      res.on('close', cleanup);
+    },
+  }),
+];

@@ -1,0 +1,44 @@
+import { agentRoutes } from './agentRoutes.js';
+import { aiRoutes } from './aiRoutes.js';
+import { auditRoutes } from './auditRoutes.js';
+import { authRoutes } from './authRoutes.js';
+import { blueprintRoutes } from './blueprintRoutes.js';
+import { blueprintSecretRoutes } from './blueprintSecretRoutes.js';
+import { blueprintLlmKeyRoutes } from './blueprintLlmKeyRoutes.js';
+import { eventRoutes } from './eventRoutes.js';
+import { fileRoutes } from './fileRoutes.js';
+import { ipAllowlistRoutes } from './ipAllowlistRoutes.js';
+import { previewRoutes } from './previewRoutes.js';
+import type { Route, WebSocketRoute } from './route.js';
+import { scimRoutes } from './scimRoutes.js';
+import { terminalRoute } from './terminalRoute.js';
+import { ssoRoutes } from './ssoRoutes.js';
+import { tokenRoutes } from './tokenRoutes.js';
+import { usageRoutes } from './usageRoutes.js';
+import { userRoutes } from './userRoutes.js';
+import { workspaceRoutes } from './workspaceRoutes.js';
+import { masterKeyRoutes } from './masterKeyRoutes.js';
+
+/** The route table: every API route, with who may call it. */
+export const apiRoutes: Route[] = [
+  ...masterKeyRoutes,
+  ...authRoutes,
+  ...ssoRoutes,
+  ...userRoutes,
+  ...tokenRoutes,
+  ...blueprintRoutes,
+  ...blueprintSecretRoutes,
+  ...blueprintLlmKeyRoutes,
+  ...workspaceRoutes,
+  ...previewRoutes,
+  ...fileRoutes,
+  ...aiRoutes,
+  ...eventRoutes,
+  ...auditRoutes,
+  ...ipAllowlistRoutes,
+  ...agentRoutes,
+  ...usageRoutes,
+  ...scimRoutes,
+];
+
+export const webSocketRoutes: WebSocketRoute[] = [terminalRoute];

@@ -1,0 +1,176 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import fastifyWebsocket from '@fastify/websocket';
+import type pino from 'pino';
+import { AuditLog } from './audit/auditLog.js';
+import { Identity } from './auth/identity.js';
+import { Invites } from './auth/invites.js';
+import { Blueprints } from './blueprints/blueprints.js';
+import { BlueprintAccessControl } from './blueprints/blueprintAccess.js';
+import { BlueprintLlmKeys, WorkspaceSetup } from './blueprints/workspaceSetup.js';
+import { systemClock, type Clock } from './clock.js';
+import type { PortalConfig } from './config.js';
+import { openDatabase, type Database } from './db/database.js';
+import { errorHandler } from './api/errorHandler.js';
+import { openApiDocument } from './api/openapi.js';
+import { registerRoutes } from './api/registerRoutes.js';
+import { registerScimContentType, ScimError, scimErrorHandler } from './scim/scimErrors.js';
+import { apiRoutes, webSocketRoutes } from './api/routes.js';
+import { registerTerminalRoute } from './api/terminalRoute.js';
+import { bootstrap, type BootstrapResult } from './bootstrap.js';
+import { createLogger } from './logger.js';
+import type { PortalServices } from './services.js';
+import { AgentHub } from './tunnel/agentHub.js';
+import { Enrollment } from './tunnel/enrollment.js';
+import { ensureTlsMaterial, type TlsMaterial } from './tunnel/tlsMaterial.js';
+import { startTunnelServer } from './tunnel/tunnelServer.js';
+import { Reconciler } from './workspaces/reconciler.js';
+import { LlmUsage } from './usage/llmUsage.js';
+import { IpAllowlist } from './ipAllowlist/ipAllowlist.js';
+import { registerIpAllowlist } from './ipAllowlist/ipAllowlistHook.js';
+import { BlueprintSecrets } from './secrets/blueprintSecrets.js';
+import { MasterKeyRing } from './secrets/masterKeys.js';
+import { Secrets } from './secrets/secrets.js';
+import { Settings } from './settings.js';
+import { OidcSignIn } from './auth/oidc/oidcSignIn.js';
+import { SsoSettings } from './auth/oidc/ssoConfig.js';
+import { SignInSettings } from './auth/signInSettings.js';
+import { TerminalTickets } from './workspaces/terminalTickets.js';
+import { WorkspaceEvents } from './workspaces/workspaceEvents.js';
+import { Workspaces } from './workspaces/workspaces.js';
+import { PreviewAuth } from './preview/previewAuth.js';
+import { registerPreviewProxy } from './preview/previewProxy.js';
+
+export interface PortalOptions {
+  config: PortalConfig;
+  /** An open database (tests); otherwise one is opened from the config. */
+  db?: Database;
+  clock?: Clock;
+  log?: pino.Logger;
+}
+
+export interface Portal {
+  app: FastifyInstance;
+  services: PortalServices;
+  /** The HTTP port actually bound (config.port may be 0). */
+  port: number;
+  tunnelPort: number;
+  tls: TlsMaterial;
+  bootstrap: BootstrapResult;
+  close(): Promise<void>;
+}
+
+async function loadTls(config: PortalConfig): Promise<TlsMaterial> {
+  if (config.tunnelTlsCertFile && config.tunnelTlsKeyFile) {
+    return { cert: readFileSync(config.tunnelTlsCertFile, 'utf8'), key: readFileSync(config.tunnelTlsKeyFile, 'utf8') };
+  }
+  return ensureTlsMaterial(join(config.dataDir, 'tls'), config.tunnelHostnames);
+}
+
+/** Builds and starts a portal: database, HTTP API and web app, tunnel server, reconciler. */
+export async function startPortal(options: PortalOptions): Promise<Portal> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? createLogger(config.logLevel);
+  const db = options.db ?? await openDatabase({
+    url: config.databaseUrl,
+    pgliteDir: join(config.dataDir, 'pglite'),
+    onConnectionError: (err) => log.warn({ err: err.message }, 'a database connection failed; the pool replaces it'),
+  });
+
+  const audit = new AuditLog(db, clock);
+  const identity = new Identity(db, clock, audit);
+  const blueprints = new Blueprints(db, clock, audit, new BlueprintAccessControl(db, clock, audit));
+  const events = new WorkspaceEvents();
+  const workspaces = new Workspaces(db, clock, audit, events, blueprints.access);
+  const hub = new AgentHub();
+  const enrollment = new Enrollment(db, clock);
+  const llmRoute = config.llm && { upstreamBaseUrl: config.llm.baseUrl, upstreamApiKey: config.llm.apiKey, model: config.llm.model };
+  const reconciler = new Reconciler(db, hub, workspaces, log.child({ component: 'reconciler' }), (w) => workspaceSetup.llmRoute(w.blueprint_id));
+  const usage = new LlmUsage(db, clock);
+  hub.on('usage', (agentId, record) => void usage.record(agentId, record).catch((err: unknown) => log.error({ err }, 'storing a usage record failed')));
+  const keys = new MasterKeyRing({ envKey: config.masterKey, envPrevious: config.masterKeyPrevious, keyFile: join(config.dataDir, 'master.key') });
+  const secrets = new Secrets(db, keys, clock);
+  const blueprintSecrets = new BlueprintSecrets(db, secrets, audit);
+  reconciler.secretEnv = (blueprintId) => blueprintSecrets.envFor(blueprintId);
+  const blueprintLlmKeys = new BlueprintLlmKeys(db, secrets, audit);
+  const workspaceSetup = new WorkspaceSetup(db, blueprintLlmKeys, llmRoute, log.child({ component: 'workspace-setup' }));
+  reconciler.workspaceSetup = (blueprintId) => workspaceSetup.startSpec(blueprintId);
+  const settings = new Settings(db, clock);
+  const sso = new SsoSettings(config.oidc, settings, secrets, audit);
+  const signInSettings = new SignInSettings(settings, sso, audit);
+  const oidc = new OidcSignIn({ db, clock, audit, identity, sso, signInSettings, log: log.child({ component: 'oidc' }) });
+  const services: PortalServices = {
+    config, db, clock, log, audit, identity, blueprints, workspaces, events, hub, enrollment, reconciler, usage,
+    tickets: new TerminalTickets(db, clock),
+    invites: new Invites(db, clock, audit, identity),
+    secrets, blueprintSecrets, blueprintLlmKeys,
+    ipAllowlist: new IpAllowlist(db, clock, audit, log.child({ component: 'ip-allowlist' })),
+    settings, sso, signInSettings, oidc,
+    previews: new PreviewAuth(db, clock),
+  };
+  const boot = await bootstrap(config, services);
+
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    // req.ip (sign-in rate limits, session records) reads X-Forwarded-For only from the allowlist's trusted proxies.
+    trustProxy: (address: string) => services.ipAllowlist.isTrustedProxy(address),
+    // Event streams and terminals never go idle; shutdown must not wait for them.
+    forceCloseConnections: true,
+    genReqId: () => Math.random().toString(36).slice(2, 10),
+  });
+  app.setErrorHandler(errorHandler);
+  await registerIpAllowlist(app, services.ipAllowlist);
+  await app.register(fastifyCookie);
+  await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024, perMessageDeflate: false } });
+  // Preview hosts are proxied before any portal route sees them (after the allowlist; it wraps the plugin's upgrade listener).
+  registerPreviewProxy(app, services, services.previews);
+  app.get('/healthz', async () => ({ ok: true }));
+  const openapi = openApiDocument(apiRoutes, webSocketRoutes);
+  app.get('/api/v1/openapi.json', async () => openapi);
+  registerScimContentType(app);
+  registerRoutes(app, apiRoutes, services);
+  registerTerminalRoute(app, services);
+
+  const indexHtml = join(config.webDir, 'index.html');
+  const hasWeb = existsSync(indexHtml);
+  if (hasWeb) await app.register(fastifyStatic, { root: config.webDir, wildcard: false, index: false });
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0]!;
+    if (path.startsWith('/scim/')) return scimErrorHandler(new ScimError(404, undefined, `no route for ${req.method} ${path}`), req, reply);
+    if (req.method === 'GET' && !path.startsWith('/api/') && hasWeb) {
+      // The single-page app owns every other path.
+      return reply.type('text/html').header('cache-control', 'no-cache').send(readFileSync(indexHtml));
+    }
+    return reply.status(404).send({ error: { code: 'not_found', message: `no route for ${req.method} ${path}` } });
+  });
+
+  const tls = await loadTls(config);
+  const tunnel = await startTunnelServer({
+    host: config.tunnelHost, port: config.tunnelPort, tls, hub, enrollment, log: log.child({ component: 'tunnel' }),
+  });
+  reconciler.start();
+
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+
+  if (config.enrollmentTokenFile && !existsSync(config.enrollmentTokenFile)) {
+    const anyAgent = await db.selectFrom('agents').select('id').limit(1).executeTakeFirst();
+    if (!anyAgent) writeFileSync(config.enrollmentTokenFile, await enrollment.createToken(), { mode: 0o600 });
+  }
+
+  return {
+    app, services, port, tunnelPort: tunnel.port, tls, bootstrap: boot,
+    close: async () => {
+      await reconciler.stop();
+      await tunnel.close();
+      await app.close();
+      if (!options.db) await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ssoFromEnv, type SsoConfig } from './auth/oidc/ssoConfig.js';
+
+export interface PortalConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  tunnelHost: string;
+  tunnelPort: number;
+  /** Names the tunnel certificate is valid for (embedded mode generates it). */
+  tunnelHostnames: string[];
+  tunnelTlsCertFile: string | undefined;
+  tunnelTlsKeyFile: string | undefined;
+  /** Set Secure on cookies (when the portal is served over HTTPS). */
+  secureCookies: boolean;
+  /** The built web app; the API still works without it. */
+  webDir: string;
+  adminEmail: string;
+  adminPassword: string | undefined;
+  adminToken: string | undefined;
+  /** When set and no agent has enrolled yet, a fresh enrollment token is written here (embedded mode). */
+  enrollmentTokenFile: string | undefined;
+  logLevel: string;
+  /** Where workspaces' model calls go (Anthropic-compatible); none when unset. PADDOCK_LLM_BASE_URL, _API_KEY, _MODEL */
+  llm: { baseUrl: string; apiKey: string; model: string } | undefined;
+  /** The master key (base64 or hex, 32 bytes); else a key file in the data dir. */
+  masterKey: string | undefined;
+  /** SSO from PADDOCK_OIDC_* (wins over the admin settings); undefined when unset. */
+  oidc: SsoConfig | undefined;
+  /** The portal's origin as browsers see it (PADDOCK_PUBLIC_URL), for SSO redirect URLs; else each request's Host. */
+  publicUrl: string | undefined;
+  /** Older master keys still accepted during a rotation (comma-separated). */
+  masterKeyPrevious: string | undefined;
+  /** Previews are served on <port>--<workspace>.<previewDomain> (PADDOCK_PREVIEW_DOMAIN). */
+  previewDomain: string;
+}
+
+const defaultWebDir = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+function int(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number, got "${value}"`);
+  return n;
+}
+
+/** Reads the portal's settings from the environment (see docs/operations.md). */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): PortalConfig {
+  const dataDir = resolve(env.PADDOCK_DATA_DIR ?? './data');
+  return {
+    host: env.HOST ?? '127.0.0.1',
+    port: int(env.PORT, 8080, 'PORT'),
+    dataDir,
+    databaseUrl: env.DATABASE_URL || undefined,
+    tunnelHost: env.PADDOCK_TUNNEL_HOST ?? '127.0.0.1',
+    tunnelPort: int(env.PADDOCK_TUNNEL_PORT, 8443, 'PADDOCK_TUNNEL_PORT'),
+    tunnelHostnames: (env.PADDOCK_TUNNEL_HOSTNAMES ?? 'localhost').split(',').map((s) => s.trim()).filter(Boolean),
+    tunnelTlsCertFile: env.PADDOCK_TUNNEL_TLS_CERT || undefined,
+    tunnelTlsKeyFile: env.PADDOCK_TUNNEL_TLS_KEY || undefined,
+    secureCookies: env.PADDOCK_SECURE_COOKIES === 'true',
+    webDir: env.PADDOCK_WEB_DIR ? resolve(env.PADDOCK_WEB_DIR) : defaultWebDir,
+    adminEmail: (env.PADDOCK_ADMIN_EMAIL ?? 'admin@paddock.local').trim().toLowerCase(),
+    adminPassword: env.PADDOCK_ADMIN_PASSWORD || undefined,
+    adminToken: env.PADDOCK_ADMIN_TOKEN || undefined,
+    enrollmentTokenFile: env.PADDOCK_ENROLLMENT_TOKEN_FILE || undefined,
+    logLevel: env.LOG_LEVEL ?? 'info',
+    llm: env.PADDOCK_LLM_BASE_URL
+      ? { baseUrl: env.PADDOCK_LLM_BASE_URL, apiKey: env.PADDOCK_LLM_API_KEY ?? '', model: env.PADDOCK_LLM_MODEL ?? '' }
+      : undefined,
+    masterKey: env.PADDOCK_MASTER_KEY || undefined,
+    oidc: ssoFromEnv(env),
+    publicUrl: env.PADDOCK_PUBLIC_URL ? new URL(env.PADDOCK_PUBLIC_URL).origin : undefined,
+    masterKeyPrevious: env.PADDOCK_MASTER_KEY_PREVIOUS || undefined,
+    previewDomain: (env.PADDOCK_PREVIEW_DOMAIN || 'preview.localhost').trim().toLowerCase().replace(/^\.+|\.+$/g, ''),
+  };
+}

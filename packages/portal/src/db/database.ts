@@ -1,0 +1,61 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+import { PGliteDialect } from './pgliteDialect.js';
+import { migrate } from './migrate.js';
+import type { Tables } from './schema.js';
+
+export type Database = Kysely<Tables>;
+
+export interface DatabaseOptions {
+  /** A PostgreSQL URL; when unset, PGlite stores the database in `pgliteDir`. */
+  url?: string;
+  /** PGlite's data directory; undefined with no url means in memory (tests). */
+  pgliteDir?: string;
+  /**
+   * Told when an idle PostgreSQL connection fails (server restart, failover, an
+   * administrator's terminate): the pool drops it and opens another when needed.
+   */
+  onConnectionError?: (err: Error) => void;
+}
+
+/** Bigint columns come back as numbers on both engines (ids stay far below 2^53). */
+const pgTypes = new pg.TypeOverrides();
+pgTypes.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+
+/** Opens the database and brings its schema up to date. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  let db: Database;
+  if (options.url) {
+    const pool = new pg.Pool({ connectionString: options.url, types: pgTypes, max: 10 });
+    // Without a listener, an idle connection's error would be thrown and end the process.
+    pool.on('error', (err) => options.onConnectionError?.(err));
+    db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  } else {
+    db = new Kysely<Tables>({ dialect: new PGliteDialect(await openPGlite(options.pgliteDir)) });
+  }
+  await migrate(db);
+  return db;
+}
+
+/**
+ * The portal's database holds configuration only: PostgreSQL's default 128 MB
+ * of shared buffers would just grow the process (measured: ~100 MiB more RSS).
+ */
+const PGLITE_CONF = ['shared_buffers=32MB'];
+
+async function openPGlite(dir: string | undefined): Promise<PGlite> {
+  const open = () => new PGlite(dir, { postgresqlconf: PGLITE_CONF });
+  if (!dir) return open();
+  mkdirSync(dir, { recursive: true });
+  const fresh = !existsSync(join(dir, 'PG_VERSION'));
+  const pglite = open();
+  if (!fresh) return pglite;
+  // A first start runs initdb inside PGlite's WASM heap, which never shrinks:
+  // reopen, so the portal does not carry initdb's peak (~450 MiB) for good.
+  await pglite.waitReady;
+  await pglite.close();
+  return open();
+}

@@ -1,0 +1,213 @@
+import type { ColumnType, Generated } from 'kysely';
+import type { LlmUsageTable } from './usageSchema.js';
+import type { BlueprintWorkspaceConfigColumn } from './blueprintConfigSchema.js';
+import type { OidcLoginStatesTable, OidcSessionsTable } from './oidcTables.js';
+import type { PreviewSessionsTable, PreviewTokensTable } from './previewTables.js';
+
+/** Table types for Kysely. Timestamps are written by the app (from its clock). */
+type Timestamp = ColumnType<Date, Date, Date>;
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  role: string;
+  password_hash: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  last_login_at: Timestamp | null;
+  trusted: ColumnType<boolean, boolean | undefined, boolean>;
+  active: ColumnType<boolean, boolean | undefined, boolean>;
+  source: ColumnType<string, string | undefined, string>;
+  external_id: ColumnType<string | null, string | null | undefined, string | null>;
+  oidc_subject: ColumnType<string | null, string | null | undefined, string | null>;
+  /** SCIM (migrations/0005_scim.sql). */
+  given_name: ColumnType<string | null, string | null | undefined, string | null>;
+  family_name: ColumnType<string | null, string | null | undefined, string | null>;
+  scim_emails: ColumnType<ScimEmail[] | null, string | null | undefined, string | null>;
+  scim_deleted_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface ScimEmail { value: string; type?: string; primary?: boolean }
+
+export interface SessionsTable {
+  id_hash: string;
+  /** Public id, for listing and revoking; the cookie value is never stored. */
+  id: string;
+  ip: ColumnType<string, string | undefined, string>;
+  user_agent: ColumnType<string, string | undefined, string>;
+  user_id: string;
+  csrf_token: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  created_at: Timestamp;
+  last_used_at: Timestamp | null;
+}
+
+export interface BlueprintsTable {
+  id: string;
+  name: string;
+  description: string;
+  access: ColumnType<string, string | undefined, string>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  workspace_config: BlueprintWorkspaceConfigColumn;
+}
+
+export interface AgentsTable {
+  id: string;
+  name: string;
+  secret_hash: string;
+  version: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp | null;
+}
+
+export interface EnrollmentTokensTable {
+  token_hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  agent_id: string | null;
+}
+
+export interface WorkspacesTable {
+  id: string;
+  name: string;
+  owner_id: string;
+  blueprint_id: string;
+  agent_id: string | null;
+  state: string;
+  desired_state: string;
+  state_message: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface AuditLogTable {
+  id: number;
+  at: Timestamp;
+  actor_id: string | null;
+  actor_email: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  blueprint_id: string | null;
+  outcome: string;
+  detail: ColumnType<Record<string, unknown>, string, string>;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadTable {
+  singleton: number;
+  last_id: number;
+  last_hash: string;
+}
+
+export interface TerminalTicketsTable {
+  ticket_hash: string;
+  user_id: string;
+  workspace_id: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+export interface GroupsTable {
+  id: string;
+  display_name: string;
+  external_id: string | null;
+  source: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface GroupMembersTable {
+  group_id: string;
+  user_id: string;
+}
+
+export interface BlueprintAccessRulesTable {
+  id: string;
+  blueprint_id: string;
+  kind: string;
+  value: string;
+  created_at: Timestamp;
+}
+
+export interface InvitesTable {
+  id: string;
+  token_hash: string;
+  email: string;
+  role: string;
+  created_by: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: ColumnType<unknown, string, string>;
+  updated_at: Timestamp;
+}
+
+export interface SecretsTable {
+  id: string;
+  scope: string;
+  name: string;
+  ciphertext: string;
+  wrapped_key: string;
+  master_key_id: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface IpBlockedAttemptsTable {
+  id: Generated<number>;
+  at: Timestamp;
+  ip: string;
+  method: string;
+  path: string;
+  user_id: string | null;
+  user_email: string | null;
+}
+
+export interface SchemaMigrationsTable {
+  version: number;
+  name: string;
+  applied_at: Generated<Date>;
+}
+
+export interface Tables {
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  blueprints: BlueprintsTable;
+  agents: AgentsTable;
+  enrollment_tokens: EnrollmentTokensTable;
+  workspaces: WorkspacesTable;
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
+  terminal_tickets: TerminalTicketsTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  blueprint_access_rules: BlueprintAccessRulesTable;
+  invites: InvitesTable;
+  settings: SettingsTable;
+  secrets: SecretsTable;
+  schema_migrations: SchemaMigrationsTable;
+  ip_blocked_attempts: IpBlockedAttemptsTable;
+  oidc_login_states: OidcLoginStatesTable;
+  oidc_sessions: OidcSessionsTable;
+  llm_usage: LlmUsageTable;
+  preview_tokens: PreviewTokensTable; preview_sessions: PreviewSessionsTable;
+}

@@ -1,0 +1,43 @@
+/**
+ * Typed errors thrown by services. The API's one error handler turns them into
+ * `{"error":{"code","message"}}` with their status; anything else becomes a 500
+ * with a generic message (the details go to the log, never to the client).
+ */
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class InputError extends ApiError {
+  constructor(message: string) { super(400, 'invalid_input', message); }
+}
+export class UnauthenticatedError extends ApiError {
+  constructor(message = 'sign in first') { super(401, 'unauthenticated', message); }
+}
+export class InvalidCredentialsError extends ApiError {
+  constructor() { super(401, 'invalid_credentials', 'wrong email or password'); }
+}
+export class ForbiddenError extends ApiError {
+  constructor(message = 'you are not allowed to do that') { super(403, 'forbidden', message); }
+}
+/** Also what a caller gets for something that exists but isn't theirs: nothing leaks. */
+export class NotFoundError extends ApiError {
+  constructor(what: string) { super(404, 'not_found', `${what} not found`); }
+}
+export class ConflictError extends ApiError {
+  constructor(message: string) { super(409, 'conflict', message); }
+}
+/** The organisation always keeps one active admin: refused for a demotion, a removal or a deactivation. */
+export class LastAdminError extends ConflictError {
+  constructor() { super('this is the last active admin; make someone else an admin first'); }
+}
+export class RateLimitedError extends ApiError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(429, 'rate_limited', `too many attempts; try again in ${retryAfterSeconds} s`);
+  }
+}
+export class UnavailableError extends ApiError {
+  constructor(message: string) { super(503, 'unavailable', message); }
+}

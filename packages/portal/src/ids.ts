@@ -1,0 +1,15 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+
+export const newId = (): string => randomUUID();
+
+/** An unguessable secret for a bearer credential, with a prefix that says what it is. */
+export const newSecret = (prefix: string): string => `${prefix}_${randomBytes(32).toString('base64url')}`;
+
+/** Secrets with 256 bits of entropy need no slow hash: SHA-256 is what we store. */
+export const hashSecret = (secret: string): string => createHash('sha256').update(secret).digest('hex');
+
+export function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

@@ -1,0 +1,52 @@
+import type pino from 'pino';
+import type { AuditLog } from './audit/auditLog.js';
+import type { Identity } from './auth/identity.js';
+import type { Invites } from './auth/invites.js';
+import type { OidcSignIn } from './auth/oidc/oidcSignIn.js';
+import type { SsoSettings } from './auth/oidc/ssoConfig.js';
+import type { SignInSettings } from './auth/signInSettings.js';
+import type { Blueprints } from './blueprints/blueprints.js';
+import type { Clock } from './clock.js';
+import type { PortalConfig } from './config.js';
+import type { Database } from './db/database.js';
+import type { AgentHub } from './tunnel/agentHub.js';
+import type { Enrollment } from './tunnel/enrollment.js';
+import type { LlmUsage } from './usage/llmUsage.js';
+import type { Reconciler } from './workspaces/reconciler.js';
+import type { IpAllowlist } from './ipAllowlist/ipAllowlist.js';
+import type { BlueprintSecrets } from './secrets/blueprintSecrets.js';
+import type { BlueprintLlmKeys } from './blueprints/workspaceSetup.js';
+import type { Secrets } from './secrets/secrets.js';
+import type { Settings } from './settings.js';
+import type { TerminalTickets } from './workspaces/terminalTickets.js';
+import type { WorkspaceEvents } from './workspaces/workspaceEvents.js';
+import type { Workspaces } from './workspaces/workspaces.js';
+import type { PreviewAuth } from './preview/previewAuth.js';
+
+/** Everything a route handler may use, built once in app.ts. */
+export interface PortalServices {
+  config: PortalConfig;
+  db: Database;
+  clock: Clock;
+  log: pino.Logger;
+  audit: AuditLog;
+  identity: Identity;
+  invites: Invites;
+  blueprints: Blueprints;
+  workspaces: Workspaces;
+  tickets: TerminalTickets;
+  events: WorkspaceEvents;
+  hub: AgentHub;
+  enrollment: Enrollment;
+  reconciler: Reconciler;
+  usage: LlmUsage;
+  secrets: Secrets;
+  blueprintSecrets: BlueprintSecrets;
+  blueprintLlmKeys: BlueprintLlmKeys;
+  ipAllowlist: IpAllowlist;
+  settings: Settings;
+  sso: SsoSettings;
+  signInSettings: SignInSettings;
+  oidc: OidcSignIn;
+  previews: PreviewAuth;
+}

@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openDatabase, type Database } from '../db/database.js';
+
+export interface TestDatabase { db: Database; engine: 'pglite' | 'postgres'; close(): Promise<void> }
+
+/**
+ * A fresh, empty database for one test file. The engine follows PADDOCK_TEST_DB:
+ * `postgres` creates a throwaway database on the server at PADDOCK_TEST_PG_URL
+ * (scripts/test.mjs provides one); anything else uses in-memory PGlite.
+ */
+export async function openTestDatabase(): Promise<TestDatabase> {
+  if (process.env.PADDOCK_TEST_DB !== 'postgres') {
+    const db = await openDatabase({});
+    return { db, engine: 'pglite', close: () => db.destroy() };
+  }
+  const serverUrl = process.env.PADDOCK_TEST_PG_URL;
+  if (!serverUrl) throw new Error('PADDOCK_TEST_DB=postgres needs PADDOCK_TEST_PG_URL');
+  const name = `paddock_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const db = await openDatabase({ url: url.toString() });
+  return {
+    db,
+    engine: 'postgres',
+    close: async () => {
+      await db.destroy();
+      const c = new pg.Client({ connectionString: serverUrl });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import type { ServerDuplexStream } from '@grpc/grpc-js';
+import {
+  FrameDuplex,
+  type AgentMessage__Output,
+  type Frame,
+  type Frame__Output,
+  type Hello__Output,
+  type PortalMessage,
+  type UsageRecord__Output,
+  type WorkspaceStatus__Output,
+} from '@paddock/protocol/tunnel';
+import { UnavailableError } from '../errors.js';
+
+export type DialTarget = { daemon: true } | { port: number };
+
+type ControlCall = ServerDuplexStream<AgentMessage__Output, PortalMessage>;
+type DialCall = ServerDuplexStream<Frame__Output, Frame>;
+
+interface PendingDial {
+  agentId: string;
+  resolve(stream: Duplex): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+export interface AgentHubEvents {
+  'agent-connected': [agentId: string, hello: Hello__Output];
+  'agent-disconnected': [agentId: string];
+  'workspace-status': [agentId: string, status: WorkspaceStatus__Output];
+  usage: [agentId: string, record: UsageRecord__Output];
+}
+
+const DIAL_TIMEOUT_MS = 10_000;
+
+/**
+ * The agents connected to this portal replica and the one thing the portal can
+ * ask of them: dial(target) → duplex byte stream. Commands go down the control stream.
+ */
+export class AgentHub extends EventEmitter<AgentHubEvents> {
+  private readonly controls = new Map<string, ControlCall>();
+  private readonly pending = new Map<string, PendingDial>();
+
+  isConnected(agentId: string): boolean { return this.controls.has(agentId); }
+  connectedAgentIds(): string[] { return [...this.controls.keys()]; }
+
+  /** Registers an authenticated control stream. A newer stream replaces an older one. */
+  attach(agentId: string, call: ControlCall, hello: Hello__Output): void {
+    const previous = this.controls.get(agentId);
+    if (previous && previous !== call) previous.end();
+    this.controls.set(agentId, call);
+    const onClose = () => {
+      if (this.controls.get(agentId) !== call) return;
+      this.controls.delete(agentId);
+      for (const [id, p] of this.pending) {
+        if (p.agentId === agentId) this.settle(id)?.reject(new UnavailableError('the agent disconnected'));
+      }
+      this.emit('agent-disconnected', agentId);
+    };
+    call.on('end', onClose);
+    call.on('error', onClose);
+    call.on('close', onClose);
+    call.on('cancelled', onClose);
+    this.emit('agent-connected', agentId, hello);
+  }
+
+  /** Called by the tunnel server for every message after Hello. */
+  handleMessage(agentId: string, msg: AgentMessage__Output): void {
+    if (msg.workspaceStatus) this.emit('workspace-status', agentId, msg.workspaceStatus);
+    else if (msg.usage) this.emit('usage', agentId, msg.usage);
+    else if (msg.dialResult && !msg.dialResult.ok) {
+      const p = this.pending.get(msg.dialResult.dialId);
+      if (p?.agentId === agentId) this.settle(msg.dialResult.dialId)?.reject(new UnavailableError(msg.dialResult.error || 'dial failed'));
+    }
+  }
+
+  send(agentId: string, msg: PortalMessage): boolean {
+    const call = this.controls.get(agentId);
+    if (!call) return false;
+    call.write(msg);
+    return true;
+  }
+
+  /** Opens a byte stream to a workspace's daemon or port, through its agent. */
+  dial(agentId: string, workspaceId: string, target: DialTarget): Promise<Duplex> {
+    const dialId = randomBytes(16).toString('hex');
+    return new Promise<Duplex>((resolve, reject) => {
+      const timer = setTimeout(() => this.settle(dialId)?.reject(new UnavailableError('the agent did not answer in time')), DIAL_TIMEOUT_MS);
+      this.pending.set(dialId, { agentId, resolve, reject, timer });
+      const sent = this.send(agentId, { dial: { dialId, workspaceId, ...target } });
+      if (!sent) this.settle(dialId)?.reject(new UnavailableError('the workspace\'s agent is not connected'));
+    });
+  }
+
+  /** Matches the agent's Dial call to a pending dial; refuses calls nobody asked for. */
+  acceptDial(agentId: string, dialId: string, call: DialCall): boolean {
+    const p = this.pending.get(dialId);
+    if (!p || p.agentId !== agentId) return false;
+    this.settle(dialId)?.resolve(new FrameDuplex(call));
+    return true;
+  }
+
+  /** Ends every control stream (portal shutdown); agents will reconnect elsewhere or later. */
+  closeAll(): void {
+    for (const call of this.controls.values()) call.end();
+    this.controls.clear();
+  }
+
+  private settle(dialId: string): PendingDial | undefined {
+    const p = this.pending.get(dialId);
+    if (!p) return undefined;
+    clearTimeout(p.timer);
+    this.pending.delete(dialId);
+    return p;
+  }
+}

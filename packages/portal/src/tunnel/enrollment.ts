@@ -1,0 +1,50 @@
+import type { Clock } from '../clock.js';
+import type { Database } from '../db/database.js';
+import { hashSecret, newId, newSecret, safeEqual } from '../ids.js';
+
+export const ENROLLMENT_TOKEN_TTL_MS = 60 * 60 * 1000;
+
+/** One-time enrollment tokens, and the agent credentials they are exchanged for. */
+export class Enrollment {
+  constructor(private readonly db: Database, private readonly clock: Clock) {}
+
+  async createToken(ttlMs = ENROLLMENT_TOKEN_TTL_MS): Promise<string> {
+    const token = newSecret('pde');
+    const now = this.clock.now();
+    await this.db.insertInto('enrollment_tokens').values({
+      token_hash: hashSecret(token), created_at: now, expires_at: new Date(now.getTime() + ttlMs), used_at: null, agent_id: null,
+    }).execute();
+    return token;
+  }
+
+  /** Redeems a token once; returns the new agent's id and secret, or null when the token is unusable. */
+  async enroll(token: string, name: string, version: string): Promise<{ agentId: string; secret: string } | null> {
+    const now = this.clock.now();
+    return this.db.transaction().execute(async (tx) => {
+      const agentId = newId();
+      const secret = newSecret('pda');
+      const claimed = await tx.updateTable('enrollment_tokens')
+        .set({ used_at: now })
+        .where('token_hash', '=', hashSecret(token)).where('used_at', 'is', null).where('expires_at', '>', now)
+        .returning('token_hash').executeTakeFirst();
+      if (!claimed) return null;
+      await tx.insertInto('agents').values({
+        id: agentId, name: name.slice(0, 128) || 'agent', secret_hash: hashSecret(secret), version: version.slice(0, 64),
+        created_at: now, last_seen_at: now,
+      }).execute();
+      await tx.updateTable('enrollment_tokens').set({ agent_id: agentId }).where('token_hash', '=', claimed.token_hash).execute();
+      return { agentId, secret };
+    });
+  }
+
+  async authenticate(agentId: string, secret: string): Promise<boolean> {
+    const row = await this.db.selectFrom('agents').select('secret_hash').where('id', '=', agentId).executeTakeFirst();
+    return !!row && safeEqual(row.secret_hash, hashSecret(secret));
+  }
+
+  async touch(agentId: string, version?: string): Promise<void> {
+    await this.db.updateTable('agents')
+      .set({ last_seen_at: this.clock.now(), ...(version !== undefined ? { version } : {}) })
+      .where('id', '=', agentId).execute();
+  }
+}

@@ -1,0 +1,32 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import selfsigned from 'selfsigned';
+
+export interface TlsMaterial { cert: string; key: string }
+
+/**
+ * The tunnel's TLS certificate. Embedded mode generates a self-signed one on first
+ * start (valid for localhost) and agents pin it by reading tunnel-cert.pem.
+ * Production passes its own cert and key (PADDOCK_TUNNEL_TLS_CERT / _KEY).
+ */
+export async function ensureTlsMaterial(dir: string, hosts: string[] = ['localhost']): Promise<TlsMaterial> {
+  const certPath = join(dir, 'tunnel-cert.pem');
+  const keyPath = join(dir, 'tunnel-key.pem');
+  if (existsSync(certPath) && existsSync(keyPath)) {
+    return { cert: readFileSync(certPath, 'utf8'), key: readFileSync(keyPath, 'utf8') };
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const pems = await selfsigned.generate([{ name: 'commonName', value: 'paddock-tunnel' }], {
+    notAfterDate: new Date(Date.now() + 10 * 365 * 24 * 3600 * 1000),
+    keyType: 'ec',
+    curve: 'P-256',
+    algorithm: 'sha256',
+    extensions: [
+      { name: 'basicConstraints', cA: true },
+      { name: 'subjectAltName', altNames: [...hosts.map((h) => ({ type: 2 as const, value: h })), { type: 7 as const, ip: '127.0.0.1' }] },
+    ],
+  });
+  writeFileSync(keyPath, pems.private, { mode: 0o600 });
+  writeFileSync(certPath, pems.cert, { mode: 0o644 });
+  return { cert: pems.cert, key: pems.private };
+}

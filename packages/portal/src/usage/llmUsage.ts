@@ -1,0 +1,106 @@
+import { sql } from 'kysely';
+import type { UsageRecord__Output } from '@paddock/protocol/tunnel';
+import type { Clock } from '../clock.js';
+import type { Database } from '../db/database.js';
+
+export interface UsageTotals {
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+}
+
+export interface UsageSummary {
+  totals: UsageTotals;
+  byUser: Array<UsageTotals & { userId: string; email: string | null }>;
+  byBlueprint: Array<UsageTotals & { blueprintId: string; name: string | null }>;
+  byWorkspace: Array<UsageTotals & { workspaceId: string; name: string | null; userId: string; blueprintId: string }>;
+  byModel: Array<UsageTotals & { model: string }>;
+}
+
+const count = (value: unknown): number => {
+  const n = Number(value ?? 0);
+  return Number.isFinite(n) && n >= 0 ? Math.floor(n) : 0;
+};
+
+// A record's clock is the agent's; one far from ours is stored at our time.
+const MAX_SKEW_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The ledger of model calls reported by agents' LLM gateways. A record is
+ * tagged from the portal's own workspace row (owner, blueprint), never from
+ * what the agent claims, and only an agent the workspace is placed on may
+ * report for it.
+ */
+export class LlmUsage {
+  constructor(private readonly db: Database, private readonly clock: Clock) {}
+
+  /** Stores one record; returns false when it was refused (unknown workspace, another agent's). */
+  async record(agentId: string, usage: UsageRecord__Output): Promise<boolean> {
+    const ws = await this.db.selectFrom('workspaces').select(['owner_id', 'blueprint_id', 'agent_id'])
+      .where('id', '=', usage.workspaceId).executeTakeFirst();
+    if (!ws || ws.agent_id !== agentId) return false;
+    const now = this.clock.now();
+    const reported = count(usage.unixMs);
+    const at = reported > 0 && Math.abs(reported - now.getTime()) < MAX_SKEW_MS ? new Date(reported) : now;
+    await this.db.insertInto('llm_usage').values({
+      at,
+      agent_id: agentId,
+      workspace_id: usage.workspaceId,
+      user_id: ws.owner_id,
+      blueprint_id: ws.blueprint_id,
+      model: usage.model.slice(0, 200),
+      input_tokens: count(usage.inputTokens),
+      output_tokens: count(usage.outputTokens),
+      cache_read_tokens: count(usage.cacheReadTokens),
+      cache_write_tokens: count(usage.cacheWriteTokens),
+    }).execute();
+    return true;
+  }
+
+  /** Totals over [since, until), per user, blueprint, workspace and model. */
+  async summary(range: { since?: Date; until?: Date } = {}): Promise<UsageSummary> {
+    const base = () => {
+      let q = this.db.selectFrom('llm_usage');
+      if (range.since) q = q.where('llm_usage.at', '>=', range.since);
+      if (range.until) q = q.where('llm_usage.at', '<', range.until);
+      return q;
+    };
+    const sums = [
+      sql<string>`count(*)`.as('requests'),
+      sql<string>`coalesce(sum(llm_usage.input_tokens), 0)`.as('input_tokens'),
+      sql<string>`coalesce(sum(llm_usage.output_tokens), 0)`.as('output_tokens'),
+      sql<string>`coalesce(sum(llm_usage.cache_read_tokens), 0)`.as('cache_read_tokens'),
+      sql<string>`coalesce(sum(llm_usage.cache_write_tokens), 0)`.as('cache_write_tokens'),
+    ] as const;
+    const totals = (r: { requests: unknown; input_tokens: unknown; output_tokens: unknown; cache_read_tokens: unknown; cache_write_tokens: unknown }): UsageTotals => ({
+      requests: count(r.requests),
+      inputTokens: count(r.input_tokens),
+      outputTokens: count(r.output_tokens),
+      cacheReadTokens: count(r.cache_read_tokens),
+      cacheWriteTokens: count(r.cache_write_tokens),
+    });
+    const [all, users, blueprints, workspaces, models] = await Promise.all([
+      base().select([...sums]).executeTakeFirstOrThrow(),
+      base().leftJoin('users', 'users.id', 'llm_usage.user_id')
+        .select(['llm_usage.user_id', 'users.email', ...sums]).groupBy(['llm_usage.user_id', 'users.email'])
+        .orderBy('llm_usage.user_id').execute(),
+      base().leftJoin('blueprints', 'blueprints.id', 'llm_usage.blueprint_id')
+        .select(['llm_usage.blueprint_id', 'blueprints.name', ...sums]).groupBy(['llm_usage.blueprint_id', 'blueprints.name'])
+        .orderBy('llm_usage.blueprint_id').execute(),
+      base().leftJoin('workspaces', 'workspaces.id', 'llm_usage.workspace_id')
+        .select(['llm_usage.workspace_id', 'workspaces.name', 'llm_usage.user_id', 'llm_usage.blueprint_id', ...sums])
+        .groupBy(['llm_usage.workspace_id', 'workspaces.name', 'llm_usage.user_id', 'llm_usage.blueprint_id'])
+        .orderBy('llm_usage.workspace_id').execute(),
+      base().select(['llm_usage.model', ...sums]).groupBy('llm_usage.model').orderBy('llm_usage.model').execute(),
+    ]);
+    return {
+      totals: totals(all),
+      byUser: users.map((r) => ({ userId: r.user_id, email: r.email ?? null, ...totals(r) })),
+      byBlueprint: blueprints.map((r) => ({ blueprintId: r.blueprint_id, name: r.name ?? null, ...totals(r) })),
+      byWorkspace: workspaces.map((r) => ({ workspaceId: r.workspace_id, name: r.name ?? null, userId: r.user_id, blueprintId: r.blueprint_id, ...totals(r) })),
+      byModel: models.map((r) => ({ model: r.model, ...totals(r) })),
+    };
+  }
+}

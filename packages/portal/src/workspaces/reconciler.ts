@@ -1,0 +1,167 @@
+import type pino from 'pino';
+import type { WorkspaceState } from '@paddock/protocol';
+import type { Command, Hello__Output, WorkspaceStatus__Output } from '@paddock/protocol/tunnel';
+import type { Database } from '../db/database.js';
+import type { AgentHub } from '../tunnel/agentHub.js';
+import type { Workspaces } from './workspaces.js';
+
+/** The model route a workspace gets (its blueprint's provider, else the portal's default). */
+type LlmRoute = { upstreamBaseUrl: string; upstreamApiKey: string; model: string; upstreamFormat?: 'anthropic' | 'openai' };
+export type LlmRouteFor = (w: { id: string; owner_id: string; blueprint_id: string }) => LlmRoute | undefined | Promise<LlmRoute | undefined>;
+
+/** A command sent and not yet answered; resent when older than this. */
+const INFLIGHT_TIMEOUT_MS = 60_000;
+const RESYNC_EVERY_MS = 5_000;
+
+type Verb = 'run' | 'stop' | 'delete';
+
+/**
+ * Drives every workspace's state toward its desired state. Level-triggered: each
+ * pass reads the database and sends idempotent commands, so it is correct after a
+ * portal or agent restart (the agent's Hello reports what actually runs).
+ * Failed workspaces wait for their owner to start them again (no crash loops).
+ */
+export class Reconciler {
+  private readonly inflight = new Map<string, { verb: Verb; at: number; agentId: string }>();
+  private running: Promise<void> | undefined;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /**
+   * The blueprint's secrets, decrypted, for a workspace's environment (set by
+   * app.ts). They travel in ensure_running over the TLS tunnel and are never logged.
+   */
+  secretEnv: (blueprintId: string) => Promise<Record<string, string>> = async () => ({});
+  /** What the daemon sets up at start from the blueprint: AGENTS.md and the tabs' PTY sessions (set by app.ts). */
+  workspaceSetup: (blueprintId: string) => Promise<{ agentInstructions: string; sessions: Array<{ name: string; command: string; start: boolean }> }> =
+    async () => ({ agentInstructions: '', sessions: [] });
+
+  constructor(
+    private readonly db: Database,
+    private readonly hub: AgentHub,
+    private readonly workspaces: Workspaces,
+    private readonly log: pino.Logger,
+    private readonly llmRouteFor: LlmRouteFor = () => undefined,
+  ) {}
+
+  start(): void {
+    this.hub.on('agent-connected', (agentId, hello) => void this.onHello(agentId, hello).catch((err: unknown) => this.log.error({ err }, 'hello handling failed')));
+    this.hub.on('agent-disconnected', (agentId) => { this.forgetAgent(agentId); });
+    this.hub.on('workspace-status', (agentId, status) => void this.onStatus(agentId, status).then(() => this.trigger(), (err: unknown) => this.log.error({ err }, 'status handling failed')));
+    this.workspaces.onChange = () => this.trigger();
+    this.timer = setInterval(() => this.trigger(), RESYNC_EVERY_MS);
+    this.trigger();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Runs a pass soon; passes never overlap, and a trigger during a pass runs one more. */
+  trigger(): void {
+    if (this.stopped) return;
+    if (this.running) { this.again = true; return; }
+    this.running = this.pass()
+      .catch((err: unknown) => this.log.error({ err }, 'reconcile pass failed'))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) { this.again = false; this.trigger(); }
+      });
+  }
+
+  /** Resolves when no pass is running (tests). */
+  async settled(): Promise<void> { while (this.running) await this.running; }
+
+  private async pass(): Promise<void> {
+    const rows = await this.db.selectFrom('workspaces')
+      .select(['id', 'agent_id', 'state', 'desired_state', 'owner_id', 'blueprint_id'])
+      .where('state', '<>', 'deleted').execute();
+    const connected = this.hub.connectedAgentIds();
+    for (const r of rows) {
+      let agentId = r.agent_id;
+      if (!agentId || !this.hub.isConnected(agentId)) {
+        // Unplaced workspaces go to a connected agent; placed ones wait for theirs.
+        if (agentId) continue;
+        if (connected.length === 0) {
+          await this.workspaces.setObserved(r.id, r.state as WorkspaceState, 'waiting for a runtime agent to connect');
+          continue;
+        }
+        agentId = connected[Math.floor(Math.random() * connected.length)]!;
+      }
+      const verb: Verb | null = this.verbFor(r.state as WorkspaceState, r.desired_state);
+      if (!verb) continue;
+      const current = this.inflight.get(r.id);
+      if (current && current.verb === verb && Date.now() - current.at < INFLIGHT_TIMEOUT_MS) continue;
+      const command = this.command(verb, r);
+      if ('ensureRunning' in command && command.ensureRunning) {
+        try {
+          command.ensureRunning.env = await this.secretEnv(r.blueprint_id);
+          command.ensureRunning.llm = await this.llmRouteFor(r);
+          Object.assign(command.ensureRunning, await this.workspaceSetup(r.blueprint_id));
+        } catch (err) {
+          this.log.error({ workspaceId: r.id, err: err instanceof Error ? err.message : String(err) }, "decrypting the blueprint's secrets failed");
+          await this.workspaces.setObserved(r.id, 'failed', "the blueprint's secrets could not be decrypted; see the portal log");
+          continue;
+        }
+      }
+      const transitional: WorkspaceState = verb === 'run' ? 'starting' : 'stopping';
+      await this.workspaces.setObserved(r.id, transitional, '', agentId);
+      const sent = this.hub.send(agentId, { command });
+      if (sent) this.inflight.set(r.id, { verb, at: Date.now(), agentId });
+    }
+  }
+
+  private verbFor(state: WorkspaceState, desired: string): Verb | null {
+    if (desired === 'running') return state === 'running' || state === 'failed' ? null : 'run';
+    if (desired === 'stopped') return state === 'stopped' || state === 'failed' ? null : 'stop';
+    return 'delete';
+  }
+
+  private command(verb: Verb, w: { id: string; owner_id: string; blueprint_id: string }): Command {
+    if (verb === 'stop') return { ensureStopped: w.id };
+    if (verb === 'delete') return { ensureDeleted: w.id };
+    // env, llm and the start spec are filled in (async) by pass().
+    return { ensureRunning: { workspaceId: w.id, ownerId: w.owner_id, blueprintId: w.blueprint_id, env: {} } };
+  }
+
+  private async onStatus(agentId: string, status: WorkspaceStatus__Output): Promise<void> {
+    const row = await this.db.selectFrom('workspaces').select(['agent_id', 'desired_state', 'state'])
+      .where('id', '=', status.workspaceId).executeTakeFirst();
+    if (!row || row.agent_id !== agentId) return;
+    const inflight = this.inflight.get(status.workspaceId);
+    if (inflight) this.inflight.delete(status.workspaceId);
+    const state = this.observedState(status.state, row.desired_state);
+    // Not running yet while a start is due: the next pass (re)sends the start.
+    if (state === 'stopped' && row.desired_state === 'running' && (row.state === 'pending' || row.state === 'starting')) return;
+    // A stale report (e.g. "running" while a stop is in flight) must not hide the transition.
+    if (inflight && inflight.verb === 'stop' && state === 'running') return;
+    await this.workspaces.setObserved(status.workspaceId, state, status.message);
+  }
+
+  private observedState(reported: string, desired: string): WorkspaceState {
+    switch (reported) {
+      case 'running': return 'running';
+      case 'failed': return 'failed';
+      case 'deleted':
+      case 'missing': return desired === 'deleted' ? 'deleted' : 'stopped';
+      default: return 'stopped';
+    }
+  }
+
+  /** After (re)connecting, the agent says what runs; anything of its workspaces it didn't list is gone. */
+  private async onHello(agentId: string, hello: Hello__Output): Promise<void> {
+    this.forgetAgent(agentId);
+    const reported = new Map(hello.workspaces.map((w) => [w.workspaceId, w]));
+    const rows = await this.db.selectFrom('workspaces').select(['id']).where('agent_id', '=', agentId).where('state', '<>', 'deleted').execute();
+    for (const r of rows) {
+      await this.onStatus(agentId, reported.get(r.id) ?? { workspaceId: r.id, state: 'missing', message: '' });
+    }
+    this.trigger();
+  }
+
+  private forgetAgent(agentId: string) {
+    for (const [id, f] of this.inflight) if (f.agentId === agentId) this.inflight.delete(id);
+  }
+}

@@ -1,0 +1,162 @@
+import { z } from 'zod';
+import { blueprintWorkspaceConfigFields, blueprintWorkspaceConfigPatchSchema, checkBlueprintTabs } from './blueprintConfig.js';
+
+/** The one error body of the whole API. */
+export const apiErrorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string() }),
+});
+export type ApiError = z.infer<typeof apiErrorSchema>;
+
+export const roleSchema = z.enum(['admin', 'builder', 'auditor']);
+export type Role = z.infer<typeof roleSchema>;
+
+export const workspaceStateSchema = z.enum([
+  'pending', 'starting', 'running', 'stopping', 'stopped', 'failed', 'deleted',
+]);
+export type WorkspaceState = z.infer<typeof workspaceStateSchema>;
+
+/** What the owner asked for; the reconciler drives `state` toward it. */
+export const desiredStateSchema = z.enum(['running', 'stopped', 'deleted']);
+export type DesiredState = z.infer<typeof desiredStateSchema>;
+
+const id = z.string().min(1).max(64);
+const name = z.string().trim().min(1).max(64);
+
+export const userSchema = z.object({
+  id,
+  email: z.string(),
+  name: z.string(),
+  role: roleSchema,
+  /** Trusted builders publish without waiting for approval. */
+  trusted: z.boolean(),
+  /** False once deactivated (SCIM or an admin): no sign-in, sessions and tokens gone. */
+  active: z.boolean(),
+  /** Where the account came from: local, oidc or scim. */
+  source: z.string(),
+  createdAt: z.string(),
+  lastLoginAt: z.string().nullable(),
+});
+export type User = z.infer<typeof userSchema>;
+
+export const loginRequestSchema = z.object({
+  email: z.string().trim().toLowerCase().email().max(254),
+  password: z.string().min(1).max(1024),
+});
+export const meResponseSchema = z.object({ user: userSchema, csrfToken: z.string().nullable() });
+export type MeResponse = z.infer<typeof meResponseSchema>;
+
+export const createUserRequestSchema = z.object({
+  email: z.string().trim().toLowerCase().email().max(254),
+  name: z.string().trim().min(1).max(128),
+  role: roleSchema,
+  password: z.string().min(12, 'a password has at least 12 characters').max(1024),
+});
+
+export const sessionInfoSchema = z.object({
+  id: z.string(), current: z.boolean(), ip: z.string(), userAgent: z.string(),
+  createdAt: z.string(), lastSeenAt: z.string(), expiresAt: z.string(),
+});
+export type SessionInfo = z.infer<typeof sessionInfoSchema>;
+
+export const updateUserRequestSchema = z.object({
+  name: z.string().trim().min(1).max(128).optional(),
+  role: roleSchema.optional(),
+  trusted: z.boolean().optional(),
+}).refine((v) => Object.keys(v).length > 0, 'nothing to change');
+
+export const createInviteRequestSchema = z.object({
+  email: z.string().trim().toLowerCase().email().max(254),
+  role: roleSchema.default('builder'),
+});
+export const inviteSchema = z.object({
+  id, email: z.string(), role: roleSchema, createdAt: z.string(), expiresAt: z.string(), invitedBy: z.string().nullable(),
+});
+export type Invite = z.infer<typeof inviteSchema>;
+/** Returned once, when the invite is made: the link carries the single-use token. */
+export const createdInviteSchema = inviteSchema.extend({ token: z.string(), url: z.string() });
+export const acceptInviteRequestSchema = z.object({
+  token: z.string().min(1).max(256),
+  name: z.string().trim().min(1).max(128),
+  password: z.string().min(12, 'a password has at least 12 characters').max(1024),
+});
+
+export const createTokenRequestSchema = z.object({ name: name.default('api') });
+export const tokenSchema = z.object({ id, name: z.string(), createdAt: z.string(), lastUsedAt: z.string().nullable() });
+export const createdTokenSchema = tokenSchema.extend({ token: z.string() });
+/** POST /api/v1/admin/scim-tokens: the identity provider's SCIM bearer token, shown once. */
+export const scimTokenResponseSchema = z.object({ token: z.string() });
+
+export const blueprintAccessKindSchema = z.enum(['email', 'domain', 'role', 'group', 'user']);
+export const blueprintAccessRuleSchema = z.object({
+  kind: blueprintAccessKindSchema,
+  value: z.string().trim().toLowerCase().min(1).max(254),
+});
+export type BlueprintAccessRule = z.infer<typeof blueprintAccessRuleSchema>;
+/** Open: everyone. Restricted: users matching any rule (admins always). */
+export const blueprintAccessSchema = z.object({
+  access: z.enum(['open', 'restricted']),
+  rules: z.array(blueprintAccessRuleSchema).max(500),
+});
+export type BlueprintAccess = z.infer<typeof blueprintAccessSchema>;
+
+export const blueprintSchema = z.object({
+  id, name: z.string(), description: z.string(), access: z.enum(['open', 'restricted']), createdAt: z.string(), updatedAt: z.string(),
+  // Workspace setup (model, AGENTS.md, tabs): see blueprintConfig.ts.
+  ...blueprintWorkspaceConfigFields,
+});
+export type Blueprint = z.infer<typeof blueprintSchema>;
+export const createBlueprintRequestSchema = z.object({
+  name, description: z.string().trim().max(2000).default(''),
+  ...blueprintWorkspaceConfigFields,
+}).superRefine(checkBlueprintTabs);
+export type CreateBlueprintRequest = z.input<typeof createBlueprintRequestSchema>;
+export const updateBlueprintRequestSchema = z.object({
+  name: name.optional(), description: z.string().trim().max(2000).optional(),
+  ...blueprintWorkspaceConfigPatchSchema.shape,
+}).refine((v) => Object.keys(v).length > 0, 'nothing to change');
+
+export const workspaceSchema = z.object({
+  id,
+  name: z.string(),
+  ownerId: id,
+  ownerEmail: z.string(),
+  blueprintId: id,
+  blueprintName: z.string(),
+  state: workspaceStateSchema,
+  desiredState: desiredStateSchema,
+  stateMessage: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Workspace = z.infer<typeof workspaceSchema>;
+export const createWorkspaceRequestSchema = z.object({
+  blueprintId: id,
+  name: z.string().trim().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'a workspace name is 1-40 lowercase letters, digits or -'),
+});
+
+export const terminalTicketSchema = z.object({ ticket: z.string(), expiresAt: z.string() });
+
+export const auditEntrySchema = z.object({
+  id: z.string(),
+  at: z.string(),
+  actorId: z.string().nullable(),
+  actorEmail: z.string().nullable(),
+  action: z.string(),
+  targetType: z.string().nullable(),
+  targetId: z.string().nullable(),
+  blueprintId: z.string().nullable(),
+  outcome: z.enum(['success', 'failure']),
+  detail: z.record(z.string(), z.unknown()),
+});
+export type AuditEntry = z.infer<typeof auditEntrySchema>;
+export const auditVerifySchema = z.union([
+  z.object({ ok: z.literal(true), checked: z.number() }),
+  z.object({ ok: z.literal(false), checked: z.number(), firstBadId: z.string(), reason: z.string() }),
+]);
+
+/** Server-sent events on GET /api/v1/events (text/event-stream). */
+export const workspaceEventSchema = z.object({ type: z.literal('workspace'), workspace: workspaceSchema });
+export type WorkspaceEvent = z.infer<typeof workspaceEventSchema>;
+
+export const CSRF_HEADER = 'x-csrf-token';
+export const SESSION_COOKIE = 'paddock_session';

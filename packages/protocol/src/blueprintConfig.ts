@@ -1,0 +1,119 @@
+import { z } from 'zod';
+
+/**
+ * How a blueprint's workspaces are set up: their model and its endpoint, what
+ * the AI tools are told (AGENTS.md / CLAUDE.md), and the workspace page's tabs.
+ * Stored as one JSON document on the blueprint; every field has a default, so
+ * a blueprint created before this existed reads as the defaults.
+ */
+
+export const tabKindSchema = z.enum(['ai-chat', 'claude', 'shell', 'command', 'editor']);
+export type TabKind = z.infer<typeof tabKindSchema>;
+
+export const tabIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'a tab id is 1-32 lowercase letters, digits or -');
+
+export const workspaceTabSchema = z.object({
+  id: tabIdSchema,
+  kind: tabKindSchema,
+  title: z.string().trim().min(1).max(40),
+  /** For kind `command`: run with `bash -lc` in /workspace when the workspace starts. */
+  command: z.string().trim().min(1).max(2000).optional(),
+});
+export type WorkspaceTab = z.infer<typeof workspaceTabSchema>;
+
+export const llmEndpointKindSchema = z.enum(['anthropic', 'anthropic-compatible', 'openai-compatible']);
+export type LlmEndpointKind = z.infer<typeof llmEndpointKindSchema>;
+
+/**
+ * The blueprint's own model provider; its API key is a write-only secret (PUT …/llm-key).
+ * An OpenAI-compatible baseUrl is the one Chat Completions hang under, version included
+ * (https://api.openai.com/v1): the gateway posts to `<baseUrl>/chat/completions`.
+ */
+export const llmEndpointSchema = z.object({
+  kind: llmEndpointKindSchema,
+  baseUrl: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+}).refine((v) => v.kind === 'anthropic' || v.baseUrl !== undefined, { message: 'a compatible endpoint needs its baseUrl', path: ['baseUrl'] });
+export type LlmEndpoint = z.infer<typeof llmEndpointSchema>;
+
+export const DEFAULT_WORKSPACE_TABS: WorkspaceTab[] = [
+  { id: 'chat', kind: 'ai-chat', title: 'AI chat' },
+  { id: 'claude', kind: 'claude', title: 'Claude Code' },
+  { id: 'shell', kind: 'shell', title: 'Shell' },
+  { id: 'editor', kind: 'editor', title: 'Code editor' },
+];
+
+export const blueprintWorkspaceConfigFields = {
+  /** The model the workspace's tools ask for; '' means the portal's default (the demo model when no provider is configured). */
+  model: z.string().trim().max(200).default(''),
+  /** null: the portal's default provider. */
+  llm: llmEndpointSchema.nullable().default(null),
+  systemPrompt: z.string().max(20_000).default(''),
+  dataSourceNotes: z.string().max(20_000).default(''),
+  tabs: z.array(workspaceTabSchema).min(1).max(12).default(DEFAULT_WORKSPACE_TABS),
+  defaultTab: tabIdSchema.default('shell'),
+  /** Hides the shell and editor tabs: for builders who should never need a terminal. */
+  layoutLocked: z.boolean().default(false),
+  editorEnabled: z.boolean().default(true),
+  previewPorts: z.array(z.number().int().min(1).max(65535)).max(10).default([]),
+};
+
+type ConfigShape = { tabs?: WorkspaceTab[]; defaultTab?: string };
+
+/** Tab ids unique, the default tab among them, and a command on every command tab. */
+export function checkBlueprintTabs(v: ConfigShape, ctx: z.RefinementCtx): void {
+  if (!v.tabs) return;
+  const ids = new Set<string>();
+  v.tabs.forEach((tab, i) => {
+    if (ids.has(tab.id)) ctx.addIssue({ code: 'custom', message: `tab id "${tab.id}" is used twice`, path: ['tabs', i, 'id'] });
+    ids.add(tab.id);
+    if (tab.kind === 'command' && !tab.command) ctx.addIssue({ code: 'custom', message: 'a command tab needs its command', path: ['tabs', i, 'command'] });
+    if (tab.kind !== 'command' && tab.command !== undefined) ctx.addIssue({ code: 'custom', message: 'only command tabs take a command', path: ['tabs', i, 'command'] });
+  });
+  if (v.defaultTab !== undefined && !ids.has(v.defaultTab)) {
+    ctx.addIssue({ code: 'custom', message: `the default tab "${v.defaultTab}" is not one of the tabs`, path: ['defaultTab'] });
+  }
+}
+
+export const blueprintWorkspaceConfigSchema = z.object(blueprintWorkspaceConfigFields).superRefine(checkBlueprintTabs);
+export type BlueprintWorkspaceConfig = z.infer<typeof blueprintWorkspaceConfigSchema>;
+
+/** The defaults, as a blueprint without any configuration has them. */
+export const defaultBlueprintWorkspaceConfig = (): BlueprintWorkspaceConfig => blueprintWorkspaceConfigSchema.parse({});
+
+/** Fields a PATCH may carry (none required; the merged result is checked again with the full schema). */
+export const blueprintWorkspaceConfigPatchSchema = z.object({
+  model: z.string().trim().max(200),
+  llm: llmEndpointSchema.nullable(),
+  systemPrompt: z.string().max(20_000),
+  dataSourceNotes: z.string().max(20_000),
+  tabs: z.array(workspaceTabSchema).min(1).max(12),
+  defaultTab: tabIdSchema,
+  layoutLocked: z.boolean(),
+  editorEnabled: z.boolean(),
+  previewPorts: z.array(z.number().int().min(1).max(65535)).max(10),
+}).partial();
+export type BlueprintWorkspaceConfigPatch = z.infer<typeof blueprintWorkspaceConfigPatchSchema>;
+
+/** The tabs a builder actually sees: the layout lock hides shell and editor, editorEnabled=false the editor. */
+export function visibleTabs(config: Pick<BlueprintWorkspaceConfig, 'tabs' | 'layoutLocked' | 'editorEnabled'>): WorkspaceTab[] {
+  return config.tabs.filter((t) => {
+    if (t.kind === 'editor') return config.editorEnabled && !config.layoutLocked;
+    if (t.kind === 'shell') return !config.layoutLocked;
+    return true;
+  });
+}
+
+/** The PTY session a terminal tab attaches to in the workspace daemon (undefined: not a terminal). */
+export function tabSessionName(tab: Pick<WorkspaceTab, 'id' | 'kind'>): string | undefined {
+  switch (tab.kind) {
+    case 'shell': return 'main';
+    case 'claude': return 'claude';
+    case 'command': return `cmd-${tab.id}`;
+    default: return undefined;
+  }
+}
+
+/** PUT /api/v1/blueprints/:id/llm-key: the provider key, never returned. */
+export const putLlmKeyRequestSchema = z.object({ value: z.string().min(1).max(4096) });
+export const llmKeyStatusSchema = z.object({ set: z.boolean(), updatedAt: z.string().nullable() });
+export type LlmKeyStatus = z.infer<typeof llmKeyStatusSchema>;

@@ -1,0 +1,74 @@
+import { Duplex } from 'node:stream';
+
+/** The part of a gRPC bidi stream of Frames that a byte stream needs (client or server side). */
+export interface FrameCall {
+  write(frame: { data: Buffer }, cb?: (err?: Error | null) => void): boolean;
+  end(): void;
+  pause(): unknown;
+  resume(): unknown;
+  on(event: 'data', listener: (frame: { data: Buffer }) => void): unknown;
+  on(event: 'end' | 'drain' | 'cancelled', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  once(event: 'drain', listener: () => void): unknown;
+  /** Client calls have cancel(); server calls are ended with end()/destroy(). */
+  cancel?: () => void;
+  destroy?: (err?: Error) => void;
+}
+
+/**
+ * Turns a dialed tunnel call into a plain byte Duplex. Backpressure carries
+ * through both ways: a full HTTP/2 window makes write() return false, and a
+ * consumer that stops reading pauses the call, which stops the window.
+ *
+ * It also answers the socket methods (setNoDelay, setTimeout, setKeepAlive) that
+ * Node's HTTP client and `ws` call on a connection, so it can stand in for one.
+ */
+export class FrameDuplex extends Duplex {
+  private ended = false;
+
+  constructor(private readonly call: FrameCall) {
+    super({ allowHalfOpen: true, highWaterMark: 256 * 1024 });
+    call.on('data', (frame) => {
+      if (!this.push(frame.data)) call.pause();
+    });
+    call.on('end', () => {
+      this.ended = true;
+      this.push(null);
+    });
+    // A server-side call whose client vanished (connection lost) says only this.
+    call.on('cancelled', () => this.destroy());
+    call.on('error', (err) => {
+      // A cancelled call is how the other side hangs up; that is an end, not a failure.
+      if ((err as { code?: number }).code === 1) this.destroy();
+      else this.destroy(err);
+    });
+  }
+
+  override _read() {
+    this.call.resume();
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void) {
+    if (this.call.write({ data: chunk })) cb();
+    else this.call.once('drain', () => cb());
+  }
+
+  override _final(cb: (err?: Error | null) => void) {
+    this.call.end();
+    cb();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void) {
+    if (!this.ended) {
+      if (this.call.cancel) this.call.cancel();
+      else this.call.destroy?.();
+    }
+    cb(err);
+  }
+
+  setNoDelay() { return this; }
+  setTimeout() { return this; }
+  setKeepAlive() { return this; }
+  ref() { return this; }
+  unref() { return this; }
+}

@@ -1,0 +1,17 @@
+// Original file: packages/protocol/proto/tunnel.proto
+
+import type { WorkspaceStatus as _paddock_tunnel_v1_WorkspaceStatus, WorkspaceStatus__Output as _paddock_tunnel_v1_WorkspaceStatus__Output } from '../../../paddock/tunnel/v1/WorkspaceStatus.js';
+
+export interface Hello {
+  'protocolVersion'?: (number);
+  'agentVersion'?: (string);
+  'runtime'?: (string);
+  'workspaces'?: (_paddock_tunnel_v1_WorkspaceStatus)[];
+}
+
+export interface Hello__Output {
+  'protocolVersion': (number);
+  'agentVersion': (string);
+  'runtime': (string);
+  'workspaces': (_paddock_tunnel_v1_WorkspaceStatus__Output)[];
+}

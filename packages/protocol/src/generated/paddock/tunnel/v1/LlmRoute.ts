@@ -1,0 +1,16 @@
+// Original file: packages/protocol/proto/tunnel.proto
+
+
+export interface LlmRoute {
+  'upstreamBaseUrl'?: (string);
+  'upstreamApiKey'?: (string);
+  'model'?: (string);
+  'upstreamFormat'?: (string);
+}
+
+export interface LlmRoute__Output {
+  'upstreamBaseUrl': (string);
+  'upstreamApiKey': (string);
+  'model': (string);
+  'upstreamFormat': (string);
+}

@@ -1,0 +1,14 @@
+// Original file: packages/protocol/proto/tunnel.proto
+
+
+export interface Welcome {
+  'agentId'?: (string);
+  'protocolVersion'?: (number);
+  'heartbeatIntervalMs'?: (number);
+}
+
+export interface Welcome__Output {
+  'agentId': (string);
+  'protocolVersion': (number);
+  'heartbeatIntervalMs': (number);
+}

@@ -1,0 +1,24 @@
+// Original file: packages/protocol/proto/tunnel.proto
+
+import type { LlmRoute as _paddock_tunnel_v1_LlmRoute, LlmRoute__Output as _paddock_tunnel_v1_LlmRoute__Output } from '../../../paddock/tunnel/v1/LlmRoute.js';
+import type { WorkspaceSession as _paddock_tunnel_v1_WorkspaceSession, WorkspaceSession__Output as _paddock_tunnel_v1_WorkspaceSession__Output } from '../../../paddock/tunnel/v1/WorkspaceSession.js';
+
+export interface WorkspaceSpec {
+  'workspaceId'?: (string);
+  'ownerId'?: (string);
+  'blueprintId'?: (string);
+  'env'?: ({[key: string]: string});
+  'llm'?: (_paddock_tunnel_v1_LlmRoute | null);
+  'agentInstructions'?: (string);
+  'sessions'?: (_paddock_tunnel_v1_WorkspaceSession)[];
+}
+
+export interface WorkspaceSpec__Output {
+  'workspaceId': (string);
+  'ownerId': (string);
+  'blueprintId': (string);
+  'env': ({[key: string]: string});
+  'llm': (_paddock_tunnel_v1_LlmRoute__Output | null);
+  'agentInstructions': (string);
+  'sessions': (_paddock_tunnel_v1_WorkspaceSession__Output)[];
+}

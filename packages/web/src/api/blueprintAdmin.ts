@@ -1,0 +1,77 @@
+import { queryOptions, type QueryClient } from '@tanstack/react-query';
+import type { Blueprint, BlueprintAccess, SecretInfo } from '@paddock/protocol';
+import { blueprintsQuery } from './blueprints';
+import { api } from './client';
+
+const path = (id: string) => `/api/v1/blueprints/${encodeURIComponent(id)}`;
+
+export function blueprintQuery(id: string) {
+  return queryOptions({
+    queryKey: ['blueprints', id] as const,
+    queryFn: ({ signal }) => api.get<Blueprint>(path(id), signal),
+  });
+}
+
+export interface BlueprintDetails {
+  name: string;
+  description: string;
+}
+
+export function createBlueprintMutation(queryClient: QueryClient) {
+  return {
+    mutationFn: (body: BlueprintDetails) => api.post<Blueprint>('/api/v1/blueprints', body),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: blueprintsQuery().queryKey }),
+  };
+}
+
+export function updateBlueprintMutation(queryClient: QueryClient, id: string) {
+  return {
+    mutationFn: (body: Partial<BlueprintDetails>) => api.patch<Blueprint>(path(id), body),
+    onSuccess: (blueprint: Blueprint) => {
+      queryClient.setQueryData(blueprintQuery(id).queryKey, blueprint);
+      return queryClient.invalidateQueries({ queryKey: blueprintsQuery().queryKey });
+    },
+  };
+}
+
+export function blueprintAccessQuery(id: string) {
+  return queryOptions({
+    queryKey: ['blueprints', id, 'access'] as const,
+    queryFn: ({ signal }) => api.get<BlueprintAccess>(`${path(id)}/access`, signal),
+  });
+}
+
+export function putBlueprintAccessMutation(queryClient: QueryClient, id: string) {
+  return {
+    mutationFn: (body: BlueprintAccess) => api.put<BlueprintAccess>(`${path(id)}/access`, body),
+    onSuccess: (access: BlueprintAccess) => {
+      queryClient.setQueryData(blueprintAccessQuery(id).queryKey, access);
+      // The blueprint's own `access` flag changes with it.
+      return queryClient.invalidateQueries({ queryKey: blueprintsQuery().queryKey });
+    },
+  };
+}
+
+/** Admins only: names and masks, never values. */
+export function blueprintSecretsQuery(id: string) {
+  return queryOptions({
+    queryKey: ['blueprints', id, 'secrets'] as const,
+    queryFn: async ({ signal }) =>
+      (await api.get<{ secrets: SecretInfo[] }>(`${path(id)}/secrets`, signal)).secrets,
+  });
+}
+
+export function putBlueprintSecretMutation(queryClient: QueryClient, id: string) {
+  return {
+    mutationFn: ({ name, value }: { name: string; value: string }) =>
+      api.put<unknown>(`${path(id)}/secrets/${encodeURIComponent(name)}`, { value }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: blueprintSecretsQuery(id).queryKey }),
+  };
+}
+
+export function deleteBlueprintSecretMutation(queryClient: QueryClient, id: string) {
+  return {
+    mutationFn: (name: string) => api.delete<void>(`${path(id)}/secrets/${encodeURIComponent(name)}`),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: blueprintSecretsQuery(id).queryKey }),
+  };
+}

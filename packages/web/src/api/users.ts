@@ -1,0 +1,77 @@
+import { queryOptions, type QueryClient } from '@tanstack/react-query';
+import type { Invite, MeResponse, Role, User } from '@paddock/protocol';
+import { api } from './client';
+
+export const usersQueryKey = ['users'] as const;
+export const invitesQueryKey = ['invites'] as const;
+
+export function usersQuery() {
+  return queryOptions({
+    queryKey: usersQueryKey,
+    queryFn: async ({ signal }) => (await api.get<{ users: User[] }>('/api/v1/users', signal)).users,
+  });
+}
+
+export interface UpdateUserRequest {
+  name?: string;
+  role?: Role;
+  trusted?: boolean;
+}
+
+export function updateUserMutation(queryClient: QueryClient) {
+  return {
+    mutationFn: ({ id, ...body }: UpdateUserRequest & { id: string }) =>
+      api.patch<User>(`/api/v1/users/${encodeURIComponent(id)}`, body),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: usersQueryKey }),
+  };
+}
+
+export function removeUserMutation(queryClient: QueryClient) {
+  return {
+    mutationFn: (id: string) => api.delete<void>(`/api/v1/users/${encodeURIComponent(id)}`),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: usersQueryKey }),
+  };
+}
+
+export function invitesQuery() {
+  return queryOptions({
+    queryKey: invitesQueryKey,
+    queryFn: async ({ signal }) => (await api.get<{ invites: Invite[] }>('/api/v1/invites', signal)).invites,
+  });
+}
+
+export type CreatedInvite = Invite & { token: string; url: string };
+
+export function createInviteMutation(queryClient: QueryClient) {
+  return {
+    mutationFn: (body: { email: string; role: Role }) => api.post<CreatedInvite>('/api/v1/invites', body),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: invitesQueryKey }),
+  };
+}
+
+export function revokeInviteMutation(queryClient: QueryClient) {
+  return {
+    mutationFn: (id: string) => api.delete<void>(`/api/v1/invites/${encodeURIComponent(id)}`),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: invitesQueryKey }),
+  };
+}
+
+export interface InviteLookup {
+  email: string;
+  role: Role;
+  expiresAt: string;
+}
+
+/** Public: what an invite link is for, or a 404 when it expired or was used. */
+export function inviteLookupQuery(token: string) {
+  return queryOptions({
+    queryKey: ['invite-lookup', token] as const,
+    queryFn: () => api.post<InviteLookup>('/api/v1/invites/lookup', { token }),
+    staleTime: Infinity,
+    retry: false,
+  });
+}
+
+export function acceptInvite(body: { token: string; name: string; password: string }): Promise<MeResponse> {
+  return api.post<MeResponse>('/api/v1/invites/accept', body);
+}

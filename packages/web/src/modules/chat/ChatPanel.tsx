@@ -1,0 +1,392 @@
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { Bot, CircleCheck, CircleX, MessageSquarePlus, Send, Sparkles, Square, TriangleAlert } from 'lucide-react';
+import {
+  abortAiSession,
+  aiMessagesQuery,
+  aiMessagesQueryKey,
+  aiModelQuery,
+  aiSessionsQuery,
+  aiSessionsQueryKey,
+  aiStatusQuery,
+  createAiSession,
+  sendAiPrompt,
+  type AiMessage,
+  type AiPart,
+  type AiToolState,
+} from '../../api/ai';
+import { errorMessage } from '../../api/client';
+import { Button } from '../../components/Button';
+import { ErrorBanner } from '../../components/ErrorBanner';
+import { Skeleton } from '../../components/Skeleton';
+import { Spinner } from '../../components/Spinner';
+import { cn } from '../../components/cn';
+import { toolActivity } from './toolActivity';
+import { aiErrorMessage, useAiEvents } from './useAiEvents';
+
+/** How often the panel refetches while it waits for a reply the event stream may have missed. */
+const POLL_WHILE_AWAITING_MS = 2000;
+
+const completedReplies = (messages: AiMessage[] | undefined): number =>
+  messages?.filter((m) => m.info.role === 'assistant' && m.info.time.completed !== undefined).length ?? 0;
+
+const SUGGESTIONS = [
+  'Build a page that says Hello Finance',
+  'Build a page that says Quarterly numbers',
+  'What can you do?',
+];
+
+/**
+ * The AI chat: our own UI over OpenCode's server in the workspace (reached
+ * through the portal's proxy). Sessions, replies streaming in, tool activity
+ * in plain words, a stop button, and the model's errors shown, never swallowed.
+ */
+export function ChatPanel({ workspaceId }: { workspaceId: string }) {
+  const queryClient = useQueryClient();
+  const events = useAiEvents(workspaceId);
+  const sessions = useQuery(aiSessionsQuery(workspaceId));
+  const model = useQuery(aiModelQuery(workspaceId));
+  /**
+   * After a send, until one more completed reply exists than at the time of sending,
+   * the panel polls: the event stream is the fast path, this the safety net in case
+   * it missed something (e.g. opened while the AI was still starting).
+   */
+  const [awaiting, setAwaiting] = useState<{ sessionId: string; completedReplies: number } | null>(null);
+  const status = useQuery({ ...aiStatusQuery(workspaceId), refetchInterval: awaiting ? POLL_WHILE_AWAITING_MS : false });
+  const [chosen, setChosen] = useState<string | null>(null);
+  const [draft, setDraft] = useState('');
+  const [sending, setSending] = useState(false);
+  const [stopping, setStopping] = useState(false);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const textarea = useRef<HTMLTextAreaElement>(null);
+
+  const sessionId = chosen ?? sessions.data?.[0]?.id ?? null;
+  const sessionStatus = sessionId ? status.data?.[sessionId] : undefined;
+  const busy = sending || (sessionStatus !== undefined && sessionStatus.type !== 'idle');
+  const modelError = sessionId ? events.errors[sessionId] : undefined;
+  // Sending waits for the live event stream: OpenCode stores a reply's text only once that text is
+  // complete, so a reply started before the stream is connected could not be shown as it streams.
+  const canSend = sessions.isSuccess && events.connected;
+
+  const send = async (text: string) => {
+    const trimmed = text.trim();
+    if (!trimmed || busy || !canSend) return;
+    setSending(true);
+    setActionError(null);
+    try {
+      let target = sessionId;
+      if (!target) {
+        const created = await createAiSession(workspaceId);
+        target = created.id;
+        setChosen(target);
+        await queryClient.invalidateQueries({ queryKey: aiSessionsQueryKey(workspaceId) });
+      }
+      await sendAiPrompt(workspaceId, target, trimmed);
+      setAwaiting({ sessionId: target, completedReplies: completedReplies(queryClient.getQueryData(aiMessagesQueryKey(workspaceId, target))) });
+      setDraft('');
+    } catch (error) {
+      setActionError(errorMessage(error));
+    } finally {
+      setSending(false);
+    }
+  };
+
+  const newSession = async () => {
+    setActionError(null);
+    try {
+      const created = await createAiSession(workspaceId);
+      setChosen(created.id);
+      await queryClient.invalidateQueries({ queryKey: aiSessionsQueryKey(workspaceId) });
+      textarea.current?.focus();
+    } catch (error) {
+      setActionError(errorMessage(error));
+    }
+  };
+
+  const stop = async () => {
+    if (!sessionId) return;
+    setStopping(true);
+    try {
+      await abortAiSession(workspaceId, sessionId);
+    } catch (error) {
+      setActionError(errorMessage(error));
+    } finally {
+      setStopping(false);
+    }
+  };
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    void send(draft);
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      void send(draft);
+    }
+  };
+
+  return (
+    <section aria-label="AI chat" className="flex h-full min-h-0 flex-1 flex-col rounded-lg border border-zinc-200 bg-white">
+      <header className="flex flex-wrap items-center gap-2 border-b border-zinc-200 px-3 py-2">
+        <Bot className="size-4 text-zinc-500" aria-hidden />
+        {sessions.data && sessions.data.length > 0 ? (
+          <select
+            aria-label="Chat session"
+            className="h-8 max-w-[16rem] rounded-md border border-zinc-300 bg-white px-2 text-sm"
+            value={sessionId ?? ''}
+            onChange={(event) => setChosen(event.target.value)}
+          >
+            {sessions.data.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.title || 'Untitled chat'}
+              </option>
+            ))}
+          </select>
+        ) : (
+          <span className="text-sm font-medium text-zinc-900">AI chat</span>
+        )}
+        <Button size="sm" variant="ghost" icon={<MessageSquarePlus className="size-4" />} onClick={() => void newSession()} disabled={!sessions.isSuccess}>
+          New chat
+        </Button>
+        <div className="ml-auto text-xs text-zinc-500">
+          <ModelLabel model={model.data?.model ?? null} demo={model.data?.demo ?? false} loading={model.isPending || !events.connected} />
+        </div>
+      </header>
+
+      {actionError && (
+        <ErrorBanner className="m-3 mb-0" title="That did not work">
+          {actionError}
+        </ErrorBanner>
+      )}
+      {modelError && (
+        <ErrorBanner className="m-3 mb-0" title="The model reported an error">
+          {modelError}
+        </ErrorBanner>
+      )}
+      {sessionStatus?.type === 'retry' && (
+        <div role="status" className="m-3 mb-0 flex items-start gap-2 rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-900">
+          <TriangleAlert className="mt-0.5 size-4 shrink-0" aria-hidden />
+          <span>
+            The model could not be reached; trying again (attempt {sessionStatus.attempt ?? 1}).{' '}
+            {sessionStatus.message}
+          </span>
+        </div>
+      )}
+
+      <div className="min-h-0 flex-1 overflow-y-auto">
+        {sessions.isPending || (sessions.isError && sessions.failureCount > 0 && sessions.fetchStatus === 'fetching') ? (
+          <StartingState />
+        ) : sessions.isError ? (
+          <ErrorBanner
+            className="m-3"
+            title="The AI chat could not be reached"
+            error={sessions.error}
+            action={
+              <Button size="sm" onClick={() => void sessions.refetch()}>
+                Retry
+              </Button>
+            }
+          />
+        ) : sessionId ? (
+          <MessageList
+            workspaceId={workspaceId}
+            sessionId={sessionId}
+            busy={busy}
+            awaitingAfter={awaiting?.sessionId === sessionId ? awaiting.completedReplies : null}
+            onReplyCompleted={() => setAwaiting(null)}
+            onSuggestion={setDraft}
+          />
+        ) : (
+          <Suggestions onPick={(text) => { setDraft(text); textarea.current?.focus(); }} />
+        )}
+      </div>
+
+      <form onSubmit={onSubmit} className="flex items-end gap-2 border-t border-zinc-200 p-3">
+        <textarea
+          ref={textarea}
+          aria-label="Message"
+          placeholder="Describe what you want to build… (Enter to send, Shift+Enter for a new line)"
+          rows={2}
+          value={draft}
+          onChange={(event) => setDraft(event.target.value)}
+          onKeyDown={onKeyDown}
+          className="min-h-[2.5rem] flex-1 resize-none rounded-md border border-zinc-300 px-3 py-2 text-sm focus-visible:outline-2 focus-visible:outline-blue-600"
+        />
+        {busy && !sending ? (
+          <Button variant="danger" icon={<Square className="size-4" />} loading={stopping} onClick={() => void stop()}>
+            Stop
+          </Button>
+        ) : (
+          <Button type="submit" variant="primary" icon={<Send className="size-4" />} loading={sending} disabled={!draft.trim() || !canSend}>
+            Send
+          </Button>
+        )}
+      </form>
+    </section>
+  );
+}
+
+function ModelLabel({ model, demo, loading }: { model: string | null; demo: boolean; loading: boolean }) {
+  if (loading) return <span>Connecting to the AI…</span>;
+  if (demo) {
+    return (
+      <span className="inline-flex items-center gap-1 rounded-full bg-amber-100 px-2 py-0.5 font-medium text-amber-900">
+        <Sparkles className="size-3" aria-hidden />
+        Demo model — scripted responses
+      </span>
+    );
+  }
+  return <span>{model ? `Model: ${model.replace(/^[^/]+\//, '')}` : 'No model configured'}</span>;
+}
+
+function StartingState() {
+  return (
+    <div role="status" aria-live="polite" className="flex flex-col items-center gap-3 px-6 py-16 text-center text-sm text-zinc-500">
+      <Spinner className="size-5" />
+      Starting the AI in your workspace…
+    </div>
+  );
+}
+
+function Suggestions({ onPick }: { onPick: (text: string) => void }) {
+  return (
+    <div className="flex flex-col items-center px-6 py-12 text-center">
+      <div className="mb-4 flex size-11 items-center justify-center rounded-full bg-zinc-100 text-zinc-500">
+        <Sparkles className="size-5" aria-hidden />
+      </div>
+      <h2 className="text-base font-semibold text-zinc-900">What would you like to build?</h2>
+      <p className="mt-1 max-w-sm text-sm text-zinc-500">Describe it in your own words. The AI writes the files and starts the app; watch it in the preview.</p>
+      <ul className="mt-6 flex flex-wrap justify-center gap-2" aria-label="Suggestions">
+        {SUGGESTIONS.map((s) => (
+          <li key={s}>
+            <button
+              type="button"
+              onClick={() => onPick(s)}
+              className="rounded-full border border-zinc-300 bg-white px-3 py-1.5 text-sm text-zinc-700 hover:bg-zinc-50"
+            >
+              {s}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function MessageList({ workspaceId, sessionId, busy, awaitingAfter, onReplyCompleted, onSuggestion }: {
+  workspaceId: string;
+  sessionId: string;
+  busy: boolean;
+  /** While set, a reply is awaited: poll until more than this many replies have completed. */
+  awaitingAfter: number | null;
+  onReplyCompleted: () => void;
+  onSuggestion: (text: string) => void;
+}) {
+  const messages = useQuery({ ...aiMessagesQuery(workspaceId, sessionId), refetchInterval: awaitingAfter !== null ? POLL_WHILE_AWAITING_MS : false });
+  const replied = awaitingAfter !== null && completedReplies(messages.data) > awaitingAfter;
+  useEffect(() => {
+    if (replied) onReplyCompleted();
+  }, [replied, onReplyCompleted]);
+  const end = useRef<HTMLDivElement>(null);
+  const count = messages.data?.reduce((n, m) => n + m.parts.length + textLength(m), 0) ?? 0;
+
+  useEffect(() => {
+    end.current?.scrollIntoView({ block: 'end' });
+  }, [count]);
+
+  if (messages.isPending) {
+    return (
+      <div className="space-y-3 p-4" aria-busy="true">
+        <Skeleton className="h-10 w-2/3" />
+        <Skeleton className="ml-auto h-10 w-1/2" />
+      </div>
+    );
+  }
+  if (messages.isError) return <ErrorBanner className="m-3" title="Could not load this chat" error={messages.error} />;
+  if (messages.data.length === 0) return <Suggestions onPick={onSuggestion} />;
+
+  return (
+    <div role="log" aria-live="polite" aria-label="Conversation" className="space-y-4 p-4">
+      {messages.data.map((m) => (
+        <MessageView key={m.info.id} message={m} />
+      ))}
+      {busy && (
+        <div className="flex items-center gap-2 text-sm text-zinc-500">
+          <Spinner /> Working…
+        </div>
+      )}
+      <div ref={end} />
+    </div>
+  );
+}
+
+function textLength(m: AiMessage): number {
+  return m.parts.reduce((n, p) => n + (p.type === 'text' && typeof p.text === 'string' ? p.text.length : 0), 0);
+}
+
+function MessageView({ message }: { message: AiMessage }) {
+  const { info, parts } = message;
+  if (info.role === 'user') {
+    const text = parts.filter(isText).filter((p) => !p.synthetic).map((p) => p.text).join('\n');
+    if (!text) return null;
+    return (
+      <div className="ml-auto max-w-[85%] rounded-lg bg-zinc-900 px-3 py-2 text-sm whitespace-pre-wrap text-white" data-role="user">
+        {text}
+      </div>
+    );
+  }
+  const aborted = info.error?.name === 'MessageAbortedError';
+  return (
+    <div className="max-w-[95%] space-y-2 text-sm text-zinc-900" data-role="assistant">
+      {parts.map((part) => (
+        <PartView key={part.id} part={part} />
+      ))}
+      {aborted && <p className="text-xs text-zinc-500">Stopped.</p>}
+      {info.error && !aborted && (
+        <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-red-800">
+          {aiErrorMessage(info.error)}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function isText(part: AiPart): part is Extract<AiPart, { type: 'text'; text: string }> {
+  return part.type === 'text' && typeof (part as { text?: unknown }).text === 'string';
+}
+
+function PartView({ part }: { part: AiPart }) {
+  if (isText(part)) {
+    if (part.synthetic || !part.text) return null;
+    return <p className="whitespace-pre-wrap">{part.text}</p>;
+  }
+  if (part.type === 'tool') {
+    const { tool, state } = part as { tool: string; state: AiToolState };
+    const activity = toolActivity(tool, state);
+    return (
+      <div
+        className={cn(
+          'flex items-start gap-2 rounded-md border px-3 py-1.5 text-xs',
+          activity.state === 'failed' ? 'border-red-200 bg-red-50 text-red-800' : 'border-zinc-200 bg-zinc-50 text-zinc-700',
+        )}
+        data-testid="tool-activity"
+      >
+        {activity.state === 'working' && <Spinner className="mt-0.5 size-3.5" />}
+        {activity.state === 'done' && <CircleCheck className="mt-0.5 size-3.5 text-emerald-600" aria-hidden />}
+        {activity.state === 'failed' && <CircleX className="mt-0.5 size-3.5 text-red-600" aria-hidden />}
+        <span className="min-w-0 break-words">
+          {activity.text}
+          {activity.detail && <span className="block text-red-700">{activity.detail}</span>}
+        </span>
+      </div>
+    );
+  }
+  if (part.type === 'patch') {
+    const files = ((part as { files?: unknown }).files as string[] | undefined) ?? [];
+    if (files.length === 0) return null;
+    return <p className="text-xs text-zinc-500">Changed {files.map((f) => f.replace(/^\/workspace\/?/, '')).join(', ')}</p>;
+  }
+  return null;
+}

@@ -1,0 +1,119 @@
+import { useEffect, useRef, type ReactNode } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, Outlet, useNavigate } from '@tanstack/react-router';
+import { LogOut, Shield } from 'lucide-react';
+import { forgetSession, logoutMutation, meQuery } from '../../api/auth';
+import { useWorkspaceEvents } from '../../api/events';
+import { Button } from '../../components/Button';
+import { Logo } from '../../components/Logo';
+import { canSeeAdmin } from '../auth/permissions';
+
+const navLinkClass =
+  'rounded-md px-2 py-1.5 text-sm font-medium whitespace-nowrap sm:px-3 text-zinc-600 transition-colors hover:bg-zinc-100 hover:text-zinc-900';
+
+/** The signed-in frame: top bar, navigation, live events, and the page (the route's, unless given). */
+export function AppShell({ children }: { children?: ReactNode }) {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const { data: me } = useQuery(meQuery());
+  const signingOut = useRef(false);
+  const logout = useMutation({
+    mutationFn: logoutMutation(queryClient).mutationFn,
+    onMutate: () => {
+      signingOut.current = true;
+    },
+    onSettled: (result) => {
+      forgetSession(queryClient);
+      // A session from SSO also ends at the identity provider, which sends the browser back to /login.
+      if (result?.redirectTo) window.location.assign(result.redirectTo);
+      else void navigate({ to: '/login', search: {} });
+    },
+  });
+
+  useWorkspaceEvents();
+
+  // The session ended elsewhere (expired, signed out in another tab).
+  useEffect(() => {
+    if (me === null && !signingOut.current) {
+      void navigate({ to: '/login', search: { redirect: currentPath() } });
+    }
+  }, [me, navigate]);
+
+  return (
+    <div className="flex min-h-screen flex-col bg-zinc-50">
+      <header className="sticky top-0 z-20 border-b border-zinc-200 bg-white/90 backdrop-blur">
+        <div className="mx-auto flex h-14 max-w-7xl items-center gap-3 px-4 sm:gap-6 sm:px-6">
+          <Link to="/" className="flex items-center gap-2 text-zinc-900" aria-label="Paddock home">
+            <Logo />
+            <span className="hidden text-[15px] font-semibold tracking-tight sm:inline">Paddock</span>
+          </Link>
+          <nav aria-label="Main" className="flex items-center gap-0.5 sm:gap-1">
+            <Link
+              to="/"
+              activeOptions={{ exact: true }}
+              className={navLinkClass}
+              activeProps={{ className: 'bg-zinc-100 text-zinc-900' }}
+            >
+              Blueprints
+            </Link>
+            <Link
+              to="/workspaces"
+              className={navLinkClass}
+              activeProps={{ className: 'bg-zinc-100 text-zinc-900' }}
+            >
+              My workspaces
+            </Link>
+            {canSeeAdmin(me?.user.role) && (
+              <Link
+                to="/admin"
+                className={navLinkClass}
+                activeProps={{ className: 'bg-zinc-100 text-zinc-900' }}
+                data-testid="nav-admin"
+              >
+                <span className="inline-flex items-center gap-1.5">
+                  <Shield className="hidden size-3.5 sm:block" aria-hidden />
+                  Admin
+                </span>
+              </Link>
+            )}
+          </nav>
+          <div className="ml-auto flex items-center gap-1 sm:gap-3">
+            {me && (
+              <Link
+                to="/account"
+                className="flex items-center gap-2 rounded-md px-1.5 py-1 text-sm text-zinc-600 transition-colors hover:bg-zinc-100 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-blue-600"
+                activeProps={{ className: 'bg-zinc-100 text-zinc-900' }}
+                aria-label={`My account (${me.user.email})`}
+                data-testid="user-email"
+              >
+                <span
+                  aria-hidden
+                  className="flex size-7 items-center justify-center rounded-full bg-zinc-900 text-xs font-semibold text-white uppercase"
+                >
+                  {me.user.email.slice(0, 1)}
+                </span>
+                <span className="hidden sm:inline">{me.user.email}</span>
+              </Link>
+            )}
+            <Button
+              variant="ghost"
+              size="sm"
+              icon={<LogOut className="size-3.5" aria-hidden />}
+              loading={logout.isPending}
+              onClick={() => logout.mutate()}
+            >
+              <span className="sr-only sm:not-sr-only">Sign out</span>
+            </Button>
+          </div>
+        </div>
+      </header>
+      <main className="flex min-h-0 flex-1 flex-col">
+        {children ?? <Outlet />}
+      </main>
+    </div>
+  );
+}
+
+export function currentPath(): string {
+  return window.location.pathname + window.location.search;
+}

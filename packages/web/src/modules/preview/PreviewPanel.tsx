@@ -1,0 +1,156 @@
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { ExternalLink, Monitor, RefreshCw, RotateCw, Smartphone, Tablet } from 'lucide-react';
+import { previewPortsQuery, createPreviewLink } from '../../api/previews';
+import { errorMessage } from '../../api/client';
+import { cn } from '../../components/cn';
+import { IconButton } from '../../components/IconButton';
+
+type Viewport = 'desktop' | 'tablet' | 'mobile';
+
+/** Device sizes in CSS pixels (portrait); desktop fills the panel. */
+const sizes: Record<Exclude<Viewport, 'desktop'>, { width: number; height: number }> = {
+  tablet: { width: 768, height: 1024 },
+  mobile: { width: 390, height: 844 },
+};
+
+const viewportButtons: Array<{ id: Viewport; label: string; Icon: typeof Monitor }> = [
+  { id: 'desktop', label: 'Desktop', Icon: Monitor },
+  { id: 'tablet', label: 'Tablet', Icon: Tablet },
+  { id: 'mobile', label: 'Mobile', Icon: Smartphone },
+];
+
+/**
+ * The live preview of a workspace's dev server, on its own origin (so its code
+ * can never read the portal's cookies). Each load fetches a fresh one-time link
+ * that signs this browser in to that origin.
+ */
+export function PreviewPanel({ workspaceId, className }: { workspaceId: string; className?: string }) {
+  const ports = useQuery(previewPortsQuery(workspaceId));
+  const listening = (ports.data?.ports ?? []).filter((p) => p.listening);
+  const [port, setPort] = useState<number | null>(null);
+  const [viewport, setViewport] = useState<Viewport>('desktop');
+  const [rotated, setRotated] = useState(false);
+  const [src, setSrc] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [loads, setLoads] = useState(0);
+
+  const chosen = port !== null && listening.some((p) => p.port === port) ? port : (listening[0]?.port ?? null);
+
+  useEffect(() => {
+    // A link works once: never leave the frame on the last one while the next is on its way.
+    setSrc(null);
+    if (chosen === null) return;
+    let cancelled = false;
+    setError(null);
+    createPreviewLink(workspaceId, chosen).then(
+      (link) => { if (!cancelled) setSrc(link.url); },
+      (err: unknown) => { if (!cancelled) setError(errorMessage(err)); },
+    );
+    return () => { cancelled = true; };
+  }, [workspaceId, chosen, loads]);
+
+  const openInNewTab = useCallback(async () => {
+    if (chosen === null) return;
+    // Open the tab first (a popup blocker allows it only during the click), then send it to its own fresh link.
+    const tab = window.open('about:blank', '_blank');
+    try {
+      const link = await createPreviewLink(workspaceId, chosen);
+      if (tab) { tab.opener = null; tab.location.href = link.url; }
+    } catch (err) {
+      tab?.close();
+      setError(errorMessage(err));
+    }
+  }, [workspaceId, chosen]);
+
+  const device = viewport === 'desktop' ? null : sizes[viewport];
+  const frameSize = device && (rotated ? { width: device.height, height: device.width } : device);
+
+  return (
+    <section aria-label="Preview" className={cn('flex min-h-0 flex-1 flex-col overflow-hidden rounded-lg border border-zinc-200 bg-white', className)}>
+      <div className="flex flex-wrap items-center gap-2 border-b border-zinc-200 px-3 py-2">
+        <label className="flex items-center gap-2 text-sm text-zinc-600">
+          Port
+          <select
+            className="h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm text-zinc-900"
+            value={chosen ?? ''}
+            disabled={listening.length === 0}
+            onChange={(e) => setPort(Number(e.target.value))}
+          >
+            {listening.length === 0 && <option value="">none</option>}
+            {listening.map((p) => <option key={p.port} value={p.port}>{p.port}</option>)}
+          </select>
+        </label>
+        <div role="group" aria-label="Viewport" className="flex items-center rounded-md border border-zinc-300">
+          {viewportButtons.map(({ id, label, Icon }) => (
+            <button
+              key={id}
+              type="button"
+              aria-label={label}
+              title={label}
+              aria-pressed={viewport === id}
+              onClick={() => setViewport(id)}
+              className={cn('flex h-8 w-9 items-center justify-center text-zinc-600 hover:bg-zinc-100', viewport === id && 'bg-zinc-900 text-white hover:bg-zinc-800')}
+            >
+              <Icon className="size-4" aria-hidden />
+            </button>
+          ))}
+        </div>
+        <IconButton label="Rotate" disabled={viewport === 'desktop'} pressed={rotated} onClick={() => setRotated((r) => !r)}>
+          <RotateCw className="size-4" aria-hidden />
+        </IconButton>
+        <div className="ml-auto flex items-center gap-1">
+          <IconButton label="Reload preview" disabled={chosen === null} onClick={() => setLoads((n) => n + 1)}>
+            <RefreshCw className="size-4" aria-hidden />
+          </IconButton>
+          <IconButton label="Open in new tab" disabled={chosen === null} onClick={() => void openInNewTab()}>
+            <ExternalLink className="size-4" aria-hidden />
+          </IconButton>
+        </div>
+      </div>
+      {error && <p role="alert" className="border-b border-red-200 bg-red-50 px-3 py-2 text-sm text-red-700">{error}</p>}
+      {chosen === null ? (
+        <div className="flex flex-1 flex-col items-center justify-center px-6 py-12 text-center">
+          <Monitor className="size-6 text-zinc-400" aria-hidden />
+          <p className="mt-3 text-sm font-medium text-zinc-900">Nothing to preview yet</p>
+          <p className="mt-1 text-sm text-zinc-500">Ask the AI to build something, or start a dev server: it appears here by itself.</p>
+        </div>
+      ) : (
+        <ScaledFrame src={src} size={frameSize} title={`Preview of port ${chosen}`} />
+      )}
+    </section>
+  );
+}
+
+/** The preview frame at a device's size, scaled down to fit the panel (never up). */
+function ScaledFrame({ src, size, title }: { src: string | null; size: { width: number; height: number } | null; title: string }) {
+  const box = useRef<HTMLDivElement>(null);
+  const [space, setSpace] = useState({ width: 0, height: 0 });
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const measure = () => setSpace({ width: el.clientWidth, height: el.clientHeight });
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+  const scale = size && space.width > 0 ? Math.min(1, (space.width - 16) / size.width, (space.height - 16) / size.height) : 1;
+  return (
+    <div ref={box} className={cn('relative min-h-0 flex-1 overflow-hidden', size && 'bg-zinc-100')}>
+      {src && (
+        <iframe
+          // A new element for every link: each load starts clean at its own one-time link.
+          key={src}
+          title={title}
+          src={src}
+          data-testid="preview-frame"
+          // Its own origin already isolates it; the sandbox adds no popups or top navigation.
+          sandbox="allow-scripts allow-same-origin allow-forms allow-modals allow-downloads"
+          className={cn('border-0 bg-white', size ? 'absolute left-1/2 top-2 origin-top shadow-lg' : 'h-full w-full')}
+          style={size ? { width: size.width, height: size.height, transform: `translateX(-50%) scale(${scale})` } : undefined}
+        />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,100 @@
+import { useState } from 'react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Play, Square, Trash2 } from 'lucide-react';
+import type { Workspace } from '@paddock/protocol';
+import { workspaceActionMutation, type WorkspaceAction } from '../../api/workspaces';
+import { errorMessage } from '../../api/client';
+import { Button } from '../../components/Button';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { canDelete, canStart, canStop } from './workspaceActions';
+
+interface WorkspaceActionsProps {
+  workspace: Workspace;
+  size?: 'sm' | 'md';
+  /** Include the workspace name in accessible names (lists have many rows). */
+  labelWithName?: boolean;
+  onDeleted?: () => void;
+  onError?: (message: string | null) => void;
+}
+
+/** Start or Stop, and Delete (after a confirmation), for one workspace. */
+export function WorkspaceActions({ workspace, size = 'md', labelWithName = false, onDeleted, onError }: WorkspaceActionsProps) {
+  const queryClient = useQueryClient();
+  const [confirmingDelete, setConfirmingDelete] = useState(false);
+  const mutation = useMutation({
+    ...workspaceActionMutation(queryClient),
+    onMutate: () => onError?.(null),
+    onError: (error) => onError?.(errorMessage(error)),
+  });
+  const pending = mutation.isPending ? mutation.variables?.action : undefined;
+
+  const run = (action: WorkspaceAction) =>
+    mutation.mutate(
+      { workspaceId: workspace.id, action },
+      {
+        onSuccess: () => {
+          if (action !== 'delete') return;
+          setConfirmingDelete(false);
+          onDeleted?.();
+        },
+        onError: () => setConfirmingDelete(false),
+      },
+    );
+
+  const label = (verb: string) => (labelWithName ? `${verb} ${workspace.name}` : undefined);
+  // One lifecycle button: Stop while it runs or is on its way up, else Start.
+  const stop = canStop(workspace.state);
+
+  return (
+    <div className="flex items-center gap-2">
+      {stop ? (
+        <Button
+          size={size}
+          icon={<Square className="size-3.5" aria-hidden />}
+          loading={pending === 'stop'}
+          disabled={mutation.isPending}
+          aria-label={label('Stop')}
+          onClick={() => run('stop')}
+        >
+          Stop
+        </Button>
+      ) : (
+        <Button
+          size={size}
+          icon={<Play className="size-3.5" aria-hidden />}
+          loading={pending === 'start'}
+          disabled={mutation.isPending || !canStart(workspace.state)}
+          aria-label={label('Start')}
+          onClick={() => run('start')}
+        >
+          Start
+        </Button>
+      )}
+      <Button
+        size={size}
+        variant="danger"
+        icon={<Trash2 className="size-3.5" aria-hidden />}
+        disabled={mutation.isPending || !canDelete(workspace.state)}
+        aria-label={label('Delete')}
+        onClick={() => setConfirmingDelete(true)}
+      >
+        Delete
+      </Button>
+      <ConfirmDialog
+        open={confirmingDelete}
+        title="Delete workspace?"
+        description={
+          <>
+            <span className="font-medium text-zinc-900">{workspace.name}</span> and everything in it will be
+            permanently removed. This cannot be undone.
+          </>
+        }
+        confirmLabel="Delete workspace"
+        destructive
+        loading={pending === 'delete'}
+        onConfirm={() => run('delete')}
+        onClose={() => setConfirmingDelete(false)}
+      />
+    </div>
+  );
+}

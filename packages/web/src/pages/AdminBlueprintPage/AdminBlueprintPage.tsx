@@ -1,0 +1,68 @@
+import { useQuery } from '@tanstack/react-query';
+import { Link } from '@tanstack/react-router';
+import { ArrowLeft } from 'lucide-react';
+import { blueprintsQuery } from '../../api/blueprints';
+import { blueprintQuery } from '../../api/blueprintAdmin';
+import { ErrorBanner } from '../../components/ErrorBanner';
+import { PageHeader } from '../../components/PageHeader';
+import { Skeleton } from '../../components/Skeleton';
+import { ReadOnlyBadge } from '../../modules/admin/AdminLayout';
+import { BlueprintAccessEditor } from '../../modules/blueprints/BlueprintAccessEditor';
+import { BlueprintDetailsForm } from '../../modules/blueprints/BlueprintDetailsForm';
+import { BlueprintSecrets } from '../../modules/blueprints/BlueprintSecrets';
+import { useCanManage } from '../../modules/auth/permissions';
+import { AccessBadge } from '../AdminBlueprintsPage/AdminBlueprintsPage';
+
+export function AdminBlueprintPage({ blueprintId }: { blueprintId: string }) {
+  const canManage = useCanManage();
+  const list = useQuery(blueprintsQuery());
+  const blueprint = useQuery({
+    ...blueprintQuery(blueprintId),
+    // The catalog already holds it, which makes the page appear at once.
+    initialData: () => list.data?.find((b) => b.id === blueprintId),
+  });
+
+  return (
+    <>
+      <Link
+        to="/admin/blueprints"
+        className="mb-4 inline-flex items-center gap-1 text-sm text-zinc-500 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-blue-600"
+      >
+        <ArrowLeft className="size-3.5" aria-hidden />
+        All blueprints
+      </Link>
+      {blueprint.isPending ? (
+        <div aria-busy="true" aria-label="Loading blueprint" className="space-y-4">
+          <Skeleton className="h-7 w-64" />
+          <Skeleton className="h-4 w-96" />
+          <Skeleton className="mt-8 h-48 w-full" />
+        </div>
+      ) : blueprint.isError ? (
+        <ErrorBanner
+          title="Could not load this blueprint"
+          error={blueprint.error}
+          onRetry={() => blueprint.refetch()}
+        />
+      ) : (
+        <>
+          <PageHeader
+            title={
+              <span className="flex flex-wrap items-center gap-3">
+                {blueprint.data.name}
+                <AccessBadge access={blueprint.data.access} />
+              </span>
+            }
+            description={blueprint.data.description || 'No description.'}
+            actions={canManage ? undefined : <ReadOnlyBadge />}
+          />
+          <div className="space-y-8">
+            <BlueprintDetailsForm blueprint={blueprint.data} readOnly={!canManage} />
+            <BlueprintAccessEditor blueprintId={blueprintId} readOnly={!canManage} />
+            {/* Credentials are for admins alone: auditors see everything else, never secrets. */}
+            {canManage && <BlueprintSecrets blueprintId={blueprintId} />}
+          </div>
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,151 @@
+import { useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useNavigate } from '@tanstack/react-router';
+import { ArrowRight, LayoutTemplate, Lock, Plus } from 'lucide-react';
+import type { Blueprint, Workspace } from '@paddock/protocol';
+import { blueprintsQuery } from '../../api/blueprints';
+import { isApiError } from '../../api/client';
+import { createWorkspaceMutation } from '../../api/workspaces';
+import { Badge } from '../../components/Badge';
+import { Button } from '../../components/Button';
+import { Card } from '../../components/Card';
+import { EmptyState } from '../../components/EmptyState';
+import { ErrorBanner } from '../../components/ErrorBanner';
+import { PageContainer } from '../../components/PageContainer';
+import { PageHeader } from '../../components/PageHeader';
+import { Skeleton } from '../../components/Skeleton';
+import { generateWorkspaceName } from '../../modules/workspaces/workspaceName';
+
+// A generated name can collide; a new random suffix is the fix.
+const NAME_ATTEMPTS = 3;
+
+export function BlueprintsPage() {
+  const blueprints = useQuery(blueprintsQuery());
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const create = useMutation(createWorkspaceMutation(queryClient));
+  const [creatingId, setCreatingId] = useState<string | null>(null);
+  const [createError, setCreateError] = useState<unknown>(null);
+
+  const onCreate = async (blueprint: Blueprint) => {
+    setCreatingId(blueprint.id);
+    setCreateError(null);
+    try {
+      let workspace: Workspace | undefined;
+      for (let attempt = 1; !workspace; attempt++) {
+        try {
+          workspace = await create.mutateAsync({ blueprintId: blueprint.id, name: generateWorkspaceName(blueprint.name) });
+        } catch (error) {
+          if (!(isApiError(error) && error.code === 'conflict' && attempt < NAME_ATTEMPTS)) throw error;
+        }
+      }
+      await navigate({ to: '/workspaces/$workspaceId', params: { workspaceId: workspace.id } });
+    } catch (error) {
+      setCreateError(error);
+    } finally {
+      setCreatingId(null);
+    }
+  };
+
+  return (
+    <PageContainer>
+      <PageHeader
+        title="Blueprints"
+        description="Pick a starting point. Create gives you a ready workspace with a terminal and AI tools."
+      />
+      {createError != null && (
+        <ErrorBanner title="Could not create the workspace" error={createError} className="mb-6" />
+      )}
+      {blueprints.isPending ? (
+        <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+          {[0, 1, 2].map((i) => (
+            <Card key={i} className="p-5">
+              <Skeleton className="size-9" />
+              <Skeleton className="mt-4 h-4 w-1/2" />
+              <Skeleton className="mt-3 h-3 w-full" />
+              <Skeleton className="mt-2 h-3 w-4/5" />
+              <Skeleton className="mt-6 h-8 w-24" />
+            </Card>
+          ))}
+        </div>
+      ) : blueprints.isError ? (
+        <ErrorBanner
+          title="Could not load blueprints"
+          error={blueprints.error}
+          onRetry={() => blueprints.refetch()}
+        />
+      ) : blueprints.data.length === 0 ? (
+        <EmptyState
+          icon={<LayoutTemplate className="size-5" />}
+          title="No blueprints yet"
+          description="An administrator defines blueprints: the starting points builders create workspaces from."
+        />
+      ) : (
+        <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+          {blueprints.data.map((blueprint) => (
+            <li key={blueprint.id}>
+              <BlueprintCard
+                blueprint={blueprint}
+                creating={creatingId === blueprint.id}
+                disabled={creatingId !== null}
+                onCreate={() => void onCreate(blueprint)}
+              />
+            </li>
+          ))}
+        </ul>
+      )}
+    </PageContainer>
+  );
+}
+
+interface BlueprintCardProps {
+  blueprint: Blueprint;
+  creating: boolean;
+  disabled: boolean;
+  onCreate: () => void;
+}
+
+function BlueprintCard({ blueprint, creating, disabled, onCreate }: BlueprintCardProps) {
+  return (
+    <Card
+      data-testid="blueprint-card"
+      className="group flex h-full flex-col p-5 transition-shadow hover:border-zinc-300 hover:shadow-md"
+    >
+      <div className="flex items-start justify-between gap-2">
+        <div className="flex size-9 items-center justify-center rounded-lg bg-gradient-to-br from-zinc-800 to-zinc-950 text-sm font-semibold text-white uppercase shadow-sm">
+          {blueprint.name.trim().slice(0, 1) || '?'}
+        </div>
+        {blueprint.access === 'restricted' && (
+          <Badge
+            icon={<Lock className="size-3" aria-hidden />}
+            title="Restricted: only the people this blueprint was shared with see it"
+            data-testid="blueprint-restricted"
+          >
+            Restricted
+          </Badge>
+        )}
+      </div>
+      <h2 className="mt-4 text-[15px] font-semibold text-zinc-900">{blueprint.name}</h2>
+      <p className="mt-1.5 line-clamp-3 flex-1 text-sm text-zinc-500">
+        {blueprint.description || 'No description.'}
+      </p>
+      <div className="mt-5 flex items-center justify-between">
+        <Button
+          variant="primary"
+          size="sm"
+          loading={creating}
+          disabled={disabled}
+          icon={<Plus className="size-3.5" aria-hidden />}
+          onClick={onCreate}
+        >
+          Create
+        </Button>
+        {creating && (
+          <span className="flex items-center gap-1 text-xs text-zinc-500">
+            Creating workspace <ArrowRight className="size-3" aria-hidden />
+          </span>
+        )}
+      </div>
+    </Card>
+  );
+}

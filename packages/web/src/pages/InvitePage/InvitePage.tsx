@@ -1,0 +1,191 @@
+import { useState, type FormEvent } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useNavigate } from '@tanstack/react-router';
+import { LinkIcon } from 'lucide-react';
+import { meQueryKey } from '../../api/auth';
+import { isApiError, setCsrfToken } from '../../api/client';
+import { acceptInvite, inviteLookupQuery } from '../../api/users';
+import { Button } from '../../components/Button';
+import { ErrorBanner } from '../../components/ErrorBanner';
+import { Field, inputClass } from '../../components/Field';
+import { Logo } from '../../components/Logo';
+import { Skeleton } from '../../components/Skeleton';
+import { formatDateTime } from '../../components/formatTime';
+
+const MIN_PASSWORD = 12;
+
+/** The token travels in the fragment, so it never reaches server logs or Referer headers. */
+function tokenFromLocation(): string {
+  return decodeURIComponent(window.location.hash.replace(/^#/, '')).trim();
+}
+
+export function InvitePage() {
+  const [token] = useState(tokenFromLocation);
+  return (
+    <div className="flex min-h-screen flex-col items-center justify-center bg-zinc-50 px-4 py-12">
+      <div className="w-full max-w-sm">
+        <div className="mb-8 flex flex-col items-center text-center">
+          <Logo className="size-10" />
+        </div>
+        {token ? <InviteLookup token={token} /> : <BrokenLink reason="This invite link is incomplete: it has no code after the #. Open the full link you were sent." />}
+      </div>
+    </div>
+  );
+}
+
+function InviteLookup({ token }: { token: string }) {
+  const lookup = useQuery(inviteLookupQuery(token));
+
+  if (lookup.isPending) {
+    return (
+      <div className="space-y-4 rounded-xl border border-zinc-200 bg-white p-6 shadow-sm" aria-busy="true" aria-label="Checking your invite">
+        <Skeleton className="mx-auto h-5 w-3/4" />
+        <Skeleton className="mx-auto h-4 w-1/2" />
+        <Skeleton className="mt-6 h-9 w-full" />
+        <Skeleton className="h-9 w-full" />
+        <Skeleton className="h-9 w-full" />
+      </div>
+    );
+  }
+  if (lookup.isError) {
+    if (isApiError(lookup.error) && lookup.error.isNotFound) {
+      return (
+        <BrokenLink reason="This invite link has expired or has already been used. Invite links work once and expire after 7 days: ask an administrator for a new one." />
+      );
+    }
+    return (
+      <ErrorBanner
+        title="Could not check your invite"
+        error={lookup.error}
+        onRetry={() => lookup.refetch()}
+      />
+    );
+  }
+  return <AcceptForm token={token} email={lookup.data.email} role={lookup.data.role} expiresAt={lookup.data.expiresAt} />;
+}
+
+function AcceptForm({ token, email, role, expiresAt }: { token: string; email: string; role: string; expiresAt: string }) {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const [name, setName] = useState('');
+  const [password, setPassword] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [touched, setTouched] = useState(false);
+
+  const accept = useMutation({
+    mutationFn: acceptInvite,
+    onSuccess: async (me) => {
+      setCsrfToken(me.csrfToken);
+      // Whatever was cached belonged to someone else (or to nobody).
+      queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== meQueryKey[0] });
+      queryClient.setQueryData(meQueryKey, me);
+      history.replaceState(null, '', '/invite');
+      await navigate({ to: '/' });
+    },
+  });
+
+  const passwordError =
+    password.length > 0 && password.length < MIN_PASSWORD ? `Use at least ${MIN_PASSWORD} characters.` : null;
+  const confirmError = confirm.length > 0 && confirm !== password ? 'The passwords do not match.' : null;
+  const valid = name.trim().length > 0 && password.length >= MIN_PASSWORD && confirm === password;
+
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setTouched(true);
+    if (!valid) return;
+    accept.mutate({ token, name: name.trim(), password });
+  };
+
+  const usedOrExpired = isApiError(accept.error) && (accept.error.isNotFound || accept.error.code === 'conflict');
+
+  return (
+    <>
+      <div className="mb-6 text-center">
+        <h1 className="text-xl font-semibold tracking-tight text-zinc-900">
+          You're invited to Paddock as {role === 'admin' ? 'an' : 'a'} <span data-testid="invite-role">{role}</span>
+        </h1>
+        <p className="mt-1 text-sm text-zinc-500">
+          <span className="font-medium text-zinc-700" data-testid="invite-email">{email}</span>
+          <span className="block text-xs">The invite expires {formatDateTime(expiresAt)}.</span>
+        </p>
+      </div>
+      <form
+        onSubmit={onSubmit}
+        className="space-y-5 rounded-xl border border-zinc-200 bg-white p-6 shadow-sm"
+        aria-label="Create your account"
+        noValidate
+      >
+        {accept.isError && (
+          <ErrorBanner title={usedOrExpired ? 'This invite can no longer be used' : 'Could not create your account'} error={accept.error} />
+        )}
+        <input type="email" name="email" autoComplete="username" value={email} readOnly hidden />
+        <Field id="invite-name" label="Your name" error={touched && !name.trim() ? 'Enter your name.' : null}>
+          <input
+            id="invite-name"
+            name="name"
+            autoComplete="name"
+            required
+            autoFocus
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            className={inputClass}
+            aria-invalid={touched && !name.trim()}
+            aria-describedby="invite-name-hint"
+          />
+        </Field>
+        <Field
+          id="invite-password"
+          label="Password"
+          hint={`At least ${MIN_PASSWORD} characters.`}
+          error={passwordError ?? (touched && !password ? 'Choose a password.' : null)}
+        >
+          <input
+            id="invite-password"
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={MIN_PASSWORD}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            className={inputClass}
+            aria-invalid={Boolean(passwordError)}
+            aria-describedby="invite-password-hint"
+          />
+        </Field>
+        <Field id="invite-confirm" label="Confirm password" error={confirmError ?? (touched && !confirm ? 'Type the password again.' : null)}>
+          <input
+            id="invite-confirm"
+            name="confirm"
+            type="password"
+            autoComplete="new-password"
+            required
+            value={confirm}
+            onChange={(e) => setConfirm(e.target.value)}
+            className={inputClass}
+            aria-invalid={Boolean(confirmError)}
+            aria-describedby="invite-confirm-hint"
+          />
+        </Field>
+        <Button type="submit" variant="primary" className="w-full" loading={accept.isPending}>
+          Create account and sign in
+        </Button>
+      </form>
+    </>
+  );
+}
+
+function BrokenLink({ reason }: { reason: string }) {
+  return (
+    <div className="rounded-xl border border-zinc-200 bg-white p-6 text-center shadow-sm" role="alert" data-testid="invite-invalid">
+      <div className="mx-auto mb-4 flex size-11 items-center justify-center rounded-full bg-red-50 text-red-600">
+        <LinkIcon className="size-5" aria-hidden />
+      </div>
+      <h1 className="text-base font-semibold text-zinc-900">This invite link doesn't work</h1>
+      <p className="mt-1 text-sm text-zinc-500">{reason}</p>
+      <Link to="/login" className="mt-6 inline-block text-sm font-medium text-zinc-900 underline underline-offset-4">
+        Go to sign in
+      </Link>
+    </div>
+  );
+}

@@ -1,0 +1,189 @@
+import { lazy, Suspense, useState, type ReactNode } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { Link, useNavigate } from '@tanstack/react-router';
+import { ChevronRight, CircleStop, PackageX, Trash2 } from 'lucide-react';
+import type { Workspace } from '@paddock/protocol';
+import { workspaceQuery } from '../../api/workspaces';
+import { isApiError } from '../../api/client';
+import { EmptyState } from '../../components/EmptyState';
+import { ErrorBanner } from '../../components/ErrorBanner';
+import { PageContainer } from '../../components/PageContainer';
+import { Skeleton } from '../../components/Skeleton';
+import { Spinner } from '../../components/Spinner';
+import { timeAgo } from '../../components/formatTime';
+import { WorkspaceActions } from '../../modules/workspaces/WorkspaceActions';
+import { WorkspaceStateBadge } from '../../modules/workspaces/WorkspaceStateBadge';
+
+// The tabs (and xterm.js, the largest dependency, in them) load only on this page.
+const WorkspaceLayout = lazy(() =>
+  import('../../modules/workspaceTabs/WorkspaceLayout').then((m) => ({ default: m.WorkspaceLayout })),
+);
+
+const backLinkClass =
+  'inline-flex h-9 items-center rounded-md border border-zinc-300 bg-white px-4 text-sm font-medium text-zinc-900 shadow-xs hover:bg-zinc-50';
+
+export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
+  const navigate = useNavigate();
+  const workspace = useQuery(workspaceQuery(workspaceId));
+  const [actionError, setActionError] = useState<string | null>(null);
+
+  if (workspace.isPending) return <WorkspacePageSkeleton />;
+
+  if (workspace.isError) {
+    if (isApiError(workspace.error) && workspace.error.isNotFound) {
+      return (
+        <PageContainer>
+          <EmptyState
+            icon={<PackageX className="size-5" />}
+            title="Workspace not found"
+            description="It may have been deleted, or it is not yours to see."
+            action={
+              <Link to="/workspaces" className={backLinkClass}>
+                Back to my workspaces
+              </Link>
+            }
+          />
+        </PageContainer>
+      );
+    }
+    return (
+      <PageContainer>
+        <ErrorBanner
+          title="Could not load the workspace"
+          error={workspace.error}
+          onRetry={() => workspace.refetch()}
+        />
+      </PageContainer>
+    );
+  }
+
+  const ws = workspace.data;
+  return (
+    <div className="mx-auto flex h-[calc(100dvh-3.5rem)] w-full max-w-7xl min-h-[28rem] flex-col px-4 py-6 sm:px-6">
+      <nav aria-label="Breadcrumb" className="mb-3 flex items-center gap-1 text-sm text-zinc-500">
+        <Link to="/workspaces" className="hover:text-zinc-900">
+          My workspaces
+        </Link>
+        <ChevronRight className="size-3.5" aria-hidden />
+        <span className="truncate text-zinc-900">{ws.name}</span>
+      </nav>
+      <header className="mb-5 flex flex-wrap items-center justify-between gap-4">
+        <div className="min-w-0">
+          <div className="flex items-center gap-3">
+            <h1 className="truncate text-2xl font-semibold tracking-tight text-zinc-900">{ws.name}</h1>
+            <WorkspaceStateBadge state={ws.state} />
+          </div>
+          <p className="mt-1 text-sm text-zinc-500">
+            From <span className="font-medium text-zinc-700">{ws.blueprintName}</span> · created{' '}
+            {timeAgo(ws.createdAt)}
+          </p>
+        </div>
+        {ws.state !== 'deleted' && (
+          <WorkspaceActions
+            workspace={ws}
+            onError={setActionError}
+            onDeleted={() => void navigate({ to: '/workspaces' })}
+          />
+        )}
+      </header>
+      {actionError && (
+        <ErrorBanner className="mb-4" title="The action failed">
+          {actionError}
+        </ErrorBanner>
+      )}
+      <WorkspaceBody workspace={ws} />
+    </div>
+  );
+}
+
+function WorkspaceBody({ workspace }: { workspace: Workspace }) {
+  switch (workspace.state) {
+    case 'running':
+      return (
+        <Suspense fallback={<Skeleton className="flex-1 rounded-lg bg-zinc-800" />}>
+          <WorkspaceLayout workspaceId={workspace.id} blueprintId={workspace.blueprintId} />
+        </Suspense>
+      );
+    case 'pending':
+    case 'starting':
+      return (
+        <Progress title="Starting your workspace…" message={workspace.stateMessage}>
+          {workspace.state === 'pending' ? 'Waiting for a place to run it.' : 'Preparing the sandbox and its tools.'}
+        </Progress>
+      );
+    case 'stopping':
+      return <Progress title="Stopping your workspace…" message={workspace.stateMessage} />;
+    case 'stopped':
+      return (
+        <Panel>
+          <EmptyState
+            className="border-0"
+            icon={<CircleStop className="size-5" />}
+            title="This workspace is stopped"
+            description="Its files are kept. Start it to open the terminal again."
+          />
+        </Panel>
+      );
+    case 'failed':
+      return (
+        <div className="space-y-4">
+          <ErrorBanner title="The workspace failed">
+            {workspace.stateMessage || 'Something went wrong while running this workspace.'}
+          </ErrorBanner>
+          <p className="text-sm text-zinc-500">Start it to try again, or delete it.</p>
+        </div>
+      );
+    case 'deleted':
+      return (
+        <Panel>
+          <EmptyState
+            className="border-0"
+            icon={<Trash2 className="size-5" />}
+            title="This workspace was deleted"
+            action={
+              <Link to="/workspaces" className={backLinkClass}>
+                Back to my workspaces
+              </Link>
+            }
+          />
+        </Panel>
+      );
+  }
+}
+
+function Panel({ children }: { children: ReactNode }) {
+  return (
+    <div className="flex flex-1 items-center justify-center rounded-lg border border-zinc-200 bg-white">{children}</div>
+  );
+}
+
+function Progress({ title, message, children }: { title: string; message?: string; children?: ReactNode }) {
+  return (
+    <Panel>
+      <div role="status" aria-live="polite" className="flex w-full max-w-sm flex-col items-center px-6 py-16 text-center">
+        <Spinner className="size-6 text-zinc-500" />
+        <h2 className="mt-4 text-base font-semibold text-zinc-900">{title}</h2>
+        {(message || children) && <p className="mt-1 text-sm text-zinc-500">{message || children}</p>}
+        <div className="mt-6 h-1 w-full overflow-hidden rounded-full bg-zinc-100">
+          <div className="animate-indeterminate h-full w-1/3 rounded-full bg-zinc-900" />
+        </div>
+      </div>
+    </Panel>
+  );
+}
+
+function WorkspacePageSkeleton() {
+  return (
+    <div className="mx-auto flex h-[calc(100dvh-3.5rem)] w-full max-w-7xl flex-col px-4 py-6 sm:px-6" aria-busy="true">
+      <Skeleton className="mb-4 h-4 w-48" />
+      <div className="mb-5 flex items-center justify-between">
+        <div>
+          <Skeleton className="h-7 w-64" />
+          <Skeleton className="mt-2 h-4 w-40" />
+        </div>
+        <Skeleton className="h-9 w-44" />
+      </div>
+      <Skeleton className="flex-1" />
+    </div>
+  );
+}

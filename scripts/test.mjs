@@ -1,0 +1,74 @@
+// `npm test`: every test. Unit and integration tests run on PGlite, then the
+// database-touching ones again on PostgreSQL (DATABASE_URL, or a throwaway
+// cluster), including the browser journeys in Chromium.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureBuilt, ensureDebianPackages, ensureNodeModules, ensureTemplateModules, log, root } from './lib/setup.mjs';
+import { startThrowawayPostgres } from './lib/throwawayPostgres.mjs';
+
+const filters = process.argv.slice(2);
+
+/**
+ * The PostgreSQL pass reruns every portal and e2e test except these, whose
+ * subject is the browser, the sandbox or the AI path rather than the data layer
+ * (they run once, on PGlite): the suite stays well under 20 minutes on 2 cores.
+ */
+const postgresPassExcludes = [
+  'e2e/browser/**',
+  'e2e/aiChat.test.ts',
+  'e2e/llmGateway.test.ts',
+  'e2e/preview.test.ts',
+  'e2e/files.test.ts',
+  'e2e/embedded.test.ts',
+  'e2e/starterBlueprints.test.ts',
+];
+
+/** Runs vitest; returns its counts from the JSON report. */
+function vitest(label, env, paths) {
+  log(`Tests on ${label}…`);
+  const report = join(mkdtempSync(join(tmpdir(), 'paddock-vitest-')), 'report.json');
+  const r = spawnSync(process.execPath, [
+    join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...paths, ...filters,
+    '--reporter=default', '--reporter=json', `--outputFile.json=${report}`,
+  ], { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  const counts = { passed: 0, failed: r.status === 0 ? 0 : 1, skipped: 0 };
+  if (existsSync(report)) {
+    const json = JSON.parse(readFileSync(report, 'utf8'));
+    counts.passed = json.numPassedTests;
+    // A file that fails to load has no failed test of its own: count it once, so a red run never reads as green.
+    const brokenFiles = json.numFailedTests === 0 && (json.numFailedTestSuites > 0 || r.status !== 0) ? Math.max(1, json.numFailedTestSuites) : 0;
+    counts.failed = json.numFailedTests + brokenFiles;
+    counts.skipped = json.numPendingTests + json.numTodoTests;
+    rmSync(report, { force: true });
+  }
+  return counts;
+}
+
+let pg;
+let exitCode = 1;
+try {
+  ensureNodeModules();
+  ensureTemplateModules();
+  ensureDebianPackages({ bwrap: 'bubblewrap', chromium: 'chromium' });
+  ensureBuilt();
+
+  const results = [vitest('PGlite', { PADDOCK_TEST_DB: 'pglite' }, [])];
+
+  let url = process.env.DATABASE_URL;
+  if (!url) {
+    pg = await startThrowawayPostgres();
+    url = pg.url;
+  }
+  results.push(vitest('PostgreSQL', { PADDOCK_TEST_DB: 'postgres', PADDOCK_TEST_PG_URL: url }, ['packages/portal', 'e2e', ...postgresPassExcludes.flatMap((g) => ['--exclude', g])]));
+
+  const total = results.reduce((a, r) => ({ passed: a.passed + r.passed, failed: a.failed + r.failed, skipped: a.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 });
+  process.stdout.write(`\n${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}\n`);
+  exitCode = total.failed === 0 && total.skipped === 0 && total.passed > 0 ? 0 : 1;
+} catch (err) {
+  process.stderr.write(`\n${err.message}\n`);
+} finally {
+  pg?.stop();
+}
+process.exit(exitCode);
