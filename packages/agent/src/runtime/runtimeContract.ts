@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RuntimeDriver, WorkspaceRunSpec } from './driver.js';
-import { runInWorkspace } from './workspaceShell.js';
+import { runInWorkspace, startDetached } from './workspaceShell.js';
 
 export interface RuntimeContractOptions {
   /** Called after the suite, once every workspace it made is deleted. */
@@ -69,7 +69,7 @@ export function runtimeContractSuite(
     it('ends every process of the workspace on stop', async () => {
       const s = spec();
       await driver.ensureRunning(s);
-      await runInWorkspace(driver, s.workspaceId, '(setsid sleep 1000 </dev/null >/dev/null 2>&1 &)');
+      await runInWorkspace(driver, s.workspaceId, startDetached('sleep 1000'));
       const before = await runInWorkspace(driver, s.workspaceId, 'cat /proc/[0-9]*/cmdline | tr "\\0" " " | grep -c "slee[p] 1000"');
       expect(Number(before.output.trim())).toBeGreaterThanOrEqual(1);
       await driver.ensureStopped(s.workspaceId);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runtimeContractSuite } from '../runtimeContract.js';
-import { runInWorkspace } from '../workspaceShell.js';
+import { runInWorkspace, startDetached } from '../workspaceShell.js';
 import { LocalRuntime } from './localRuntime.js';
 import { isAlive } from './processIdentity.js';
 
@@ -46,7 +46,7 @@ describe('LocalRuntime specifics', () => {
 
   it('leaves no process of the sandbox on the host after stop', async () => {
     await runtime.ensureRunning(spec);
-    await runInWorkspace(runtime, spec.workspaceId, '(setsid sleep 1000.4242 </dev/null >/dev/null 2>&1 &)');
+    await runInWorkspace(runtime, spec.workspaceId, startDetached('sleep 1000.4242'));
     expect(hostProcessesMatching('sleep 1000.4242')).toHaveLength(1);
     const state = JSON.parse(readFileSync(join(dataDir, 'workspaces', spec.workspaceId, 'state.json'), 'utf8'));
     await runtime.ensureStopped(spec.workspaceId);
