@@ -39,10 +39,12 @@ const client = new TunnelClient({
   log,
 });
 llmGateway.on('usage', (record) => client.reportUsage(record));
-client.on('connected', () => {
-  // The token is spent once the agent holds its own credential.
+// The token is spent once the agent holds its own credential: removed on enrollment, or at the next start after a crash between the two.
+const forgetSpentToken = () => {
   if (tokenFile && existsSync(join(dataDir, 'credentials.json'))) rmSync(tokenFile, { force: true });
-});
+};
+forgetSpentToken();
+client.on('enrolled', forgetSpentToken);
 client.start();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {

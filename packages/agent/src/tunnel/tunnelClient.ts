@@ -44,7 +44,7 @@ type ControlCall = grpc.ClientDuplexStream<AgentMessage, PortalMessage__Output>;
  * one control stream open, reconnects with backoff, runs commands on the runtime
  * and answers dial requests by opening a Dial call piped to the local target.
  */
-export class TunnelClient extends EventEmitter<{ connected: []; disconnected: [] }> {
+export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; disconnected: [] }> {
   private readonly client: GrpcTunnelClient;
   private readonly backoff = new Backoff();
   private readonly queues = new Map<string, Promise<void>>();
@@ -126,6 +126,8 @@ export class TunnelClient extends EventEmitter<{ connected: []; disconnected: []
     });
     saveCredentials(this.opts.dataDir, result);
     this.opts.log.info({ agentId: result.agentId }, 'enrolled with the portal');
+    // Synchronous, before the control stream opens: the portal can't see this agent before 'enrolled' is handled.
+    this.emit('enrolled');
     return result;
   }
 
