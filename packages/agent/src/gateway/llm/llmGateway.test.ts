@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,8 @@ interface Answer { status: number; headers: IncomingHttpHeaders; body: string; f
 /** An HTTP call over the workspace's gateway socket, timing the first body byte. */
 function call(socketPath: string, path: string, headers: Record<string, string>, body?: unknown): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, method: body === undefined ? 'GET' : 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+    // A connection of its own: a pooled one could belong to a listener the test has since replaced.
+    const req = request({ socketPath, path, agent: false, method: body === undefined ? 'GET' : 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
       let text = '';
       let firstByteAt = 0;
       res.on('data', (chunk: Buffer) => { firstByteAt ||= Date.now(); text += chunk.toString(); });
@@ -24,6 +25,79 @@ function call(socketPath: string, path: string, headers: Record<string, string>,
     req.on('error', reject);
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });
+}
+
+/**
+ * Sends one request line exactly as given over the gateway's socket: fetch and
+ * node:http would normalise or refuse some of these targets before they left.
+ */
+function rawCall(socketPath: string, method: string, target: string, headers: Record<string, string>, body = ''): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(socketPath);
+    const head = [`${method} ${target} HTTP/1.1`, 'host: 127.0.0.1:4141', 'connection: close', `content-length: ${Buffer.byteLength(body)}`,
+      'content-type: application/json', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)].join('\r\n');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => { answer += chunk.toString('latin1'); });
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0);
+      const split = answer.indexOf('\r\n\r\n');
+      resolve({ status, body: split < 0 ? '' : answer.slice(split + 4) });
+    });
+    socket.write(`${head}\r\n\r\n${body}`);
+  });
+}
+
+/**
+ * A listener on host loopback that must receive nothing. It answers like an
+ * HTTP server (so a gateway that proxies to it gets an answer instead of
+ * hanging) and keeps count of connections and every byte that arrived.
+ */
+interface Trap { port: number; connections: number; received: string; close(): Promise<void> }
+async function startTrap(): Promise<Trap> {
+  const server = createTcpServer((socket) => {
+    trap.connections += 1;
+    socket.on('data', (chunk: Buffer) => {
+      trap.received += chunk.toString('latin1');
+      if (trap.received.includes('\r\n\r\n')) socket.end('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 13\r\nconnection: close\r\n\r\n{"trap":true}');
+    });
+    socket.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const trap: Trap = {
+    port: (server.address() as AddressInfo).port, connections: 0, received: '',
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+  return trap;
+}
+
+/**
+ * The model provider mounted under a base path, as https://host/anthropic or an
+ * OpenAI-compatible …/v1 is: it records every raw request target, and serves
+ * the model sim under its prefix (nothing else).
+ */
+interface Upstream { url: string; targets: string[]; close(): Promise<void> }
+async function startPrefixedUpstream(sim: ModelSim, prefix: string): Promise<Upstream> {
+  const targets: string[] = [];
+  const server = createServer((req, res) => {
+    targets.push(req.url ?? '');
+    const url = req.url ?? '';
+    if (!url.startsWith(`${prefix}/`)) {
+      req.resume();
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"outside":"the prefix"}');
+      return;
+    }
+    const upstreamReq = request(`${sim.url}${url.slice(prefix.length)}`, { method: req.method, headers: req.headers }, (upstreamRes) => {
+      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+      upstreamRes.pipe(res);
+    });
+    req.pipe(upstreamReq);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, targets,
+    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
 }
 
 describe('the LLM gateway', () => {
@@ -151,6 +225,32 @@ describe('the LLM gateway', () => {
     await gateway.close('ws1');
     await expect(call(socket, '/v1/messages', { 'x-api-key': key }, { messages: [] })).rejects.toThrow();
   });
+  it('takes a changed route in place for the next calls, with the same key and without cutting a call in flight; another key replaces the listener', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    slow = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('event: ping\ndata: {"type":"ping"}\n\n');
+      void released.then(() => res.end('event: message_stop\ndata: {"type":"message_stop"}\n\n'));
+    });
+    await new Promise<void>((r) => slow!.listen(0, '127.0.0.1', () => r()));
+    const { socket, key } = await openGateway(`http://127.0.0.1:${(slow.address() as AddressInfo).port}`);
+    const inFlight = call(socket, '/v1/messages', { 'x-api-key': key }, { stream: true, messages: [] });
+    await new Promise((r) => setTimeout(r, 200));
+    const rotated = { upstreamBaseUrl: sim.url, upstreamApiKey: 'sk-ant-rotated-key', model: 'paddock-demo-model' };
+    await gateway.open('ws1', rotated, socket, key);
+    const next = await call(socket, '/v1/messages', { 'x-api-key': key }, { model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
+    expect(next.status).toBe(200);
+    expect(seen.map((s) => s.headers['x-api-key'])).toEqual(['sk-ant-rotated-key']);
+    release();
+    expect((await inFlight).body).toContain('message_stop');
+
+    await gateway.open('ws1', rotated, socket, 'pdk-vk-another-key');
+    expect((await call(socket, '/v1/messages', { 'x-api-key': key }, { messages: [] })).status).toBe(401);
+    expect((await call(socket, '/v1/messages', { 'x-api-key': 'pdk-vk-another-key' }, { model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] })).status).toBe(200);
+  });
+
   describe('with an OpenAI-compatible upstream', () => {
     const openAi = () => openGateway(`${sim.url}/v1`, 'pdk-vk-test-key', 'openai');
     const events = (body: string) => body.split('\n\n').filter((c) => c.trim()).map((c) => ({
@@ -268,6 +368,114 @@ describe('the LLM gateway', () => {
       const unreachable = await call(down.socket, '/v1/messages', { 'x-api-key': down.key }, { messages: [] });
       expect(unreachable.status).toBe(502);
       expect(unreachable.body).not.toContain(REAL_KEY);
+    });
+  });
+
+  describe('where a request may go', () => {
+    let trap: Trap;
+    let upstream: Upstream;
+    const prefix = '/provider';
+    beforeAll(async () => {
+      trap = await startTrap();
+      upstream = await startPrefixedUpstream(sim, prefix);
+    });
+    afterAll(async () => {
+      await trap.close();
+      await upstream.close();
+    });
+    afterEach(() => {
+      trap.connections = 0;
+      trap.received = '';
+      upstream.targets.length = 0;
+    });
+
+    // Each aims the gateway at the trap on host loopback, outside the route's base path, or at an API the tools don't need.
+    const escapes = (port: number): Array<[string, string, string]> => [
+      ['a protocol-relative target', 'GET', `//127.0.0.1:${port}/x`],
+      ['a protocol-relative target to an allowed path', 'POST', `//127.0.0.1:${port}/v1/messages`],
+      ['the absolute form', 'POST', `http://127.0.0.1:${port}/v1/messages`],
+      ['the absolute form with userinfo', 'POST', `http://${REAL_KEY}@127.0.0.1:${port}/v1/messages`],
+      ['userinfo after //', 'POST', `//user:pass@127.0.0.1:${port}/v1/messages`],
+      ['an @ in the first segment', 'POST', `/@127.0.0.1:${port}/v1/messages`],
+      ['encoded slashes', 'POST', `/%2F%2F127.0.0.1:${port}/v1/messages`],
+      ['encoded slashes after an allowed path', 'POST', `/v1/messages/%2F%2F127.0.0.1:${port}`],
+      ['dot segments to another host', 'POST', `/v1/../../..//127.0.0.1:${port}/v1/messages`],
+      ['dot segments out of the base path', 'POST', '/../v1/messages'],
+      ['dot segments to an allowed path', 'POST', '/v1/models/../messages'],
+      ['encoded dot segments', 'POST', '/v1/%2e%2e/%2E%2E/v1/messages'],
+      ['half-encoded dot segments', 'POST', '/.%2e/v1/messages'],
+      ['a backslash', 'POST', `/\\127.0.0.1:${port}/v1/messages`],
+      ['a backslash inside the path', 'POST', '/v1\\..\\..\\v1/messages'],
+      ['the asterisk form', 'OPTIONS', '*'],
+      ['a fragment', 'POST', '/v1/messages#x'],
+      ['a model id with a slash', 'GET', `/v1/models/..%2F..%2F127.0.0.1:${port}`],
+      ['the wrong method', 'GET', '/v1/messages'],
+      ['an API the tools do not need', 'POST', '/v1/messages/batches'],
+      ['the legacy completions API', 'POST', '/v1/complete'],
+      ['the files API', 'GET', '/v1/files'],
+      ['the root', 'GET', '/'],
+    ];
+    const message = JSON.stringify({ model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'say hello' }] });
+
+    for (const format of ['anthropic', 'openai'] as const) {
+      for (const basePath of format === 'anthropic' ? ['', prefix] : [`${prefix}/v1`]) {
+        it(`refuses every target but the API paths with 404, and nothing reaches the trap or the provider (${format}, base path '${basePath}')`, async () => {
+          const { socket, key } = await openGateway(`${upstream.url}${basePath}`, 'pdk-vk-test-key', format);
+          for (const [what, method, target] of escapes(trap.port)) {
+            const answer = await rawCall(socket, method, target, { 'x-api-key': key }, method === 'POST' ? message : '');
+            expect(answer.status, `${what}: ${method} ${target}`).toBe(404);
+            expect(JSON.parse(answer.body), what).toEqual({ type: 'error', error: { type: 'not_found_error', message: expect.any(String) } });
+          }
+          expect(trap.connections).toBe(0);
+          expect(trap.received).toBe('');
+          expect(upstream.targets).toEqual([]);
+          expect(seen).toEqual([]);
+          expect(usage).toEqual([]);
+        });
+      }
+    }
+
+    it('refuses CONNECT and a target Node cannot parse in the API error shape, and never dials', async () => {
+      const { socket, key } = await openGateway(upstream.url);
+      const connectAnswer = await rawCall(socket, 'CONNECT', `127.0.0.1:${trap.port}`, { 'x-api-key': key });
+      expect(connectAnswer.status).toBe(404);
+      expect(JSON.parse(connectAnswer.body).error.type).toBe('not_found_error');
+      const garbled = await rawCall(socket, 'POST', `@127.0.0.1:${trap.port}/v1/messages`, { 'x-api-key': key }, message);
+      expect(garbled.status).toBe(400);
+      expect(JSON.parse(garbled.body).error.type).toBe('invalid_request_error');
+      expect(trap.connections).toBe(0);
+      expect(upstream.targets).toEqual([]);
+    });
+
+    it("forwards Claude Code's and OpenCode's API paths under the route's base path, query strings included, and meters only Messages", async () => {
+      const { socket, key } = await openGateway(`${upstream.url}${prefix}/`);
+      const headers = { 'x-api-key': key };
+      const claudeMessage = await rawCall(socket, 'POST', '/v1/messages?beta=true', headers, message);
+      const openCodeMessage = await rawCall(socket, 'POST', '/v1/messages', headers, message);
+      const counted = await rawCall(socket, 'POST', '/v1/messages/count_tokens?beta=true', headers, message);
+      const models = await rawCall(socket, 'GET', '/v1/models?limit=100', headers);
+      const model = await rawCall(socket, 'GET', '/v1/models/paddock-demo-model', headers);
+      expect([claudeMessage, openCodeMessage, counted, models, model].map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+      expect(JSON.parse(claudeMessage.body).content[0].text).toContain('say hello');
+      expect(JSON.parse(counted.body).input_tokens).toBeGreaterThan(0);
+      expect(JSON.parse(models.body).data[0].id).toBe('paddock-demo-model');
+      expect(JSON.parse(model.body).id).toBe('paddock-demo-model');
+      expect(upstream.targets).toEqual([
+        `${prefix}/v1/messages?beta=true`, `${prefix}/v1/messages`, `${prefix}/v1/messages/count_tokens?beta=true`,
+        `${prefix}/v1/models?limit=100`, `${prefix}/v1/models/paddock-demo-model`,
+      ]);
+      for (const s of seen) expect(s.headers['x-api-key']).toBe(REAL_KEY);
+      expect(usage).toHaveLength(2);
+      expect(trap.connections).toBe(0);
+    });
+
+    it("sends a translated call to <base>/chat/completions whatever query the tool adds", async () => {
+      const { socket, key } = await openGateway(`${upstream.url}${prefix}/v1`, 'pdk-vk-test-key', 'openai');
+      const answer = await rawCall(socket, 'POST', '/v1/messages?beta=true', { 'x-api-key': key }, message);
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.body).content[0].text).toContain('say hello');
+      expect(upstream.targets).toEqual([`${prefix}/v1/chat/completions`]);
+      expect(usage).toHaveLength(1);
     });
   });
 });

@@ -1,9 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, lstatSync, rmSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { Duplex } from 'node:stream';
 import type pino from 'pino';
+import { apiCallOf, parseBaseUrl, upstreamUrl, type ApiCall } from './apiPaths.js';
 import { OpenAiStreamTranslator, toAnthropicError, toAnthropicMessage, toChatCompletionsRequest, type AnthropicRequest } from './openaiTranslation.js';
 import { UsageParser } from './usageParser.js';
 
@@ -38,7 +40,9 @@ export interface LlmGatewayOptions {
 }
 
 interface Entry {
+  /** Replaced in place when the portal sends a changed route; a call in flight keeps the one it started with. */
   route: LlmRoute;
+  base: URL;
   virtualKey: Buffer;
   server: Server;
   socketPath: string;
@@ -55,8 +59,10 @@ const dropResponseHeaders = new Set(['connection', 'keep-alive', 'transfer-encod
  * The workspace's only route to a model. Each workspace gets its own listener
  * (a Unix socket its sandbox can reach) and a random virtual key; a request
  * must carry that key (x-api-key or Authorization: Bearer), which is swapped for
- * the real provider key before the call goes upstream. Responses stream back
- * chunk by chunk as they arrive; usage is read from the same chunks on the way
+ * the real provider key before the call goes upstream. Only the API paths in
+ * apiPaths.ts go upstream, to the route's own origin and base path; anything
+ * else is answered 404 here. Responses stream back chunk by chunk as they
+ * arrive; usage of Messages calls is read from the same chunks on the way
  * through and emitted as a record when the response ends.
  */
 export class LlmGateway extends EventEmitter<{ usage: [UsageRecord] }> {
@@ -75,16 +81,29 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord] }> {
   }
 
   /**
-   * Listens for one workspace on `socketPath` (replacing an earlier listener of
-   * the workspace). The socket is left connectable by anyone who can reach the
-   * path: the directory it sits in is what confines it to the workspace.
+   * Listens for one workspace on `socketPath`, or, when it already listens
+   * there with this key, routes its next calls by `route` (a changed provider
+   * key or endpoint) without dropping calls in flight. Another key or path
+   * replaces the listener. The socket is left connectable by anyone who can
+   * reach the path: the directory it sits in is what confines it to the workspace.
    */
   async open(workspaceId: string, route: LlmRoute, socketPath: string, virtualKey: string): Promise<void> {
+    const base = parseBaseUrl(route.upstreamBaseUrl);
+    const current = this.entries.get(workspaceId);
+    if (current && current.socketPath === socketPath && keyMatches(virtualKey, current.virtualKey) && current.server.listening && isSocket(socketPath)) {
+      current.route = route;
+      current.base = base;
+      return;
+    }
     await this.close(workspaceId);
-    const upstream = new URL(route.upstreamBaseUrl);
-    if (upstream.protocol !== 'http:' && upstream.protocol !== 'https:') throw new Error(`the LLM upstream must be http(s), got ${upstream.protocol}`);
     const server = createServer((req, res) => this.forward(workspaceId, req, res));
-    const entry: Entry = { route, virtualKey: Buffer.from(virtualKey), server, socketPath };
+    // Node answers these itself (CONNECT by dropping the connection, parse errors in its own shape): say no in the API's.
+    server.on('connect', (_req: IncomingMessage, socket: Duplex) => endRaw(socket, 404, 'not_found_error', 'CONNECT is not an API of this model route'));
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+      if (err.code === 'ECONNRESET' || !socket.writable) socket.destroy();
+      else endRaw(socket, 400, 'invalid_request_error', 'the request could not be parsed');
+    });
+    const entry: Entry = { route, base, virtualKey: Buffer.from(virtualKey), server, socketPath };
     rmSync(socketPath, { force: true });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -114,25 +133,43 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord] }> {
   private forward(workspaceId: string, req: IncomingMessage, res: ServerResponse): void {
     const entry = this.entries.get(workspaceId);
     if (!entry) return sendError(res, 503, 'api_error', 'this workspace has no model route');
+    // Where a call goes is decided before anything else is read, and only from the allow-list.
+    const call = apiCallOf(req.method, req.url);
+    if (!call) {
+      req.resume();
+      return sendError(res, 404, 'not_found_error', `${req.method ?? ''} ${shown(req.url)} is not an API of this model route`);
+    }
     if (!keyMatches(presentedKey(req.headers), entry.virtualKey)) {
       req.resume();
       return sendError(res, 401, 'authentication_error', 'invalid or missing workspace key');
     }
-    if (entry.route.upstreamFormat === 'openai') {
-      this.forwardToOpenAi(workspaceId, entry, req, res).catch((err: unknown) => {
+    const { route, base } = entry;
+    if (route.upstreamFormat === 'openai') {
+      if (call.api !== 'messages') {
+        req.resume();
+        return sendError(res, 404, 'not_found_error', `${req.method ?? ''} ${call.path} is not available with this blueprint's OpenAI-compatible model provider`);
+      }
+      this.forwardToOpenAi(workspaceId, route, base, req, res).catch((err: unknown) => {
         this.log?.warn({ workspaceId, err: err instanceof Error ? err.message : String(err) }, 'LLM translation failed');
         if (!res.headersSent) sendError(res, 502, 'api_error', 'the model provider\'s answer could not be translated');
         else res.destroy();
       });
       return;
     }
-    const base = new URL(entry.route.upstreamBaseUrl);
-    const target = new URL(base.pathname.replace(/\/$/, '') + (req.url ?? '/'), base);
+    let target: URL;
+    try {
+      target = upstreamUrl(base, call.path, call.query);
+    } catch (err) {
+      req.resume();
+      this.log?.error({ workspaceId, err: (err as Error).message }, 'refused an LLM call that would leave the route');
+      return sendError(res, 404, 'not_found_error', `${call.path} is not an API of this model route`);
+    }
+    const metered = isMetered(call);
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined && !dropRequestHeaders.has(name)) headers[name] = value;
     }
-    headers['x-api-key'] = entry.route.upstreamApiKey;
+    headers['x-api-key'] = route.upstreamApiKey;
     // Plain bytes, so usage can be read as it passes.
     headers['accept-encoding'] = 'identity';
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -143,9 +180,11 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord] }> {
       }
       res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, responseHeaders);
       res.flushHeaders();
-      const parser = new UsageParser(upstreamRes.headers['content-type']);
-      upstreamRes.on('data', (chunk: Buffer) => parser.push(chunk));
-      upstreamRes.once('end', () => this.record(workspaceId, entry.route, parser));
+      if (metered) {
+        const parser = new UsageParser(upstreamRes.headers['content-type']);
+        upstreamRes.on('data', (chunk: Buffer) => parser.push(chunk));
+        upstreamRes.once('end', () => this.record(workspaceId, route, parser));
+      }
       upstreamRes.once('error', () => res.destroy());
       // pipe() writes each chunk as it comes and pauses the upstream when the workspace reads slowly.
       upstreamRes.pipe(res);
@@ -164,12 +203,7 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord] }> {
    * request is read whole (it must be rewritten), the answer translated as it
    * arrives: a stream event by event, a JSON or error answer once complete.
    */
-  private async forwardToOpenAi(workspaceId: string, entry: Entry, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://gateway').pathname;
-    if (req.method !== 'POST' || path !== '/v1/messages') {
-      req.resume();
-      return sendError(res, 404, 'not_found_error', `${req.method} ${path} is not available with this blueprint's OpenAI-compatible model provider`);
-    }
+  private async forwardToOpenAi(workspaceId: string, route: LlmRoute, base: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
     let body: AnthropicRequest;
     try {
       body = JSON.parse((await readBody(req, maxRequestBytes)).toString('utf8')) as AnthropicRequest;
@@ -177,14 +211,14 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord] }> {
     } catch (err) {
       return sendError(res, 400, 'invalid_request_error', err instanceof Error ? err.message : 'the request is not JSON');
     }
-    const outgoing = toChatCompletionsRequest(body, entry.route.model);
+    const outgoing = toChatCompletionsRequest(body, route.model);
     const payload = JSON.stringify(outgoing);
-    const base = new URL(entry.route.upstreamBaseUrl);
-    const target = new URL(`${base.pathname.replace(/\/$/, '')}/chat/completions`, base);
+    // The tool's query (Claude Code's beta=true) means nothing to Chat Completions.
+    const target = upstreamUrl(base, '/chat/completions');
     const headers = {
       'content-type': 'application/json',
       'content-length': String(Buffer.byteLength(payload)),
-      authorization: `Bearer ${entry.route.upstreamApiKey}`,
+      authorization: `Bearer ${route.upstreamApiKey}`,
       accept: outgoing.stream ? 'text/event-stream' : 'application/json',
       'accept-encoding': 'identity',
     };
@@ -192,7 +226,7 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord] }> {
     const upstreamReq = send(target, { method: 'POST', headers }, (upstreamRes) => {
       const status = upstreamRes.statusCode ?? 502;
       const isStream = (upstreamRes.headers['content-type'] ?? '').startsWith('text/event-stream');
-      if (status >= 200 && status < 300 && isStream) return this.translateStream(workspaceId, entry.route, outgoing.model, upstreamRes, res);
+      if (status >= 200 && status < 300 && isStream) return this.translateStream(workspaceId, route, outgoing.model, upstreamRes, res);
       readBody(upstreamRes, maxJsonAnswerBytes).then((raw) => {
         const text = raw.toString('utf8');
         if (status < 200 || status >= 300) {
@@ -208,7 +242,7 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord] }> {
         }
         const parser = new UsageParser('application/json');
         parser.push(Buffer.from(message));
-        this.record(workspaceId, entry.route, parser);
+        this.record(workspaceId, route, parser);
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(message) }).end(message);
       }, () => {
         if (!res.headersSent) sendError(res, 502, 'api_error', 'the model provider\'s answer could not be read');
@@ -295,7 +329,35 @@ function keyMatches(presented: string, expected: Buffer): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/** Only a model call is metered; counting tokens and listing models are not calls to a model. */
+const isMetered = (call: ApiCall): boolean => call.api === 'messages';
+
+function isSocket(path: string): boolean {
+  try {
+    return lstatSync(path).isSocket();
+  } catch {
+    return false;
+  }
+}
+
+/** A refused target, as the workspace sent it, cut short and printable. */
+function shown(target: string | undefined): string {
+  const text = target ?? '';
+  return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
+}
+
+function errorBody(type: string, message: string): string {
+  return JSON.stringify({ type: 'error', error: { type, message } });
+}
+
 function sendError(res: ServerResponse, status: number, type: string, message: string): void {
-  const body = JSON.stringify({ type: 'error', error: { type, message } });
+  const body = errorBody(type, message);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+}
+
+/** An answer written on a socket Node's HTTP server has handed over (CONNECT, a parse error). */
+function endRaw(socket: Duplex, status: number, type: string, message: string): void {
+  const body = errorBody(type, message);
+  const reason = status === 404 ? 'Not Found' : 'Bad Request';
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }
