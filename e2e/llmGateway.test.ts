@@ -5,10 +5,10 @@ import { runInWorkspace } from '@paddock/agent';
 import { DEMO_MODEL_ID, startModelSim, type ModelSim, type SeenRequest } from '@paddock/model-sim';
 import { TestStack } from './harness/testStack.js';
 import { filesUnder } from './harness/filesUnder.js';
+import { LoopbackTrap } from './harness/loopbackTrap.js';
 
 // Never typed into a workspace: the test looks for it in what the workspace holds.
 const PROVIDER_KEY = `sk-ant-provider-${Math.random().toString(36).slice(2)}-secret`;
-
 
 describe('AI tools in a workspace, through the LLM gateway', () => {
   let sim: ModelSim;
@@ -90,6 +90,59 @@ describe('AI tools in a workspace, through the LLM gateway', () => {
     expect(res.output.trim()).toBe('401');
     expect(seen.length).toBe(before);
   }, 60_000);
+
+  it('cannot be aimed at host loopback or anything but the model API, from inside the workspace (issue 7)', async () => {
+    const id = await stack.runningWorkspace('ai-escape');
+    const trap = await LoopbackTrap.start();
+    try {
+      const before = seen.length;
+      const to = `127.0.0.1:${trap.port}`;
+      // As the security probe did: the workspace's own key, curl sending each target exactly as written.
+      const curl = (args: string) => `curl -s --path-as-is -o /dev/null -w "%{http_code}\\n" -H "x-api-key: $ANTHROPIC_API_KEY" -H "content-type: application/json" ${args}`;
+      const post = `-d '{"model":"m","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}'`;
+      const attempts = [
+        curl(`"$ANTHROPIC_BASE_URL//${to}/x"`),
+        curl(`${post} "$ANTHROPIC_BASE_URL//${to}/v1/messages"`),
+        curl(`${post} --request-target "http://${to}/v1/messages" "$ANTHROPIC_BASE_URL/"`),
+        curl(`"$ANTHROPIC_BASE_URL//127.0.0.1:${stack.portal.port}/healthz"`),
+        curl(`${post} "$ANTHROPIC_BASE_URL/%2F%2F${to}/v1/messages"`),
+        curl(`${post} "$ANTHROPIC_BASE_URL/v1/../..//${to}/v1/messages"`),
+        curl(`${post} "$ANTHROPIC_BASE_URL/v1/%2e%2e/%2e%2e//${to}/v1/messages"`),
+        curl(`${post} "$ANTHROPIC_BASE_URL/\\\\${to}/v1/messages"`),
+        curl(`${post} "$ANTHROPIC_BASE_URL//user@${to}/v1/messages"`),
+        curl(`${post} --request-target "http://user:pass@${to}/v1/messages" "$ANTHROPIC_BASE_URL/"`),
+        curl(`${post} "$ANTHROPIC_BASE_URL/v1/complete"`),
+      ];
+      const res = await runInWorkspace(stack.runtime, id, attempts.join('; '), 30_000);
+      expect(res.output.trim().split(/\s+/)).toEqual(attempts.map(() => '404'));
+      expect(trap.connections).toBe(0);
+      expect(trap.received).toBe('');
+      // Nothing went to the model either, and nothing was metered.
+      expect(seen.length).toBe(before);
+      const rows = await stack.db.selectFrom('llm_usage').select('id').where('workspace_id', '=', id).execute();
+      expect(rows).toEqual([]);
+      // The allowed paths still work from the same shell.
+      const ok = await runInWorkspace(stack.runtime, id, [
+        curl(`${post} "$ANTHROPIC_BASE_URL/v1/messages/count_tokens?beta=true"`),
+        curl(`"$ANTHROPIC_BASE_URL/v1/models"`),
+        curl(`"$ANTHROPIC_BASE_URL/v1/models/${DEMO_MODEL_ID}"`),
+        curl(`${post} "$ANTHROPIC_BASE_URL/v1/messages?beta=true"`),
+      ].join('; '), 30_000);
+      expect(ok.output.trim().split(/\s+/)).toEqual(['200', '200', '200', '200']);
+      expect(seen.slice(before).map((r) => `${r.method} ${r.path}`)).toEqual([
+        'POST /v1/messages/count_tokens', 'GET /v1/models', `GET /v1/models/${DEMO_MODEL_ID}`, 'POST /v1/messages',
+      ]);
+      // Only the model call is metered (its record is the last one sent).
+      let metered: unknown[] = [];
+      for (const deadline = Date.now() + 10_000; metered.length === 0 && Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+        metered = await stack.db.selectFrom('llm_usage').select('id').where('workspace_id', '=', id).execute();
+      }
+      expect(metered).toHaveLength(1);
+      expect(trap.connections).toBe(0);
+    } finally {
+      await trap.close();
+    }
+  }, 90_000);
 
   it('runs the real `opencode run` against the scripted model', async () => {
     const id = await stack.runningWorkspace('ai-opencode');
