@@ -113,10 +113,6 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord] }> {
     this.entries.set(workspaceId, entry);
   }
 
-  has(workspaceId: string): boolean {
-    return this.entries.has(workspaceId);
-  }
-
   async close(workspaceId: string): Promise<void> {
     const entry = this.entries.get(workspaceId);
     if (!entry) return;

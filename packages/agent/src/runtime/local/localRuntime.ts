@@ -183,11 +183,7 @@ export class LocalRuntime implements RuntimeDriver {
     const deadline = Date.now() + this.startTimeoutMs;
     const existing = readWorkspaceState(paths.state);
     if (existing && isAlive(existing.sandboxInit)) {
-      // An agent restarted under a running workspace: listen again with the key its shells already hold.
-      const key = readKey(paths.llmKey);
-      if (spec.llm && this.gateway && key && !this.gateway.has(spec.workspaceId)) {
-        await this.gateway.open(spec.workspaceId, spec.llm, paths.llmSocket, key);
-      }
+      await this.adoptLlmRoute(spec, paths);
       await waitForDaemon(paths.socket, deadline, () => (isAlive(existing.sandboxInit) ? undefined : 'the workspace stopped while starting'));
       return;
     }
@@ -252,6 +248,22 @@ export class LocalRuntime implements RuntimeDriver {
       PADDOCK_LLM_SOCKET: `${sandboxLlmDir}/llm.sock`,
       PADDOCK_LLM_PORT: String(sandboxLlmPort),
     };
+  }
+
+  /**
+   * A running workspace's route, as the portal sends it now: after an agent
+   * restart the gateway listens again, and a changed route (provider key,
+   * endpoint) takes over from the next call, always with the virtual key the
+   * sandbox was started with (its shells and tools hold it). Without a route
+   * now the listener closes, and the key stays for when one comes back; a
+   * sandbox started without a route gets one only when it starts again (it
+   * holds no key and runs no forwarder).
+   */
+  private async adoptLlmRoute(spec: WorkspaceRunSpec, paths: WorkspacePaths): Promise<void> {
+    if (!this.gateway) return;
+    const key = readKey(paths.llmKey);
+    if (spec.llm && key) await this.gateway.open(spec.workspaceId, spec.llm, paths.llmSocket, key);
+    else await this.gateway.close(spec.workspaceId);
   }
 
   private async spawnSandbox(spec: WorkspaceRunSpec, paths: WorkspacePaths, llmEnv: Record<string, string>): Promise<{ child: ChildProcess; state: WorkspaceState }> {
