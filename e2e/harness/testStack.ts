@@ -75,6 +75,12 @@ export class TestStack {
       await this.proxy.start();
     }
     const token = await this.portal.services.enrollment.createToken();
+    this.startAgent(token);
+    await this.agent.waitConnected();
+  }
+
+  /** A new agent (tunnel client, runtime, gateway) over the agent's data dir, as a new agent process would be. */
+  private startAgent(enrollmentToken?: string) {
     this.llmGateway = new LlmGateway();
     this.runtime = new LocalRuntime({ dataDir: join(this.dataDir, 'agent'), llmGateway: this.llmGateway });
     this.agent = new TunnelClient({
@@ -83,13 +89,28 @@ export class TestStack {
       dataDir: join(this.dataDir, 'agent'),
       name: 'test-agent',
       version: 'test',
-      enrollmentToken: () => token,
+      enrollmentToken: () => enrollmentToken,
       runtime: this.runtime,
       log: pino({ level: 'info' }, this.logs),
     });
     this.llmGateway.on('usage', (record) => this.agent.reportUsage(record));
     this.agent.start();
-    await this.agent.waitConnected();
+  }
+
+  /**
+   * Ends the agent as its process ending would (the tunnel closes, its gateway
+   * listeners go; sandboxes keep running) and starts a new one over the same
+   * data dir. With `portalDown`, the portal is stopped first and started again
+   * once the new agent is trying to reach it (`npm start` restarted as a whole).
+   */
+  async restartAgent(options: { portalDown?: boolean } = {}): Promise<void> {
+    if (options.portalDown) await this.portal.close();
+    await this.agent.stop();
+    await this.runtime.close();
+    await this.llmGateway.closeAll();
+    this.startAgent();
+    if (options.portalDown) await this.startPortal();
+    await this.agent.waitConnected(30_000);
   }
 
   private async startPortal() {

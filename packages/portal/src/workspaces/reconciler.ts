@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type pino from 'pino';
 import type { WorkspaceState } from '@paddock/protocol';
 import type { Command, Hello__Output, WorkspaceStatus__Output } from '@paddock/protocol/tunnel';
@@ -14,15 +15,24 @@ const INFLIGHT_TIMEOUT_MS = 60_000;
 const RESYNC_EVERY_MS = 5_000;
 
 type Verb = 'run' | 'stop' | 'delete';
+type Row = { id: string; owner_id: string; blueprint_id: string };
 
 /**
- * Drives every workspace's state toward its desired state. Level-triggered: each
- * pass reads the database and sends idempotent commands, so it is correct after a
- * portal or agent restart (the agent's Hello reports what actually runs).
+ * Drives every workspace's state toward its desired state, and keeps a running
+ * workspace's agent holding its current spec. Level-triggered: each pass reads
+ * the database and sends idempotent commands, so it is correct after a portal
+ * or agent restart (the agent's Hello reports what actually runs).
  * Failed workspaces wait for their owner to start them again (no crash loops).
  */
 export class Reconciler {
   private readonly inflight = new Map<string, { verb: Verb; at: number; agentId: string }>();
+  /**
+   * The model route last sent for a workspace (a fingerprint: no key kept here),
+   * to which agent connection, and when it was last compared with the current
+   * one. Forgotten when that agent's connection ends, so a (re)connected agent
+   * is sent every running workspace's spec again.
+   */
+  private readonly sentRoute = new Map<string, { agentId: string; route: string; checkedAt: number }>();
   private running: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
@@ -91,25 +101,66 @@ export class Reconciler {
         agentId = connected[Math.floor(Math.random() * connected.length)]!;
       }
       const verb: Verb | null = this.verbFor(r.state as WorkspaceState, r.desired_state);
-      if (!verb) continue;
+      if (!verb) {
+        if (r.state === 'running' && r.desired_state === 'running') await this.keepSpecCurrent(r, agentId);
+        continue;
+      }
       const current = this.inflight.get(r.id);
       if (current && current.verb === verb && Date.now() - current.at < INFLIGHT_TIMEOUT_MS) continue;
-      const command = this.command(verb, r);
-      if ('ensureRunning' in command && command.ensureRunning) {
-        try {
-          command.ensureRunning.env = await this.secretEnv(r.blueprint_id);
-          command.ensureRunning.llm = await this.llmRouteFor(r);
-          Object.assign(command.ensureRunning, await this.workspaceSetup(r.blueprint_id));
-        } catch (err) {
-          this.log.error({ workspaceId: r.id, err: err instanceof Error ? err.message : String(err) }, "decrypting the blueprint's secrets failed");
-          await this.workspaces.setObserved(r.id, 'failed', "the blueprint's secrets could not be decrypted; see the portal log");
-          continue;
-        }
+      let command: Command;
+      try {
+        command = verb === 'run' ? await this.runCommand(r, await this.llmRouteFor(r)) : this.command(verb, r);
+      } catch (err) {
+        this.log.error({ workspaceId: r.id, err: err instanceof Error ? err.message : String(err) }, "decrypting the blueprint's secrets failed");
+        await this.workspaces.setObserved(r.id, 'failed', "the blueprint's secrets could not be decrypted; see the portal log");
+        continue;
       }
       const transitional: WorkspaceState = verb === 'run' ? 'starting' : 'stopping';
       await this.workspaces.setObserved(r.id, transitional, '', agentId);
-      const sent = this.hub.send(agentId, { command });
-      if (sent) this.inflight.set(r.id, { verb, at: Date.now(), agentId });
+      this.send(agentId, r.id, verb, command);
+    }
+  }
+
+  /**
+   * A running workspace must have its current spec on its agent, not only its
+   * state. The agent holds part of it outside the sandbox (the gateway's
+   * listener and route), so a (re)connected agent is sent the spec of every
+   * workspace it runs: a restarted agent listens again with the virtual key the
+   * sandbox already holds. A changed route (provider key, endpoint, model) is
+   * sent too, within RESYNC_EVERY_MS. The sandbox itself is left as it runs.
+   */
+  private async keepSpecCurrent(r: Row, agentId: string): Promise<void> {
+    const inflight = this.inflight.get(r.id);
+    if (inflight && Date.now() - inflight.at < INFLIGHT_TIMEOUT_MS) return;
+    const sent = this.sentRoute.get(r.id);
+    const onThisConnection = sent?.agentId === agentId;
+    if (onThisConnection && Date.now() - sent.checkedAt < RESYNC_EVERY_MS) return;
+    let command: Command;
+    try {
+      const llm = await this.llmRouteFor(r);
+      if (onThisConnection && sent.route === routeFingerprint(llm)) {
+        sent.checkedAt = Date.now();
+        return;
+      }
+      command = await this.runCommand(r, llm);
+    } catch (err) {
+      // It runs as it is; the next check tries again. Said once, not every pass.
+      if (sent?.route !== 'unavailable') {
+        this.log.error({ workspaceId: r.id, err: err instanceof Error ? err.message : String(err) }, "the running workspace's spec could not be built; its agent keeps the last one");
+      }
+      this.sentRoute.set(r.id, { agentId, route: 'unavailable', checkedAt: Date.now() });
+      return;
+    }
+    this.send(agentId, r.id, 'run', command);
+  }
+
+  private send(agentId: string, workspaceId: string, verb: Verb, command: Command): void {
+    if (!this.hub.send(agentId, { command })) return;
+    this.inflight.set(workspaceId, { verb, at: Date.now(), agentId });
+    if (command.ensureRunning) {
+      this.sentRoute.set(workspaceId, { agentId, route: routeFingerprint(command.ensureRunning.llm), checkedAt: Date.now() });
+    } else {
+      this.sentRoute.delete(workspaceId);
     }
   }
 
@@ -119,11 +170,20 @@ export class Reconciler {
     return 'delete';
   }
 
-  private command(verb: Verb, w: { id: string; owner_id: string; blueprint_id: string }): Command {
-    if (verb === 'stop') return { ensureStopped: w.id };
-    if (verb === 'delete') return { ensureDeleted: w.id };
-    // env, llm and the start spec are filled in (async) by pass().
-    return { ensureRunning: { workspaceId: w.id, ownerId: w.owner_id, blueprintId: w.blueprint_id, env: {} } };
+  private command(verb: 'stop' | 'delete', w: Row): Command {
+    return verb === 'stop' ? { ensureStopped: w.id } : { ensureDeleted: w.id };
+  }
+
+  /** The whole spec: the blueprint's secrets as environment, the model route, the daemon's start spec. */
+  private async runCommand(w: Row, llm: Awaited<ReturnType<LlmRouteFor>>): Promise<Command> {
+    return {
+      ensureRunning: {
+        workspaceId: w.id, ownerId: w.owner_id, blueprintId: w.blueprint_id,
+        env: await this.secretEnv(w.blueprint_id),
+        llm,
+        ...await this.workspaceSetup(w.blueprint_id),
+      },
+    };
   }
 
   private async onStatus(agentId: string, status: WorkspaceStatus__Output): Promise<void> {
@@ -163,5 +223,13 @@ export class Reconciler {
 
   private forgetAgent(agentId: string) {
     for (const [id, f] of this.inflight) if (f.agentId === agentId) this.inflight.delete(id);
+    for (const [id, s] of this.sentRoute) if (s.agentId === agentId) this.sentRoute.delete(id);
   }
+}
+
+/** Tells routes apart without keeping their keys in memory longer than a pass. */
+function routeFingerprint(route: { [K in keyof LlmRoute]?: string } | null | undefined): string {
+  if (!route) return 'none';
+  const parts = [route.upstreamBaseUrl, route.upstreamApiKey, route.model, route.upstreamFormat ?? 'anthropic'];
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
