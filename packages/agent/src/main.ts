@@ -49,6 +49,7 @@ client.start();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     log.info({ signal }, 'agent stopping; workspaces keep running');
-    void client.stop().then(() => runtime.close()).finally(() => process.exit(0));
+    // The gateway's sockets go too: until the next agent listens again, a workspace's forwarder answers its tools 503.
+    void client.stop().then(() => runtime.close()).then(() => llmGateway.closeAll()).finally(() => process.exit(0));
   });
 }
