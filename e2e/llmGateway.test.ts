@@ -98,7 +98,7 @@ describe('AI tools in a workspace, through the LLM gateway', () => {
       const before = seen.length;
       const to = `127.0.0.1:${trap.port}`;
       // As the security probe did: the workspace's own key, curl sending each target exactly as written.
-      const curl = (args: string) => `curl -s --path-as-is -o /dev/null -w "%{http_code}\\n" -H "x-api-key: $ANTHROPIC_API_KEY" -H "content-type: application/json" ${args}`;
+      const curl = (args: string) => `curl -s --max-time 15 --path-as-is -o /dev/null -w "%{http_code}\\n" -H "x-api-key: $ANTHROPIC_API_KEY" -H "content-type: application/json" ${args}`;
       const post = `-d '{"model":"m","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}'`;
       const attempts = [
         curl(`"$ANTHROPIC_BASE_URL//${to}/x"`),

@@ -13,7 +13,7 @@ const PORTAL_KEY = `sk-ant-portal-${Math.random().toString(36).slice(2)}`;
  */
 const modelCall = [
   'rm -f /tmp/answer.json; for i in $(seq 1 120); do',
-  `code=$(curl -s -o /tmp/answer.json -w "%{http_code}" -H "x-api-key: $ANTHROPIC_API_KEY" -H "content-type: application/json" -d '{"model":"${DEMO_MODEL_ID}","max_tokens":50,"messages":[{"role":"user","content":"say hello"}]}' "$ANTHROPIC_BASE_URL/v1/messages?beta=true");`,
+  `code=$(curl -s --max-time 15 -o /tmp/answer.json -w "%{http_code}" -H "x-api-key: $ANTHROPIC_API_KEY" -H "content-type: application/json" -d '{"model":"${DEMO_MODEL_ID}","max_tokens":50,"messages":[{"role":"user","content":"say hello"}]}' "$ANTHROPIC_BASE_URL/v1/messages?beta=true");`,
   '[ "$code" = 200 ] && break; sleep 0.5; done; echo "status=$code"; cat /tmp/answer.json',
 ].join(' ');
 

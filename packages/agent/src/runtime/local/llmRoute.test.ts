@@ -30,7 +30,7 @@ describe("a running sandbox's model route", () => {
   async function modelCall(): Promise<{ status: string; providerKey: unknown }> {
     const before = seen.length;
     const res = await runInWorkspace(runtime, workspaceId,
-      `curl -s -o /dev/null -w "%{http_code}\\n" -H "x-api-key: $ANTHROPIC_API_KEY" -H "content-type: application/json" -d '{"model":"m","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}' "$ANTHROPIC_BASE_URL/v1/messages"`,
+      `curl -s --max-time 15 -o /dev/null -w "%{http_code}\\n" -H "x-api-key: $ANTHROPIC_API_KEY" -H "content-type: application/json" -d '{"model":"m","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}' "$ANTHROPIC_BASE_URL/v1/messages"`,
       30_000);
     return { status: res.output.trim(), providerKey: seen.slice(before).find((r) => r.path === '/v1/messages')?.headers['x-api-key'] };
   }
