@@ -7,7 +7,7 @@ import type { AuditLog } from '../audit/auditLog.js';
 import { ConflictError, InvalidCredentialsError, LastAdminError, NotFoundError } from '../errors.js';
 import { hashSecret, newId, newSecret } from '../ids.js';
 import { hashPassword, verifyPassword } from './passwords.js';
-import { RateLimiter } from './rateLimiter.js';
+import { AttemptLimiter } from './rateLimiter.js';
 import type { UserActor } from './actor.js';
 
 export const SESSION_IDLE_MS = 12 * 60 * 60 * 1000;
@@ -22,13 +22,24 @@ export const toUser = (r: Selectable<UsersTable>): User => ({
 
 /** Users, sign-in sessions and API tokens. */
 export class Identity {
-  /** Per client address: all attempts. Per account: failures only. */
-  private readonly loginsByIp: RateLimiter;
-  private readonly failuresByEmail: RateLimiter;
+  /**
+   * Password guesses, counted in the database before argon2 runs, so parallel
+   * requests and several replicas share one count. Per client address: every
+   * attempt, 30 a minute. Per account: 10 per 5 minutes; a successful sign-in
+   * clears it, so in effect it counts failures (and attempts still in flight).
+   */
+  private readonly attemptsByAddress: AttemptLimiter;
+  private readonly attemptsByAccount: AttemptLimiter;
 
   constructor(private readonly db: Database, private readonly clock: Clock, private readonly audit: AuditLog) {
-    this.loginsByIp = new RateLimiter(clock, 30, 60_000);
-    this.failuresByEmail = new RateLimiter(clock, 10, 5 * 60_000);
+    this.attemptsByAddress = new AttemptLimiter(db, clock, 'sign_in:address', 30, 60_000);
+    this.attemptsByAccount = new AttemptLimiter(db, clock, 'sign_in:account', 10, 5 * 60_000);
+  }
+
+  /** Counts a password guess for this address and account; throws RateLimitedError when either is used up. */
+  private async countGuess(ip: string, email: string): Promise<void> {
+    await this.attemptsByAddress.consume(ip);
+    await this.attemptsByAccount.consume(email);
   }
 
   async createUser(input: { email: string; name: string; role: Role; password: string | null }, by: UserActor | null): Promise<User> {
@@ -86,22 +97,23 @@ export class Identity {
     return (await this.db.selectFrom('users').selectAll().orderBy('created_at').execute()).map(toUser);
   }
 
-  /** Checks a password and opens a session. Every attempt is audited. */
+  /**
+   * Checks a password and opens a session. Every attempt that reaches the password
+   * check is audited; attempts over a limit are refused before it (429, not audited:
+   * a flood must not fill the audit trail).
+   */
   async login(email: string, password: string, ip: string, userAgent = ''): Promise<{ user: User; sessionId: string; csrfToken: string }> {
-    this.loginsByIp.check(ip);
-    this.failuresByEmail.check(email);
-    this.loginsByIp.hit(ip);
+    await this.countGuess(ip, email);
     const row = await this.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
     const ok = await verifyPassword(row?.password_hash ?? null, password);
     if (!row || !ok || !row.active) {
-      this.failuresByEmail.hit(email);
       await this.audit.append({
         actorId: row?.id ?? null, actorEmail: email, action: 'auth.login', outcome: 'failure',
         detail: { ip, reason: !row ? 'unknown_user' : !row.active ? 'deactivated' : 'wrong_password' },
       });
       throw new InvalidCredentialsError();
     }
-    this.failuresByEmail.reset(email);
+    await this.attemptsByAccount.reset(email);
     const { sessionId, csrfToken } = await this.openSession(row.id, { ip, userAgent, method: 'password' });
     return { user: toUser({ ...row, last_login_at: this.clock.now() }), sessionId, csrfToken };
   }
