@@ -8,6 +8,7 @@ import type pino from 'pino';
 import { AuditLog } from './audit/auditLog.js';
 import { Identity } from './auth/identity.js';
 import { Invites } from './auth/invites.js';
+import { PasswordResets } from './auth/passwordResets.js';
 import { Blueprints } from './blueprints/blueprints.js';
 import { BlueprintAccessControl } from './blueprints/blueprintAccess.js';
 import { BlueprintLlmKeys, WorkspaceSetup } from './blueprints/workspaceSetup.js';
@@ -107,6 +108,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     config, db, clock, log, audit, identity, blueprints, workspaces, events, hub, enrollment, reconciler, usage,
     tickets: new TerminalTickets(db, clock),
     invites: new Invites(db, clock, audit, identity),
+    passwordResets: new PasswordResets(db, clock, audit, identity),
     secrets, blueprintSecrets, blueprintLlmKeys,
     ipAllowlist: new IpAllowlist(db, clock, audit, log.child({ component: 'ip-allowlist' })),
     settings, sso, signInSettings, oidc,

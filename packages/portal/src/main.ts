@@ -9,7 +9,7 @@ log.info({ url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}
 if (portal.bootstrap.admin) {
   // Printed once, on the first start, to the console only.
   const { email, generatedPassword } = portal.bootstrap.admin;
-  process.stdout.write(`\n  Admin account created: ${email}\n${generatedPassword ? `  Password (shown once): ${generatedPassword}\n` : ''}\n`);
+  process.stdout.write(`\n  Admin account created: ${email}\n${generatedPassword ? `  Password (shown once): ${generatedPassword}\n  Change it on the Account page; if it is lost, \`paddock admin reset-password ${email}\` makes a new one.\n` : ''}\n`);
 }
 let closing = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -2,6 +2,7 @@ import type pino from 'pino';
 import type { AuditLog } from './audit/auditLog.js';
 import type { Identity } from './auth/identity.js';
 import type { Invites } from './auth/invites.js';
+import type { PasswordResets } from './auth/passwordResets.js';
 import type { OidcSignIn } from './auth/oidc/oidcSignIn.js';
 import type { SsoSettings } from './auth/oidc/ssoConfig.js';
 import type { SignInSettings } from './auth/signInSettings.js';
@@ -32,6 +33,7 @@ export interface PortalServices {
   audit: AuditLog;
   identity: Identity;
   invites: Invites;
+  passwordResets: PasswordResets;
   blueprints: Blueprints;
   workspaces: Workspaces;
   tickets: TerminalTickets;

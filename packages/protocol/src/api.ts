@@ -31,6 +31,13 @@ export const userSchema = z.object({
   trusted: z.boolean(),
   /** False once deactivated (SCIM or an admin): no sign-in, sessions and tokens gone. */
   active: z.boolean(),
+  /**
+   * Who deactivated an inactive account: `admin` (the Members page or the API: an admin
+   * may reactivate it) or `scim` (the identity provider: only it may); null while active.
+   */
+  deactivatedBy: z.enum(['admin', 'scim']).nullable(),
+  /** Whether the account has a Paddock password (SSO-only accounts don't: their provider manages it). */
+  hasPassword: z.boolean(),
   /** Where the account came from: local, oidc or scim. */
   source: z.string(),
   createdAt: z.string(),
@@ -45,11 +52,32 @@ export const loginRequestSchema = z.object({
 export const meResponseSchema = z.object({ user: userSchema, csrfToken: z.string().nullable() });
 export type MeResponse = z.infer<typeof meResponseSchema>;
 
+/** The one rule for a password someone chooses (bootstrap, new users, invites, changes, resets). */
+export const MIN_PASSWORD_LENGTH = 12;
+export const newPasswordSchema = z.string().min(MIN_PASSWORD_LENGTH, `a password has at least ${MIN_PASSWORD_LENGTH} characters`).max(1024);
+
 export const createUserRequestSchema = z.object({
   email: z.string().trim().toLowerCase().email().max(254),
   name: z.string().trim().min(1).max(128),
   role: roleSchema,
-  password: z.string().min(12, 'a password has at least 12 characters').max(1024),
+  password: newPasswordSchema,
+});
+
+/** POST /api/v1/auth/password: change my own password. */
+export const changePasswordRequestSchema = z.object({
+  currentPassword: z.string().min(1).max(1024),
+  newPassword: newPasswordSchema,
+});
+/** Other sessions of mine that the change signed out (API tokens stay). */
+export const changePasswordResponseSchema = z.object({ endedSessions: z.number().int() });
+
+/** POST /api/v1/users/:id/password-reset: the single-use link, shown only in this response. */
+export const createdPasswordResetSchema = z.object({ url: z.string(), expiresAt: z.string() });
+export const passwordResetTokenSchema = z.object({ token: z.string().min(1).max(256) });
+export const passwordResetLookupSchema = z.object({ email: z.string(), expiresAt: z.string() });
+export const redeemPasswordResetRequestSchema = z.object({
+  token: z.string().min(1).max(256),
+  password: newPasswordSchema,
 });
 
 export const sessionInfoSchema = z.object({
@@ -62,6 +90,8 @@ export const updateUserRequestSchema = z.object({
   name: z.string().trim().min(1).max(128).optional(),
   role: roleSchema.optional(),
   trusted: z.boolean().optional(),
+  /** false removes the member (as DELETE does); true brings back one an admin removed. */
+  active: z.boolean().optional(),
 }).refine((v) => Object.keys(v).length > 0, 'nothing to change');
 
 export const createInviteRequestSchema = z.object({
@@ -70,6 +100,8 @@ export const createInviteRequestSchema = z.object({
 });
 export const inviteSchema = z.object({
   id, email: z.string(), role: roleSchema, createdAt: z.string(), expiresAt: z.string(), invitedBy: z.string().nullable(),
+  /** The address belongs to a removed member: accepting reactivates that account (with the invite's role). */
+  reactivates: z.boolean(),
 });
 export type Invite = z.infer<typeof inviteSchema>;
 /** Returned once, when the invite is made: the link carries the single-use token. */
@@ -77,7 +109,7 @@ export const createdInviteSchema = inviteSchema.extend({ token: z.string(), url:
 export const acceptInviteRequestSchema = z.object({
   token: z.string().min(1).max(256),
   name: z.string().trim().min(1).max(128),
-  password: z.string().min(12, 'a password has at least 12 characters').max(1024),
+  password: newPasswordSchema,
 });
 
 export const createTokenRequestSchema = z.object({ name: name.default('api') });

@@ -18,6 +18,7 @@ import { AuditLogPage } from './pages/AuditLogPage/AuditLogPage';
 import { InvitePage } from './pages/InvitePage/InvitePage';
 import { IpAllowlistPage } from './pages/IpAllowlistPage/IpAllowlistPage';
 import { MembersPage } from './pages/MembersPage/MembersPage';
+import { ResetPasswordPage } from './pages/ResetPasswordPage/ResetPasswordPage';
 import { ScimPage } from './pages/ScimPage/ScimPage';
 import { SsoSettingsPage } from './pages/SsoSettingsPage/SsoSettingsPage';
 import { BlueprintsPage } from './pages/BlueprintsPage/BlueprintsPage';
@@ -72,6 +73,13 @@ const inviteRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/invite',
   component: InvitePage,
+});
+
+/** Public: a password reset link (`/reset-password#<token>`) sets a new password. */
+const resetPasswordRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/reset-password',
+  component: ResetPasswordPage,
 });
 
 /** Everything under it needs a session; without one, the sign-in page. */
@@ -165,6 +173,7 @@ const adminAgentsRoute = createRoute({ getParentRoute: () => adminRoute, path: '
 const routeTree = rootRoute.addChildren([
   loginRoute,
   inviteRoute,
+  resetPasswordRoute,
   authenticatedRoute.addChildren([
     blueprintsRoute,
     workspacesRoute,

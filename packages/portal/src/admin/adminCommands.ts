@@ -1,5 +1,8 @@
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../audit/auditLog.js';
+import { Identity } from '../auth/identity.js';
+import { PasswordResets } from '../auth/passwordResets.js';
 import { systemClock } from '../clock.js';
 import { configFromEnv, type PortalConfig } from '../config.js';
 import { openDatabase, type Database } from '../db/database.js';
@@ -11,6 +14,7 @@ export const adminCommands = {
   'rotate-master-key': 'generate a new master key in the key file, re-wrap every secret, retire the old key',
   'rewrap-secrets': 're-wrap every secret under the current master key (after changing PADDOCK_MASTER_KEY)',
   'reset-ip-allowlist': 'clear the IP allowlist (break-glass; works on the database, audited as system)',
+  'reset-password': 'EMAIL: give a member with a Paddock password a new generated one, printed once; ends their sessions (audited as operator)',
 } as const;
 export type AdminCommand = keyof typeof adminCommands;
 
@@ -27,12 +31,26 @@ async function refuseIfEmbeddedPortalRuns(config: PortalConfig): Promise<void> {
   }
 }
 
+/** Who `paddock admin` acts as in the audit trail: the operator, with the host account that ran it. */
+function operator(): { id: null; email: string } {
+  let osUser = 'unknown';
+  try { osUser = userInfo().username; } catch { /* no passwd entry for this uid */ }
+  return { id: null, email: `operator (${osUser})` };
+}
+
 /**
- * `paddock admin <command>`: opens the database the way the portal does
+ * `paddock admin <command> [args]`: opens the database the way the portal does
  * (DATABASE_URL, else the PGlite under PADDOCK_DATA_DIR) and acts on it directly,
  * so it works when the portal is unreachable. Returns what to print.
  */
-export async function runAdminCommand(command: AdminCommand, env: NodeJS.ProcessEnv = process.env, options: { db?: Database } = {}): Promise<string> {
+export async function runAdminCommand(
+  command: AdminCommand, env: NodeJS.ProcessEnv = process.env, options: { db?: Database; args?: string[] } = {},
+): Promise<string> {
+  const args = options.args ?? [];
+  // Checked before the database is opened: a typo shouldn't wait on it.
+  if (command === 'reset-password' && (args.length !== 1 || !args[0]!.includes('@'))) {
+    throw new Error('usage: paddock admin reset-password EMAIL');
+  }
   const config = configFromEnv(env);
   if (!options.db) await refuseIfEmbeddedPortalRuns(config);
   const db = options.db ?? await openDatabase({ url: config.databaseUrl, pgliteDir: join(config.dataDir, 'pglite') });
@@ -58,6 +76,13 @@ export async function runAdminCommand(command: AdminCommand, env: NodeJS.Process
       case 'reset-ip-allowlist':
         await resetIpAllowlist({ db, clock, audit, log: createLogger('warn') });
         return 'the IP allowlist is cleared: every address may connect (running portals pick this up within seconds)';
+      case 'reset-password': {
+        const email = args[0]!.trim().toLowerCase();
+        const resets = new PasswordResets(db, clock, audit, new Identity(db, clock, audit));
+        const r = await resets.generate(email, operator());
+        return `new password for ${email} (shown only now; they can change it on their Account page):\n\n  ${r.password}\n\n`
+          + `${r.endedSessions} session(s) ended; their API tokens still work`;
+      }
       default:
         throw new Error(`unknown admin command ${String(command satisfies never)}`);
     }

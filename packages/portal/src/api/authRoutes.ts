@@ -1,7 +1,9 @@
 // Plugin type augmentations must be imported where they are used (NodeNext resolution).
 import type {} from '@fastify/cookie';
 import { z } from 'zod';
-import { SESSION_COOKIE, loginRequestSchema, logoutResponseSchema, meResponseSchema, sessionInfoSchema } from '@paddock/protocol';
+import {
+  SESSION_COOKIE, changePasswordRequestSchema, changePasswordResponseSchema, loginRequestSchema, logoutResponseSchema, meResponseSchema, sessionInfoSchema,
+} from '@paddock/protocol';
 import { NotFoundError } from '../errors.js';
 import { route } from './route.js';
 import { publicOrigin } from './ssoRoutes.js';
@@ -32,6 +34,13 @@ export const authRoutes = [
   route({
     method: 'GET', url: '/api/v1/auth/me', access: 'self', summary: 'The signed-in user', response: meResponseSchema,
     handler: async ({ actor }) => ({ user: actor.user, csrfToken: actor.csrfToken ?? null }),
+  }),
+  route({
+    method: 'POST', url: '/api/v1/auth/password', access: 'self',
+    summary: 'Change my password (the current one is required and rate-limited like a sign-in); '
+      + 'signs out my other sessions, keeps this one and my API tokens',
+    body: changePasswordRequestSchema, response: changePasswordResponseSchema,
+    handler: async ({ actor, body, req, services }) => services.identity.changePassword(actor, body.currentPassword, body.newPassword, req.ip),
   }),
   route({
     method: 'GET', url: '/api/v1/auth/sessions', access: 'self', summary: 'My sign-in sessions (`current` is this one)',

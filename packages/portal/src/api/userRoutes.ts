@@ -1,13 +1,31 @@
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
-  acceptInviteRequestSchema, createInviteRequestSchema, createUserRequestSchema, createdInviteSchema, inviteSchema,
-  meResponseSchema, updateUserRequestSchema, userSchema,
+  acceptInviteRequestSchema, createInviteRequestSchema, createUserRequestSchema, createdInviteSchema, createdPasswordResetSchema, inviteSchema,
+  meResponseSchema, passwordResetLookupSchema, passwordResetTokenSchema, redeemPasswordResetRequestSchema, updateUserRequestSchema, userSchema,
 } from '@paddock/protocol';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
+import type { PortalServices } from '../services.js';
+import type { UserActor } from '../auth/actor.js';
 import { route } from './route.js';
 import { setSessionCookie } from './sessionCookie.js';
 
-/** Members: users, their roles, invites. */
+/**
+ * A password reset link (`/reset-password#<token>`: the fragment never reaches
+ * server logs or Referer headers). Its origin is built the way invite links are
+ * built below, here and nowhere else, until both move to the one public-origin helper.
+ */
+const passwordResetUrl = (req: FastifyRequest, token: string) => `${req.protocol}://${req.headers.host ?? 'localhost'}/reset-password#${token}`;
+
+/** PATCH and DELETE: removing a member stops their workspaces (again, if an admin started one since). */
+async function changeMember(services: PortalServices, actor: UserActor, id: string, patch: z.infer<typeof updateUserRequestSchema>) {
+  // Refuses the last active admin (LastAdminError), yourself, and reactivating whom the identity provider deactivated.
+  const user = await services.identity.updateUser(id, patch, actor);
+  if (patch.active === false) await services.workspaces.stopAllOwnedBy(id, 'member removed');
+  return user;
+}
+
+/** Members: users, their roles, invites, password reset links. */
 export const userRoutes = [
   route({
     method: 'GET', url: '/api/v1/users', access: 'auditor', summary: 'Members, with role, trusted flag, state and last sign-in',
@@ -20,22 +38,42 @@ export const userRoutes = [
     handler: async ({ body, actor, services }) => services.identity.createUser(body, actor),
   }),
   route({
-    method: 'PATCH', url: '/api/v1/users/:id', access: 'admin', summary: 'Change a member\'s name, role or trusted flag',
+    method: 'PATCH', url: '/api/v1/users/:id', access: 'admin',
+    summary: 'Change a member\'s name, role or trusted flag; `active` removes (false) or reactivates (true) them. '
+      + 'A reactivated member signs in as before; their tokens stay revoked and workspaces stopped. '
+      + 'Someone the identity provider deactivated comes back only through it (409)',
     body: updateUserRequestSchema, response: userSchema,
-    handler: async ({ body, actor, params, services }) => services.identity.updateUser(params.id!, body, actor),
+    handler: async ({ body, actor, params, services }) => changeMember(services, actor, params.id!, body),
   }),
   route({
     method: 'DELETE', url: '/api/v1/users/:id', access: 'admin',
-    summary: 'Remove a member: their sessions end, tokens are revoked and workspaces stop; files and audit history stay', status: 204,
-    handler: async ({ actor, params, services }) => {
-      const id = params.id!;
-      if (id === actor.user.id) throw new ConflictError('you cannot remove yourself');
-      // Refuses the last active admin (LastAdminError).
-      const found = await services.identity.deactivate(id, { id: actor.user.id, email: actor.user.email }, 'removed by an admin');
-      if (!found) throw new NotFoundError('user');
-      await services.workspaces.stopAllOwnedBy(id, 'member removed');
-      return undefined;
+    summary: 'Remove a member (as PATCH {"active":false}): their sessions end, tokens are revoked and workspaces stop; files and audit history stay', status: 204,
+    handler: async ({ actor, params, services }) => { await changeMember(services, actor, params.id!, { active: false }); return undefined; },
+  }),
+  route({
+    method: 'POST', url: '/api/v1/users/:id/password-reset', access: 'admin', status: 201,
+    summary: 'A single-use link (valid 24 h) for the member to set a new password, shown only in this response; '
+      + 'it replaces any earlier link. Using it ends all their sessions. Only for active members with a Paddock password (409 otherwise)',
+    response: createdPasswordResetSchema,
+    handler: async ({ actor, params, req, services }) => {
+      const reset = await services.passwordResets.issue(actor, params.id!);
+      return { url: passwordResetUrl(req, reset.token), expiresAt: reset.expiresAt };
     },
+  }),
+  route({
+    method: 'POST', url: '/api/v1/password-resets/lookup', access: 'public', summary: 'Whose password a reset link sets, if it is still usable',
+    body: passwordResetTokenSchema, response: passwordResetLookupSchema,
+    handler: async ({ body, services }) => {
+      const found = await services.passwordResets.lookup(body.token);
+      if (!found) throw new NotFoundError('password reset link (it may have expired or been used)');
+      return found;
+    },
+  }),
+  route({
+    method: 'POST', url: '/api/v1/password-resets/redeem', access: 'public', status: 204,
+    summary: 'Use a reset link: sets the new password and signs the account out everywhere (sign in again with it)',
+    body: redeemPasswordResetRequestSchema,
+    handler: async ({ body, services }) => { await services.passwordResets.redeem(body.token, body.password); return undefined; },
   }),
   route({
     method: 'GET', url: '/api/v1/invites', access: 'auditor', summary: 'Pending invites',
@@ -59,7 +97,7 @@ export const userRoutes = [
   route({
     method: 'POST', url: '/api/v1/invites/lookup', access: 'public', summary: 'What an invite token is for (email, role), if still usable',
     body: z.object({ token: z.string().min(1).max(256) }),
-    response: z.object({ email: z.string(), role: z.string(), expiresAt: z.string() }),
+    response: z.object({ email: z.string(), role: z.string(), expiresAt: z.string(), reactivates: z.boolean() }),
     handler: async ({ body, services }) => {
       const found = await services.invites.lookup(body.token);
       if (!found) throw new NotFoundError('invite (it may have expired or been used)');

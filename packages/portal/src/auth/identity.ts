@@ -1,13 +1,13 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Role, SessionInfo, User } from '@paddock/protocol';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
-import type { Tables, UsersTable } from '../db/schema.js';
+import type { DeactivatedBy, Tables, UsersTable } from '../db/schema.js';
 import type { AuditLog } from '../audit/auditLog.js';
-import { ConflictError, InvalidCredentialsError, LastAdminError, NotFoundError } from '../errors.js';
+import { ApiError, ConflictError, InvalidCredentialsError, LastAdminError, NotFoundError } from '../errors.js';
 import { hashSecret, newId, newSecret } from '../ids.js';
 import { hashPassword, verifyPassword } from './passwords.js';
-import { RateLimiter } from './rateLimiter.js';
+import { AttemptLimiter } from './rateLimiter.js';
 import type { UserActor } from './actor.js';
 
 export const SESSION_IDLE_MS = 12 * 60 * 60 * 1000;
@@ -15,55 +15,124 @@ export const SESSION_ABSOLUTE_MS = 7 * 24 * 60 * 60 * 1000;
 /** last_seen_at is written at most this often, so reads don't turn into writes. */
 const TOUCH_EVERY_MS = 60 * 1000;
 
+/**
+ * Who deactivated an inactive account. One SCIM deleted is the identity provider's
+ * too, whoever deactivated it first: the provider has said it is gone.
+ */
+const deactivatedBy = (r: Pick<Selectable<UsersTable>, 'active' | 'deactivated_by' | 'scim_deleted_at'>): DeactivatedBy | null =>
+  r.active ? null : r.scim_deleted_at ? 'scim' : r.deactivated_by ?? 'admin';
+
 export const toUser = (r: Selectable<UsersTable>): User => ({
   id: r.id, email: r.email, name: r.name, role: r.role as Role, trusted: r.trusted, active: r.active,
+  deactivatedBy: deactivatedBy(r), hasPassword: r.password_hash !== null,
   source: r.source, createdAt: r.created_at.toISOString(), lastLoginAt: r.last_login_at?.toISOString() ?? null,
 });
 
+/** Who acts on an account: a signed-in admin, or a system actor such as SCIM (`provisioner`) or the operator. */
+export interface AccountActor { id: string | null; email: string; provisioner?: boolean }
+
+/** The identity provider deactivated this account: only it may bring it back (or the next sync would undo us). */
+export class DeactivatedByProviderError extends ConflictError {
+  constructor(email: string) {
+    super(`${email} was deactivated by your identity provider (SCIM); reactivate them there and the provider brings them back`);
+  }
+}
+
+/** The account has no Paddock password: it signs in through single sign-on only. */
+export class NoPasswordError extends ConflictError {
+  constructor(whose: 'yours' | string) {
+    super(whose === 'yours'
+      ? 'your account signs in through single sign-on and has no Paddock password: your identity provider manages it'
+      : `${whose} signs in through single sign-on and has no Paddock password: their identity provider manages it`);
+  }
+}
+
+export class WrongPasswordError extends ApiError {
+  constructor() { super(403, 'wrong_password', 'the current password is wrong'); }
+}
+
 /** Users, sign-in sessions and API tokens. */
 export class Identity {
-  /** Per client address: all attempts. Per account: failures only. */
-  private readonly loginsByIp: RateLimiter;
-  private readonly failuresByEmail: RateLimiter;
+  /**
+   * Password guesses, counted in the database before argon2 runs, so parallel
+   * requests and several replicas share one count. Per client address: every
+   * attempt, 30 a minute. Per account: 10 per 5 minutes; a successful sign-in
+   * clears it, so in effect it counts failures (and attempts still in flight).
+   */
+  private readonly attemptsByAddress: AttemptLimiter;
+  private readonly attemptsByAccount: AttemptLimiter;
 
   constructor(private readonly db: Database, private readonly clock: Clock, private readonly audit: AuditLog) {
-    this.loginsByIp = new RateLimiter(clock, 30, 60_000);
-    this.failuresByEmail = new RateLimiter(clock, 10, 5 * 60_000);
+    this.attemptsByAddress = new AttemptLimiter(db, clock, 'sign_in:address', 30, 60_000);
+    this.attemptsByAccount = new AttemptLimiter(db, clock, 'sign_in:account', 10, 5 * 60_000);
+  }
+
+  /** Counts a password guess for this address and account; throws RateLimitedError when either is used up. */
+  private async countGuess(ip: string, email: string): Promise<void> {
+    await this.attemptsByAddress.consume(ip);
+    await this.attemptsByAccount.consume(email);
   }
 
   async createUser(input: { email: string; name: string; role: Role; password: string | null }, by: UserActor | null): Promise<User> {
-    const now = this.clock.now();
     const passwordHash = input.password === null ? null : await hashPassword(input.password);
-    return this.db.transaction().execute(async (tx) => {
-      const existing = await tx.selectFrom('users').select('id').where('email', '=', input.email).executeTakeFirst();
-      if (existing) throw new ConflictError(`a user with email ${input.email} already exists`);
-      const row = await tx.insertInto('users').values({
-        id: newId(), email: input.email, name: input.name, role: input.role,
-        password_hash: passwordHash, created_at: now, updated_at: now, last_login_at: null,
-      }).returningAll().executeTakeFirstOrThrow();
-      await this.audit.append({
-        actorId: by?.user.id ?? null, actorEmail: by?.user.email ?? 'system', action: 'user.create',
-        targetType: 'user', targetId: row.id, outcome: 'success', detail: { email: row.email, role: row.role },
-      }, tx);
-      return toUser(row);
-    });
+    return this.db.transaction().execute((tx) => this.createUserIn(tx, { ...input, passwordHash }, by, {}));
+  }
+
+  /** Inserts a user and audits it in `tx`; ConflictError when the email is taken. */
+  async createUserIn(
+    tx: Transaction<Tables>, input: { email: string; name: string; role: Role; passwordHash: string | null }, by: UserActor | null, detail: Record<string, unknown>,
+  ): Promise<User> {
+    const now = this.clock.now();
+    const existing = await tx.selectFrom('users').select('id').where('email', '=', input.email).executeTakeFirst();
+    if (existing) throw new ConflictError(`a user with email ${input.email} already exists`);
+    const row = await tx.insertInto('users').values({
+      id: newId(), email: input.email, name: input.name, role: input.role,
+      password_hash: input.passwordHash, created_at: now, updated_at: now, last_login_at: null,
+    }).returningAll().executeTakeFirstOrThrow();
+    await this.audit.append({
+      actorId: by?.user.id ?? null, actorEmail: by?.user.email ?? 'system', action: 'user.create',
+      targetType: 'user', targetId: row.id, outcome: 'success', detail: { email: row.email, role: row.role, ...detail },
+    }, tx);
+    return toUser(row);
   }
 
   /**
-   * Changes a member's name, role or trusted flag. The last active admin can't be
-   * demoted, so the org always has someone who can administer it.
+   * Changes a member's name, role, trusted flag or whether they are active, in one
+   * transaction. The last active admin can't be demoted or deactivated, so the org
+   * always has someone who can administer it. Deactivating (`active: false`, also
+   * DELETE /users/:id) ends their sessions and revokes their tokens here; the caller
+   * stops their workspaces. Reactivating lets them sign in
+   * again as they were: same role, password and SSO link; the sessions and tokens
+   * revoked at deactivation stay revoked and their workspaces stay stopped. An
+   * account the identity provider deactivated is refused (DeactivatedByProviderError).
    */
-  async updateUser(id: string, patch: { name?: string; role?: Role; trusted?: boolean }, by: UserActor): Promise<User> {
+  async updateUser(id: string, patch: { name?: string; role?: Role; trusted?: boolean; active?: boolean }, by: UserActor): Promise<User> {
     return this.db.transaction().execute(async (tx) => {
+      const { active, ...fields } = patch;
+      if (active === false && id === by.user.id) throw new ConflictError('you cannot remove yourself');
+      // A change that could cost an admin locks the active admins first, then the target (one order for all, so
+      // two at once can't deadlock). For a target that isn't an admin it passes: the acting admin is another one.
+      if ((fields.role && fields.role !== 'admin') || active === false) await this.assertAnotherAdmin(id, tx);
       const before = await tx.selectFrom('users').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
       if (!before) throw new NotFoundError('user');
-      if (patch.role && patch.role !== 'admin' && before.role === 'admin') await this.assertAnotherAdmin(id, tx);
-      const row = await tx.updateTable('users').set({ ...patch, updated_at: this.clock.now() }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
-      await this.audit.append({
-        actorId: by.user.id, actorEmail: by.user.email, action: 'user.update', targetType: 'user', targetId: id, outcome: 'success',
-        detail: { email: row.email, ...(patch.role ? { role: { from: before.role, to: patch.role } } : {}), ...(patch.trusted !== undefined ? { trusted: patch.trusted } : {}) },
-      }, tx);
-      return toUser(row);
+      const deactivating = active === false && before.active;
+      const reactivating = active === true && !before.active;
+      if (reactivating && deactivatedBy(before) === 'scim') throw new DeactivatedByProviderError(before.email);
+      const actor = { id: by.user.id, email: by.user.email };
+      if (Object.keys(fields).length > 0) {
+        await tx.updateTable('users').set({ ...fields, updated_at: this.clock.now() }).where('id', '=', id).execute();
+        await this.audit.append({
+          actorId: actor.id, actorEmail: actor.email, action: 'user.update', targetType: 'user', targetId: id, outcome: 'success',
+          detail: { email: before.email, ...(fields.role ? { role: { from: before.role, to: fields.role } } : {}), ...(fields.trusted !== undefined ? { trusted: fields.trusted } : {}) },
+        }, tx);
+      }
+      if (deactivating) await this.deactivateIn(tx, id, actor, 'removed by an admin');
+      if (reactivating) {
+        await this.reactivateIn(tx, id, actor, { via: 'admin' });
+        // A pending invite for someone who is a member again could only fail.
+        await tx.deleteFrom('invites').where('email', '=', before.email).where('used_at', 'is', null).execute();
+      }
+      return toUser(await tx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
     });
   }
 
@@ -86,22 +155,23 @@ export class Identity {
     return (await this.db.selectFrom('users').selectAll().orderBy('created_at').execute()).map(toUser);
   }
 
-  /** Checks a password and opens a session. Every attempt is audited. */
+  /**
+   * Checks a password and opens a session. Every attempt that reaches the password
+   * check is audited; attempts over a limit are refused before it (429, not audited:
+   * a flood must not fill the audit trail).
+   */
   async login(email: string, password: string, ip: string, userAgent = ''): Promise<{ user: User; sessionId: string; csrfToken: string }> {
-    this.loginsByIp.check(ip);
-    this.failuresByEmail.check(email);
-    this.loginsByIp.hit(ip);
+    await this.countGuess(ip, email);
     const row = await this.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
     const ok = await verifyPassword(row?.password_hash ?? null, password);
     if (!row || !ok || !row.active) {
-      this.failuresByEmail.hit(email);
       await this.audit.append({
         actorId: row?.id ?? null, actorEmail: email, action: 'auth.login', outcome: 'failure',
         detail: { ip, reason: !row ? 'unknown_user' : !row.active ? 'deactivated' : 'wrong_password' },
       });
       throw new InvalidCredentialsError();
     }
-    this.failuresByEmail.reset(email);
+    await this.attemptsByAccount.reset(email);
     const { sessionId, csrfToken } = await this.openSession(row.id, { ip, userAgent, method: 'password' });
     return { user: toUser({ ...row, last_login_at: this.clock.now() }), sessionId, csrfToken };
   }
@@ -146,33 +216,105 @@ export class Identity {
 
   /**
    * Deactivates a user (SCIM, an admin removing a member): at once their sessions
-   * end and their tokens are revoked; the caller stops their workspaces. Files and
-   * audit history stay. Returns false when the user doesn't exist; LastAdminError
-   * for the last active admin.
+   * end, their tokens are revoked and their pending password reset links die; the
+   * caller stops their workspaces. Files and audit history stay. Returns false when
+   * the user doesn't exist; LastAdminError for the last active admin.
    */
-  async deactivate(userId: string, by: { id: string | null; email: string }, reason: string): Promise<boolean> {
+  async deactivate(userId: string, by: AccountActor, reason: string): Promise<boolean> {
     return this.db.transaction().execute(async (tx) => {
-      const target = await tx.selectFrom('users').select(['role', 'active']).where('id', '=', userId).executeTakeFirst();
-      if (target?.role === 'admin' && target.active) await this.assertAnotherAdmin(userId, tx);
-      const user = await tx.updateTable('users').set({ active: false, updated_at: this.clock.now() })
-        .where('id', '=', userId).returning(['id', 'email']).executeTakeFirst();
-      if (!user) return false;
-      await tx.deleteFrom('sessions').where('user_id', '=', userId).execute();
-      await tx.deleteFrom('api_tokens').where('user_id', '=', userId).execute();
-      await this.audit.append({
-        actorId: by.id, actorEmail: by.email, action: 'user.deactivate', targetType: 'user', targetId: userId,
-        outcome: 'success', detail: { email: user.email, reason },
-      }, tx);
+      const target = await tx.selectFrom('users').select(['email', 'role', 'active', 'deactivated_by']).where('id', '=', userId).executeTakeFirst();
+      if (!target) return false;
+      if (!target.active) {
+        // Already inactive: nothing more to end. The identity provider saying so too makes it the provider's to undo.
+        if (by.provisioner && target.deactivated_by !== 'scim') {
+          await tx.updateTable('users').set({ deactivated_by: 'scim', updated_at: this.clock.now() }).where('id', '=', userId).execute();
+          await this.audit.append({
+            actorId: by.id, actorEmail: by.email, action: 'user.deactivate', targetType: 'user', targetId: userId,
+            outcome: 'success', detail: { email: target.email, reason, alreadyInactive: true },
+          }, tx);
+        }
+        return true;
+      }
+      if (target.role === 'admin') await this.assertAnotherAdmin(userId, tx);
+      await this.deactivateIn(tx, userId, by, reason);
       return true;
     });
   }
 
-  async reactivate(userId: string, by: { id: string | null; email: string }): Promise<boolean> {
-    const user = await this.db.updateTable('users').set({ active: true, updated_at: this.clock.now() })
-      .where('id', '=', userId).returning(['email']).executeTakeFirst();
-    if (!user) return false;
-    await this.audit.append({ actorId: by.id, actorEmail: by.email, action: 'user.reactivate', targetType: 'user', targetId: userId, outcome: 'success', detail: { email: user.email } });
-    return true;
+  private async deactivateIn(tx: Transaction<Tables>, userId: string, by: AccountActor, reason: string): Promise<void> {
+    const deactivatedBy: DeactivatedBy = by.provisioner ? 'scim' : 'admin';
+    const user = await tx.updateTable('users').set({ active: false, deactivated_by: deactivatedBy, updated_at: this.clock.now() })
+      .where('id', '=', userId).returning(['id', 'email']).executeTakeFirstOrThrow();
+    await tx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+    await tx.deleteFrom('api_tokens').where('user_id', '=', userId).execute();
+    await tx.deleteFrom('password_resets').where('user_id', '=', userId).where('used_at', 'is', null).execute();
+    await this.audit.append({
+      actorId: by.id, actorEmail: by.email, action: 'user.deactivate', targetType: 'user', targetId: userId,
+      outcome: 'success', detail: { email: user.email, reason },
+    }, tx);
+  }
+
+  /** SCIM bringing an account back (the Members page goes through updateUser, invites through Invites.accept). */
+  async reactivate(userId: string, by: AccountActor): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      const found = await tx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().executeTakeFirst();
+      if (!found) return false;
+      await this.reactivateIn(tx, userId, by, { via: by.provisioner ? 'scim' : 'admin' });
+      return true;
+    });
+  }
+
+  /** Marks the account active again and audits it; everything else about it is the caller's to change. */
+  async reactivateIn(tx: Transaction<Tables>, userId: string, by: AccountActor, detail: Record<string, unknown>): Promise<void> {
+    const user = await tx.updateTable('users').set({ active: true, deactivated_by: null, updated_at: this.clock.now() })
+      .where('id', '=', userId).returning(['email']).executeTakeFirstOrThrow();
+    await this.audit.append({
+      actorId: by.id, actorEmail: by.email, action: 'user.reactivate', targetType: 'user', targetId: userId, outcome: 'success',
+      detail: { email: user.email, ...detail },
+    }, tx);
+  }
+
+  /**
+   * Changes the actor's own password: the current one is required, and counted like
+   * a sign-in guess (same per-address and per-account limits), so a borrowed session
+   * can't be used to guess it faster. Ends the user's other sessions; API tokens stay
+   * (they are separate credentials, listed and revoked on the Account page).
+   */
+  async changePassword(actor: UserActor, current: string, next: string, ip: string): Promise<{ endedSessions: number }> {
+    const row = await this.db.selectFrom('users').select(['id', 'email', 'password_hash']).where('id', '=', actor.user.id).executeTakeFirstOrThrow();
+    if (row.password_hash === null) throw new NoPasswordError('yours');
+    await this.countGuess(ip, row.email);
+    if (!(await verifyPassword(row.password_hash, current))) {
+      await this.audit.append({
+        actorId: row.id, actorEmail: row.email, action: 'auth.password.change', targetType: 'user', targetId: row.id, outcome: 'failure',
+        detail: { ip, reason: 'wrong_password' },
+      });
+      throw new WrongPasswordError();
+    }
+    await this.attemptsByAccount.reset(row.email);
+    const hash = await hashPassword(next);
+    return this.db.transaction().execute(async (tx) => {
+      const endedSessions = await this.replacePassword(tx, row.id, hash, actor.sessionHash);
+      await this.audit.append({
+        actorId: row.id, actorEmail: row.email, action: 'auth.password.change', targetType: 'user', targetId: row.id, outcome: 'success',
+        detail: { ip, endedSessions },
+      }, tx);
+      return { endedSessions };
+    });
+  }
+
+  /**
+   * Sets a new password hash and ends the user's sessions, all but `keepSessionHash`
+   * (the one changing it). Unused reset links die with the old password. API tokens
+   * stay. Returns how many sessions ended.
+   */
+  async replacePassword(tx: Transaction<Tables>, userId: string, passwordHash: string, keepSessionHash?: string): Promise<number> {
+    await tx.updateTable('users').set({ password_hash: passwordHash, updated_at: this.clock.now() }).where('id', '=', userId).execute();
+    let ending = tx.deleteFrom('sessions').where('user_id', '=', userId);
+    if (keepSessionHash) ending = ending.where('id_hash', '<>', keepSessionHash);
+    const ended = await ending.executeTakeFirst();
+    await tx.deleteFrom('password_resets').where('user_id', '=', userId).where('used_at', 'is', null).execute();
+    return Number(ended.numDeletedRows);
   }
 
   async logout(actor: UserActor): Promise<void> {

@@ -26,7 +26,12 @@ export interface UsersTable {
   family_name: ColumnType<string | null, string | null | undefined, string | null>;
   scim_emails: ColumnType<ScimEmail[] | null, string | null | undefined, string | null>;
   scim_deleted_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** Who deactivated the account, while it is inactive (migrations/0009_identity_lifecycle.sql). */
+  deactivated_by: ColumnType<DeactivatedBy | null, DeactivatedBy | null | undefined, DeactivatedBy | null>;
 }
+
+/** An admin (Members page, API) or the identity provider (SCIM). */
+export type DeactivatedBy = 'admin' | 'scim';
 
 export interface ScimEmail { value: string; type?: string; primary?: boolean }
 
@@ -154,6 +159,23 @@ export interface InvitesTable {
   used_at: Timestamp | null;
 }
 
+export interface PasswordResetsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  created_by: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+export interface RateLimitWindowsTable {
+  scope: string;
+  key: string;
+  attempts: number;
+  window_ends_at: Timestamp;
+}
+
 export interface SettingsTable {
   key: string;
   value: ColumnType<unknown, string, string>;
@@ -202,6 +224,8 @@ export interface Tables {
   group_members: GroupMembersTable;
   blueprint_access_rules: BlueprintAccessRulesTable;
   invites: InvitesTable;
+  password_resets: PasswordResetsTable;
+  rate_limit_windows: RateLimitWindowsTable;
   settings: SettingsTable;
   secrets: SecretsTable;
   schema_migrations: SchemaMigrationsTable;

@@ -14,7 +14,7 @@ type Deps = Pick<PortalServices, 'db' | 'clock' | 'audit' | 'identity' | 'worksp
 type UserRow = Selectable<UsersTable>;
 
 /** Audit records of SCIM changes name SCIM as the actor. */
-export const SCIM_ACTOR = { id: null, email: 'scim' } as const;
+export const SCIM_ACTOR = { id: null, email: 'scim', provisioner: true } as const;
 
 export const userShape: ResourceShape = {
   coreUri: USER_SCHEMA,
@@ -189,6 +189,7 @@ export class ScimUsers {
       throw err;
     }
     if (revivedActive) await this.s.identity.reactivate(id, SCIM_ACTOR);
+    else if (input.active === false) await this.s.identity.deactivate(id, SCIM_ACTOR, 'created inactive by SCIM'); // only the provider may bring it back
     return { resource: await this.get(id), status: 201 };
   }
 
@@ -277,7 +278,8 @@ export class ScimUsers {
         throw err;
       }
     }
-    if (input.active === false && row.active) await this.deactivate(row.id, 'deactivated by SCIM');
+    // Also when already inactive: the provider's word makes it the provider's to undo (Identity.deactivate).
+    if (input.active === false) await this.deactivate(row.id, 'deactivated by SCIM');
     if (input.active === true && !row.active) await this.s.identity.reactivate(row.id, SCIM_ACTOR);
     return this.get(row.id);
   }

@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openDatabase, type Database } from '../db/database.js';
 
-export interface TestDatabase { db: Database; engine: 'pglite' | 'postgres'; close(): Promise<void> }
+export interface TestDatabase {
+  db: Database;
+  engine: 'pglite' | 'postgres';
+  /** PostgreSQL only: the throwaway database's URL, for a second portal or a CLI run on the same data. */
+  url?: string;
+  close(): Promise<void>;
+}
 
 /**
  * A fresh, empty database for one test file. The engine follows PADDOCK_TEST_DB:
@@ -27,6 +33,7 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   return {
     db,
     engine: 'postgres',
+    url: url.toString(),
     close: async () => {
       await db.destroy();
       const c = new pg.Client({ connectionString: serverUrl });

@@ -20,6 +20,15 @@ export function revokeSessionMutation(queryClient: QueryClient) {
   };
 }
 
+/** Change my password; my other sessions end (API tokens stay). */
+export function changePasswordMutation(queryClient: QueryClient) {
+  return {
+    mutationFn: (body: { currentPassword: string; newPassword: string }) =>
+      api.post<{ endedSessions: number }>('/api/v1/auth/password', body),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: sessionsQueryKey }),
+  };
+}
+
 export interface ApiToken {
   id: string;
   name: string;

@@ -16,6 +16,8 @@ export interface UpdateUserRequest {
   name?: string;
   role?: Role;
   trusted?: boolean;
+  /** false removes the member; true brings back one an admin removed. */
+  active?: boolean;
 }
 
 export function updateUserMutation(queryClient: QueryClient) {
@@ -30,6 +32,49 @@ export function removeUserMutation(queryClient: QueryClient) {
   return {
     mutationFn: (id: string) => api.delete<void>(`/api/v1/users/${encodeURIComponent(id)}`),
     onSettled: () => queryClient.invalidateQueries({ queryKey: usersQueryKey }),
+  };
+}
+
+export interface CreatedPasswordReset {
+  url: string;
+  expiresAt: string;
+}
+
+/** An admin's single-use reset link for a member, shown once. */
+export function createPasswordResetMutation() {
+  return {
+    mutationFn: (id: string) => api.post<CreatedPasswordReset>(`/api/v1/users/${encodeURIComponent(id)}/password-reset`),
+  };
+}
+
+export interface PasswordResetLookup {
+  email: string;
+  expiresAt: string;
+}
+
+/** Public: whose password a reset link sets, or a 404 when it expired or was used. */
+export function passwordResetLookupQuery(token: string) {
+  return queryOptions({
+    queryKey: ['password-reset-lookup', token] as const,
+    queryFn: () => api.post<PasswordResetLookup>('/api/v1/password-resets/lookup', { token }),
+    staleTime: Infinity,
+    retry: false,
+  });
+}
+
+export function redeemPasswordReset(body: { token: string; password: string }): Promise<void> {
+  return api.post<void>('/api/v1/password-resets/redeem', body);
+}
+
+/** Brings back a member an admin removed (PATCH active: true); any pending invite for them is dropped. */
+export function reactivateUserMutation(queryClient: QueryClient) {
+  return {
+    mutationFn: (id: string) => api.patch<User>(`/api/v1/users/${encodeURIComponent(id)}`, { active: true }),
+    onSettled: () =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: usersQueryKey }),
+        queryClient.invalidateQueries({ queryKey: invitesQueryKey }),
+      ]),
   };
 }
 
@@ -60,6 +105,8 @@ export interface InviteLookup {
   email: string;
   role: Role;
   expiresAt: string;
+  /** A removed member's address: accepting reactivates their account. */
+  reactivates: boolean;
 }
 
 /** Public: what an invite link is for, or a 404 when it expired or was used. */

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { KeyRound, Monitor, Plus } from 'lucide-react';
 import type { SessionInfo } from '@paddock/protocol';
 import {
+  changePasswordMutation,
   createTokenMutation,
   revokeSessionMutation,
   revokeTokenMutation,
@@ -16,6 +17,7 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { useConfirmDialog } from '../../components/useConfirmDialog';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Field, inputClass } from '../../components/Field';
+import { Notice } from '../../components/Notice';
 import { OneTimeSecret } from '../../components/OneTimeSecret';
 import { PageContainer } from '../../components/PageContainer';
 import { PageHeader } from '../../components/PageHeader';
@@ -23,14 +25,16 @@ import { Section } from '../../components/Section';
 import { TBody, THead, Table, TableEmpty, TableSkeleton, Td, Th } from '../../components/Table';
 import { formatDateTime, timeAgo } from '../../components/formatTime';
 import { RoleBadge } from '../../modules/admin/roles';
+import { NewPasswordFields, useNewPassword } from '../../modules/auth/NewPasswordFields';
 import { useCurrentUser } from '../../modules/auth/permissions';
 
 export function AccountPage() {
   return (
     <PageContainer className="max-w-5xl">
-      <PageHeader title="My account" description="Your profile, where you are signed in, and your API tokens." />
+      <PageHeader title="My account" description="Your profile, your password, where you are signed in, and your API tokens." />
       <div className="space-y-8">
         <ProfileSection />
+        <PasswordSection />
         <SessionsSection />
         <TokensSection />
       </div>
@@ -58,6 +62,80 @@ function ProfileSection() {
           </div>
         ))}
       </dl>
+    </Section>
+  );
+}
+
+function PasswordSection() {
+  const user = useCurrentUser();
+  const queryClient = useQueryClient();
+  const change = useMutation(changePasswordMutation(queryClient));
+  const [current, setCurrent] = useState('');
+  const next = useNewPassword();
+  const [touched, setTouched] = useState(false);
+
+  if (!user) return null;
+  if (!user.hasPassword) {
+    return (
+      <Section title="Password">
+        <p className="text-sm text-zinc-600">
+          You sign in with single sign-on and have no Paddock password: your identity provider manages it.
+        </p>
+      </Section>
+    );
+  }
+
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setTouched(true);
+    if (!current || !next.valid) return;
+    change.mutate(
+      { currentPassword: current, newPassword: next.password },
+      {
+        onSuccess: () => {
+          setCurrent('');
+          next.reset();
+          setTouched(false);
+        },
+      },
+    );
+  };
+
+  return (
+    <Section
+      title="Password"
+      description="Changing it signs you out of every other browser. This one stays signed in, and your API tokens keep working."
+    >
+      <form onSubmit={onSubmit} className="max-w-sm space-y-4" aria-label="Change password" noValidate>
+        {change.isError && <ErrorBanner title="Could not change your password" error={change.error} />}
+        {change.isSuccess && !touched && (
+          <Notice tone="success" role="status" title="Password changed">
+            {change.data.endedSessions === 0
+              ? 'No other browser was signed in.'
+              : `${change.data.endedSessions} other ${change.data.endedSessions === 1 ? 'session was' : 'sessions were'} signed out.`}{' '}
+            Your API tokens still work.
+          </Notice>
+        )}
+        <input type="email" name="email" autoComplete="username" value={user.email} readOnly hidden />
+        <Field id="current-password" label="Current password" error={touched && !current ? 'Enter your current password.' : null}>
+          <input
+            id="current-password"
+            name="current-password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={current}
+            onChange={(e) => setCurrent(e.target.value)}
+            className={inputClass}
+            aria-invalid={touched && !current}
+            aria-describedby="current-password-hint"
+          />
+        </Field>
+        <NewPasswordFields idPrefix="new" state={next} touched={touched} />
+        <Button type="submit" variant="primary" loading={change.isPending}>
+          Change password
+        </Button>
+      </form>
     </Section>
   );
 }

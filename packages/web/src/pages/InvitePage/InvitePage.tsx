@@ -61,10 +61,31 @@ function InviteLookup({ token }: { token: string }) {
       />
     );
   }
-  return <AcceptForm token={token} email={lookup.data.email} role={lookup.data.role} expiresAt={lookup.data.expiresAt} />;
+  return (
+    <AcceptForm
+      token={token}
+      email={lookup.data.email}
+      role={lookup.data.role}
+      expiresAt={lookup.data.expiresAt}
+      reactivates={lookup.data.reactivates}
+    />
+  );
 }
 
-function AcceptForm({ token, email, role, expiresAt }: { token: string; email: string; role: string; expiresAt: string }) {
+function AcceptForm({
+  token,
+  email,
+  role,
+  expiresAt,
+  reactivates,
+}: {
+  token: string;
+  email: string;
+  role: string;
+  expiresAt: string;
+  /** A removed member's address: accepting brings back their account (workspaces and files kept). */
+  reactivates: boolean;
+}) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const [name, setName] = useState('');
@@ -102,8 +123,14 @@ function AcceptForm({ token, email, role, expiresAt }: { token: string; email: s
     <>
       <div className="mb-6 text-center">
         <h1 className="text-xl font-semibold tracking-tight text-zinc-900">
-          You're invited to Paddock as {role === 'admin' ? 'an' : 'a'} <span data-testid="invite-role">{role}</span>
+          {reactivates ? 'Welcome back to Paddock, ' : "You're invited to Paddock "}as {role === 'admin' ? 'an' : 'a'}{' '}
+          <span data-testid="invite-role">{role}</span>
         </h1>
+        {reactivates && (
+          <p className="mt-1 text-sm text-zinc-500">
+            Your account comes back with its workspaces and files; start your workspaces again when you need them.
+          </p>
+        )}
         <p className="mt-1 text-sm text-zinc-500">
           <span className="font-medium text-zinc-700" data-testid="invite-email">{email}</span>
           <span className="block text-xs">The invite expires {formatDateTime(expiresAt)}.</span>
@@ -168,7 +195,7 @@ function AcceptForm({ token, email, role, expiresAt }: { token: string; email: s
           />
         </Field>
         <Button type="submit" variant="primary" className="w-full" loading={accept.isPending}>
-          Create account and sign in
+          {reactivates ? 'Reactivate my account and sign in' : 'Create account and sign in'}
         </Button>
       </form>
     </>

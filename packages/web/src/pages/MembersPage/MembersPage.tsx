@@ -1,15 +1,18 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { MailPlus, Search, UserMinus, Users, X } from 'lucide-react';
+import { KeyRound, MailPlus, Search, UserCheck, UserMinus, Users, X } from 'lucide-react';
 import type { Invite, Role, User } from '@paddock/protocol';
 import {
   createInviteMutation,
+  createPasswordResetMutation,
   invitesQuery,
+  reactivateUserMutation,
   removeUserMutation,
   revokeInviteMutation,
   updateUserMutation,
   usersQuery,
   type CreatedInvite,
+  type CreatedPasswordReset,
 } from '../../api/users';
 import { Badge } from '../../components/Badge';
 import { Button } from '../../components/Button';
@@ -17,6 +20,7 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { useConfirmDialog } from '../../components/useConfirmDialog';
 import { Dialog } from '../../components/Dialog';
 import { EmptyState } from '../../components/EmptyState';
+import { Notice } from '../../components/Notice';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Field, controlClass, inputClass } from '../../components/Field';
 import { OneTimeSecret } from '../../components/OneTimeSecret';
@@ -64,8 +68,11 @@ function MembersSection() {
   const canManage = useCanManage();
   const update = useMutation(updateUserMutation(queryClient));
   const remove = useMutation(removeUserMutation(queryClient));
+  const reactivate = useMutation(reactivateUserMutation(queryClient));
   const [filter, setFilter] = useState('');
   const removing = useConfirmDialog(remove, (user: User) => user.id);
+  const reactivating = useConfirmDialog(reactivate, (user: User) => user.id);
+  const [resetting, setResetting] = useState<User | null>(null);
   const [selfDemotion, setSelfDemotion] = useState<Role | null>(null);
   const [error, setError] = useState<{ title: string; error: unknown } | null>(null);
 
@@ -158,9 +165,21 @@ function MembersSection() {
                         {user.name || user.email}
                       </span>
                       {isMe && <Badge tone="info">You</Badge>}
-                      {!user.active && <Badge tone="danger">Deactivated</Badge>}
+                      {!user.active && (
+                        <Badge
+                          tone="danger"
+                          title={user.deactivatedBy === 'scim' ? 'Deactivated by your identity provider (SCIM)' : 'Removed by an admin'}
+                        >
+                          Deactivated
+                        </Badge>
+                      )}
                     </div>
                     {user.name && <p className="text-xs text-zinc-500">{user.email}</p>}
+                    {user.deactivatedBy === 'scim' && (
+                      <p className="text-xs text-zinc-500" data-testid="deactivated-by-provider">
+                        Deactivated by your identity provider: only it can bring them back (reactivate them there).
+                      </p>
+                    )}
                   </Td>
                   <Td>
                     {editable ? (
@@ -209,7 +228,17 @@ function MembersSection() {
                     )}
                   </Td>
                   <Td>
-                    <div className="flex justify-end">
+                    <div className="flex justify-end gap-2">
+                      {editable && !isMe && user.hasPassword && (
+                        <Button
+                          size="sm"
+                          icon={<KeyRound className="size-3.5" aria-hidden />}
+                          onClick={() => setResetting(user)}
+                          aria-label={`Reset the password of ${user.email}`}
+                        >
+                          Reset password
+                        </Button>
+                      )}
                       {editable && !isMe && (
                         <Button
                           size="sm"
@@ -219,6 +248,16 @@ function MembersSection() {
                           aria-label={`Remove ${user.email}`}
                         >
                           Remove
+                        </Button>
+                      )}
+                      {canManage && !user.active && user.deactivatedBy === 'admin' && (
+                        <Button
+                          size="sm"
+                          icon={<UserCheck className="size-3.5" aria-hidden />}
+                          onClick={() => reactivating.ask(user)}
+                          aria-label={`Reactivate ${user.email}`}
+                        >
+                          Reactivate
                         </Button>
                       )}
                     </div>
@@ -236,6 +275,13 @@ function MembersSection() {
         confirmLabel="Remove member"
         destructive
       />
+      <ConfirmDialog
+        {...reactivating.dialogProps}
+        title={`Reactivate ${reactivating.target?.email ?? ''}?`}
+        description={`They can sign in again as before, as ${reactivating.target ? roleLabel(reactivating.target.role).toLowerCase() : ''}, with their password or single sign-on. The sessions and API tokens revoked when they were removed stay revoked, and their workspaces stay stopped until they start them.`}
+        confirmLabel="Reactivate member"
+      />
+      <ResetPasswordDialog user={resetting} onClose={() => setResetting(null)} />
       <ConfirmDialog
         open={selfDemotion !== null}
         title="Give up your admin role?"
@@ -296,7 +342,16 @@ function InvitesSection({ onInvite }: { onInvite?: () => void }) {
           <TBody>
             {invites.data.map((invite) => (
               <tr key={invite.id} data-testid="invite-row" className="hover:bg-zinc-50/70">
-                <Td className="font-medium text-zinc-900">{invite.email}</Td>
+                <Td className="font-medium text-zinc-900">
+                  <div className="flex items-center gap-2">
+                    {invite.email}
+                    {invite.reactivates && (
+                      <Badge tone="info" title="A removed member: accepting reactivates their account">
+                        Returning member
+                      </Badge>
+                    )}
+                  </div>
+                </Td>
                 <Td>
                   <RoleBadge role={invite.role} />
                 </Td>
@@ -368,6 +423,13 @@ function InviteDialog({ open, onClose }: { open: boolean; onClose: () => void })
             Send this link to <span className="font-medium text-zinc-900">{created.email}</span>. They join as{' '}
             <span className="font-medium text-zinc-900">{roleLabel(created.role).toLowerCase()}</span>.
           </p>
+          {created.reactivates && (
+            <Notice title="A returning member">
+              {created.email} was removed earlier. Accepting reactivates the same account, as{' '}
+              {roleLabel(created.role).toLowerCase()} and not trusted, with the name and password they choose. Their workspaces
+              and files are kept, stopped until they start them.
+            </Notice>
+          )}
           <OneTimeSecret id="invite-url" label="Invite link" value={created.url}>
             <p>
               It works once, and expires in 7 days ({formatDateTime(created.expiresAt)}). Anyone with the link can use
@@ -429,6 +491,69 @@ function InviteDialog({ open, onClose }: { open: boolean; onClose: () => void })
             </Button>
           </div>
         </form>
+      )}
+    </Dialog>
+  );
+}
+
+/** An admin's password reset link for a member: confirm, then the link, shown once. */
+function ResetPasswordDialog({ user, onClose }: { user: User | null; onClose: () => void }) {
+  const create = useMutation(createPasswordResetMutation());
+  const [created, setCreated] = useState<CreatedPasswordReset | null>(null);
+  const [email, setEmail] = useState('');
+  if (user && user.email !== email) setEmail(user.email);
+
+  const close = () => {
+    onClose();
+    setCreated(null);
+    create.reset();
+  };
+
+  return (
+    <Dialog
+      open={user !== null}
+      onClose={close}
+      busy={create.isPending}
+      title={created ? 'Reset link ready' : `Reset the password of ${email}?`}
+      description={
+        created
+          ? undefined
+          : 'You get a link to send them: it lets whoever opens it choose a new password. Their current password keeps working until the link is used.'
+      }
+    >
+      {created ? (
+        <div className="space-y-5">
+          <p className="text-sm text-zinc-600">
+            Send this link to <span className="font-medium text-zinc-900">{email}</span>.
+          </p>
+          <OneTimeSecret id="reset-url" label="Password reset link" value={created.url}>
+            <p>
+              It works once, and expires in 24 hours ({formatDateTime(created.expiresAt)}). Using it signs them out
+              everywhere; their API tokens keep working. Anyone with the link can use it, so send it privately.
+            </p>
+          </OneTimeSecret>
+          <div className="flex justify-end">
+            <Button variant="primary" onClick={close}>
+              Done
+            </Button>
+          </div>
+        </div>
+      ) : (
+        <div className="space-y-5">
+          {create.isError && <ErrorBanner title="Could not create the reset link" error={create.error} />}
+          <div className="flex justify-end gap-2">
+            <Button onClick={close} disabled={create.isPending}>
+              Cancel
+            </Button>
+            <Button
+              variant="primary"
+              loading={create.isPending}
+              onClick={() => user && create.mutate(user.id, { onSuccess: setCreated })}
+            >
+              Create reset link
+            </Button>
+          </div>
+        </div>
       )}
     </Dialog>
   );
