@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { z } from 'zod';
 import { SESSION_COOKIE, sessionNameSchema, terminalControlSchema } from '@paddock/protocol';
 import { relayWebSockets } from '../relay/relayWebSockets.js';
+import type { Identity } from '../auth/identity.js';
 import type { PortalServices } from '../services.js';
 import type { WebSocketRoute } from './route.js';
 
@@ -33,6 +34,34 @@ function browserControl(text: string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The users the request's own credentials (a bearer token, the session cookie) name.
+ * A ticket alone is enough (it was issued to a signed-in user seconds ago), but a
+ * request that also carries credentials must carry only the ticket's user's: a
+ * leaked ticket is then useless in anyone else's browser or script. A credential
+ * that proves nothing (forged, malformed, revoked, expired, signed out) makes the
+ * whole request 'invalid' rather than being ignored: we can't tell it from someone
+ * else's, and the rightful client lost nothing, as it got its ticket with a valid
+ * credential at most 30 s ago and simply asks for a fresh one after signing in.
+ */
+async function presentedUsers(req: FastifyRequest, identity: Identity): Promise<string[] | 'invalid'> {
+  const users: string[] = [];
+  const header = req.headers.authorization;
+  if (header !== undefined) {
+    const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    const actor = token ? await identity.actorFromToken(token) : null;
+    if (!actor) return 'invalid';
+    users.push(actor.user.id);
+  }
+  const cookie = req.cookies[SESSION_COOKIE];
+  if (cookie !== undefined) {
+    const actor = await identity.actorFromSession(cookie);
+    if (!actor) return 'invalid';
+    users.push(actor.user.id);
+  }
+  return users;
 }
 
 export function registerTerminalRoute(app: FastifyInstance, services: PortalServices) {
@@ -65,12 +94,10 @@ async function connect(
   if (!query.success) return socket.close(TerminalClose.badTicket, 'a ticket is required');
   const userId = await services.tickets.redeem(query.data.ticket, workspaceId);
   if (!userId) return socket.close(TerminalClose.badTicket, 'the ticket is invalid, used or expired');
-  // A browser with a session must be the ticket's user: a leaked ticket is useless to anyone else.
-  const cookie = req.cookies[SESSION_COOKIE];
-  if (cookie) {
-    const sessionActor = await services.identity.actorFromSession(cookie);
-    if (sessionActor && sessionActor.user.id !== userId) return socket.close(TerminalClose.badTicket, 'the ticket belongs to another user');
-  }
+  // Checked after the ticket is spent, so a refused attempt can't be retried without its credentials.
+  const presented = await presentedUsers(req, services.identity);
+  if (presented === 'invalid') return socket.close(TerminalClose.badTicket, "the request's credentials are not valid; sign in again");
+  if (presented.some((id) => id !== userId)) return socket.close(TerminalClose.badTicket, 'the ticket belongs to another user');
   const actor = await services.identity.actorById(userId);
   if (!actor) return socket.close(TerminalClose.badTicket, 'the ticket\'s user no longer exists');
   const workspace = await services.workspaces.get(actor, workspaceId).catch(() => null);
