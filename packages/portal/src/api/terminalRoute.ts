@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { SESSION_COOKIE, sessionNameSchema, terminalControlSchema } from '@paddock/protocol';
 import { relayWebSockets } from '../relay/relayWebSockets.js';
 import type { Identity } from '../auth/identity.js';
+import { terminalSessionOf, type TerminalSessionSpec } from '../blueprints/terminalSessions.js';
+import type { PortalConfig } from '../config.js';
 import type { PortalServices } from '../services.js';
 import type { WebSocketRoute } from './route.js';
 
@@ -17,7 +19,21 @@ export const terminalRoute: WebSocketRoute = {
 };
 
 /** Close codes the browser acts on. */
-export const TerminalClose = { badTicket: 4401, notFound: 4404, notRunning: 4409, upstream: 1011 } as const;
+export const TerminalClose = {
+  badTicket: 4401,
+  /** The blueprint's tabs don't offer this session (no shell tab, no such command tab). */
+  notPermitted: 4403,
+  notFound: 4404,
+  notRunning: 4409,
+  /** The workspace already runs as many sessions as it may. */
+  tooManySessions: 4429,
+  upstream: 1011,
+} as const;
+
+/** The daemon refused the attach with this HTTP status. */
+class DaemonRefused extends Error {
+  constructor(readonly status: number) { super(`daemon answered ${status}`); }
+}
 
 const querySchema = z.object({
   ticket: z.string().min(1).max(256),
@@ -34,6 +50,14 @@ function browserControl(text: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** The daemon's attach options for a session (protocol: attachOptionsSchema); the daemon enforces them. */
+function daemonAttachOptions(spec: TerminalSessionSpec, limits: PortalConfig['terminal']): Record<string, string> {
+  const options: Record<string, string> = { maxSessions: String(limits.maxSessions) };
+  if (spec.run === 'shell') return { ...options, run: 'shell', idleMs: String(limits.idleMs) };
+  // A command tab's session is a service (a dev server behind a preview): it keeps running unwatched.
+  return { ...options, run: 'command', command: spec.command, idleMs: String(spec.service ? 0 : limits.idleMs) };
 }
 
 /**
@@ -76,8 +100,13 @@ export function registerTerminalRoute(app: FastifyInstance, services: PortalServ
     };
     socket.on('message', hold);
     void connect(socket, req, services, hold, early).catch((err: unknown) => {
+      if (socket.readyState !== socket.OPEN) return;
+      if (err instanceof DaemonRefused && err.status === 429) {
+        const { maxSessions } = services.config.terminal;
+        return socket.close(TerminalClose.tooManySessions, `this workspace already runs ${maxSessions} terminal sessions, the most it may; close one first`);
+      }
       req.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'terminal relay failed');
-      if (socket.readyState === socket.OPEN) socket.close(TerminalClose.upstream, 'the workspace could not be reached');
+      socket.close(TerminalClose.upstream, 'the workspace could not be reached');
     });
   });
 }
@@ -104,9 +133,12 @@ async function connect(
   if (!workspace) return socket.close(TerminalClose.notFound, 'workspace not found');
   const agentId = await services.workspaces.agentOf(workspaceId);
   if (workspace.state !== 'running' || !agentId) return socket.close(TerminalClose.notRunning, `the workspace is ${workspace.state}`);
+  // The blueprint decides which sessions exist and what each runs; the browser only names one.
+  const spec = await terminalSessionOf(services.db, workspace.blueprintId, query.data.session);
+  if ('refused' in spec) return socket.close(TerminalClose.notPermitted, spec.refused);
 
   const stream = await services.hub.dial(agentId, workspaceId, { daemon: true });
-  const params = new URLSearchParams();
+  const params = new URLSearchParams(daemonAttachOptions(spec, services.config.terminal));
   if (query.data.cols) params.set('cols', String(query.data.cols));
   if (query.data.rows) params.set('rows', String(query.data.rows));
   const upstream = new WebSocket(`ws://workspace/v1/sessions/${query.data.session}/attach?${params}`, {
@@ -128,7 +160,7 @@ async function connect(
       resolve();
     });
     upstream.once('error', reject);
-    upstream.once('unexpected-response', (_r, res) => reject(new Error(`daemon answered ${res.statusCode}`)));
+    upstream.once('unexpected-response', (_r, res) => reject(new DaemonRefused(res.statusCode ?? 0)));
   });
   await services.audit.append({
     actorId: actor.user.id, actorEmail: actor.user.email, action: 'workspace.terminal.open', targetType: 'workspace',
