@@ -64,11 +64,12 @@ function daemonAttachOptions(spec: TerminalSessionSpec, limits: PortalConfig['te
  * The users the request's own credentials (a bearer token, the session cookie) name.
  * A ticket alone is enough (it was issued to a signed-in user seconds ago), but a
  * request that also carries credentials must carry only the ticket's user's: a
- * leaked ticket is then useless in anyone else's browser or script. A credential
- * that proves nothing (forged, malformed, revoked, expired, signed out) makes the
- * whole request 'invalid' rather than being ignored: we can't tell it from someone
- * else's, and the rightful client lost nothing, as it got its ticket with a valid
- * credential at most 30 s ago and simply asks for a fresh one after signing in.
+ * leaked ticket is then useless in anyone else's browser (which sends its cookie
+ * unasked), and no one opens a terminal while claiming to be someone else. A
+ * credential that proves nothing (forged, malformed, revoked, expired, signed out)
+ * makes the whole request 'invalid' rather than being ignored: we can't tell it
+ * from someone else's, and the rightful client loses nothing, as it got its ticket
+ * with a valid credential at most 30 s ago and just asks for a fresh one.
  */
 async function presentedUsers(req: FastifyRequest, identity: Identity): Promise<string[] | 'invalid'> {
   const users: string[] = [];
