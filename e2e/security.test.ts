@@ -126,6 +126,55 @@ describe('security', () => {
       expect(err).toBeInstanceOf(TerminalRefused);
       expect(err.code).toBe(4401);
     });
+
+    const aliceTicket = async () => (await stack.api('POST', `/api/v1/workspaces/${aliceWs}/terminal-tickets`, undefined, alice.token)).body.ticket as string;
+    const openWith = (ticket: string, headers: Record<string, string> = {}) =>
+      TerminalConnection.open(`${stack.wsUrl}/api/v1/workspaces/${aliceWs}/terminal?ticket=${ticket}`, headers);
+
+    it("refuses Alice's ticket presented with Bob's API token, and spends it", async () => {
+      const ticket = await aliceTicket();
+      const err = await openWith(ticket, { authorization: `Bearer ${bob.token}` }).catch((e) => e);
+      expect(err).toBeInstanceOf(TerminalRefused);
+      expect(err.code).toBe(4401);
+      expect(err.reason).toMatch(/another user/);
+      // Spent by the refused attempt: dropping the credentials doesn't bring it back.
+      const again = await openWith(ticket).catch((e) => e);
+      expect(again).toBeInstanceOf(TerminalRefused);
+      expect(again.code).toBe(4401);
+    });
+
+    it('refuses a ticket presented with credentials that prove nothing: forged, malformed, revoked or signed out', async () => {
+      const revoked = await stack.api('POST', '/api/v1/tokens', { name: 'soon-revoked' }, alice.token);
+      expect((await stack.api('DELETE', `/api/v1/tokens/${revoked.body.id}`, undefined, alice.token)).status).toBe(204);
+      const signedOut = await signIn('alice@example.com');
+      expect((await stack.api('POST', '/api/v1/auth/logout', undefined, signedOut)).status).toBe(200);
+      const cases: Array<Record<string, string>> = [
+        { authorization: 'Bearer pdk_forged' },
+        { authorization: 'Basic YWxpY2U6cGFzc3dvcmQ=' },
+        { authorization: `Bearer ${revoked.body.token}` },
+        { authorization: `Bearer ${scimToken}` },
+        { cookie: `${SESSION_COOKIE}=forged` },
+        { cookie: signedOut.cookie },
+        // One good credential doesn't excuse a bad one beside it.
+        { authorization: `Bearer ${alice.token}`, cookie: signedOut.cookie },
+      ];
+      for (const headers of cases) {
+        const err = await openWith(await aliceTicket(), headers).catch((e) => e);
+        expect(err, JSON.stringify(headers)).toBeInstanceOf(TerminalRefused);
+        expect(err.code).toBe(4401);
+        expect(err.reason).toMatch(/not valid/);
+      }
+    });
+
+    it("opens with the ticket's own user's credentials, or with none", async () => {
+      const session = await signIn('alice@example.com');
+      for (const headers of [{}, { authorization: `Bearer ${alice.token}` }, { cookie: session.cookie }, { authorization: `Bearer ${alice.token}`, cookie: session.cookie }]) {
+        const t = await openWith(await aliceTicket(), headers);
+        t.type('echo ok-$((40+2))\n');
+        await t.waitFor('ok-42');
+        t.close();
+      }
+    });
   });
 
   describe('terminal tickets', () => {

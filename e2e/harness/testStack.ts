@@ -1,6 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import WebSocket from 'ws';
 import pino from 'pino';
@@ -25,6 +26,8 @@ export interface StackOptions {
   proxy?: boolean;
   /** Route workspaces' model calls through the agent's LLM gateway to this upstream (PADDOCK_LLM_*). */
   llm?: { baseUrl: string; apiKey: string; model: string };
+  /** Portal settings to override (e.g. terminal limits). */
+  portal?: Partial<PortalConfig>;
 }
 
 /**
@@ -66,6 +69,7 @@ export class TestStack {
       host: '127.0.0.1', port: 0, tunnelPort: 0, dataDir: join(this.dataDir, 'portal'),
       adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD, adminToken: ADMIN_TOKEN, logLevel: 'info',
       llm: this.options.llm,
+      ...this.options.portal,
     };
     await this.startPortal();
     // Later starts reuse the same ports, as a restarted portal would.
@@ -195,6 +199,23 @@ export class TestStack {
     const t = await this.api('POST', `/api/v1/workspaces/${workspaceId}/terminal-tickets`, undefined, token);
     if (t.status !== 201) throw new Error(`ticket: ${t.status} ${JSON.stringify(t.body)}`);
     return TerminalConnection.open(`${this.wsUrl}/api/v1/workspaces/${workspaceId}/terminal?ticket=${t.body.ticket}&session=${session}`);
+  }
+
+  /** The workspace daemon's PTY sessions, asked directly through the agent's runtime (not the portal). */
+  async daemonSessions(workspaceId: string): Promise<Array<{ name: string; attached: number; exited: boolean }>> {
+    const stream = await this.runtime.connect(workspaceId, { kind: 'daemon' });
+    const text = await new Promise<string>((resolve, reject) => {
+      const req = request({ path: '/v1/sessions', createConnection: () => stream as never }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve(body));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    stream.destroy();
+    return (JSON.parse(text) as { sessions: Array<{ name: string; attached: number; exited: boolean }> }).sessions;
   }
 
   async close(): Promise<void> {

@@ -29,6 +29,7 @@ import { Enrollment } from './tunnel/enrollment.js';
 import { ensureTlsMaterial, type TlsMaterial } from './tunnel/tlsMaterial.js';
 import { startTunnelServer } from './tunnel/tunnelServer.js';
 import { Reconciler } from './workspaces/reconciler.js';
+import { BlueprintAccessSweep } from './workspaces/blueprintAccessSweep.js';
 import { LlmUsage } from './usage/llmUsage.js';
 import { IpAllowlist } from './ipAllowlist/ipAllowlist.js';
 import { registerIpAllowlist } from './ipAllowlist/ipAllowlistHook.js';
@@ -135,6 +136,8 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const openapi = openApiDocument(apiRoutes, webSocketRoutes);
   app.get('/api/v1/openapi.json', async () => openapi);
   registerScimContentType(app);
+  const accessSweep = new BlueprintAccessSweep(workspaces, log.child({ component: 'blueprint-access' }));
+  accessSweep.watch(app);
   registerRoutes(app, apiRoutes, services);
   registerTerminalRoute(app, services);
 
@@ -156,6 +159,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     host: config.tunnelHost, port: config.tunnelPort, tls, hub, enrollment, log: log.child({ component: 'tunnel' }),
   });
   reconciler.start();
+  accessSweep.start();
 
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
@@ -169,6 +173,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   return {
     app, services, port, tunnelPort: tunnel.port, tls, bootstrap: boot,
     close: async () => {
+      await accessSweep.stop();
       await reconciler.stop();
       await tunnel.close();
       await app.close();

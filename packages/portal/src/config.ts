@@ -35,9 +35,23 @@ export interface PortalConfig {
   masterKeyPrevious: string | undefined;
   /** Previews are served on <port>--<workspace>.<previewDomain> (PADDOCK_PREVIEW_DOMAIN). */
   previewDomain: string;
+  /**
+   * Terminal sessions per workspace: at most maxSessions live (PADDOCK_TERMINAL_MAX_SESSIONS),
+   * and a shell or Claude Code session with no browser attached ends after idleMs
+   * (PADDOCK_TERMINAL_IDLE_MINUTES; 0: never). Enforced by the workspace's daemon.
+   */
+  terminal: { maxSessions: number; idleMs: number };
 }
 
 const defaultWebDir = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+/** A whole number from the environment, within bounds. */
+function bounded(value: string | undefined, fallback: number, name: string, min: number, max: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < min || n > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${value}"`);
+  return n;
+}
 
 function int(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
@@ -74,5 +88,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): PortalConfi
     publicUrl: env.PADDOCK_PUBLIC_URL ? new URL(env.PADDOCK_PUBLIC_URL).origin : undefined,
     masterKeyPrevious: env.PADDOCK_MASTER_KEY_PREVIOUS || undefined,
     previewDomain: (env.PADDOCK_PREVIEW_DOMAIN || 'preview.localhost').trim().toLowerCase().replace(/^\.+|\.+$/g, ''),
+    terminal: {
+      maxSessions: bounded(env.PADDOCK_TERMINAL_MAX_SESSIONS, 16, 'PADDOCK_TERMINAL_MAX_SESSIONS', 1, 1000),
+      idleMs: bounded(env.PADDOCK_TERMINAL_IDLE_MINUTES, 60, 'PADDOCK_TERMINAL_IDLE_MINUTES', 0, 7 * 24 * 60) * 60_000,
+    },
   };
 }

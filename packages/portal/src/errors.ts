@@ -26,6 +26,17 @@ export class ForbiddenError extends ApiError {
 export class NotFoundError extends ApiError {
   constructor(what: string) { super(404, 'not_found', `${what} not found`); }
 }
+/**
+ * The workspace's owner may no longer use its blueprint (an access list, a group or
+ * a role changed): it can't start. Not a 404: the owner still sees their workspace.
+ */
+export class BlueprintAccessLostError extends ApiError {
+  constructor(ownWorkspace: boolean) {
+    super(403, 'blueprint_access_lost', ownWorkspace
+      ? "you may no longer use this workspace's blueprint, so it can't start; its files are kept. Ask an admin for access"
+      : "this workspace's owner may no longer use its blueprint, so it can't start; its files are kept");
+  }
+}
 export class ConflictError extends ApiError {
   constructor(message: string) { super(409, 'conflict', message); }
 }

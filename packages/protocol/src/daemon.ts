@@ -10,11 +10,13 @@ import { z } from 'zod';
  *   DELETE /v1/sessions/:name                 -> 204, or 404 with the API error shape
  *   POST   /v1/sessions/:name {command, start?} -> 201 (started) or 200: the session runs
  *          `bash -lc <command>` from now on, also when re-created after it exited (daemonBoot.ts)
- *   WS     /v1/sessions/:name/attach?cols=&rows=
- *          Attaches to the named PTY session, creating it (a login shell in
- *          /workspace) when missing. The daemon first sends the session's
- *          scrollback, then live output. Binary frames carry terminal bytes in
- *          both directions; text frames carry TerminalControl JSON.
+ *   WS     /v1/sessions/:name/attach?cols=&rows=&run=&command=&idleMs=&maxSessions=
+ *          Attaches to the named PTY session, creating it when missing: what it
+ *          runs is the attach's `run` (see attachOptionsSchema), else the name's
+ *          definition, else a login shell in /workspace. 429 when creating it would
+ *          exceed the cap, 400 for options that don't parse. The daemon first sends
+ *          the session's scrollback, then live output. Binary frames carry terminal
+ *          bytes in both directions; text frames carry TerminalControl JSON.
  *   GET    /v1/ports                          -> { ports: ListeningPort[] } (TCP LISTEN on loopback/any, 1024-65535)
  *   /v1/files…                               the code editor's files (see filesApi.ts)
  *   CONNECT 127.0.0.1:<port>                  -> 200, then the stream is raw TCP to that port in the
@@ -25,6 +27,33 @@ export const DAEMON_SOCKET_NAME = 'daemon.sock';
 export const sessionNameSchema = z
   .string()
   .regex(/^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$/, 'a session name is 1-64 letters, digits, - or _');
+
+/** What a session runs with `bash -lc` (a blueprint's command tab, `claude`). */
+export const sessionCommandSchema = z.string().min(1).max(4000);
+
+/** Longest a detached session may be kept: a week. */
+export const MAX_SESSION_IDLE_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * An attach's options (query string) beside cols and rows. The portal sets them
+ * from the workspace's blueprint, so a browser never chooses what runs:
+ * - run: `shell` (a login shell) or `command` (`bash -lc <command>`); unset: the
+ *   name's definition (boot.json, POST), else a login shell. A session already
+ *   running keeps what it runs.
+ * - idleMs: how long a session created by this attach may have no client attached
+ *   before the daemon ends it; 0 never (a dev server). Unset: the daemon's default.
+ * - maxSessions: create a session only while fewer than this many are live
+ *   (attaching to a live one always works). Unset: the daemon's default.
+ */
+const decimal = (min: number, max: number) => z.string().regex(/^\d{1,15}$/, 'a whole number').transform(Number).pipe(z.number().min(min).max(max));
+
+export const attachOptionsSchema = z.object({
+  run: z.enum(['shell', 'command']).optional(),
+  command: sessionCommandSchema.optional(),
+  idleMs: decimal(0, MAX_SESSION_IDLE_MS).optional(),
+  maxSessions: decimal(1, 1000).optional(),
+}).refine((o) => (o.run === 'command') === (o.command !== undefined), { message: 'run=command takes a command, and nothing else does' });
+export type AttachOptions = z.infer<typeof attachOptionsSchema>;
 
 export const terminalSizeSchema = z.object({
   cols: z.number().int().min(2).max(1000),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { sessionNameSchema } from './daemon.js';
+import { sessionCommandSchema, sessionNameSchema } from './daemon.js';
 
 /**
  * What the workspace daemon sets up when it starts, from the blueprint: the
@@ -11,7 +11,7 @@ export const DAEMON_BOOT_FILE = 'boot.json';
 export const bootSessionSchema = z.object({
   name: sessionNameSchema,
   /** Run as `bash -lc <command>` in the workspace directory. */
-  command: z.string().min(1).max(4000),
+  command: sessionCommandSchema,
   /** true: start at boot; false: defined, started on first attach. */
   start: z.boolean(),
 });

@@ -60,8 +60,11 @@ export class FrameDuplex extends Duplex {
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void) {
     if (!this.ended) {
+      // A client call hangs up by cancelling. A server call must finish the RPC:
+      // destroying it only drops our end, and the agent would keep its side (and the
+      // daemon its client: a terminal the browser closed would never count as detached).
       if (this.call.cancel) this.call.cancel();
-      else this.call.destroy?.();
+      else this.call.end();
     }
     cb(err);
   }

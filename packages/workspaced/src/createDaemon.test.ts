@@ -209,3 +209,82 @@ describe('workspace daemon', () => {
     expect(list.attached).toBe(1);
   });
 });
+
+describe('what an attach may create', () => {
+  const names = async () => (JSON.parse((await http('GET', '/v1/sessions')).body).sessions as Array<{ name: string }>).map((s) => s.name).sort();
+  /** Polls the session list until `done` holds (the daemon acts on its own timers). */
+  const waitForSessions = async (done: (names: string[]) => boolean, timeoutMs = 20_000) => {
+    for (const deadline = Date.now() + timeoutMs; ;) {
+      const now = await names();
+      if (done(now)) return now;
+      if (Date.now() > deadline) throw new Error(`sessions never matched; last: ${JSON.stringify(now)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const q = (params: Record<string, string | number>) => `?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]))}`;
+
+  it('refuses a new session beyond the cap with 429, and still attaches to live ones', async () => {
+    await start({ maxSessions: 2 });
+    const a = await attach('a');
+    await attach('b');
+    await expect(TerminalClient.open(`ws+unix://${socketPath}:/v1/sessions/c/attach`)).rejects.toThrow(/429/);
+    // The cap the attach states (the portal's) is the one that holds.
+    await expect(TerminalClient.open(`ws+unix://${socketPath}:/v1/sessions/c/attach${q({ maxSessions: 1 })}`)).rejects.toThrow(/429/);
+    const second = await attach('a');
+    second.type('echo both-$((2+2))\r');
+    await a.waitFor(/both-4/);
+    expect(await names()).toEqual(['a', 'b']);
+    // An ended session frees its place.
+    a.type('exit\r');
+    await a.closed;
+    await waitForSessions((n) => n.length === 1);
+    (await attach('c')).type('echo c-ok\r');
+    expect(await names()).toEqual(['b', 'c']);
+  });
+
+  it('ends a session that no client has been attached to for its idle time, even one that ignores SIGHUP', async () => {
+    await start({ sessionIdleMs: 60_000 });
+    const kept = await attach('kept', q({ idleMs: 300 }));
+    const forever = await attach('forever', q({ idleMs: 0 }));
+    forever.close();
+    const stubborn = await attach('stubborn', q({ idleMs: 300 }));
+    stubborn.type('trap "" HUP; echo trapped-$((1+1))\r');
+    await stubborn.waitFor(/trapped-2/);
+    stubborn.close();
+    const idle = await attach('idle', q({ idleMs: 300 }));
+    idle.type('echo hello\r');
+    await idle.waitFor(/hello/);
+    idle.close();
+    // Detached ones end; an attached one and one with no idle end stay.
+    expect(await waitForSessions((n) => !n.includes('idle') && !n.includes('stubborn'))).toEqual(['forever', 'kept']);
+    kept.type('echo still-$((3+4))\r');
+    await kept.waitFor(/still-7/);
+  });
+
+  it('runs the command the attach names, again after it exits, and never falls back to a shell', async () => {
+    await start();
+    const spec = q({ run: 'command', command: 'echo ready-$((2*3)); read line; echo "got:$line"' });
+    const first = await attach('cmd-x', spec);
+    await first.waitFor(/ready-6/);
+    first.type('echo $((6*7))\r');
+    await first.waitFor(/got:echo \$\(\(6\*7\)\)/);
+    expect(await first.closed).toBe(1000);
+    const again = await attach('cmd-x', spec);
+    await again.waitFor(/ready-6/);
+    again.type('echo $((6*7))\r');
+    await again.waitFor(/got:/);
+    expect(again.output).not.toContain('42');
+    // A shell is only what the attach asks for.
+    const shell = await attach('sh', q({ run: 'shell' }));
+    shell.type('echo $((6*7))\r');
+    await shell.waitFor(/\r42\r\n/);
+  });
+
+  it('refuses an attach whose options do not make sense', async () => {
+    await start();
+    for (const bad of [{ run: 'command' }, { run: 'shell', command: 'id' }, { run: 'telnet' }, { idleMs: -1 }, { maxSessions: 0 }, { idleMs: 'soon' }]) {
+      await expect(TerminalClient.open(`ws+unix://${socketPath}:/v1/sessions/x/attach${q(bad)}`), JSON.stringify(bad)).rejects.toThrow(/400/);
+    }
+    expect(await names()).toEqual([]);
+  });
+});

@@ -2,10 +2,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { chmodSync, rmSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { createSessionRequestSchema, sessionNameSchema, terminalSizeSchema, type DaemonBoot } from '@paddock/protocol';
+import { attachOptionsSchema, createSessionRequestSchema, sessionNameSchema, terminalSizeSchema, type DaemonBoot } from '@paddock/protocol';
 import { applyBoot } from './boot/applyBoot.js';
 import { readJsonBody } from './http/readJsonBody.js';
-import { SessionRegistry } from './pty/sessionRegistry.js';
+import { SessionLimitError, SessionRegistry } from './pty/sessionRegistry.js';
 import { defaultFlowControl, type FlowControlOptions } from './pty/ptySession.js';
 import { defaultShell } from './defaultShell.js';
 import { sendError, sendJson } from './http/sendJson.js';
@@ -29,7 +29,15 @@ export interface DaemonOptions {
   boot?: DaemonBoot;
   /** How a session defined with a command runs it (default: `bash -lc`). */
   commandShell?: (command: string) => { file: string; args: string[] };
+  /** At most this many live PTY sessions (default 16), unless an attach states its own cap (the portal's). */
+  maxSessions?: number;
+  /** A session with no client attached this long is ended (default 1 h; 0: never), unless created saying otherwise. */
+  sessionIdleMs?: number;
 }
+
+/** Defaults for attaches that don't say (the portal always does, from its settings). */
+export const DEFAULT_MAX_SESSIONS = 16;
+export const DEFAULT_SESSION_IDLE_MS = 3600_000;
 
 export interface Daemon {
   close(): Promise<void>;
@@ -49,6 +57,8 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
     scrollbackBytes: options.scrollbackBytes ?? 256 * 1024,
     flow: { ...defaultFlowControl, ...options.flow },
     ...(options.commandShell ? { commandShell: options.commandShell } : {}),
+    maxSessions: options.maxSessions ?? DEFAULT_MAX_SESSIONS,
+    idleMs: options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS,
   });
   if (options.boot) applyBoot(options.boot, { sessions, workspaceDir: options.workspaceDir, env });
   // perMessageDeflate stays off: it would buffer outside bufferedAmount and hide backpressure.
@@ -70,13 +80,17 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
     const name = sessionNameSchema.safeParse(decodeURIComponent(match[1] ?? ''));
     if (!name.success) return rejectUpgrade(socket, 400, 'invalid_session_name', 'a session name is 1-64 letters, digits, - or _');
     const size = parseSize(url.searchParams);
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      try {
-        sessions.getOrCreate(name.data, size).attach(ws);
-      } catch {
-        ws.close(1011, 'could not start the session');
-      }
-    });
+    const attach = attachOptionsSchema.safeParse(Object.fromEntries(url.searchParams));
+    if (!attach.success) return rejectUpgrade(socket, 400, 'invalid_input', attach.error.issues[0]?.message ?? 'invalid attach options');
+    // Found or created before the upgrade completes, so a refusal is a plain HTTP status the portal can pass on.
+    let session;
+    try {
+      session = sessions.getOrCreate(name.data, size, attach.data);
+    } catch (err) {
+      if (err instanceof SessionLimitError) return rejectUpgrade(socket, 429, 'too_many_sessions', err.message);
+      return rejectUpgrade(socket, 500, 'spawn_failed', 'could not start the session');
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => session.attach(ws));
   });
 
   rmSync(options.socketPath, { force: true });

@@ -6,6 +6,9 @@ import WebSocket from 'ws';
 import { z } from 'zod';
 import { SESSION_COOKIE, sessionNameSchema, terminalControlSchema } from '@paddock/protocol';
 import { relayWebSockets } from '../relay/relayWebSockets.js';
+import type { Identity } from '../auth/identity.js';
+import { terminalSessionOf, type TerminalSessionSpec } from '../blueprints/terminalSessions.js';
+import type { PortalConfig } from '../config.js';
 import type { PortalServices } from '../services.js';
 import type { WebSocketRoute } from './route.js';
 
@@ -16,7 +19,21 @@ export const terminalRoute: WebSocketRoute = {
 };
 
 /** Close codes the browser acts on. */
-export const TerminalClose = { badTicket: 4401, notFound: 4404, notRunning: 4409, upstream: 1011 } as const;
+export const TerminalClose = {
+  badTicket: 4401,
+  /** The blueprint's tabs don't offer this session (no shell tab, no such command tab). */
+  notPermitted: 4403,
+  notFound: 4404,
+  notRunning: 4409,
+  /** The workspace already runs as many sessions as it may. */
+  tooManySessions: 4429,
+  upstream: 1011,
+} as const;
+
+/** The daemon refused the attach with this HTTP status. */
+class DaemonRefused extends Error {
+  constructor(readonly status: number) { super(`daemon answered ${status}`); }
+}
 
 const querySchema = z.object({
   ticket: z.string().min(1).max(256),
@@ -35,6 +52,43 @@ function browserControl(text: string): string | null {
   }
 }
 
+/** The daemon's attach options for a session (protocol: attachOptionsSchema); the daemon enforces them. */
+function daemonAttachOptions(spec: TerminalSessionSpec, limits: PortalConfig['terminal']): Record<string, string> {
+  const options: Record<string, string> = { maxSessions: String(limits.maxSessions) };
+  if (spec.run === 'shell') return { ...options, run: 'shell', idleMs: String(limits.idleMs) };
+  // A command tab's session is a service (a dev server behind a preview): it keeps running unwatched.
+  return { ...options, run: 'command', command: spec.command, idleMs: String(spec.service ? 0 : limits.idleMs) };
+}
+
+/**
+ * The users the request's own credentials (a bearer token, the session cookie) name.
+ * A ticket alone is enough (it was issued to a signed-in user seconds ago), but a
+ * request that also carries credentials must carry only the ticket's user's: a
+ * leaked ticket is then useless in anyone else's browser (which sends its cookie
+ * unasked), and no one opens a terminal while claiming to be someone else. A
+ * credential that proves nothing (forged, malformed, revoked, expired, signed out)
+ * makes the whole request 'invalid' rather than being ignored: we can't tell it
+ * from someone else's, and the rightful client loses nothing, as it got its ticket
+ * with a valid credential at most 30 s ago and just asks for a fresh one.
+ */
+async function presentedUsers(req: FastifyRequest, identity: Identity): Promise<string[] | 'invalid'> {
+  const users: string[] = [];
+  const header = req.headers.authorization;
+  if (header !== undefined) {
+    const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    const actor = token ? await identity.actorFromToken(token) : null;
+    if (!actor) return 'invalid';
+    users.push(actor.user.id);
+  }
+  const cookie = req.cookies[SESSION_COOKIE];
+  if (cookie !== undefined) {
+    const actor = await identity.actorFromSession(cookie);
+    if (!actor) return 'invalid';
+    users.push(actor.user.id);
+  }
+  return users;
+}
+
 export function registerTerminalRoute(app: FastifyInstance, services: PortalServices) {
   app.get(terminalRoute.url, { websocket: true }, (socket: WebSocket, req: FastifyRequest) => {
     // Messages that arrive while we dial are held (bounded) and replayed in order.
@@ -47,8 +101,13 @@ export function registerTerminalRoute(app: FastifyInstance, services: PortalServ
     };
     socket.on('message', hold);
     void connect(socket, req, services, hold, early).catch((err: unknown) => {
+      if (socket.readyState !== socket.OPEN) return;
+      if (err instanceof DaemonRefused && err.status === 429) {
+        const { maxSessions } = services.config.terminal;
+        return socket.close(TerminalClose.tooManySessions, `this workspace already runs ${maxSessions} terminal sessions, the most it may; close one first`);
+      }
       req.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'terminal relay failed');
-      if (socket.readyState === socket.OPEN) socket.close(TerminalClose.upstream, 'the workspace could not be reached');
+      socket.close(TerminalClose.upstream, 'the workspace could not be reached');
     });
   });
 }
@@ -65,21 +124,22 @@ async function connect(
   if (!query.success) return socket.close(TerminalClose.badTicket, 'a ticket is required');
   const userId = await services.tickets.redeem(query.data.ticket, workspaceId);
   if (!userId) return socket.close(TerminalClose.badTicket, 'the ticket is invalid, used or expired');
-  // A browser with a session must be the ticket's user: a leaked ticket is useless to anyone else.
-  const cookie = req.cookies[SESSION_COOKIE];
-  if (cookie) {
-    const sessionActor = await services.identity.actorFromSession(cookie);
-    if (sessionActor && sessionActor.user.id !== userId) return socket.close(TerminalClose.badTicket, 'the ticket belongs to another user');
-  }
+  // Checked after the ticket is spent, so a refused attempt can't be retried without its credentials.
+  const presented = await presentedUsers(req, services.identity);
+  if (presented === 'invalid') return socket.close(TerminalClose.badTicket, "the request's credentials are not valid; sign in again");
+  if (presented.some((id) => id !== userId)) return socket.close(TerminalClose.badTicket, 'the ticket belongs to another user');
   const actor = await services.identity.actorById(userId);
   if (!actor) return socket.close(TerminalClose.badTicket, 'the ticket\'s user no longer exists');
   const workspace = await services.workspaces.get(actor, workspaceId).catch(() => null);
   if (!workspace) return socket.close(TerminalClose.notFound, 'workspace not found');
   const agentId = await services.workspaces.agentOf(workspaceId);
   if (workspace.state !== 'running' || !agentId) return socket.close(TerminalClose.notRunning, `the workspace is ${workspace.state}`);
+  // The blueprint decides which sessions exist and what each runs; the browser only names one.
+  const spec = await terminalSessionOf(services.db, workspace.blueprintId, query.data.session);
+  if ('refused' in spec) return socket.close(TerminalClose.notPermitted, spec.refused);
 
   const stream = await services.hub.dial(agentId, workspaceId, { daemon: true });
-  const params = new URLSearchParams();
+  const params = new URLSearchParams(daemonAttachOptions(spec, services.config.terminal));
   if (query.data.cols) params.set('cols', String(query.data.cols));
   if (query.data.rows) params.set('rows', String(query.data.rows));
   const upstream = new WebSocket(`ws://workspace/v1/sessions/${query.data.session}/attach?${params}`, {
@@ -101,7 +161,7 @@ async function connect(
       resolve();
     });
     upstream.once('error', reject);
-    upstream.once('unexpected-response', (_r, res) => reject(new Error(`daemon answered ${res.statusCode}`)));
+    upstream.once('unexpected-response', (_r, res) => reject(new DaemonRefused(res.statusCode ?? 0)));
   });
   await services.audit.append({
     actorId: actor.user.id, actorEmail: actor.user.email, action: 'workspace.terminal.open', targetType: 'workspace',

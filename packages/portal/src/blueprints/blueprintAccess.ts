@@ -1,43 +1,62 @@
+import { sql, type Expression, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
 import type { BlueprintAccess, BlueprintAccessRule } from '@paddock/protocol';
 import type { AuditLog } from '../audit/auditLog.js';
-import { canSeeAll, type UserActor } from '../auth/actor.js';
+import type { UserActor } from '../auth/actor.js';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
+import type { Tables } from '../db/schema.js';
 import { NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 
 /**
- * Who may use which blueprint. Open blueprints are for everyone; a restricted one
- * for users matching any of its rules: their email, their email's domain, their
- * role, a group they belong to (by display name), or a grant to them by user id.
- * Admins (and auditors, who only read) see every blueprint.
+ * SQL for "this user may use this blueprint", over any two expressions (values or
+ * columns): the one statement of the rule, for the catalog, a single check and the
+ * sweep over running workspaces alike. Admins (and auditors, who only read) may use
+ * every blueprint; others open ones, and restricted ones they match a rule of:
+ * their email, its domain, their role, a group they belong to (by display name),
+ * or a grant to their user id. Rule values are stored lowercase.
  */
+export function mayUseBlueprint(userId: Expression<string> | RawBuilder<string>, blueprintId: Expression<string> | RawBuilder<string>): RawBuilder<SqlBool> {
+  return sql<SqlBool>`exists (
+    select 1 from users u join blueprints b on b.id = ${blueprintId}
+    where u.id = ${userId} and (
+      u.role in ('admin', 'auditor')
+      or b.access = 'open'
+      or exists (
+        select 1 from blueprint_access_rules r where r.blueprint_id = b.id and (
+          (r.kind = 'email' and r.value = lower(u.email))
+          or (r.kind = 'domain' and r.value = split_part(lower(u.email), '@', 2))
+          or (r.kind = 'role' and r.value = u.role)
+          or (r.kind = 'user' and r.value = lower(u.id))
+          or (r.kind = 'group' and exists (
+            select 1 from group_members gm join groups g on g.id = gm.group_id
+            where gm.user_id = u.id and lower(g.display_name) = r.value))
+        )
+      )
+    )
+  )`;
+}
+
+/** Who may use which blueprint (see mayUseBlueprint for the rule). */
 export class BlueprintAccessControl {
   constructor(private readonly db: Database, private readonly clock: Clock, private readonly audit: AuditLog) {}
 
   /** The ids of the blueprints the actor may use. */
   async usableIds(actor: UserActor): Promise<Set<string>> {
-    const all = await this.db.selectFrom('blueprints').select(['id', 'access']).execute();
-    if (canSeeAll(actor)) return new Set(all.map((b) => b.id));
-    const open = all.filter((b) => b.access === 'open').map((b) => b.id);
-    const groups = (await this.db.selectFrom('group_members').innerJoin('groups', 'groups.id', 'group_members.group_id')
-      .select('groups.display_name').where('group_members.user_id', '=', actor.user.id).execute())
-      .map((g) => g.display_name.toLowerCase());
-    const email = actor.user.email.toLowerCase();
-    const candidates: Array<[string, string]> = [
-      ['email', email], ['domain', email.split('@')[1] ?? ''], ['role', actor.user.role], ['user', actor.user.id.toLowerCase()],
-      ...groups.map((g): [string, string] => ['group', g]),
-    ];
-    let q = this.db.selectFrom('blueprint_access_rules').innerJoin('blueprints', 'blueprints.id', 'blueprint_access_rules.blueprint_id')
-      .select('blueprint_access_rules.blueprint_id').where('blueprints.access', '=', 'restricted');
-    q = q.where((eb) => eb.or(candidates.map(([kind, value]) => eb.and([eb('kind', '=', kind), eb('value', '=', value)]))));
-    const granted = (await q.execute()).map((r) => r.blueprint_id);
-    return new Set([...open, ...granted]);
+    const rows = await this.db.selectFrom('blueprints').select('id')
+      .where(mayUseBlueprint(sql.val(actor.user.id), sql.ref('blueprints.id'))).execute();
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** Whether the user may use the blueprint now (inside the caller's transaction when given). */
+  async mayUse(userId: string, blueprintId: string, db: Database | Transaction<Tables> = this.db): Promise<boolean> {
+    const row = await db.selectNoFrom(mayUseBlueprint(sql.val(userId), sql.val(blueprintId)).as('ok')).executeTakeFirstOrThrow();
+    return Boolean(row.ok);
   }
 
   /** Throws NotFoundError (nothing leaks) unless the actor may use the blueprint. */
   async assertUsable(actor: UserActor, blueprintId: string): Promise<void> {
-    if (!(await this.usableIds(actor)).has(blueprintId)) throw new NotFoundError('blueprint');
+    if (!(await this.mayUse(actor.user.id, blueprintId))) throw new NotFoundError('blueprint');
   }
 
   async get(blueprintId: string): Promise<BlueprintAccess> {

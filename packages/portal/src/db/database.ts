@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
+import { restrictToOwner } from '../ownerOnly.js';
 import { PGliteDialect } from './pgliteDialect.js';
 import { migrate } from './migrate.js';
 import type { Tables } from './schema.js';
@@ -49,13 +50,20 @@ const PGLITE_CONF = ['shared_buffers=32MB'];
 async function openPGlite(dir: string | undefined): Promise<PGlite> {
   const open = () => new PGlite(dir, { postgresqlconf: PGLITE_CONF });
   if (!dir) return open();
-  mkdirSync(dir, { recursive: true });
+  // The database is the portal's user's only (a data dir created here is too).
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const fresh = !existsSync(join(dir, 'PG_VERSION'));
-  const pglite = open();
-  if (!fresh) return pglite;
-  // A first start runs initdb inside PGlite's WASM heap, which never shrinks:
-  // reopen, so the portal does not carry initdb's peak (~450 MiB) for good.
+  let pglite = open();
+  if (fresh) {
+    // A first start runs initdb inside PGlite's WASM heap, which never shrinks:
+    // reopen, so the portal does not carry initdb's peak (~450 MiB) for good.
+    await pglite.waitReady;
+    await pglite.close();
+    pglite = open();
+  }
+  // initdb's files come out 0666 (PostgreSQL's own later files are 0600): tighten
+  // them once the database is ready, on every start, so older data dirs heal too.
   await pglite.waitReady;
-  await pglite.close();
-  return open();
+  restrictToOwner(dir);
+  return pglite;
 }

@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { restrictToOwner } from '../ownerOnly.js';
 import { SecretBox, masterKeyId, type MasterKey } from './secretBox.js';
 
 /** Accepts 32 bytes as base64 or hex. */
@@ -27,6 +28,7 @@ export function loadMasterKeys(options: MasterKeyOptions): { current: MasterKey;
     mkdirSync(dirname(options.keyFile), { recursive: true, mode: 0o700 });
     writeFileSync(options.keyFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
   }
+  restrictToOwner(options.keyFile);
   const [current, ...older] = readFileSync(options.keyFile, 'utf8').split('\n').filter((l) => l.trim()).map(parseMasterKey);
   if (!current) throw new Error(`the master key file ${options.keyFile} is empty`);
   return { current, older };

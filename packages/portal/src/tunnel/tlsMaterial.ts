@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import selfsigned from 'selfsigned';
+import { restrictToOwner } from '../ownerOnly.js';
 
 export interface TlsMaterial { cert: string; key: string }
 
@@ -13,6 +14,7 @@ export async function ensureTlsMaterial(dir: string, hosts: string[] = ['localho
   const certPath = join(dir, 'tunnel-cert.pem');
   const keyPath = join(dir, 'tunnel-key.pem');
   if (existsSync(certPath) && existsSync(keyPath)) {
+    restrictToOwner(dir);
     return { cert: readFileSync(certPath, 'utf8'), key: readFileSync(keyPath, 'utf8') };
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -27,6 +29,8 @@ export async function ensureTlsMaterial(dir: string, hosts: string[] = ['localho
     ],
   });
   writeFileSync(keyPath, pems.private, { mode: 0o600 });
-  writeFileSync(certPath, pems.cert, { mode: 0o644 });
+  // The certificate is public, but the portal's files are its own user's only; an
+  // embedded agent runs as the same user, and others are handed a copy.
+  writeFileSync(certPath, pems.cert, { mode: 0o600 });
   return { cert: pems.cert, key: pems.private };
 }

@@ -5,10 +5,11 @@ import type { Database } from '../db/database.js';
 import type { Tables } from '../db/schema.js';
 import type { AuditLog } from '../audit/auditLog.js';
 import { canSeeAll, isAdmin, type UserActor } from '../auth/actor.js';
-import { ApiError, ConflictError, NotFoundError } from '../errors.js';
+import { sql } from 'kysely';
+import { ApiError, BlueprintAccessLostError, ConflictError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { WorkspaceEvents } from './workspaceEvents.js';
-import type { BlueprintAccessControl } from '../blueprints/blueprintAccess.js';
+import { mayUseBlueprint, type BlueprintAccessControl } from '../blueprints/blueprintAccess.js';
 
 type Db = Database | Transaction<Tables>;
 
@@ -123,6 +124,10 @@ export class Workspaces {
       if (!current || current.state === 'deleted' || (current.ownerId !== actor.user.id && !isAdmin(actor))) {
         throw new NotFoundError('workspace');
       }
+      // It would run with the blueprint's credentials: only for an owner who may still use it, whoever asks.
+      if (desired === 'running' && !(await this.blueprintAccess.mayUse(current.ownerId, current.blueprintId, tx))) {
+        throw new BlueprintAccessLostError(current.ownerId === actor.user.id);
+      }
       // Starting a failed workspace is how its owner retries.
       const state = desired === 'running' && current.state === 'failed' ? 'pending' : current.state;
       await tx.updateTable('workspaces')
@@ -158,6 +163,35 @@ export class Workspaces {
     }
     this.onChange();
     return rows.length;
+  }
+
+  /**
+   * Stops, as the system, every workspace meant to run whose owner may no longer use
+   * its blueprint, however that came about (its access list, a group, a role or an
+   * email changed). One level-triggered pass over all of them (blueprintAccessSweep.ts
+   * runs it), so no path that changes access has to remember to call it. Files stay.
+   */
+  async stopWhereBlueprintAccessLost(): Promise<number> {
+    const stopped = await this.db.transaction().execute(async (tx) => {
+      const rows = await tx.updateTable('workspaces')
+        .set({ desired_state: 'stopped', updated_at: this.clock.now() })
+        .where('desired_state', '=', 'running')
+        .where(sql<boolean>`not ${mayUseBlueprint(sql.ref('workspaces.owner_id'), sql.ref('workspaces.blueprint_id'))}`)
+        .returning(['id', 'blueprint_id']).execute();
+      for (const r of rows) {
+        await this.audit.append({
+          actorId: null, actorEmail: 'system', action: 'workspace.stop', targetType: 'workspace', targetId: r.id,
+          blueprintId: r.blueprint_id, outcome: 'success', detail: { reason: 'its owner may no longer use its blueprint' },
+        }, tx);
+      }
+      return rows;
+    });
+    for (const r of stopped) {
+      const w = await this.load(this.db, r.id);
+      if (w) this.events.emit('workspace', w);
+    }
+    if (stopped.length > 0) this.onChange();
+    return stopped.length;
   }
 
   /**

@@ -12,6 +12,8 @@ export interface PtySessionOptions {
   env: Record<string, string>;
   scrollbackBytes: number;
   flow: FlowControlOptions;
+  /** With no client attached for this long the session is ended (0: never). */
+  idleMs: number;
   onExit: (session: PtySession) => void;
 }
 
@@ -38,6 +40,8 @@ export const defaultFlowControl: FlowControlOptions = {
 };
 
 const MAX_FRAME_BYTES = 256 * 1024;
+/** A process still there this long after SIGHUP (it may ignore it) gets SIGKILL. */
+const KILL_GRACE_MS = 3000;
 
 export class PtySession {
   readonly name: string;
@@ -51,7 +55,10 @@ export class PtySession {
   private rows: number;
   private paused = false;
   private drainTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private killTimer: NodeJS.Timeout | undefined;
   private exitedFlag = false;
+  private exitMessage: TerminalControl | undefined;
   /** Output not yet sent: chunks read in one turn of the event loop go out as one frame. */
   private pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -74,6 +81,8 @@ export class PtySession {
     });
     this.process.onData((data: string | Buffer) => this.broadcast(typeof data === 'string' ? Buffer.from(data) : data));
     this.process.onExit(({ exitCode, signal }) => this.handleExit(exitCode, signal));
+    // Created with no client yet: the attach that asked for it follows at once.
+    this.armIdleEnd();
   }
 
   get pid(): number {
@@ -98,6 +107,13 @@ export class PtySession {
 
   /** Sends what the client missed, then streams live output; synchronous so no byte falls between the two. */
   attach(socket: WebSocket): void {
+    if (this.exitedFlag) {
+      // Exited between being looked up and the upgrade completing: say so, as a live client would have heard.
+      socket.send(JSON.stringify(this.exitMessage ?? { type: 'exit', code: null, signal: null }));
+      socket.close(1000, 'process exited');
+      return;
+    }
+    this.disarmIdleEnd();
     this.flush();
     const missed = this.ring.snapshot();
     if (missed.length > 0) socket.send(missed, { binary: true });
@@ -115,16 +131,41 @@ export class PtySession {
     this.process.resize(cols, rows);
   }
 
-  /** Ends the session's process and disconnects its clients. */
-  kill(): void {
+  /** Ends the session's process (SIGHUP, then SIGKILL if it holds on) and disconnects its clients. */
+  kill(reason = 'session deleted'): void {
     if (!this.exitedFlag) {
-      try {
-        this.process.kill('SIGHUP');
-      } catch {
-        // Already gone: the exit handler cleans up.
-      }
+      this.signal('SIGHUP');
+      this.killTimer ??= setTimeout(() => this.signal('SIGKILL'), KILL_GRACE_MS);
+      this.killTimer.unref();
     }
-    for (const socket of this.clients.keys()) socket.close(1000, 'session deleted');
+    for (const socket of this.clients.keys()) socket.close(1000, reason);
+  }
+
+  private signal(name: 'SIGHUP' | 'SIGKILL'): void {
+    if (this.exitedFlag) return;
+    try {
+      this.process.kill(name);
+    } catch {
+      // Already gone: the exit handler cleans up.
+    }
+  }
+
+  /** Starts the idle clock when the last client has left. */
+  private armIdleEnd(): void {
+    if (this.options.idleMs <= 0 || this.exitedFlag || this.clients.size > 0 || this.idleTimer) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.clients.size > 0 || this.exitedFlag) return;
+      // Lifecycle only, never terminal bytes.
+      process.stderr.write(`workspaced: ending session ${this.name}: no client attached for ${Math.round(this.options.idleMs / 1000)} s\n`);
+      this.kill('idle');
+    }, this.options.idleMs);
+    this.idleTimer.unref();
+  }
+
+  private disarmIdleEnd(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
   }
 
   private handleMessage(data: Buffer, isBinary: boolean): void {
@@ -207,6 +248,7 @@ export class PtySession {
     if (!this.clients.delete(socket)) return;
     // The client that held the PTY back may be the one leaving.
     if (this.paused) this.pollDrain();
+    this.armIdleEnd();
   }
 
   private stopDrainTimer(): void {
@@ -218,7 +260,10 @@ export class PtySession {
     this.flush();
     this.exitedFlag = true;
     this.stopDrainTimer();
+    this.disarmIdleEnd();
+    clearTimeout(this.killTimer);
     const message: TerminalControl = { type: 'exit', code: exitCode, signal: signal ? signal : null };
+    this.exitMessage = message;
     const text = JSON.stringify(message);
     for (const socket of this.clients.keys()) {
       if (socket.readyState !== socket.OPEN) continue;

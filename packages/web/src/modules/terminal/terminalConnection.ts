@@ -17,7 +17,9 @@ interface TerminalConnectionOptions {
 
 // Close codes the portal uses on the terminal WebSocket.
 const CLOSE_BAD_TICKET = 4401;
+const CLOSE_NOT_PERMITTED = 4403;
 const CLOSE_NOT_FOUND = 4404;
+const CLOSE_TOO_MANY_SESSIONS = 4429;
 
 const BASE_DELAY_MS = 500;
 const MAX_DELAY_MS = 10_000;
@@ -137,6 +139,11 @@ export class TerminalConnection {
         this.options.onStatus('unavailable', 'This workspace no longer exists.');
         return;
       }
+      // Retrying can't help: the blueprint has no such session, or the workspace is at its cap.
+      if (event.code === CLOSE_NOT_PERMITTED || event.code === CLOSE_TOO_MANY_SESSIONS) {
+        this.options.onStatus('unavailable', sentence(event.reason) || 'This terminal is not available in this workspace.');
+        return;
+      }
       // A stale ticket only needs a fresh one; anything else (not running yet,
       // tunnel or agent trouble, network) gets a backoff.
       if (event.code === CLOSE_BAD_TICKET && this.attempt === 0) {
@@ -196,6 +203,12 @@ function describeExit(control: Extract<TerminalControl, { type: 'exit' }>): stri
   if (control.signal !== null) return `The shell was ended by signal ${control.signal}.`;
   if (control.code !== null && control.code !== 0) return `The shell exited with code ${control.code}.`;
   return 'The shell exited.';
+}
+
+/** The portal's close reasons are lowercase phrases; shown as a sentence. */
+function sentence(reason: string): string {
+  const text = reason.trim();
+  return text ? `${text[0]!.toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}` : '';
 }
 
 function clamp(value: number, min: number, max: number): number {
