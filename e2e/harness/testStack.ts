@@ -25,6 +25,9 @@ export interface StackOptions {
   proxy?: boolean;
   /** Route workspaces' model calls through the agent's LLM gateway to this upstream (PADDOCK_LLM_*). */
   llm?: { baseUrl: string; apiKey: string; model: string };
+  /** How often the agent looks at workspaces' usage, and measures their disk use (defaults: 15 s and 60 s). */
+  usageEveryMs?: number;
+  diskUsageEveryMs?: number;
 }
 
 /**
@@ -76,7 +79,7 @@ export class TestStack {
     }
     const token = await this.portal.services.enrollment.createToken();
     this.llmGateway = new LlmGateway();
-    this.runtime = new LocalRuntime({ dataDir: join(this.dataDir, 'agent'), llmGateway: this.llmGateway });
+    this.runtime = new LocalRuntime({ dataDir: join(this.dataDir, 'agent'), llmGateway: this.llmGateway, ...(this.options.diskUsageEveryMs ? { diskUsageEveryMs: this.options.diskUsageEveryMs } : {}) });
     this.agent = new TunnelClient({
       portalAddress: `localhost:${this.proxy?.port ?? this.portal.tunnelPort}`,
       caCert: this.portal.tls.cert,
@@ -86,6 +89,7 @@ export class TestStack {
       enrollmentToken: () => token,
       runtime: this.runtime,
       log: pino({ level: 'info' }, this.logs),
+      ...(this.options.usageEveryMs ? { usageEveryMs: this.options.usageEveryMs } : {}),
     });
     this.llmGateway.on('usage', (record) => this.agent.reportUsage(record));
     this.agent.start();
