@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_WORKSPACE_LIMITS } from '@paddock/protocol';
-import { TestStack, type TerminalConnection } from './harness/testStack.js';
+import { launchChromium } from './harness/browser.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, TestStack, type TerminalConnection } from './harness/testStack.js';
 
 const MiB = 1024 * 1024;
 // Small on purpose: whatever happens in the greedy workspace stays cheap, even if a limit failed to bite.
@@ -157,6 +158,25 @@ describe('resource limits of a workspace, from its blueprint to its sandbox', ()
     await after.waitFor('greedy-42');
     after.close();
   }, 180_000);
+
+  it('tells the builder on the workspace page what the limits did', async () => {
+    const chromium = await launchChromium();
+    try {
+      const page = await chromium.browser.newPage({ viewport: { width: 1400, height: 900 } });
+      await page.goto(`${stack.url}/login`);
+      await page.getByLabel('Email').fill(ADMIN_EMAIL);
+      await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+      await page.goto(`${stack.url}/workspaces/${greedy}`);
+      const notice = page.getByRole('status').filter({ hasText: "This workspace's resource limits" });
+      await expect.poll(() => notice.textContent(), { timeout: 20_000 }).toMatch(/Out of memory: .* 128 MiB memory limit/);
+      expect(await notice.textContent()).toMatch(/Process limit reached: .*the limit is 64/);
+      await expect.poll(() => page.getByText(/files \d+ MiB of 128 MiB/).isVisible(), { timeout: 20_000 }).toBe(true);
+    } finally {
+      await chromium.close();
+    }
+  }, 60_000);
 
   it('shows the disk use of /workspace on the workspace, and says when it is over its limit', async () => {
     const t = await stack.terminal(greedy);
