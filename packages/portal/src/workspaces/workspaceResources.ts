@@ -52,10 +52,10 @@ export function resourceNotice(r: Pick<StoredReport, 'limits' | 'mechanism' | 'd
   return parts.join(' ');
 }
 
-/** Counters come as decimal strings (uint64); anything but a plain non-negative integer is refused. */
+/** Counters come as decimal strings (uint64); anything but plain digits that fit a safe integer is refused. */
 function counter(text: string): number {
   const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`not a counter: ${JSON.stringify(text)}`);
+  if (!/^\d{1,16}$/.test(text) || !Number.isSafeInteger(n)) throw new Error(`not a counter: ${JSON.stringify(text)}`);
   return n;
 }
 
@@ -80,12 +80,12 @@ export class WorkspaceResourceReports {
   async record(agentId: string, usage: WorkspaceUsage__Output): Promise<void> {
     let report: StoredReport;
     try {
-      const diskBytes = Number(usage.diskBytes);
       const measuredMs = counter(usage.diskMeasuredUnixMs);
       report = storedReportSchema.parse({
         limits: limitsFrom(usage.limits),
         mechanism: usage.mechanism,
-        diskUsedBytes: diskBytes >= 0 ? counter(usage.diskBytes) : null,
+        // -1: not measured yet.
+        diskUsedBytes: usage.diskBytes === '-1' ? null : counter(usage.diskBytes),
         diskMeasuredAt: measuredMs > 0 ? new Date(measuredMs).toISOString() : null,
         diskLimitEnforced: usage.diskEnforced,
         oomKills: counter(usage.oomKills),

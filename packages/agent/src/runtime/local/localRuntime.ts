@@ -309,7 +309,7 @@ export class LocalRuntime implements RuntimeDriver {
     try {
       sandbox = await this.spawnSandbox(spec, paths, llmEnv, limits, cgroup);
     } catch (error) {
-      await this.removeCgroup(spec.workspaceId);
+      await this.discardCgroup(spec.workspaceId);
       throw error;
     }
     const { child, state } = sandbox;
@@ -322,7 +322,7 @@ export class LocalRuntime implements RuntimeDriver {
       killIfSame(state.bwrap);
       removeWorkspaceState(paths.state);
       await this.gateway?.close(spec.workspaceId);
-      await this.removeCgroup(spec.workspaceId);
+      await this.discardCgroup(spec.workspaceId);
       throw new Error(`workspace ${spec.workspaceId} did not start: ${(error as Error).message}; sandbox stderr: ${this.logTail(paths)}`);
     }
   }
@@ -398,6 +398,13 @@ export class LocalRuntime implements RuntimeDriver {
 
   private async removeCgroup(workspaceId: string): Promise<void> {
     await this.cgroups?.open(workspaceId)?.remove();
+  }
+
+  /** After a failed start: the start's own error is the one to report; a cgroup that won't go is only logged (the next start or agent sweeps it). */
+  private async discardCgroup(workspaceId: string): Promise<void> {
+    await this.removeCgroup(workspaceId).catch((err: unknown) => {
+      this.log.warn({ workspaceId, err: (err as Error).message }, "could not remove a failed start's cgroup");
+    });
   }
 
   private async spawnSandbox(
