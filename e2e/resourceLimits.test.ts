@@ -159,7 +159,7 @@ describe('resource limits of a workspace, from its blueprint to its sandbox', ()
     after.close();
   }, 180_000);
 
-  it('tells the builder on the workspace page what the limits did', async () => {
+  it('tells the builder on the workspace page what the limits did, and the admin how agents hold them', async () => {
     const chromium = await launchChromium();
     try {
       const page = await chromium.browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -173,6 +173,11 @@ describe('resource limits of a workspace, from its blueprint to its sandbox', ()
       await expect.poll(() => notice.textContent(), { timeout: 20_000 }).toMatch(/Out of memory: .* 128 MiB memory limit/);
       expect(await notice.textContent()).toMatch(/Process limit reached: .*the limit is 64/);
       await expect.poll(() => page.getByText(/files \d+ MiB of 128 MiB/).isVisible(), { timeout: 20_000 }).toBe(true);
+      // The admin sees how each agent holds the limits (and would see "Not enforced" where it can't).
+      await page.goto(`${stack.url}/admin/agents`);
+      const row = page.getByTestId('agent-row');
+      await expect.poll(() => row.textContent(), { timeout: 20_000 }).toMatch(/cgroup v[12]/);
+      expect(await row.getByText(/cgroup v[12]/).getAttribute('title')).toMatch(/memory limit/);
     } finally {
       await chromium.close();
     }
