@@ -10,7 +10,9 @@ export interface DiskMeasurement {
  * link once, symbolic links never followed and no other filesystem entered, so
  * nothing a workspace plants in its files can make the agent look elsewhere.
  * Niced, and killed after `timeoutMs`: a tree of millions of files must not
- * hold the agent up.
+ * hold the agent up. (It runs outside the workspace's cgroup: moved in, it
+ * would take the workspace one process past its limit, which the kernel allows
+ * a move to do.)
  */
 export function measureDiskUsage(dir: string, timeoutMs = 120_000): Promise<number> {
   return new Promise((resolve, reject) => {

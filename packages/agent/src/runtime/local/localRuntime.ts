@@ -19,7 +19,7 @@ import { readWorkspaceState, removeWorkspaceState, writeWorkspaceState, type Wor
 import { waitForDaemon } from './waitForDaemon.js';
 import { pinSocketFile } from './socketFile.js';
 import { daemonPortConnect } from '../daemonPortConnect.js';
-import type { HostCgroups, WorkspaceCgroup } from './cgroups/cgroups.js';
+import { joinCgroupScript, type HostCgroups, type WorkspaceCgroup } from './cgroups/cgroups.js';
 import { openHostCgroups } from './cgroups/probeCgroups.js';
 import { DiskUsageMeter } from './diskUsage.js';
 
@@ -59,15 +59,6 @@ const workspaceIdPattern = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$/;
 const envKeyPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const logTailBytes = 2000;
 const MiB = 1024 * 1024;
-
-/**
- * The sandbox's first process: it writes "0" (itself) into each cgroup.procs
- * named before `--`, then execs the rest (setpriv, then bwrap) in the same
- * process. So the sandbox is inside its cgroup before it can fork: there is no
- * window in which a process of it runs outside. dash would export PWD (the
- * agent's own directory) into the sandbox; it is unset first.
- */
-const launcherScript = 'unset PWD OLDPWD; while [ "$1" != -- ]; do echo 0 > "$1" || exit 125; shift; done; shift; exec "$@"';
 
 interface WorkspacePaths {
   root: string;
@@ -168,12 +159,11 @@ export class LocalRuntime implements RuntimeDriver {
     if (!state || !isAlive(state.sandboxInit)) return undefined;
     const mechanism = state.mechanism ?? 'none';
     let counters;
-    if (mechanism !== 'none' && mechanism === this.cgroups?.mechanism) {
-      try {
-        counters = this.cgroups.open(workspaceId)?.counters();
-      } catch (err) {
-        this.log.warn({ workspaceId, err: (err as Error).message }, "reading the workspace's cgroup failed");
-      }
+    const cgroup = mechanism !== 'none' && mechanism === this.cgroups?.mechanism ? this.cgroups.open(workspaceId) : undefined;
+    try {
+      counters = cgroup?.counters();
+    } catch (err) {
+      this.log.warn({ workspaceId, err: (err as Error).message }, "reading the workspace's cgroup failed");
     }
     const disk = this.disk.read(workspaceId, paths.workspace);
     return {
@@ -426,7 +416,8 @@ export class LocalRuntime implements RuntimeDriver {
       });
       // Joining a cgroup takes root (or a delegated cgroup): the launcher joins, then setpriv leaves root for the sandbox uid.
       const leaveRoot = cgroup && this.asRoot ? [this.setpriv, `--reuid=${this.sandboxUid}`, `--regid=${this.sandboxUid}`, '--clear-groups', '--'] : [];
-      child = spawn('/bin/sh', ['-c', launcherScript, 'paddock-sandbox', ...(cgroup?.procsFiles ?? []), '--', ...leaveRoot, this.bwrapPath, ...args], {
+      // The launcher joins the cgroup, then execs setpriv and bwrap in the same process: nothing of the sandbox runs outside it.
+      child = spawn('/bin/sh', ['-c', joinCgroupScript, 'paddock-sandbox', ...(cgroup?.procsFiles ?? []), '--', ...leaveRoot, this.bwrapPath, ...args], {
         // The sandbox's whole environment (secrets among it): never on bwrap's command line, which any host user can read.
         env: { ...sandboxEnv(spec.env, this.toolchain.length > 0), ...llmEnv },
         detached: true,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCgroupMounts } from './cgroupFs.js';
-import type { WorkspaceCgroup } from './cgroups.js';
+import { joinCgroupScript, type WorkspaceCgroup } from './cgroups.js';
 import { openHostCgroups } from './probeCgroups.js';
 
 const run = promisify(execFile);
@@ -18,7 +18,7 @@ const parent = `paddock/test-${process.pid}`;
 
 /** A process that joins the cgroup the way a sandbox's launcher does, then sleeps. */
 function joinedSleeper(cgroup: WorkspaceCgroup) {
-  const child = spawn('/bin/sh', ['-c', 'while [ "$1" != -- ]; do echo 0 > "$1" || exit 125; shift; done; shift; exec "$@"', 'join', ...cgroup.procsFiles, '--', 'sleep', '60'], { stdio: 'ignore' });
+  const child = spawn('/bin/sh', ['-c', joinCgroupScript, 'join', ...cgroup.procsFiles, '--', 'sleep', '60'], { stdio: 'ignore' });
   return child;
 }
 

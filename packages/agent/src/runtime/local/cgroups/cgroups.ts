@@ -53,6 +53,15 @@ export interface HostCgroups {
   release(): void;
 }
 
+/**
+ * `sh -c` this with cgroup.procs files, `--`, then a command: the shell writes
+ * "0" (itself) into each file, then execs the command in the same process. A
+ * sandbox launched so is inside its cgroup before it can fork: no window in
+ * which any process of it runs outside. (dash would pass the agent's own
+ * directory on as PWD; it is unset first.)
+ */
+export const joinCgroupScript = 'unset PWD OLDPWD; while [ "$1" != -- ]; do echo 0 > "$1" || exit 125; shift; done; shift; exec "$@"';
+
 /** Cgroup names are workspace ids: one path segment, nothing to climb out with. */
 export const cgroupNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$/;
 
