@@ -182,14 +182,16 @@ describe("a local sandbox's resource limits", () => {
     const leaky: WorkspaceRunSpec = { ...spec, workspaceId: 'leaky' };
     await runtime.ensureRunning(leaky);
     const state = stateOf(dataDir, leaky.workspaceId);
-    const dir = cgroupDirOf(state.sandboxInit.pid, 'pids');
-    // An agent that died between starting the sandbox and recording it: nothing names these processes any more.
-    rmSync(join(dataDir, 'workspaces', leaky.workspaceId, 'state.json'));
-    // And an empty cgroup from a start that never got as far as bwrap.
-    const empty = join(dir, '..', 'never-started');
-    mkdirSync(empty);
-    const restarted = new LocalRuntime({ dataDir, toolchain: false });
+    let restarted: LocalRuntime | undefined;
     try {
+      const dir = cgroupDirOf(state.sandboxInit.pid, 'pids');
+      expect(dir).toMatch(/\/paddock\/[0-9a-f]{12}\/leaky$/);
+      // An agent that died between starting the sandbox and recording it: nothing names these processes any more.
+      rmSync(join(dataDir, 'workspaces', leaky.workspaceId, 'state.json'));
+      // And an empty cgroup from a start that never got as far as bwrap.
+      const empty = join(dir, '..', 'never-started');
+      mkdirSync(empty);
+      restarted = new LocalRuntime({ dataDir, toolchain: false });
       await until('the leaked sandbox to be ended', () => (isAlive(state.sandboxInit) || isAlive(state.bwrap) ? undefined : true));
       await until('the stale cgroups to be removed', () => (existsSync(dir) || existsSync(empty) ? undefined : true));
       // The running workspace of this agent was left alone.
@@ -198,7 +200,7 @@ describe("a local sandbox's resource limits", () => {
       // Untracked, the sandbox would outlive the test if the sweep failed.
       killIfSame(state.sandboxInit);
       killIfSame(state.bwrap);
-      await restarted.close();
+      await restarted?.close();
     }
   });
 });
