@@ -28,6 +28,9 @@ export interface StackOptions {
   llm?: { baseUrl: string; apiKey: string; model: string };
   /** Portal settings to override (e.g. terminal limits). */
   portal?: Partial<PortalConfig>;
+  /** How often the agent looks at workspaces' usage, and measures their disk use (defaults: 15 s and 60 s). */
+  usageEveryMs?: number;
+  diskUsageEveryMs?: number;
 }
 
 /**
@@ -86,7 +89,7 @@ export class TestStack {
   /** A new agent (tunnel client, runtime, gateway) over the agent's data dir, as a new agent process would be. */
   private startAgent(enrollmentToken?: string) {
     this.llmGateway = new LlmGateway();
-    this.runtime = new LocalRuntime({ dataDir: join(this.dataDir, 'agent'), llmGateway: this.llmGateway });
+    this.runtime = new LocalRuntime({ dataDir: join(this.dataDir, 'agent'), llmGateway: this.llmGateway, ...(this.options.diskUsageEveryMs ? { diskUsageEveryMs: this.options.diskUsageEveryMs } : {}) });
     this.agent = new TunnelClient({
       portalAddress: `localhost:${this.proxy?.port ?? this.portal.tunnelPort}`,
       caCert: this.portal.tls.cert,
@@ -96,6 +99,7 @@ export class TestStack {
       enrollmentToken: () => enrollmentToken,
       runtime: this.runtime,
       log: pino({ level: 'info' }, this.logs),
+      ...(this.options.usageEveryMs ? { usageEveryMs: this.options.usageEveryMs } : {}),
     });
     this.llmGateway.on('usage', (record) => this.agent.reportUsage(record));
     this.agent.start();

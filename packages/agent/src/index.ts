@@ -1,5 +1,5 @@
 export { TunnelClient, type TunnelClientOptions } from './tunnel/tunnelClient.js';
-export { LocalRuntime, type LocalRuntimeOptions } from './runtime/local/localRuntime.js';
-export type { RuntimeDriver, WorkspaceRunSpec, DialTarget, RuntimeState } from './runtime/driver.js';
+export { LocalRuntime, type LocalRuntimeOptions, type RuntimeLog } from './runtime/local/localRuntime.js';
+export type { RuntimeDriver, WorkspaceRunSpec, DialTarget, RuntimeState, ResourceControl, WorkspaceUsage } from './runtime/driver.js';
 export { runInWorkspace } from './runtime/workspaceShell.js';
 export { LlmGateway, type LlmRoute, type UsageRecord } from './gateway/llm/llmGateway.js';

@@ -16,6 +16,7 @@ import { TunnelClient } from './tunnel/tunnelClient.js';
  *   PADDOCK_ENROLLMENT_TOKEN       one-time token, for the first start
  *   PADDOCK_ENROLLMENT_TOKEN_FILE  or a file holding it (removed once used)
  *   PADDOCK_AGENT_NAME             shown to admins (the host name)
+ *   PADDOCK_CGROUP_PARENT          where workspace cgroups go in each hierarchy (paddock)
  */
 const env = process.env;
 const log = pino({ level: env.LOG_LEVEL ?? 'info', base: { component: 'agent' } });
@@ -27,7 +28,10 @@ if (!existsSync(caFile)) {
 }
 const tokenFile = env.PADDOCK_ENROLLMENT_TOKEN_FILE;
 const llmGateway = new LlmGateway({ log: log.child({ component: 'llm-gateway' }) });
-const runtime = new LocalRuntime({ dataDir, llmGateway });
+const runtime = new LocalRuntime({
+  dataDir, llmGateway, log: log.child({ component: 'runtime' }),
+  ...(env.PADDOCK_CGROUP_PARENT ? { cgroupParent: env.PADDOCK_CGROUP_PARENT } : {}),
+});
 const client = new TunnelClient({
   portalAddress: env.PADDOCK_PORTAL_TUNNEL ?? 'localhost:8443',
   caCert: readFileSync(caFile, 'utf8'),

@@ -43,6 +43,7 @@ import { SignInSettings } from './auth/signInSettings.js';
 import { TerminalTickets } from './workspaces/terminalTickets.js';
 import { WorkspaceEvents } from './workspaces/workspaceEvents.js';
 import { Workspaces } from './workspaces/workspaces.js';
+import { WorkspaceResourceReports } from './workspaces/workspaceResources.js';
 import { PreviewAuth } from './preview/previewAuth.js';
 import { registerPreviewProxy } from './preview/previewProxy.js';
 
@@ -94,6 +95,8 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const reconciler = new Reconciler(db, hub, workspaces, log.child({ component: 'reconciler' }), (w) => workspaceSetup.llmRoute(w.blueprint_id));
   const usage = new LlmUsage(db, clock);
   hub.on('usage', (agentId, record) => void usage.record(agentId, record).catch((err: unknown) => log.error({ err }, 'storing a usage record failed')));
+  const resourceReports = new WorkspaceResourceReports(db, clock, (id) => workspaces.notifyChanged(id), log.child({ component: 'workspace-resources' }));
+  hub.on('workspace-usage', (agentId, report) => void resourceReports.record(agentId, report).catch((err: unknown) => log.error({ err }, 'storing a workspace usage report failed')));
   const keys = new MasterKeyRing({ envKey: config.masterKey, envPrevious: config.masterKeyPrevious, keyFile: join(config.dataDir, 'master.key') });
   const secrets = new Secrets(db, keys, clock);
   const blueprintSecrets = new BlueprintSecrets(db, secrets, audit);

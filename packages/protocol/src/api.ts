@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { blueprintWorkspaceConfigFields, blueprintWorkspaceConfigPatchSchema, checkBlueprintTabs } from './blueprintConfig.js';
+import { blueprintWorkspaceConfigFields, blueprintWorkspaceConfigPatchSchema, checkBlueprintTabs, workspaceLimitsSchema } from './blueprintConfig.js';
 
 /** The one error body of the whole API. */
 export const apiErrorSchema = z.object({
@@ -147,6 +147,30 @@ export const updateBlueprintRequestSchema = z.object({
   ...blueprintWorkspaceConfigPatchSchema.shape,
 }).refine((v) => Object.keys(v).length > 0, 'nothing to change');
 
+/** How a runtime holds workspaces to their limits: 'none' means it doesn't (the agent's log says why). */
+export const resourceMechanismSchema = z.enum(['cgroup-v2', 'cgroup-v1', 'none']);
+export type ResourceMechanism = z.infer<typeof resourceMechanismSchema>;
+
+/** What a workspace may take and what it takes, as its agent last reported (limits are those it started with). */
+export const workspaceResourceStatusSchema = z.object({
+  /** null until the workspace's agent first reports (or for a sandbox started before limits existed). */
+  limits: workspaceLimitsSchema.nullable(),
+  mechanism: resourceMechanismSchema.nullable(),
+  /** Disk use of /workspace, measured by the agent now and then. */
+  diskUsedBytes: z.number().nullable(),
+  diskMeasuredAt: z.string().nullable(),
+  /** Whether the runtime's filesystem enforces limits.diskMiB (else it is only measured against). */
+  diskLimitEnforced: z.boolean(),
+  /** Processes the kernel ended for going past the memory limit, since the workspace started. */
+  oomKills: z.number(),
+  /** Process or thread creations refused at the process limit, since the workspace started. */
+  processLimitHits: z.number(),
+  /** What the builder should know, in words ('' when nothing): a limit that bit, a disk over its limit, limits not enforced. */
+  notice: z.string(),
+  reportedAt: z.string().nullable(),
+});
+export type WorkspaceResourceStatus = z.infer<typeof workspaceResourceStatusSchema>;
+
 export const workspaceSchema = z.object({
   id,
   name: z.string(),
@@ -157,6 +181,7 @@ export const workspaceSchema = z.object({
   state: workspaceStateSchema,
   desiredState: desiredStateSchema,
   stateMessage: z.string(),
+  resources: workspaceResourceStatusSchema,
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -42,6 +42,59 @@ export const DEFAULT_WORKSPACE_TABS: WorkspaceTab[] = [
   { id: 'editor', kind: 'editor', title: 'Code editor' },
 ];
 
+const MIN_MEMORY_MIB = 128;
+
+/**
+ * What one workspace may take of its host. Bounds: below them the workspace's
+ * own daemon can't run (it is about 70 MiB and a dozen threads); above them a
+ * typo would hand one workspace a whole machine.
+ */
+const workspaceLimitFields = {
+  /** CPU time, in cores: 0.5 is half of one core, 2 is two cores' worth. */
+  cpus: z.number().min(0.1).max(64),
+  /** Memory of every process in the workspace together, /tmp included (it is a tmpfs, held in memory). */
+  memoryMiB: z.int().min(MIN_MEMORY_MIB).max(1_048_576),
+  /** Processes and threads together: a fork bomb stops here. */
+  processes: z.int().min(32).max(65_536),
+  /** Size of /tmp. */
+  tmpMiB: z.int().min(1).max(524_288),
+  /** Disk use of /workspace: measured and shown; enforced only where the runtime's filesystem can (see docs/operations.md). */
+  diskMiB: z.int().min(128).max(16_777_216),
+};
+
+export const DEFAULT_WORKSPACE_LIMITS = { cpus: 2, memoryMiB: 4096, processes: 1024, tmpMiB: 512, diskMiB: 10_240 } as const;
+
+/** /tmp lives in memory: allowed at most half of the memory limit, so a full /tmp leaves room to work. */
+function checkTmpWithinMemory(v: { tmpMiB?: number | undefined; memoryMiB?: number | undefined }, ctx: z.RefinementCtx): void {
+  if (v.tmpMiB === undefined) return;
+  const most = Math.floor((v.memoryMiB ?? DEFAULT_WORKSPACE_LIMITS.memoryMiB) / 2);
+  if (v.tmpMiB > most) ctx.addIssue({ code: 'custom', message: `/tmp is held in memory: at most half of memoryMiB (${most})`, path: ['tmpMiB'] });
+}
+
+/** The limits a workspace runs with, every one set (what the portal sends its agent). */
+export const workspaceLimitsSchema = z.strictObject(workspaceLimitFields).superRefine(checkTmpWithinMemory);
+export type WorkspaceLimits = z.infer<typeof workspaceLimitsSchema>;
+
+/**
+ * A blueprint's limits as its admin set them: each one left out takes the
+ * default. Stored sparse, so a later organisation-wide default (or policy cap)
+ * applies to every blueprint that didn't choose its own. Unknown names are refused.
+ */
+export const workspaceResourcesSchema = z.strictObject(workspaceLimitFields).partial().superRefine(checkTmpWithinMemory);
+export type WorkspaceResources = z.infer<typeof workspaceResourcesSchema>;
+
+/** The limits a blueprint's workspaces get: its own where set, else the defaults (an unset /tmp never over half the memory). */
+export function resolveWorkspaceLimits(resources: WorkspaceResources, defaults: WorkspaceLimits = DEFAULT_WORKSPACE_LIMITS): WorkspaceLimits {
+  const memoryMiB = resources.memoryMiB ?? defaults.memoryMiB;
+  return {
+    cpus: resources.cpus ?? defaults.cpus,
+    memoryMiB,
+    processes: resources.processes ?? defaults.processes,
+    tmpMiB: resources.tmpMiB ?? Math.min(defaults.tmpMiB, Math.floor(memoryMiB / 2)),
+    diskMiB: resources.diskMiB ?? defaults.diskMiB,
+  };
+}
+
 export const blueprintWorkspaceConfigFields = {
   /** The model the workspace's tools ask for; '' means the portal's default (the demo model when no provider is configured). */
   model: z.string().trim().max(200).default(''),
@@ -55,6 +108,8 @@ export const blueprintWorkspaceConfigFields = {
   layoutLocked: z.boolean().default(false),
   editorEnabled: z.boolean().default(true),
   previewPorts: z.array(z.number().int().min(1).max(65535)).max(10).default([]),
+  /** CPU, memory, processes, /tmp and disk of each workspace; applied when a workspace starts. */
+  resources: workspaceResourcesSchema.default({}),
 };
 
 type ConfigShape = { tabs?: WorkspaceTab[]; defaultTab?: string };
@@ -91,6 +146,8 @@ export const blueprintWorkspaceConfigPatchSchema = z.object({
   layoutLocked: z.boolean(),
   editorEnabled: z.boolean(),
   previewPorts: z.array(z.number().int().min(1).max(65535)).max(10),
+  /** Replaces the blueprint's limits as a whole: a limit left out takes its default. */
+  resources: workspaceResourcesSchema,
 }).partial();
 export type BlueprintWorkspaceConfigPatch = z.infer<typeof blueprintWorkspaceConfigPatchSchema>;
 

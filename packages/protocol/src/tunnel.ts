@@ -10,6 +10,9 @@ export type * from './generated/paddock/tunnel/v1/WorkspaceSpec.js';
 export type * from './generated/paddock/tunnel/v1/LlmRoute.js';
 export type * from './generated/paddock/tunnel/v1/WorkspaceSession.js';
 export type * from './generated/paddock/tunnel/v1/UsageRecord.js';
+export type * from './generated/paddock/tunnel/v1/WorkspaceResources.js';
+export type * from './generated/paddock/tunnel/v1/WorkspaceUsage.js';
+export type * from './generated/paddock/tunnel/v1/ResourceControl.js';
 export type * from './generated/paddock/tunnel/v1/WorkspaceStatus.js';
 export type * from './generated/paddock/tunnel/v1/DialRequest.js';
 export type * from './generated/paddock/tunnel/v1/Frame.js';
@@ -23,7 +26,8 @@ export type { TunnelClient, TunnelHandlers } from './generated/paddock/tunnel/v1
  * 1: initial version (enroll, control, dial to daemon or port).
  *    Added since (fields only, same version): WorkspaceSpec.llm (the model route),
  *    AgentMessage.usage (token usage from the agent's LLM gateway),
- *    WorkspaceSpec.agent_instructions and .sessions (AGENTS.md, command and claude tabs).
+ *    WorkspaceSpec.agent_instructions and .sessions (AGENTS.md, command and claude tabs),
+ *    WorkspaceSpec.resources, Hello.resource_control and AgentMessage.workspace_usage (resource limits).
  */
 export const TUNNEL_PROTOCOL_VERSION = 1;
 

@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import type { ResourceMechanism, WorkspaceLimits } from '@paddock/protocol';
 import type { LlmRoute } from '../gateway/llm/llmGateway.js';
 
 /** What the agent needs to run one workspace (from the portal's WorkspaceSpec). */
@@ -14,6 +15,33 @@ export interface WorkspaceRunSpec {
   agentInstructions?: string;
   /** PTY sessions the daemon defines at start: the blueprint's command tabs and `claude`. */
   sessions?: Array<{ name: string; command: string; start: boolean }>;
+  /** CPU, memory, processes, /tmp and disk, applied at start; unset: the defaults (DEFAULT_WORKSPACE_LIMITS). */
+  resources?: WorkspaceLimits;
+}
+
+/** How a runtime holds workspaces to their limits, for the admins (sent in Hello). */
+export interface ResourceControl {
+  /** 'none': CPU, memory and process limits are not enforced; `note` says why. */
+  mechanism: ResourceMechanism;
+  note: string;
+  /** Whether disk use is a hard limit here, or only measured. */
+  diskEnforced: boolean;
+}
+
+/** What a running workspace takes against the limits it started with. */
+export interface WorkspaceUsage {
+  /** Undefined for a sandbox started without limits (by an agent from before them). */
+  limits: WorkspaceLimits | undefined;
+  mechanism: ResourceMechanism;
+  diskBytes: number | undefined;
+  diskMeasuredAt: Date | undefined;
+  diskEnforced: boolean;
+  /** Processes the kernel ended at the memory limit, since the workspace started. */
+  oomKills: number;
+  /** Forks and thread creations refused at the process limit, since it started. */
+  processLimitHits: number;
+  memoryBytes: number | undefined;
+  cpuUsageUsec: number | undefined;
 }
 
 /** How a runtime sees a workspace; the agent maps it onto the API's states. */
@@ -40,6 +68,9 @@ export interface RuntimeDriver {
   list(): Promise<Array<{ workspaceId: string; state: RuntimeState }>>;
   /** Opens a byte stream to the workspace's daemon or one of its ports. */
   connect(workspaceId: string, target: DialTarget): Promise<Duplex>;
+  resourceControl(): ResourceControl;
+  /** What the workspace takes against its limits; undefined when it isn't running. Cheap: polled by the agent. */
+  usage(workspaceId: string): Promise<WorkspaceUsage | undefined>;
   /** Releases resources held by the driver; workspaces keep running. */
   close(): Promise<void>;
 }

@@ -108,6 +108,17 @@ export function runtimeContractSuite(
       expect(result.output.trim()).toBe('0');
     });
 
+    it('starts a workspace with the limits of its spec and reports them while it runs', async () => {
+      const s = { ...spec(), resources: { cpus: 1, memoryMiB: 512, processes: 256, tmpMiB: 64, diskMiB: 1024 } };
+      await driver.ensureRunning(s);
+      const usage = await driver.usage(s.workspaceId);
+      expect(usage).toMatchObject({ limits: s.resources, mechanism: driver.resourceControl().mechanism, oomKills: 0, processLimitHits: 0 });
+      const tmp = await runInWorkspace(driver, s.workspaceId, 'df -m --output=size /tmp | tail -1');
+      expect(tmp.output.trim()).toBe('64');
+      await driver.ensureStopped(s.workspaceId);
+      expect(await driver.usage(s.workspaceId)).toBeUndefined();
+    });
+
     it('refuses port targets or serves them, but never hangs', async () => {
       const s = spec();
       await driver.ensureRunning(s);

@@ -11,10 +11,14 @@ import {
   type DialRequest__Output,
   type PortalMessage__Output,
   type TunnelClient as GrpcTunnelClient,
+  type WorkspaceResources,
+  type WorkspaceResources__Output,
   type WorkspaceStatus,
+  type WorkspaceUsage as WorkspaceUsageMessage,
 } from '@paddock/protocol/tunnel';
+import type { WorkspaceLimits } from '@paddock/protocol';
 import type { UsageRecord } from '../gateway/llm/llmGateway.js';
-import type { RuntimeDriver } from '../runtime/driver.js';
+import type { RuntimeDriver, WorkspaceUsage } from '../runtime/driver.js';
 import { Backoff } from './backoff.js';
 import { loadCredentials, saveCredentials, type AgentCredentials } from './credentials.js';
 
@@ -32,6 +36,8 @@ export interface TunnelClientOptions {
   enrollmentToken?: () => string | undefined;
   runtime: RuntimeDriver;
   log: pino.Logger;
+  /** How often running workspaces' usage (limits, disk, OOM kills) is looked at; sent only when it changed. Default 15 s. */
+  usageEveryMs?: number;
 }
 
 /** Usage records kept while the portal is unreachable; the oldest go first. */
@@ -54,6 +60,10 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
   private retry: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly unsentUsage: NonNullable<AgentMessage['usage']>[] = [];
+  /** What this connection last sent per workspace, so an unchanged report isn't sent again. */
+  private readonly sentWorkspaceUsage = new Map<string, string>();
+  private usageTimer: NodeJS.Timeout | undefined;
+  private reportingWorkspaceUsage = false;
   connected = false;
 
   constructor(private readonly opts: TunnelClientOptions) {
@@ -107,6 +117,7 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
           agentVersion: this.opts.version,
           runtime: this.opts.runtime.kind,
           workspaces: workspaces.map((w) => ({ workspaceId: w.workspaceId, state: w.state, message: '' })),
+          resourceControl: this.opts.runtime.resourceControl(),
         },
       });
     } catch (err) {
@@ -147,6 +158,10 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
       this.heartbeat = setInterval(() => this.send({ heartbeat: { unixMs: String(Date.now()) } }), msg.welcome.heartbeatIntervalMs || 5_000);
       this.opts.log.info({ agentId: msg.welcome.agentId }, 'connected to the portal');
       for (const usage of this.unsentUsage.splice(0)) this.send({ usage });
+      this.sentWorkspaceUsage.clear();
+      clearInterval(this.usageTimer);
+      this.usageTimer = setInterval(() => void this.reportWorkspaceUsage(), this.opts.usageEveryMs ?? 15_000);
+      void this.reportWorkspaceUsage();
       this.emit('connected');
     } else if (msg.command) {
       this.onCommand(msg.command);
@@ -172,6 +187,28 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
     this.unsentUsage.push(usage);
   }
 
+  /** Sends each running workspace's usage that changed since this connection last sent it. */
+  private async reportWorkspaceUsage(): Promise<void> {
+    if (this.reportingWorkspaceUsage) return;
+    this.reportingWorkspaceUsage = true;
+    try {
+      for (const w of await this.opts.runtime.list()) {
+        if (w.state !== 'running' || !this.connected) continue;
+        const usage = await this.opts.runtime.usage(w.workspaceId);
+        if (!usage) continue;
+        const message = workspaceUsageMessage(w.workspaceId, usage);
+        const key = JSON.stringify(message);
+        if (this.sentWorkspaceUsage.get(w.workspaceId) === key) continue;
+        this.sentWorkspaceUsage.set(w.workspaceId, key);
+        this.send({ workspaceUsage: message });
+      }
+    } catch (err) {
+      this.opts.log.warn({ err: errMessage(err) }, 'reading workspace usage failed');
+    } finally {
+      this.reportingWorkspaceUsage = false;
+    }
+  }
+
   private reportStatus(status: WorkspaceStatus): void {
     this.send({ workspaceStatus: status });
   }
@@ -192,6 +229,7 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
           } : {}),
           agentInstructions: spec.agentInstructions,
           sessions: spec.sessions.map((s) => ({ name: s.name, command: s.command, start: s.start })),
+          ...(spec.resources ? { resources: limitsFromMessage(spec.resources) } : {}),
         });
         return 'running';
       }] as const
@@ -247,6 +285,7 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
 
   private closeCall(): void {
     clearInterval(this.heartbeat);
+    clearInterval(this.usageTimer);
     const call = this.call;
     this.call = undefined;
     call?.cancel();
@@ -260,3 +299,25 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
 }
 
 const errMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+function limitsFromMessage(r: WorkspaceResources__Output): WorkspaceLimits {
+  return { cpus: r.cpus, memoryMiB: r.memoryMib, processes: r.processes, tmpMiB: r.tmpMib, diskMiB: r.diskMib };
+}
+
+function limitsMessage(l: WorkspaceLimits): WorkspaceResources {
+  return { cpus: l.cpus, memoryMib: l.memoryMiB, processes: l.processes, tmpMib: l.tmpMiB, diskMib: l.diskMiB };
+}
+
+/** Counters and sizes only: a report that changes every time (memory in use, CPU time) would be sent every time. */
+function workspaceUsageMessage(workspaceId: string, u: WorkspaceUsage): WorkspaceUsageMessage {
+  return {
+    workspaceId,
+    ...(u.limits ? { limits: limitsMessage(u.limits) } : {}),
+    mechanism: u.mechanism,
+    diskBytes: String(u.diskBytes ?? -1),
+    diskMeasuredUnixMs: String(u.diskMeasuredAt?.getTime() ?? 0),
+    diskEnforced: u.diskEnforced,
+    oomKills: String(u.oomKills),
+    processLimitHits: String(u.processLimitHits),
+  };
+}

@@ -1,13 +1,31 @@
 import { z } from 'zod';
+import { resourceMechanismSchema } from '@paddock/protocol';
+import type { ResourceControl__Output } from '@paddock/protocol/tunnel';
 import { route } from './route.js';
+
+const resourceControlSchema = z.object({ mechanism: resourceMechanismSchema, note: z.string(), diskEnforced: z.boolean() });
+
+/** An agent's own words on its limits; an unknown mechanism reads as none (nothing this portal knows to be enforced). */
+function resourceControlOf(hello: ResourceControl__Output | null | undefined): z.infer<typeof resourceControlSchema> | null {
+  if (!hello) return null;
+  const mechanism = resourceMechanismSchema.safeParse(hello.mechanism);
+  return { mechanism: mechanism.success ? mechanism.data : 'none', note: hello.note, diskEnforced: hello.diskEnforced };
+}
 
 export const agentRoutes = [
   route({
-    method: 'GET', url: '/api/v1/agents', access: 'auditor', summary: 'Runtime agents and whether they are connected',
-    response: z.object({ agents: z.array(z.object({ id: z.string(), name: z.string(), version: z.string(), connected: z.boolean(), lastSeenAt: z.string().nullable() })) }),
+    method: 'GET', url: '/api/v1/agents', access: 'auditor', summary: 'Runtime agents, whether they are connected, and how they hold workspaces to their resource limits',
+    response: z.object({ agents: z.array(z.object({
+      id: z.string(), name: z.string(), version: z.string(), connected: z.boolean(), lastSeenAt: z.string().nullable(),
+      /** From the agent's Hello while it is connected: mechanism 'none' means workspaces there run without CPU, memory and process limits. */
+      resourceControl: resourceControlSchema.nullable(),
+    })) }),
     handler: async ({ services }) => {
       const rows = await services.db.selectFrom('agents').select(['id', 'name', 'version', 'last_seen_at']).orderBy('created_at').execute();
-      return { agents: rows.map((r) => ({ id: r.id, name: r.name, version: r.version, connected: services.hub.isConnected(r.id), lastSeenAt: r.last_seen_at?.toISOString() ?? null })) };
+      return { agents: rows.map((r) => ({
+        id: r.id, name: r.name, version: r.version, connected: services.hub.isConnected(r.id), lastSeenAt: r.last_seen_at?.toISOString() ?? null,
+        resourceControl: resourceControlOf(services.hub.resourceControlOf(r.id)),
+      })) };
     },
   }),
   route({

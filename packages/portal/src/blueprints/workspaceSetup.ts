@@ -1,5 +1,5 @@
 import {
-  blueprintWorkspaceConfigSchema, defaultBlueprintWorkspaceConfig, tabSessionName,
+  blueprintWorkspaceConfigSchema, defaultBlueprintWorkspaceConfig, resolveWorkspaceLimits, tabSessionName,
   type BlueprintWorkspaceConfig, type LlmKeyStatus,
 } from '@paddock/protocol';
 import type pino from 'pino';
@@ -18,10 +18,18 @@ export interface LlmRouteSpec {
   upstreamFormat?: 'anthropic' | 'openai';
 }
 
-/** What the daemon sets up at start (WorkspaceSpec.agent_instructions and .sessions). */
+/** What the daemon sets up at start (WorkspaceSpec.agent_instructions and .sessions), and the sandbox's limits (.resources). */
 export interface WorkspaceStartSpec {
   agentInstructions: string;
   sessions: Array<{ name: string; command: string; start: boolean }>;
+  /** Unset: the agent's defaults (the same DEFAULT_WORKSPACE_LIMITS). */
+  resources?: { cpus: number; memoryMib: number; processes: number; tmpMib: number; diskMib: number };
+}
+
+/** The limits a blueprint's workspaces start with (its own where set, else the defaults), as WorkspaceSpec.resources carries them. */
+export function workspaceResources(config: Pick<BlueprintWorkspaceConfig, 'resources'>): NonNullable<WorkspaceStartSpec['resources']> {
+  const l = resolveWorkspaceLimits(config.resources);
+  return { cpus: l.cpus, memoryMib: l.memoryMiB, processes: l.processes, tmpMib: l.tmpMiB, diskMib: l.diskMiB };
 }
 
 /**
@@ -119,7 +127,7 @@ export class BlueprintLlmKeys {
 
 /**
  * What the reconciler adds to a workspace's start command from its blueprint:
- * the model route and the daemon's start spec.
+ * the model route, the daemon's start spec and the sandbox's limits.
  */
 export class WorkspaceSetup {
   constructor(
@@ -157,6 +165,6 @@ export class WorkspaceSetup {
 
   async startSpec(blueprintId: string): Promise<WorkspaceStartSpec> {
     const config = await this.config(blueprintId);
-    return { agentInstructions: agentInstructions(config), sessions: workspaceSessions(config) };
+    return { agentInstructions: agentInstructions(config), sessions: workspaceSessions(config), resources: workspaceResources(config) };
   }
 }

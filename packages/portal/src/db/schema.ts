@@ -93,6 +93,8 @@ export interface WorkspacesTable {
   state: string;
   desired_state: string;
   state_message: string;
+  /** migrations/0011: the agent's last resource report (workspaceResources.ts); read as parsed JSON, written as a JSON string. */
+  resource_usage: ColumnType<unknown, string | null | undefined, string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

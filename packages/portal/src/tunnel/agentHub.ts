@@ -9,8 +9,10 @@ import {
   type Frame__Output,
   type Hello__Output,
   type PortalMessage,
+  type ResourceControl__Output,
   type UsageRecord__Output,
   type WorkspaceStatus__Output,
+  type WorkspaceUsage__Output,
 } from '@paddock/protocol/tunnel';
 import { UnavailableError } from '../errors.js';
 
@@ -31,6 +33,7 @@ export interface AgentHubEvents {
   'agent-disconnected': [agentId: string];
   'workspace-status': [agentId: string, status: WorkspaceStatus__Output];
   usage: [agentId: string, record: UsageRecord__Output];
+  'workspace-usage': [agentId: string, usage: WorkspaceUsage__Output];
 }
 
 const DIAL_TIMEOUT_MS = 10_000;
@@ -42,18 +45,24 @@ const DIAL_TIMEOUT_MS = 10_000;
 export class AgentHub extends EventEmitter<AgentHubEvents> {
   private readonly controls = new Map<string, ControlCall>();
   private readonly pending = new Map<string, PendingDial>();
+  /** What each connected agent said of its resource limits in its Hello. */
+  private readonly resourceControls = new Map<string, ResourceControl__Output | null>();
 
   isConnected(agentId: string): boolean { return this.controls.has(agentId); }
   connectedAgentIds(): string[] { return [...this.controls.keys()]; }
+  /** How a connected agent holds its workspaces to their limits; null for an agent from before limits, undefined when not connected. */
+  resourceControlOf(agentId: string): ResourceControl__Output | null | undefined { return this.resourceControls.get(agentId); }
 
   /** Registers an authenticated control stream. A newer stream replaces an older one. */
   attach(agentId: string, call: ControlCall, hello: Hello__Output): void {
     const previous = this.controls.get(agentId);
     if (previous && previous !== call) previous.end();
     this.controls.set(agentId, call);
+    this.resourceControls.set(agentId, hello.resourceControl ?? null);
     const onClose = () => {
       if (this.controls.get(agentId) !== call) return;
       this.controls.delete(agentId);
+      this.resourceControls.delete(agentId);
       for (const [id, p] of this.pending) {
         if (p.agentId === agentId) this.settle(id)?.reject(new UnavailableError('the agent disconnected'));
       }
@@ -70,6 +79,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
   handleMessage(agentId: string, msg: AgentMessage__Output): void {
     if (msg.workspaceStatus) this.emit('workspace-status', agentId, msg.workspaceStatus);
     else if (msg.usage) this.emit('usage', agentId, msg.usage);
+    else if (msg.workspaceUsage) this.emit('workspace-usage', agentId, msg.workspaceUsage);
     else if (msg.dialResult && !msg.dialResult.ok) {
       const p = this.pending.get(msg.dialResult.dialId);
       if (p?.agentId === agentId) this.settle(msg.dialResult.dialId)?.reject(new UnavailableError(msg.dialResult.error || 'dial failed'));

@@ -5,6 +5,7 @@ import type { Command, Hello__Output, WorkspaceStatus__Output } from '@paddock/p
 import type { Database } from '../db/database.js';
 import type { AgentHub } from '../tunnel/agentHub.js';
 import type { Workspaces } from './workspaces.js';
+import type { WorkspaceStartSpec } from '../blueprints/workspaceSetup.js';
 
 /** The model route a workspace gets (its blueprint's provider, else the portal's default). */
 type LlmRoute = { upstreamBaseUrl: string; upstreamApiKey: string; model: string; upstreamFormat?: 'anthropic' | 'openai' };
@@ -42,8 +43,8 @@ export class Reconciler {
    * app.ts). They travel in ensure_running over the TLS tunnel and are never logged.
    */
   secretEnv: (blueprintId: string) => Promise<Record<string, string>> = async () => ({});
-  /** What the daemon sets up at start from the blueprint: AGENTS.md and the tabs' PTY sessions (set by app.ts). */
-  workspaceSetup: (blueprintId: string) => Promise<{ agentInstructions: string; sessions: Array<{ name: string; command: string; start: boolean }> }> =
+  /** What the daemon sets up at start from the blueprint: AGENTS.md and the tabs' PTY sessions, and the sandbox's limits (set by app.ts). */
+  workspaceSetup: (blueprintId: string) => Promise<WorkspaceStartSpec> =
     async () => ({ agentInstructions: '', sessions: [] });
 
   constructor(

@@ -10,6 +10,7 @@ import { ApiError, BlueprintAccessLostError, ConflictError, NotFoundError } from
 import { newId } from '../ids.js';
 import type { WorkspaceEvents } from './workspaceEvents.js';
 import { mayUseBlueprint, type BlueprintAccessControl } from '../blueprints/blueprintAccess.js';
+import { workspaceResourceStatus } from './workspaceResources.js';
 
 type Db = Database | Transaction<Tables>;
 
@@ -20,6 +21,7 @@ const toWorkspace = (r: WorkspaceRow): Workspace => ({
   blueprintId: r.blueprint_id, blueprintName: r.blueprint_name,
   state: r.state as WorkspaceState, desiredState: r.desired_state as DesiredState,
   stateMessage: r.state_message, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
+  resources: workspaceResourceStatus(r.resource_usage),
 });
 
 /**
@@ -219,6 +221,12 @@ export class Workspaces {
       return this.load(tx, id);
     });
     if (w) this.changed(w);
+  }
+
+  /** Tells live views about a change the reconciler has nothing to do for (a resource report). */
+  async notifyChanged(id: string): Promise<void> {
+    const w = await this.load(this.db, id);
+    if (w) this.events.emit('workspace', w);
   }
 
   private changed(w: Workspace) {

@@ -12,12 +12,15 @@ import type { Heartbeat as _paddock_tunnel_v1_Heartbeat, Heartbeat__Output as _p
 import type { Hello as _paddock_tunnel_v1_Hello, Hello__Output as _paddock_tunnel_v1_Hello__Output } from './paddock/tunnel/v1/Hello.js';
 import type { LlmRoute as _paddock_tunnel_v1_LlmRoute, LlmRoute__Output as _paddock_tunnel_v1_LlmRoute__Output } from './paddock/tunnel/v1/LlmRoute.js';
 import type { PortalMessage as _paddock_tunnel_v1_PortalMessage, PortalMessage__Output as _paddock_tunnel_v1_PortalMessage__Output } from './paddock/tunnel/v1/PortalMessage.js';
+import type { ResourceControl as _paddock_tunnel_v1_ResourceControl, ResourceControl__Output as _paddock_tunnel_v1_ResourceControl__Output } from './paddock/tunnel/v1/ResourceControl.js';
 import type { TunnelClient as _paddock_tunnel_v1_TunnelClient, TunnelDefinition as _paddock_tunnel_v1_TunnelDefinition } from './paddock/tunnel/v1/Tunnel.js';
 import type { UsageRecord as _paddock_tunnel_v1_UsageRecord, UsageRecord__Output as _paddock_tunnel_v1_UsageRecord__Output } from './paddock/tunnel/v1/UsageRecord.js';
 import type { Welcome as _paddock_tunnel_v1_Welcome, Welcome__Output as _paddock_tunnel_v1_Welcome__Output } from './paddock/tunnel/v1/Welcome.js';
+import type { WorkspaceResources as _paddock_tunnel_v1_WorkspaceResources, WorkspaceResources__Output as _paddock_tunnel_v1_WorkspaceResources__Output } from './paddock/tunnel/v1/WorkspaceResources.js';
 import type { WorkspaceSession as _paddock_tunnel_v1_WorkspaceSession, WorkspaceSession__Output as _paddock_tunnel_v1_WorkspaceSession__Output } from './paddock/tunnel/v1/WorkspaceSession.js';
 import type { WorkspaceSpec as _paddock_tunnel_v1_WorkspaceSpec, WorkspaceSpec__Output as _paddock_tunnel_v1_WorkspaceSpec__Output } from './paddock/tunnel/v1/WorkspaceSpec.js';
 import type { WorkspaceStatus as _paddock_tunnel_v1_WorkspaceStatus, WorkspaceStatus__Output as _paddock_tunnel_v1_WorkspaceStatus__Output } from './paddock/tunnel/v1/WorkspaceStatus.js';
+import type { WorkspaceUsage as _paddock_tunnel_v1_WorkspaceUsage, WorkspaceUsage__Output as _paddock_tunnel_v1_WorkspaceUsage__Output } from './paddock/tunnel/v1/WorkspaceUsage.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -38,12 +41,15 @@ export interface ProtoGrpcType {
         Hello: MessageTypeDefinition<_paddock_tunnel_v1_Hello, _paddock_tunnel_v1_Hello__Output>
         LlmRoute: MessageTypeDefinition<_paddock_tunnel_v1_LlmRoute, _paddock_tunnel_v1_LlmRoute__Output>
         PortalMessage: MessageTypeDefinition<_paddock_tunnel_v1_PortalMessage, _paddock_tunnel_v1_PortalMessage__Output>
+        ResourceControl: MessageTypeDefinition<_paddock_tunnel_v1_ResourceControl, _paddock_tunnel_v1_ResourceControl__Output>
         Tunnel: SubtypeConstructor<typeof grpc.Client, _paddock_tunnel_v1_TunnelClient> & { service: _paddock_tunnel_v1_TunnelDefinition }
         UsageRecord: MessageTypeDefinition<_paddock_tunnel_v1_UsageRecord, _paddock_tunnel_v1_UsageRecord__Output>
         Welcome: MessageTypeDefinition<_paddock_tunnel_v1_Welcome, _paddock_tunnel_v1_Welcome__Output>
+        WorkspaceResources: MessageTypeDefinition<_paddock_tunnel_v1_WorkspaceResources, _paddock_tunnel_v1_WorkspaceResources__Output>
         WorkspaceSession: MessageTypeDefinition<_paddock_tunnel_v1_WorkspaceSession, _paddock_tunnel_v1_WorkspaceSession__Output>
         WorkspaceSpec: MessageTypeDefinition<_paddock_tunnel_v1_WorkspaceSpec, _paddock_tunnel_v1_WorkspaceSpec__Output>
         WorkspaceStatus: MessageTypeDefinition<_paddock_tunnel_v1_WorkspaceStatus, _paddock_tunnel_v1_WorkspaceStatus__Output>
+        WorkspaceUsage: MessageTypeDefinition<_paddock_tunnel_v1_WorkspaceUsage, _paddock_tunnel_v1_WorkspaceUsage__Output>
       }
     }
   }

@@ -7,6 +7,8 @@ export interface Agent {
   version: string;
   connected: boolean;
   lastSeenAt: string | null;
+  /** While connected: how it holds workspaces to their limits ('none': not at all, `note` says why). */
+  resourceControl: { mechanism: 'cgroup-v2' | 'cgroup-v1' | 'none'; note: string; diskEnforced: boolean } | null;
 }
 
 export const agentsQueryKey = ['agents'] as const;

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { bwrapArgs, sandboxEtcFiles } from './bwrapArgs.js';
 
 const args = bwrapArgs({
-  fds: { info: 3, passwd: 4, group: 5, hosts: 6 },
+  fds: { info: 3, passwd: 4, group: 5, hosts: 6, profile: 7 },
   dirs: { workspace: '/data/ws/a/workspace', home: '/data/ws/a/home', run: '/data/ws/a/run' },
   codeMounts: [{ source: '/repo/packages/workspaced/dist', dest: '/opt/paddock/workspaced/dist' }],
   nodeBinary: '/usr/bin/node',
   daemonEntry: '/opt/paddock/workspaced/dist/main.js',
+  tmpBytes: 64 * 1024 * 1024,
 });
 
 function pairsOf(flag: string): string[][] {
@@ -35,7 +36,22 @@ describe('bwrapArgs', () => {
       ['/data/ws/a/run', '/run/paddock'],
     ]);
     expect(args.some((arg) => arg.includes('shadow'))).toBe(false);
-    expect(args.filter((arg) => arg.startsWith('/etc') && !['/etc/passwd', '/etc/group', '/etc/hosts', '/etc'].includes(arg)).every((arg) => pairsOf('--ro-bind-try').some(([src]) => src === arg))).toBe(true);
+    expect(args.filter((arg) => arg.startsWith('/etc') && !['/etc/passwd', '/etc/group', '/etc/hosts', '/etc/profile.d/paddock.sh', '/etc'].includes(arg)).every((arg) => pairsOf('--ro-bind-try').some(([src]) => src === arg))).toBe(true);
+  });
+
+  it('refuses nested user namespaces and fails rather than run without that', () => {
+    // --disable-userns needs a user namespace of bwrap's own; --assert-userns-disabled makes bwrap fail if it could not disable them.
+    expect(args).toEqual(expect.arrayContaining(['--unshare-user', '--disable-userns', '--assert-userns-disabled']));
+  });
+
+  it('sizes /tmp: --size comes right before --tmpfs /tmp', () => {
+    const at = args.indexOf('--tmpfs');
+    expect(args.slice(at - 2, at + 2)).toEqual(['--size', String(64 * 1024 * 1024), '--tmpfs', '/tmp']);
+  });
+
+  it("makes login shells the kernel's first choice when memory runs out, not the daemon", () => {
+    expect(pairsOf('--ro-bind-data')).toContainEqual(['7', '/etc/profile.d/paddock.sh']);
+    expect(sandboxEtcFiles().profile).toMatch(/echo 500 > \/proc\/self\/oom_score_adj/);
   });
 
   it('ends with the daemon command after the option terminator', () => {

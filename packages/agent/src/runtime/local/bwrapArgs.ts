@@ -12,6 +12,8 @@ export interface BwrapFds {
   passwd: number;
   group: number;
   hosts: number;
+  /** /etc/profile.d/paddock.sh, read by every login shell. */
+  profile: number;
 }
 
 /** Host directories of one workspace, bound read-write into its sandbox. */
@@ -27,6 +29,8 @@ export interface BwrapArgsInput {
   codeMounts: ReadOnlyMount[];
   nodeBinary: string;
   daemonEntry: string;
+  /** Size of /tmp (a tmpfs: its pages count against the workspace's memory limit). */
+  tmpBytes: number;
 }
 
 // Host files a shell and common tools expect; everything else of /etc stays hidden (never shadow).
@@ -55,6 +59,10 @@ export function bwrapArgs(input: BwrapArgsInput): string[] {
   const { fds } = input;
   const args = [
     '--unshare-all',
+    // No user namespaces inside (unshare -U, -Ur): each is a new set of capabilities over its own
+    // namespaces, a large kernel surface. bwrap needs a user namespace of its own to forbid them,
+    // and --assert-userns-disabled makes it fail rather than run a sandbox where that didn't hold.
+    '--unshare-user', '--disable-userns', '--assert-userns-disabled',
     '--hostname', 'workspace',
     '--uid', String(sandboxUidInside),
     '--gid', String(sandboxUidInside),
@@ -67,12 +75,13 @@ export function bwrapArgs(input: BwrapArgsInput): string[] {
     '--symlink', 'usr/lib', '/lib',
   ];
   if (existsSync('/usr/lib64')) args.push('--symlink', 'usr/lib64', '/lib64');
-  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--dir', '/etc');
+  args.push('--proc', '/proc', '--dev', '/dev', '--size', String(input.tmpBytes), '--tmpfs', '/tmp', '--dir', '/etc');
   for (const file of etcFiles) args.push('--ro-bind-try', file, file);
   args.push(
     '--ro-bind-data', String(fds.passwd), '/etc/passwd',
     '--ro-bind-data', String(fds.group), '/etc/group',
     '--ro-bind-data', String(fds.hosts), '/etc/hosts',
+    '--ro-bind-data', String(fds.profile), '/etc/profile.d/paddock.sh',
   );
   for (const mount of input.codeMounts) args.push('--ro-bind', mount.source, mount.dest);
   args.push(
@@ -88,9 +97,22 @@ export function bwrapArgs(input: BwrapArgsInput): string[] {
   return args;
 }
 
-export function sandboxEtcFiles(): { passwd: string; group: string; hosts: string } {
+/**
+ * When a workspace reaches its memory limit the kernel ends its "worst"
+ * process, by size plus oom_score_adj. The daemon (about 70 MiB) would often
+ * be the largest in a small workspace, and with it go every terminal and the
+ * workspace itself. Every PTY session is a login shell (bash -l, bash -lc), so
+ * raising the score there makes whatever the builder runs the first choice.
+ * Raising needs no privilege; lowering it below 0 again would.
+ */
+const oomPreferenceProfile = `# Paddock: past the memory limit, the kernel ends what runs in terminals before the workspace daemon.
+echo 500 > /proc/self/oom_score_adj 2>/dev/null || true
+`;
+
+export function sandboxEtcFiles(): { passwd: string; group: string; hosts: string; profile: string } {
   const id = sandboxUidInside;
   return {
+    profile: oomPreferenceProfile,
     passwd: `root:x:0:0:root:/root:/usr/sbin/nologin\nbuilder:x:${id}:${id}:builder:${sandboxHome}:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`,
     group: `root:x:0:\nbuilder:x:${id}:\nnogroup:x:65534:\n`,
     hosts: '127.0.0.1 localhost workspace\n::1 localhost\n',

@@ -1,14 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, closeSync, statSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { DAEMON_SOCKET_NAME } from '@paddock/protocol';
+import pino from 'pino';
+import { DAEMON_SOCKET_NAME, DEFAULT_WORKSPACE_LIMITS, workspaceLimitsSchema, type WorkspaceLimits } from '@paddock/protocol';
 import { writeDaemonBoot } from './daemonBoot.js';
 import { templateMounts } from './templateMounts.js';
 import { LlmGateway } from '../../gateway/llm/llmGateway.js';
 import { llmWorkspaceEnv } from '../../gateway/llm/workspaceEnv.js';
-import type { DialTarget, RuntimeDriver, RuntimeState, WorkspaceRunSpec } from '../driver.js';
+import type { DialTarget, ResourceControl, RuntimeDriver, RuntimeState, WorkspaceRunSpec, WorkspaceUsage } from '../driver.js';
 import { bwrapArgs, sandboxEtcFiles, sandboxHome, sandboxRunDir, sandboxWorkspaceDir } from './bwrapArgs.js';
 import { daemonMounts, defaultDaemonEntry, type ReadOnlyMount } from './daemonMounts.js';
 import { sandboxToolchainBin, toolchainMounts } from './toolchainMounts.js';
@@ -17,6 +19,15 @@ import { readWorkspaceState, removeWorkspaceState, writeWorkspaceState, type Wor
 import { waitForDaemon } from './waitForDaemon.js';
 import { pinSocketFile } from './socketFile.js';
 import { daemonPortConnect } from '../daemonPortConnect.js';
+import { joinCgroupScript, type HostCgroups, type WorkspaceCgroup } from './cgroups/cgroups.js';
+import { openHostCgroups } from './cgroups/probeCgroups.js';
+import { DiskUsageMeter } from './diskUsage.js';
+
+/** Where the runtime says what it can't do: pino's shape. */
+export interface RuntimeLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
 
 export interface LocalRuntimeOptions {
   /** The agent's data dir; workspaces live in <dataDir>/workspaces/<id>/. */
@@ -31,6 +42,13 @@ export interface LocalRuntimeOptions {
   llmGateway?: LlmGateway;
   /** Mount the pinned AI CLIs (claude, opencode) into every workspace; default true. */
   toolchain?: boolean;
+  /** Workspace cgroups go to <cgroupParent>/<agent key>/<workspace id> in each hierarchy (default paddock). */
+  cgroupParent?: string;
+  /** How often a running workspace's disk use is measured; default 60 s. */
+  diskUsageEveryMs?: number;
+  /** Used as root to leave root after joining the cgroup (util-linux). */
+  setprivPath?: string;
+  log?: RuntimeLog;
 }
 
 /** Inside a sandbox: the gateway's socket (a read-only bind of <ws>/llm) and the loopback port the daemon forwards to it. */
@@ -40,6 +58,7 @@ export const sandboxLlmPort = 4141;
 const workspaceIdPattern = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$/;
 const envKeyPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const logTailBytes = 2000;
+const MiB = 1024 * 1024;
 
 interface WorkspacePaths {
   root: string;
@@ -73,6 +92,12 @@ export class LocalRuntime implements RuntimeDriver {
   private readonly asRoot = process.getuid?.() === 0;
   /** Operations on one workspace run one at a time, so concurrent calls stay idempotent. */
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** Undefined where cgroups aren't usable: workspaces still start, with `control` saying why they aren't limited. */
+  private readonly cgroups: HostCgroups | undefined;
+  private readonly control: ResourceControl;
+  private readonly setpriv: string;
+  private readonly disk: DiskUsageMeter;
+  private readonly log: RuntimeLog;
 
   constructor(options: LocalRuntimeOptions) {
     this.dataDir = options.dataDir;
@@ -82,6 +107,76 @@ export class LocalRuntime implements RuntimeDriver {
     this.startTimeoutMs = options.startTimeoutMs ?? 10_000;
     this.gateway = options.llmGateway;
     this.toolchain = options.toolchain === false ? [] : toolchainMounts();
+    this.log = options.log ?? pino({ level: 'warn', base: { component: 'local-runtime' } });
+    this.setpriv = options.setprivPath ?? '/usr/bin/setpriv';
+    this.disk = new DiskUsageMeter(options.diskUsageEveryMs ?? 60_000, (workspaceId, err) => this.log.warn({ workspaceId, err: err.message }, 'measuring disk use failed'));
+    ({ cgroups: this.cgroups, control: this.control } = this.probeCgroups(options.cgroupParent ?? 'paddock'));
+    this.sweepStaleCgroups();
+  }
+
+  /**
+   * One agent's workspaces go under a key of its data dir, so agents (and
+   * test runs) sharing a host never touch each other's cgroups.
+   */
+  private probeCgroups(parent: string): { cgroups: HostCgroups | undefined; control: ResourceControl } {
+    const disk = 'disk use of /workspace is measured, not limited';
+    const off = (reason: string) => {
+      this.log.warn({ reason }, 'workspace CPU, memory and process limits are not enforced: cgroups are not usable here');
+      return { cgroups: undefined, control: { mechanism: 'none' as const, note: `not enforced: ${reason}; ${disk}`, diskEnforced: false } };
+    };
+    if (this.asRoot && !existsSync(this.setpriv)) return off(`${this.setpriv} (util-linux) is missing, so a sandbox could not join its cgroup and then leave root`);
+    const agentKey = createHash('sha256').update(resolve(this.dataDir)).digest('hex').slice(0, 12);
+    const probe = openHostCgroups({ parent: `${parent}/${agentKey}` });
+    if (!probe.cgroups) return off(probe.note);
+    this.log.info({ mechanism: probe.cgroups.mechanism, note: probe.note }, 'workspace resource limits are held by cgroups');
+    return { cgroups: probe.cgroups, control: { mechanism: probe.cgroups.mechanism, note: `${probe.note}; ${disk}`, diskEnforced: false } };
+  }
+
+  /**
+   * Cgroups an earlier agent left behind: of workspaces that stopped while no
+   * agent watched (empty), or of a sandbox it started but never recorded
+   * (still running, known to nobody). Either way they are removed, with what
+   * runs in them. A workspace whose recorded sandbox lives keeps its cgroup.
+   */
+  private sweepStaleCgroups(): void {
+    for (const name of this.cgroups?.names() ?? []) {
+      if (!workspaceIdPattern.test(name)) continue;
+      const state = readWorkspaceState(this.paths(name).state);
+      if (state && isAlive(state.sandboxInit)) continue;
+      this.serialize(name, () => this.removeCgroup(name)).catch((err: unknown) => {
+        this.log.warn({ workspaceId: name, err: (err as Error).message }, 'could not remove a stale workspace cgroup');
+      });
+    }
+  }
+
+  resourceControl(): ResourceControl {
+    return { ...this.control };
+  }
+
+  async usage(workspaceId: string): Promise<WorkspaceUsage | undefined> {
+    const paths = this.paths(workspaceId);
+    const state = readWorkspaceState(paths.state);
+    if (!state || !isAlive(state.sandboxInit)) return undefined;
+    const mechanism = state.mechanism ?? 'none';
+    let counters;
+    const cgroup = mechanism !== 'none' && mechanism === this.cgroups?.mechanism ? this.cgroups.open(workspaceId) : undefined;
+    try {
+      counters = cgroup?.counters();
+    } catch (err) {
+      this.log.warn({ workspaceId, err: (err as Error).message }, "reading the workspace's cgroup failed");
+    }
+    const disk = this.disk.read(workspaceId, paths.workspace);
+    return {
+      limits: state.limits,
+      mechanism,
+      diskBytes: disk?.bytes,
+      diskMeasuredAt: disk?.at,
+      diskEnforced: false,
+      oomKills: counters?.oomKills ?? 0,
+      processLimitHits: counters?.processLimitHits ?? 0,
+      memoryBytes: counters?.memoryBytes,
+      cpuUsageUsec: counters?.cpuUsageUsec,
+    };
   }
 
   async ensureRunning(spec: WorkspaceRunSpec): Promise<void> {
@@ -99,6 +194,7 @@ export class LocalRuntime implements RuntimeDriver {
     return this.serialize(workspaceId, async () => {
       await this.stop(paths);
       rmSync(paths.root, { recursive: true, force: true });
+      this.disk.forget(workspaceId);
     });
   }
 
@@ -142,6 +238,9 @@ export class LocalRuntime implements RuntimeDriver {
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.queues.values()]);
+    await this.disk.close();
+    // Workspaces keep running (and keep their cgroups); an agent dir with none left goes.
+    this.cgroups?.release();
   }
 
   private paths(workspaceId: string): WorkspacePaths {
@@ -187,10 +286,19 @@ export class LocalRuntime implements RuntimeDriver {
       await waitForDaemon(paths.socket, deadline, () => (isAlive(existing.sandboxInit) ? undefined : 'the workspace stopped while starting'));
       return;
     }
+    const limits = limitsOf(spec);
     this.prepareDirs(paths);
     writeDaemonBoot(paths.run, spec);
     const llmEnv = await this.openLlmRoute(spec, paths);
-    const { child, state } = await this.spawnSandbox(spec, paths, llmEnv);
+    const cgroup = await this.makeCgroup(spec.workspaceId, limits);
+    let sandbox;
+    try {
+      sandbox = await this.spawnSandbox(spec, paths, llmEnv, limits, cgroup);
+    } catch (error) {
+      await this.discardCgroup(spec.workspaceId);
+      throw error;
+    }
+    const { child, state } = sandbox;
     let exited = false;
     child.once('exit', () => (exited = true));
     try {
@@ -200,6 +308,7 @@ export class LocalRuntime implements RuntimeDriver {
       killIfSame(state.bwrap);
       removeWorkspaceState(paths.state);
       await this.gateway?.close(spec.workspaceId);
+      await this.discardCgroup(spec.workspaceId);
       throw new Error(`workspace ${spec.workspaceId} did not start: ${(error as Error).message}; sandbox stderr: ${this.logTail(paths)}`);
     }
   }
@@ -266,7 +375,43 @@ export class LocalRuntime implements RuntimeDriver {
     else await this.gateway.close(spec.workspaceId);
   }
 
-  private async spawnSandbox(spec: WorkspaceRunSpec, paths: WorkspacePaths, llmEnv: Record<string, string>): Promise<{ child: ChildProcess; state: WorkspaceState }> {
+  /**
+   * A fresh cgroup with the workspace's limits. One of the same name left by a
+   * crash goes first, with anything in it. Where that fails, the workspace
+   * starts unlimited rather than not at all, and says so (mechanism none).
+   */
+  private async makeCgroup(workspaceId: string, limits: WorkspaceLimits): Promise<WorkspaceCgroup | undefined> {
+    if (!this.cgroups) return undefined;
+    try {
+      await this.cgroups.open(workspaceId)?.remove();
+      const cgroup = this.cgroups.create(workspaceId);
+      try {
+        cgroup.setLimits({ cpus: limits.cpus, memoryBytes: limits.memoryMiB * MiB, processes: limits.processes });
+      } catch (err) {
+        await cgroup.remove();
+        throw err;
+      }
+      return cgroup;
+    } catch (err) {
+      this.log.warn({ workspaceId, err: (err as Error).message }, "could not make the workspace's cgroup: it starts with its limits not enforced");
+      return undefined;
+    }
+  }
+
+  private async removeCgroup(workspaceId: string): Promise<void> {
+    await this.cgroups?.open(workspaceId)?.remove();
+  }
+
+  /** After a failed start: the start's own error is the one to report; a cgroup that won't go is only logged (the next start or agent sweeps it). */
+  private async discardCgroup(workspaceId: string): Promise<void> {
+    await this.removeCgroup(workspaceId).catch((err: unknown) => {
+      this.log.warn({ workspaceId, err: (err as Error).message }, "could not remove a failed start's cgroup");
+    });
+  }
+
+  private async spawnSandbox(
+    spec: WorkspaceRunSpec, paths: WorkspacePaths, llmEnv: Record<string, string>, limits: WorkspaceLimits, cgroup: WorkspaceCgroup | undefined,
+  ): Promise<{ child: ChildProcess; state: WorkspaceState }> {
     const code = daemonMounts(this.daemonEntry);
     const nodeBinary = process.execPath;
     if (!nodeBinary.startsWith('/usr/')) throw new Error(`node must live under /usr to run in a sandbox (found ${nodeBinary})`);
@@ -274,24 +419,28 @@ export class LocalRuntime implements RuntimeDriver {
     let child: ChildProcess;
     try {
       const args = bwrapArgs({
-        fds: { info: 3, passwd: 4, group: 5, hosts: 6 },
+        fds: { info: 3, passwd: 4, group: 5, hosts: 6, profile: 7 },
         dirs: { workspace: paths.workspace, home: paths.home, run: paths.run },
         codeMounts: [...code.mounts, ...this.toolchain, ...templateMounts(), { source: paths.llm, dest: sandboxLlmDir }],
         nodeBinary,
         daemonEntry: code.entry,
+        tmpBytes: limits.tmpMiB * MiB,
       });
-      child = spawn(this.bwrapPath, args, {
+      // Joining a cgroup takes root (or a delegated cgroup): the launcher joins, then setpriv leaves root for the sandbox uid.
+      const leaveRoot = cgroup && this.asRoot ? [this.setpriv, `--reuid=${this.sandboxUid}`, `--regid=${this.sandboxUid}`, '--clear-groups', '--'] : [];
+      // The launcher joins the cgroup, then execs setpriv and bwrap in the same process: nothing of the sandbox runs outside it.
+      child = spawn('/bin/sh', ['-c', joinCgroupScript, 'paddock-sandbox', ...(cgroup?.procsFiles ?? []), '--', ...leaveRoot, this.bwrapPath, ...args], {
         // The sandbox's whole environment (secrets among it): never on bwrap's command line, which any host user can read.
         env: { ...sandboxEnv(spec.env, this.toolchain.length > 0), ...llmEnv },
         detached: true,
-        stdio: ['ignore', logFd, logFd, 'pipe', 'pipe', 'pipe', 'pipe'],
-        ...(this.asRoot ? { uid: this.sandboxUid, gid: this.sandboxUid } : {}),
+        stdio: ['ignore', logFd, logFd, 'pipe', 'pipe', 'pipe', 'pipe', 'pipe'],
+        ...(this.asRoot && !cgroup ? { uid: this.sandboxUid, gid: this.sandboxUid } : {}),
       });
     } finally {
       closeSync(logFd);
     }
     const etc = sandboxEtcFiles();
-    [etc.passwd, etc.group, etc.hosts].forEach((content, i) => (child.stdio[4 + i] as Writable).end(content));
+    [etc.passwd, etc.group, etc.hosts, etc.profile].forEach((content, i) => (child.stdio[4 + i] as Writable).end(content));
     const info = await readInfo(child.stdio[3] as Readable);
     child.unref();
     for (const stream of child.stdio) stream?.destroy();
@@ -301,7 +450,7 @@ export class LocalRuntime implements RuntimeDriver {
       if (bwrap) killIfSame(bwrap);
       throw new Error(`workspace ${spec.workspaceId} did not start: bubblewrap failed; sandbox stderr: ${this.logTail(paths)}`);
     }
-    const state: WorkspaceState = { bwrap, sandboxInit, startedAt: new Date().toISOString() };
+    const state: WorkspaceState = { bwrap, sandboxInit, startedAt: new Date().toISOString(), limits, mechanism: cgroup?.mechanism ?? 'none' };
     writeWorkspaceState(paths.state, state);
     return { child, state };
   }
@@ -316,6 +465,8 @@ export class LocalRuntime implements RuntimeDriver {
       await waitUntilGone([state.sandboxInit, state.bwrap]);
       removeWorkspaceState(paths.state);
     }
+    // Also where no state was left (a crash): the cgroup would otherwise hold what it missed.
+    await this.removeCgroup(basename(paths.root));
     rmSync(paths.socket, { force: true });
   }
 
@@ -327,6 +478,13 @@ export class LocalRuntime implements RuntimeDriver {
       return '(none)';
     }
   }
+}
+
+/** The spec's limits (the defaults where it has none), checked: a portal is trusted, but a 0 here would make a workspace that can't start. */
+function limitsOf(spec: WorkspaceRunSpec): WorkspaceLimits {
+  const parsed = workspaceLimitsSchema.safeParse(spec.resources ?? DEFAULT_WORKSPACE_LIMITS);
+  if (parsed.success) return parsed.data;
+  throw new Error(`invalid resource limits: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
 }
 
 function readKey(path: string): string | undefined {

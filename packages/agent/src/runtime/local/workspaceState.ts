@@ -1,5 +1,6 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
+import { resourceMechanismSchema, workspaceLimitsSchema } from '@paddock/protocol';
 
 const identitySchema = z.object({ pid: z.number().int().positive(), startTime: z.string() });
 
@@ -12,6 +13,9 @@ export const workspaceStateSchema = z.object({
   bwrap: identitySchema,
   sandboxInit: identitySchema,
   startedAt: z.string(),
+  /** The limits it started with, and how they are held; absent for a sandbox started before limits existed. */
+  limits: workspaceLimitsSchema.optional(),
+  mechanism: resourceMechanismSchema.optional(),
 });
 export type WorkspaceState = z.infer<typeof workspaceStateSchema>;
 

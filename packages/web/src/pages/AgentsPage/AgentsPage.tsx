@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Bot, Plus } from 'lucide-react';
-import { agentsQuery, createEnrollmentTokenMutation } from '../../api/agents';
+import { agentsQuery, createEnrollmentTokenMutation, type Agent } from '../../api/agents';
 import { Badge } from '../../components/Badge';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
@@ -57,6 +57,7 @@ export function AgentsPage() {
               <Th>Name</Th>
               <Th>Status</Th>
               <Th>Version</Th>
+              <Th>Resource limits</Th>
               <Th>Last seen</Th>
             </THead>
             <TBody>
@@ -73,6 +74,9 @@ export function AgentsPage() {
                     )}
                   </Td>
                   <Td className="font-mono text-[13px] text-zinc-600">{agent.version || '—'}</Td>
+                  <Td>
+                    <ResourceControlBadge control={agent.resourceControl} />
+                  </Td>
                   <Td className="whitespace-nowrap text-zinc-500">
                     {agent.lastSeenAt ? <span title={formatDateTime(agent.lastSeenAt)}>{timeAgo(agent.lastSeenAt)}</span> : 'Never'}
                   </Td>
@@ -85,6 +89,15 @@ export function AgentsPage() {
       {canManage && <EnrollDialog open={enrolling} onClose={() => setEnrolling(false)} />}
     </>
   );
+}
+
+/** How the agent holds workspaces to their CPU, memory and process limits; the note (why, or what) on hover. */
+function ResourceControlBadge({ control }: { control: Agent['resourceControl'] }) {
+  if (!control) return <span className="text-zinc-400">—</span>;
+  if (control.mechanism === 'none') {
+    return <Badge tone="warning" title={control.note}>Not enforced</Badge>;
+  }
+  return <Badge title={control.note}>{control.mechanism === 'cgroup-v2' ? 'cgroup v2' : 'cgroup v1'}</Badge>;
 }
 
 function EnrollDialog({ open, onClose }: { open: boolean; onClose: () => void }) {

@@ -7,6 +7,7 @@ import { workspaceQuery } from '../../api/workspaces';
 import { isApiError } from '../../api/client';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorBanner } from '../../components/ErrorBanner';
+import { Notice } from '../../components/Notice';
 import { PageContainer } from '../../components/PageContainer';
 import { Skeleton } from '../../components/Skeleton';
 import { Spinner } from '../../components/Spinner';
@@ -76,6 +77,9 @@ export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
           <p className="mt-1 text-sm text-zinc-500">
             From <span className="font-medium text-zinc-700">{ws.blueprintName}</span> · created{' '}
             {timeAgo(ws.createdAt)}
+            {ws.resources.diskUsedBytes !== null && ws.resources.limits && (
+              <> · files {mebibytes(ws.resources.diskUsedBytes)} of {mebibytes(ws.resources.limits.diskMiB * 1024 * 1024)}</>
+            )}
           </p>
         </div>
         {ws.state !== 'deleted' && (
@@ -86,6 +90,11 @@ export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
           />
         )}
       </header>
+      {ws.resources.notice && (
+        <Notice tone="warning" role="status" className="mb-4" title="This workspace's resource limits">
+          {ws.resources.notice}
+        </Notice>
+      )}
       {actionError && (
         <ErrorBanner className="mb-4" title="The action failed">
           {actionError}
@@ -149,6 +158,11 @@ function WorkspaceBody({ workspace }: { workspace: Workspace }) {
         </Panel>
       );
   }
+}
+
+function mebibytes(bytes: number): string {
+  const mib = bytes / (1024 * 1024);
+  return mib >= 1024 ? `${(mib / 1024).toFixed(1)} GiB` : `${Math.ceil(mib)} MiB`;
 }
 
 function Panel({ children }: { children: ReactNode }) {

@@ -5,6 +5,7 @@ import type { Heartbeat as _paddock_tunnel_v1_Heartbeat, Heartbeat__Output as _p
 import type { WorkspaceStatus as _paddock_tunnel_v1_WorkspaceStatus, WorkspaceStatus__Output as _paddock_tunnel_v1_WorkspaceStatus__Output } from '../../../paddock/tunnel/v1/WorkspaceStatus.js';
 import type { DialResult as _paddock_tunnel_v1_DialResult, DialResult__Output as _paddock_tunnel_v1_DialResult__Output } from '../../../paddock/tunnel/v1/DialResult.js';
 import type { UsageRecord as _paddock_tunnel_v1_UsageRecord, UsageRecord__Output as _paddock_tunnel_v1_UsageRecord__Output } from '../../../paddock/tunnel/v1/UsageRecord.js';
+import type { WorkspaceUsage as _paddock_tunnel_v1_WorkspaceUsage, WorkspaceUsage__Output as _paddock_tunnel_v1_WorkspaceUsage__Output } from '../../../paddock/tunnel/v1/WorkspaceUsage.js';
 
 export interface AgentMessage {
   'hello'?: (_paddock_tunnel_v1_Hello | null);
@@ -12,7 +13,8 @@ export interface AgentMessage {
   'workspaceStatus'?: (_paddock_tunnel_v1_WorkspaceStatus | null);
   'dialResult'?: (_paddock_tunnel_v1_DialResult | null);
   'usage'?: (_paddock_tunnel_v1_UsageRecord | null);
-  'msg'?: "hello"|"heartbeat"|"workspaceStatus"|"dialResult"|"usage";
+  'workspaceUsage'?: (_paddock_tunnel_v1_WorkspaceUsage | null);
+  'msg'?: "hello"|"heartbeat"|"workspaceStatus"|"dialResult"|"usage"|"workspaceUsage";
 }
 
 export interface AgentMessage__Output {
@@ -21,5 +23,6 @@ export interface AgentMessage__Output {
   'workspaceStatus'?: (_paddock_tunnel_v1_WorkspaceStatus__Output | null);
   'dialResult'?: (_paddock_tunnel_v1_DialResult__Output | null);
   'usage'?: (_paddock_tunnel_v1_UsageRecord__Output | null);
-  'msg'?: "hello"|"heartbeat"|"workspaceStatus"|"dialResult"|"usage";
+  'workspaceUsage'?: (_paddock_tunnel_v1_WorkspaceUsage__Output | null);
+  'msg'?: "hello"|"heartbeat"|"workspaceStatus"|"dialResult"|"usage"|"workspaceUsage";
 }

@@ -2,6 +2,7 @@
 
 import type { LlmRoute as _paddock_tunnel_v1_LlmRoute, LlmRoute__Output as _paddock_tunnel_v1_LlmRoute__Output } from '../../../paddock/tunnel/v1/LlmRoute.js';
 import type { WorkspaceSession as _paddock_tunnel_v1_WorkspaceSession, WorkspaceSession__Output as _paddock_tunnel_v1_WorkspaceSession__Output } from '../../../paddock/tunnel/v1/WorkspaceSession.js';
+import type { WorkspaceResources as _paddock_tunnel_v1_WorkspaceResources, WorkspaceResources__Output as _paddock_tunnel_v1_WorkspaceResources__Output } from '../../../paddock/tunnel/v1/WorkspaceResources.js';
 
 export interface WorkspaceSpec {
   'workspaceId'?: (string);
@@ -11,6 +12,7 @@ export interface WorkspaceSpec {
   'llm'?: (_paddock_tunnel_v1_LlmRoute | null);
   'agentInstructions'?: (string);
   'sessions'?: (_paddock_tunnel_v1_WorkspaceSession)[];
+  'resources'?: (_paddock_tunnel_v1_WorkspaceResources | null);
 }
 
 export interface WorkspaceSpec__Output {
@@ -21,4 +23,5 @@ export interface WorkspaceSpec__Output {
   'llm': (_paddock_tunnel_v1_LlmRoute__Output | null);
   'agentInstructions': (string);
   'sessions': (_paddock_tunnel_v1_WorkspaceSession__Output)[];
+  'resources': (_paddock_tunnel_v1_WorkspaceResources__Output | null);
 }
