@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { chownSync, copyFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -118,6 +119,39 @@ describe('live preview through the tunnel', () => {
     const res = await previewGet(stack, host, '/set-cookies', cookie);
     expect(res.status).toBe(200);
     expect(res.headers['set-cookie']).toEqual(['own=1; Path=/']);
+  });
+
+  it('refuses previews of the workspace\'s own services, and no dial reaches them', async () => {
+    for (const port of [4096, 4141]) {
+      const res = await stack.api('POST', `/api/v1/workspaces/${workspaceId}/previews`, { port });
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toMatch(new RegExp(`port ${port} is the workspace's own service`));
+    }
+    // A stand-in on OpenCode's port (this blueprint has no model route, so no OpenCode runs here).
+    const t = await stack.terminal(workspaceId, undefined, 'opencode-standin');
+    t.type(`node -e "require('http').createServer((q, s) => s.end('opencode-config')).listen(4096, '127.0.0.1', () => console.log('standin up on ' + 4096))"\n`);
+    await t.waitFor('standin up on 4096');
+    t.close();
+    const listed = await stack.api('GET', `/api/v1/workspaces/${workspaceId}/previews`);
+    expect(listed.body.ports.map((p: { port: number }) => p.port)).not.toContain(4096);
+    const agentId = (await stack.portal.services.workspaces.agentOf(workspaceId))!;
+    await expect(stack.portal.services.hub.dial(agentId, workspaceId, { port: 4096 })).rejects.toThrow(/own service/);
+
+    // Even a preview link for that port, however it came to exist, signs nothing in and shows nothing.
+    const me = await stack.api('GET', '/api/v1/auth/me');
+    const token = `pvt_planted_${Date.now()}`;
+    await stack.db.insertInto('preview_tokens').values({
+      token_hash: createHash('sha256').update(token).digest('hex'), user_id: me.body.user.id, workspace_id: workspaceId, port: 4096,
+      portal_session_hash: null, expires_at: new Date(Date.now() + 60_000), used_at: null,
+    }).execute();
+    const planted = await redeem(stack, `http://4096--${workspaceId}.preview.localhost:${stack.portal.port}/__paddock/auth?token=${token}`);
+    expect(planted.status).toBe(404);
+    expect(planted.cookie).toBeUndefined();
+    const res = await previewGet(stack, `4096--${workspaceId}.preview.localhost`, '/');
+    expect(res.status).toBe(404);
+    expect(res.body).not.toContain('opencode-config');
+    // Nor is a malformed preview host ever the portal.
+    expect((await previewGet(stack, `portal.preview.localhost`, '/api/v1/auth/me')).status).toBe(404);
   });
 
   it('keeps the portal session out of reach of preview code', async () => {

@@ -23,7 +23,8 @@ export type { TunnelClient, TunnelHandlers } from './generated/paddock/tunnel/v1
  * 1: initial version (enroll, control, dial to daemon or port).
  *    Added since (fields only, same version): WorkspaceSpec.llm (the model route),
  *    AgentMessage.usage (token usage from the agent's LLM gateway),
- *    WorkspaceSpec.agent_instructions and .sessions (AGENTS.md, command and claude tabs).
+ *    WorkspaceSpec.agent_instructions and .sessions (AGENTS.md, command and claude tabs),
+ *    DialRequest.service (OpenCode by name: its port is refused as a port dial).
  */
 export const TUNNEL_PROTOCOL_VERSION = 1;
 

@@ -14,7 +14,8 @@ import {
   type WorkspaceStatus,
 } from '@paddock/protocol/tunnel';
 import type { UsageRecord } from '../gateway/llm/llmGateway.js';
-import type { RuntimeDriver } from '../runtime/driver.js';
+import { isDialableService } from '@paddock/protocol';
+import type { DialTarget, RuntimeDriver } from '../runtime/driver.js';
 import { Backoff } from './backoff.js';
 import { loadCredentials, saveCredentials, type AgentCredentials } from './credentials.js';
 
@@ -216,7 +217,7 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
   private async onDial(req: DialRequest__Output): Promise<void> {
     let local;
     try {
-      const target = req.target === 'port' ? { kind: 'port' as const, port: req.port ?? 0 } : { kind: 'daemon' as const };
+      const target = dialTarget(req);
       local = await this.opts.runtime.connect(req.workspaceId, target);
     } catch (err) {
       this.send({ dialResult: { dialId: req.dialId, ok: false, error: errMessage(err) } });
@@ -260,3 +261,17 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
 }
 
 const errMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** What a DialRequest asks for; a target this agent doesn't know is refused, never read as the daemon. */
+function dialTarget(req: DialRequest__Output): DialTarget {
+  switch (req.target) {
+    case 'daemon': return { kind: 'daemon' };
+    case 'port': return { kind: 'port', port: req.port ?? 0 };
+    case 'service': {
+      const service = req.service ?? '';
+      if (!isDialableService(service)) throw new Error(`no workspace service ${JSON.stringify(service)}`);
+      return { kind: 'service', service };
+    }
+    default: throw new Error('the dial names no target');
+  }
+}

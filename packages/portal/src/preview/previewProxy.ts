@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { PortalServices } from '../services.js';
 import { PREVIEW_COOKIE, PREVIEW_SESSION_MAX_MS, type PreviewAuth, type PreviewGrant } from './previewAuth.js';
-import { parsePreviewHost, type PreviewTarget } from './previewHost.js';
+import { inPreviewDomain, parsePreviewHost, type PreviewTarget } from './previewHost.js';
 import { previewPage } from './previewPages.js';
 
 export const PREVIEW_AUTH_PATH = '/__paddock/auth';
@@ -21,10 +21,13 @@ const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy
  */
 export function registerPreviewProxy(app: FastifyInstance, services: PortalServices, auth: PreviewAuth): void {
   const proxy = new PreviewProxy(services, auth);
+  const { previewDomain } = services.config;
   app.addHook('onRequest', (req, reply, done) => {
-    const target = parsePreviewHost(req.headers.host, services.config.previewDomain);
-    if (!target) return done();
+    // Every host under the preview domain is the proxy's: the portal never answers there.
+    if (!inPreviewDomain(req.headers.host, previewDomain)) return done();
     void reply.hijack();
+    const target = parsePreviewHost(req.headers.host, previewDomain);
+    if (!target) return proxy.sendPage(reply.raw, 404, 'No preview here', 'This address names no preview: a workspace\'s own services (its AI, its model gateway) are never shown as one. Open the preview from your workspace in Paddock.');
     proxy.serveHttp(target, req.raw, reply.raw).catch((err: unknown) => {
       req.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'preview request failed');
       if (!reply.raw.headersSent) proxy.sendPage(reply.raw, 502, 'The preview could not be reached', 'Nothing answered on this port in the workspace. Is the dev server running?');
@@ -38,8 +41,9 @@ export function registerPreviewProxy(app: FastifyInstance, services: PortalServi
   const others = server.listeners('upgrade') as Array<(req: IncomingMessage, socket: Duplex, head: Buffer) => void>;
   server.removeAllListeners('upgrade');
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const target = parsePreviewHost(req.headers.host, services.config.previewDomain);
-    if (!target) { for (const listener of others) listener.call(server, req, socket, head); return; }
+    if (!inPreviewDomain(req.headers.host, previewDomain)) { for (const listener of others) listener.call(server, req, socket, head); return; }
+    const target = parsePreviewHost(req.headers.host, previewDomain);
+    if (!target) return rejectRaw(socket, 404, 'Not Found');
     proxy.serveUpgrade(target, req, socket, head).catch((err: unknown) => {
       services.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'preview upgrade failed');
       socket.destroy();

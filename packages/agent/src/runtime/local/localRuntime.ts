@@ -3,7 +3,7 @@ import { chmodSync, chownSync, closeSync, statSync, mkdirSync, openSync, readdir
 import { createConnection, type Socket } from 'node:net';
 import { basename, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { DAEMON_SOCKET_NAME } from '@paddock/protocol';
+import { DAEMON_SOCKET_NAME, WORKSPACE_SERVICES, isDialableService } from '@paddock/protocol';
 import { writeDaemonBoot } from './daemonBoot.js';
 import { templateMounts } from './templateMounts.js';
 import { LlmGateway } from '../../gateway/llm/llmGateway.js';
@@ -35,7 +35,7 @@ export interface LocalRuntimeOptions {
 
 /** Inside a sandbox: the gateway's socket (a read-only bind of <ws>/llm) and the loopback port the daemon forwards to it. */
 export const sandboxLlmDir = '/run/paddock-llm';
-export const sandboxLlmPort = 4141;
+export const sandboxLlmPort = WORKSPACE_SERVICES.llmGateway.port;
 
 const workspaceIdPattern = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$/;
 const envKeyPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -124,6 +124,7 @@ export class LocalRuntime implements RuntimeDriver {
     if (target.kind === 'port' && !(Number.isInteger(target.port) && target.port >= 1024 && target.port <= 65535)) {
       throw new Error(`port ${target.port} is outside 1024-65535`);
     }
+    if (target.kind === 'service' && !isDialableService(target.service)) throw new Error(`no workspace service ${JSON.stringify(target.service)}`);
     if (this.stateOf(paths) !== 'running') throw new Error(`workspace ${workspaceId} is not running`);
     // The run dir is writable inside the sandbox: never follow a name planted there to elsewhere on the host.
     const pinned = pinSocketFile(paths.socket);
@@ -137,7 +138,8 @@ export class LocalRuntime implements RuntimeDriver {
       socket.once('error', reject);
     }).finally(() => pinned.close());
     // The sandbox has its own network namespace: its ports are reached through its daemon.
-    return target.kind === 'port' ? daemonPortConnect(socket, target.port) : socket;
+    if (target.kind === 'daemon') return socket;
+    return daemonPortConnect(socket, target.kind === 'port' ? { port: target.port } : { service: target.service });
   }
 
   async close(): Promise<void> {
