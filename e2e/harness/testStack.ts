@@ -7,6 +7,7 @@ import pino from 'pino';
 import { LlmGateway, LocalRuntime, TunnelClient, runInWorkspace } from '@paddock/agent';
 import { configFromEnv, createLogger, startPortal, type Clock, type Portal, type PortalConfig } from '@paddock/portal';
 import { openTestDatabase, type TestDatabase } from '@paddock/portal/testing';
+import { freePort } from './freePort.js';
 import { TcpProxy } from './tcpProxy.js';
 
 export const ADMIN_EMAIL = 'admin@example.com';
@@ -25,6 +26,8 @@ export interface StackOptions {
   proxy?: boolean;
   /** Route workspaces' model calls through the agent's LLM gateway to this upstream (PADDOCK_LLM_*). */
   llm?: { baseUrl: string; apiKey: string; model: string };
+  /** PADDOCK_PUBLIC_URL; default: the stack's own url (127.0.0.1); null: unset, so the portal's default applies. */
+  publicUrl?: string | null;
 }
 
 /**
@@ -61,9 +64,12 @@ export class TestStack {
 
   private async boot() {
     this.database = await openTestDatabase();
+    // The port is chosen before the start: the public URL, which every link is built on, names it.
+    const port = await freePort();
+    const publicUrl = this.options.publicUrl === null ? {} : { PADDOCK_PUBLIC_URL: this.options.publicUrl ?? `http://127.0.0.1:${port}` };
     this.config = {
-      ...configFromEnv({}),
-      host: '127.0.0.1', port: 0, tunnelPort: 0, dataDir: join(this.dataDir, 'portal'),
+      ...configFromEnv({ PORT: String(port), ...publicUrl }),
+      host: '127.0.0.1', tunnelPort: 0, dataDir: join(this.dataDir, 'portal'),
       adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD, adminToken: ADMIN_TOKEN, logLevel: 'info',
       llm: this.options.llm,
     };

@@ -15,6 +15,12 @@ export function previewHostname(domain: string, workspaceId: string, port: numbe
   return `${port}--${workspaceId.toLowerCase()}.${domain}`;
 }
 
+/** A preview's origin: the public URL's scheme and port on the preview's host name (the portal serves both). */
+export function previewOrigin(publicUrl: string, domain: string, workspaceId: string, port: number): string {
+  const portal = new URL(publicUrl);
+  return `${portal.protocol}//${previewHostname(domain, workspaceId, port)}${portal.port ? `:${portal.port}` : ''}`;
+}
+
 const hostnameOf = (host: string) => host.replace(/:\d+$/, '').toLowerCase();
 
 /** Whether a Host header names something under the preview domain: preview territory, never the portal's. */
