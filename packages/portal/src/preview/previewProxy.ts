@@ -3,7 +3,8 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { PortalServices } from '../services.js';
-import { PREVIEW_COOKIE, PREVIEW_SESSION_MAX_MS, type PreviewAuth, type PreviewGrant } from './previewAuth.js';
+import type { PreviewAuth, PreviewGrant } from './previewAuth.js';
+import { cookieAllowed, previewCookieName, previewSessionCookie, sessionCandidates, withoutPaddockCookies } from './previewCookies.js';
 import { inPreviewDomain, parsePreviewHost, type PreviewTarget } from './previewHost.js';
 import { previewPage } from './previewPages.js';
 
@@ -11,6 +12,13 @@ export const PREVIEW_AUTH_PATH = '/__paddock/auth';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection and never pass a proxy. */
 const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+/**
+ * Credentials never reach a dev server: a browser may attach them by itself (HTTP authentication,
+ * Negotiate on a company network) or a user may paste a Paddock token. And a dev server never asks
+ * for them: a challenge would put the browser's credential prompt on a Paddock-served origin.
+ */
+const requestCredentials = new Set(['authorization']);
+const responseChallenges = new Set(['www-authenticate']);
 
 /**
  * Serves preview origins (`<port>--<workspace>.<previewDomain>`): plain HTTP
@@ -57,7 +65,12 @@ class PreviewProxy {
   private readonly agents = new Map<string, Agent>();
   private readonly upgraded = new Set<Duplex>();
 
-  constructor(private readonly services: PortalServices, private readonly auth: PreviewAuth) {}
+  /** Previews are served on the public URL's scheme (previewHost.ts). */
+  private readonly https: boolean;
+
+  constructor(private readonly services: PortalServices, private readonly auth: PreviewAuth) {
+    this.https = new URL(services.config.publicUrl).protocol === 'https:';
+  }
 
   async serveHttp(target: PreviewTarget, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://preview');
@@ -110,7 +123,7 @@ class PreviewProxy {
       const lines = [`HTTP/1.1 101 ${answer.statusMessage || 'Switching Protocols'}`];
       for (let i = 0; i < answer.rawHeaders.length; i += 2) {
         const name = answer.rawHeaders[i]!;
-        if (name.toLowerCase() === 'set-cookie') continue;
+        if (name.toLowerCase() === 'set-cookie' || responseChallenges.has(name.toLowerCase())) continue;
         lines.push(`${name}: ${answer.rawHeaders[i + 1]}`);
       }
       socket.write(lines.join('\r\n') + '\r\n\r\n');
@@ -147,16 +160,10 @@ class PreviewProxy {
     if (!sessionId) {
       return this.sendPage(res, 401, 'This preview link has expired', 'Preview links work once and only for a minute. Open the preview again from your workspace in Paddock.');
     }
-    // Host-only (no Domain): neither the portal nor another preview ever receives it.
-    // Inside the portal's frame the preview may be a third party (portal on 127.0.0.1, preview
-    // on *.localhost), where browsers drop ordinary cookies. Partitioned (CHIPS) keeps it, keyed
-    // by the top-level site: only the portal's frame (or a tab opened with its own link) sees it,
-    // never a frame on some other site. It needs Secure: HTTPS, or *.localhost (a secure context).
-    const partitionable = this.services.config.secureCookies || target.hostname.endsWith('.localhost');
-    const attrs = ['Path=/', 'HttpOnly', `Max-Age=${PREVIEW_SESSION_MAX_MS / 1000}`, partitionable ? 'Secure; SameSite=None; Partitioned' : 'SameSite=Lax'];
     res.writeHead(302, {
       location: '/',
-      'set-cookie': `${PREVIEW_COOKIE}=${sessionId}; ${attrs.join('; ')}`,
+      // Host-only (no Domain): neither the portal nor another preview ever receives it.
+      'set-cookie': previewSessionCookie(target.hostname, this.https, sessionId),
       'cache-control': 'no-store',
       'referrer-policy': 'no-referrer',
       'content-length': 0,
@@ -166,9 +173,8 @@ class PreviewProxy {
   }
 
   private async authorize(target: PreviewTarget, req: IncomingMessage): Promise<PreviewGrant | null> {
-    const sessionId = readCookie(req.headers.cookie, PREVIEW_COOKIE);
-    if (!sessionId || sessionId.length > 256) return null;
-    return this.auth.check(sessionId, target.workspaceId, target.port);
+    const candidates = sessionCandidates(req.headers.cookie, previewCookieName(target.hostname, this.https));
+    return this.auth.check(candidates, target.workspaceId, target.port);
   }
 
   private agentFor(grant: PreviewGrant): Agent {
@@ -196,10 +202,10 @@ class PreviewProxy {
     const connectionTokens = new Set((req.headers.connection ?? '').toLowerCase().split(',').map((t) => t.trim()));
     for (const [name, value] of Object.entries(req.headers)) {
       if (value === undefined || hopByHop.has(name) || connectionTokens.has(name)) continue;
-      if (name === 'host' || name.startsWith('x-forwarded-')) continue;
+      if (name === 'host' || name.startsWith('x-forwarded-') || requestCredentials.has(name)) continue;
       headers[name] = value;
     }
-    const cookie = withoutCookie(req.headers.cookie, PREVIEW_COOKIE);
+    const cookie = withoutPaddockCookies(req.headers.cookie);
     if (cookie) headers.cookie = cookie; else delete headers.cookie;
     // Dev servers (Vite among them) answer only to the host they listen on.
     headers.host = `127.0.0.1:${target.port}`;
@@ -213,36 +219,13 @@ class PreviewProxy {
     const out: OutgoingHttpHeaders = {};
     const connectionTokens = new Set(String(headers.connection ?? '').toLowerCase().split(',').map((t) => t.trim()));
     for (const [name, value] of Object.entries(headers)) {
-      if (value === undefined || hopByHop.has(name) || connectionTokens.has(name) || name === 'set-cookie') continue;
+      if (value === undefined || hopByHop.has(name) || connectionTokens.has(name) || responseChallenges.has(name) || name === 'set-cookie') continue;
       out[name] = value;
     }
     const cookies = raw.filter((_, i) => i % 2 === 1 && raw[i - 1]!.toLowerCase() === 'set-cookie').filter((c) => cookieAllowed(c, target.hostname));
     if (cookies.length > 0) out['set-cookie'] = cookies;
     return out;
   }
-}
-
-/** A dev server may set cookies for its own host only, and never the preview's sign-in cookie. */
-export function cookieAllowed(setCookie: string, hostname: string): boolean {
-  const [pair = '', ...attrs] = setCookie.split(';');
-  if (pair.split('=')[0]!.trim() === PREVIEW_COOKIE) return false;
-  for (const attr of attrs) {
-    const [k = '', v = ''] = attr.split('=');
-    if (k.trim().toLowerCase() === 'domain' && v.trim().replace(/^\./, '').toLowerCase() !== hostname) return false;
-  }
-  return true;
-}
-
-function readCookie(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
-  }
-  return undefined;
-}
-
-function withoutCookie(header: string | undefined, name: string): string {
-  return (header ?? '').split(';').map((p) => p.trim()).filter((p) => p && p.split('=')[0] !== name).join('; ');
 }
 
 function rejectRaw(socket: Duplex, status: number, text: string): void {
