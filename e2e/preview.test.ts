@@ -115,6 +115,14 @@ describe('live preview through the tunnel', () => {
     expect(headers['x-forwarded-host']).toBe(host);
   });
 
+  it('retries a GET once when the dev server drops it on a pooled connection (its keep-alive ran out meanwhile)', async () => {
+    const { cookie } = await redeem(stack, (await stack.api('POST', `/api/v1/workspaces/${workspaceId}/previews`, { port: DEV_PORT })).body.url);
+    expect((await previewGet(stack, host, '/drop-next', cookie)).body).toBe('armed');
+    const next = await previewGet(stack, host, '/message', cookie);
+    expect(next.status).toBe(200);
+    expect(next.body).toBe('Hello Preview');
+  });
+
   it('lets a dev server set cookies for its own origin only', async () => {
     const { cookie } = await redeem(stack, (await stack.api('POST', `/api/v1/workspaces/${workspaceId}/previews`, { port: DEV_PORT })).body.url);
     const res = await previewGet(stack, host, '/set-cookies', cookie);

@@ -2,6 +2,7 @@ import { Agent, request, type ClientRequest, type IncomingHttpHeaders, type Inco
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { previewFrameAncestors } from '../securityHeaders.js';
 import type { PortalServices } from '../services.js';
 import type { PreviewAuth, PreviewGrant } from './previewAuth.js';
 import { cookieAllowed, previewCookieName, previewSessionCookie, sessionCandidates, withoutPaddockCookies } from './previewCookies.js';
@@ -67,9 +68,12 @@ class PreviewProxy {
 
   /** Previews are served on the public URL's scheme (previewHost.ts). */
   private readonly https: boolean;
+  /** On every answer: only the portal may frame a preview. */
+  private readonly frameAncestors: string;
 
   constructor(private readonly services: PortalServices, private readonly auth: PreviewAuth) {
     this.https = new URL(services.config.publicUrl).protocol === 'https:';
+    this.frameAncestors = previewFrameAncestors(services.config);
   }
 
   async serveHttp(target: PreviewTarget, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -79,21 +83,42 @@ class PreviewProxy {
     if (!grant) {
       return this.sendPage(res, 401, 'Open this preview from Paddock', 'This preview needs a fresh link: open it again from your workspace in Paddock. (Links work once and expire after a minute.)');
     }
+    await this.forward(target, grant, req, res, 1);
+  }
+
+  /** Sends the request on a pooled stream; `retries` more times when a GET or HEAD (no body) meets a dead one. */
+  private forward(target: PreviewTarget, grant: PreviewGrant, req: IncomingMessage, res: ServerResponse, retries: number): Promise<void> {
+    const bodiless = (req.method === 'GET' || req.method === 'HEAD') && !req.headers['content-length'] && !req.headers['transfer-encoding'];
     const upstream = request({
       method: req.method, path: req.url, headers: this.upstreamHeaders(target, req), agent: this.agentFor(grant),
     });
     const abort = () => upstream.destroy();
     req.once('error', abort);
-    res.once('close', () => { if (!res.writableFinished) abort(); });
-    await new Promise<void>((resolve, reject) => {
-      upstream.once('error', reject);
+    const onClose = () => { if (!res.writableFinished) abort(); };
+    res.once('close', onClose);
+    return new Promise<void>((resolve, reject) => {
+      upstream.once('error', (err: NodeJS.ErrnoException) => {
+        // A dev server closes an idle keep-alive connection after a few seconds; a request sent on it
+        // as it closes is dropped unanswered. Node's advice for a reused socket: send it again, once.
+        if (retries > 0 && bodiless && upstream.reusedSocket && !res.headersSent && err.code === 'ECONNRESET') {
+          req.off('error', abort);
+          res.off('close', onClose);
+          return void this.forward(target, grant, req, res, retries - 1).then(resolve, reject);
+        }
+        reject(err);
+      });
       upstream.once('response', (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.statusMessage, this.downstreamHeaders(target, answer.headers, answer.rawHeaders));
         answer.pipe(res);
         answer.once('end', resolve);
         answer.once('error', reject);
       });
-      req.pipe(upstream);
+      if (bodiless) {
+        req.resume();
+        upstream.end();
+      } else {
+        req.pipe(upstream);
+      }
     });
   }
 
@@ -143,7 +168,10 @@ class PreviewProxy {
 
   sendPage(res: ServerResponse, status: number, title: string, message: string): void {
     const body = previewPage(title, message, this.services.config.publicUrl);
-    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+    res.writeHead(status, {
+      'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body),
+      'content-security-policy': this.frameAncestors,
+    });
     res.end(body);
   }
 
@@ -166,6 +194,7 @@ class PreviewProxy {
       'set-cookie': previewSessionCookie(target.hostname, this.https, sessionId),
       'cache-control': 'no-store',
       'referrer-policy': 'no-referrer',
+      'content-security-policy': this.frameAncestors,
       'content-length': 0,
     });
     res.end();
@@ -224,6 +253,9 @@ class PreviewProxy {
     }
     const cookies = raw.filter((_, i) => i % 2 === 1 && raw[i - 1]!.toLowerCase() === 'set-cookie').filter((c) => cookieAllowed(c, target.hostname));
     if (cookies.length > 0) out['set-cookie'] = cookies;
+    // Added beside the app's own policy, if any: a comma separates policies, and a browser enforces each.
+    const own = headers['content-security-policy'];
+    out['content-security-policy'] = own ? `${own}, ${this.frameAncestors}` : this.frameAncestors;
     return out;
   }
 }
