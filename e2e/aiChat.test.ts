@@ -81,6 +81,13 @@ describe('the AI chat proxy (OpenCode in the workspace, through the tunnel)', ()
     expect(res.body).toEqual({ model: `anthropic/${DEMO_MODEL_ID}`, demo: true });
   });
 
+  it('reaches OpenCode by name only: a preview of its port is refused and a port dial to it fails while the chat works', async () => {
+    expect((await stack.api('POST', `/api/v1/workspaces/${workspaceId}/previews`, { port: 4096 }, builder.token)).status).toBe(400);
+    const agentId = (await stack.portal.services.workspaces.agentOf(workspaceId))!;
+    await expect(stack.portal.services.hub.dial(agentId, workspaceId, { port: 4096 })).rejects.toThrow(/own service/);
+    expect((await stack.api('GET', ai('/sessions'), undefined, builder.token)).status).toBe(200);
+  });
+
   it('creates a session, sends a prompt and streams the reply live over the relayed event stream', async () => {
     const feed = await EventFeed.open(`${stack.url}${ai('/events')}`, builder.token);
     try {

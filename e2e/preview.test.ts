@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { chownSync, copyFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { SESSION_COOKIE } from '@paddock/protocol';
+import { previewCookieName } from '@paddock/portal';
 import { launchChromium } from './harness/browser.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, TestStack } from './harness/testStack.js';
 
@@ -11,14 +13,14 @@ const DEV_PORT = 5173;
 const fixture = new URL('./fixtures/hotReloadServer.cjs', import.meta.url).pathname;
 
 /** Puts the fixture dev server into a workspace and starts it from the workspace's own shell. */
-export async function startDevServer(stack: TestStack, workspaceId: string, token?: string): Promise<void> {
+export async function startDevServer(stack: TestStack, workspaceId: string, token?: string, port = DEV_PORT): Promise<void> {
   const dir = join(stack.dataDir, 'agent', 'workspaces', workspaceId, 'workspace');
   copyFileSync(fixture, join(dir, 'server.cjs'));
   writeFileSync(join(dir, 'message.txt'), 'Hello Preview\n');
   if (process.getuid?.() === 0) for (const f of ['server.cjs', 'message.txt']) chownSync(join(dir, f), 100_000, 100_000);
-  const t = await stack.terminal(workspaceId, token, 'dev');
-  t.type(`node /workspace/server.cjs ${DEV_PORT} /workspace\n`);
-  await t.waitFor(`dev server on ${DEV_PORT}`);
+  const t = await stack.terminal(workspaceId, token, port === DEV_PORT ? 'dev' : `dev-${port}`);
+  t.type(`node /workspace/server.cjs ${port} /workspace\n`);
+  await t.waitFor(`dev server on ${port}`);
   t.close();
 }
 
@@ -102,7 +104,7 @@ describe('live preview through the tunnel', () => {
     const anonymous = await previewGet(stack, host, '/');
     expect(anonymous.status).toBe(401);
     expect(anonymous.body).toContain('Open this preview from Paddock');
-    const forged = await previewGet(stack, host, '/', '__paddock_preview=pvs_forged');
+    const forged = await previewGet(stack, host, '/', `${previewCookieName(host.split(':')[0]!, false)}=pvs_${'f'.repeat(43)}`);
     expect(forged.status).toBe(401);
     // The cookie is bound to its origin: another port of the same workspace refuses it.
     expect((await previewGet(stack, `5174--${workspaceId}.preview.localhost`, '/', first.cookie)).status).toBe(401);
@@ -113,11 +115,102 @@ describe('live preview through the tunnel', () => {
     expect(headers['x-forwarded-host']).toBe(host);
   });
 
+  it('retries a GET once when the dev server drops it on a pooled connection (its keep-alive ran out meanwhile)', async () => {
+    const { cookie } = await redeem(stack, (await stack.api('POST', `/api/v1/workspaces/${workspaceId}/previews`, { port: DEV_PORT })).body.url);
+    expect((await previewGet(stack, host, '/drop-next', cookie)).body).toBe('armed');
+    const next = await previewGet(stack, host, '/message', cookie);
+    expect(next.status).toBe(200);
+    expect(next.body).toBe('Hello Preview');
+  });
+
   it('lets a dev server set cookies for its own origin only', async () => {
     const { cookie } = await redeem(stack, (await stack.api('POST', `/api/v1/workspaces/${workspaceId}/previews`, { port: DEV_PORT })).body.url);
     const res = await previewGet(stack, host, '/set-cookies', cookie);
     expect(res.status).toBe(200);
     expect(res.headers['set-cookie']).toEqual(['own=1; Path=/']);
+  });
+
+  it('refuses previews of the workspace\'s own services, and no dial reaches them', async () => {
+    for (const port of [4096, 4141]) {
+      const res = await stack.api('POST', `/api/v1/workspaces/${workspaceId}/previews`, { port });
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toMatch(new RegExp(`port ${port} is the workspace's own service`));
+    }
+    // A stand-in on OpenCode's port (this blueprint has no model route, so no OpenCode runs here).
+    const t = await stack.terminal(workspaceId, undefined, 'opencode-standin');
+    t.type(`node -e "require('http').createServer((q, s) => s.end('opencode-config')).listen(4096, '127.0.0.1', () => console.log('standin up on ' + 4096))"\n`);
+    await t.waitFor('standin up on 4096');
+    t.close();
+    const listed = await stack.api('GET', `/api/v1/workspaces/${workspaceId}/previews`);
+    expect(listed.body.ports.map((p: { port: number }) => p.port)).not.toContain(4096);
+    const agentId = (await stack.portal.services.workspaces.agentOf(workspaceId))!;
+    await expect(stack.portal.services.hub.dial(agentId, workspaceId, { port: 4096 })).rejects.toThrow(/own service/);
+
+    // Even a preview link for that port, however it came to exist, signs nothing in and shows nothing.
+    const me = await stack.api('GET', '/api/v1/auth/me');
+    const token = `pvt_planted_${Date.now()}`;
+    await stack.db.insertInto('preview_tokens').values({
+      token_hash: createHash('sha256').update(token).digest('hex'), user_id: me.body.user.id, workspace_id: workspaceId, port: 4096,
+      portal_session_hash: null, expires_at: new Date(Date.now() + 60_000), used_at: null,
+    }).execute();
+    const planted = await redeem(stack, `http://4096--${workspaceId}.preview.localhost:${stack.portal.port}/__paddock/auth?token=${token}`);
+    expect(planted.status).toBe(404);
+    expect(planted.cookie).toBeUndefined();
+    const res = await previewGet(stack, `4096--${workspaceId}.preview.localhost`, '/');
+    expect(res.status).toBe(404);
+    expect(res.body).not.toContain('opencode-config');
+    // Nor is a malformed preview host ever the portal.
+    expect((await previewGet(stack, `portal.preview.localhost`, '/api/v1/auth/me')).status).toBe(404);
+  });
+
+  it('keeps working when another preview origin tosses a cookie onto the whole preview domain', async () => {
+    await startDevServer(stack, workspaceId, undefined, DEV_PORT + 1);
+    const victim = `http://${DEV_PORT + 1}--${workspaceId}.preview.localhost:${stack.portal.port}`;
+    const context = await chromium.browser.newContext();
+    try {
+      const attacker = await context.newPage();
+      await attacker.goto((await stack.api('POST', `/api/v1/workspaces/${workspaceId}/previews`, { port: DEV_PORT })).body.url);
+      await expect.poll(() => attacker.locator('#msg').textContent()).toBe('Hello Preview');
+      // Every name the victim's sign-in cookie could have, for the whole domain, on every path the victim will ask for.
+      const names = ['__paddock_preview', previewCookieName(new URL(victim).hostname, false)];
+      await attacker.evaluate((names) => {
+        for (const name of names) for (const path of ['/', '/message']) document.cookie = `${name}=pvs_tossed; domain=preview.localhost; path=${path}`;
+      }, names);
+      const tossed = (await context.cookies(victim)).filter((c) => c.value === 'pvs_tossed').map((c) => c.name);
+      expect(new Set(tossed)).toEqual(new Set(names)); // the browser really sends them to the victim
+
+      const page = await context.newPage();
+      const landed = await page.goto((await stack.api('POST', `/api/v1/workspaces/${workspaceId}/previews`, { port: DEV_PORT + 1 })).body.url);
+      expect(landed?.status()).toBe(200);
+      await expect.poll(() => page.locator('#msg').textContent()).toBe('Hello Preview');
+      expect(await page.evaluate(async () => (await fetch('/message')).status)).toBe(200);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('never hands the dev server Paddock\'s cookies, Authorization, or an HTTP authentication prompt', async () => {
+    const context = await chromium.browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto((await stack.api('POST', `/api/v1/workspaces/${workspaceId}/previews`, { port: DEV_PORT })).body.url);
+      await expect.poll(() => page.locator('#msg').textContent()).toBe('Hello Preview');
+      const headers = await page.evaluate(async (sessionCookie) => {
+        for (const c of [`${sessionCookie}=stolen`, 'paddock_oidc=stolen', '__paddock_preview=stale', 'app=1']) document.cookie = `${c}; path=/`;
+        return await (await fetch('/headers', { headers: { authorization: 'Bearer pdk_someone_elses_token' } })).json() as Record<string, string>;
+      }, SESSION_COOKIE);
+      expect(headers.cookie).toBe('app=1');
+      expect(headers).not.toHaveProperty('authorization');
+      expect(JSON.stringify(headers)).not.toMatch(/paddock|pvs_|pdk_|stolen/i);
+    } finally {
+      await context.close();
+    }
+    // The app's own 401 still arrives, but never a browser prompt for credentials on a Paddock-served origin.
+    const { cookie } = await redeem(stack, (await stack.api('POST', `/api/v1/workspaces/${workspaceId}/previews`, { port: DEV_PORT })).body.url);
+    const challenge = await previewGet(stack, host, '/challenge', cookie);
+    expect(challenge.status).toBe(401);
+    expect(challenge.body).toBe('who are you?');
+    expect(challenge.headers['www-authenticate']).toBeUndefined();
   });
 
   it('keeps the portal session out of reach of preview code', async () => {

@@ -8,6 +8,7 @@ import pino from 'pino';
 import { LlmGateway, LocalRuntime, TunnelClient, runInWorkspace } from '@paddock/agent';
 import { configFromEnv, createLogger, startPortal, type Clock, type Portal, type PortalConfig } from '@paddock/portal';
 import { openTestDatabase, type TestDatabase } from '@paddock/portal/testing';
+import { freePort } from './freePort.js';
 import { TcpProxy } from './tcpProxy.js';
 
 export const ADMIN_EMAIL = 'admin@example.com';
@@ -31,6 +32,8 @@ export interface StackOptions {
   /** How often the agent looks at workspaces' usage, and measures their disk use (defaults: 15 s and 60 s). */
   usageEveryMs?: number;
   diskUsageEveryMs?: number;
+  /** PADDOCK_PUBLIC_URL; default: the stack's own url (127.0.0.1); null: unset, so the portal's default applies. */
+  publicUrl?: string | null;
 }
 
 /**
@@ -67,9 +70,12 @@ export class TestStack {
 
   private async boot() {
     this.database = await openTestDatabase();
+    // The port is chosen before the start: the public URL, which every link is built on, names it.
+    const port = await freePort();
+    const publicUrl = this.options.publicUrl === null ? {} : { PADDOCK_PUBLIC_URL: this.options.publicUrl ?? `http://127.0.0.1:${port}` };
     this.config = {
-      ...configFromEnv({}),
-      host: '127.0.0.1', port: 0, tunnelPort: 0, dataDir: join(this.dataDir, 'portal'),
+      ...configFromEnv({ PORT: String(port), ...publicUrl }),
+      host: '127.0.0.1', tunnelPort: 0, dataDir: join(this.dataDir, 'portal'),
       adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD, adminToken: ADMIN_TOKEN, logLevel: 'info',
       llm: this.options.llm,
       ...this.options.portal,

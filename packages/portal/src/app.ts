@@ -46,6 +46,7 @@ import { Workspaces } from './workspaces/workspaces.js';
 import { WorkspaceResourceReports } from './workspaces/workspaceResources.js';
 import { PreviewAuth } from './preview/previewAuth.js';
 import { registerPreviewProxy } from './preview/previewProxy.js';
+import { registerSecurityHeaders } from './securityHeaders.js';
 
 export interface PortalOptions {
   config: PortalConfig;
@@ -135,6 +136,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024, perMessageDeflate: false } });
   // Preview hosts are proxied before any portal route sees them (after the allowlist; it wraps the plugin's upgrade listener).
   registerPreviewProxy(app, services, services.previews);
+  await registerSecurityHeaders(app, config);
   app.get('/healthz', async () => ({ ok: true }));
   const openapi = openApiDocument(apiRoutes, webSocketRoutes);
   app.get('/api/v1/openapi.json', async () => openapi);

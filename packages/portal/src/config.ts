@@ -29,8 +29,12 @@ export interface PortalConfig {
   masterKey: string | undefined;
   /** SSO from PADDOCK_OIDC_* (wins over the admin settings); undefined when unset. */
   oidc: SsoConfig | undefined;
-  /** The portal's origin as browsers see it (PADDOCK_PUBLIC_URL), for SSO redirect URLs; else each request's Host. */
-  publicUrl: string | undefined;
+  /**
+   * The portal's origin as browsers see it: PADDOCK_PUBLIC_URL, default http://localhost:PORT.
+   * Every link the portal hands out (SSO redirect and logout, invites, previews, SCIM locations)
+   * is built on it, and it is the only origin that may frame a preview; a request's Host header never is.
+   */
+  publicUrl: string;
   /** Older master keys still accepted during a rotation (comma-separated). */
   masterKeyPrevious: string | undefined;
   /** Previews are served on <port>--<workspace>.<previewDomain> (PADDOCK_PREVIEW_DOMAIN). */
@@ -60,12 +64,27 @@ function int(value: string | undefined, fallback: number, name: string): number 
   return n;
 }
 
+/** PADDOCK_PUBLIC_URL as an origin: http or https, a host and maybe a port, nothing else (the portal serves from its root). */
+function publicOrigin(value: string | undefined, port: number): string {
+  if (!value) return `http://localhost:${port}`;
+  const problem = `PADDOCK_PUBLIC_URL must be the portal's origin as browsers reach it, such as https://paddock.example.com, got "${value}"`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(problem);
+  }
+  if (!['http:', 'https:'].includes(url.protocol) || url.username || url.password || url.pathname !== '/' || url.search || url.hash) throw new Error(problem);
+  return url.origin;
+}
+
 /** Reads the portal's settings from the environment (see docs/operations.md). */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): PortalConfig {
   const dataDir = resolve(env.PADDOCK_DATA_DIR ?? './data');
+  const port = int(env.PORT, 8080, 'PORT');
   return {
     host: env.HOST ?? '127.0.0.1',
-    port: int(env.PORT, 8080, 'PORT'),
+    port,
     dataDir,
     databaseUrl: env.DATABASE_URL || undefined,
     tunnelHost: env.PADDOCK_TUNNEL_HOST ?? '127.0.0.1',
@@ -85,7 +104,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): PortalConfi
       : undefined,
     masterKey: env.PADDOCK_MASTER_KEY || undefined,
     oidc: ssoFromEnv(env),
-    publicUrl: env.PADDOCK_PUBLIC_URL ? new URL(env.PADDOCK_PUBLIC_URL).origin : undefined,
+    publicUrl: publicOrigin(env.PADDOCK_PUBLIC_URL, port),
     masterKeyPrevious: env.PADDOCK_MASTER_KEY_PREVIOUS || undefined,
     previewDomain: (env.PADDOCK_PREVIEW_DOMAIN || 'preview.localhost').trim().toLowerCase().replace(/^\.+|\.+$/g, ''),
     terminal: {

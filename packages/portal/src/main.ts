@@ -5,7 +5,7 @@ import { startPortal } from './app.js';
 const config = configFromEnv();
 const portal = await startPortal({ config });
 const { log } = portal.services;
-log.info({ url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${portal.port}`, tunnelPort: portal.tunnelPort }, 'portal ready');
+log.info({ url: config.publicUrl, tunnelPort: portal.tunnelPort }, 'portal ready');
 if (portal.bootstrap.admin) {
   // Printed once, on the first start, to the console only.
   const { email, generatedPassword } = portal.bootstrap.admin;

@@ -20,9 +20,60 @@ import { z } from 'zod';
  *   GET    /v1/ports                          -> { ports: ListeningPort[] } (TCP LISTEN on loopback/any, 1024-65535)
  *   /v1/files…                               the code editor's files (see filesApi.ts)
  *   CONNECT 127.0.0.1:<port>                  -> 200, then the stream is raw TCP to that port in the
- *          workspace (403 outside 1024-65535 or the daemon's own ports, 502 when nothing accepts)
+ *          workspace (403 outside 1024-65535 or on a service port below, 502 when nothing accepts)
+ *   CONNECT opencode:4096                     -> the same, to OpenCode's server: the AI chat's one way in
+ *          (daemonConnectTarget builds both forms)
  */
 export const DAEMON_SOCKET_NAME = 'daemon.sock';
+
+/**
+ * The workspace's own services, on loopback in every workspace. They act with
+ * the workspace's credentials (OpenCode's config holds its virtual key and its
+ * API runs commands; the gateway bridge spends the model budget), so neither a
+ * preview nor a port dial may reach them: the portal refuses previews of these
+ * ports, and the daemon refuses to CONNECT to them as ports. The AI chat reaches
+ * OpenCode by name (a `service` dial), which only the portal's AI routes use.
+ */
+export const WORKSPACE_SERVICES = {
+  opencode: { port: 4096, description: "OpenCode's server, behind the AI chat" },
+  llmGateway: { port: 4141, description: 'the bridge to the model gateway' },
+} as const;
+export type WorkspaceService = keyof typeof WORKSPACE_SERVICES;
+
+/** The services the portal may dial by name. */
+export const DIALABLE_SERVICES = ['opencode'] as const satisfies readonly WorkspaceService[];
+export type DialableService = (typeof DIALABLE_SERVICES)[number];
+
+export function isDialableService(name: string): name is DialableService {
+  return (DIALABLE_SERVICES as readonly string[]).includes(name);
+}
+
+/** Ports no preview and no port dial may reach: the services above. */
+export const RESERVED_PORTS: ReadonlySet<number> = new Set(Object.values(WORKSPACE_SERVICES).map((s) => s.port));
+
+/** Why a port can't be previewed, when it is one of the workspace's own services. */
+export function reservedPortReason(port: number): string | undefined {
+  const service = Object.values(WORKSPACE_SERVICES).find((s) => s.port === port);
+  return service && `port ${port} is the workspace's own service (${service.description}), not an app: preview your dev server's port instead`;
+}
+
+export type DaemonConnectTarget = { port: number } | { service: DialableService };
+
+/** The request target of a daemon CONNECT: `127.0.0.1:<port>` for a port, `<service>:<its port>` for a service. */
+export function daemonConnectTarget(target: DaemonConnectTarget): string {
+  return 'service' in target ? `${target.service}:${WORKSPACE_SERVICES[target.service].port}` : `127.0.0.1:${target.port}`;
+}
+
+/** Reads a daemon CONNECT target; undefined for anything else (another host, a malformed port, an unknown service). */
+export function parseDaemonConnectTarget(text: string): DaemonConnectTarget | undefined {
+  const match = /^([a-z0-9.]+):(\d{1,5})$/i.exec(text);
+  if (!match) return undefined;
+  const [, host = '', digits = ''] = match;
+  const port = Number(digits);
+  if (host === '127.0.0.1' || host.toLowerCase() === 'localhost') return { port };
+  if (isDialableService(host) && WORKSPACE_SERVICES[host].port === port) return { service: host };
+  return undefined;
+}
 
 export const sessionNameSchema = z
   .string()

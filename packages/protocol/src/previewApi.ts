@@ -1,7 +1,13 @@
 import { z } from 'zod';
+import { reservedPortReason } from './daemon.js';
 
 /** POST /api/v1/workspaces/:id/previews */
-export const createPreviewRequestSchema = z.object({ port: z.number().int().min(1024).max(65535) });
+export const createPreviewRequestSchema = z.object({
+  port: z.number().int().min(1024).max(65535).superRefine((port, ctx) => {
+    const reason = reservedPortReason(port);
+    if (reason) ctx.addIssue({ code: 'custom', message: reason });
+  }),
+});
 export type CreatePreviewRequest = z.infer<typeof createPreviewRequestSchema>;
 
 /** A one-time sign-in link to the preview origin (works once, for about a minute). */

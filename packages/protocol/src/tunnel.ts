@@ -28,6 +28,7 @@ export type { TunnelClient, TunnelHandlers } from './generated/paddock/tunnel/v1
  *    AgentMessage.usage (token usage from the agent's LLM gateway),
  *    WorkspaceSpec.agent_instructions and .sessions (AGENTS.md, command and claude tabs),
  *    WorkspaceSpec.resources, Hello.resource_control and AgentMessage.workspace_usage (resource limits).
+ *    DialRequest.service (OpenCode by name: its port is refused as a port dial).
  */
 export const TUNNEL_PROTOCOL_VERSION = 1;
 

@@ -2,7 +2,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { chmodSync, rmSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { attachOptionsSchema, createSessionRequestSchema, sessionNameSchema, terminalSizeSchema, type DaemonBoot } from '@paddock/protocol';
+import {
+  RESERVED_PORTS, WORKSPACE_SERVICES, attachOptionsSchema, createSessionRequestSchema, sessionNameSchema, terminalSizeSchema, type DaemonBoot, type WorkspaceService,
+} from '@paddock/protocol';
 import { applyBoot } from './boot/applyBoot.js';
 import { readJsonBody } from './http/readJsonBody.js';
 import { SessionLimitError, SessionRegistry } from './pty/sessionRegistry.js';
@@ -21,10 +23,11 @@ export interface DaemonOptions {
   shell?: { file: string; args: string[] };
   env?: Record<string, string>;
   flow?: Partial<FlowControlOptions>;
-  /** Loopback ports the daemon serves itself (the model gateway's): never reachable by CONNECT, never listed. */
-  reservedPorts?: number[];
-  /** Loopback ports of the workspace's own services (the AI chat's server): reachable, but not offered as previews. */
-  internalPorts?: number[];
+  /**
+   * Where the workspace's own services listen (default: WORKSPACE_SERVICES' ports). Their ports,
+   * and the defaults, are never listed nor reachable by a port CONNECT; OpenCode is reached by name.
+   */
+  servicePorts?: Partial<Record<WorkspaceService, number>>;
   /** What the blueprint sets up at start (AGENTS.md, the tabs' sessions); see boot/applyBoot.ts. */
   boot?: DaemonBoot;
   /** How a session defined with a command runs it (default: `bash -lc`). */
@@ -63,15 +66,14 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
   if (options.boot) applyBoot(options.boot, { sessions, workspaceDir: options.workspaceDir, env });
   // perMessageDeflate stays off: it would buffer outside bufferedAmount and hide backpressure.
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 1024 * 1024 });
-  const reserved = new Set(options.reservedPorts ?? []);
-  // Never listed as previews: the reserved ports and the workspace's own services.
-  const unlisted = new Set([...reserved, ...(options.internalPorts ?? [])]);
-  const internal = new Set(options.internalPorts ?? []);
+  const services = { opencode: options.servicePorts?.opencode ?? WORKSPACE_SERVICES.opencode.port };
+  // The defaults stay reserved when a service listens elsewhere: nothing else may take their place as a preview.
+  const reserved = new Set([...RESERVED_PORTS, ...Object.values(options.servicePorts ?? {})]);
   const files = createFilesApi(options.workspaceDir);
   const server = createServer((req, res) => {
-    if (!files(req, res, new URL(req.url ?? '/', 'http://daemon'))) handleRequest(sessions, unlisted, req, res);
+    if (!files(req, res, new URL(req.url ?? '/', 'http://daemon'))) handleRequest(sessions, reserved, req, res);
   });
-  server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => handlePortConnect(req, socket, head, reserved));
+  server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => handlePortConnect(req, socket, head, reserved, services));
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://daemon');
@@ -115,7 +117,7 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
   };
 }
 
-function handleRequest(sessions: SessionRegistry, unlisted: ReadonlySet<number>, req: IncomingMessage, res: ServerResponse): void {
+function handleRequest(sessions: SessionRegistry, reserved: ReadonlySet<number>, req: IncomingMessage, res: ServerResponse): void {
   const { pathname } = new URL(req.url ?? '/', 'http://daemon');
   if (pathname === '/v1/healthz') {
     if (req.method !== 'GET') return sendError(res, 405, 'method_not_allowed', 'use GET');
@@ -127,7 +129,7 @@ function handleRequest(sessions: SessionRegistry, unlisted: ReadonlySet<number>,
   }
   if (pathname === '/v1/ports') {
     if (req.method !== 'GET') return sendError(res, 405, 'method_not_allowed', 'use GET');
-    return sendJson(res, 200, { ports: listeningPorts().filter((p) => isPreviewablePort(p.port, unlisted)) });
+    return sendJson(res, 200, { ports: listeningPorts().filter((p) => isPreviewablePort(p.port, reserved)) });
   }
   const match = sessionPath.exec(pathname);
   if (match && req.method === 'POST') return void createSession(sessions, decodeURIComponent(match[1] ?? ''), req, res);

@@ -22,7 +22,9 @@ if (llmSocket && Number.isInteger(llmPort) && llmPort > 0) {
 const opencode = startOpenCodeServer({ workspaceDir });
 // The blueprint's setup (AGENTS.md, the tabs' sessions), written by the agent beside the socket.
 const boot = readBootFile(join(dirname(socketPath), DAEMON_BOOT_FILE));
-const daemon = await createDaemon({ socketPath, workspaceDir, reservedPorts: llmSocket && llmPort > 0 ? [llmPort] : [], internalPorts: [OPENCODE_SERVER_PORT], ...(boot ? { boot } : {}) });
+const daemon = await createDaemon({
+  socketPath, workspaceDir, servicePorts: { opencode: OPENCODE_SERVER_PORT, ...(llmSocket && llmPort > 0 ? { llmGateway: llmPort } : {}) }, ...(boot ? { boot } : {}),
+});
 // No terminal bytes are ever logged; only lifecycle lines.
 process.stderr.write(`workspaced: listening on ${socketPath}\n`);
 let stopping = false;

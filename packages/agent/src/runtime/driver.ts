@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { ResourceMechanism, WorkspaceLimits } from '@paddock/protocol';
+import type { DialableService, ResourceMechanism, WorkspaceLimits } from '@paddock/protocol';
 import type { LlmRoute } from '../gateway/llm/llmGateway.js';
 
 /** What the agent needs to run one workspace (from the portal's WorkspaceSpec). */
@@ -47,7 +47,8 @@ export interface WorkspaceUsage {
 /** How a runtime sees a workspace; the agent maps it onto the API's states. */
 export type RuntimeState = 'running' | 'stopped' | 'missing';
 
-export type DialTarget = { kind: 'daemon' } | { kind: 'port'; port: number };
+/** The daemon's own API, a port of the workspace (never a service's), or one of its services by name. */
+export type DialTarget = { kind: 'daemon' } | { kind: 'port'; port: number } | { kind: 'service'; service: DialableService };
 
 /**
  * A place where workspaces run (bubblewrap on this machine; pods in Kubernetes).
@@ -66,7 +67,7 @@ export interface RuntimeDriver {
   status(workspaceId: string): Promise<RuntimeState>;
   /** Every workspace this runtime holds (running or stopped). */
   list(): Promise<Array<{ workspaceId: string; state: RuntimeState }>>;
-  /** Opens a byte stream to the workspace's daemon or one of its ports. */
+  /** Opens a byte stream to the workspace's daemon, one of its ports or one of its services. */
   connect(workspaceId: string, target: DialTarget): Promise<Duplex>;
   resourceControl(): ResourceControl;
   /** What the workspace takes against its limits; undefined when it isn't running. Cheap: polled by the agent. */

@@ -18,7 +18,8 @@ import {
 } from '@paddock/protocol/tunnel';
 import type { WorkspaceLimits } from '@paddock/protocol';
 import type { UsageRecord } from '../gateway/llm/llmGateway.js';
-import type { RuntimeDriver, WorkspaceUsage } from '../runtime/driver.js';
+import { isDialableService } from '@paddock/protocol';
+import type { DialTarget, RuntimeDriver, WorkspaceUsage } from '../runtime/driver.js';
 import { Backoff } from './backoff.js';
 import { loadCredentials, saveCredentials, type AgentCredentials } from './credentials.js';
 
@@ -254,7 +255,7 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
   private async onDial(req: DialRequest__Output): Promise<void> {
     let local;
     try {
-      const target = req.target === 'port' ? { kind: 'port' as const, port: req.port ?? 0 } : { kind: 'daemon' as const };
+      const target = dialTarget(req);
       local = await this.opts.runtime.connect(req.workspaceId, target);
     } catch (err) {
       this.send({ dialResult: { dialId: req.dialId, ok: false, error: errMessage(err) } });
@@ -320,4 +321,18 @@ function workspaceUsageMessage(workspaceId: string, u: WorkspaceUsage): Workspac
     oomKills: String(u.oomKills),
     processLimitHits: String(u.processLimitHits),
   };
+}
+
+/** What a DialRequest asks for; a target this agent doesn't know is refused, never read as the daemon. */
+function dialTarget(req: DialRequest__Output): DialTarget {
+  switch (req.target) {
+    case 'daemon': return { kind: 'daemon' };
+    case 'port': return { kind: 'port', port: req.port ?? 0 };
+    case 'service': {
+      const service = req.service ?? '';
+      if (!isDialableService(service)) throw new Error(`no workspace service ${JSON.stringify(service)}`);
+      return { kind: 'service', service };
+    }
+    default: throw new Error('the dial names no target');
+  }
 }

@@ -4,9 +4,6 @@ import { ApiError, NotFoundError, UnavailableError } from '../errors.js';
 import type { PortalServices } from '../services.js';
 import type { Workspace } from '@paddock/protocol';
 
-/** Where the workspace daemon runs `opencode serve` (packages/workspaced/src/opencode). */
-export const OPENCODE_PORT = 4096;
-
 const JSON_TIMEOUT_MS = 30_000;
 /**
  * How long any call may wait for its response headers. OpenCode answers in
@@ -68,7 +65,8 @@ export class OpenCodeProxy {
     if (!agentId) throw new UnavailableError('the workspace has no agent');
     let stream;
     try {
-      stream = await this.services.hub.dial(agentId, workspaceId, { port: OPENCODE_PORT });
+      // By name: OpenCode's port is refused to port dials (and so to previews), this is the one way in.
+      stream = await this.services.hub.dial(agentId, workspaceId, { service: 'opencode' });
     } catch (err) {
       throw new UnavailableError(`the workspace's AI is not reachable yet (${err instanceof Error ? err.message : String(err)})`);
     }

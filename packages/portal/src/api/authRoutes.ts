@@ -6,7 +6,6 @@ import {
 } from '@paddock/protocol';
 import { NotFoundError } from '../errors.js';
 import { route } from './route.js';
-import { publicOrigin } from './ssoRoutes.js';
 import { setSessionCookie } from './sessionCookie.js';
 
 export const authRoutes = [
@@ -24,8 +23,8 @@ export const authRoutes = [
     method: 'POST', url: '/api/v1/auth/logout', access: 'self',
     summary: 'Sign out (ends this session); redirectTo is the identity provider\'s logout for an SSO session',
     response: logoutResponseSchema,
-    handler: async ({ actor, req, reply, services }) => {
-      const redirectTo = await services.oidc.endSessionUrl(actor, publicOrigin(req, services));
+    handler: async ({ actor, reply, services }) => {
+      const redirectTo = await services.oidc.endSessionUrl(actor, services.config.publicUrl);
       await services.identity.logout(actor);
       void reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return { redirectTo };

@@ -5,7 +5,7 @@ import { createPreviewRequestSchema, listeningPortSchema, previewLinkSchema, pre
 import { z } from 'zod';
 import { ApiError } from '../errors.js';
 import { PREVIEW_AUTH_PATH } from '../preview/previewProxy.js';
-import { previewHostname } from '../preview/previewHost.js';
+import { previewOrigin } from '../preview/previewHost.js';
 import type { UserActor } from '../auth/actor.js';
 import type { PortalServices } from '../services.js';
 import { route } from './route.js';
@@ -15,14 +15,13 @@ export const previewRoutes = [
     method: 'POST', url: '/api/v1/workspaces/:id/previews', access: 'user',
     summary: 'A one-time link (60 s) that signs the browser in to the preview of one workspace port and lands on the app',
     status: 201, body: createPreviewRequestSchema, response: previewLinkSchema,
-    handler: async ({ actor, params, body, req, services }) => {
+    handler: async ({ actor, params, body, services }) => {
       const w = await services.workspaces.get(actor, params.id!);
       if (w.state !== 'running') throw new ApiError(409, 'not_running', `the workspace is ${w.state}; start it first`);
       const { token, expiresAt } = await services.previews.issue({
         userId: actor.user.id, workspaceId: w.id, port: body.port, portalSessionHash: actor.sessionHash ?? null,
       });
-      const portal = new URL(services.config.publicUrl ?? `${req.protocol}://${req.headers.host ?? `localhost`}`);
-      const origin = `${portal.protocol}//${previewHostname(services.config.previewDomain, w.id, body.port)}${portal.port ? `:${portal.port}` : ''}`;
+      const origin = previewOrigin(services.config.publicUrl, services.config.previewDomain, w.id, body.port);
       await services.audit.append({
         actorId: actor.user.id, actorEmail: actor.user.email, action: 'workspace.preview.open', targetType: 'workspace',
         targetId: w.id, blueprintId: w.blueprintId, outcome: 'success', detail: { port: body.port },

@@ -13,10 +13,10 @@ import { route } from './route.js';
 
 export const SCIM_PREFIX = '/scim/v2';
 
-/** Where this portal's SCIM resources live, as the client reached it (for meta.location). */
-const baseOf = (req: FastifyRequest) => `${req.protocol}://${req.host}${SCIM_PREFIX}`;
-const users = (s: PortalServices, req: FastifyRequest) => new ScimUsers(s, baseOf(req));
-const groups = (s: PortalServices, req: FastifyRequest) => new ScimGroups(s, baseOf(req));
+/** Where this portal's SCIM resources live (for meta.location): on its public origin, never the request's Host. */
+const baseOf = (s: PortalServices) => `${s.config.publicUrl}${SCIM_PREFIX}`;
+const users = (s: PortalServices, _req: FastifyRequest) => new ScimUsers(s, baseOf(s));
+const groups = (s: PortalServices, _req: FastifyRequest) => new ScimGroups(s, baseOf(s));
 const ifMatch = (req: FastifyRequest) => req.headers['if-match'];
 /** A JSON object body; SCIM validates its attributes itself (case-insensitive names). */
 const scimBody = z.record(z.string(), z.unknown());
@@ -63,23 +63,23 @@ export const scimRoutes = [
 
   route({
     method: 'GET', url: `${SCIM_PREFIX}/ServiceProviderConfig`, access: 'scim', summary: 'SCIM: what this service provider supports (RFC 7643 §5)',
-    handler: async ({ req }) => serviceProviderConfig(baseOf(req)),
+    handler: async ({ services }) => serviceProviderConfig(baseOf(services)),
   }),
   route({
     method: 'GET', url: `${SCIM_PREFIX}/ResourceTypes`, access: 'scim', summary: 'SCIM: resource types (RFC 7643 §6)', query: scimQuery,
-    handler: async ({ req, query }) => discoveryList(query, resourceTypes(baseOf(req))),
+    handler: async ({ query, services }) => discoveryList(query, resourceTypes(baseOf(services))),
   }),
   route({
     method: 'GET', url: `${SCIM_PREFIX}/ResourceTypes/:id`, access: 'scim', summary: 'SCIM: one resource type',
-    handler: async ({ req, params }) => byId(resourceTypes(baseOf(req)), params.id!, 'ResourceType'),
+    handler: async ({ params, services }) => byId(resourceTypes(baseOf(services)), params.id!, 'ResourceType'),
   }),
   route({
     method: 'GET', url: `${SCIM_PREFIX}/Schemas`, access: 'scim', summary: 'SCIM: schemas (RFC 7643 §7)', query: scimQuery,
-    handler: async ({ req, query }) => discoveryList(query, schemas(baseOf(req))),
+    handler: async ({ query, services }) => discoveryList(query, schemas(baseOf(services))),
   }),
   route({
     method: 'GET', url: `${SCIM_PREFIX}/Schemas/:id`, access: 'scim', summary: 'SCIM: one schema, by its URN',
-    handler: async ({ req, params }) => byId(schemas(baseOf(req)), params.id!, 'Schema'),
+    handler: async ({ params, services }) => byId(schemas(baseOf(services)), params.id!, 'Schema'),
   }),
 
   route({

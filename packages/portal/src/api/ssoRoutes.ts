@@ -1,13 +1,11 @@
 // Plugin type augmentations must be imported where they are used (NodeNext resolution).
 import type {} from '@fastify/cookie';
-import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
   authMethodsSchema, authSettingsSchema, putSsoRequestSchema, ssoConfigSchema,
 } from '@paddock/protocol';
 import { SsoSignInError } from '../auth/oidc/oidcSignIn.js';
 import { ApiError, InputError } from '../errors.js';
-import type { PortalServices } from '../services.js';
 import { route } from './route.js';
 import { setSessionCookie } from './sessionCookie.js';
 
@@ -17,11 +15,6 @@ const OIDC_COOKIE_PATH = '/api/v1/auth/oidc';
 
 class SsoNotConfiguredError extends ApiError {
   constructor() { super(404, 'sso_not_configured', 'single sign-on is not configured'); }
-}
-
-/** This portal's origin as the browser sees it: PADDOCK_PUBLIC_URL, else the request's own. */
-export function publicOrigin(req: FastifyRequest, services: PortalServices): string {
-  return services.config.publicUrl ?? `${req.protocol}://${req.host}`;
 }
 
 const loginError = (code: string) => `/login?error=${encodeURIComponent(code)}`;
@@ -41,7 +34,7 @@ export const ssoRoutes = [
       if (!config) throw new SsoNotConfiguredError();
       let started;
       try {
-        started = await services.oidc.start(config, query.returnTo, publicOrigin(req, services));
+        started = await services.oidc.start(config, query.returnTo, services.config.publicUrl);
       } catch (err) {
         req.log.warn({ err }, 'could not start SSO');
         return reply.redirect(loginError('sso_unavailable'), 302);
@@ -75,13 +68,13 @@ export const ssoRoutes = [
   route({
     method: 'GET', url: '/api/v1/admin/sso', access: 'auditor', summary: 'Single sign-on settings (the client secret masked)',
     response: ssoConfigSchema,
-    handler: async ({ req, services }) => services.sso.view(publicOrigin(req, services)),
+    handler: async ({ services }) => services.sso.view(services.config.publicUrl),
   }),
   route({
     method: 'PUT', url: '/api/v1/admin/sso', access: 'admin',
     summary: 'Configure single sign-on (clientSecret is write-only: omit it to keep the stored one)',
     body: putSsoRequestSchema, response: ssoConfigSchema,
-    handler: async ({ actor, body, req, services }) => {
+    handler: async ({ actor, body, services }) => {
       await services.sso.put(body, actor, {
         check: async (config) => {
           try { await services.oidc.check(config); } catch (err) {
@@ -90,7 +83,7 @@ export const ssoRoutes = [
         },
         canDisable: () => services.signInSettings.localPasswordsAllowed(),
       });
-      return services.sso.view(publicOrigin(req, services));
+      return services.sso.view(services.config.publicUrl);
     },
   }),
   route({

@@ -84,10 +84,9 @@ export const userRoutes = [
     method: 'POST', url: '/api/v1/invites', access: 'admin', status: 201,
     summary: 'Invite someone by email; the single-use link (valid 7 days) is shown only in this response',
     body: createInviteRequestSchema, response: createdInviteSchema,
-    handler: async ({ actor, body, req, services }) => {
+    handler: async ({ actor, body, services }) => {
       const invite = await services.invites.create(actor, body.email, body.role);
-      const origin = `${req.protocol}://${req.headers.host ?? 'localhost'}`;
-      return { ...invite, url: `${origin}/invite#${invite.token}` };
+      return { ...invite, url: `${services.config.publicUrl}/invite#${invite.token}` };
     },
   }),
   route({

@@ -4,11 +4,11 @@ import { hashSecret, newSecret } from '../ids.js';
 
 export const PREVIEW_TOKEN_TTL_MS = 60_000;
 export const PREVIEW_SESSION_MAX_MS = 12 * 60 * 60 * 1000;
-/** The cookie on a preview origin; the proxy strips it before the dev server sees a request. */
-export const PREVIEW_COOKIE = '__paddock_preview';
 /** How long a positive check is trusted: a deactivated user or a stopped workspace loses the preview within this. */
 const CHECK_CACHE_MS = 2_000;
 const maxCached = 10_000;
+/** A Cookie header (16 KiB in Node) holds fewer candidates than this; the bound keeps one query small. */
+const maxCandidates = 256;
 
 export interface PreviewGrant {
   userId: string;
@@ -20,7 +20,7 @@ export interface PreviewGrant {
 /**
  * Sign-in to preview origins. The portal issues a one-time token (60 s) for a
  * workspace port; the preview origin redeems it and keeps a preview session id
- * in a host-only cookie. Tokens and ids are stored as SHA-256 hashes; redeeming
+ * in a host-bound cookie (previewCookies.ts). Tokens and ids are stored as SHA-256 hashes; redeeming
  * is one atomic UPDATE, so a token works once even across replicas. A preview
  * session is checked on every request: its user still active and still allowed
  * the workspace, the workspace running, the portal session it came from alive.
@@ -58,29 +58,43 @@ export class PreviewAuth {
     return sessionId;
   }
 
-  /** Whether this preview session may see this origin now; what the proxy needs to dial it. */
-  async check(sessionId: string, workspaceId: string, port: number): Promise<PreviewGrant | null> {
-    const idHash = hashSecret(sessionId);
+  /**
+   * Whether one of these preview session ids may see this origin now; what the proxy needs to dial it.
+   * Several, because another preview origin can plant cookies of the same name here (previewCookies.ts):
+   * a planted one must never shadow the real one. One query for all of them.
+   */
+  async check(sessionIds: readonly string[], workspaceId: string, port: number): Promise<PreviewGrant | null> {
+    const hashes = [...new Set(sessionIds)].slice(0, maxCandidates).map(hashSecret);
+    if (hashes.length === 0) return null;
     const now = this.clock.now();
-    const cached = this.cache.get(idHash);
-    if (cached && cached.until > now.getTime()) {
-      return cached.grant.workspaceId === workspaceId && cached.grant.port === port ? cached.grant : null;
+    const uncached: string[] = [];
+    for (const idHash of hashes) {
+      const cached = this.cache.get(idHash);
+      if (cached && cached.until > now.getTime()) {
+        if (cached.grant.workspaceId === workspaceId && cached.grant.port === port) return cached.grant;
+        continue;
+      }
+      this.cache.delete(idHash);
+      uncached.push(idHash);
     }
-    this.cache.delete(idHash);
-    const row = await this.db.selectFrom('preview_sessions as p')
+    if (uncached.length === 0) return null;
+    const rows = await this.db.selectFrom('preview_sessions as p')
       .innerJoin('users as u', 'u.id', 'p.user_id')
       .innerJoin('workspaces as w', 'w.id', 'p.workspace_id')
       .leftJoin('sessions as s', 's.id_hash', 'p.portal_session_hash')
-      .select(['p.user_id', 'p.workspace_id', 'p.port', 'p.expires_at', 'p.portal_session_hash', 'u.active', 'u.role',
+      .select(['p.id_hash', 'p.user_id', 'p.workspace_id', 'p.port', 'p.expires_at', 'p.portal_session_hash', 'u.active', 'u.role',
         'w.owner_id', 'w.state', 'w.agent_id', 's.expires_at as portal_expires_at'])
-      .where('p.id_hash', '=', idHash).executeTakeFirst();
-    if (!row || row.workspace_id !== workspaceId || row.port !== port || row.expires_at <= now) return null;
-    if (!row.active || (row.owner_id !== row.user_id && row.role !== 'admin')) return null;
-    if (row.state !== 'running' || !row.agent_id) return null;
-    if (row.portal_session_hash && !(row.portal_expires_at && row.portal_expires_at > now)) return null;
-    const grant = { userId: row.user_id, workspaceId, port, agentId: row.agent_id };
-    if (this.cache.size >= maxCached) this.cache.clear();
-    this.cache.set(idHash, { until: now.getTime() + CHECK_CACHE_MS, grant });
-    return grant;
+      .where('p.id_hash', 'in', uncached).execute();
+    for (const row of rows) {
+      if (row.workspace_id !== workspaceId || row.port !== port || row.expires_at <= now) continue;
+      if (!row.active || (row.owner_id !== row.user_id && row.role !== 'admin')) continue;
+      if (row.state !== 'running' || !row.agent_id) continue;
+      if (row.portal_session_hash && !(row.portal_expires_at && row.portal_expires_at > now)) continue;
+      const grant = { userId: row.user_id, workspaceId, port, agentId: row.agent_id };
+      if (this.cache.size >= maxCached) this.cache.clear();
+      this.cache.set(row.id_hash, { until: now.getTime() + CHECK_CACHE_MS, grant });
+      return grant;
+    }
+    return null;
   }
 }

@@ -2,15 +2,24 @@ import { Agent, request, type ClientRequest, type IncomingHttpHeaders, type Inco
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { previewFrameAncestors } from '../securityHeaders.js';
 import type { PortalServices } from '../services.js';
-import { PREVIEW_COOKIE, PREVIEW_SESSION_MAX_MS, type PreviewAuth, type PreviewGrant } from './previewAuth.js';
-import { parsePreviewHost, type PreviewTarget } from './previewHost.js';
+import type { PreviewAuth, PreviewGrant } from './previewAuth.js';
+import { cookieAllowed, previewCookieName, previewSessionCookie, sessionCandidates, withoutPaddockCookies } from './previewCookies.js';
+import { inPreviewDomain, parsePreviewHost, type PreviewTarget } from './previewHost.js';
 import { previewPage } from './previewPages.js';
 
 export const PREVIEW_AUTH_PATH = '/__paddock/auth';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection and never pass a proxy. */
 const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+/**
+ * Credentials never reach a dev server: a browser may attach them by itself (HTTP authentication,
+ * Negotiate on a company network) or a user may paste a Paddock token. And a dev server never asks
+ * for them: a challenge would put the browser's credential prompt on a Paddock-served origin.
+ */
+const requestCredentials = new Set(['authorization']);
+const responseChallenges = new Set(['www-authenticate']);
 
 /**
  * Serves preview origins (`<port>--<workspace>.<previewDomain>`): plain HTTP
@@ -21,10 +30,13 @@ const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy
  */
 export function registerPreviewProxy(app: FastifyInstance, services: PortalServices, auth: PreviewAuth): void {
   const proxy = new PreviewProxy(services, auth);
+  const { previewDomain } = services.config;
   app.addHook('onRequest', (req, reply, done) => {
-    const target = parsePreviewHost(req.headers.host, services.config.previewDomain);
-    if (!target) return done();
+    // Every host under the preview domain is the proxy's: the portal never answers there.
+    if (!inPreviewDomain(req.headers.host, previewDomain)) return done();
     void reply.hijack();
+    const target = parsePreviewHost(req.headers.host, previewDomain);
+    if (!target) return proxy.sendPage(reply.raw, 404, 'No preview here', 'This address names no preview: a workspace\'s own services (its AI, its model gateway) are never shown as one. Open the preview from your workspace in Paddock.');
     proxy.serveHttp(target, req.raw, reply.raw).catch((err: unknown) => {
       req.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'preview request failed');
       if (!reply.raw.headersSent) proxy.sendPage(reply.raw, 502, 'The preview could not be reached', 'Nothing answered on this port in the workspace. Is the dev server running?');
@@ -38,8 +50,9 @@ export function registerPreviewProxy(app: FastifyInstance, services: PortalServi
   const others = server.listeners('upgrade') as Array<(req: IncomingMessage, socket: Duplex, head: Buffer) => void>;
   server.removeAllListeners('upgrade');
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const target = parsePreviewHost(req.headers.host, services.config.previewDomain);
-    if (!target) { for (const listener of others) listener.call(server, req, socket, head); return; }
+    if (!inPreviewDomain(req.headers.host, previewDomain)) { for (const listener of others) listener.call(server, req, socket, head); return; }
+    const target = parsePreviewHost(req.headers.host, previewDomain);
+    if (!target) return rejectRaw(socket, 404, 'Not Found');
     proxy.serveUpgrade(target, req, socket, head).catch((err: unknown) => {
       services.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'preview upgrade failed');
       socket.destroy();
@@ -53,7 +66,15 @@ class PreviewProxy {
   private readonly agents = new Map<string, Agent>();
   private readonly upgraded = new Set<Duplex>();
 
-  constructor(private readonly services: PortalServices, private readonly auth: PreviewAuth) {}
+  /** Previews are served on the public URL's scheme (previewHost.ts). */
+  private readonly https: boolean;
+  /** On every answer: only the portal may frame a preview. */
+  private readonly frameAncestors: string;
+
+  constructor(private readonly services: PortalServices, private readonly auth: PreviewAuth) {
+    this.https = new URL(services.config.publicUrl).protocol === 'https:';
+    this.frameAncestors = previewFrameAncestors(services.config);
+  }
 
   async serveHttp(target: PreviewTarget, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://preview');
@@ -62,21 +83,42 @@ class PreviewProxy {
     if (!grant) {
       return this.sendPage(res, 401, 'Open this preview from Paddock', 'This preview needs a fresh link: open it again from your workspace in Paddock. (Links work once and expire after a minute.)');
     }
+    await this.forward(target, grant, req, res, 1);
+  }
+
+  /** Sends the request on a pooled stream; `retries` more times when a GET or HEAD (no body) meets a dead one. */
+  private forward(target: PreviewTarget, grant: PreviewGrant, req: IncomingMessage, res: ServerResponse, retries: number): Promise<void> {
+    const bodiless = (req.method === 'GET' || req.method === 'HEAD') && !req.headers['content-length'] && !req.headers['transfer-encoding'];
     const upstream = request({
       method: req.method, path: req.url, headers: this.upstreamHeaders(target, req), agent: this.agentFor(grant),
     });
     const abort = () => upstream.destroy();
     req.once('error', abort);
-    res.once('close', () => { if (!res.writableFinished) abort(); });
-    await new Promise<void>((resolve, reject) => {
-      upstream.once('error', reject);
+    const onClose = () => { if (!res.writableFinished) abort(); };
+    res.once('close', onClose);
+    return new Promise<void>((resolve, reject) => {
+      upstream.once('error', (err: NodeJS.ErrnoException) => {
+        // A dev server closes an idle keep-alive connection after a few seconds; a request sent on it
+        // as it closes is dropped unanswered. Node's advice for a reused socket: send it again, once.
+        if (retries > 0 && bodiless && upstream.reusedSocket && !res.headersSent && err.code === 'ECONNRESET') {
+          req.off('error', abort);
+          res.off('close', onClose);
+          return void this.forward(target, grant, req, res, retries - 1).then(resolve, reject);
+        }
+        reject(err);
+      });
       upstream.once('response', (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.statusMessage, this.downstreamHeaders(target, answer.headers, answer.rawHeaders));
         answer.pipe(res);
         answer.once('end', resolve);
         answer.once('error', reject);
       });
-      req.pipe(upstream);
+      if (bodiless) {
+        req.resume();
+        upstream.end();
+      } else {
+        req.pipe(upstream);
+      }
     });
   }
 
@@ -106,7 +148,7 @@ class PreviewProxy {
       const lines = [`HTTP/1.1 101 ${answer.statusMessage || 'Switching Protocols'}`];
       for (let i = 0; i < answer.rawHeaders.length; i += 2) {
         const name = answer.rawHeaders[i]!;
-        if (name.toLowerCase() === 'set-cookie') continue;
+        if (name.toLowerCase() === 'set-cookie' || responseChallenges.has(name.toLowerCase())) continue;
         lines.push(`${name}: ${answer.rawHeaders[i + 1]}`);
       }
       socket.write(lines.join('\r\n') + '\r\n\r\n');
@@ -126,7 +168,10 @@ class PreviewProxy {
 
   sendPage(res: ServerResponse, status: number, title: string, message: string): void {
     const body = previewPage(title, message, this.services.config.publicUrl);
-    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+    res.writeHead(status, {
+      'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body),
+      'content-security-policy': this.frameAncestors,
+    });
     res.end(body);
   }
 
@@ -143,18 +188,13 @@ class PreviewProxy {
     if (!sessionId) {
       return this.sendPage(res, 401, 'This preview link has expired', 'Preview links work once and only for a minute. Open the preview again from your workspace in Paddock.');
     }
-    // Host-only (no Domain): neither the portal nor another preview ever receives it.
-    // Inside the portal's frame the preview may be a third party (portal on 127.0.0.1, preview
-    // on *.localhost), where browsers drop ordinary cookies. Partitioned (CHIPS) keeps it, keyed
-    // by the top-level site: only the portal's frame (or a tab opened with its own link) sees it,
-    // never a frame on some other site. It needs Secure: HTTPS, or *.localhost (a secure context).
-    const partitionable = this.services.config.secureCookies || target.hostname.endsWith('.localhost');
-    const attrs = ['Path=/', 'HttpOnly', `Max-Age=${PREVIEW_SESSION_MAX_MS / 1000}`, partitionable ? 'Secure; SameSite=None; Partitioned' : 'SameSite=Lax'];
     res.writeHead(302, {
       location: '/',
-      'set-cookie': `${PREVIEW_COOKIE}=${sessionId}; ${attrs.join('; ')}`,
+      // Host-only (no Domain): neither the portal nor another preview ever receives it.
+      'set-cookie': previewSessionCookie(target.hostname, this.https, sessionId),
       'cache-control': 'no-store',
       'referrer-policy': 'no-referrer',
+      'content-security-policy': this.frameAncestors,
       'content-length': 0,
     });
     res.end();
@@ -162,9 +202,8 @@ class PreviewProxy {
   }
 
   private async authorize(target: PreviewTarget, req: IncomingMessage): Promise<PreviewGrant | null> {
-    const sessionId = readCookie(req.headers.cookie, PREVIEW_COOKIE);
-    if (!sessionId || sessionId.length > 256) return null;
-    return this.auth.check(sessionId, target.workspaceId, target.port);
+    const candidates = sessionCandidates(req.headers.cookie, previewCookieName(target.hostname, this.https));
+    return this.auth.check(candidates, target.workspaceId, target.port);
   }
 
   private agentFor(grant: PreviewGrant): Agent {
@@ -192,10 +231,10 @@ class PreviewProxy {
     const connectionTokens = new Set((req.headers.connection ?? '').toLowerCase().split(',').map((t) => t.trim()));
     for (const [name, value] of Object.entries(req.headers)) {
       if (value === undefined || hopByHop.has(name) || connectionTokens.has(name)) continue;
-      if (name === 'host' || name.startsWith('x-forwarded-')) continue;
+      if (name === 'host' || name.startsWith('x-forwarded-') || requestCredentials.has(name)) continue;
       headers[name] = value;
     }
-    const cookie = withoutCookie(req.headers.cookie, PREVIEW_COOKIE);
+    const cookie = withoutPaddockCookies(req.headers.cookie);
     if (cookie) headers.cookie = cookie; else delete headers.cookie;
     // Dev servers (Vite among them) answer only to the host they listen on.
     headers.host = `127.0.0.1:${target.port}`;
@@ -209,36 +248,16 @@ class PreviewProxy {
     const out: OutgoingHttpHeaders = {};
     const connectionTokens = new Set(String(headers.connection ?? '').toLowerCase().split(',').map((t) => t.trim()));
     for (const [name, value] of Object.entries(headers)) {
-      if (value === undefined || hopByHop.has(name) || connectionTokens.has(name) || name === 'set-cookie') continue;
+      if (value === undefined || hopByHop.has(name) || connectionTokens.has(name) || responseChallenges.has(name) || name === 'set-cookie') continue;
       out[name] = value;
     }
     const cookies = raw.filter((_, i) => i % 2 === 1 && raw[i - 1]!.toLowerCase() === 'set-cookie').filter((c) => cookieAllowed(c, target.hostname));
     if (cookies.length > 0) out['set-cookie'] = cookies;
+    // Added beside the app's own policy, if any: a comma separates policies, and a browser enforces each.
+    const own = headers['content-security-policy'];
+    out['content-security-policy'] = own ? `${own}, ${this.frameAncestors}` : this.frameAncestors;
     return out;
   }
-}
-
-/** A dev server may set cookies for its own host only, and never the preview's sign-in cookie. */
-export function cookieAllowed(setCookie: string, hostname: string): boolean {
-  const [pair = '', ...attrs] = setCookie.split(';');
-  if (pair.split('=')[0]!.trim() === PREVIEW_COOKIE) return false;
-  for (const attr of attrs) {
-    const [k = '', v = ''] = attr.split('=');
-    if (k.trim().toLowerCase() === 'domain' && v.trim().replace(/^\./, '').toLowerCase() !== hostname) return false;
-  }
-  return true;
-}
-
-function readCookie(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
-  }
-  return undefined;
-}
-
-function withoutCookie(header: string | undefined, name: string): string {
-  return (header ?? '').split(';').map((p) => p.trim()).filter((p) => p && p.split('=')[0] !== name).join('; ');
 }
 
 function rejectRaw(socket: Duplex, status: number, text: string): void {

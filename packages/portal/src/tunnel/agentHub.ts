@@ -14,9 +14,11 @@ import {
   type WorkspaceStatus__Output,
   type WorkspaceUsage__Output,
 } from '@paddock/protocol/tunnel';
+import type { DialableService } from '@paddock/protocol';
 import { UnavailableError } from '../errors.js';
 
-export type DialTarget = { daemon: true } | { port: number };
+/** The daemon's API, a workspace port (never one of its services'), or one of its services by name. */
+export type DialTarget = { daemon: true } | { port: number } | { service: DialableService };
 
 type ControlCall = ServerDuplexStream<AgentMessage__Output, PortalMessage>;
 type DialCall = ServerDuplexStream<Frame__Output, Frame>;

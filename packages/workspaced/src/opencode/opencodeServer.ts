@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, createWriteStream, type WriteStream } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { WORKSPACE_SERVICES } from '@paddock/protocol';
 
-/** Where OpenCode's HTTP API listens inside every workspace; the portal's AI chat dials it. */
-export const OPENCODE_SERVER_PORT = 4096;
+/** Where OpenCode's HTTP API listens inside every workspace; the portal's AI chat dials it by name. */
+export const OPENCODE_SERVER_PORT = WORKSPACE_SERVICES.opencode.port;
 
 export interface OpenCodeServerOptions {
   workspaceDir: string;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDaemon, type Daemon } from '../createDaemon.js';
+import { daemonConnectTarget } from '@paddock/protocol';
 import { parseProcNetTcp } from './listeningPorts.js';
 
 let dir: string;
@@ -19,7 +20,7 @@ beforeEach(async () => {
   echo = createServer((s) => s.pipe(s));
   await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
   echoPort = (echo.address() as { port: number }).port;
-  daemon = await createDaemon({ socketPath, workspaceDir: dir, reservedPorts: [4141], shell: { file: '/bin/true', args: [] } });
+  daemon = await createDaemon({ socketPath, workspaceDir: dir, shell: { file: '/bin/true', args: [] } });
 });
 
 afterEach(async () => {
@@ -83,12 +84,28 @@ describe('port dial through the daemon', () => {
     expect(ports).not.toContain(4141);
   });
 
-  it('hides the workspace\'s own services from the list but still connects to them', async () => {
+  it('refuses the workspace\'s own service ports (OpenCode, the model gateway) even when nothing is configured or listens', async () => {
     await daemon.close();
-    daemon = await createDaemon({ socketPath, workspaceDir: dir, internalPorts: [echoPort], shell: { file: '/bin/true', args: [] } });
+    daemon = await createDaemon({ socketPath, workspaceDir: dir, shell: { file: '/bin/true', args: [] } });
+    for (const port of [4096, 4141]) {
+      const { head } = await connect(`127.0.0.1:${port}`);
+      expect(head).toMatch(/^HTTP\/1\.1 403/);
+      expect(head).toContain('own service');
+    }
+  });
+
+  it('reaches OpenCode only by its service name, never as a port', async () => {
+    await daemon.close();
+    daemon = await createDaemon({ socketPath, workspaceDir: dir, servicePorts: { opencode: echoPort }, shell: { file: '/bin/true', args: [] } });
     expect(await listedPorts()).not.toContain(echoPort);
-    const { head, socket } = await connect(`127.0.0.1:${echoPort}`);
+    expect((await connect(`127.0.0.1:${echoPort}`)).head).toMatch(/^HTTP\/1\.1 403/);
+    expect((await connect(`localhost:${echoPort}`)).head).toMatch(/^HTTP\/1\.1 403/);
+    expect((await connect(`unknown:${echoPort}`)).head).toMatch(/^HTTP\/1\.1 403/);
+    const { head, socket } = await connect(daemonConnectTarget({ service: 'opencode' }));
     expect(head).toMatch(/^HTTP\/1\.1 200/);
+    const echoed = new Promise<string>((r) => socket.once('data', (c: Buffer) => r(c.toString())));
+    socket.write('ping');
+    expect(await echoed).toBe('ping');
     socket.destroy();
   });
 });

@@ -5,7 +5,7 @@ import { createConnection, type Socket } from 'node:net';
 import { basename, join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import pino from 'pino';
-import { DAEMON_SOCKET_NAME, DEFAULT_WORKSPACE_LIMITS, workspaceLimitsSchema, type WorkspaceLimits } from '@paddock/protocol';
+import { DAEMON_SOCKET_NAME, DEFAULT_WORKSPACE_LIMITS, WORKSPACE_SERVICES, isDialableService, workspaceLimitsSchema, type WorkspaceLimits } from '@paddock/protocol';
 import { writeDaemonBoot } from './daemonBoot.js';
 import { templateMounts } from './templateMounts.js';
 import { LlmGateway } from '../../gateway/llm/llmGateway.js';
@@ -53,7 +53,7 @@ export interface LocalRuntimeOptions {
 
 /** Inside a sandbox: the gateway's socket (a read-only bind of <ws>/llm) and the loopback port the daemon forwards to it. */
 export const sandboxLlmDir = '/run/paddock-llm';
-export const sandboxLlmPort = 4141;
+export const sandboxLlmPort = WORKSPACE_SERVICES.llmGateway.port;
 
 const workspaceIdPattern = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$/;
 const envKeyPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -220,6 +220,7 @@ export class LocalRuntime implements RuntimeDriver {
     if (target.kind === 'port' && !(Number.isInteger(target.port) && target.port >= 1024 && target.port <= 65535)) {
       throw new Error(`port ${target.port} is outside 1024-65535`);
     }
+    if (target.kind === 'service' && !isDialableService(target.service)) throw new Error(`no workspace service ${JSON.stringify(target.service)}`);
     if (this.stateOf(paths) !== 'running') throw new Error(`workspace ${workspaceId} is not running`);
     // The run dir is writable inside the sandbox: never follow a name planted there to elsewhere on the host.
     const pinned = pinSocketFile(paths.socket);
@@ -233,7 +234,8 @@ export class LocalRuntime implements RuntimeDriver {
       socket.once('error', reject);
     }).finally(() => pinned.close());
     // The sandbox has its own network namespace: its ports are reached through its daemon.
-    return target.kind === 'port' ? daemonPortConnect(socket, target.port) : socket;
+    if (target.kind === 'daemon') return socket;
+    return daemonPortConnect(socket, target.kind === 'port' ? { port: target.port } : { service: target.service });
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,8 @@ export interface DialRequest {
   'workspaceId'?: (string);
   'daemon'?: (boolean);
   'port'?: (number);
-  'target'?: "daemon"|"port";
+  'service'?: (string);
+  'target'?: "daemon"|"port"|"service";
 }
 
 export interface DialRequest__Output {
@@ -14,5 +15,6 @@ export interface DialRequest__Output {
   'workspaceId': (string);
   'daemon'?: (boolean);
   'port'?: (number);
-  'target'?: "daemon"|"port";
+  'service'?: (string);
+  'target'?: "daemon"|"port"|"service";
 }
