@@ -60,6 +60,14 @@ describe('every link is on the one public origin, never the Host header', () => 
     expect(made.body.url).toBe(`${origin}/invite#${made.body.token}`);
   });
 
+  it('builds password reset links on it', async () => {
+    const member = await stack.api('POST', '/api/v1/users', { email: 'reset-origin@example.com', name: 'Reset Origin', role: 'builder', password: 'a-long-enough-password' });
+    expect(member.status).toBe(201);
+    const reset = await withHost(stack, 'POST', `/api/v1/users/${member.body.id}/password-reset`, EVIL);
+    expect(reset.status).toBe(201);
+    expect(reset.body.url).toMatch(new RegExp(`^${origin}/reset-password#`));
+  });
+
   it('builds preview links on its scheme and port', async () => {
     const id = await stack.runningWorkspace('origin');
     const link = await withHost(stack, 'POST', `/api/v1/workspaces/${id}/previews`, `${EVIL}:4443`, { body: { port: 5173 } });

@@ -1,4 +1,3 @@
-import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
   acceptInviteRequestSchema, createInviteRequestSchema, createUserRequestSchema, createdInviteSchema, createdPasswordResetSchema, inviteSchema,
@@ -12,10 +11,9 @@ import { setSessionCookie } from './sessionCookie.js';
 
 /**
  * A password reset link (`/reset-password#<token>`: the fragment never reaches
- * server logs or Referer headers). Its origin is built the way invite links are
- * built below, here and nowhere else, until both move to the one public-origin helper.
+ * server logs or Referer headers), on the configured public origin, never the request's Host.
  */
-const passwordResetUrl = (req: FastifyRequest, token: string) => `${req.protocol}://${req.headers.host ?? 'localhost'}/reset-password#${token}`;
+const passwordResetUrl = (services: PortalServices, token: string) => `${services.config.publicUrl}/reset-password#${token}`;
 
 /** PATCH and DELETE: removing a member stops their workspaces (again, if an admin started one since). */
 async function changeMember(services: PortalServices, actor: UserActor, id: string, patch: z.infer<typeof updateUserRequestSchema>) {
@@ -55,9 +53,9 @@ export const userRoutes = [
     summary: 'A single-use link (valid 24 h) for the member to set a new password, shown only in this response; '
       + 'it replaces any earlier link. Using it ends all their sessions. Only for active members with a Paddock password (409 otherwise)',
     response: createdPasswordResetSchema,
-    handler: async ({ actor, params, req, services }) => {
+    handler: async ({ actor, params, services }) => {
       const reset = await services.passwordResets.issue(actor, params.id!);
-      return { url: passwordResetUrl(req, reset.token), expiresAt: reset.expiresAt };
+      return { url: passwordResetUrl(services, reset.token), expiresAt: reset.expiresAt };
     },
   }),
   route({
