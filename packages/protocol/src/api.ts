@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wellFormedString } from './strings.js';
 import { blueprintWorkspaceConfigFields, blueprintWorkspaceConfigPatchSchema, checkBlueprintTabs } from './blueprintConfig.js';
 
 /** The one error body of the whole API. */
@@ -19,8 +20,10 @@ export type WorkspaceState = z.infer<typeof workspaceStateSchema>;
 export const desiredStateSchema = z.enum(['running', 'stopped', 'deleted']);
 export type DesiredState = z.infer<typeof desiredStateSchema>;
 
-const id = z.string().min(1).max(64);
-const name = z.string().trim().min(1).max(64);
+const id = wellFormedString().min(1).max(64);
+const name = wellFormedString().trim().min(1).max(64);
+/** An email address as we keep it: trimmed and lower-cased. */
+const email = () => wellFormedString().trim().toLowerCase().pipe(z.email().max(254));
 
 export const userSchema = z.object({
   id,
@@ -39,17 +42,17 @@ export const userSchema = z.object({
 export type User = z.infer<typeof userSchema>;
 
 export const loginRequestSchema = z.object({
-  email: z.string().trim().toLowerCase().email().max(254),
-  password: z.string().min(1).max(1024),
+  email: email(),
+  password: wellFormedString().min(1).max(1024),
 });
 export const meResponseSchema = z.object({ user: userSchema, csrfToken: z.string().nullable() });
 export type MeResponse = z.infer<typeof meResponseSchema>;
 
 export const createUserRequestSchema = z.object({
-  email: z.string().trim().toLowerCase().email().max(254),
-  name: z.string().trim().min(1).max(128),
+  email: email(),
+  name: wellFormedString().trim().min(1).max(128),
   role: roleSchema,
-  password: z.string().min(12, 'a password has at least 12 characters').max(1024),
+  password: wellFormedString().min(12, 'a password has at least 12 characters').max(1024),
 });
 
 export const sessionInfoSchema = z.object({
@@ -59,13 +62,13 @@ export const sessionInfoSchema = z.object({
 export type SessionInfo = z.infer<typeof sessionInfoSchema>;
 
 export const updateUserRequestSchema = z.object({
-  name: z.string().trim().min(1).max(128).optional(),
+  name: wellFormedString().trim().min(1).max(128).optional(),
   role: roleSchema.optional(),
   trusted: z.boolean().optional(),
 }).refine((v) => Object.keys(v).length > 0, 'nothing to change');
 
 export const createInviteRequestSchema = z.object({
-  email: z.string().trim().toLowerCase().email().max(254),
+  email: email(),
   role: roleSchema.default('builder'),
 });
 export const inviteSchema = z.object({
@@ -75,9 +78,9 @@ export type Invite = z.infer<typeof inviteSchema>;
 /** Returned once, when the invite is made: the link carries the single-use token. */
 export const createdInviteSchema = inviteSchema.extend({ token: z.string(), url: z.string() });
 export const acceptInviteRequestSchema = z.object({
-  token: z.string().min(1).max(256),
-  name: z.string().trim().min(1).max(128),
-  password: z.string().min(12, 'a password has at least 12 characters').max(1024),
+  token: wellFormedString().min(1).max(256),
+  name: wellFormedString().trim().min(1).max(128),
+  password: wellFormedString().min(12, 'a password has at least 12 characters').max(1024),
 });
 
 export const createTokenRequestSchema = z.object({ name: name.default('api') });
@@ -89,7 +92,7 @@ export const scimTokenResponseSchema = z.object({ token: z.string() });
 export const blueprintAccessKindSchema = z.enum(['email', 'domain', 'role', 'group', 'user']);
 export const blueprintAccessRuleSchema = z.object({
   kind: blueprintAccessKindSchema,
-  value: z.string().trim().toLowerCase().min(1).max(254),
+  value: wellFormedString().trim().toLowerCase().min(1).max(254),
 });
 export type BlueprintAccessRule = z.infer<typeof blueprintAccessRuleSchema>;
 /** Open: everyone. Restricted: users matching any rule (admins always). */
@@ -106,12 +109,12 @@ export const blueprintSchema = z.object({
 });
 export type Blueprint = z.infer<typeof blueprintSchema>;
 export const createBlueprintRequestSchema = z.object({
-  name, description: z.string().trim().max(2000).default(''),
+  name, description: wellFormedString().trim().max(2000).default(''),
   ...blueprintWorkspaceConfigFields,
 }).superRefine(checkBlueprintTabs);
 export type CreateBlueprintRequest = z.input<typeof createBlueprintRequestSchema>;
 export const updateBlueprintRequestSchema = z.object({
-  name: name.optional(), description: z.string().trim().max(2000).optional(),
+  name: name.optional(), description: wellFormedString().trim().max(2000).optional(),
   ...blueprintWorkspaceConfigPatchSchema.shape,
 }).refine((v) => Object.keys(v).length > 0, 'nothing to change');
 
@@ -131,7 +134,7 @@ export const workspaceSchema = z.object({
 export type Workspace = z.infer<typeof workspaceSchema>;
 export const createWorkspaceRequestSchema = z.object({
   blueprintId: id,
-  name: z.string().trim().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'a workspace name is 1-40 lowercase letters, digits or -'),
+  name: wellFormedString().trim().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'a workspace name is 1-40 lowercase letters, digits or -'),
 });
 
 export const terminalTicketSchema = z.object({ ticket: z.string(), expiresAt: z.string() });

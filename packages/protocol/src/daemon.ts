@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wellFormedString } from './strings.js';
 
 /**
  * The workspace daemon's API: HTTP and WebSocket over a stream the agent opens
@@ -22,8 +23,7 @@ import { z } from 'zod';
  */
 export const DAEMON_SOCKET_NAME = 'daemon.sock';
 
-export const sessionNameSchema = z
-  .string()
+export const sessionNameSchema = wellFormedString()
   .regex(/^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$/, 'a session name is 1-64 letters, digits, - or _');
 
 export const terminalSizeSchema = z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wellFormedString } from './strings.js';
 import { sessionNameSchema } from './daemon.js';
 
 /**
@@ -11,7 +12,7 @@ export const DAEMON_BOOT_FILE = 'boot.json';
 export const bootSessionSchema = z.object({
   name: sessionNameSchema,
   /** Run as `bash -lc <command>` in the workspace directory. */
-  command: z.string().min(1).max(4000),
+  command: wellFormedString().min(1).max(4000),
   /** true: start at boot; false: defined, started on first attach. */
   start: z.boolean(),
 });
@@ -19,7 +20,7 @@ export type BootSession = z.infer<typeof bootSessionSchema>;
 
 export const daemonBootSchema = z.object({
   /** Written to AGENTS.md and CLAUDE.md in the workspace ('' : none). */
-  agentInstructions: z.string().max(200_000).default(''),
+  agentInstructions: wellFormedString().max(200_000).default(''),
   sessions: z.array(bootSessionSchema).max(32).default([]),
 });
 export type DaemonBoot = z.infer<typeof daemonBootSchema>;
