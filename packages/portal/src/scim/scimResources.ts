@@ -23,10 +23,16 @@ export function checkIfMatch(ifMatch: string | undefined, version: string): void
 
 export interface ListQuery { filter?: Filter; startIndex: number; count: number }
 
+/**
+ * A query integer. Any negative one means "less than 1" to both parameters; past
+ * 2^53 JavaScript loses digits and the database refuses the offset, so that is a 400.
+ */
 const int = (name: string, raw: unknown): number | undefined => {
   if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n)) throw new ScimError(400, 'invalidValue', `${name} must be an integer`);
+  const text = typeof raw === 'string' ? raw.trim() : '';
+  if (/^-\d+$/.test(text)) return -1;
+  const n = /^\+?\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n)) throw new ScimError(400, 'invalidValue', `${name} must be an integer of at most ${Number.MAX_SAFE_INTEGER}`);
   return n;
 };
 
@@ -62,3 +68,4 @@ export function project(resource: Record<string, unknown>, query: Record<string,
 
 /** A database unique violation (a concurrent create won the race). */
 export const isUniqueViolation = (err: unknown) => (err as { code?: string } | null)?.code === '23505';
+
