@@ -139,6 +139,13 @@ export const createWorkspaceRequestSchema = z.object({
 
 export const terminalTicketSchema = z.object({ ticket: z.string(), expiresAt: z.string() });
 
+/**
+ * `attempt`: recorded before a change made outside the database (in a workspace),
+ * followed by a record with its outcome; alone, it says the change may have happened.
+ */
+export const auditOutcomeSchema = z.enum(['success', 'failure', 'attempt']);
+export type AuditOutcome = z.infer<typeof auditOutcomeSchema>;
+
 export const auditEntrySchema = z.object({
   id: z.string(),
   at: z.string(),
@@ -148,7 +155,7 @@ export const auditEntrySchema = z.object({
   targetType: z.string().nullable(),
   targetId: z.string().nullable(),
   blueprintId: z.string().nullable(),
-  outcome: z.enum(['success', 'failure']),
+  outcome: auditOutcomeSchema,
   detail: z.record(z.string(), z.unknown()),
 });
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
