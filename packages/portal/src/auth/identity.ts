@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Role, SessionInfo, User } from '@paddock/protocol';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
@@ -150,8 +150,9 @@ export class Identity {
    * audit history stay. Returns false when the user doesn't exist; LastAdminError
    * for the last active admin.
    */
-  async deactivate(userId: string, by: { id: string | null; email: string }, reason: string): Promise<boolean> {
-    return this.db.transaction().execute(async (tx) => {
+  async deactivate(userId: string, by: { id: string | null; email: string }, reason: string, within?: Transaction<Tables>): Promise<boolean> {
+    // Inside the caller's transaction when given (SCIM checks If-Match and writes in one).
+    const work = async (tx: Transaction<Tables>) => {
       const target = await tx.selectFrom('users').select(['role', 'active']).where('id', '=', userId).executeTakeFirst();
       if (target?.role === 'admin' && target.active) await this.assertAnotherAdmin(userId, tx);
       const user = await tx.updateTable('users').set({ active: false, updated_at: this.clock.now() })
@@ -164,15 +165,19 @@ export class Identity {
         outcome: 'success', detail: { email: user.email, reason },
       }, tx);
       return true;
-    });
+    };
+    return within ? work(within) : this.db.transaction().execute(work);
   }
 
-  async reactivate(userId: string, by: { id: string | null; email: string }): Promise<boolean> {
-    const user = await this.db.updateTable('users').set({ active: true, updated_at: this.clock.now() })
-      .where('id', '=', userId).returning(['email']).executeTakeFirst();
-    if (!user) return false;
-    await this.audit.append({ actorId: by.id, actorEmail: by.email, action: 'user.reactivate', targetType: 'user', targetId: userId, outcome: 'success', detail: { email: user.email } });
-    return true;
+  async reactivate(userId: string, by: { id: string | null; email: string }, within?: Transaction<Tables>): Promise<boolean> {
+    const work = async (tx: Transaction<Tables>) => {
+      const user = await tx.updateTable('users').set({ active: true, updated_at: this.clock.now() })
+        .where('id', '=', userId).returning(['email']).executeTakeFirst();
+      if (!user) return false;
+      await this.audit.append({ actorId: by.id, actorEmail: by.email, action: 'user.reactivate', targetType: 'user', targetId: userId, outcome: 'success', detail: { email: user.email } }, tx);
+      return true;
+    };
+    return within ? work(within) : this.db.transaction().execute(work);
   }
 
   async logout(actor: UserActor): Promise<void> {
