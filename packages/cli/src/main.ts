@@ -38,7 +38,10 @@ switch (command) {
     const stop = () => {
       if (stopping) return;
       stopping = true;
-      void embedded.stop().then(() => process.exit(0));
+      embedded.stop().then(() => process.exit(0), (err: unknown) => {
+        process.stderr.write(`\nstopping Paddock failed: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exit(1);
+      });
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

@@ -72,7 +72,7 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
 
   start(): void {
     this.stopped = false;
-    void this.connect();
+    this.connectNow();
   }
 
   async stop(): Promise<void> {
@@ -151,7 +151,11 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
     } else if (msg.command) {
       this.onCommand(msg.command);
     } else if (msg.dial) {
-      void this.onDial(msg.dial);
+      const dial = msg.dial;
+      this.onDial(dial).catch((err: unknown) => {
+        this.opts.log.warn({ workspaceId: dial.workspaceId, err: errMessage(err) }, 'a dial failed');
+        this.send({ dialResult: { dialId: dial.dialId, ok: false, error: errMessage(err) } });
+      });
     }
   }
 
@@ -210,7 +214,11 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
       }
     });
     this.queues.set(workspaceId, next);
-    void next.finally(() => { if (this.queues.get(workspaceId) === next) this.queues.delete(workspaceId); });
+    const forget = () => { if (this.queues.get(workspaceId) === next) this.queues.delete(workspaceId); };
+    next.then(forget, (err: unknown) => {
+      this.opts.log.error({ workspaceId, err: errMessage(err) }, 'reporting a workspace command failed');
+      forget();
+    });
   }
 
   private async onDial(req: DialRequest__Output): Promise<void> {
@@ -222,7 +230,13 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
       this.send({ dialResult: { dialId: req.dialId, ok: false, error: errMessage(err) } });
       return;
     }
-    const remote = new FrameDuplex(this.client.Dial(this.metadata({ [TunnelMetadata.dialId]: req.dialId })));
+    let remote: FrameDuplex;
+    try {
+      remote = new FrameDuplex(this.client.Dial(this.metadata({ [TunnelMetadata.dialId]: req.dialId })));
+    } catch (err) {
+      local.destroy();
+      throw err;
+    }
     const teardown = () => { local.destroy(); remote.destroy(); };
     local.on('error', teardown);
     remote.on('error', teardown);
@@ -255,7 +269,15 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
   private scheduleReconnect(): void {
     if (this.stopped) return;
     clearTimeout(this.retry);
-    this.retry = setTimeout(() => void this.connect(), this.backoff.next());
+    this.retry = setTimeout(() => this.connectNow(), this.backoff.next());
+  }
+
+  /** connect() handles its own failures; one it didn't foresee still must not end the agent, nor its retries. */
+  private connectNow(): void {
+    this.connect().catch((err: unknown) => {
+      this.opts.log.error({ err: errMessage(err) }, 'connecting to the portal failed unexpectedly');
+      this.scheduleReconnect();
+    });
   }
 }
 
