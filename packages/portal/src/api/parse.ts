@@ -23,8 +23,8 @@ export function checkWellFormed(value: unknown, what: string): void {
   interface Node { value: unknown; key: string; parent: Node | undefined }
   const pathOf = (n: Node): string => {
     const keys: string[] = [];
-    for (let at: Node | undefined = n; at?.parent; at = at.parent) keys.unshift(at.key);
-    const path = keys.join('.');
+    for (let at: Node | undefined = n; at?.parent; at = at.parent) keys.push(at.key);
+    const path = keys.reverse().join('.');
     return path.length > 200 ? `…${path.slice(-200)}` : path;
   };
   const refuse = (n: Node, subject: string): never => {
@@ -35,7 +35,7 @@ export function checkWellFormed(value: unknown, what: string): void {
   for (let node = pending.pop(); node; node = pending.pop()) {
     if (typeof node.value === 'string') {
       if (!isWellFormedText(node.value)) refuse(node, 'the value');
-    } else if (node.value !== null && typeof node.value === 'object') {
+    } else if (node.value !== null && typeof node.value === 'object' && !ArrayBuffer.isView(node.value)) {
       for (const [key, child] of Object.entries(node.value)) {
         if (!isWellFormedText(key)) refuse(node, 'a field name');
         pending.push({ value: child, key, parent: node });
