@@ -9,14 +9,16 @@ import { freePort } from './harness/freePort.js';
 const rejectOnSignal = fileURLToPath(new URL('./fixtures/rejectOnSignal.mjs', import.meta.url));
 const portalMain = fileURLToPath(new URL('../packages/portal/dist/main.js', import.meta.url));
 const agentMain = fileURLToPath(new URL('../packages/agent/dist/main.js', import.meta.url));
+const cliMain = fileURLToPath(new URL('../packages/cli/dist/main.js', import.meta.url));
 const TOKEN = 'pdk_rejection_test_admin_token';
 
 /** A process started from its real entry point, with the fixture that rejects a promise on SIGUSR2. */
 class Child {
   output = '';
   readonly process: ChildProcess;
-  constructor(main: string, env: NodeJS.ProcessEnv) {
-    this.process = spawn(process.execPath, ['--import', rejectOnSignal, main], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  constructor(main: string, env: NodeJS.ProcessEnv, args: string[] = []) {
+    // Its own process group, so that whatever it started can be ended with it (see stop).
+    this.process = spawn(process.execPath, ['--import', rejectOnSignal, main, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.process.stdout!.on('data', (c: Buffer) => { this.output += c.toString(); });
     this.process.stderr!.on('data', (c: Buffer) => { this.output += c.toString(); });
   }
@@ -28,12 +30,14 @@ class Child {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  stop() {
-    return new Promise<void>((resolve) => {
-      if (!this.alive) return resolve();
-      this.process.once('exit', () => resolve());
-      this.process.kill('SIGKILL');
-    });
+  /** Ends it with `signal`, then whatever of its process group is left (a portal orphaned by a crashed CLI). */
+  async stop(signal: NodeJS.Signals = 'SIGKILL') {
+    if (this.alive) {
+      const exited = new Promise((resolve) => this.process.once('exit', resolve));
+      this.process.kill(signal);
+      await exited;
+    }
+    try { process.kill(-this.process.pid!, 'SIGKILL'); } catch { /* the group is gone */ }
   }
 }
 
@@ -84,5 +88,36 @@ describe('an unexpected promise rejection', () => {
     await agent.until('logged the rejection', logged(agent));
     expect(agent.alive).toBe(true);
     expect(await agentConnected()).toBe(true);
+  });
+});
+
+/** `paddock start` only watches its portal and agent: a rejection in it must not leave them orphaned. */
+describe('an unexpected promise rejection in `paddock start`', () => {
+  let dataDir: string;
+  let port: number;
+  let cli: Child;
+  const healthy = () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'paddock-rejection-cli-'));
+    chmodSync(dataDir, 0o711);
+    port = await freePort();
+    cli = new Child(cliMain, {
+      PADDOCK_DATA_DIR: dataDir, PORT: String(port), PADDOCK_TUNNEL_PORT: String(await freePort()),
+      PADDOCK_ADMIN_PASSWORD: 'rejection-test-password', LOG_LEVEL: 'warn',
+    }, ['start']);
+    await cli.until('running', () => cli.output.includes('Paddock is running at'));
+  });
+  afterAll(async () => {
+    // SIGTERM: the CLI stops its portal and agent before it exits.
+    await cli?.stop('SIGTERM');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('is logged, and the portal it started keeps serving', async () => {
+    cli.process.kill('SIGUSR2');
+    await cli.until('logged the rejection', () => cli.output.includes('paddock-test-unexpected-rejection'));
+    expect(cli.alive).toBe(true);
+    expect(await healthy()).toBe(true);
   });
 });
