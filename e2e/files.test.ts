@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, TestStack } from './harness/testStack.js';
 
@@ -96,6 +97,72 @@ describe('workspace files through the portal', () => {
     expect(entries.some((e) => e.action === 'workspace.file.rename')).toBe(true);
     expect(entries.some((e) => e.action === 'workspace.file.delete')).toBe(true);
     expect(JSON.stringify(entries)).not.toContain('the-content-is-never-audited');
+  });
+
+  const rename = (from: string, to: string) => stack.api('POST', `/api/v1/workspaces/${ws}/files/rename`, { from, to }, alice.token);
+  const renameAudit = async (to: string) => ((await stack.api('GET', '/api/v1/audit?action=workspace.file.rename&limit=500')).body.entries as Array<{ outcome: string; actorEmail: string; detail: { from: string; to: string } }>)
+    .filter((e) => e.detail.to === to);
+
+  it('refuses a rename to a name with NUL or a lone surrogate, and moves nothing', async () => {
+    await putFile('a.txt', 'stay here', alice.token);
+    for (const to of ['moved-\ud800.txt', 'moved-\udc00.txt', 'moved-\u0000.txt']) {
+      const res = await rename('a.txt', to);
+      expect(res.status, JSON.stringify(to)).toBe(400);
+      expect(res.body).toEqual({ error: { code: 'invalid_input', message: expect.stringContaining('to') } });
+    }
+    expect((await getFile('a.txt', alice.token)).body.content).toBe('stay here');
+    const names = ((await stack.api('GET', `/api/v1/workspaces/${ws}/files`, undefined, alice.token)).body.entries as Array<{ name: string }>).map((e) => e.name);
+    expect(names.filter((n) => n.startsWith('moved-'))).toEqual([]);
+    expect((await stack.api('GET', '/api/v1/audit/verify')).body).toMatchObject({ ok: true });
+  });
+
+  /** Makes the database refuse audit rows of renames to `to` (as a full disk or a lost connection would), for `outcomes`. */
+  async function refuseAudit<T>(to: string, outcomes: 'the outcome' | 'the attempt', work: () => Promise<T>): Promise<T> {
+    const test = outcomes === 'the attempt' ? sql`new.outcome = 'attempt'` : sql`new.outcome <> 'attempt'`;
+    await sql`create function refuse_audit() returns trigger language plpgsql as $$
+      begin
+        if new.action = 'workspace.file.rename' and new.detail->>'to' = ${sql.lit(to)} and ${test} then
+          raise exception 'the audit store refused the row';
+        end if;
+        return new;
+      end $$`.execute(stack.db);
+    await sql`create trigger refuse_audit before insert on audit_log for each row execute function refuse_audit()`.execute(stack.db);
+    try {
+      return await work();
+    } finally {
+      await sql`drop trigger refuse_audit on audit_log`.execute(stack.db);
+      await sql`drop function refuse_audit()`.execute(stack.db);
+    }
+  }
+
+  it('keeps a change that took effect on the record, and says it happened, even when recording its outcome fails', async () => {
+    await putFile('before.txt', 'moved', alice.token);
+    const res = await refuseAudit('after.txt', 'the outcome', () => rename('before.txt', 'after.txt'));
+    // The file moved: the answer says so, rather than a 500 that hides it.
+    expect(res.status).toBe(204);
+    expect((await getFile('after.txt', alice.token)).body.content).toBe('moved');
+    expect(await renameAudit('after.txt')).toEqual([
+      expect.objectContaining({ actorEmail: 'alice@example.com', outcome: 'attempt', detail: { from: 'before.txt', to: 'after.txt' } }),
+    ]);
+    expect(stack.logs.text).toContain('the audit store refused the row');
+    expect((await stack.api('GET', '/api/v1/audit/verify')).body).toMatchObject({ ok: true });
+  });
+
+  it('changes nothing when it cannot first record what it is about to do', async () => {
+    await putFile('stays.txt', 'put', alice.token);
+    const res = await refuseAudit('never.txt', 'the attempt', () => rename('stays.txt', 'never.txt'));
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({ error: { code: 'unavailable', message: expect.stringContaining('nothing was changed') } });
+    expect((await getFile('stays.txt', alice.token)).body.content).toBe('put');
+    expect((await getFile('never.txt', alice.token)).status).toBe(404);
+  });
+
+  it('records the attempt and then the outcome of every change', async () => {
+    await putFile('pair.txt', 'x', alice.token);
+    expect((await rename('pair.txt', 'paired.txt')).status).toBe(204);
+    expect((await rename('no-such-file.txt', 'paired-too.txt')).status).toBe(404);
+    expect((await renameAudit('paired.txt')).map((e) => e.outcome)).toEqual(['success', 'attempt']); // newest first
+    expect((await renameAudit('paired-too.txt')).map((e) => e.outcome)).toEqual(['failure', 'attempt']);
   });
 
   it('answers 403 editor_disabled when the blueprint turns the editor off', async () => {

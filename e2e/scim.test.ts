@@ -535,4 +535,75 @@ describe('SCIM 2.0', () => {
       expect(reactivated.find((e: { targetId: string }) => e.targetId === u.id)).toMatchObject({ actorEmail: 'scim' });
     });
   });
+
+  describe('If-Match with writes racing (RFC 7644 §3.14)', () => {
+    const waitUntil = async (check: () => Promise<boolean>, timeoutMs = 30_000) => {
+      for (const deadline = Date.now() + timeoutMs; !(await check());) {
+        if (Date.now() > deadline) throw new Error('condition not met in time');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+
+    /**
+     * Sends the writes at once. On PostgreSQL the test holds the resource's row
+     * until every write waits for it, so all of them have read the same version
+     * before any can change it (with PGlite, one session, transactions simply queue).
+     */
+    type Answer = Awaited<ReturnType<typeof scim>>;
+    async function race(table: 'users' | 'groups', id: string, writes: Array<() => Promise<Answer>>): Promise<Answer[]> {
+      if (process.env.PADDOCK_TEST_DB !== 'postgres') return Promise.all(writes.map((w) => w()));
+      let results!: Promise<Answer[]>;
+      await stack.db.transaction().execute(async (tx) => {
+        await sql`select id from ${sql.table(table)} where id = ${id} for update`.execute(tx);
+        results = Promise.all(writes.map((w) => w()));
+        await waitUntil(async () => {
+          const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock'`.execute(stack.db);
+          return rows[0]!.n >= writes.length;
+        });
+      });
+      return results;
+    }
+
+    it('lets exactly one write with a given ETag win on a user', async () => {
+      const u = await newUser();
+      const ifMatch = { 'if-match': u.meta.version };
+      const results = await race('users', u.id, [
+        () => patch(`/Users/${u.id}`, [{ op: 'replace', path: 'displayName', value: 'Writer one' }], ifMatch),
+        () => patch(`/Users/${u.id}`, [{ op: 'replace', path: 'displayName', value: 'Writer two' }], ifMatch),
+        () => scim('PUT', `/Users/${u.id}`, { schemas: [USER], userName: u.userName, displayName: 'Writer three', active: false }, { headers: ifMatch }),
+        () => patch(`/Users/${u.id}`, [{ op: 'replace', path: 'active', value: false }], ifMatch),
+      ]);
+      expect(results.map((r) => r.status).sort()).toEqual([200, 412, 412, 412]);
+      const winner = results.find((r) => r.status === 200)!;
+      const now = (await scim('GET', `/Users/${u.id}`)).body;
+      expect({ displayName: now.displayName, active: now.active }).toEqual({ displayName: winner.body.displayName, active: winner.body.active });
+      for (const lost of results.filter((r) => r.status === 412)) expectError(lost, 412);
+      const changes = (await stack.api('GET', '/api/v1/audit?limit=100')).body.entries
+        .filter((e: { targetId: string; action: string }) => e.targetId === u.id && /^scim\.user\.(patch|replace)$|^user\.deactivate$/.test(e.action));
+      expect(changes.length).toBeLessThanOrEqual(2); // one write: its change, and a deactivation if it was one
+    });
+
+    it('lets exactly one write with a given ETag win on a group', async () => {
+      const [a, b, c] = [await newUser(), await newUser(), await newUser()];
+      const g = (await scim('POST', '/Groups', { schemas: [GROUP], displayName: 'Racing' })).body;
+      const ifMatch = { 'if-match': g.meta.version };
+      const results = await race('groups', g.id, [
+        () => patch(`/Groups/${g.id}`, [{ op: 'add', path: 'members', value: [{ value: a.id }] }], ifMatch),
+        () => patch(`/Groups/${g.id}`, [{ op: 'add', path: 'members', value: [{ value: b.id }] }], ifMatch),
+        () => scim('PUT', `/Groups/${g.id}`, { schemas: [GROUP], displayName: 'Racing', members: [{ value: c.id }] }, { headers: ifMatch }),
+        () => scim('DELETE', `/Groups/${g.id}`, undefined, { headers: ifMatch }),
+      ]);
+      // One wins (200, or 204 for the DELETE); the others were written against a version that is gone,
+      // or against a group that is: after the DELETE, it is 404 (RFC 7644 §3.12).
+      const winners = results.filter((r) => r.status < 300);
+      expect(winners.map((r) => r.status), JSON.stringify(results.map((r) => r.status))).toHaveLength(1);
+      const winner = winners[0]!;
+      const lostWith = winner.status === 204 ? 404 : 412;
+      expect(results.filter((r) => r !== winner).map((r) => r.status)).toEqual([lostWith, lostWith, lostWith]);
+      const now = await scim('GET', `/Groups/${g.id}`);
+      if (winner.status === 204) expect(now.status).toBe(404);
+      else expect(now.body.members).toEqual(winner.body.members);
+    });
+  });
 });

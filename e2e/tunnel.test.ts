@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestStack } from './harness/testStack.js';
 
@@ -42,6 +43,34 @@ describe('tunnel resilience', () => {
     t2.type('echo pid-$$\n');
     await t2.waitFor(new RegExp(`pid-${pid}[\\s\\S]*pid-${pid}`)); // the very same shell
     t2.close();
+  });
+
+  it('keeps serving when recording an agent\'s hello or heartbeat fails', async () => {
+    // The database refuses every write to the agents table, as a full disk or a lost connection would.
+    await sql`create function refuse_agent_write() returns trigger language plpgsql as $$
+      begin raise exception 'the database refused the agent record'; end $$`.execute(stack.db);
+    await sql`create trigger refuse_agent_write before update on agents for each row execute function refuse_agent_write()`.execute(stack.db);
+    try {
+      const failures = () => stack.logs.text.split('the database refused the agent record').length - 1;
+      await waitUntil(() => failures() >= 1, 30_000); // a heartbeat
+      // A reconnect sends hello, whose write fails too.
+      const before = failures();
+      let disconnected = false;
+      stack.agent.once('disconnected', () => { disconnected = true; });
+      expect(stack.proxy!.cutAll()).toBeGreaterThan(0);
+      await waitUntil(() => disconnected && stack.agent.connected && failures() > before, 30_000);
+
+      expect((await fetch(`${stack.url}/healthz`)).status).toBe(200);
+      const agents = (await stack.api('GET', '/api/v1/agents')).body.agents as Array<{ connected: boolean }>;
+      expect(agents.map((a) => a.connected)).toEqual([true]);
+      const t = await stack.terminal(await stack.runningWorkspace('touch-fails'));
+      t.type('echo still-$((40+2))\n');
+      await t.waitFor('still-42');
+      t.close();
+    } finally {
+      await sql`drop trigger refuse_agent_write on agents`.execute(stack.db);
+      await sql`drop function refuse_agent_write()`.execute(stack.db);
+    }
   });
 });
 

@@ -46,6 +46,13 @@ function vitest(label, env, paths) {
   return counts;
 }
 
+/** No floating promises in the portal, agent and CLI (eslint.config.js): one rejected promise would end the process. */
+function lint() {
+  log('Lint: no floating promises…');
+  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), 'packages/portal/src', 'packages/agent/src', 'packages/cli/src'], { cwd: root, stdio: 'inherit' });
+  return r.status === 0 ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 };
+}
+
 let pg;
 let exitCode = 1;
 try {
@@ -54,7 +61,8 @@ try {
   ensureDebianPackages({ bwrap: 'bubblewrap', chromium: 'chromium' });
   ensureBuilt();
 
-  const results = [vitest('PGlite', { PADDOCK_TEST_DB: 'pglite' }, [])];
+  // The lint covers whole packages: a run narrowed to some tests skips it.
+  const results = [...(filters.length ? [] : [lint()]), vitest('PGlite', { PADDOCK_TEST_DB: 'pglite' }, [])];
 
   let url = process.env.DATABASE_URL;
   if (!url) {

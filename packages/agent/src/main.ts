@@ -20,6 +20,9 @@ import { TunnelClient } from './tunnel/tunnelClient.js';
  */
 const env = process.env;
 const log = pino({ level: env.LOG_LEVEL ?? 'info', base: { component: 'agent' } });
+// A promise that rejects with nobody to catch it is a bug to log and fix, not a reason to drop the
+// tunnel and every workspace's terminal (Node's default ends the process). Thrown exceptions still end it.
+process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection (a bug); the agent keeps running'));
 const dataDir = resolve(env.PADDOCK_AGENT_DATA_DIR ?? './data/agent');
 const caFile = env.PADDOCK_TUNNEL_CA ?? resolve('./data/tls/tunnel-cert.pem');
 if (!existsSync(caFile)) {
@@ -54,6 +57,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     log.info({ signal }, 'agent stopping; workspaces keep running');
     // The gateway's sockets go too: until the next agent listens again, a workspace's forwarder answers its tools 503.
-    void client.stop().then(() => runtime.close()).then(() => llmGateway.closeAll()).finally(() => process.exit(0));
+    client.stop().then(() => runtime.close()).then(() => llmGateway.closeAll()).then(() => process.exit(0), (err: unknown) => {
+      log.error({ err }, 'stopping cleanly failed');
+      process.exit(1);
+    });
   });
 }

@@ -24,6 +24,10 @@ function port(value: string | undefined, fallback: number): number {
 
 switch (command) {
   case 'start': {
+    // This process only watches the portal and the agent: a stray rejection here must not orphan them.
+    process.on('unhandledRejection', (reason) => {
+      process.stderr.write(`\nunhandled promise rejection (a bug), still running: ${reason instanceof Error ? reason.stack : String(reason)}\n`);
+    });
     const embedded = await startEmbedded({
       dataDir: resolve(process.env.PADDOCK_DATA_DIR ?? './data'),
       port: port(process.env.PORT, 8080),
@@ -38,7 +42,10 @@ switch (command) {
     const stop = () => {
       if (stopping) return;
       stopping = true;
-      void embedded.stop().then(() => process.exit(0));
+      embedded.stop().then(() => process.exit(0), (err: unknown) => {
+        process.stderr.write(`\nstopping Paddock failed: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exit(1);
+      });
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

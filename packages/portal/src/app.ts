@@ -15,13 +15,14 @@ import { BlueprintLlmKeys, WorkspaceSetup } from './blueprints/workspaceSetup.js
 import { systemClock, type Clock } from './clock.js';
 import type { PortalConfig } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
-import { errorHandler } from './api/errorHandler.js';
+import { beforeRouteErrorHandler, clientErrorHandler, errorHandler } from './api/errorHandler.js';
 import { openApiDocument } from './api/openapi.js';
 import { registerRoutes } from './api/registerRoutes.js';
-import { registerScimContentType, ScimError, scimErrorHandler } from './scim/scimErrors.js';
+import { registerScimContentType } from './scim/scimErrors.js';
 import { apiRoutes, webSocketRoutes } from './api/routes.js';
 import { registerTerminalRoute } from './api/terminalRoute.js';
 import { bootstrap, type BootstrapResult } from './bootstrap.js';
+import { ApiError } from './errors.js';
 import { createLogger } from './logger.js';
 import type { PortalServices } from './services.js';
 import { AgentHub } from './tunnel/agentHub.js';
@@ -129,6 +130,10 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     // Event streams and terminals never go idle; shutdown must not wait for them.
     forceCloseConnections: true,
     genReqId: () => Math.random().toString(36).slice(2, 10),
+    // Every error answers in the one shape (SCIM's on /scim/v2), also those before any route is
+    // chosen (a URL that is not valid, a parameter over maxParamLength) and those of the HTTP parser.
+    frameworkErrors: beforeRouteErrorHandler,
+    clientErrorHandler,
   });
   app.setErrorHandler(errorHandler);
   await registerIpAllowlist(app, services.ipAllowlist);
@@ -151,12 +156,12 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   if (hasWeb) await app.register(fastifyStatic, { root: config.webDir, wildcard: false, index: false });
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0]!;
-    if (path.startsWith('/scim/')) return scimErrorHandler(new ScimError(404, undefined, `no route for ${req.method} ${path}`), req, reply);
-    if (req.method === 'GET' && !path.startsWith('/api/') && hasWeb) {
+    if (req.method === 'GET' && !path.startsWith('/api/') && !path.startsWith('/scim/') && hasWeb) {
       // The single-page app owns every other path.
       return reply.type('text/html').header('cache-control', 'no-cache').send(readFileSync(indexHtml));
     }
-    return reply.status(404).send({ error: { code: 'not_found', message: `no route for ${req.method} ${path}` } });
+    // Also any method a route doesn't take (PROPFIND, TRACE…; ones HTTP itself doesn't know are the parser's 501).
+    return beforeRouteErrorHandler(new ApiError(404, 'not_found', `no route for ${req.method} ${path.slice(0, 200)}`), req, reply);
   });
 
   const tls = await loadTls(config);

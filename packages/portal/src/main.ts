@@ -1,10 +1,14 @@
 import { configFromEnv } from './config.js';
 import { startPortal } from './app.js';
+import { createLogger } from './logger.js';
 
 /** `node packages/portal/dist/main.js`: runs a portal from the environment's settings. */
 const config = configFromEnv();
-const portal = await startPortal({ config });
-const { log } = portal.services;
+const log = createLogger(config.logLevel);
+// A promise that rejects with nobody to catch it is a bug to log and fix, not a reason to stop
+// serving everyone (Node's default ends the process). Thrown exceptions still end it: their state is unknown.
+process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection (a bug); the portal keeps serving'));
+const portal = await startPortal({ config, log });
 log.info({ url: config.publicUrl, tunnelPort: portal.tunnelPort }, 'portal ready');
 if (portal.bootstrap.admin) {
   // Printed once, on the first start, to the console only.

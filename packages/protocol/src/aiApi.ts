@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wellFormedString } from './strings.js';
 
 /**
  * The AI chat API (/api/v1/workspaces/:id/ai/...): a narrow, allow-listed view
@@ -10,15 +11,15 @@ import { z } from 'zod';
 export const DEMO_MODEL_ID = 'paddock-demo-model';
 
 /** The AI session ids OpenCode hands out. */
-export const aiSessionIdSchema = z.string().regex(/^ses_[A-Za-z0-9]{1,64}$/, 'an AI session id looks like ses_…');
+export const aiSessionIdSchema = wellFormedString().regex(/^ses_[A-Za-z0-9]{1,64}$/, 'an AI session id looks like ses_…');
 
 export const aiPromptRequestSchema = z.object({
-  text: z.string().trim().min(1, 'say something').max(100_000),
+  text: wellFormedString().trim().min(1, 'say something').max(100_000),
 });
 export type AiPromptRequest = z.infer<typeof aiPromptRequestSchema>;
 
 export const aiCreateSessionRequestSchema = z.object({
-  title: z.string().trim().min(1).max(200).optional(),
+  title: wellFormedString().trim().min(1).max(200).optional(),
 });
 
 export const aiModelSchema = z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wellFormedString } from './strings.js';
 import { blueprintWorkspaceConfigFields, blueprintWorkspaceConfigPatchSchema, checkBlueprintTabs, workspaceLimitsSchema } from './blueprintConfig.js';
 
 /** The one error body of the whole API. */
@@ -19,8 +20,10 @@ export type WorkspaceState = z.infer<typeof workspaceStateSchema>;
 export const desiredStateSchema = z.enum(['running', 'stopped', 'deleted']);
 export type DesiredState = z.infer<typeof desiredStateSchema>;
 
-const id = z.string().min(1).max(64);
-const name = z.string().trim().min(1).max(64);
+const id = wellFormedString().min(1).max(64);
+const name = wellFormedString().trim().min(1).max(64);
+/** An email address as we keep it: trimmed and lower-cased. */
+const email = () => wellFormedString().trim().toLowerCase().pipe(z.email().max(254));
 
 export const userSchema = z.object({
   id,
@@ -46,26 +49,26 @@ export const userSchema = z.object({
 export type User = z.infer<typeof userSchema>;
 
 export const loginRequestSchema = z.object({
-  email: z.string().trim().toLowerCase().email().max(254),
-  password: z.string().min(1).max(1024),
+  email: email(),
+  password: wellFormedString().min(1).max(1024),
 });
 export const meResponseSchema = z.object({ user: userSchema, csrfToken: z.string().nullable() });
 export type MeResponse = z.infer<typeof meResponseSchema>;
 
 /** The one rule for a password someone chooses (bootstrap, new users, invites, changes, resets). */
 export const MIN_PASSWORD_LENGTH = 12;
-export const newPasswordSchema = z.string().min(MIN_PASSWORD_LENGTH, `a password has at least ${MIN_PASSWORD_LENGTH} characters`).max(1024);
+export const newPasswordSchema = wellFormedString().min(MIN_PASSWORD_LENGTH, `a password has at least ${MIN_PASSWORD_LENGTH} characters`).max(1024);
 
 export const createUserRequestSchema = z.object({
-  email: z.string().trim().toLowerCase().email().max(254),
-  name: z.string().trim().min(1).max(128),
+  email: email(),
+  name: wellFormedString().trim().min(1).max(128),
   role: roleSchema,
   password: newPasswordSchema,
 });
 
 /** POST /api/v1/auth/password: change my own password. */
 export const changePasswordRequestSchema = z.object({
-  currentPassword: z.string().min(1).max(1024),
+  currentPassword: wellFormedString().min(1).max(1024),
   newPassword: newPasswordSchema,
 });
 /** Other sessions of mine that the change signed out (API tokens stay). */
@@ -73,10 +76,10 @@ export const changePasswordResponseSchema = z.object({ endedSessions: z.number()
 
 /** POST /api/v1/users/:id/password-reset: the single-use link, shown only in this response. */
 export const createdPasswordResetSchema = z.object({ url: z.string(), expiresAt: z.string() });
-export const passwordResetTokenSchema = z.object({ token: z.string().min(1).max(256) });
+export const passwordResetTokenSchema = z.object({ token: wellFormedString().min(1).max(256) });
 export const passwordResetLookupSchema = z.object({ email: z.string(), expiresAt: z.string() });
 export const redeemPasswordResetRequestSchema = z.object({
-  token: z.string().min(1).max(256),
+  token: wellFormedString().min(1).max(256),
   password: newPasswordSchema,
 });
 
@@ -87,7 +90,7 @@ export const sessionInfoSchema = z.object({
 export type SessionInfo = z.infer<typeof sessionInfoSchema>;
 
 export const updateUserRequestSchema = z.object({
-  name: z.string().trim().min(1).max(128).optional(),
+  name: wellFormedString().trim().min(1).max(128).optional(),
   role: roleSchema.optional(),
   trusted: z.boolean().optional(),
   /** false removes the member (as DELETE does); true brings back one an admin removed. */
@@ -95,7 +98,7 @@ export const updateUserRequestSchema = z.object({
 }).refine((v) => Object.keys(v).length > 0, 'nothing to change');
 
 export const createInviteRequestSchema = z.object({
-  email: z.string().trim().toLowerCase().email().max(254),
+  email: email(),
   role: roleSchema.default('builder'),
 });
 export const inviteSchema = z.object({
@@ -107,8 +110,8 @@ export type Invite = z.infer<typeof inviteSchema>;
 /** Returned once, when the invite is made: the link carries the single-use token. */
 export const createdInviteSchema = inviteSchema.extend({ token: z.string(), url: z.string() });
 export const acceptInviteRequestSchema = z.object({
-  token: z.string().min(1).max(256),
-  name: z.string().trim().min(1).max(128),
+  token: wellFormedString().min(1).max(256),
+  name: wellFormedString().trim().min(1).max(128),
   password: newPasswordSchema,
 });
 
@@ -121,7 +124,7 @@ export const scimTokenResponseSchema = z.object({ token: z.string() });
 export const blueprintAccessKindSchema = z.enum(['email', 'domain', 'role', 'group', 'user']);
 export const blueprintAccessRuleSchema = z.object({
   kind: blueprintAccessKindSchema,
-  value: z.string().trim().toLowerCase().min(1).max(254),
+  value: wellFormedString().trim().toLowerCase().min(1).max(254),
 });
 export type BlueprintAccessRule = z.infer<typeof blueprintAccessRuleSchema>;
 /** Open: everyone. Restricted: users matching any rule (admins always). */
@@ -138,12 +141,12 @@ export const blueprintSchema = z.object({
 });
 export type Blueprint = z.infer<typeof blueprintSchema>;
 export const createBlueprintRequestSchema = z.object({
-  name, description: z.string().trim().max(2000).default(''),
+  name, description: wellFormedString().trim().max(2000).default(''),
   ...blueprintWorkspaceConfigFields,
 }).superRefine(checkBlueprintTabs);
 export type CreateBlueprintRequest = z.input<typeof createBlueprintRequestSchema>;
 export const updateBlueprintRequestSchema = z.object({
-  name: name.optional(), description: z.string().trim().max(2000).optional(),
+  name: name.optional(), description: wellFormedString().trim().max(2000).optional(),
   ...blueprintWorkspaceConfigPatchSchema.shape,
 }).refine((v) => Object.keys(v).length > 0, 'nothing to change');
 
@@ -188,10 +191,17 @@ export const workspaceSchema = z.object({
 export type Workspace = z.infer<typeof workspaceSchema>;
 export const createWorkspaceRequestSchema = z.object({
   blueprintId: id,
-  name: z.string().trim().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'a workspace name is 1-40 lowercase letters, digits or -'),
+  name: wellFormedString().trim().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'a workspace name is 1-40 lowercase letters, digits or -'),
 });
 
 export const terminalTicketSchema = z.object({ ticket: z.string(), expiresAt: z.string() });
+
+/**
+ * `attempt`: recorded before a change made outside the database (in a workspace),
+ * followed by a record with its outcome; alone, it says the change may have happened.
+ */
+export const auditOutcomeSchema = z.enum(['success', 'failure', 'attempt']);
+export type AuditOutcome = z.infer<typeof auditOutcomeSchema>;
 
 export const auditEntrySchema = z.object({
   id: z.string(),
@@ -202,7 +212,7 @@ export const auditEntrySchema = z.object({
   targetType: z.string().nullable(),
   targetId: z.string().nullable(),
   blueprintId: z.string().nullable(),
-  outcome: z.enum(['success', 'failure']),
+  outcome: auditOutcomeSchema,
   detail: z.record(z.string(), z.unknown()),
 });
 export type AuditEntry = z.infer<typeof auditEntrySchema>;

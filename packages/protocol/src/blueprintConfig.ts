@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wellFormedString } from './strings.js';
 
 /**
  * How a blueprint's workspaces are set up: their model and its endpoint, what
@@ -10,14 +11,14 @@ import { z } from 'zod';
 export const tabKindSchema = z.enum(['ai-chat', 'claude', 'shell', 'command', 'editor']);
 export type TabKind = z.infer<typeof tabKindSchema>;
 
-export const tabIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'a tab id is 1-32 lowercase letters, digits or -');
+export const tabIdSchema = wellFormedString().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'a tab id is 1-32 lowercase letters, digits or -');
 
 export const workspaceTabSchema = z.object({
   id: tabIdSchema,
   kind: tabKindSchema,
-  title: z.string().trim().min(1).max(40),
+  title: wellFormedString().trim().min(1).max(40),
   /** For kind `command`: run with `bash -lc` in /workspace when the workspace starts. */
-  command: z.string().trim().min(1).max(2000).optional(),
+  command: wellFormedString().trim().min(1).max(2000).optional(),
 });
 export type WorkspaceTab = z.infer<typeof workspaceTabSchema>;
 
@@ -31,7 +32,7 @@ export type LlmEndpointKind = z.infer<typeof llmEndpointKindSchema>;
  */
 export const llmEndpointSchema = z.object({
   kind: llmEndpointKindSchema,
-  baseUrl: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+  baseUrl: wellFormedString().max(2000).pipe(z.url({ protocol: /^https?$/ })).optional(),
 }).refine((v) => v.kind === 'anthropic' || v.baseUrl !== undefined, { message: 'a compatible endpoint needs its baseUrl', path: ['baseUrl'] });
 export type LlmEndpoint = z.infer<typeof llmEndpointSchema>;
 
@@ -97,11 +98,11 @@ export function resolveWorkspaceLimits(resources: WorkspaceResources, defaults: 
 
 export const blueprintWorkspaceConfigFields = {
   /** The model the workspace's tools ask for; '' means the portal's default (the demo model when no provider is configured). */
-  model: z.string().trim().max(200).default(''),
+  model: wellFormedString().trim().max(200).default(''),
   /** null: the portal's default provider. */
   llm: llmEndpointSchema.nullable().default(null),
-  systemPrompt: z.string().max(20_000).default(''),
-  dataSourceNotes: z.string().max(20_000).default(''),
+  systemPrompt: wellFormedString().max(20_000).default(''),
+  dataSourceNotes: wellFormedString().max(20_000).default(''),
   tabs: z.array(workspaceTabSchema).min(1).max(12).default(DEFAULT_WORKSPACE_TABS),
   defaultTab: tabIdSchema.default('shell'),
   /** Hides the shell and editor tabs: for builders who should never need a terminal. */
@@ -137,10 +138,10 @@ export const defaultBlueprintWorkspaceConfig = (): BlueprintWorkspaceConfig => b
 
 /** Fields a PATCH may carry (none required; the merged result is checked again with the full schema). */
 export const blueprintWorkspaceConfigPatchSchema = z.object({
-  model: z.string().trim().max(200),
+  model: wellFormedString().trim().max(200),
   llm: llmEndpointSchema.nullable(),
-  systemPrompt: z.string().max(20_000),
-  dataSourceNotes: z.string().max(20_000),
+  systemPrompt: wellFormedString().max(20_000),
+  dataSourceNotes: wellFormedString().max(20_000),
   tabs: z.array(workspaceTabSchema).min(1).max(12),
   defaultTab: tabIdSchema,
   layoutLocked: z.boolean(),
@@ -171,6 +172,6 @@ export function tabSessionName(tab: Pick<WorkspaceTab, 'id' | 'kind'>): string |
 }
 
 /** PUT /api/v1/blueprints/:id/llm-key: the provider key, never returned. */
-export const putLlmKeyRequestSchema = z.object({ value: z.string().min(1).max(4096) });
+export const putLlmKeyRequestSchema = z.object({ value: wellFormedString().min(1).max(4096) });
 export const llmKeyStatusSchema = z.object({ set: z.boolean(), updatedAt: z.string().nullable() });
 export type LlmKeyStatus = z.infer<typeof llmKeyStatusSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wellFormedString } from './strings.js';
 
 /**
  * The workspace daemon's API: HTTP and WebSocket over a stream the agent opens
@@ -75,12 +76,11 @@ export function parseDaemonConnectTarget(text: string): DaemonConnectTarget | un
   return undefined;
 }
 
-export const sessionNameSchema = z
-  .string()
+export const sessionNameSchema = wellFormedString()
   .regex(/^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$/, 'a session name is 1-64 letters, digits, - or _');
 
 /** What a session runs with `bash -lc` (a blueprint's command tab, `claude`). */
-export const sessionCommandSchema = z.string().min(1).max(4000);
+export const sessionCommandSchema = wellFormedString().min(1).max(4000);
 
 /** Longest a detached session may be kept: a week. */
 export const MAX_SESSION_IDLE_MS = 7 * 24 * 3600 * 1000;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wellFormedString } from './strings.js';
 import { sessionCommandSchema, sessionNameSchema } from './daemon.js';
 
 /**
@@ -19,7 +20,7 @@ export type BootSession = z.infer<typeof bootSessionSchema>;
 
 export const daemonBootSchema = z.object({
   /** Written to AGENTS.md and CLAUDE.md in the workspace ('' : none). */
-  agentInstructions: z.string().max(200_000).default(''),
+  agentInstructions: wellFormedString().max(200_000).default(''),
   sessions: z.array(bootSessionSchema).max(32).default([]),
 });
 export type DaemonBoot = z.infer<typeof daemonBootSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wellFormedString } from './strings.js';
 
 /**
  * The code editor's file API. The workspace daemon serves it under /v1/files;
@@ -51,9 +52,9 @@ export const fileWrittenSchema = fileContentSchema.omit({ content: true });
 export type FileWritten = z.infer<typeof fileWrittenSchema>;
 
 export const renameFileRequestSchema = z.object({
-  from: z.string().min(1).max(4096),
-  to: z.string().min(1).max(4096),
+  from: wellFormedString().min(1).max(4096),
+  to: wellFormedString().min(1).max(4096),
 });
 export type RenameFileRequest = z.infer<typeof renameFileRequestSchema>;
 
-export const filePathQuerySchema = z.object({ path: z.string().max(4096).default('') });
+export const filePathQuerySchema = z.object({ path: wellFormedString().max(4096).default('') });

@@ -1,4 +1,5 @@
 export * from './api.js';
+export * from './strings.js';
 export * from './blueprintConfig.js';
 export * from './daemon.js';
 export * from './daemonBoot.js';

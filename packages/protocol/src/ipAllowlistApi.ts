@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wellFormedString } from './strings.js';
 
 /**
  * The IP allowlist. Entries are CIDRs or single addresses, IPv4 or IPv6; the
@@ -6,8 +7,8 @@ import { z } from 'zod';
  * An empty `cidrs` list lets everyone connect.
  */
 export const ipAllowlistSchema = z.object({
-  cidrs: z.array(z.string()).max(1000),
-  trustedProxies: z.array(z.string()).max(100).default([]),
+  cidrs: z.array(wellFormedString().max(64)).max(1000),
+  trustedProxies: z.array(wellFormedString().max(64)).max(100).default([]),
 });
 export type IpAllowlist = z.infer<typeof ipAllowlistSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wellFormedString } from './strings.js';
 import { roleSchema } from './api.js';
 
 /** What the sign-in page offers. */
@@ -10,28 +11,28 @@ export type AuthMethods = z.infer<typeof authMethodsSchema>;
 
 /** A claim value that grants a role; the first mapping that matches wins. */
 export const ssoRoleMappingSchema = z.object({
-  value: z.string().trim().min(1).max(256),
+  value: wellFormedString().trim().min(1).max(256),
   role: roleSchema,
 });
 
-const domain = z.string().trim().toLowerCase()
+const domain = wellFormedString().trim().toLowerCase()
   .regex(/^(?!-)[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'an email domain such as example.com');
 
 /** The SSO settings an admin writes. The client secret is write-only: omit it to keep the stored one. */
 export const putSsoRequestSchema = z.object({
   enabled: z.boolean().default(true),
-  name: z.string().trim().min(1).max(64).default('SSO'),
-  issuer: z.string().trim().url().max(2048)
+  name: wellFormedString().trim().min(1).max(64).default('SSO'),
+  issuer: wellFormedString().trim().max(2048).pipe(z.url())
     .refine((u) => /^https?:\/\//.test(u), 'the issuer is an http(s) URL')
     .refine((u) => !u.includes('?') && !u.includes('#'), 'the issuer has no query or fragment'),
-  clientId: z.string().trim().min(1).max(512),
-  clientSecret: z.string().min(1).max(4096).optional(),
+  clientId: wellFormedString().trim().min(1).max(512),
+  clientSecret: wellFormedString().min(1).max(4096).optional(),
   allowedDomains: z.array(domain).max(100).default([]),
-  roleClaim: z.string().trim().min(1).max(128).default('groups'),
+  roleClaim: wellFormedString().trim().min(1).max(128).default('groups'),
   roleMappings: z.array(ssoRoleMappingSchema).max(100).default([]),
   defaultRole: roleSchema.default('builder'),
   /** A claim listing the user's groups, synced into Paddock groups on every sign-in; null to ignore groups. */
-  groupsClaim: z.string().trim().min(1).max(128).nullable().default('groups'),
+  groupsClaim: wellFormedString().trim().min(1).max(128).nullable().default('groups'),
 });
 export type PutSsoRequest = z.input<typeof putSsoRequestSchema>;
 

@@ -83,7 +83,7 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
 
   start(): void {
     this.stopped = false;
-    void this.connect();
+    this.connectNow();
   }
 
   async stop(): Promise<void> {
@@ -161,13 +161,17 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
       for (const usage of this.unsentUsage.splice(0)) this.send({ usage });
       this.sentWorkspaceUsage.clear();
       clearInterval(this.usageTimer);
-      this.usageTimer = setInterval(() => void this.reportWorkspaceUsage(), this.opts.usageEveryMs ?? 15_000);
-      void this.reportWorkspaceUsage();
+      this.usageTimer = setInterval(() => this.reportWorkspaceUsage(), this.opts.usageEveryMs ?? 15_000);
+      this.reportWorkspaceUsage();
       this.emit('connected');
     } else if (msg.command) {
       this.onCommand(msg.command);
     } else if (msg.dial) {
-      void this.onDial(msg.dial);
+      const dial = msg.dial;
+      this.onDial(dial).catch((err: unknown) => {
+        this.opts.log.warn({ workspaceId: dial.workspaceId, err: errMessage(err) }, 'a dial failed');
+        this.send({ dialResult: { dialId: dial.dialId, ok: false, error: errMessage(err) } });
+      });
     }
   }
 
@@ -189,24 +193,27 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
   }
 
   /** Sends each running workspace's usage that changed since this connection last sent it. */
-  private async reportWorkspaceUsage(): Promise<void> {
+  /** One report pass at a time; a pass that fails is logged and the next interval tries again. */
+  private reportWorkspaceUsage(): void {
     if (this.reportingWorkspaceUsage) return;
     this.reportingWorkspaceUsage = true;
-    try {
-      for (const w of await this.opts.runtime.list()) {
-        if (w.state !== 'running' || !this.connected) continue;
-        const usage = await this.opts.runtime.usage(w.workspaceId);
-        if (!usage) continue;
-        const message = workspaceUsageMessage(w.workspaceId, usage);
-        const key = JSON.stringify(message);
-        if (this.sentWorkspaceUsage.get(w.workspaceId) === key) continue;
-        this.sentWorkspaceUsage.set(w.workspaceId, key);
-        this.send({ workspaceUsage: message });
-      }
-    } catch (err) {
+    const done = () => { this.reportingWorkspaceUsage = false; };
+    this.sendWorkspaceUsage().then(done, (err: unknown) => {
       this.opts.log.warn({ err: errMessage(err) }, 'reading workspace usage failed');
-    } finally {
-      this.reportingWorkspaceUsage = false;
+      done();
+    });
+  }
+
+  private async sendWorkspaceUsage(): Promise<void> {
+    for (const w of await this.opts.runtime.list()) {
+      if (w.state !== 'running' || !this.connected) continue;
+      const usage = await this.opts.runtime.usage(w.workspaceId);
+      if (!usage) continue;
+      const message = workspaceUsageMessage(w.workspaceId, usage);
+      const key = JSON.stringify(message);
+      if (this.sentWorkspaceUsage.get(w.workspaceId) === key) continue;
+      this.sentWorkspaceUsage.set(w.workspaceId, key);
+      this.send({ workspaceUsage: message });
     }
   }
 
@@ -249,7 +256,11 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
       }
     });
     this.queues.set(workspaceId, next);
-    void next.finally(() => { if (this.queues.get(workspaceId) === next) this.queues.delete(workspaceId); });
+    const forget = () => { if (this.queues.get(workspaceId) === next) this.queues.delete(workspaceId); };
+    next.then(forget, (err: unknown) => {
+      this.opts.log.error({ workspaceId, err: errMessage(err) }, 'reporting a workspace command failed');
+      forget();
+    });
   }
 
   private async onDial(req: DialRequest__Output): Promise<void> {
@@ -261,7 +272,13 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
       this.send({ dialResult: { dialId: req.dialId, ok: false, error: errMessage(err) } });
       return;
     }
-    const remote = new FrameDuplex(this.client.Dial(this.metadata({ [TunnelMetadata.dialId]: req.dialId })));
+    let remote: FrameDuplex;
+    try {
+      remote = new FrameDuplex(this.client.Dial(this.metadata({ [TunnelMetadata.dialId]: req.dialId })));
+    } catch (err) {
+      local.destroy();
+      throw err;
+    }
     const teardown = () => { local.destroy(); remote.destroy(); };
     local.on('error', teardown);
     remote.on('error', teardown);
@@ -295,7 +312,15 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
   private scheduleReconnect(): void {
     if (this.stopped) return;
     clearTimeout(this.retry);
-    this.retry = setTimeout(() => void this.connect(), this.backoff.next());
+    this.retry = setTimeout(() => this.connectNow(), this.backoff.next());
+  }
+
+  /** connect() handles its own failures; one it didn't foresee still must not end the agent, nor its retries. */
+  private connectNow(): void {
+    this.connect().catch((err: unknown) => {
+      this.opts.log.error({ err: errMessage(err) }, 'connecting to the portal failed unexpectedly');
+      this.scheduleReconnect();
+    });
   }
 }
 

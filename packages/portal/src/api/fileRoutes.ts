@@ -3,11 +3,11 @@ import type { Socket } from 'node:net';
 import type { FastifyReply } from 'fastify';
 import {
   FILE_CONTENT_MAX_BYTES, filePathQuerySchema, fileContentSchema, fileListingSchema, fileWrittenSchema, renameFileRequestSchema,
-  type Workspace,
+  type AuditOutcome, type Workspace,
 } from '@paddock/protocol';
 import type { UserActor } from '../auth/actor.js';
 import { readWorkspaceConfig } from '../blueprints/workspaceSetup.js';
-import { ApiError } from '../errors.js';
+import { ApiError, UnavailableError } from '../errors.js';
 import type { PortalServices } from '../services.js';
 import { parseInput } from './parse.js';
 import { route } from './route.js';
@@ -73,7 +73,8 @@ export const fileRoutes = [
     summary: 'Renames or moves a file or folder ({from, to}); 409 when `to` exists',
     handler: async ({ actor, params, req, reply, services }) => {
       const w = await editableWorkspace(services, actor, params.id!);
-      // Parsed after the workspace check, so someone else's workspace is 404 whatever the body.
+      // Parsed after the workspace check, so someone else's workspace is 404 whatever the body's fields
+      // (the route layer refuses NUL and lone surrogates in any body before that, workspace or not).
       const body = parseInput(renameFileRequestSchema, req.body, 'request body');
       return forward(services, w, reply, {
         method: 'POST', path: '/v1/files/rename', headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)),
@@ -104,12 +105,51 @@ interface DaemonCall {
 
 const RESPONSE_MAX_BYTES = FILE_CONTENT_MAX_BYTES * 8; // JSON escaping can grow text several times
 
-/** One HTTP request to the workspace daemon over a fresh dialed stream; its answer goes back as is. */
+/**
+ * One HTTP request to the workspace daemon over a fresh dialed stream; its answer
+ * goes back as is. A change is audited twice: its attempt before the daemon is
+ * asked (no record, no change: the change happens in the workspace, outside any
+ * transaction of ours), and its outcome after. If the outcome can't be recorded,
+ * the attempt is on record and the caller still learns what happened.
+ */
 async function forward(services: PortalServices, w: Workspace, reply: FastifyReply, call: DaemonCall): Promise<FastifyReply> {
   const agentId = await services.workspaces.agentOf(w.id);
   if (!agentId) throw new ApiError(409, 'not_running', 'the workspace is not placed on an agent');
-  const stream = await services.hub.dial(agentId, w.id, { daemon: true });
-  const answer = await new Promise<{ status: number; etag: string | undefined; body: Buffer }>((resolve, reject) => {
+  const audited = call.audit;
+  const record = (outcome: AuditOutcome, result: Record<string, unknown> = {}) => audited && services.audit.append({
+    actorId: audited.actor.user.id, actorEmail: audited.actor.user.email, action: audited.action,
+    targetType: 'workspace', targetId: w.id, blueprintId: w.blueprintId, outcome, detail: { ...audited.detail, ...result },
+  });
+  await record('attempt')?.catch((err: unknown) => {
+    reply.log.error({ err, action: audited!.action }, 'recording a change before making it failed; the change was not made');
+    throw new UnavailableError('the audit trail could not record the change, so nothing was changed; try again');
+  });
+  const recordOutcome = (outcome: AuditOutcome, result: Record<string, unknown>) => record(outcome, result)?.catch((err: unknown) => {
+    reply.log.error({ err, action: audited!.action, ...result }, 'recording the outcome of a change failed; its attempt is on record');
+  });
+
+  let answer: DaemonAnswer;
+  try {
+    answer = await askDaemon(services, agentId, w.id, call);
+  } catch (err) {
+    // The dial's own refusals (503: the agent is gone) keep their answer; anything after is the workspace's silence.
+    const failure = err instanceof ApiError ? err
+      : new ApiError(502, 'workspace_unreachable', `the workspace did not answer: ${err instanceof Error ? err.message : String(err)}`);
+    await recordOutcome('failure', { error: failure.code });
+    throw failure;
+  }
+  await recordOutcome(answer.status < 400 ? 'success' : 'failure', { status: answer.status });
+  if (answer.etag) void reply.header('etag', answer.etag);
+  void reply.status(answer.status);
+  if (answer.status === 204 || answer.body.length === 0) return reply.send();
+  return reply.type('application/json').send(answer.body);
+}
+
+interface DaemonAnswer { status: number; etag: string | undefined; body: Buffer }
+
+async function askDaemon(services: PortalServices, agentId: string, workspaceId: string, call: DaemonCall): Promise<DaemonAnswer> {
+  const stream = await services.hub.dial(agentId, workspaceId, { daemon: true });
+  return new Promise<DaemonAnswer>((resolve, reject) => {
     const headers = { host: 'workspace', connection: 'close', ...call.headers, ...(call.body ? { 'content-length': String(call.body.length) } : {}) };
     const r = request({ method: call.method, path: call.path, headers, createConnection: () => stream as Socket }, (res) => {
       const chunks: Buffer[] = [];
@@ -125,19 +165,5 @@ async function forward(services: PortalServices, w: Workspace, reply: FastifyRep
     r.setTimeout(30_000, () => r.destroy(new Error('the daemon did not answer in time')));
     r.on('error', reject);
     r.end(call.body);
-  }).catch((err: unknown) => {
-    throw new ApiError(502, 'workspace_unreachable', `the workspace did not answer: ${err instanceof Error ? err.message : String(err)}`);
   }).finally(() => stream.destroy());
-
-  if (call.audit) {
-    await services.audit.append({
-      actorId: call.audit.actor.user.id, actorEmail: call.audit.actor.user.email, action: call.audit.action,
-      targetType: 'workspace', targetId: w.id, blueprintId: w.blueprintId,
-      outcome: answer.status < 400 ? 'success' : 'failure', detail: { ...call.audit.detail, status: answer.status },
-    });
-  }
-  if (answer.etag) void reply.header('etag', answer.etag);
-  void reply.status(answer.status);
-  if (answer.status === 204 || answer.body.length === 0) return reply.send();
-  return reply.type('application/json').send(answer.body);
 }

@@ -39,6 +39,12 @@ export interface Route<B = unknown, Q = unknown> {
   summary: string;
   body?: z.ZodType<B>;
   query?: z.ZodType<Q>;
+  /**
+   * What a path parameter may look like, when not the default: `:id` is an id
+   * (ids.ts), any other parameter well-formed text. A parameter that fails
+   * answers 404: a path that can't name anything names nothing.
+   */
+  params?: Record<string, z.ZodType<string>>;
   response?: z.ZodType;
   /** Success status; 200 by default. */
   status?: number;

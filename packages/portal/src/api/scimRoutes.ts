@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { scimTokenResponseSchema } from '@paddock/protocol';
+import { scimTokenResponseSchema, wellFormedString } from '@paddock/protocol';
 import type { PortalServices } from '../services.js';
 import { parsePatchRequest, type Resource } from '../scim/patch.js';
 import { ScimError } from '../scim/scimErrors.js';
@@ -21,6 +21,8 @@ const ifMatch = (req: FastifyRequest) => req.headers['if-match'];
 /** A JSON object body; SCIM validates its attributes itself (case-insensitive names). */
 const scimBody = z.record(z.string(), z.unknown());
 const scimQuery = z.record(z.string(), z.unknown());
+/** Discovery resources are named by their name or schema URN, not by one of our ids. */
+const byName = { id: wellFormedString() };
 
 /** One resource, with its version as the ETag header too (RFC 7644 §3.14). */
 function one(reply: FastifyReply, resource: Resource, query: Record<string, unknown> = {}) {
@@ -70,7 +72,7 @@ export const scimRoutes = [
     handler: async ({ query, services }) => discoveryList(query, resourceTypes(baseOf(services))),
   }),
   route({
-    method: 'GET', url: `${SCIM_PREFIX}/ResourceTypes/:id`, access: 'scim', summary: 'SCIM: one resource type',
+    method: 'GET', url: `${SCIM_PREFIX}/ResourceTypes/:id`, access: 'scim', summary: 'SCIM: one resource type', params: byName,
     handler: async ({ params, services }) => byId(resourceTypes(baseOf(services)), params.id!, 'ResourceType'),
   }),
   route({
@@ -78,7 +80,7 @@ export const scimRoutes = [
     handler: async ({ query, services }) => discoveryList(query, schemas(baseOf(services))),
   }),
   route({
-    method: 'GET', url: `${SCIM_PREFIX}/Schemas/:id`, access: 'scim', summary: 'SCIM: one schema, by its URN',
+    method: 'GET', url: `${SCIM_PREFIX}/Schemas/:id`, access: 'scim', summary: 'SCIM: one schema, by its URN', params: byName,
     handler: async ({ params, services }) => byId(schemas(baseOf(services)), params.id!, 'Schema'),
   }),
 

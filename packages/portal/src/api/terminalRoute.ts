@@ -1,10 +1,11 @@
 // Plugin type augmentations must be imported where they are used (NodeNext resolution).
 import type {} from '@fastify/cookie';
 import type {} from '@fastify/websocket';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import WebSocket from 'ws';
 import { z } from 'zod';
 import { SESSION_COOKIE, sessionNameSchema, terminalControlSchema } from '@paddock/protocol';
+import { ApiError } from '../errors.js';
 import { relayWebSockets } from '../relay/relayWebSockets.js';
 import type { Identity } from '../auth/identity.js';
 import { terminalSessionOf, type TerminalSessionSpec } from '../blueprints/terminalSessions.js';
@@ -89,8 +90,14 @@ async function presentedUsers(req: FastifyRequest, identity: Identity): Promise<
   return users;
 }
 
+async function notAnUpgrade(_req: FastifyRequest, reply: FastifyReply): Promise<never> {
+  void reply.header('upgrade', 'websocket');
+  throw new ApiError(426, 'upgrade_required', 'this is a WebSocket: open it with an upgrade request');
+}
+
 export function registerTerminalRoute(app: FastifyInstance, services: PortalServices) {
-  app.get(terminalRoute.url, { websocket: true }, (socket: WebSocket, req: FastifyRequest) => {
+  // A GET that asks for no upgrade gets the one error shape (the WebSocket plugin alone answers an empty 404).
+  app.route({ method: 'GET', url: terminalRoute.url, handler: notAnUpgrade, wsHandler: (socket: WebSocket, req: FastifyRequest) => {
     // Messages that arrive while we dial are held (bounded) and replayed in order.
     const early: Array<[Buffer, boolean]> = [];
     let earlyBytes = 0;
@@ -109,7 +116,7 @@ export function registerTerminalRoute(app: FastifyInstance, services: PortalServ
       req.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'terminal relay failed');
       socket.close(TerminalClose.upstream, 'the workspace could not be reached');
     });
-  });
+  } });
 }
 
 async function connect(

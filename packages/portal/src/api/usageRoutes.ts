@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dateTimeSchema } from '@paddock/protocol';
 import { route } from './route.js';
 
 const totals = {
@@ -18,8 +19,8 @@ const usageSummarySchema = z.object({
 });
 
 const rangeQuery = z.object({
-  since: z.iso.datetime({ offset: true }).optional(),
-  until: z.iso.datetime({ offset: true }).optional(),
+  since: dateTimeSchema.optional(),
+  until: dateTimeSchema.optional(),
 });
 
 export const usageRoutes = [

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { AuditEntry } from '@paddock/protocol';
+import type { AuditEntry, AuditOutcome } from '@paddock/protocol';
 import type { Clock } from '../clock.js';
 import type { AuditLogTable, Tables } from '../db/schema.js';
 import type { Database } from '../db/database.js';
@@ -13,7 +13,7 @@ export interface AuditRecord {
   targetType?: string | null;
   targetId?: string | null;
   blueprintId?: string | null;
-  outcome: 'success' | 'failure';
+  outcome: AuditOutcome;
   detail?: Record<string, unknown>;
 }
 
@@ -33,7 +33,7 @@ function toEntry(r: Pick<Row, 'id' | 'at' | 'actor_id' | 'actor_email' | 'action
     targetType: r.target_type,
     targetId: r.target_id,
     blueprintId: r.blueprint_id,
-    outcome: r.outcome as 'success' | 'failure',
+    outcome: r.outcome as AuditOutcome,
     detail: r.detail,
   };
 }

@@ -220,8 +220,9 @@ export class Identity {
    * caller stops their workspaces. Files and audit history stay. Returns false when
    * the user doesn't exist; LastAdminError for the last active admin.
    */
-  async deactivate(userId: string, by: AccountActor, reason: string): Promise<boolean> {
-    return this.db.transaction().execute(async (tx) => {
+  async deactivate(userId: string, by: AccountActor, reason: string, within?: Transaction<Tables>): Promise<boolean> {
+    // Inside the caller's transaction when given (SCIM checks If-Match and writes in one).
+    const work = async (tx: Transaction<Tables>) => {
       const target = await tx.selectFrom('users').select(['email', 'role', 'active', 'deactivated_by']).where('id', '=', userId).executeTakeFirst();
       if (!target) return false;
       if (!target.active) {
@@ -238,7 +239,8 @@ export class Identity {
       if (target.role === 'admin') await this.assertAnotherAdmin(userId, tx);
       await this.deactivateIn(tx, userId, by, reason);
       return true;
-    });
+    };
+    return within ? work(within) : this.db.transaction().execute(work);
   }
 
   private async deactivateIn(tx: Transaction<Tables>, userId: string, by: AccountActor, reason: string): Promise<void> {
@@ -254,14 +256,18 @@ export class Identity {
     }, tx);
   }
 
-  /** SCIM bringing an account back (the Members page goes through updateUser, invites through Invites.accept). */
-  async reactivate(userId: string, by: AccountActor): Promise<boolean> {
-    return this.db.transaction().execute(async (tx) => {
+  /**
+   * SCIM bringing an account back (the Members page goes through updateUser, invites
+   * through Invites.accept); inside the caller's transaction when given.
+   */
+  async reactivate(userId: string, by: AccountActor, within?: Transaction<Tables>): Promise<boolean> {
+    const work = async (tx: Transaction<Tables>) => {
       const found = await tx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().executeTakeFirst();
       if (!found) return false;
       await this.reactivateIn(tx, userId, by, { via: by.provisioner ? 'scim' : 'admin' });
       return true;
-    });
+    };
+    return within ? work(within) : this.db.transaction().execute(work);
   }
 
   /** Marks the account active again and audits it; everything else about it is the caller's to change. */

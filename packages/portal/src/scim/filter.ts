@@ -1,3 +1,4 @@
+import { ILL_FORMED_TEXT_MESSAGE, isWellFormedText } from '@paddock/protocol';
 import { ScimError } from './scimErrors.js';
 
 /**
@@ -59,6 +60,8 @@ function tokenize(text: string, errorType: string): Token[] {
       if (j >= text.length) throw new ScimError(400, errorType, `unterminated string at position ${i + 1}`);
       let v: string;
       try { v = JSON.parse(text.slice(i, j + 1)) as string; } catch { throw new ScimError(400, errorType, `bad string at position ${i + 1}`); }
+      // Its escapes can spell what the query string can't carry: \u0000, or half a surrogate pair.
+      if (!isWellFormedText(v)) throw new ScimError(400, errorType, `the string at position ${i + 1} ${ILL_FORMED_TEXT_MESSAGE}`);
       tokens.push({ t: 'string', v, at: i });
       i = j + 1;
       continue;

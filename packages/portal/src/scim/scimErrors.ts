@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { fastifyClientFault } from '../api/clientFaults.js';
 import { ApiError, ConflictError, InputError, LastAdminError } from '../errors.js';
 
 export const SCIM_MEDIA_TYPE = 'application/scim+json; charset=utf-8';
@@ -24,11 +25,12 @@ export const scimErrorBody = (status: number, scimType: string | undefined, deta
 
 /** Fastify's own client errors on SCIM routes: bad JSON is invalidSyntax, the rest keep their status. */
 function fromFastify(err: FastifyError): { status: number; scimType?: string; detail: string } | null {
-  if (!err.statusCode || err.statusCode < 400 || err.statusCode >= 500) return null;
+  const fault = fastifyClientFault(err);
+  if (!fault) return null;
   if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
     return { status: 400, scimType: 'invalidSyntax', detail: 'the body is not valid JSON' };
   }
-  return { status: err.statusCode, detail: err.message };
+  return { status: fault.status, detail: fault.message };
 }
 
 /**

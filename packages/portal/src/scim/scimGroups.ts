@@ -1,11 +1,11 @@
-import { sql, type Selectable, type SqlBool, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type SqlBool, type Transaction } from 'kysely';
 import { z } from 'zod';
 import type { GroupsTable, Tables } from '../db/schema.js';
 import { newId } from '../ids.js';
 import type { PortalServices } from '../services.js';
 import { applyPatch, canonicalResource, type PatchOperation, type Resource, type ResourceShape } from './patch.js';
 import { ScimError } from './scimErrors.js';
-import { checkIfMatch, isUniqueViolation, versionIn, versionOf, type ListQuery } from './scimResources.js';
+import { checkIfMatch, isUniqueViolation, versionIn, versionOf, writeTransaction, type ListQuery } from './scimResources.js';
 import { GROUP_SCHEMA } from './scimSchemas.js';
 import { SCIM_ACTOR } from './scimUsers.js';
 import { column, filterToSql, type FilterColumns } from './sqlFilter.js';
@@ -60,14 +60,14 @@ const columns: FilterColumns = {
 export class ScimGroups {
   constructor(private readonly s: Deps, private readonly base: string) {}
 
-  private visible() {
-    return this.s.db.selectFrom('groups').selectAll('groups').where('groups.source', 'in', ['scim', 'oidc']);
+  private visible(db: Kysely<Tables> = this.s.db) {
+    return db.selectFrom('groups').selectAll('groups').where('groups.source', 'in', ['scim', 'oidc']);
   }
 
-  private async membersOf(groupIds: string[]): Promise<Map<string, Array<{ value: string; display: string }>>> {
+  private async membersOf(groupIds: string[], db: Kysely<Tables> = this.s.db): Promise<Map<string, Array<{ value: string; display: string }>>> {
     const byGroup = new Map<string, Array<{ value: string; display: string }>>();
     if (groupIds.length === 0) return byGroup;
-    const rows = await this.s.db.selectFrom('group_members').innerJoin('users', 'users.id', 'group_members.user_id')
+    const rows = await db.selectFrom('group_members').innerJoin('users', 'users.id', 'group_members.user_id')
       .select(['group_members.group_id', 'users.id', 'users.email'])
       .where('group_members.group_id', 'in', groupIds)
       .where('users.source', 'in', ['scim', 'oidc']).where('users.scim_deleted_at', 'is', null)
@@ -97,10 +97,14 @@ export class ScimGroups {
     };
   }
 
-  private async load(id: string): Promise<{ row: GroupRow; resource: Resource }> {
-    const row = await this.visible().where('groups.id', '=', id).executeTakeFirst();
+  /**
+   * The group as SCIM sees it. Given a write's transaction, the row stays locked
+   * until it commits: the version checked against If-Match is the one replaced.
+   */
+  private async load(id: string, tx?: Transaction<Tables>): Promise<{ row: GroupRow; resource: Resource }> {
+    const row = await (tx ? this.visible(tx).where('groups.id', '=', id).forUpdate() : this.visible().where('groups.id', '=', id)).executeTakeFirst();
     if (!row) throw new ScimError(404, undefined, `no Group with id ${id}`);
-    return { row, resource: this.toResource(row, (await this.membersOf([id])).get(id) ?? []) };
+    return { row, resource: this.toResource(row, (await this.membersOf([id], tx)).get(id) ?? []) };
   }
 
   async get(id: string): Promise<Resource> {
@@ -131,27 +135,23 @@ export class ScimGroups {
         actorId: null, actorEmail: SCIM_ACTOR.email, action: 'scim.group.create', targetType: 'group', targetId: id,
         outcome: 'success', detail: { displayName: input.displayName, added: members },
       }, tx);
-    }), input.displayName);
+    }), () => input.displayName);
     return this.get(id);
   }
 
   async replace(id: string, body: unknown, ifMatch?: string): Promise<Resource> {
-    const { row, resource } = await this.load(id);
-    checkIfMatch(ifMatch, versionIn(resource));
-    return this.write(row, resource, validate(canonicalResource(groupShape, body)), 'scim.group.replace');
+    return this.change(id, ifMatch, 'scim.group.replace', () => validate(canonicalResource(groupShape, body)));
   }
 
   async patch(id: string, ops: PatchOperation[], ifMatch?: string): Promise<Resource> {
-    const { row, resource } = await this.load(id);
-    checkIfMatch(ifMatch, versionIn(resource));
-    return this.write(row, resource, validate(applyPatch(groupShape, resource, ops)), 'scim.group.patch');
+    return this.change(id, ifMatch, 'scim.group.patch', (current) => validate(applyPatch(groupShape, current, ops)));
   }
 
   /** DELETE /Groups/:id removes the group and its memberships; the audit trail keeps what it was. */
   async delete(id: string, ifMatch?: string): Promise<void> {
-    const { row, resource } = await this.load(id);
-    checkIfMatch(ifMatch, versionIn(resource));
-    await this.s.db.transaction().execute(async (tx) => {
+    await writeTransaction(this.s.db, async (tx) => {
+      const { row, resource } = await this.load(id, tx);
+      checkIfMatch(ifMatch, versionIn(resource));
       await tx.deleteFrom('groups').where('id', '=', id).execute();
       await this.s.audit.append({
         actorId: null, actorEmail: SCIM_ACTOR.email, action: 'scim.group.delete', targetType: 'group', targetId: id,
@@ -160,29 +160,43 @@ export class ScimGroups {
     });
   }
 
-  private async write(row: GroupRow, current: Resource, input: GroupInput, action: string): Promise<Resource> {
+  /**
+   * PUT and PATCH: the current version is read, checked against If-Match and
+   * replaced in one transaction that holds the row, so two writes with the same
+   * ETag can't both win.
+   */
+  private async change(id: string, ifMatch: string | undefined, action: string, next: (current: Resource) => GroupInput): Promise<Resource> {
+    let displayName = '';
+    await this.guardUnique(() => writeTransaction(this.s.db, async (tx) => {
+      const { row, resource } = await this.load(id, tx);
+      checkIfMatch(ifMatch, versionIn(resource));
+      const input = next(resource);
+      displayName = input.displayName;
+      await this.write(tx, row, resource, input, action);
+    }), () => displayName);
+    return this.get(id);
+  }
+
+  private async write(tx: Transaction<Tables>, row: GroupRow, current: Resource, input: GroupInput, action: string): Promise<void> {
     const before = new Set((current.members as Array<{ value: string }>).map((m) => m.value));
-    await this.guardUnique(async () => this.s.db.transaction().execute(async (tx) => {
-      if (input.displayName !== row.display_name) await this.checkName(tx, input.displayName, row.id);
-      // PUT without `members` clears them (a full replace); PATCH always passes the patched list.
-      const after = new Set(await this.memberIds(tx, input));
-      const added = [...after].filter((u) => !before.has(u));
-      const removed = [...before].filter((u) => !after.has(u));
-      await tx.updateTable('groups').set({
-        display_name: input.displayName, external_id: input.externalId ?? null, updated_at: this.s.clock.now(),
-      }).where('id', '=', row.id).execute();
-      if (removed.length) await tx.deleteFrom('group_members').where('group_id', '=', row.id).where('user_id', 'in', removed).execute();
-      if (added.length) await tx.insertInto('group_members').values(added.map((user_id) => ({ group_id: row.id, user_id }))).execute();
-      await this.s.audit.append({
-        actorId: null, actorEmail: SCIM_ACTOR.email, action, targetType: 'group', targetId: row.id, outcome: 'success',
-        detail: {
-          displayName: input.displayName,
-          ...(input.displayName !== row.display_name ? { renamedFrom: row.display_name } : {}),
-          added, removed,
-        },
-      }, tx);
-    }), input.displayName);
-    return this.get(row.id);
+    if (input.displayName !== row.display_name) await this.checkName(tx, input.displayName, row.id);
+    // PUT without `members` clears them (a full replace); PATCH always passes the patched list.
+    const after = new Set(await this.memberIds(tx, input));
+    const added = [...after].filter((u) => !before.has(u));
+    const removed = [...before].filter((u) => !after.has(u));
+    await tx.updateTable('groups').set({
+      display_name: input.displayName, external_id: input.externalId ?? null, updated_at: this.s.clock.now(),
+    }).where('id', '=', row.id).execute();
+    if (removed.length) await tx.deleteFrom('group_members').where('group_id', '=', row.id).where('user_id', 'in', removed).execute();
+    if (added.length) await tx.insertInto('group_members').values(added.map((user_id) => ({ group_id: row.id, user_id }))).execute();
+    await this.s.audit.append({
+      actorId: null, actorEmail: SCIM_ACTOR.email, action, targetType: 'group', targetId: row.id, outcome: 'success',
+      detail: {
+        displayName: input.displayName,
+        ...(input.displayName !== row.display_name ? { renamedFrom: row.display_name } : {}),
+        added, removed,
+      },
+    }, tx);
   }
 
   /** Member ids, each a user SCIM can see; anything else is a 400 invalidValue. */
@@ -202,9 +216,10 @@ export class ScimGroups {
     if (await q.executeTakeFirst()) throw new ScimError(409, 'uniqueness', `a group named "${displayName}" already exists`);
   }
 
-  private async guardUnique(work: () => Promise<void>, displayName: string): Promise<void> {
+  /** A concurrent create or rename took the name between our check and our write. */
+  private async guardUnique(work: () => Promise<void>, displayName: () => string): Promise<void> {
     try { await work(); } catch (err) {
-      if (isUniqueViolation(err)) throw new ScimError(409, 'uniqueness', `a group named "${displayName}" already exists`);
+      if (isUniqueViolation(err)) throw new ScimError(409, 'uniqueness', `a group named "${displayName()}" already exists`);
       throw err;
     }
   }

@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { Tables } from '../db/schema.js';
 import { canonicalJson } from '../audit/canonicalJson.js';
 import { parseFilter, type Filter } from './filter.js';
 import { ScimError } from './scimErrors.js';
@@ -23,10 +26,16 @@ export function checkIfMatch(ifMatch: string | undefined, version: string): void
 
 export interface ListQuery { filter?: Filter; startIndex: number; count: number }
 
+/**
+ * A query integer. Any negative one means "less than 1" to both parameters; past
+ * 2^53 JavaScript loses digits and the database refuses the offset, so that is a 400.
+ */
 const int = (name: string, raw: unknown): number | undefined => {
   if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n)) throw new ScimError(400, 'invalidValue', `${name} must be an integer`);
+  const text = typeof raw === 'string' ? raw.trim() : '';
+  if (/^-\d+$/.test(text)) return -1;
+  const n = /^\+?\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n)) throw new ScimError(400, 'invalidValue', `${name} must be an integer of at most ${Number.MAX_SAFE_INTEGER}`);
   return n;
 };
 
@@ -62,3 +71,22 @@ export function project(resource: Record<string, unknown>, query: Record<string,
 
 /** A database unique violation (a concurrent create won the race). */
 export const isUniqueViolation = (err: unknown) => (err as { code?: string } | null)?.code === '23505';
+
+/** PostgreSQL ended the transaction to break a deadlock (40P01) or a serialization conflict (40001). */
+const isRetryable = (err: unknown) => ['40P01', '40001'].includes((err as { code?: string } | null)?.code ?? '');
+
+/**
+ * A SCIM write's transaction. It locks the resource's row and, for an admin,
+ * every active admin's (the last-admin check): two such writes on different
+ * admins can deadlock, and PostgreSQL then ends one of them. Nothing of it was
+ * written, so it runs again, up to three times.
+ */
+export async function writeTransaction<T>(db: Database, work: (tx: Transaction<Tables>) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction().execute(work);
+    } catch (err) {
+      if (attempt >= 3 || !isRetryable(err)) throw err;
+    }
+  }
+}

@@ -1,12 +1,12 @@
-import { sql, type Selectable, type SqlBool } from 'kysely';
+import { sql, type Kysely, type Selectable, type SqlBool, type Transaction } from 'kysely';
 import { z } from 'zod';
 import { roleSchema } from '@paddock/protocol';
-import type { ScimEmail, UsersTable } from '../db/schema.js';
+import type { ScimEmail, Tables, UsersTable } from '../db/schema.js';
 import { newId } from '../ids.js';
 import type { PortalServices } from '../services.js';
 import { applyPatch, canonicalResource, type PatchOperation, type Resource, type ResourceShape } from './patch.js';
 import { ScimError } from './scimErrors.js';
-import { checkIfMatch, isUniqueViolation, versionIn, versionOf, type ListQuery } from './scimResources.js';
+import { checkIfMatch, isUniqueViolation, versionIn, versionOf, writeTransaction, type ListQuery } from './scimResources.js';
 import { PADDOCK_USER_SCHEMA, USER_SCHEMA } from './scimSchemas.js';
 import { column, filterToSql, type FilterColumns } from './sqlFilter.js';
 
@@ -88,15 +88,15 @@ function displayNameOf(input: UserInput): string {
 export class ScimUsers {
   constructor(private readonly s: Deps, private readonly base: string) {}
 
-  private visible() {
-    return this.s.db.selectFrom('users').selectAll('users')
+  private visible(db: Kysely<Tables> = this.s.db) {
+    return db.selectFrom('users').selectAll('users')
       .where('users.source', 'in', ['scim', 'oidc']).where('users.scim_deleted_at', 'is', null);
   }
 
-  private async groupsOf(userIds: string[]): Promise<Map<string, Array<{ value: string; display: string }>>> {
+  private async groupsOf(userIds: string[], db: Kysely<Tables> = this.s.db): Promise<Map<string, Array<{ value: string; display: string }>>> {
     const byUser = new Map<string, Array<{ value: string; display: string }>>();
     if (userIds.length === 0) return byUser;
-    const rows = await this.s.db.selectFrom('group_members').innerJoin('groups', 'groups.id', 'group_members.group_id')
+    const rows = await db.selectFrom('group_members').innerJoin('groups', 'groups.id', 'group_members.group_id')
       .select(['group_members.user_id', 'groups.id', 'groups.display_name'])
       .where('group_members.user_id', 'in', userIds).where('groups.source', 'in', ['scim', 'oidc'])
       .orderBy('groups.display_name').execute();
@@ -132,10 +132,14 @@ export class ScimUsers {
     };
   }
 
-  private async load(id: string): Promise<{ row: UserRow; resource: Resource }> {
-    const row = await this.visible().where('users.id', '=', id).executeTakeFirst();
+  /**
+   * The user as SCIM sees it. Given a write's transaction, the row stays locked
+   * until it commits: the version checked against If-Match is the one replaced.
+   */
+  private async load(id: string, tx?: Transaction<Tables>): Promise<{ row: UserRow; resource: Resource }> {
+    const row = await (tx ? this.visible(tx).where('users.id', '=', id).forUpdate() : this.visible().where('users.id', '=', id)).executeTakeFirst();
     if (!row) throw new ScimError(404, undefined, `no User with id ${id}`);
-    return { row, resource: this.toResource(row, (await this.groupsOf([id])).get(id) ?? []) };
+    return { row, resource: this.toResource(row, (await this.groupsOf([id], tx)).get(id) ?? []) };
   }
 
   async get(id: string): Promise<Resource> {
@@ -159,7 +163,6 @@ export class ScimUsers {
     const input = validate(canonicalResource(userShape, body));
     const now = this.s.clock.now();
     const values = this.columnsOf(input);
-    let revivedActive: boolean | undefined;
     let id: string;
     try {
       id = await this.s.db.transaction().execute(async (tx) => {
@@ -170,7 +173,7 @@ export class ScimUsers {
         const role = input[PADDOCK_USER_SCHEMA]?.role ?? 'builder';
         if (existing) {
           await tx.updateTable('users').set({ ...values, role, scim_deleted_at: null, updated_at: now }).where('id', '=', existing.id).execute();
-          revivedActive = input.active ?? true;
+          if (input.active ?? true) await this.s.identity.reactivate(existing.id, SCIM_ACTOR, tx);
         } else {
           await tx.insertInto('users').values({
             id: newId(), ...values, role, password_hash: null, source: 'scim', active: input.active ?? true,
@@ -182,31 +185,25 @@ export class ScimUsers {
           actorId: null, actorEmail: SCIM_ACTOR.email, action: 'scim.user.create', targetType: 'user', targetId: row.id,
           outcome: 'success', detail: { email: input.userName, role, active: input.active ?? true, revived: existing !== undefined },
         }, tx);
+        // Only the provider may bring it back.
+        if (input.active === false) await this.s.identity.deactivate(row.id, SCIM_ACTOR, 'created inactive by SCIM', tx);
         return row.id;
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new ScimError(409, 'uniqueness', `userName ${input.userName} is already taken`);
       throw err;
     }
-    if (revivedActive) await this.s.identity.reactivate(id, SCIM_ACTOR);
-    else if (input.active === false) await this.s.identity.deactivate(id, SCIM_ACTOR, 'created inactive by SCIM'); // only the provider may bring it back
     return { resource: await this.get(id), status: 201 };
   }
 
   /** PUT /Users/:id: a full replace. `active` and the role stay as they are when omitted. */
   async replace(id: string, body: unknown, ifMatch?: string): Promise<Resource> {
-    const { row, resource } = await this.load(id);
-    checkIfMatch(ifMatch, versionIn(resource));
-    const input = validate(canonicalResource(userShape, body));
-    return this.write(row, input, 'scim.user.replace');
+    return this.change(id, ifMatch, 'scim.user.replace', () => validate(canonicalResource(userShape, body)));
   }
 
   /** PATCH /Users/:id: operations on the current representation, stored as a replace. */
   async patch(id: string, ops: PatchOperation[], ifMatch?: string): Promise<Resource> {
-    const { row, resource } = await this.load(id);
-    checkIfMatch(ifMatch, versionIn(resource));
-    const input = validate(applyPatch(userShape, resource, ops));
-    return this.write(row, input, 'scim.user.patch');
+    return this.change(id, ifMatch, 'scim.user.patch', (current) => validate(applyPatch(userShape, current, ops)));
   }
 
   /**
@@ -215,12 +212,10 @@ export class ScimUsers {
    * it, drop its group memberships and hide it from SCIM: later requests get 404.
    */
   async delete(id: string, ifMatch?: string): Promise<void> {
-    const { row, resource } = await this.load(id);
-    checkIfMatch(ifMatch, versionIn(resource));
-    if (row.active) await this.s.identity.deactivate(row.id, SCIM_ACTOR, 'deleted by SCIM');
-    // Even when already inactive: an admin may have started one of their workspaces since.
-    await this.s.workspaces.stopAllOwnedBy(row.id, 'deleted by SCIM');
-    await this.s.db.transaction().execute(async (tx) => {
+    await writeTransaction(this.s.db, async (tx) => {
+      const { row, resource } = await this.load(id, tx);
+      checkIfMatch(ifMatch, versionIn(resource));
+      if (row.active) await this.s.identity.deactivate(row.id, SCIM_ACTOR, 'deleted by SCIM', tx);
       await tx.updateTable('users').set({ scim_deleted_at: this.s.clock.now(), updated_at: this.s.clock.now() }).where('id', '=', id).execute();
       await tx.deleteFrom('group_members').where('user_id', '=', id).execute();
       await this.s.audit.append({
@@ -228,26 +223,34 @@ export class ScimUsers {
         outcome: 'success', detail: { email: row.email },
       }, tx);
     });
+    // Even when already inactive: an admin may have started one of their workspaces since.
+    await this.s.workspaces.stopAllOwnedBy(id, 'deleted by SCIM');
   }
 
-  private columnsOf(input: UserInput) {
-    return {
-      email: input.userName,
-      name: displayNameOf(input),
-      given_name: input.name?.givenName || null,
-      family_name: input.name?.familyName || null,
-      scim_emails: input.emails ? JSON.stringify(input.emails) : null,
-      external_id: input.externalId ?? null,
-    };
+  /**
+   * PUT and PATCH: the current version is read, checked against If-Match and
+   * replaced in one transaction that holds the row, so two writes with the same
+   * ETag can't both win. Workspaces stop once a deactivation has committed.
+   */
+  private async change(id: string, ifMatch: string | undefined, action: string, next: (current: Resource) => UserInput): Promise<Resource> {
+    let userName = '';
+    const deactivated = await writeTransaction(this.s.db, async (tx) => {
+      const { row, resource } = await this.load(id, tx);
+      checkIfMatch(ifMatch, versionIn(resource));
+      const input = next(resource);
+      userName = input.userName;
+      return this.write(tx, row, input, action);
+    }).catch((err: unknown) => {
+      // A concurrent create or rename took the userName between our check and our write.
+      if (isUniqueViolation(err)) throw new ScimError(409, 'uniqueness', `userName ${userName} is already taken`);
+      throw err;
+    });
+    if (deactivated) await this.s.workspaces.stopAllOwnedBy(id, 'deactivated by SCIM');
+    return this.get(id);
   }
 
-  /** Ends sessions and revokes tokens (Identity.deactivate), then stops every workspace the user owns. */
-  private async deactivate(userId: string, reason: string) {
-    await this.s.identity.deactivate(userId, SCIM_ACTOR, reason);
-    await this.s.workspaces.stopAllOwnedBy(userId, reason);
-  }
-
-  private async write(row: UserRow, input: UserInput, action: string): Promise<Resource> {
+  /** Writes the new attributes and `active` in `tx`; returns whether the user was deactivated. */
+  private async write(tx: Transaction<Tables>, row: UserRow, input: UserInput, action: string): Promise<boolean> {
     const values = this.columnsOf(input);
     const role = input[PADDOCK_USER_SCHEMA]?.role ?? row.role;
     const before: Record<string, unknown> = {
@@ -260,27 +263,35 @@ export class ScimUsers {
     // nothing; without other changes the deactivation below checks it (Identity.deactivate).
     const losesAdmin = row.role === 'admin' && row.active && (role !== 'admin' || input.active === false);
     if (changed.length > 0) {
-      try {
-        await this.s.db.transaction().execute(async (tx) => {
-          if (values.email !== row.email) {
-            const taken = await tx.selectFrom('users').select('id').where('email', '=', values.email).executeTakeFirst();
-            if (taken) throw new ScimError(409, 'uniqueness', `userName ${values.email} is already taken`);
-          }
-          if (losesAdmin) await this.s.identity.assertAnotherAdmin(row.id, tx);
-          await tx.updateTable('users').set({ ...values, role, updated_at: this.s.clock.now() }).where('id', '=', row.id).execute();
-          await this.s.audit.append({
-            actorId: null, actorEmail: SCIM_ACTOR.email, action, targetType: 'user', targetId: row.id, outcome: 'success',
-            detail: { email: values.email, changed, ...(role !== row.role ? { role: { from: row.role, to: role } } : {}) },
-          }, tx);
-        });
-      } catch (err) {
-        if (isUniqueViolation(err)) throw new ScimError(409, 'uniqueness', `userName ${values.email} is already taken`);
-        throw err;
+      if (values.email !== row.email) {
+        const taken = await tx.selectFrom('users').select('id').where('email', '=', values.email).executeTakeFirst();
+        if (taken) throw new ScimError(409, 'uniqueness', `userName ${values.email} is already taken`);
       }
+      if (losesAdmin) await this.s.identity.assertAnotherAdmin(row.id, tx);
+      await tx.updateTable('users').set({ ...values, role, updated_at: this.s.clock.now() }).where('id', '=', row.id).execute();
+      await this.s.audit.append({
+        actorId: null, actorEmail: SCIM_ACTOR.email, action, targetType: 'user', targetId: row.id, outcome: 'success',
+        detail: { email: values.email, changed, ...(role !== row.role ? { role: { from: row.role, to: role } } : {}) },
+      }, tx);
     }
-    // Also when already inactive: the provider's word makes it the provider's to undo (Identity.deactivate).
-    if (input.active === false) await this.deactivate(row.id, 'deactivated by SCIM');
-    if (input.active === true && !row.active) await this.s.identity.reactivate(row.id, SCIM_ACTOR);
-    return this.get(row.id);
+    // Also when already inactive: the provider's word makes it the provider's to undo (Identity.deactivate),
+    // and an admin may have started one of their workspaces since.
+    if (input.active === false) {
+      await this.s.identity.deactivate(row.id, SCIM_ACTOR, 'deactivated by SCIM', tx);
+      return true;
+    }
+    if (input.active === true && !row.active) await this.s.identity.reactivate(row.id, SCIM_ACTOR, tx);
+    return false;
+  }
+
+  private columnsOf(input: UserInput) {
+    return {
+      email: input.userName,
+      name: displayNameOf(input),
+      given_name: input.name?.givenName || null,
+      family_name: input.name?.familyName || null,
+      scim_emails: input.emails ? JSON.stringify(input.emails) : null,
+      external_id: input.externalId ?? null,
+    };
   }
 }

@@ -1,4 +1,5 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import { z } from 'zod';
 import type { AttrPath, CompareOp, Filter, FilterValue } from './filter.js';
 import { ScimError } from './scimErrors.js';
 
@@ -33,6 +34,9 @@ function resolve(path: AttrPath, columns: FilterColumns, coreUri: string): { col
   return { col: col!, name: local };
 }
 
+/** xsd:dateTime (RFC 7643 §2.3.5): ISO 8601 with a four-digit year, its offset optional. */
+const scimDateTime = z.iso.datetime({ offset: true, local: true });
+
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 function comparePredicate(col: FilterColumn, name: string, op: CompareOp, value: FilterValue): Predicate {
@@ -45,8 +49,9 @@ function comparePredicate(col: FilterColumn, name: string, op: CompareOp, value:
   if (typeof value !== 'string') fail(`${name} is a ${col.type === 'dateTime' ? 'date-time' : 'string'}; quote the value`);
   const text = value as string;
   if (col.type === 'dateTime') {
-    const at = new Date(text);
-    if (Number.isNaN(at.getTime())) fail(`"${text}" is not a date-time`);
+    // Date() reads far more than dates ("99999-01-01", "Tue Jan 1"), and the databases refuse some of what it reads.
+    const at = scimDateTime.safeParse(text).success && !text.startsWith('0000') ? new Date(text) : null;
+    if (!at || Number.isNaN(at.getTime())) fail(`"${text}" is not a date-time such as 2026-01-31T12:00:00Z (years 0001-9999)`);
     const sqlOp = ({ eq: '=', ne: '=', gt: '>', ge: '>=', lt: '<', le: '<=' } as Record<string, string>)[op];
     if (!sqlOp) fail(`${name} is a date-time; use eq, ne, gt, ge, lt or le`);
     return (v) => sql<SqlBool>`${v} ${sql.raw(sqlOp!)} ${at}`;

@@ -1,8 +1,15 @@
+import { isWellFormedText } from '@paddock/protocol';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import { hashSecret, newId, newSecret, safeEqual } from '../ids.js';
 
 export const ENROLLMENT_TOKEN_TTL_MS = 60 * 60 * 1000;
+
+/**
+ * An agent's name or version, as shown to admins: at most `max` characters, and
+ * never NUL or half a surrogate pair, which the database would refuse.
+ */
+const agentText = (s: string, max: number) => [...s.slice(0, max)].filter((c) => isWellFormedText(c)).join('');
 
 /** One-time enrollment tokens, and the agent credentials they are exchanged for. */
 export class Enrollment {
@@ -29,7 +36,7 @@ export class Enrollment {
         .returning('token_hash').executeTakeFirst();
       if (!claimed) return null;
       await tx.insertInto('agents').values({
-        id: agentId, name: name.slice(0, 128) || 'agent', secret_hash: hashSecret(secret), version: version.slice(0, 64),
+        id: agentId, name: agentText(name, 128) || 'agent', secret_hash: hashSecret(secret), version: agentText(version, 64),
         created_at: now, last_seen_at: now,
       }).execute();
       await tx.updateTable('enrollment_tokens').set({ agent_id: agentId }).where('token_hash', '=', claimed.token_hash).execute();
@@ -44,7 +51,7 @@ export class Enrollment {
 
   async touch(agentId: string, version?: string): Promise<void> {
     await this.db.updateTable('agents')
-      .set({ last_seen_at: this.clock.now(), ...(version !== undefined ? { version } : {}) })
+      .set({ last_seen_at: this.clock.now(), ...(version !== undefined ? { version: agentText(version, 64) } : {}) })
       .where('id', '=', agentId).execute();
   }
 }

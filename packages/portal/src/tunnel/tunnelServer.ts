@@ -44,6 +44,11 @@ export async function startTunnelServer(opts: TunnelServerOptions): Promise<{ po
     return (await enrollment.authenticate(agentId, secret)) ? agentId : null;
   };
 
+  // Last seen is bookkeeping: a database that refuses it is logged, and the agent stays connected.
+  const touch = (agentId: string, version?: string) => {
+    enrollment.touch(agentId, version).catch((err: unknown) => log.warn({ err, agentId }, 'recording that the agent was seen failed'));
+  };
+
   const handlers: TunnelHandlers = {
     Enroll: (call, callback) => {
       enrollment.enroll(call.request.token, call.request.name, call.request.version).then((result) => {
@@ -79,12 +84,12 @@ export async function startTunnelServer(opts: TunnelServerOptions): Promise<{ po
             if (!msg.hello) return fail(call, grpc.status.FAILED_PRECONDITION, 'the first message must be hello');
             attached = true;
             call.write({ welcome: { agentId, protocolVersion: TUNNEL_PROTOCOL_VERSION, heartbeatIntervalMs } });
-            void enrollment.touch(agentId, msg.hello.agentVersion);
+            touch(agentId, msg.hello.agentVersion);
             log.info({ agentId, runtime: msg.hello.runtime, workspaces: msg.hello.workspaces.length }, 'agent connected');
             hub.attach(agentId, call, msg.hello);
             return;
           }
-          if (msg.heartbeat) void enrollment.touch(agentId);
+          if (msg.heartbeat) touch(agentId);
           hub.handleMessage(agentId, msg);
         });
       })().catch((err: unknown) => {

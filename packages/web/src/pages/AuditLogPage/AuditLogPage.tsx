@@ -166,7 +166,9 @@ function AuditRow({ entry }: { entry: AuditEntry }) {
         {target || '—'}
       </Td>
       <Td>
-        {entry.outcome === 'success' ? <Badge tone="success">Success</Badge> : <Badge tone="danger">Failure</Badge>}
+        {entry.outcome === 'success' ? <Badge tone="success">Success</Badge>
+          : entry.outcome === 'attempt' ? <Badge title="Recorded before the change was made; the next entry has its outcome">Attempt</Badge>
+            : <Badge tone="danger">Failure</Badge>}
       </Td>
       <Td className="hidden max-w-sm lg:table-cell">
         {detail ? (
