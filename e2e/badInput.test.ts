@@ -128,6 +128,10 @@ describe('bad input at the edge', () => {
       'POST /api/v1/invites': { email: 'fuzz-invite2@example.com', role: 'builder' },
       'POST /api/v1/invites/lookup': { token: 'pdi_nothing' },
       'POST /api/v1/invites/accept': { token: 'pdi_nothing', name: 'X', password: 'a-long-enough-password' },
+      // A wrong current password: the fuzz never changes the admin's password (it only costs sign-in guesses).
+      'POST /api/v1/auth/password': { currentPassword: 'not-the-admin-password', newPassword: 'another-long-enough-password' },
+      'POST /api/v1/password-resets/lookup': { token: 'pdr_nothing' },
+      'POST /api/v1/password-resets/redeem': { token: 'pdr_nothing', password: 'a-long-enough-password' },
       'POST /api/v1/tokens': { name: 'fuzz' },
       'POST /api/v1/blueprints': {
         name: 'Fuzz made', description: 'x', model: 'm', systemPrompt: 's', dataSourceNotes: 'd',
