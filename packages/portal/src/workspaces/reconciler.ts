@@ -18,6 +18,43 @@ type Verb = 'run' | 'stop' | 'delete';
 type Row = { id: string; owner_id: string; blueprint_id: string };
 
 /**
+ * The parts a workspace's spec is built from, each with what the log says when
+ * it fails and what the workspace's builder is shown (plain words: the log has the error).
+ */
+const specParts = {
+  secrets: {
+    log: "decrypting the blueprint's secrets failed",
+    builder: "The workspace could not start: its blueprint's secrets could not be read. Ask an admin to check the blueprint's secrets.",
+  },
+  llm: {
+    log: "building the model route failed (the blueprint's model provider key or settings)",
+    builder: "The workspace could not start: the connection to its AI model could not be set up. Ask an admin to check the blueprint's AI model settings.",
+  },
+  setup: {
+    log: "reading the blueprint's workspace setup failed (agent instructions, tabs)",
+    builder: "The workspace could not start: its blueprint's workspace setup could not be read. Ask an admin to check the blueprint.",
+  },
+} as const;
+type SpecPart = keyof typeof specParts;
+
+/** A part of the spec that could not be built, and why. */
+class SpecPartError extends Error {
+  constructor(readonly part: SpecPart, readonly reason: unknown) {
+    super(`${specParts[part].log}: ${errorText(reason)}`);
+  }
+}
+
+async function buildPart<T>(part: SpecPart, build: () => T | Promise<T>): Promise<T> {
+  try {
+    return await build();
+  } catch (err) {
+    throw new SpecPartError(part, err);
+  }
+}
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/**
  * Drives every workspace's state toward its desired state, and keeps a running
  * workspace's agent holding its current spec. Level-triggered: each pass reads
  * the database and sends idempotent commands, so it is correct after a portal
@@ -109,10 +146,11 @@ export class Reconciler {
       if (current && current.verb === verb && Date.now() - current.at < INFLIGHT_TIMEOUT_MS) continue;
       let command: Command;
       try {
-        command = verb === 'run' ? await this.runCommand(r, await this.llmRouteFor(r)) : this.command(verb, r);
+        command = verb === 'run' ? await this.runCommand(r, await this.routeFor(r)) : this.command(verb, r);
       } catch (err) {
-        this.log.error({ workspaceId: r.id, err: err instanceof Error ? err.message : String(err) }, "decrypting the blueprint's secrets failed");
-        await this.workspaces.setObserved(r.id, 'failed', "the blueprint's secrets could not be decrypted; see the portal log");
+        if (!(err instanceof SpecPartError)) throw err;
+        this.log.error({ workspaceId: r.id, blueprintId: r.blueprint_id, err: errorText(err.reason) }, specParts[err.part].log);
+        await this.workspaces.setObserved(r.id, 'failed', specParts[err.part].builder);
         continue;
       }
       const transitional: WorkspaceState = verb === 'run' ? 'starting' : 'stopping';
@@ -137,16 +175,18 @@ export class Reconciler {
     if (onThisConnection && Date.now() - sent.checkedAt < RESYNC_EVERY_MS) return;
     let command: Command;
     try {
-      const llm = await this.llmRouteFor(r);
+      const llm = await this.routeFor(r);
       if (onThisConnection && sent.route === routeFingerprint(llm)) {
         sent.checkedAt = Date.now();
         return;
       }
       command = await this.runCommand(r, llm);
     } catch (err) {
+      if (!(err instanceof SpecPartError)) throw err;
       // It runs as it is; the next check tries again. Said once, not every pass.
       if (sent?.route !== 'unavailable') {
-        this.log.error({ workspaceId: r.id, err: err instanceof Error ? err.message : String(err) }, "the running workspace's spec could not be built; its agent keeps the last one");
+        this.log.error({ workspaceId: r.id, blueprintId: r.blueprint_id, err: errorText(err.reason) },
+          `the running workspace's spec could not be built, its agent keeps the last one: ${specParts[err.part].log}`);
       }
       this.sentRoute.set(r.id, { agentId, route: 'unavailable', checkedAt: Date.now() });
       return;
@@ -174,14 +214,18 @@ export class Reconciler {
     return verb === 'stop' ? { ensureStopped: w.id } : { ensureDeleted: w.id };
   }
 
+  private routeFor(w: Row): Promise<Awaited<ReturnType<LlmRouteFor>>> {
+    return buildPart('llm', () => this.llmRouteFor(w));
+  }
+
   /** The whole spec: the blueprint's secrets as environment, the model route, the daemon's start spec. */
   private async runCommand(w: Row, llm: Awaited<ReturnType<LlmRouteFor>>): Promise<Command> {
     return {
       ensureRunning: {
         workspaceId: w.id, ownerId: w.owner_id, blueprintId: w.blueprint_id,
-        env: await this.secretEnv(w.blueprint_id),
+        env: await buildPart('secrets', () => this.secretEnv(w.blueprint_id)),
         llm,
-        ...await this.workspaceSetup(w.blueprint_id),
+        ...await buildPart('setup', () => this.workspaceSetup(w.blueprint_id)),
       },
     };
   }
