@@ -15,6 +15,7 @@ import {
 } from '@paddock/protocol/tunnel';
 import type { UsageRecord } from '../gateway/llm/llmGateway.js';
 import type { RuntimeDriver } from '../runtime/driver.js';
+import { SpecNotAppliedError } from '../runtime/specNotApplied.js';
 import { Backoff } from './backoff.js';
 import { loadCredentials, saveCredentials, type AgentCredentials } from './credentials.js';
 
@@ -205,6 +206,11 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
         const state = await run();
         this.reportStatus({ workspaceId, state, message: '' });
       } catch (err) {
+        if (err instanceof SpecNotAppliedError) {
+          // It runs as it did, so its state stays; the portal, without an answer, sends the spec again.
+          this.opts.log.warn({ workspaceId, err: err.message }, "the running workspace's spec could not be applied");
+          return;
+        }
         this.opts.log.error({ workspaceId, err: errMessage(err) }, 'workspace command failed');
         this.reportStatus({ workspaceId, state: 'failed', message: errMessage(err) });
       }

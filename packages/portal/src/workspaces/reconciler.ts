@@ -12,6 +12,13 @@ export type LlmRouteFor = (w: { id: string; owner_id: string; blueprint_id: stri
 
 /** A command sent and not yet answered; resent when older than this. */
 const INFLIGHT_TIMEOUT_MS = 60_000;
+/**
+ * A spec sent again to a running workspace and not answered: the agent answers
+ * once it applied it, and says nothing when it could not (the workspace runs on
+ * as it was), so it is sent again. Its agent answers well within this (its own
+ * start timeout is 10 s), and applying the same spec twice is harmless.
+ */
+const REFRESH_TIMEOUT_MS = 15_000;
 const RESYNC_EVERY_MS = 5_000;
 
 type Verb = 'run' | 'stop' | 'delete';
@@ -169,9 +176,14 @@ export class Reconciler {
    */
   private async keepSpecCurrent(r: Row, agentId: string): Promise<void> {
     const inflight = this.inflight.get(r.id);
-    if (inflight && Date.now() - inflight.at < INFLIGHT_TIMEOUT_MS) return;
+    if (inflight && Date.now() - inflight.at < (inflight.verb === 'run' ? REFRESH_TIMEOUT_MS : INFLIGHT_TIMEOUT_MS)) return;
     const sent = this.sentRoute.get(r.id);
-    const onThisConnection = sent?.agentId === agentId;
+    if (inflight?.verb === 'run') {
+      this.log.warn({ workspaceId: r.id, agentId }, "the agent did not apply the running workspace's spec; sending it again");
+    }
+    // What was sent counts only once answered: an unanswered spec goes again.
+    const onThisConnection = sent?.agentId === agentId && !inflight;
+    this.inflight.delete(r.id);
     if (onThisConnection && Date.now() - sent.checkedAt < RESYNC_EVERY_MS) return;
     let command: Command;
     try {
