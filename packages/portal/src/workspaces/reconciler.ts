@@ -173,6 +173,8 @@ export class Reconciler {
    * workspace it runs: a restarted agent listens again with the virtual key the
    * sandbox already holds. A changed route (provider key, endpoint, model) is
    * sent too, within RESYNC_EVERY_MS. The sandbox itself is left as it runs.
+   * A spec the agent couldn't apply goes unanswered (the workspace runs on as it
+   * was) and is sent again after REFRESH_TIMEOUT_MS.
    */
   private async keepSpecCurrent(r: Row, agentId: string): Promise<void> {
     const inflight = this.inflight.get(r.id);
