@@ -78,4 +78,18 @@ describe('a blueprint with an OpenAI-compatible endpoint', () => {
     expect(stack.logs.text).not.toContain(BLUEPRINT_KEY);
     expect(stack.logs.text).not.toContain('OpenAI-compatible endpoint is not used');
   }, 150_000);
+
+  it('lets the real Claude Code run parallel calls whose arguments the upstream interleaves in its stream', async () => {
+    const before = seen.length;
+    const claude = await runInWorkspace(stack.runtime, workspaceId,
+      'cd /workspace && claude -p "run three commands at once" --allowedTools Bash 2>&1; echo "exit=$?"; cat parallel-1.txt parallel-2.txt parallel-3.txt', 120_000);
+    expect(claude.output).toContain('exit=0');
+    expect(claude.output).toContain('Ran three commands at once');
+    // Each command reached Bash whole: its own file, with its own words.
+    expect(claude.output).toContain('call 1 of 3\ncall 2 of 3\ncall 3 of 3\n');
+    // The calls were streamed from the upstream, and the tool results came back to it.
+    const calls = seen.slice(before).filter((r) => r.path === '/v1/chat/completions').map((r) => r.body as { stream?: boolean; messages: Array<{ role: string }> });
+    expect(calls.some((body) => body.stream && body.messages.every((m) => m.role !== 'tool'))).toBe(true);
+    expect(calls.some((body) => body.messages.filter((m) => m.role === 'tool').length === 3)).toBe(true);
+  }, 150_000);
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { ContentBlock, Message, MessagesRequest, Reply } from './messages.js';
+import type { ContentBlock, Message, MessagesRequest, Reply, ReplyBlock } from './messages.js';
 import { DEMO_MODEL_ID, scriptedReply } from './scenarios.js';
 import { estimateTokens, replyTokens } from './usage.js';
 
@@ -92,7 +92,8 @@ export function chatCompletionOf(req: ChatCompletionsRequest, reply: Reply) {
 
 /**
  * The scripted reply as chat.completion.chunk events: the role, text in pieces,
- * each tool call (id and name first, then its arguments in pieces), the finish
+ * each tool call (id and name first, then its arguments in pieces; with
+ * `interleaveToolCalls`, the calls' pieces taken in turn), the finish
  * reason, the usage chunk when asked for (stream_options.include_usage), [DONE].
  */
 export async function streamChatCompletion(res: ServerResponse, req: ChatCompletionsRequest, delayMs: number): Promise<void> {
@@ -109,14 +110,30 @@ export async function streamChatCompletion(res: ServerResponse, req: ChatComplet
   };
   const delta = (d: unknown, finish: string | null = null) => ({ ...base, choices: [{ index: 0, delta: d, finish_reason: finish }] });
   await send(delta({ role: 'assistant', content: '' }));
+  // Each tool call as its chunks: id and name first, then its arguments in pieces.
   let toolIndex = 0;
+  const callChunks = (block: ReplyBlock & { type: 'tool_use' }, size: number) => {
+    const index = toolIndex++;
+    return [
+      delta({ tool_calls: [{ index, id: block.id, type: 'function', function: { name: block.name, arguments: '' } }] }),
+      ...pieces(JSON.stringify(block.input), size).map((piece) => delta({ tool_calls: [{ index, function: { arguments: piece } }] })),
+    ];
+  };
   for (const block of reply.blocks) {
     if (block.type === 'text') {
       for (const piece of pieces(block.text, 24)) await send(delta({ content: piece }));
-    } else {
-      const index = toolIndex++;
-      await send(delta({ tool_calls: [{ index, id: block.id, type: 'function', function: { name: block.name, arguments: '' } }] }));
-      for (const piece of pieces(JSON.stringify(block.input), 64)) await send(delta({ tool_calls: [{ index, function: { arguments: piece } }] }));
+    } else if (!reply.interleaveToolCalls) {
+      for (const c of callChunks(block, 64)) await send(c);
+    }
+  }
+  if (reply.interleaveToolCalls) {
+    // Round robin over the calls, a small piece of each in turn.
+    const queues = reply.blocks.flatMap((b) => (b.type === 'tool_use' ? [callChunks(b, 8)] : []));
+    while (queues.some((q) => q.length > 0)) {
+      for (const q of queues) {
+        const next = q.shift();
+        if (next) await send(next);
+      }
     }
   }
   await send(delta({}, finishReason(reply)));

@@ -31,6 +31,11 @@ export interface Reply {
   pauseMs?: number;
   /** Write each streamed event in its own turn of the event loop, so each leaves as its own chunk (no pause). */
   eventPerTurn?: boolean;
+  /**
+   * In a Chat Completions stream, interleave the tool calls' argument fragments
+   * (as some OpenAI-compatible servers do with parallel calls) instead of one call after another.
+   */
+  interleaveToolCalls?: boolean;
   /** Answer with this API error instead (how a client shows a model's error). */
   error?: { status: number; type: string; message: string };
 }

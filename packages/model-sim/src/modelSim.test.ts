@@ -185,6 +185,33 @@ describe('the scripted model server', () => {
       expect(JSON.parse(second.choices[0].message.tool_calls[0].function.arguments).command).toContain('node serve.mjs');
     });
 
+    it('plays "run three commands at once" as parallel calls whose argument fragments interleave, then answers', async () => {
+      const tools = [{ type: 'function', function: { name: 'bash', parameters: {} } }, { type: 'function', function: { name: 'write', parameters: {} } }];
+      const prompt = { role: 'user', content: 'run three commands at once' };
+      const list = chunks(await (await post('/v1/chat/completions', { stream: true, tools, messages: [prompt] })).text()).slice(0, -1).map((c) => JSON.parse(c));
+      const order = list.flatMap((c) => (c.choices[0]?.delta?.tool_calls ?? []).map((t: any) => t.index));
+      // Not one call after another: a call's fragments come after another call's began.
+      expect(order.findIndex((i: number) => i === 1)).toBeLessThan(order.lastIndexOf(0));
+      expect(order.findIndex((i: number) => i === 2)).toBeLessThan(order.lastIndexOf(1));
+      const calls = new Map<number, { id: string; name: string; args: string }>();
+      for (const c of list) {
+        for (const t of c.choices[0]?.delta?.tool_calls ?? []) {
+          const call = calls.get(t.index) ?? { id: t.id, name: t.function.name, args: '' };
+          call.args += t.function.arguments ?? '';
+          calls.set(t.index, call);
+        }
+      }
+      expect([...calls.values()].map((c) => [c.name, JSON.parse(c.args).command])).toEqual([1, 2, 3].map((n) => ['bash', `cd /workspace && echo "call ${n} of 3" > parallel-${n}.txt`]));
+      expect(list.at(-1).choices[0].finish_reason).toBe('tool_calls');
+
+      const history = [prompt,
+        { role: 'assistant', content: null, tool_calls: [...calls.values()].map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.args } })) },
+        ...[...calls.values()].map((c) => ({ role: 'tool', tool_call_id: c.id, content: '' }))];
+      const done = await (await post('/v1/chat/completions', { tools, messages: history })).json() as any;
+      expect(done.choices[0].finish_reason).toBe('stop');
+      expect(done.choices[0].message.content).toContain('Ran three commands at once');
+    });
+
     it('answers a scripted failure and a malformed request with OpenAI errors', async () => {
       const failed = await post('/v1/chat/completions', { messages: [{ role: 'user', content: 'fail with an error' }] });
       expect(failed.status).toBe(400);

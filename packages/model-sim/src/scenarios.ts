@@ -10,6 +10,7 @@ export const DEMO_DEV_SERVER_PORT = 5173;
 const countSlowly = /\bcount slowly\b/i;
 const failWithError = /\bfail with an error\b/i;
 const longAnswer = /\blong answer\b/i;
+const threeAtOnce = /\brun three commands at once\b/i;
 const buildPage = /\bbuild (?:me )?an? (?:web ?)?page that says\s+["“']?(.+?)["”']?\s*[.!]?\s*$/im;
 
 /**
@@ -20,6 +21,9 @@ const buildPage = /\bbuild (?:me )?an? (?:web ?)?page that says\s+["“']?(.+?)[
  *    start it, then answer in text. Uses whichever write/bash tools the client
  *    offers (Claude Code's Write/Bash, OpenCode's write/bash); without them it
  *    answers in text.
+ *  - "run three commands at once": three bash calls in one turn (each writes
+ *    parallel-<n>.txt in the working directory), then an answer in text. In a
+ *    Chat Completions stream their argument fragments interleave.
  *  - "count slowly": counts to 200, streamed slowly (half a second a piece),
  *    so a client's stop button has something to stop.
  *  - "fail with an error": an API error (400 invalid_request_error).
@@ -36,6 +40,10 @@ export function scriptedReply(req: MessagesRequest): Reply {
   if (page?.[1]) {
     const tools = pickTools(req);
     if (tools) return buildPageStep(req, page[1].trim(), step, tools);
+  }
+  if (threeAtOnce.test(prompt)) {
+    const tools = pickTools(req);
+    if (tools) return threeCommandsStep(req, tools);
   }
   if (countSlowly.test(prompt)) {
     const numbers = Array.from({ length: 200 }, (_, i) => String(i + 1)).join(' ');
@@ -126,6 +134,19 @@ function buildPageStep(req: MessagesRequest, words: string, step: number, tools:
     blocks: [{ type: 'text', text: `Done: the page says "${words}" and is served on port ${DEMO_DEV_SERVER_PORT}. (This is the Paddock demo model, a scripted model.)` }],
     stopReason: 'end_turn',
   };
+}
+
+function threeCommandsStep(req: MessagesRequest, tools: ToolNames): Reply {
+  const dir = workingDirectory(req);
+  const id = (n: number) => `toolu_${createHash('sha256').update(`three-at-once:${dir}:${n}`).digest('hex').slice(0, 24)}`;
+  if (toolUseIds(req).has(id(1))) {
+    return { blocks: [{ type: 'text', text: 'Ran three commands at once. (This is the Paddock demo model, a scripted model.)' }], stopReason: 'end_turn' };
+  }
+  const blocks: ReplyBlock[] = [1, 2, 3].map((n) => ({
+    type: 'tool_use', id: id(n), name: tools.bash,
+    input: { command: `cd ${dir} && echo "call ${n} of 3" > parallel-${n}.txt`, description: `Write parallel-${n}.txt` },
+  }));
+  return { blocks, stopReason: 'tool_use', interleaveToolCalls: true };
 }
 
 function toolUseIds(req: MessagesRequest): Set<string> {

@@ -58,7 +58,11 @@ export type DialTarget = { kind: 'daemon' } | { kind: 'port'; port: number } | {
  */
 export interface RuntimeDriver {
   readonly kind: string;
-  /** Starts the workspace if it isn't running; resolves once its daemon answers. */
+  /**
+   * Starts the workspace if it isn't running; resolves once its daemon answers.
+   * On one that runs, it takes the spec again; what it couldn't apply rejects with
+   * SpecNotAppliedError (the workspace runs on), a daemon that doesn't answer with any other error.
+   */
   ensureRunning(spec: WorkspaceRunSpec): Promise<void>;
   /** Ends every process of the workspace; its files stay. */
   ensureStopped(workspaceId: string): Promise<void>;

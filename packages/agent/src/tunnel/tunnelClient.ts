@@ -20,6 +20,7 @@ import type { WorkspaceLimits } from '@paddock/protocol';
 import type { UsageRecord } from '../gateway/llm/llmGateway.js';
 import { isDialableService } from '@paddock/protocol';
 import type { DialTarget, RuntimeDriver, WorkspaceUsage } from '../runtime/driver.js';
+import { SpecNotAppliedError } from '../runtime/specNotApplied.js';
 import { Backoff } from './backoff.js';
 import { loadCredentials, saveCredentials, type AgentCredentials } from './credentials.js';
 
@@ -251,6 +252,11 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
         const state = await run();
         this.reportStatus({ workspaceId, state, message: '' });
       } catch (err) {
+        if (err instanceof SpecNotAppliedError) {
+          // It runs as it did, so its state stays; the portal, without an answer, sends the spec again.
+          this.opts.log.warn({ workspaceId, err: err.message }, "the running workspace's spec could not be applied");
+          return;
+        }
         this.opts.log.error({ workspaceId, err: errMessage(err) }, 'workspace command failed');
         this.reportStatus({ workspaceId, state: 'failed', message: errMessage(err) });
       }

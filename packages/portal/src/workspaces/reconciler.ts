@@ -13,10 +13,54 @@ export type LlmRouteFor = (w: { id: string; owner_id: string; blueprint_id: stri
 
 /** A command sent and not yet answered; resent when older than this. */
 const INFLIGHT_TIMEOUT_MS = 60_000;
+/**
+ * A spec sent again to a running workspace and not answered: the agent answers
+ * once it applied it, and says nothing when it could not (the workspace runs on
+ * as it was), so it is sent again. Its agent answers well within this (its own
+ * start timeout is 10 s), and applying the same spec twice is harmless.
+ */
+const REFRESH_TIMEOUT_MS = 15_000;
 const RESYNC_EVERY_MS = 5_000;
 
 type Verb = 'run' | 'stop' | 'delete';
 type Row = { id: string; owner_id: string; blueprint_id: string };
+
+/**
+ * The parts a workspace's spec is built from, each with what the log says when
+ * it fails and what the workspace's builder is shown (plain words: the log has the error).
+ */
+const specParts = {
+  secrets: {
+    log: "decrypting the blueprint's secrets failed",
+    builder: "The workspace could not start: its blueprint's secrets could not be read. Ask an admin to check the blueprint's secrets.",
+  },
+  llm: {
+    log: "building the model route failed (the blueprint's model provider key or settings)",
+    builder: "The workspace could not start: the connection to its AI model could not be set up. Ask an admin to check the blueprint's AI model settings.",
+  },
+  setup: {
+    log: "reading the blueprint's workspace setup failed (agent instructions, tabs)",
+    builder: "The workspace could not start: its blueprint's workspace setup could not be read. Ask an admin to check the blueprint.",
+  },
+} as const;
+type SpecPart = keyof typeof specParts;
+
+/** A part of the spec that could not be built, and why. */
+class SpecPartError extends Error {
+  constructor(readonly part: SpecPart, readonly reason: unknown) {
+    super(`${specParts[part].log}: ${errorText(reason)}`);
+  }
+}
+
+async function buildPart<T>(part: SpecPart, build: () => T | Promise<T>): Promise<T> {
+  try {
+    return await build();
+  } catch (err) {
+    throw new SpecPartError(part, err);
+  }
+}
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /**
  * Drives every workspace's state toward its desired state, and keeps a running
@@ -110,10 +154,11 @@ export class Reconciler {
       if (current && current.verb === verb && Date.now() - current.at < INFLIGHT_TIMEOUT_MS) continue;
       let command: Command;
       try {
-        command = verb === 'run' ? await this.runCommand(r, await this.llmRouteFor(r)) : this.command(verb, r);
+        command = verb === 'run' ? await this.runCommand(r, await this.routeFor(r)) : this.command(verb, r);
       } catch (err) {
-        this.log.error({ workspaceId: r.id, err: err instanceof Error ? err.message : String(err) }, "decrypting the blueprint's secrets failed");
-        await this.workspaces.setObserved(r.id, 'failed', "the blueprint's secrets could not be decrypted; see the portal log");
+        if (!(err instanceof SpecPartError)) throw err;
+        this.log.error({ workspaceId: r.id, blueprintId: r.blueprint_id, err: errorText(err.reason) }, specParts[err.part].log);
+        await this.workspaces.setObserved(r.id, 'failed', specParts[err.part].builder);
         continue;
       }
       const transitional: WorkspaceState = verb === 'run' ? 'starting' : 'stopping';
@@ -129,25 +174,34 @@ export class Reconciler {
    * workspace it runs: a restarted agent listens again with the virtual key the
    * sandbox already holds. A changed route (provider key, endpoint, model) is
    * sent too, within RESYNC_EVERY_MS. The sandbox itself is left as it runs.
+   * A spec the agent couldn't apply goes unanswered (the workspace runs on as it
+   * was) and is sent again after REFRESH_TIMEOUT_MS.
    */
   private async keepSpecCurrent(r: Row, agentId: string): Promise<void> {
     const inflight = this.inflight.get(r.id);
-    if (inflight && Date.now() - inflight.at < INFLIGHT_TIMEOUT_MS) return;
+    if (inflight && Date.now() - inflight.at < (inflight.verb === 'run' ? REFRESH_TIMEOUT_MS : INFLIGHT_TIMEOUT_MS)) return;
     const sent = this.sentRoute.get(r.id);
-    const onThisConnection = sent?.agentId === agentId;
+    if (inflight?.verb === 'run') {
+      this.log.warn({ workspaceId: r.id, agentId }, "the agent did not apply the running workspace's spec; sending it again");
+    }
+    // What was sent counts only once answered: an unanswered spec goes again.
+    const onThisConnection = sent?.agentId === agentId && !inflight;
+    this.inflight.delete(r.id);
     if (onThisConnection && Date.now() - sent.checkedAt < RESYNC_EVERY_MS) return;
     let command: Command;
     try {
-      const llm = await this.llmRouteFor(r);
+      const llm = await this.routeFor(r);
       if (onThisConnection && sent.route === routeFingerprint(llm)) {
         sent.checkedAt = Date.now();
         return;
       }
       command = await this.runCommand(r, llm);
     } catch (err) {
+      if (!(err instanceof SpecPartError)) throw err;
       // It runs as it is; the next check tries again. Said once, not every pass.
       if (sent?.route !== 'unavailable') {
-        this.log.error({ workspaceId: r.id, err: err instanceof Error ? err.message : String(err) }, "the running workspace's spec could not be built; its agent keeps the last one");
+        this.log.error({ workspaceId: r.id, blueprintId: r.blueprint_id, err: errorText(err.reason) },
+          `the running workspace's spec could not be built, its agent keeps the last one: ${specParts[err.part].log}`);
       }
       this.sentRoute.set(r.id, { agentId, route: 'unavailable', checkedAt: Date.now() });
       return;
@@ -175,14 +229,18 @@ export class Reconciler {
     return verb === 'stop' ? { ensureStopped: w.id } : { ensureDeleted: w.id };
   }
 
+  private routeFor(w: Row): Promise<Awaited<ReturnType<LlmRouteFor>>> {
+    return buildPart('llm', () => this.llmRouteFor(w));
+  }
+
   /** The whole spec: the blueprint's secrets as environment, the model route, the daemon's start spec. */
   private async runCommand(w: Row, llm: Awaited<ReturnType<LlmRouteFor>>): Promise<Command> {
     return {
       ensureRunning: {
         workspaceId: w.id, ownerId: w.owner_id, blueprintId: w.blueprint_id,
-        env: await this.secretEnv(w.blueprint_id),
+        env: await buildPart('secrets', () => this.secretEnv(w.blueprint_id)),
         llm,
-        ...await this.workspaceSetup(w.blueprint_id),
+        ...await buildPart('setup', () => this.workspaceSetup(w.blueprint_id)),
       },
     };
   }

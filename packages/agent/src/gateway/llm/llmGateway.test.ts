@@ -310,6 +310,33 @@ describe('the LLM gateway', () => {
       expect(usage[0]!.inputTokens).toBeGreaterThan(0);
     });
 
+    it('keeps every argument of parallel calls whose fragments the upstream interleaves, one block at a time', async () => {
+      const { socket, key } = await openAi();
+      const answer = await call(socket, '/v1/messages', { 'x-api-key': key }, {
+        model: 'm', max_tokens: 1000, stream: true, system: 'Working directory: /workspace/app',
+        tools: [{ name: 'Bash', input_schema: { type: 'object' } }, { name: 'Write', input_schema: { type: 'object' } }],
+        messages: [{ role: 'user', content: 'Please run three commands at once.' }],
+      });
+      expect(answer.status).toBe(200);
+      const list = events(answer.body);
+      // One block open at a time, each stopped before the next starts, every delta for the open one.
+      let open: number | undefined;
+      for (const e of list) {
+        if (e.event === 'content_block_start') { expect(open).toBeUndefined(); open = e.data.index; }
+        if (e.event === 'content_block_delta') expect(e.data.index).toBe(open);
+        if (e.event === 'content_block_stop') { expect(e.data.index).toBe(open); open = undefined; }
+      }
+      const calls = list.filter((e) => e.event === 'content_block_start' && e.data.content_block.type === 'tool_use').map((e) => ({
+        name: e.data.content_block.name,
+        input: JSON.parse(list.filter((d) => d.event === 'content_block_delta' && d.data.index === e.data.index).map((d) => d.data.delta.partial_json).join('')),
+      }));
+      expect(calls).toEqual([1, 2, 3].map((n) => ({
+        name: 'Bash', input: { command: `cd /workspace/app && echo "call ${n} of 3" > parallel-${n}.txt`, description: `Write parallel-${n}.txt` },
+      })));
+      expect(list.find((e) => e.event === 'message_delta')!.data.delta.stop_reason).toBe('tool_use');
+      expect(list.at(-1)!.event).toBe('message_stop');
+    });
+
     it('passes the tool results back as tool messages, so the scripted conversation carries on', async () => {
       const { socket, key } = await openAi();
       const tools = [{ name: 'Write', input_schema: {} }, { name: 'Bash', input_schema: {} }];

@@ -210,6 +210,111 @@ describe('the stream translator', () => {
     expect(events.at(-1)!.event).toBe('message_stop');
   });
 
+  /** Each tool_use block's id, name and input (its input_json_delta pieces joined), in block order. */
+  function toolUses(events: SseEvent[]) {
+    return events.filter((e) => e.event === 'content_block_start' && e.data.content_block.type === 'tool_use').map((e) => {
+      const pieces = events.filter((d) => d.event === 'content_block_delta' && d.data.index === e.data.index).map((d) => d.data.delta.partial_json);
+      return { id: e.data.content_block.id, name: e.data.content_block.name, input: JSON.parse(pieces.join('')) };
+    });
+  }
+
+  /** Anthropic clients hold one open block at a time: each starts after the last one stopped, and stops once. */
+  function expectOneBlockAtATime(events: SseEvent[]) {
+    let open: number | undefined;
+    const seen: number[] = [];
+    for (const e of events) {
+      if (e.event === 'content_block_start') {
+        expect(open, `block ${e.data.index} started while ${open} was open`).toBeUndefined();
+        open = e.data.index;
+        seen.push(e.data.index);
+      } else if (e.event === 'content_block_delta') {
+        expect(e.data.index, 'a delta for a block that is not the open one').toBe(open);
+      } else if (e.event === 'content_block_stop') {
+        expect(e.data.index).toBe(open);
+        open = undefined;
+      }
+    }
+    expect(open).toBeUndefined();
+    expect(seen).toEqual(seen.map((_, i) => i));
+  }
+
+  it('keeps every argument of tool calls whose fragments interleave, one block at a time', () => {
+    const t = new OpenAiStreamTranslator('m');
+    const call = (index: number, fn: Record<string, string>, id?: string) => delta({ tool_calls: [{ index, ...(id ? { id, type: 'function' } : {}), function: fn }] });
+    const out = [
+      delta({ role: 'assistant', content: '' }),
+      call(0, { name: 'Read', arguments: '' }, 'call_a'),
+      call(1, { name: 'Bash', arguments: '' }, 'call_b'),
+      call(0, { arguments: '{"file_' }),
+      call(2, { name: 'Grep', arguments: '{"pattern":' }, 'call_c'),
+      call(1, { arguments: '{"command":' }),
+      call(0, { arguments: 'path":"/a' }),
+      call(2, { arguments: '"x{\\"}\\\\"' }),
+      call(1, { arguments: '"ls -l"}' }),
+      // Two calls' fragments in one chunk, as some servers send them.
+      delta({ tool_calls: [{ index: 2, function: { arguments: ', "path": "/src"}' } }, { index: 0, function: { arguments: '.txt"}' } }] }),
+      delta({}, 'tool_calls'),
+      'data: [DONE]\n\n',
+    ].map((c) => t.push(c)).join('') + t.end();
+    const events = parseSse(out);
+    expect(toolUses(events)).toEqual([
+      { id: 'call_a', name: 'Read', input: { file_path: '/a.txt' } },
+      { id: 'call_b', name: 'Bash', input: { command: 'ls -l' } },
+      { id: 'call_c', name: 'Grep', input: { pattern: 'x{"}\\', path: '/src' } },
+    ]);
+    expectOneBlockAtATime(events);
+    expect(events.find((e) => e.event === 'message_delta')!.data.delta.stop_reason).toBe('tool_use');
+    expect(events.at(-1)!.event).toBe('message_stop');
+  });
+
+  it('streams a call live, closes it once its arguments are complete, and holds only what it must', () => {
+    const t = new OpenAiStreamTranslator('m');
+    const call = (index: number, fn: Record<string, string>, id?: string) => delta({ tool_calls: [{ index, ...(id ? { id, type: 'function' } : {}), function: fn }] });
+    // The first call's fragments pass as they come.
+    const first = parseSse(t.push(call(0, { name: 'Bash', arguments: '{"command":"ec' }, 'call_a')));
+    expect(first.map((e) => e.event)).toEqual(['message_start', 'content_block_start', 'content_block_delta']);
+    // A second call while the first is incomplete waits; more of the first still passes.
+    expect(t.push(call(1, { name: 'Bash', arguments: '{"command":' }, 'call_b'))).toBe('');
+    expect(parseSse(t.push(call(0, { arguments: 'ho 1"}' }))).map((e) => `${e.event}:${e.data.index}`)).toEqual([
+      // Complete: the first block stops, the held call starts with what it has, and goes on live.
+      'content_block_delta:0', 'content_block_stop:0', 'content_block_start:1', 'content_block_delta:1',
+    ]);
+    expect(parseSse(t.push(call(1, { arguments: '"echo 2"}' }))).map((e) => `${e.event}:${e.data.index}`)).toEqual(['content_block_delta:1', 'content_block_stop:1']);
+    // Text after the calls, then the end.
+    const rest = parseSse(t.push(delta({ content: 'Both ran.' })) + t.push(delta({}, 'tool_calls')) + t.end());
+    expect(rest.map((e) => `${e.event}:${e.data.index ?? ''}`)).toEqual([
+      'content_block_start:2', 'content_block_delta:2', 'content_block_stop:2', 'message_delta:', 'message_stop:',
+    ]);
+  });
+
+  it('holds text that arrives while a call is incomplete, and sends it after that call', () => {
+    const t = new OpenAiStreamTranslator('m');
+    const out = [
+      delta({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'Bash', arguments: '{"command":' } }] }),
+      delta({ content: 'Running ' }),
+      delta({ content: 'it.' }),
+      delta({ tool_calls: [{ index: 0, function: { arguments: '"ls"}' } }] }),
+      delta({}, 'tool_calls'),
+    ].map((c) => t.push(c)).join('') + t.end();
+    const events = parseSse(out);
+    expectOneBlockAtATime(events);
+    expect(toolUses(events)).toEqual([{ id: 'call_a', name: 'Bash', input: { command: 'ls' } }]);
+    const text = events.filter((e) => e.event === 'content_block_delta' && e.data.delta.type === 'text_delta').map((e) => e.data.delta.text).join('');
+    expect(text).toBe('Running it.');
+  });
+
+  it('answers an error event instead of holding more than its bound', () => {
+    const t = new OpenAiStreamTranslator('m', { maxHeldBytes: 64 });
+    let out = t.push(delta({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'Write', arguments: '{"content":"' } }] }));
+    out += t.push(delta({ tool_calls: [{ index: 1, id: 'call_b', type: 'function', function: { name: 'Write', arguments: '{"content":"' } }] }));
+    for (let i = 0; i < 10; i++) out += t.push(delta({ tool_calls: [{ index: 1, function: { arguments: 'x'.repeat(10) } }] }));
+    out += t.push(delta({}, 'tool_calls')) + t.end();
+    const events = parseSse(out);
+    expect(events.at(-1)).toEqual({ event: 'error', data: { type: 'error', error: { type: 'api_error', message: expect.stringContaining('interleaved') } } });
+    expect(events.some((e) => e.event === 'message_stop')).toBe(false);
+    expect(t.push(delta({ content: 'late' }))).toBe('');
+  });
+
   it('maps length to max_tokens, closes without [DONE] when the finish reason came, and sends nothing after the end', () => {
     const t = new OpenAiStreamTranslator('m');
     t.push(delta({ content: 'x' }));

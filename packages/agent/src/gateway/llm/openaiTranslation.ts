@@ -4,7 +4,7 @@
  * the gateway; for a blueprint whose endpoint is OpenAI-compatible the gateway
  * rewrites each request with `toChatCompletionsRequest`, and the answer back
  * with `toAnthropicMessage` (JSON), `OpenAiStreamTranslator` (SSE, chunk by
- * chunk, never holding the stream back) or `toAnthropicError`.
+ * chunk, holding back only what interleaved tool calls make it) or `toAnthropicError`.
  */
 
 // ---- the Anthropic side (what the gateway receives and must answer) ----
@@ -73,11 +73,14 @@ interface ChatCompletion {
   usage?: OpenAiUsage;
 }
 
+/** One call's piece of a streamed delta: id and name first, then its arguments in fragments, by index. */
+interface ToolCallDelta { index?: number; id?: string; function?: { name?: string; arguments?: string } }
+
 interface ChatCompletionChunk {
   id?: string;
   model?: string;
   choices?: Array<{
-    delta?: { content?: string | null; tool_calls?: Array<{ index?: number; id?: string; function?: { name?: string; arguments?: string } }> };
+    delta?: { content?: string | null; tool_calls?: ToolCallDelta[] };
     finish_reason?: string | null;
   }>;
   usage?: OpenAiUsage | null;
@@ -267,27 +270,86 @@ export function toAnthropicError(status: number, bodyText: string): { type: 'err
 const sse = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
 /**
+ * Tells when a streamed JSON object or array is complete, a fragment at a time,
+ * without keeping it: the nesting depth outside strings returns to zero. A
+ * call's arguments are an object, so this is when no more can follow.
+ */
+class JsonEnd {
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  complete = false;
+
+  push(text: string): void {
+    for (const ch of text) {
+      if (this.complete) return;
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (ch === '\\') this.escaped = true;
+        else if (ch === '"') this.inString = false;
+      } else if (ch === '"') {
+        this.inString = true;
+      } else if (ch === '{' || ch === '[') {
+        this.depth += 1;
+      } else if ((ch === '}' || ch === ']') && this.depth > 0) {
+        this.depth -= 1;
+        if (this.depth === 0) this.complete = true;
+      }
+    }
+  }
+}
+
+/** A content block of the answer, and what is held for it until it may be sent (`sent`: it was started). */
+type Block =
+  | { kind: 'text'; held: string[]; sent: boolean }
+  | { kind: 'tool'; id: string; name: string; held: string[]; sent: boolean; end: JsonEnd };
+
+export interface StreamTranslatorOptions {
+  /**
+   * The most text and arguments held back while another block is open (calls
+   * interleaved by a server); past it the answer ends with an error event.
+   */
+  maxHeldBytes?: number;
+}
+
+const defaultMaxHeldBytes = 8 * 1024 * 1024;
+
+const waitingCost = (block: Block): number => 64 + (block.kind === 'tool' ? Buffer.byteLength(block.id) + Buffer.byteLength(block.name) : 0);
+
+/**
  * Turns an OpenAI chunk stream into the Messages API's event stream as it
  * arrives: `push` takes upstream bytes and returns the events they complete
  * (possibly ''), `end` the closing events once the upstream is done. Usage
  * comes in OpenAI's last chunk (stream_options.include_usage), so it is sent
  * in message_delta, input and cache fields included.
+ *
+ * OpenAI streams parallel tool calls by `index`, and a server may interleave
+ * their argument fragments; a Messages client holds one open block at a time.
+ * So one block is open and streams live; a call or text that begins meanwhile
+ * is held (bounded) and sent whole when the open block is done: a call once its
+ * arguments form a complete object, text as soon as something else begins,
+ * everything at the finish reason.
  */
 export class OpenAiStreamTranslator {
   private readonly decoder = new TextDecoder();
+  private readonly maxHeldBytes: number;
   private pending = '';
   private started = false;
   private finished = false;
-  /** The Anthropic index of the open content block, or -1. */
-  private open = -1;
-  private openKind: 'text' | 'tool' | undefined;
+  /** The block being streamed, and its Anthropic index. */
+  private open: { block: Block; index: number } | undefined;
+  /** Blocks begun while another was open, in the order they began. */
+  private readonly waiting: Block[] = [];
+  private heldBytes = 0;
   private nextIndex = 0;
-  /** OpenAI tool-call index → Anthropic block index. */
-  private readonly toolBlocks = new Map<number, number>();
+  /** OpenAI tool-call index → its block (open, waiting, or sent and stopped). */
+  private readonly toolBlocks = new Map<number, Block & { kind: 'tool' }>();
   private finishReason: string | null | undefined;
   private usage: OpenAiUsage | undefined;
 
-  constructor(private readonly requestedModel: string) {}
+  constructor(private readonly requestedModel: string, options: StreamTranslatorOptions = {}) {
+    this.maxHeldBytes = options.maxHeldBytes ?? defaultMaxHeldBytes;
+  }
 
   push(chunk: Buffer | string): string {
     this.pending += typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
@@ -308,10 +370,7 @@ export class OpenAiStreamTranslator {
     let out = rest.startsWith('data:') ? this.onData(rest.slice(5).trim()) : '';
     this.pending = '';
     if (this.finished) return out;
-    if (this.finishReason === undefined) {
-      this.finished = true;
-      return out + sse('error', { type: 'error', error: { type: 'api_error', message: 'the model provider ended the stream before the answer was complete' } });
-    }
+    if (this.finishReason === undefined) return out + this.fail('the model provider ended the stream before the answer was complete');
     return out + this.close();
   }
 
@@ -324,37 +383,121 @@ export class OpenAiStreamTranslator {
     } catch {
       return '';
     }
-    if (chunk.error) {
-      this.finished = true;
-      return sse('error', { type: 'error', error: { type: 'api_error', message: chunk.error.message ?? 'the model provider reported an error' } });
-    }
+    if (chunk.error) return this.fail(chunk.error.message ?? 'the model provider reported an error');
     let out = this.start(chunk);
     if (chunk.usage) this.usage = chunk.usage;
     const choice = chunk.choices?.[0];
     if (!choice) return out;
     const delta = choice.delta ?? {};
-    if (delta.content) {
-      if (this.openKind !== 'text') out += this.openBlock('text', { type: 'text', text: '' });
-      out += sse('content_block_delta', { type: 'content_block_delta', index: this.open, delta: { type: 'text_delta', text: delta.content } });
-    }
-    for (const call of delta.tool_calls ?? []) {
-      const key = call.index ?? 0;
-      let index = this.toolBlocks.get(key);
-      if (index === undefined) {
-        out += this.openBlock('tool', { type: 'tool_use', id: call.id ?? `toolu_${this.nextIndex}`, name: call.function?.name ?? '', input: {} });
-        index = this.open;
-        this.toolBlocks.set(key, index);
-      }
-      // Arguments of a call whose block was already closed (interleaved calls) cannot be sent any more.
-      if (call.function?.arguments && index === this.open) {
-        out += sse('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: call.function.arguments } });
-      }
+    if (delta.content) out += this.onText(delta.content);
+    for (const call of delta.tool_calls ?? []) out += this.onToolCall(call);
+    if (this.heldBytes > this.maxHeldBytes) {
+      return out + this.fail(`the model provider interleaved more than ${this.maxHeldBytes} bytes of tool calls and text`);
     }
     if (choice.finish_reason) {
       this.finishReason = choice.finish_reason;
+      out += this.flush();
+    }
+    return out;
+  }
+
+  private onText(text: string): string {
+    const open = this.open?.block;
+    if (open?.kind === 'text') return this.deltaEvent(open, text);
+    if (open?.kind === 'tool' && !open.end.complete) {
+      // Text beside an unfinished call: after it.
+      const last = this.waiting.at(-1);
+      return this.hold(last?.kind === 'text' ? last : this.wait({ kind: 'text', held: [], sent: false }), text);
+    }
+    return this.openBlock({ kind: 'text', held: [], sent: false }, text);
+  }
+
+  private onToolCall(call: ToolCallDelta): string {
+    const key = call.index ?? 0;
+    const args = call.function?.arguments ?? '';
+    const known = this.toolBlocks.get(key);
+    if (!known) {
+      const block: Block & { kind: 'tool' } = { kind: 'tool', id: call.id ?? `toolu_${this.toolBlocks.size}`, name: call.function?.name ?? '', held: [], sent: false, end: new JsonEnd() };
+      this.toolBlocks.set(key, block);
+      block.end.push(args);
+      const open = this.open?.block;
+      if (open?.kind === 'tool' && !open.end.complete) return this.hold(this.wait(block), args);
+      const out = this.openBlock(block, args);
+      return block.end.complete ? out + this.next() : out;
+    }
+    if (!args) return '';
+    if (this.open?.block === known) {
+      known.end.push(args);
+      const out = this.deltaEvent(known, args);
+      return known.end.complete ? out + this.next() : out;
+    }
+    // A sent call's block is stopped: what follows its complete object could only
+    // make the arguments invalid, and there is nowhere to send it.
+    if (known.sent) return '';
+    // Waiting: it goes out whole when its turn comes.
+    known.end.push(args);
+    return this.hold(known, args);
+  }
+
+  /** Queues a block behind the open one; what it costs to remember counts against the bound too. */
+  private wait<B extends Block>(block: B): B {
+    this.waiting.push(block);
+    this.heldBytes += waitingCost(block);
+    return block;
+  }
+
+  private nextWaiting(): Block | undefined {
+    const block = this.waiting.shift();
+    if (block) this.heldBytes -= waitingCost(block);
+    return block;
+  }
+
+  private hold(block: Block, text: string): string {
+    if (!text) return '';
+    block.held.push(text);
+    this.heldBytes += Buffer.byteLength(text);
+    return '';
+  }
+
+  private deltaEvent(block: Block, text: string): string {
+    if (!text || !this.open) return '';
+    const delta = block.kind === 'text' ? { type: 'text_delta', text } : { type: 'input_json_delta', partial_json: text };
+    return sse('content_block_delta', { type: 'content_block_delta', index: this.open.index, delta });
+  }
+
+  /** Stops the open block and starts `block` with what it held, and `live`, the piece that just came. */
+  private openBlock(block: Block, live = ''): string {
+    let out = this.closeBlock();
+    this.open = { block, index: this.nextIndex++ };
+    block.sent = true;
+    const contentBlock = block.kind === 'text' ? { type: 'text', text: '' } : { type: 'tool_use', id: block.id, name: block.name, input: {} };
+    out += sse('content_block_start', { type: 'content_block_start', index: this.open.index, content_block: contentBlock });
+    const held = block.held.join('');
+    this.heldBytes -= Buffer.byteLength(held);
+    block.held = [];
+    return out + this.deltaEvent(block, held + live);
+  }
+
+  /**
+   * The open call is complete: send what waited behind it, each in turn, until
+   * one is still unfinished (it stays open) or none is left.
+   */
+  private next(): string {
+    let out = this.closeBlock();
+    for (let block = this.nextWaiting(); block; block = this.nextWaiting()) {
+      out += this.openBlock(block);
+      const unfinished = block.kind === 'tool' ? !block.end.complete : this.waiting.length === 0;
+      if (unfinished) return out;
       out += this.closeBlock();
     }
     return out;
+  }
+
+  /** The answer is complete: the open block and every waiting one, whole, in order. */
+  private flush(): string {
+    let out = '';
+    for (let block = this.nextWaiting(); block; block = this.nextWaiting()) out += this.openBlock(block);
+    return out + this.closeBlock();
   }
 
   private start(chunk: ChatCompletionChunk): string {
@@ -370,25 +513,23 @@ export class OpenAiStreamTranslator {
     });
   }
 
-  private openBlock(kind: 'text' | 'tool', block: unknown): string {
-    const out = this.closeBlock();
-    this.open = this.nextIndex++;
-    this.openKind = kind;
-    return out + sse('content_block_start', { type: 'content_block_start', index: this.open, content_block: block });
+  private closeBlock(): string {
+    if (!this.open) return '';
+    const out = sse('content_block_stop', { type: 'content_block_stop', index: this.open.index });
+    this.open = undefined;
+    return out;
   }
 
-  private closeBlock(): string {
-    if (this.open < 0) return '';
-    const out = sse('content_block_stop', { type: 'content_block_stop', index: this.open });
-    this.open = -1;
-    this.openKind = undefined;
-    return out;
+  private fail(message: string): string {
+    this.finished = true;
+    this.waiting.length = 0;
+    return sse('error', { type: 'error', error: { type: 'api_error', message } });
   }
 
   private close(): string {
     if (this.finished) return '';
+    const out = this.start({}) + this.flush();
     this.finished = true;
-    const out = this.start({}) + this.closeBlock();
     return out
       + sse('message_delta', { type: 'message_delta', delta: { stop_reason: toStopReason(this.finishReason), stop_sequence: null }, usage: toAnthropicUsage(this.usage) })
       + sse('message_stop', { type: 'message_stop' });

@@ -11,6 +11,7 @@ import { templateMounts } from './templateMounts.js';
 import { LlmGateway } from '../../gateway/llm/llmGateway.js';
 import { llmWorkspaceEnv } from '../../gateway/llm/workspaceEnv.js';
 import type { DialTarget, ResourceControl, RuntimeDriver, RuntimeState, WorkspaceRunSpec, WorkspaceUsage } from '../driver.js';
+import { SpecNotAppliedError } from '../specNotApplied.js';
 import { bwrapArgs, sandboxEtcFiles, sandboxHome, sandboxRunDir, sandboxWorkspaceDir } from './bwrapArgs.js';
 import { daemonMounts, defaultDaemonEntry, type ReadOnlyMount } from './daemonMounts.js';
 import { sandboxToolchainBin, toolchainMounts } from './toolchainMounts.js';
@@ -283,11 +284,7 @@ export class LocalRuntime implements RuntimeDriver {
   private async start(spec: WorkspaceRunSpec, paths: WorkspacePaths): Promise<void> {
     const deadline = Date.now() + this.startTimeoutMs;
     const existing = readWorkspaceState(paths.state);
-    if (existing && isAlive(existing.sandboxInit)) {
-      await this.adoptLlmRoute(spec, paths);
-      await waitForDaemon(paths.socket, deadline, () => (isAlive(existing.sandboxInit) ? undefined : 'the workspace stopped while starting'));
-      return;
-    }
+    if (existing && isAlive(existing.sandboxInit)) return this.refresh(spec, paths, existing, deadline);
     const limits = limitsOf(spec);
     this.prepareDirs(paths);
     writeDaemonBoot(paths.run, spec);
@@ -375,6 +372,18 @@ export class LocalRuntime implements RuntimeDriver {
     const key = readKey(paths.llmKey);
     if (spec.llm && key) await this.gateway.open(spec.workspaceId, spec.llm, paths.llmSocket, key);
     else await this.gateway.close(spec.workspaceId);
+  }
+
+  /**
+   * The spec sent again to a sandbox that runs: the sandbox stays as it is and
+   * the gateway takes the route. Only a daemon that no longer answers means it
+   * isn't running; a route the gateway couldn't take leaves it running as it
+   * was (SpecNotAppliedError), and the portal sends the spec again.
+   */
+  private async refresh(spec: WorkspaceRunSpec, paths: WorkspacePaths, existing: WorkspaceState, deadline: number): Promise<void> {
+    const route = await this.adoptLlmRoute(spec, paths).then(() => ({ adopted: true as const }), (reason: unknown) => ({ adopted: false as const, reason }));
+    await waitForDaemon(paths.socket, deadline, () => (isAlive(existing.sandboxInit) ? undefined : 'the workspace stopped'));
+    if (!route.adopted) throw new SpecNotAppliedError(spec.workspaceId, 'model route', route.reason);
   }
 
   /**

@@ -17,7 +17,9 @@ function healthy(socketPath: string): Promise<boolean> {
   const pinned = pinSocketFile(socketPath);
   if (!pinned) return Promise.resolve(false);
   return new Promise<boolean>((resolve) => {
-    const req = request({ socketPath: pinned.path, path: '/v1/healthz', method: 'GET', timeout: 1000 }, (res) => {
+    // A connection of its own: a pooled one is keyed by the /proc/self/fd/<n> name, and
+    // that number, reused, may hold a connection to another workspace's daemon.
+    const req = request({ socketPath: pinned.path, agent: false, path: '/v1/healthz', method: 'GET', timeout: 1000 }, (res) => {
       res.resume();
       resolve(res.statusCode === 200);
     });
