@@ -84,6 +84,23 @@ describe('losing access to a blueprint', () => {
     expect(readFileSync(fileOf(id), 'utf8')).toBe('dana-ws is kept');
   }, 120_000);
 
+  it('never starts a workspace that was waiting to start when its owner lost access, however the access went', async () => {
+    const gus = await stack.userToken('gus@example.com');
+    const bp = await restrictedBlueprint('Gus only', [{ kind: 'email', value: 'gus@example.com' }]);
+    const id = await runningWorkspaceWithFile(bp, 'gus-ws', gus.token);
+    expect((await stack.api('POST', `/api/v1/workspaces/${id}/stop`, undefined, gus.token)).status).toBe(202);
+    await stack.waitForState(id, 'stopped', gus.token);
+    // No agent: the start waits. Then access goes without any request to this portal (another replica, a database edit).
+    await stack.agent.stop();
+    expect((await stack.api('POST', `/api/v1/workspaces/${id}/start`, undefined, gus.token)).status).toBe(202);
+    await stack.portal.services.db.deleteFrom('blueprint_access_rules').where('blueprint_id', '=', bp).execute();
+    await stack.restartAgent();
+    await expectStoppedForLostAccess(id, gus.token);
+    const entries = (await stack.api('GET', '/api/v1/audit?limit=500')).body.entries as Array<{ action: string; targetId: string; outcome: string; at: string }>;
+    const askedAt = entries.find((e) => e.action === 'workspace.start' && e.targetId === id && e.outcome === 'success')!.at;
+    expect(entries.filter((e) => (e.action === 'workspace.running' || e.action === 'workspace.failed') && e.targetId === id && e.at >= askedAt)).toEqual([]);
+  }, 120_000);
+
   it('through a SCIM group the identity provider takes the builder out of', async () => {
     const user = await scim('POST', '/Users', { schemas: [USER], userName: 'erin@corp.example', name: { givenName: 'Erin', familyName: 'E' } });
     expect(user.status).toBe(201);

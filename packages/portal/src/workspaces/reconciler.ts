@@ -130,6 +130,9 @@ export class Reconciler {
   async settled(): Promise<void> { while (this.running) await this.running; }
 
   private async pass(): Promise<void> {
+    // Nothing starts for an owner who may no longer use its blueprint, however the
+    // access went (the access sweep also runs on its own after every write).
+    await this.workspaces.stopWhereBlueprintAccessLost();
     const rows = await this.db.selectFrom('workspaces')
       .select(['id', 'agent_id', 'state', 'desired_state', 'owner_id', 'blueprint_id'])
       .where('state', '<>', 'deleted').execute();
