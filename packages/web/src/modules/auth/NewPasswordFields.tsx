@@ -25,11 +25,13 @@ export function NewPasswordFields({
   state,
   touched,
   label = 'New password',
+  confirmLabel = 'Confirm new password',
 }: {
   idPrefix: string;
   state: ReturnType<typeof useNewPassword>;
   touched: boolean;
   label?: string;
+  confirmLabel?: string;
 }) {
   const { password, confirm, setPassword, setConfirm } = state;
   const passwordError =
@@ -57,7 +59,7 @@ export function NewPasswordFields({
           aria-describedby={`${idPrefix}-password-hint`}
         />
       </Field>
-      <Field id={`${idPrefix}-confirm`} label="Confirm new password" error={confirmError}>
+      <Field id={`${idPrefix}-confirm`} label={confirmLabel} error={confirmError}>
         <input
           id={`${idPrefix}-confirm`}
           name="confirm-password"

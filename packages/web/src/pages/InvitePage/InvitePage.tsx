@@ -11,8 +11,7 @@ import { Field, inputClass } from '../../components/Field';
 import { Logo } from '../../components/Logo';
 import { Skeleton } from '../../components/Skeleton';
 import { formatDateTime } from '../../components/formatTime';
-
-const MIN_PASSWORD = 12;
+import { NewPasswordFields, useNewPassword } from '../../modules/auth/NewPasswordFields';
 
 /** The token travels in the fragment, so it never reaches server logs or Referer headers. */
 function tokenFromLocation(): string {
@@ -89,8 +88,7 @@ function AcceptForm({
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const [name, setName] = useState('');
-  const [password, setPassword] = useState('');
-  const [confirm, setConfirm] = useState('');
+  const newPassword = useNewPassword();
   const [touched, setTouched] = useState(false);
 
   const accept = useMutation({
@@ -105,16 +103,13 @@ function AcceptForm({
     },
   });
 
-  const passwordError =
-    password.length > 0 && password.length < MIN_PASSWORD ? `Use at least ${MIN_PASSWORD} characters.` : null;
-  const confirmError = confirm.length > 0 && confirm !== password ? 'The passwords do not match.' : null;
-  const valid = name.trim().length > 0 && password.length >= MIN_PASSWORD && confirm === password;
+  const valid = name.trim().length > 0 && newPassword.valid;
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     setTouched(true);
     if (!valid) return;
-    accept.mutate({ token, name: name.trim(), password });
+    accept.mutate({ token, name: name.trim(), password: newPassword.password });
   };
 
   const usedOrExpired = isApiError(accept.error) && (accept.error.isNotFound || accept.error.code === 'conflict');
@@ -160,40 +155,7 @@ function AcceptForm({
             aria-describedby="invite-name-hint"
           />
         </Field>
-        <Field
-          id="invite-password"
-          label="Password"
-          hint={`At least ${MIN_PASSWORD} characters.`}
-          error={passwordError ?? (touched && !password ? 'Choose a password.' : null)}
-        >
-          <input
-            id="invite-password"
-            name="password"
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={MIN_PASSWORD}
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            className={inputClass}
-            aria-invalid={Boolean(passwordError)}
-            aria-describedby="invite-password-hint"
-          />
-        </Field>
-        <Field id="invite-confirm" label="Confirm password" error={confirmError ?? (touched && !confirm ? 'Type the password again.' : null)}>
-          <input
-            id="invite-confirm"
-            name="confirm"
-            type="password"
-            autoComplete="new-password"
-            required
-            value={confirm}
-            onChange={(e) => setConfirm(e.target.value)}
-            className={inputClass}
-            aria-invalid={Boolean(confirmError)}
-            aria-describedby="invite-confirm-hint"
-          />
-        </Field>
+        <NewPasswordFields idPrefix="invite" state={newPassword} touched={touched} label="Password" confirmLabel="Confirm password" />
         <Button type="submit" variant="primary" className="w-full" loading={accept.isPending}>
           {reactivates ? 'Reactivate my account and sign in' : 'Create account and sign in'}
         </Button>
