@@ -2,6 +2,7 @@ import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalRuntime } from '@paddock/agent';
 import { startEmbedded, type Embedded } from '@paddock/cli';
 import { freePort } from './harness/freePort.js';
 import { TerminalConnection } from './harness/testStack.js';
@@ -80,6 +81,10 @@ describe("the portal's data dir is readable and writable by its own user only", 
   });
   afterAll(async () => {
     await embedded?.stop();
+    // Workspaces outlive the agent by design: end the ones this test started, or their sandboxes outlive the test.
+    const runtime = new LocalRuntime({ dataDir: join(dataDir, 'agent') });
+    for (const w of await runtime.list()) await runtime.ensureDeleted(w.workspaceId);
+    await runtime.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
