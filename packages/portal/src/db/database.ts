@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { PGliteDialect } from './pgliteDialect.js';
+import { lockDataDir } from './dataDirLock.js';
 import { migrate } from './migrate.js';
 import type { Tables } from './schema.js';
 
@@ -34,10 +35,35 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     pool.on('error', (err) => options.onConnectionError?.(err));
     db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   } else {
-    db = new Kysely<Tables>({ dialect: new PGliteDialect(await openPGlite(options.pgliteDir)) });
+    // Before PGlite touches the directory: a second opener would wreck the first one's database.
+    const lock = options.pgliteDir ? lockDataDir(options.pgliteDir) : undefined;
+    let pglite: PGlite;
+    try {
+      pglite = await openPGlite(options.pgliteDir);
+    } catch (err) {
+      lock?.release();
+      throw err;
+    }
+    db = new Kysely<Tables>({ dialect: new PGliteDialect(pglite, () => lock?.release()) });
+    embedded.set(db, { pglite, dir: options.pgliteDir });
   }
-  await migrate(db);
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
   return db;
+}
+
+const embedded = new WeakMap<Database, { pglite: PGlite; dir: string | undefined }>();
+
+/**
+ * The PGlite behind a database opened here (undefined for PostgreSQL), for what
+ * only PGlite itself can do: copy its data directory for a backup.
+ */
+export function embeddedPGlite(db: Database): { pglite: PGlite; dir: string | undefined } | undefined {
+  return embedded.get(db);
 }
 
 /**
