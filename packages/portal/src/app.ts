@@ -43,6 +43,7 @@ import { WorkspaceEvents } from './workspaces/workspaceEvents.js';
 import { Workspaces } from './workspaces/workspaces.js';
 import { PreviewAuth } from './preview/previewAuth.js';
 import { registerPreviewProxy } from './preview/previewProxy.js';
+import { scheduledBackups } from './backup/backupScheduler.js';
 
 export interface PortalOptions {
   config: PortalConfig;
@@ -154,6 +155,8 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     host: config.tunnelHost, port: config.tunnelPort, tls, hub, enrollment, log: log.child({ component: 'tunnel' }),
   });
   reconciler.start();
+  const backups = scheduledBackups(config, db, clock, log.child({ component: 'backup' }));
+  backups?.start();
 
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
@@ -168,6 +171,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     app, services, port, tunnelPort: tunnel.port, tls, bootstrap: boot,
     close: async () => {
       await reconciler.stop();
+      await backups?.stop();
       await tunnel.close();
       await app.close();
       if (!options.db) await db.destroy();

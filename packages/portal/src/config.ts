@@ -35,6 +35,8 @@ export interface PortalConfig {
   masterKeyPrevious: string | undefined;
   /** Previews are served on <port>--<workspace>.<previewDomain> (PADDOCK_PREVIEW_DOMAIN). */
   previewDomain: string;
+  /** Scheduled backups (PADDOCK_BACKUP_*): every intervalMs (undefined: off), the newest `retention` kept in `dir`. */
+  backup: { intervalMs: number | undefined; retention: number; dir: string };
 }
 
 const defaultWebDir = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -43,6 +45,25 @@ function int(value: string | undefined, fallback: number, name: string): number 
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number, got "${value}"`);
+  return n;
+}
+
+const DURATION_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `30m`, `6h`, `1d`; `off` (or empty) for none. */
+function backupInterval(value: string | undefined, fallback: string): number | undefined {
+  const v = (value ?? fallback).trim().toLowerCase();
+  if (v === 'off' || v === '') return undefined;
+  const m = /^(\d+)([mhd])$/.exec(v);
+  const ms = m ? Number(m[1]) * DURATION_UNITS[m[2]!]! : NaN;
+  if (!(ms >= 60_000)) throw new Error(`PADDOCK_BACKUP_INTERVAL must be a duration of at least a minute such as 30m, 6h or 1d, or off; got "${value}"`);
+  return ms;
+}
+
+function retention(value: string | undefined): number {
+  if (value === undefined || value === '') return 7;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new Error(`PADDOCK_BACKUP_RETENTION must be a number of backups from 1 to 1000, got "${value}"`);
   return n;
 }
 
@@ -74,5 +95,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): PortalConfi
     publicUrl: env.PADDOCK_PUBLIC_URL ? new URL(env.PADDOCK_PUBLIC_URL).origin : undefined,
     masterKeyPrevious: env.PADDOCK_MASTER_KEY_PREVIOUS || undefined,
     previewDomain: (env.PADDOCK_PREVIEW_DOMAIN || 'preview.localhost').trim().toLowerCase().replace(/^\.+|\.+$/g, ''),
+    backup: {
+      // On by default for the embedded database only: with PostgreSQL, its own backups are the operator's.
+      intervalMs: backupInterval(env.PADDOCK_BACKUP_INTERVAL, env.DATABASE_URL ? 'off' : '1d'),
+      retention: retention(env.PADDOCK_BACKUP_RETENTION),
+      dir: env.PADDOCK_BACKUP_DIR ? resolve(env.PADDOCK_BACKUP_DIR) : resolve(dataDir, 'backups'),
+    },
   };
 }

@@ -6,3 +6,4 @@ export { createLogger } from './logger.js';
 export { apiRoutes, webSocketRoutes } from './api/routes.js';
 export type { Route, WebSocketRoute, Access } from './api/route.js';
 export { adminCommands, isAdminCommand, runAdminCommand, type AdminCommand } from './admin/adminCommands.js';
+export { backupCommands, isBackupCommand, runBackupCommand, type BackupCommand } from './admin/backupCommands.js';

@@ -48,6 +48,7 @@ function portalConfig(install: Install): PortalConfig {
     ...configFromEnv({}), host: '127.0.0.1', port: 0, tunnelPort: 0, dataDir: install.dataDir,
     databaseUrl: install.databaseUrl, adminEmail: 'admin@example.com', adminPassword: 'correct-horse-battery-staple',
     adminToken: ADMIN_TOKEN, logLevel: 'silent',
+    backup: { intervalMs: undefined, retention: 7, dir: join(install.dataDir, 'backups') },
   };
 }
 
