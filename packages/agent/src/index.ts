@@ -3,3 +3,4 @@ export { LocalRuntime, type LocalRuntimeOptions } from './runtime/local/localRun
 export type { RuntimeDriver, WorkspaceRunSpec, DialTarget, RuntimeState } from './runtime/driver.js';
 export { runInWorkspace } from './runtime/workspaceShell.js';
 export { LlmGateway, type LlmRoute, type UsageRecord } from './gateway/llm/llmGateway.js';
+export { createAgentLogger } from './logger.js';

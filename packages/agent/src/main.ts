@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import pino from 'pino';
 import { LlmGateway } from './gateway/llm/llmGateway.js';
+import { createAgentLogger } from './logger.js';
 import { LocalRuntime } from './runtime/local/localRuntime.js';
 import { TunnelClient } from './tunnel/tunnelClient.js';
 
@@ -18,7 +18,7 @@ import { TunnelClient } from './tunnel/tunnelClient.js';
  *   PADDOCK_AGENT_NAME             shown to admins (the host name)
  */
 const env = process.env;
-const log = pino({ level: env.LOG_LEVEL ?? 'info', base: { component: 'agent' } });
+const log = createAgentLogger(env.LOG_LEVEL ?? 'info');
 const dataDir = resolve(env.PADDOCK_AGENT_DATA_DIR ?? './data/agent');
 const caFile = env.PADDOCK_TUNNEL_CA ?? resolve('./data/tls/tunnel-cert.pem');
 if (!existsSync(caFile)) {

@@ -44,6 +44,7 @@ import { Workspaces } from './workspaces/workspaces.js';
 import { PreviewAuth } from './preview/previewAuth.js';
 import { registerPreviewProxy } from './preview/previewProxy.js';
 import { scheduledBackups } from './backup/backupScheduler.js';
+import { registerRequestIds, requestIdFor } from './requestId.js';
 
 export interface PortalOptions {
   config: PortalConfig;
@@ -122,9 +123,10 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     trustProxy: (address: string) => services.ipAllowlist.isTrustedProxy(address),
     // Event streams and terminals never go idle; shutdown must not wait for them.
     forceCloseConnections: true,
-    genReqId: () => Math.random().toString(36).slice(2, 10),
+    genReqId: requestIdFor,
   });
   app.setErrorHandler(errorHandler);
+  registerRequestIds(app);
   await registerIpAllowlist(app, services.ipAllowlist);
   await app.register(fastifyCookie);
   await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024, perMessageDeflate: false } });
