@@ -4,10 +4,17 @@ import { route } from './route.js';
 export const agentRoutes = [
   route({
     method: 'GET', url: '/api/v1/agents', access: 'auditor', summary: 'Runtime agents and whether they are connected',
-    response: z.object({ agents: z.array(z.object({ id: z.string(), name: z.string(), version: z.string(), connected: z.boolean(), lastSeenAt: z.string().nullable() })) }),
+    response: z.object({ agents: z.array(z.object({
+      id: z.string(), name: z.string(), version: z.string(), connected: z.boolean(), lastSeenAt: z.string().nullable(),
+      /** Its tunnel protocol (major.minor), and why the portal refused it, when it did. */
+      protocol: z.string(), refused: z.object({ reason: z.string(), at: z.string() }).nullable(),
+    })) }),
     handler: async ({ services }) => {
-      const rows = await services.db.selectFrom('agents').select(['id', 'name', 'version', 'last_seen_at']).orderBy('created_at').execute();
-      return { agents: rows.map((r) => ({ id: r.id, name: r.name, version: r.version, connected: services.hub.isConnected(r.id), lastSeenAt: r.last_seen_at?.toISOString() ?? null })) };
+      const rows = await services.db.selectFrom('agents').select(['id', 'name', 'version', 'last_seen_at', 'protocol', 'refused_reason', 'refused_at']).orderBy('created_at').execute();
+      return { agents: rows.map((r) => ({
+        id: r.id, name: r.name, version: r.version, connected: services.hub.isConnected(r.id), lastSeenAt: r.last_seen_at?.toISOString() ?? null,
+        protocol: r.protocol, refused: r.refused_reason && r.refused_at ? { reason: r.refused_reason, at: r.refused_at.toISOString() } : null,
+      })) };
     },
   }),
   route({

@@ -7,6 +7,10 @@ export interface Agent {
   version: string;
   connected: boolean;
   lastSeenAt: string | null;
+  /** Its tunnel protocol, major.minor. */
+  protocol: string;
+  /** Why the portal last refused its tunnel (a version mismatch: what to upgrade). */
+  refused: { reason: string; at: string } | null;
 }
 
 export const agentsQueryKey = ['agents'] as const;

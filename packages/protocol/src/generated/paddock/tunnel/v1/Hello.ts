@@ -7,6 +7,7 @@ export interface Hello {
   'agentVersion'?: (string);
   'runtime'?: (string);
   'workspaces'?: (_paddock_tunnel_v1_WorkspaceStatus)[];
+  'protocolMinor'?: (number);
 }
 
 export interface Hello__Output {
@@ -14,4 +15,5 @@ export interface Hello__Output {
   'agentVersion': (string);
   'runtime': (string);
   'workspaces': (_paddock_tunnel_v1_WorkspaceStatus__Output)[];
+  'protocolMinor': (number);
 }

@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LlmGateway, LocalRuntime, TunnelClient } from '@paddock/agent';
+import { TUNNEL_PROTOCOL, type ProtocolVersion } from '@paddock/protocol/tunnel';
+import { LogCapture, TestStack } from './harness/testStack.js';
+
+/** Another agent, speaking the given protocol over the real tunnel, enrolled with its own token. */
+class OtherAgent {
+  readonly logs = new LogCapture();
+  readonly client: TunnelClient;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'paddock-version-agent-'));
+  private readonly runtime: LocalRuntime;
+
+  constructor(stack: TestStack, readonly name: string, protocol: ProtocolVersion, token: string) {
+    chmodSync(this.dir, 0o711);
+    this.runtime = new LocalRuntime({ dataDir: this.dir, llmGateway: new LlmGateway() });
+    this.client = new TunnelClient({
+      portalAddress: `localhost:${stack.portal.tunnelPort}`, caCert: stack.portal.tls.cert, dataDir: this.dir,
+      name, version: `test-${protocol.major}.${protocol.minor}`, enrollmentToken: () => token,
+      runtime: this.runtime, log: pino({ level: 'info' }, this.logs), protocol,
+    });
+  }
+
+  refused(timeoutMs = 30_000): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`${this.name} was not refused`)), timeoutMs);
+      this.client.once('refused', (message) => { clearTimeout(t); resolve(message); });
+      this.client.start();
+    });
+  }
+
+  async close() {
+    await this.client.stop();
+    await this.runtime.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+describe('tunnel protocol versions', () => {
+  let stack: TestStack;
+  const others: OtherAgent[] = [];
+  const agent = async (name: string, protocol: ProtocolVersion) => {
+    const a = new OtherAgent(stack, name, protocol, await stack.portal.services.enrollment.createToken());
+    others.push(a);
+    return a;
+  };
+  const listed = async (name: string) => (await stack.api('GET', '/api/v1/agents')).body.agents.find((a: { name: string }) => a.name === name);
+
+  beforeAll(async () => { stack = await TestStack.start(); });
+  afterAll(async () => {
+    for (const a of others) await a.close();
+    await stack?.close();
+  });
+
+  it('keeps working with agents one minor version older or newer', async () => {
+    const { major, minor } = TUNNEL_PROTOCOL;
+    for (const [name, protocol] of [['newer-minor', { major, minor: minor + 1 }], ['older-minor', { major, minor: minor - 1 }]] as const) {
+      const a = await agent(name, protocol);
+      a.client.start();
+      await a.client.waitConnected(30_000);
+      expect(await listed(name)).toMatchObject({ connected: true, protocol: `${protocol.major}.${protocol.minor}`, refused: null });
+    }
+    // And the stack's own agent, on this version, is listed with it.
+    expect((await stack.api('GET', '/api/v1/agents')).body.agents.find((a: { name: string }) => a.name === 'test-agent'))
+      .toMatchObject({ connected: true, protocol: `${major}.${minor}` });
+  });
+
+  it('refuses an agent two minors newer: the agent logs to upgrade the portal, the Agents API shows why', async () => {
+    const { major, minor } = TUNNEL_PROTOCOL;
+    const a = await agent('too-new', { major, minor: minor + 2 });
+    const message = await a.refused();
+    expect(message).toBe(`tunnel protocol mismatch: the portal speaks ${major}.${minor} and accepts agents ${major}.${minor - 1}–${major}.${minor + 1}; `
+      + `this agent speaks ${major}.${minor + 2}. Upgrade the portal first (or run an agent of the portal's Paddock version).`);
+    expect(a.client.connected).toBe(false);
+    expect(a.logs.text).toContain('"level":50');
+    expect(a.logs.text).toContain('Upgrade the portal first');
+    expect(stack.logs.text).toContain(`this agent speaks ${major}.${minor + 2}`);
+    await expect.poll(async () => (await listed('too-new'))?.refused?.reason, { timeout: 10_000 }).toBe(message);
+    expect(await listed('too-new')).toMatchObject({ connected: false, protocol: `${major}.${minor + 2}` });
+  });
+
+  it('refuses an agent of another major version, and tells it to upgrade itself when it is the older one', async () => {
+    const a = await agent('old-major', { major: TUNNEL_PROTOCOL.major - 1, minor: 9 });
+    const message = await a.refused();
+    expect(message).toMatch(/this agent speaks 0\.9\. Upgrade the agent to the portal's Paddock version\.$/);
+    await expect.poll(async () => (await listed('old-major'))?.refused?.reason, { timeout: 10_000 }).toBe(message);
+    // Refused before anything else: it was sent no commands and can dial nothing.
+    expect(stack.portal.services.hub.connectedAgentIds()).not.toContain((await listed('old-major')).id);
+  });
+});
