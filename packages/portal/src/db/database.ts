@@ -20,6 +20,8 @@ export interface DatabaseOptions {
    * administrator's terminate): the pool drops it and opens another when needed.
    */
   onConnectionError?: (err: Error) => void;
+  /** Stop at this migration (making a fixture of an older schema); default: all of them. */
+  migrateUpTo?: number;
 }
 
 /** Bigint columns come back as numbers on both engines (ids stay far below 2^53). */
@@ -48,7 +50,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     embedded.set(db, { pglite, dir: options.pgliteDir });
   }
   try {
-    await migrate(db);
+    await migrate(db, { upTo: options.migrateUpTo });
   } catch (err) {
     await db.destroy();
     throw err;
