@@ -226,6 +226,30 @@ describe(`backup and restore (${engine})`, () => {
     expect(readFileSync(result.keyFileWritten!, 'utf8')).toBe(readFileSync(keptKey, 'utf8'));
   }, 120_000);
 
+  it('an admin backs the running portal up through the API, online, into its backup directory', async () => {
+    const target = installs.find((i) => i.dataDir.endsWith('restored'))!;
+    const portal = await startPortal({ config: portalConfig(target) });
+    try {
+      const made = await api(portal, 'POST', '/api/v1/admin/backups');
+      expect(made.status).toBe(201);
+      expect(made.body).toMatchObject({ kind: 'manual', name: expect.stringMatching(/^paddock-manual-\d{8}T\d{6}\.\d{3}Z\.tar$/) });
+      const file = join(target.dataDir, 'backups', made.body.name);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(statSync(join(target.dataDir, 'backups')).mode & 0o777).toBe(0o700);
+      const listed = await api(portal, 'GET', '/api/v1/admin/backups');
+      expect(listed.body.backups).toEqual([{ name: made.body.name, bytes: statSync(file).size, kind: 'manual' }]);
+      // The portal kept serving: the backup is complete and restorable.
+      const copy = await newInstall(root, 'from-api');
+      installs.push(copy);
+      mkdirSync(copy.dataDir, { recursive: true });
+      copyFileSync(keptKey, join(copy.dataDir, 'master.key'));
+      expect((await restoreBackup(file, { dataDir: copy.dataDir, databaseUrl: copy.databaseUrl, keys: keyOptions(copy), clock: systemClock })).audit.ok).toBe(true);
+      expect((await api(portal, 'GET', '/api/v1/audit?action=backup.create')).body.entries).toHaveLength(1);
+    } finally {
+      await portal.close();
+    }
+  }, 120_000);
+
   it('is refused while the embedded portal has the database open', async () => {
     if (engine !== 'pglite') {
       // With PostgreSQL the guard is the server's session list.
