@@ -5,7 +5,8 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlmGateway, LocalRuntime, TunnelClient } from '@paddock/agent';
 import { TUNNEL_PROTOCOL, type ProtocolVersion } from '@paddock/protocol/tunnel';
-import { LogCapture, TestStack } from './harness/testStack.js';
+import { launchChromium } from './harness/browser.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, LogCapture, TestStack } from './harness/testStack.js';
 
 /** Another agent, speaking the given protocol over the real tunnel, enrolled with its own token. */
 class OtherAgent {
@@ -89,5 +90,26 @@ describe('tunnel protocol versions', () => {
     await expect.poll(async () => (await listed('old-major'))?.refused?.reason, { timeout: 10_000 }).toBe(message);
     // Refused before anything else: it was sent no commands and can dial nothing.
     expect(stack.portal.services.hub.connectedAgentIds()).not.toContain((await listed('old-major')).id);
+  });
+
+  it('shows a refused agent and what to upgrade on the Agents page', async () => {
+    expect((await listed('too-new'))?.refused).not.toBeNull();
+    const chromium = await launchChromium();
+    try {
+      const page = await chromium.browser.newPage({ viewport: { width: 1280, height: 800 } });
+      await page.goto(`${stack.url}/login`);
+      await page.getByLabel('Email').fill(ADMIN_EMAIL);
+      await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(`${stack.url}/`);
+      await page.goto(`${stack.url}/admin/agents`);
+      const row = page.getByTestId('agent-row').filter({ hasText: 'too-new' });
+      await expect.poll(() => row.getByTestId('agent-refused').isVisible(), { timeout: 15_000 }).toBe(true);
+      expect(await row.getByTestId('agent-refused').innerText()).toMatch(/Refused[\s\S]*Upgrade the portal first/);
+      expect(await page.getByTestId('agent-row').filter({ hasText: 'newer-minor' }).innerText()).toMatch(/Connected/);
+      if (process.env.PADDOCK_SCREENSHOTS) await page.screenshot({ path: join(process.env.PADDOCK_SCREENSHOTS, 'agents-refused.png'), fullPage: true });
+    } finally {
+      await chromium.close();
+    }
   });
 });
