@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  chmodSync, closeSync, copyFileSync, createReadStream, createWriteStream, fsyncSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync,
+  chmodSync, closeSync, copyFileSync, createReadStream, createWriteStream, existsSync, fsyncSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync,
   statSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,8 +70,9 @@ export async function writeBackupArchive(file: string, parts: {
   const work = scratchDir('backup');
   try {
     const payloadName = PAYLOAD_NAMES[parts.manifest.engine];
-    // The payload is the caller's scratch file: moved in, not copied.
+    // The payload is the caller's scratch file: moved in, not copied, and private in the tar too.
     renameSync(parts.payloadFile, join(work, payloadName));
+    chmodSync(join(work, payloadName), 0o600);
     const names = [MANIFEST_NAME, payloadName];
     let keySha: string | undefined;
     if (parts.masterKeyFile) {
@@ -87,6 +88,7 @@ export async function writeBackupArchive(file: string, parts: {
     };
     writeFileSync(join(work, MANIFEST_NAME), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
 
+    if (!existsSync(dirname(file))) throw new Error(`the directory ${dirname(file)} does not exist`);
     const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
     try {
       await pipeline(tar.create({ cwd: work, portable: true, noDirRecurse: true }, names), createWriteStream(tmp, { mode: 0o600, flags: 'wx' }));
@@ -102,7 +104,6 @@ export async function writeBackupArchive(file: string, parts: {
     rmSync(work, { recursive: true, force: true });
   }
 }
-
 
 export interface OpenedBackup {
   manifest: BackupManifest;
