@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAdminCommand } from '../admin/adminCommands.js';
 import { openDatabase } from './database.js';
+import { lockDataDir } from './dataDirLock.js';
 
 const databaseJs = fileURLToPath(new URL('../../dist/db/database.js', import.meta.url));
 
@@ -54,4 +55,17 @@ describe('the embedded database lock', () => {
     }
     expect(existsSync(join(dataDir, 'pglite.lock'))).toBe(false);
   }, 120_000);
+
+  it('treats a lock from another host as held while it is renewed, and as stale a minute after', () => {
+    const target = join(dir, 'shared-volume', 'pglite');
+    mkdirSync(join(dir, 'shared-volume'), { recursive: true });
+    writeFileSync(`${target}.lock`, `${JSON.stringify({ pid: 1, startTime: '42', host: 'replaced-container', command: 'portal', at: '2026-01-01T00:00:00Z' })}\n`);
+    expect(() => lockDataDir(target)).toThrow(/locked by process 1 on host replaced-container/);
+    const old = new Date(Date.now() - 2 * 60_000);
+    utimesSync(`${target}.lock`, old, old);
+    const lock = lockDataDir(target);
+    expect(JSON.parse(readFileSync(`${target}.lock`, 'utf8')).pid).toBe(process.pid);
+    lock.release();
+    expect(existsSync(`${target}.lock`)).toBe(false);
+  });
 });

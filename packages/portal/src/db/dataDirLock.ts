@@ -1,4 +1,4 @@
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
@@ -10,6 +10,9 @@ import { dirname } from 'node:path';
  * embedded database takes this lock first: a file beside the directory naming
  * the holder by pid and kernel start time, so a holder that died (kill -9, a
  * power cut) is told apart from a live one, even after its pid is reused.
+ * A holder on another host (a container that was replaced, a shared volume)
+ * can't be checked that way: the holder touches the file every 15 s, and such a
+ * lock is stale once it is a minute old.
  */
 export interface DataDirLock {
   readonly path: string;
@@ -24,7 +27,7 @@ export class DataDirLockedError extends Error {
       ? `the embedded database ${dir} is open in process ${holder.pid} (${holder.command}, since ${holder.at}); `
         + 'only one process may open it: stop the portal first (with PostgreSQL, this works while portals run)'
       : `the embedded database ${dir} is locked by process ${holder.pid} on host ${holder.host}; `
-        + `stop it there first (if that host is gone, remove ${dir}.lock)`);
+        + 'stop it there first (a lock its holder stops renewing is taken over after a minute)');
     this.name = 'DataDirLockedError';
   }
 }
@@ -43,9 +46,13 @@ function startTimeOf(pid: number): string | undefined {
   return fields[19];
 }
 
-function isAlive(holder: Holder): boolean {
-  // Another host's process can't be checked from here: treat it as alive.
-  if (holder.host !== hostname()) return true;
+const HEARTBEAT_MS = 15_000;
+const FOREIGN_STALE_MS = 60_000;
+
+function isAlive(holder: Holder, path: string): boolean {
+  if (holder.host !== hostname()) {
+    try { return Date.now() - statSync(path).mtimeMs < FOREIGN_STALE_MS; } catch { return false; }
+  }
   const start = startTimeOf(holder.pid);
   if (start !== undefined) return start === holder.startTime;
   if (process.platform === 'linux') return false;
@@ -89,18 +96,26 @@ export function lockDataDir(dir: string): DataDirLock {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         linkSync(tmp, path);
-        return { path, release: () => { if (readHolderText(path) === mine) rmSync(path, { force: true }); } };
+        const heartbeat = setInterval(() => { try { const now = new Date(); utimesSync(path, now, now); } catch { /* released */ } }, HEARTBEAT_MS);
+        heartbeat.unref();
+        return {
+          path,
+          release: () => {
+            clearInterval(heartbeat);
+            if (readHolderText(path) === mine) rmSync(path, { force: true });
+          },
+        };
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
       const holder = readHolder(path);
-      if (holder && isAlive(holder)) throw new DataDirLockedError(dir, holder);
+      if (holder && isAlive(holder, path)) throw new DataDirLockedError(dir, holder);
       // Stale (or unreadable: a crash while an old version wrote it). Move it aside, then make sure
       // what we moved is what we judged stale: a live lock taken meanwhile goes back.
       const aside = `${path}.stale.${randomBytes(4).toString('hex')}`;
       try { renameSync(path, aside); } catch (err) { if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; throw err; }
       const moved = readHolder(aside);
-      if (moved && isAlive(moved)) {
+      if (moved && isAlive(moved, aside)) {
         try { linkSync(aside, path); } finally { rmSync(aside, { force: true }); }
         throw new DataDirLockedError(dir, moved);
       }
