@@ -69,6 +69,36 @@ describe('tunnel protocol versions', () => {
       .toMatchObject({ connected: true, protocol: `${major}.${minor}` });
   });
 
+  it('an agent upgraded by one minor over the same data dir re-adopts running workspaces: the shell lives on', async () => {
+    const id = await stack.runningWorkspace('upgrade-me');
+    const before = await stack.terminal(id);
+    before.type('export PADDOCK_MARK=set-before-the-upgrade; echo ready-$((40+2))\n');
+    await before.waitFor('ready-42');
+    before.close();
+
+    // The agent process is replaced by a newer one (as an upgrade would), its sandboxes left running.
+    await stack.agent.stop();
+    await stack.runtime.close();
+    await stack.llmGateway.closeAll();
+    stack.llmGateway = new LlmGateway();
+    stack.runtime = new LocalRuntime({ dataDir: join(stack.dataDir, 'agent'), llmGateway: stack.llmGateway });
+    stack.agent = new TunnelClient({
+      portalAddress: `localhost:${stack.portal.tunnelPort}`, caCert: stack.portal.tls.cert, dataDir: join(stack.dataDir, 'agent'),
+      name: 'test-agent', version: 'test-upgraded', runtime: stack.runtime, log: pino({ level: 'info' }, stack.logs),
+      protocol: { major: TUNNEL_PROTOCOL.major, minor: TUNNEL_PROTOCOL.minor + 1 },
+    });
+    stack.agent.start();
+    await stack.agent.waitConnected(30_000);
+
+    expect(await listed('test-agent')).toMatchObject({ connected: true, version: 'test-upgraded', protocol: `${TUNNEL_PROTOCOL.major}.${TUNNEL_PROTOCOL.minor + 1}` });
+    await stack.waitForState(id, 'running');
+    const after = await stack.terminal(id);
+    // The same shell, reattached: it still holds what was set in it before the upgrade.
+    after.type('echo "value:[$PADDOCK_MARK]"\n');
+    await after.waitFor('value:[set-before-the-upgrade]');
+    after.close();
+  }, 120_000);
+
   it('refuses an agent two minors newer: the agent logs to upgrade the portal, the Agents API shows why', async () => {
     const { major, minor } = TUNNEL_PROTOCOL;
     const a = await agent('too-new', { major, minor: minor + 2 });
