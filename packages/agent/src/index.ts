@@ -3,3 +3,4 @@ export { LocalRuntime, type LocalRuntimeOptions, type RuntimeLog } from './runti
 export type { RuntimeDriver, WorkspaceRunSpec, DialTarget, RuntimeState, ResourceControl, WorkspaceUsage } from './runtime/driver.js';
 export { runInWorkspace } from './runtime/workspaceShell.js';
 export { LlmGateway, type LlmRoute, type UsageRecord } from './gateway/llm/llmGateway.js';
+export { createAgentLogger } from './logger.js';

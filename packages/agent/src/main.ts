@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import pino from 'pino';
 import { LlmGateway } from './gateway/llm/llmGateway.js';
+import { createAgentLogger } from './logger.js';
 import { LocalRuntime } from './runtime/local/localRuntime.js';
 import { TunnelClient } from './tunnel/tunnelClient.js';
 
@@ -19,7 +19,7 @@ import { TunnelClient } from './tunnel/tunnelClient.js';
  *   PADDOCK_CGROUP_PARENT          where workspace cgroups go in each hierarchy (paddock)
  */
 const env = process.env;
-const log = pino({ level: env.LOG_LEVEL ?? 'info', base: { component: 'agent' } });
+const log = createAgentLogger(env.LOG_LEVEL ?? 'info');
 // A promise that rejects with nobody to catch it is a bug to log and fix, not a reason to drop the
 // tunnel and every workspace's terminal (Node's default ends the process). Thrown exceptions still end it.
 process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection (a bug); the agent keeps running'));

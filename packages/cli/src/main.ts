@@ -7,7 +7,7 @@ const usage = `Usage: paddock <command>
   start    the portal and a local agent on this machine (the embedded default)
   portal   only the portal (control plane)
   agent    only a runtime agent (dials a portal; see PADDOCK_PORTAL_TUNNEL)
-  admin    operator commands: rotate-master-key, rewrap-secrets, reset-ip-allowlist, reset-password EMAIL
+  admin    operator commands: backup, restore, rotate-master-key, rewrap-secrets, reset-ip-allowlist, reset-password EMAIL
 
 Settings come from the environment; see docs/operations.md.`;
 

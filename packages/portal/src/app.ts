@@ -48,6 +48,8 @@ import { WorkspaceResourceReports } from './workspaces/workspaceResources.js';
 import { PreviewAuth } from './preview/previewAuth.js';
 import { registerPreviewProxy } from './preview/previewProxy.js';
 import { registerSecurityHeaders } from './securityHeaders.js';
+import { scheduledBackups } from './backup/backupScheduler.js';
+import { registerRequestIds, requestIdFor } from './requestId.js';
 
 export interface PortalOptions {
   config: PortalConfig;
@@ -129,13 +131,14 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     trustProxy: (address: string) => services.ipAllowlist.isTrustedProxy(address),
     // Event streams and terminals never go idle; shutdown must not wait for them.
     forceCloseConnections: true,
-    genReqId: () => Math.random().toString(36).slice(2, 10),
+    genReqId: requestIdFor,
     // Every error answers in the one shape (SCIM's on /scim/v2), also those before any route is
     // chosen (a URL that is not valid, a parameter over maxParamLength) and those of the HTTP parser.
     frameworkErrors: beforeRouteErrorHandler,
     clientErrorHandler,
   });
   app.setErrorHandler(errorHandler);
+  registerRequestIds(app);
   await registerIpAllowlist(app, services.ipAllowlist);
   await app.register(fastifyCookie);
   await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024, perMessageDeflate: false } });
@@ -170,6 +173,8 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   });
   reconciler.start();
   accessSweep.start();
+  const backups = scheduledBackups(config, db, clock, log.child({ component: 'backup' }));
+  backups?.start();
 
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
@@ -185,6 +190,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     close: async () => {
       await accessSweep.stop();
       await reconciler.stop();
+      await backups?.stop();
       await tunnel.close();
       await app.close();
       if (!options.db) await db.destroy();

@@ -45,6 +45,8 @@ export interface PortalConfig {
    * (PADDOCK_TERMINAL_IDLE_MINUTES; 0: never). Enforced by the workspace's daemon.
    */
   terminal: { maxSessions: number; idleMs: number };
+  /** Scheduled backups (PADDOCK_BACKUP_*): every intervalMs (undefined: off), the newest `retention` kept in `dir`. */
+  backup: { intervalMs: number | undefined; retention: number; dir: string };
 }
 
 const defaultWebDir = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -76,6 +78,25 @@ function publicOrigin(value: string | undefined, port: number): string {
   }
   if (!['http:', 'https:'].includes(url.protocol) || url.username || url.password || url.pathname !== '/' || url.search || url.hash) throw new Error(problem);
   return url.origin;
+}
+
+const DURATION_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `30m`, `6h`, `1d`; `off` (or empty) for none. */
+function backupInterval(value: string | undefined, fallback: string): number | undefined {
+  const v = (value ?? fallback).trim().toLowerCase();
+  if (v === 'off' || v === '') return undefined;
+  const m = /^(\d+)([mhd])$/.exec(v);
+  const ms = m ? Number(m[1]) * DURATION_UNITS[m[2]!]! : NaN;
+  if (!(ms >= 60_000)) throw new Error(`PADDOCK_BACKUP_INTERVAL must be a duration of at least a minute such as 30m, 6h or 1d, or off; got "${value}"`);
+  return ms;
+}
+
+function retention(value: string | undefined): number {
+  if (value === undefined || value === '') return 7;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new Error(`PADDOCK_BACKUP_RETENTION must be a number of backups from 1 to 1000, got "${value}"`);
+  return n;
 }
 
 /** Reads the portal's settings from the environment (see docs/operations.md). */
@@ -110,6 +131,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): PortalConfi
     terminal: {
       maxSessions: bounded(env.PADDOCK_TERMINAL_MAX_SESSIONS, 16, 'PADDOCK_TERMINAL_MAX_SESSIONS', 1, 1000),
       idleMs: bounded(env.PADDOCK_TERMINAL_IDLE_MINUTES, 60, 'PADDOCK_TERMINAL_IDLE_MINUTES', 0, 7 * 24 * 60) * 60_000,
+    },
+    backup: {
+      // On by default for the embedded database only: with PostgreSQL, its own backups are the operator's.
+      intervalMs: backupInterval(env.PADDOCK_BACKUP_INTERVAL, env.DATABASE_URL ? 'off' : '1d'),
+      retention: retention(env.PADDOCK_BACKUP_RETENTION),
+      dir: env.PADDOCK_BACKUP_DIR ? resolve(env.PADDOCK_BACKUP_DIR) : resolve(dataDir, 'backups'),
     },
   };
 }

@@ -7,3 +7,4 @@ export { apiRoutes, webSocketRoutes } from './api/routes.js';
 export type { Route, WebSocketRoute, Access } from './api/route.js';
 export { adminCommands, isAdminCommand, runAdminCommand, type AdminCommand } from './admin/adminCommands.js';
 export { previewCookieName } from './preview/previewCookies.js';
+export { backupCommands, isBackupCommand, runBackupCommand, type BackupCommand } from './admin/backupCommands.js';

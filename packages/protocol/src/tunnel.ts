@@ -22,15 +22,44 @@ export type * from './generated/paddock/tunnel/v1/EnrollResponse.js';
 export type { TunnelClient, TunnelHandlers } from './generated/paddock/tunnel/v1/Tunnel.js';
 
 /**
- * The tunnel protocol version, sent in Hello and Welcome.
- * 1: initial version (enroll, control, dial to daemon or port).
- *    Added since (fields only, same version): WorkspaceSpec.llm (the model route),
- *    AgentMessage.usage (token usage from the agent's LLM gateway),
- *    WorkspaceSpec.agent_instructions and .sessions (AGENTS.md, command and claude tabs),
- *    WorkspaceSpec.resources, Hello.resource_control and AgentMessage.workspace_usage (resource limits).
- *    DialRequest.service (OpenCode by name: its port is refused as a port dial).
+ * The tunnel protocol version, major.minor, sent in Hello and Welcome
+ * (`protocol_version` is the major, `protocol_minor` the minor).
+ *
+ * A portal and an agent work together when their majors are equal and their
+ * minors at most one apart, so either side can be upgraded first, one minor at a
+ * time. A minor adds fields or messages the other side may ignore; a major
+ * changes a meaning. Bump the minor for every addition below, and say what it is.
+ *
+ * 1.0: enroll, control, dial to daemon or port; since added as fields: WorkspaceSpec.llm
+ *      (the model route), AgentMessage.usage, WorkspaceSpec.agent_instructions and .sessions.
+ * 1.1: Hello.protocol_minor and Welcome.protocol_minor; the portal refuses an incompatible agent.
+ *      WorkspaceSpec.resources, Hello.resource_control and AgentMessage.workspace_usage (resource limits).
+ *      DialRequest.service (OpenCode by name: its port is refused as a port dial; a 1.0 agent reads it
+ *      as a daemon dial, so the AI chat fails there with 404s and nothing opens up).
  */
-export const TUNNEL_PROTOCOL_VERSION = 1;
+export const TUNNEL_PROTOCOL = { major: 1, minor: 1 } as const;
+/** The major version, as Hello.protocol_version and Welcome.protocol_version carry it. */
+export const TUNNEL_PROTOCOL_VERSION = TUNNEL_PROTOCOL.major;
+
+export interface ProtocolVersion { major: number; minor: number }
+export const formatProtocol = (v: ProtocolVersion) => `${v.major}.${v.minor}`;
+
+/**
+ * Whether a portal and an agent speaking these versions work together, and if
+ * not, which one to upgrade: the same words on both sides of the refusal.
+ */
+export function tunnelCompatibility(portal: ProtocolVersion, agent: ProtocolVersion):
+  { ok: true } | { ok: false; upgrade: 'agent' | 'portal'; message: string } {
+  if (portal.major === agent.major && Math.abs(portal.minor - agent.minor) <= 1) return { ok: true };
+  const older = portal.major !== agent.major ? (agent.major < portal.major ? 'agent' : 'portal') : (agent.minor < portal.minor ? 'agent' : 'portal');
+  const accepts = `${portal.major}.${Math.max(0, portal.minor - 1)}–${portal.major}.${portal.minor + 1}`;
+  return {
+    ok: false,
+    upgrade: older,
+    message: `tunnel protocol mismatch: the portal speaks ${formatProtocol(portal)} and accepts agents ${accepts}; this agent speaks ${formatProtocol(agent)}. `
+      + (older === 'agent' ? 'Upgrade the agent to the portal\'s Paddock version.' : 'Upgrade the portal first (or run an agent of the portal\'s Paddock version).'),
+  };
+}
 
 /** Metadata keys on tunnel calls. */
 export const TunnelMetadata = {

@@ -3,9 +3,11 @@ import * as grpc from '@grpc/grpc-js';
 import type pino from 'pino';
 import {
   FrameDuplex,
-  TUNNEL_PROTOCOL_VERSION,
+  TUNNEL_PROTOCOL,
   TunnelMetadata,
   loadTunnelProto,
+  tunnelCompatibility,
+  type ProtocolVersion,
   type AgentMessage,
   type Command__Output,
   type DialRequest__Output,
@@ -40,7 +42,12 @@ export interface TunnelClientOptions {
   log: pino.Logger;
   /** How often running workspaces' usage (limits, disk, OOM kills) is looked at; sent only when it changed. Default 15 s. */
   usageEveryMs?: number;
+  /** The tunnel protocol this agent speaks (TUNNEL_PROTOCOL; tests play older and newer agents). */
+  protocol?: ProtocolVersion;
 }
+
+/** While the portal refuses this agent's protocol, ask again this often: it may be upgraded meanwhile. */
+const REFUSED_RETRY_MS = 60_000;
 
 /** Usage records kept while the portal is unreachable; the oldest go first. */
 const MAX_UNSENT_USAGE = 10_000;
@@ -52,7 +59,7 @@ type ControlCall = grpc.ClientDuplexStream<AgentMessage, PortalMessage__Output>;
  * one control stream open, reconnects with backoff, runs commands on the runtime
  * and answers dial requests by opening a Dial call piped to the local target.
  */
-export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; disconnected: [] }> {
+export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; disconnected: []; refused: [message: string] }> {
   private readonly client: GrpcTunnelClient;
   private readonly backoff = new Backoff();
   private readonly queues = new Map<string, Promise<void>>();
@@ -66,10 +73,14 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
   private readonly sentWorkspaceUsage = new Map<string, string>();
   private usageTimer: NodeJS.Timeout | undefined;
   private reportingWorkspaceUsage = false;
+  private readonly protocol: ProtocolVersion;
+  /** Why the portal last refused this agent's protocol; logged once per reason. */
+  refusal: string | undefined;
   connected = false;
 
   constructor(private readonly opts: TunnelClientOptions) {
     super();
+    this.protocol = opts.protocol ?? TUNNEL_PROTOCOL;
     const Tunnel = loadTunnelProto().paddock.tunnel.v1.Tunnel;
     const host = opts.portalAddress.replace(/:\d+$/, '');
     this.client = new Tunnel(opts.portalAddress, grpc.credentials.createSsl(Buffer.from(opts.caCert)), {
@@ -115,7 +126,8 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
       call.on('end', () => this.onClosed());
       call.write({
         hello: {
-          protocolVersion: TUNNEL_PROTOCOL_VERSION,
+          protocolVersion: this.protocol.major,
+          protocolMinor: this.protocol.minor,
           agentVersion: this.opts.version,
           runtime: this.opts.runtime.kind,
           workspaces: workspaces.map((w) => ({ workspaceId: w.workspaceId, state: w.state, message: '' })),
@@ -154,6 +166,15 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
 
   private onMessage(msg: PortalMessage__Output): void {
     if (msg.welcome) {
+      // A portal too old to check the agent's protocol still says its own: check it here.
+      const compat = tunnelCompatibility({ major: msg.welcome.protocolVersion, minor: msg.welcome.protocolMinor }, this.protocol);
+      if (!compat.ok) {
+        this.onRefused(compat.message);
+        this.closeCall();
+        this.scheduleReconnect(REFUSED_RETRY_MS);
+        return;
+      }
+      this.refusal = undefined;
       this.connected = true;
       this.backoff.reset();
       clearInterval(this.heartbeat);
@@ -301,10 +322,20 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
       this.connected = false;
       this.opts.log.warn({ err: err?.details ?? 'stream ended' }, 'lost the portal; reconnecting');
       this.emit('disconnected');
+    } else if (err?.code === grpc.status.FAILED_PRECONDITION && err.details.startsWith('tunnel protocol mismatch')) {
+      this.onRefused(err.details);
+      return this.scheduleReconnect(REFUSED_RETRY_MS);
     } else if (err) {
       this.opts.log.warn({ err: err.details }, 'the portal refused or could not be reached');
     }
     this.scheduleReconnect();
+  }
+
+  /** The portal and this agent can't talk: say what to upgrade, once per reason, and keep asking (slowly). */
+  private onRefused(message: string): void {
+    if (message !== this.refusal) this.opts.log.error({ portal: this.opts.portalAddress, protocol: `${this.protocol.major}.${this.protocol.minor}` }, message);
+    this.refusal = message;
+    this.emit('refused', message);
   }
 
   private closeCall(): void {
@@ -315,10 +346,10 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
     call?.cancel();
   }
 
-  private scheduleReconnect(): void {
+  private scheduleReconnect(delayMs = this.backoff.next()): void {
     if (this.stopped) return;
     clearTimeout(this.retry);
-    this.retry = setTimeout(() => this.connectNow(), this.backoff.next());
+    this.retry = setTimeout(() => this.connectNow(), delayMs);
   }
 
   /** connect() handles its own failures; one it didn't foresee still must not end the agent, nor its retries. */

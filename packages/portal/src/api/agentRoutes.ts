@@ -14,16 +14,19 @@ function resourceControlOf(hello: ResourceControl__Output | null | undefined): z
 
 export const agentRoutes = [
   route({
-    method: 'GET', url: '/api/v1/agents', access: 'auditor', summary: 'Runtime agents, whether they are connected, and how they hold workspaces to their resource limits',
+    method: 'GET', url: '/api/v1/agents', access: 'auditor', summary: 'Runtime agents, whether they are connected, their tunnel protocol, and how they hold workspaces to their resource limits',
     response: z.object({ agents: z.array(z.object({
       id: z.string(), name: z.string(), version: z.string(), connected: z.boolean(), lastSeenAt: z.string().nullable(),
+      /** Its tunnel protocol (major.minor), and why the portal refused it, when it did. */
+      protocol: z.string(), refused: z.object({ reason: z.string(), at: z.string() }).nullable(),
       /** From the agent's Hello while it is connected: mechanism 'none' means workspaces there run without CPU, memory and process limits. */
       resourceControl: resourceControlSchema.nullable(),
     })) }),
     handler: async ({ services }) => {
-      const rows = await services.db.selectFrom('agents').select(['id', 'name', 'version', 'last_seen_at']).orderBy('created_at').execute();
+      const rows = await services.db.selectFrom('agents').select(['id', 'name', 'version', 'last_seen_at', 'protocol', 'refused_reason', 'refused_at']).orderBy('created_at').execute();
       return { agents: rows.map((r) => ({
         id: r.id, name: r.name, version: r.version, connected: services.hub.isConnected(r.id), lastSeenAt: r.last_seen_at?.toISOString() ?? null,
+        protocol: r.protocol, refused: r.refused_reason && r.refused_at ? { reason: r.refused_reason, at: r.refused_at.toISOString() } : null,
         resourceControl: resourceControlOf(services.hub.resourceControlOf(r.id)),
       })) };
     },

@@ -18,10 +18,12 @@ import { usageRoutes } from './usageRoutes.js';
 import { userRoutes } from './userRoutes.js';
 import { workspaceRoutes } from './workspaceRoutes.js';
 import { masterKeyRoutes } from './masterKeyRoutes.js';
+import { backupRoutes } from './backupRoutes.js';
 
 /** The route table: every API route, with who may call it. */
 export const apiRoutes: Route[] = [
   ...masterKeyRoutes,
+  ...backupRoutes,
   ...authRoutes,
   ...ssoRoutes,
   ...userRoutes,

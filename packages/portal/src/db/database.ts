@@ -5,6 +5,7 @@ import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { restrictToOwner } from '../ownerOnly.js';
 import { PGliteDialect } from './pgliteDialect.js';
+import { lockDataDir } from './dataDirLock.js';
 import { migrate } from './migrate.js';
 import type { Tables } from './schema.js';
 
@@ -20,6 +21,8 @@ export interface DatabaseOptions {
    * administrator's terminate): the pool drops it and opens another when needed.
    */
   onConnectionError?: (err: Error) => void;
+  /** Stop at this migration (making a fixture of an older schema); default: all of them. */
+  migrateUpTo?: number;
 }
 
 /** Bigint columns come back as numbers on both engines (ids stay far below 2^53). */
@@ -35,10 +38,35 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     pool.on('error', (err) => options.onConnectionError?.(err));
     db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   } else {
-    db = new Kysely<Tables>({ dialect: new PGliteDialect(await openPGlite(options.pgliteDir)) });
+    // Before PGlite touches the directory: a second opener would wreck the first one's database.
+    const lock = options.pgliteDir ? lockDataDir(options.pgliteDir) : undefined;
+    let pglite: PGlite;
+    try {
+      pglite = await openPGlite(options.pgliteDir);
+    } catch (err) {
+      lock?.release();
+      throw err;
+    }
+    db = new Kysely<Tables>({ dialect: new PGliteDialect(pglite, () => lock?.release()) });
+    embedded.set(db, { pglite, dir: options.pgliteDir });
   }
-  await migrate(db);
+  try {
+    await migrate(db, { upTo: options.migrateUpTo });
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
   return db;
+}
+
+const embedded = new WeakMap<Database, { pglite: PGlite; dir: string | undefined }>();
+
+/**
+ * The PGlite behind a database opened here (undefined for PostgreSQL), for what
+ * only PGlite itself can do: copy its data directory for a backup.
+ */
+export function embeddedPGlite(db: Database): { pglite: PGlite; dir: string | undefined } | undefined {
+  return embedded.get(db);
 }
 
 /**

@@ -19,10 +19,10 @@ export function loadMigrations(): Migration[] {
 }
 
 /**
- * Applies pending migrations, each in its own transaction. An advisory lock keeps
+ * Applies pending migrations (up to `upTo`: a fixture of an older schema is made that way), each in its own transaction. An advisory lock keeps
  * two portal replicas starting together from applying the same one twice.
  */
-export async function migrate(db: Kysely<any>): Promise<void> {
+export async function migrate(db: Kysely<any>, options: { upTo?: number } = {}): Promise<void> {
   await db.transaction().execute(async (tx) => {
     await sql`select pg_advisory_xact_lock(7345621)`.execute(tx);
     await sql`create table if not exists schema_migrations (
@@ -31,7 +31,7 @@ export async function migrate(db: Kysely<any>): Promise<void> {
       (await sql<{ version: number }>`select version from schema_migrations`.execute(tx)).rows.map((r) => r.version),
     );
     for (const m of loadMigrations()) {
-      if (applied.has(m.version)) continue;
+      if (applied.has(m.version) || (options.upTo !== undefined && m.version > options.upTo)) continue;
       await sql.raw(m.sql).execute(tx);
       await sql`insert into schema_migrations (version, name) values (${m.version}, ${m.name})`.execute(tx);
     }

@@ -17,9 +17,10 @@ import {
  * it until commit), which gives the same isolation a pool gives on PostgreSQL.
  */
 export class PGliteDialect implements Dialect {
-  constructor(private readonly pglite: PGlite) {}
+  /** `onDestroy` runs after PGlite has closed (the data dir's lock is released there). */
+  constructor(private readonly pglite: PGlite, private readonly onDestroy?: () => void) {}
   createAdapter() { return new PostgresAdapter(); }
-  createDriver(): Driver { return new PGliteDriver(this.pglite); }
+  createDriver(): Driver { return new PGliteDriver(this.pglite, this.onDestroy); }
   createQueryCompiler() { return new PostgresQueryCompiler(); }
   createIntrospector(db: Kysely<any>) { return new PostgresIntrospector(db); }
 }
@@ -28,7 +29,7 @@ class PGliteDriver implements Driver {
   private queue: Promise<void> = Promise.resolve();
   private readonly connection: DatabaseConnection;
 
-  constructor(private readonly pglite: PGlite) {
+  constructor(private readonly pglite: PGlite, private readonly onDestroy?: () => void) {
     this.connection = {
       executeQuery: async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
         // A parameterless text with several statements is a script (a migration):
@@ -68,5 +69,7 @@ class PGliteDriver implements Driver {
   async beginTransaction(conn: DatabaseConnection) { await conn.executeQuery(CompiledQuery.raw('begin')); }
   async commitTransaction(conn: DatabaseConnection) { await conn.executeQuery(CompiledQuery.raw('commit')); }
   async rollbackTransaction(conn: DatabaseConnection) { await conn.executeQuery(CompiledQuery.raw('rollback')); }
-  async destroy() { await this.pglite.close(); }
+  async destroy() {
+    try { await this.pglite.close(); } finally { this.onDestroy?.(); }
+  }
 }

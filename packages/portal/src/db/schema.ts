@@ -74,6 +74,10 @@ export interface AgentsTable {
   version: string;
   created_at: Timestamp;
   last_seen_at: Timestamp | null;
+  /** The tunnel protocol it last spoke, major.minor ('' before 0015). */
+  protocol: Generated<string>;
+  refused_reason: string | null;
+  refused_at: Timestamp | null;
 }
 
 export interface EnrollmentTokensTable {

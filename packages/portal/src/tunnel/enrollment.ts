@@ -54,4 +54,11 @@ export class Enrollment {
       .set({ last_seen_at: this.clock.now(), ...(version !== undefined ? { version: agentText(version, 64) } : {}) })
       .where('id', '=', agentId).execute();
   }
+
+  /** What the agent's tunnel speaks, and why it was refused (null: accepted), for the Agents page. */
+  async recordProtocol(agentId: string, protocol: string, refusedReason: string | null): Promise<void> {
+    await this.db.updateTable('agents')
+      .set({ protocol: protocol.slice(0, 32), refused_reason: refusedReason, refused_at: refusedReason ? this.clock.now() : null })
+      .where('id', '=', agentId).execute();
+  }
 }

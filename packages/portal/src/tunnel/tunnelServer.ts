@@ -1,9 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
 import type pino from 'pino';
 import {
+  TUNNEL_PROTOCOL,
   TUNNEL_PROTOCOL_VERSION,
   TunnelMetadata,
+  formatProtocol,
   loadTunnelProto,
+  tunnelCompatibility,
   type TunnelHandlers,
 } from '@paddock/protocol/tunnel';
 import type { AgentHub } from './agentHub.js';
@@ -82,8 +85,16 @@ export async function startTunnelServer(opts: TunnelServerOptions): Promise<{ po
           lastSeen = Date.now();
           if (!attached) {
             if (!msg.hello) return fail(call, grpc.status.FAILED_PRECONDITION, 'the first message must be hello');
+            const protocol = { major: msg.hello.protocolVersion, minor: msg.hello.protocolMinor };
+            const compat = tunnelCompatibility(TUNNEL_PROTOCOL, protocol);
+            enrollment.recordProtocol(agentId, formatProtocol(protocol), compat.ok ? null : compat.message)
+              .catch((err: unknown) => log.error({ err, agentId }, 'recording the agent\'s protocol failed'));
+            if (!compat.ok) {
+              log.warn({ agentId, agentProtocol: formatProtocol(protocol), agentVersion: msg.hello.agentVersion }, compat.message);
+              return fail(call, grpc.status.FAILED_PRECONDITION, compat.message);
+            }
             attached = true;
-            call.write({ welcome: { agentId, protocolVersion: TUNNEL_PROTOCOL_VERSION, heartbeatIntervalMs } });
+            call.write({ welcome: { agentId, protocolVersion: TUNNEL_PROTOCOL_VERSION, protocolMinor: TUNNEL_PROTOCOL.minor, heartbeatIntervalMs } });
             touch(agentId, msg.hello.agentVersion);
             log.info({ agentId, runtime: msg.hello.runtime, workspaces: msg.hello.workspaces.length }, 'agent connected');
             hub.attach(agentId, call, msg.hello);

@@ -9,6 +9,10 @@ export interface Agent {
   lastSeenAt: string | null;
   /** While connected: how it holds workspaces to their limits ('none': not at all, `note` says why). */
   resourceControl: { mechanism: 'cgroup-v2' | 'cgroup-v1' | 'none'; note: string; diskEnforced: boolean } | null;
+  /** Its tunnel protocol, major.minor. */
+  protocol: string;
+  /** Why the portal last refused its tunnel (a version mismatch: what to upgrade). */
+  refused: { reason: string; at: string } | null;
 }
 
 export const agentsQueryKey = ['agents'] as const;

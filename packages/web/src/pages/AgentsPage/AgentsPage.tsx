@@ -65,7 +65,12 @@ export function AgentsPage() {
                 <tr key={agent.id} data-testid="agent-row" className="hover:bg-zinc-50/70">
                   <Td className="font-medium text-zinc-900">{agent.name}</Td>
                   <Td>
-                    {agent.connected ? (
+                    {agent.refused && !agent.connected ? (
+                      <div className="space-y-1" data-testid="agent-refused">
+                        <Badge tone="danger" icon={<span className="size-1.5 rounded-full bg-red-500" aria-hidden />}>Refused</Badge>
+                        <p className="max-w-md text-xs text-zinc-600">{agent.refused.reason}</p>
+                      </div>
+                    ) : agent.connected ? (
                       <Badge tone="success" icon={<span className="size-1.5 rounded-full bg-emerald-500" aria-hidden />}>
                         Connected
                       </Badge>
@@ -73,7 +78,10 @@ export function AgentsPage() {
                       <Badge icon={<span className="size-1.5 rounded-full bg-zinc-400" aria-hidden />}>Offline</Badge>
                     )}
                   </Td>
-                  <Td className="font-mono text-[13px] text-zinc-600">{agent.version || '—'}</Td>
+                  <Td className="font-mono text-[13px] text-zinc-600">
+                    {agent.version || '—'}
+                    {agent.protocol && <span className="block text-xs text-zinc-400" title="Tunnel protocol">protocol {agent.protocol}</span>}
+                  </Td>
                   <Td>
                     <ResourceControlBadge control={agent.resourceControl} />
                   </Td>

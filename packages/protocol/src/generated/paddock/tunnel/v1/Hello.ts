@@ -9,6 +9,7 @@ export interface Hello {
   'runtime'?: (string);
   'workspaces'?: (_paddock_tunnel_v1_WorkspaceStatus)[];
   'resourceControl'?: (_paddock_tunnel_v1_ResourceControl | null);
+  'protocolMinor'?: (number);
 }
 
 export interface Hello__Output {
@@ -17,4 +18,5 @@ export interface Hello__Output {
   'runtime': (string);
   'workspaces': (_paddock_tunnel_v1_WorkspaceStatus__Output)[];
   'resourceControl': (_paddock_tunnel_v1_ResourceControl__Output | null);
+  'protocolMinor': (number);
 }
