@@ -46,7 +46,10 @@ export class BackupScheduler {
 
   start(): void {
     const every = Math.min(this.opts.checkEveryMs ?? 60_000, this.opts.intervalMs, 60_000);
-    this.timer = setInterval(() => void this.runDue(), every);
+    // A backup's own failure is logged inside; anything else (the directory, the old files) is logged here.
+    this.timer = setInterval(() => {
+      this.runDue().catch((err: unknown) => this.opts.log.error({ err, dir: this.opts.dir }, 'the scheduled backup failed'));
+    }, every);
     this.timer.unref();
   }
 
