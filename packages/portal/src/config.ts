@@ -45,7 +45,34 @@ export interface PortalConfig {
    * (PADDOCK_TERMINAL_IDLE_MINUTES; 0: never). Enforced by the workspace's daemon.
    */
   terminal: { maxSessions: number; idleMs: number };
+  /**
+   * How long the portal waits on a workspace through the tunnel (ms), and how long it keeps an
+   * unused pool of connections to one (tunnel/workspaceHttp.ts). Each timeout counts silence, as a
+   * socket's does. Fixed defaults, not read from the environment; tests shorten them.
+   */
+  tunnelHttp: TunnelHttpTimeouts;
 }
+
+export interface TunnelHttpTimeouts {
+  /** The agent to open a dialed stream. */
+  dialMs: number;
+  /** The daemon's files API (the code editor). */
+  filesMs: number;
+  /** The daemon's list of listening ports (previews). */
+  portsMs: number;
+  /** OpenCode's response headers (it can miss a request that reaches it as it starts listening). */
+  aiHeadersMs: number;
+  /** The rest of OpenCode's JSON answers (its event stream has none). */
+  aiMs: number;
+  /** A dev server's response headers, through a preview. */
+  previewHeadersMs: number;
+  /** A pool of connections nobody used for this long closes. */
+  poolIdleMs: number;
+}
+
+export const defaultTunnelHttp: TunnelHttpTimeouts = {
+  dialMs: 10_000, filesMs: 30_000, portsMs: 5_000, aiHeadersMs: 5_000, aiMs: 30_000, previewHeadersMs: 60_000, poolIdleMs: 5 * 60_000,
+};
 
 const defaultWebDir = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
@@ -111,5 +138,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): PortalConfi
       maxSessions: bounded(env.PADDOCK_TERMINAL_MAX_SESSIONS, 16, 'PADDOCK_TERMINAL_MAX_SESSIONS', 1, 1000),
       idleMs: bounded(env.PADDOCK_TERMINAL_IDLE_MINUTES, 60, 'PADDOCK_TERMINAL_IDLE_MINUTES', 0, 7 * 24 * 60) * 60_000,
     },
+    tunnelHttp: { ...defaultTunnelHttp },
   };
 }
