@@ -145,9 +145,9 @@ describe('the AI chat proxy (OpenCode in the workspace, through the tunnel)', ()
     }
   }, 120_000);
 
-  it('answers every event-stream request while the AI starts: a 503 or the stream, never a hang', async () => {
-    // OpenCode can leave a request unanswered that reaches it just as it starts listening;
-    // the proxy must turn that into a 503 the browser retries, not an event stream stuck connecting.
+  it('answers every event-stream request while the AI starts: a 502 or 504 or the stream, never a hang', async () => {
+    // Before OpenCode listens the dial is refused (502); it can leave a request unanswered that reaches it
+    // just as it starts listening (504). Either is an answer the browser retries, not an event stream stuck connecting.
     const starting = await stack.runningWorkspace('ai-starting', builder.token);
     const url = `${stack.url}/api/v1/workspaces/${starting}/ai/events`;
     const answers: Array<{ status: number | 'none'; ms: number }> = [];
@@ -175,7 +175,10 @@ describe('the AI chat proxy (OpenCode in the workspace, through the tunnel)', ()
     await Promise.all(inFlight);
     expect(streams).toBeGreaterThanOrEqual(5);
     expect(answers.filter((a) => a.status === 'none'), JSON.stringify(answers)).toEqual([]);
-    expect(new Set(answers.map((a) => a.status))).toEqual(new Set([503, 200]));
+    const statuses = new Set(answers.map((a) => a.status));
+    expect(statuses.has(200)).toBe(true);
+    expect([...statuses].filter((s) => s !== 200 && s !== 502 && s !== 504), JSON.stringify(answers)).toEqual([]);
+    expect(statuses.size, 'it was asked while the AI started').toBeGreaterThan(1);
   }, 120_000);
 
   it('refuses other users as if the workspace did not exist, auditors\' writes, and bad input', async () => {

@@ -26,6 +26,7 @@ import { ApiError } from './errors.js';
 import { createLogger } from './logger.js';
 import type { PortalServices } from './services.js';
 import { AgentHub } from './tunnel/agentHub.js';
+import { WorkspaceHttp } from './tunnel/workspaceHttp.js';
 import { Enrollment } from './tunnel/enrollment.js';
 import { ensureTlsMaterial, type TlsMaterial } from './tunnel/tlsMaterial.js';
 import { startTunnelServer } from './tunnel/tunnelServer.js';
@@ -93,7 +94,9 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const blueprints = new Blueprints(db, clock, audit, new BlueprintAccessControl(db, clock, audit));
   const events = new WorkspaceEvents();
   const workspaces = new Workspaces(db, clock, audit, events, blueprints.access);
-  const hub = new AgentHub();
+  const hub = new AgentHub({ dialTimeoutMs: config.tunnelHttp.dialMs });
+  const workspaceHttp = new WorkspaceHttp(hub, { clock, poolIdleMs: config.tunnelHttp.poolIdleMs });
+  workspaceHttp.followWorkspaces(events);
   const enrollment = new Enrollment(db, clock);
   const llmRoute = config.llm && { upstreamBaseUrl: config.llm.baseUrl, upstreamApiKey: config.llm.apiKey, model: config.llm.model };
   const reconciler = new Reconciler(db, hub, workspaces, log.child({ component: 'reconciler' }), (w) => workspaceSetup.llmRoute(w.blueprint_id));
@@ -113,7 +116,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const signInSettings = new SignInSettings(settings, sso, audit);
   const oidc = new OidcSignIn({ db, clock, audit, identity, sso, signInSettings, log: log.child({ component: 'oidc' }) });
   const services: PortalServices = {
-    config, db, clock, log, audit, identity, blueprints, workspaces, events, hub, enrollment, reconciler, usage,
+    config, db, clock, log, audit, identity, blueprints, workspaces, events, hub, workspaceHttp, enrollment, reconciler, usage,
     tickets: new TerminalTickets(db, clock),
     invites: new Invites(db, clock, audit, identity),
     passwordResets: new PasswordResets(db, clock, audit, identity),
@@ -193,6 +196,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
       await backups?.stop();
       await tunnel.close();
       await app.close();
+      workspaceHttp.close();
       if (!options.db) await db.destroy();
     },
   };

@@ -47,7 +47,34 @@ export interface PortalConfig {
   terminal: { maxSessions: number; idleMs: number };
   /** Scheduled backups (PADDOCK_BACKUP_*): every intervalMs (undefined: off), the newest `retention` kept in `dir`. */
   backup: { intervalMs: number | undefined; retention: number; dir: string };
+  /**
+   * How long the portal waits on a workspace through the tunnel (ms), and how long it keeps an
+   * unused pool of connections to one (tunnel/workspaceHttp.ts). Each timeout counts silence, as a
+   * socket's does. Fixed defaults, not read from the environment; tests shorten them.
+   */
+  tunnelHttp: TunnelHttpTimeouts;
 }
+
+export interface TunnelHttpTimeouts {
+  /** The agent to open a dialed stream. */
+  dialMs: number;
+  /** The daemon's files API (the code editor). */
+  filesMs: number;
+  /** The daemon's list of listening ports (previews). */
+  portsMs: number;
+  /** OpenCode's response headers (it can miss a request that reaches it as it starts listening). */
+  aiHeadersMs: number;
+  /** The rest of OpenCode's JSON answers (its event stream has none). */
+  aiMs: number;
+  /** A dev server's response headers, through a preview. */
+  previewHeadersMs: number;
+  /** A pool of connections nobody used for this long closes. */
+  poolIdleMs: number;
+}
+
+export const defaultTunnelHttp: TunnelHttpTimeouts = {
+  dialMs: 10_000, filesMs: 30_000, portsMs: 5_000, aiHeadersMs: 5_000, aiMs: 30_000, previewHeadersMs: 60_000, poolIdleMs: 5 * 60_000,
+};
 
 const defaultWebDir = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
@@ -138,5 +165,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): PortalConfi
       retention: retention(env.PADDOCK_BACKUP_RETENTION),
       dir: env.PADDOCK_BACKUP_DIR ? resolve(env.PADDOCK_BACKUP_DIR) : resolve(dataDir, 'backups'),
     },
+    tunnelHttp: { ...defaultTunnelHttp },
   };
 }

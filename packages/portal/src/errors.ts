@@ -52,3 +52,11 @@ export class RateLimitedError extends ApiError {
 export class UnavailableError extends ApiError {
   constructor(message: string) { super(503, 'unavailable', message); }
 }
+/** A workspace (its daemon, a port, a service) refused the connection, broke it off, or answered with something that is not HTTP. */
+export class WorkspaceUnreachableError extends ApiError {
+  constructor(message: string) { super(502, 'workspace_unreachable', message); }
+}
+/** A workspace (or its agent) did not answer in time. */
+export class WorkspaceTimeoutError extends ApiError {
+  constructor(message: string) { super(504, 'workspace_timeout', message); }
+}

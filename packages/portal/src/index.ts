@@ -1,5 +1,5 @@
 export { startPortal, type Portal, type PortalOptions } from './app.js';
-export { configFromEnv, type PortalConfig } from './config.js';
+export { configFromEnv, type PortalConfig, type TunnelHttpTimeouts } from './config.js';
 export { FakeClock, systemClock, type Clock } from './clock.js';
 export { openDatabase, type Database } from './db/database.js';
 export { createLogger } from './logger.js';

@@ -11,6 +11,7 @@ import type { Clock } from './clock.js';
 import type { PortalConfig } from './config.js';
 import type { Database } from './db/database.js';
 import type { AgentHub } from './tunnel/agentHub.js';
+import type { WorkspaceHttp } from './tunnel/workspaceHttp.js';
 import type { Enrollment } from './tunnel/enrollment.js';
 import type { LlmUsage } from './usage/llmUsage.js';
 import type { Reconciler } from './workspaces/reconciler.js';
@@ -39,6 +40,8 @@ export interface PortalServices {
   tickets: TerminalTickets;
   events: WorkspaceEvents;
   hub: AgentHub;
+  /** HTTP to a workspace's daemon, ports and services, over pooled tunnel streams. */
+  workspaceHttp: WorkspaceHttp;
   enrollment: Enrollment;
   reconciler: Reconciler;
   usage: LlmUsage;

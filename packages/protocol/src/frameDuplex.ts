@@ -22,13 +22,21 @@ export interface FrameCall {
  *
  * It also answers the socket methods (setNoDelay, setTimeout, setKeepAlive) that
  * Node's HTTP client and `ws` call on a connection, so it can stand in for one.
+ * setTimeout() is an idle timeout as a net.Socket's is: after that long without a
+ * byte read or written it emits 'timeout' (and does nothing else), which is what
+ * makes `request({ timeout })`, `req.setTimeout()` and an http.Agent's `timeout`
+ * for idle pooled connections work over the tunnel.
  */
 export class FrameDuplex extends Duplex {
   private ended = false;
+  /** The idle timeout in ms (0: none), read by Node's http.Agent as it does a socket's. */
+  timeout = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly call: FrameCall) {
     super({ allowHalfOpen: true, highWaterMark: 256 * 1024 });
     call.on('data', (frame) => {
+      this.idleTimer?.refresh();
       if (!this.push(frame.data)) call.pause();
     });
     call.on('end', () => {
@@ -49,6 +57,7 @@ export class FrameDuplex extends Duplex {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void) {
+    this.idleTimer?.refresh();
     if (this.call.write({ data: chunk })) cb();
     else this.call.once('drain', () => cb());
   }
@@ -59,6 +68,7 @@ export class FrameDuplex extends Duplex {
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void) {
+    clearTimeout(this.idleTimer);
     if (!this.ended) {
       // A client call hangs up by cancelling. A server call must finish the RPC:
       // destroying it only drops our end, and the agent would keep its side (and the
@@ -69,8 +79,25 @@ export class FrameDuplex extends Duplex {
     cb(err);
   }
 
+  /** As net.Socket's: 0 turns the timeout off (and drops `callback` as a listener), otherwise `callback` hears the next 'timeout'. */
+  setTimeout(ms: number, callback?: () => void): this {
+    if (this.destroyed) return this;
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`a timeout is a number of ms, 0 or more; got ${ms}`);
+    this.timeout = ms;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    if (ms === 0) {
+      if (callback) this.off('timeout', callback);
+      return this;
+    }
+    // Unref'd, as a socket's: a timeout alone never keeps the process alive. A timer that fired
+    // is armed again by the next byte (refresh), so the stream times out again after another idle spell.
+    this.idleTimer = setTimeout(() => this.emit('timeout'), ms).unref();
+    if (callback) this.once('timeout', callback);
+    return this;
+  }
+
   setNoDelay() { return this; }
-  setTimeout() { return this; }
   setKeepAlive() { return this; }
   ref() { return this; }
   unref() { return this; }

@@ -1,16 +1,11 @@
-import { request, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { UserActor } from '../auth/actor.js';
 import { ApiError, NotFoundError, UnavailableError } from '../errors.js';
 import type { PortalServices } from '../services.js';
+import { readBody } from '../tunnel/workspaceHttp.js';
 import type { Workspace } from '@paddock/protocol';
 
-const JSON_TIMEOUT_MS = 30_000;
-/**
- * How long any call may wait for its response headers. OpenCode answers in
- * milliseconds once up, but a request that reaches it in the moment it starts
- * listening can go unanswered for good: fail it (503) and let the client retry.
- */
-const HEADERS_TIMEOUT_MS = 5_000;
+const PEER = 'the workspace\'s AI';
 const MAX_JSON_BYTES = 16 * 1024 * 1024;
 
 export interface OpenCodeCall {
@@ -21,9 +16,12 @@ export interface OpenCodeCall {
 }
 
 /**
- * The AI chat's way into a workspace: OpenCode's HTTP API inside it, reached
- * as plain HTTP over a dialed tunnel stream (one stream per request, no pool).
- * Conversations pass through in memory only: nothing here logs or stores them.
+ * The AI chat's way into a workspace: OpenCode's HTTP API inside it, reached as plain
+ * HTTP through the tunnel (WorkspaceHttp, a keep-alive pool per workspace). Response
+ * headers must come within `aiHeadersMs`: OpenCode answers in milliseconds once up, but
+ * a request that reaches it in the moment it starts listening can go unanswered for good;
+ * it fails (504) and the web app asks again. Conversations pass through in memory only:
+ * nothing here logs or stores them.
  */
 export class OpenCodeProxy {
   constructor(private readonly services: PortalServices) {}
@@ -37,8 +35,8 @@ export class OpenCodeProxy {
 
   /** A JSON call; OpenCode's errors come back as ours, with its message. */
   async json(workspaceId: string, call: OpenCodeCall): Promise<unknown> {
-    const res = await this.open(workspaceId, call, JSON_TIMEOUT_MS);
-    const text = await readBody(res);
+    const res = await this.open(workspaceId, call, this.services.config.tunnelHttp.aiMs);
+    const text = await readJson(res);
     const status = res.statusCode ?? 502;
     if (status === 204 || text.length === 0) return status < 400 ? null : failure(status, '');
     let parsed: unknown;
@@ -53,53 +51,27 @@ export class OpenCodeProxy {
 
   /** A streaming call (server-sent events): the caller pipes the response and destroys it when done. */
   async stream(workspaceId: string, call: OpenCodeCall): Promise<IncomingMessage> {
+    // Once it has begun, an event stream may be quiet for as long as nothing happens.
     const res = await this.open(workspaceId, call, 0);
     const status = res.statusCode ?? 502;
-    if (status >= 400) throw failure(status, messageOf(safeJson(await readBody(res))));
+    if (status >= 400) throw failure(status, messageOf(safeJson(await readJson(res))));
     return res;
   }
 
-  /** Response headers must come within HEADERS_TIMEOUT_MS; `exchangeTimeoutMs` (0: none) bounds the whole exchange. */
-  private async open(workspaceId: string, call: OpenCodeCall, exchangeTimeoutMs: number): Promise<IncomingMessage> {
+  /** Response headers within `aiHeadersMs`; after them, at most `bodyTimeoutMs` of silence (0: none). */
+  private async open(workspaceId: string, call: OpenCodeCall, bodyTimeoutMs: number): Promise<IncomingMessage> {
     const agentId = await this.services.workspaces.agentOf(workspaceId);
     if (!agentId) throw new UnavailableError('the workspace has no agent');
-    let stream;
-    try {
-      // By name: OpenCode's port is refused to port dials (and so to previews), this is the one way in.
-      stream = await this.services.hub.dial(agentId, workspaceId, { service: 'opencode' });
-    } catch (err) {
-      throw new UnavailableError(`the workspace's AI is not reachable yet (${err instanceof Error ? err.message : String(err)})`);
-    }
     const payload = call.body === undefined ? undefined : Buffer.from(JSON.stringify(call.body));
-    return new Promise<IncomingMessage>((resolve, reject) => {
-      const req = request({
-        method: call.method,
-        path: call.path,
+    // By name: OpenCode's port is refused to port dials (and so to previews), this is the one way in.
+    return this.services.workspaceHttp.request({ agentId, workspaceId, target: { service: 'opencode' } }, {
+      peer: PEER, method: call.method, path: call.path, body: payload,
+      headers: {
         host: '127.0.0.1',
-        headers: {
-          accept: call.path === '/event' ? 'text/event-stream' : 'application/json',
-          ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
-        },
-        // No agent: with createConnection and no agent, Node uses this stream for this one request (no pooling).
-        createConnection: () => stream as never,
-      });
-      // A tunnel stream is no net.Socket (req.setTimeout would never fire): we keep the time ourselves.
-      const giveUp = () => req.destroy(new UnavailableError('the workspace\'s AI did not answer in time'));
-      const headersTimer = setTimeout(giveUp, HEADERS_TIMEOUT_MS);
-      const exchangeTimer = exchangeTimeoutMs > 0 ? setTimeout(giveUp, exchangeTimeoutMs) : undefined;
-      const clearTimers = () => { clearTimeout(headersTimer); clearTimeout(exchangeTimer); };
-      req.once('response', (res) => {
-        clearTimeout(headersTimer);
-        res.once('close', () => { clearTimers(); stream.destroy(); });
-        res.once('error', clearTimers);
-        resolve(res);
-      });
-      req.once('error', (err) => {
-        clearTimers();
-        stream.destroy();
-        reject(err instanceof ApiError ? err : new UnavailableError(`the workspace's AI could not be reached (${err.message})`));
-      });
-      req.end(payload);
+        accept: call.path === '/event' ? 'text/event-stream' : 'application/json',
+        ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
+      },
+      headersTimeoutMs: this.services.config.tunnelHttp.aiHeadersMs, bodyTimeoutMs,
     });
   }
 }
@@ -127,16 +99,7 @@ function safeJson(text: string): unknown {
   }
 }
 
-async function readBody(res: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_JSON_BYTES) {
-      res.destroy();
-      throw new ApiError(502, 'ai_bad_response', 'the workspace\'s AI answered with too much data');
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+async function readJson(res: IncomingMessage): Promise<string> {
+  const tooLarge = () => new ApiError(502, 'ai_bad_response', 'the workspace\'s AI answered with too much data');
+  return (await readBody(res, MAX_JSON_BYTES, PEER, tooLarge)).toString('utf8');
 }

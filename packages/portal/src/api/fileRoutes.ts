@@ -1,5 +1,3 @@
-import { request } from 'node:http';
-import type { Socket } from 'node:net';
 import type { FastifyReply } from 'fastify';
 import {
   FILE_CONTENT_MAX_BYTES, filePathQuerySchema, fileContentSchema, fileListingSchema, fileWrittenSchema, renameFileRequestSchema,
@@ -9,12 +7,13 @@ import type { UserActor } from '../auth/actor.js';
 import { readWorkspaceConfig } from '../blueprints/workspaceSetup.js';
 import { ApiError, UnavailableError } from '../errors.js';
 import type { PortalServices } from '../services.js';
+import { readBody, workspaceHttpError } from '../tunnel/workspaceHttp.js';
 import { parseInput } from './parse.js';
 import { route } from './route.js';
 
 /**
  * The code editor's files, served by the workspace daemon (/v1/files…) and
- * forwarded unchanged over a dialed stream. Owners and admins read and write,
+ * forwarded unchanged through the tunnel (WorkspaceHttp). Owners and admins read and write,
  * auditors read (the route table's `user` access), anyone else gets 404.
  * Writes are audited with their path, never their content.
  */
@@ -106,11 +105,10 @@ interface DaemonCall {
 const RESPONSE_MAX_BYTES = FILE_CONTENT_MAX_BYTES * 8; // JSON escaping can grow text several times
 
 /**
- * One HTTP request to the workspace daemon over a fresh dialed stream; its answer
- * goes back as is. A change is audited twice: its attempt before the daemon is
- * asked (no record, no change: the change happens in the workspace, outside any
- * transaction of ours), and its outcome after. If the outcome can't be recorded,
- * the attempt is on record and the caller still learns what happened.
+ * One HTTP request to the workspace daemon; its answer goes back as is. A change is audited
+ * twice: its attempt before the daemon is asked (no record, no change: the change happens in
+ * the workspace, outside any transaction of ours), and its outcome after. If the outcome can't
+ * be recorded, the attempt is on record and the caller still learns what happened.
  */
 async function forward(services: PortalServices, w: Workspace, reply: FastifyReply, call: DaemonCall): Promise<FastifyReply> {
   const agentId = await services.workspaces.agentOf(w.id);
@@ -132,9 +130,7 @@ async function forward(services: PortalServices, w: Workspace, reply: FastifyRep
   try {
     answer = await askDaemon(services, agentId, w.id, call);
   } catch (err) {
-    // The dial's own refusals (503: the agent is gone) keep their answer; anything after is the workspace's silence.
-    const failure = err instanceof ApiError ? err
-      : new ApiError(502, 'workspace_unreachable', `the workspace did not answer: ${err instanceof Error ? err.message : String(err)}`);
+    const failure = workspaceHttpError(err, PEER);
     await recordOutcome('failure', { error: failure.code });
     throw failure;
   }
@@ -147,23 +143,14 @@ async function forward(services: PortalServices, w: Workspace, reply: FastifyRep
 
 interface DaemonAnswer { status: number; etag: string | undefined; body: Buffer }
 
+const PEER = 'the workspace';
+
 async function askDaemon(services: PortalServices, agentId: string, workspaceId: string, call: DaemonCall): Promise<DaemonAnswer> {
-  const stream = await services.hub.dial(agentId, workspaceId, { daemon: true });
-  return new Promise<DaemonAnswer>((resolve, reject) => {
-    const headers = { host: 'workspace', connection: 'close', ...call.headers, ...(call.body ? { 'content-length': String(call.body.length) } : {}) };
-    const r = request({ method: call.method, path: call.path, headers, createConnection: () => stream as Socket }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > RESPONSE_MAX_BYTES) return r.destroy(new Error('the daemon answered too much'));
-        chunks.push(c);
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 502, etag: res.headers.etag, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    r.setTimeout(30_000, () => r.destroy(new Error('the daemon did not answer in time')));
-    r.on('error', reject);
-    r.end(call.body);
-  }).finally(() => stream.destroy());
+  const timeoutMs = services.config.tunnelHttp.filesMs;
+  const res = await services.workspaceHttp.request({ agentId, workspaceId, target: { daemon: true } }, {
+    peer: PEER, method: call.method, path: call.path, body: call.body, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs,
+    headers: { host: 'workspace', ...call.headers, ...(call.body ? { 'content-length': String(call.body.length) } : {}) },
+  });
+  const body = await readBody(res, RESPONSE_MAX_BYTES, PEER);
+  return { status: res.statusCode ?? 502, etag: res.headers.etag, body };
 }

@@ -1,13 +1,12 @@
-import { request } from 'node:http';
-import type { Socket } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import { createPreviewRequestSchema, listeningPortSchema, previewLinkSchema, previewPortsSchema, type PreviewPort } from '@paddock/protocol';
 import { z } from 'zod';
-import { ApiError } from '../errors.js';
+import { ApiError, WorkspaceUnreachableError } from '../errors.js';
 import { PREVIEW_AUTH_PATH } from '../preview/previewProxy.js';
 import { previewOrigin } from '../preview/previewHost.js';
 import type { UserActor } from '../auth/actor.js';
 import type { PortalServices } from '../services.js';
+import { readBody, workspaceHttpError } from '../tunnel/workspaceHttp.js';
 import { route } from './route.js';
 
 export const previewRoutes = [
@@ -58,24 +57,28 @@ async function declaredPorts(services: PortalServices, actor: UserActor, bluepri
 
 const daemonPortsSchema = z.object({ ports: z.array(listeningPortSchema) });
 
-/** Asks the workspace daemon which ports listen (GET /v1/ports over a dialed stream). */
+const PEER = 'the workspace';
+
+/**
+ * Asks the workspace daemon which ports listen (GET /v1/ports). The list still answers when the
+ * daemon doesn't (with the blueprint's ports, none of them listening); the failure goes to the log.
+ */
 async function detectedPorts(services: PortalServices, agentId: string, workspaceId: string, req: FastifyRequest): Promise<number[]> {
+  const timeoutMs = services.config.tunnelHttp.portsMs;
   try {
-    const stream = await services.hub.dial(agentId, workspaceId, { daemon: true });
-    const text = await new Promise<string>((resolve, reject) => {
-      const r = request({ path: '/v1/ports', headers: { host: 'workspace', connection: 'close' }, createConnection: () => stream as Socket }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`daemon answered ${res.statusCode}`))));
-      });
-      r.setTimeout(5000, () => r.destroy(new Error('the daemon did not answer in time')));
-      r.on('error', reject);
-      r.end();
-    }).finally(() => stream.destroy());
-    return daemonPortsSchema.parse(JSON.parse(text)).ports.map((p) => p.port);
+    const res = await services.workspaceHttp.request({ agentId, workspaceId, target: { daemon: true } }, {
+      peer: PEER, method: 'GET', path: '/v1/ports', headers: { host: 'workspace' }, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs,
+    });
+    const text = (await readBody(res, 1024 * 1024, PEER)).toString('utf8');
+    if (res.statusCode !== 200) throw new WorkspaceUnreachableError(`${PEER} answered ${res.statusCode} when asked for its ports`);
+    let listed: unknown;
+    try { listed = JSON.parse(text); } catch { listed = undefined; }
+    const parsed = daemonPortsSchema.safeParse(listed);
+    if (!parsed.success) throw new WorkspaceUnreachableError(`${PEER} answered its port list with something that is not one`);
+    return parsed.data.ports.map((p) => p.port);
   } catch (err) {
-    req.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'listing preview ports failed');
+    const failure = workspaceHttpError(err, PEER);
+    req.log.warn({ error: { code: failure.code, message: failure.message } }, 'listing preview ports failed');
     return [];
   }
 }

@@ -1,9 +1,12 @@
-import { Agent, request, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { STATUS_CODES, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../errors.js';
 import { previewFrameAncestors } from '../securityHeaders.js';
 import type { PortalServices } from '../services.js';
+import type { DialDestination } from '../tunnel/dialAgent.js';
+import { workspaceHttpError, type WorkspaceCall } from '../tunnel/workspaceHttp.js';
 import type { PreviewAuth, PreviewGrant } from './previewAuth.js';
 import { cookieAllowed, previewCookieName, previewSessionCookie, sessionCandidates, withoutPaddockCookies } from './previewCookies.js';
 import { inPreviewDomain, parsePreviewHost, type PreviewTarget } from './previewHost.js';
@@ -24,7 +27,8 @@ const responseChallenges = new Set(['www-authenticate']);
 /**
  * Serves preview origins (`<port>--<workspace>.<previewDomain>`): plain HTTP
  * through an onRequest hook, WebSocket upgrades through the server's upgrade
- * event, both over streams dialed through the tunnel to the workspace port.
+ * event, both through the tunnel to the workspace port (WorkspaceHttp: a keep-alive
+ * pool per user, workspace and port, closed when the workspace stops or goes unused).
  * Register it right after the IP allowlist and the WebSocket plugin: its hook
  * takes preview hosts before any portal route, cookie or static file sees them.
  */
@@ -39,7 +43,7 @@ export function registerPreviewProxy(app: FastifyInstance, services: PortalServi
     if (!target) return proxy.sendPage(reply.raw, 404, 'No preview here', 'This address names no preview: a workspace\'s own services (its AI, its model gateway) are never shown as one. Open the preview from your workspace in Paddock.');
     proxy.serveHttp(target, req.raw, reply.raw).catch((err: unknown) => {
       req.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'preview request failed');
-      if (!reply.raw.headersSent) proxy.sendPage(reply.raw, 502, 'The preview could not be reached', 'Nothing answered on this port in the workspace. Is the dev server running?');
+      if (!reply.raw.headersSent) proxy.sendFailure(reply.raw, err);
       else reply.raw.destroy();
     });
   });
@@ -52,7 +56,7 @@ export function registerPreviewProxy(app: FastifyInstance, services: PortalServi
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (!inPreviewDomain(req.headers.host, previewDomain)) { for (const listener of others) listener.call(server, req, socket, head); return; }
     const target = parsePreviewHost(req.headers.host, previewDomain);
-    if (!target) return rejectRaw(socket, 404, 'Not Found');
+    if (!target) return rejectRaw(socket, 404);
     proxy.serveUpgrade(target, req, socket, head).catch((err: unknown) => {
       services.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'preview upgrade failed');
       socket.destroy();
@@ -61,9 +65,9 @@ export function registerPreviewProxy(app: FastifyInstance, services: PortalServi
   app.addHook('onClose', async () => proxy.close());
 }
 
+const PEER = 'the dev server';
+
 class PreviewProxy {
-  /** Keep-alive pools of dialed streams, one per grant (user, workspace, port). */
-  private readonly agents = new Map<string, Agent>();
   private readonly upgraded = new Set<Duplex>();
 
   /** Previews are served on the public URL's scheme (previewHost.ts). */
@@ -83,87 +87,89 @@ class PreviewProxy {
     if (!grant) {
       return this.sendPage(res, 401, 'Open this preview from Paddock', 'This preview needs a fresh link: open it again from your workspace in Paddock. (Links work once and expire after a minute.)');
     }
-    await this.forward(target, grant, req, res, 1);
+    await this.forward(target, grant, req, res);
   }
 
-  /** Sends the request on a pooled stream; `retries` more times when a GET or HEAD (no body) meets a dead one. */
-  private forward(target: PreviewTarget, grant: PreviewGrant, req: IncomingMessage, res: ServerResponse, retries: number): Promise<void> {
+  /** Sends the request on the grant's pool and pipes the answer back, with backpressure both ways. */
+  private async forward(target: PreviewTarget, grant: PreviewGrant, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const bodiless = (req.method === 'GET' || req.method === 'HEAD') && !req.headers['content-length'] && !req.headers['transfer-encoding'];
-    const upstream = request({
-      method: req.method, path: req.url, headers: this.upstreamHeaders(target, req), agent: this.agentFor(grant),
-    });
-    const abort = () => upstream.destroy();
-    req.once('error', abort);
-    const onClose = () => { if (!res.writableFinished) abort(); };
-    res.once('close', onClose);
-    return new Promise<void>((resolve, reject) => {
-      upstream.once('error', (err: NodeJS.ErrnoException) => {
-        // A dev server closes an idle keep-alive connection after a few seconds; a request sent on it
-        // as it closes is dropped unanswered. Node's advice for a reused socket: send it again, once.
-        if (retries > 0 && bodiless && upstream.reusedSocket && !res.headersSent && err.code === 'ECONNRESET') {
-          req.off('error', abort);
-          res.off('close', onClose);
-          return void this.forward(target, grant, req, res, retries - 1).then(resolve, reject);
-        }
-        reject(err);
-      });
-      upstream.once('response', (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, this.downstreamHeaders(target, answer.headers, answer.rawHeaders));
-        answer.pipe(res);
-        answer.once('end', resolve);
-        answer.once('error', reject);
-      });
-      if (bodiless) {
-        req.resume();
-        upstream.end();
-      } else {
-        req.pipe(upstream);
-      }
-    });
+    // The browser went away: what is still under way upstream ends with it.
+    const gone = new AbortController();
+    req.once('error', () => gone.abort());
+    res.once('close', () => { if (!res.writableFinished) gone.abort(); });
+    if (bodiless) req.resume();
+    const answer = await this.services.workspaceHttp.request(destinationOf(grant), {
+      ...this.call(req, this.upstreamHeaders(target, req), gone.signal), body: bodiless ? undefined : req,
+    }, grant.userId);
+    res.writeHead(answer.statusCode ?? 502, answer.statusMessage, this.downstreamHeaders(target, answer.headers, answer.rawHeaders));
+    answer.pipe(res);
+    await finished(answer);
   }
 
   async serveUpgrade(target: PreviewTarget, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const verdict = this.services.ipAllowlist.check({ peer: req.socket.remoteAddress ?? '', forwardedFor: req.headers['x-forwarded-for'] });
-    if (!verdict.allowed) return rejectRaw(socket, 403, 'Forbidden');
+    if (!verdict.allowed) return rejectRaw(socket, 403);
     socket.on('error', () => socket.destroy());
     const grant = await this.authorize(target, req);
-    if (!grant) return rejectRaw(socket, 401, 'Unauthorized');
-    const stream = await this.services.hub.dial(grant.agentId, grant.workspaceId, { port: grant.port });
+    if (!grant) return rejectRaw(socket, 401);
     const headers = this.upstreamHeaders(target, req);
     headers.connection = 'Upgrade';
     headers.upgrade = req.headers.upgrade ?? 'websocket';
-    const upstream: ClientRequest = request({ method: req.method, path: req.url, headers, createConnection: () => stream as Socket });
-    upstream.once('error', () => { stream.destroy(); rejectRaw(socket, 502, 'Bad Gateway'); });
-    socket.once('close', () => stream.destroy());
-    upstream.once('response', (answer) => {
+    const gone = new AbortController();
+    socket.once('close', () => gone.abort());
+    let answer;
+    try {
+      answer = await this.services.workspaceHttp.upgrade(destinationOf(grant), this.call(req, headers, gone.signal), grant.userId);
+    } catch (err) {
+      return rejectRaw(socket, workspaceHttpError(err, PEER).status);
+    }
+    const { res: response, upgraded } = answer;
+    if (!upgraded) {
       // The dev server refused the upgrade: pass its answer on as it is.
-      const lines = [`HTTP/1.1 ${answer.statusCode} ${answer.statusMessage}`];
-      const h = this.downstreamHeaders(target, answer.headers, answer.rawHeaders);
+      const lines = [`HTTP/1.1 ${response.statusCode} ${response.statusMessage}`];
+      const h = this.downstreamHeaders(target, response.headers, response.rawHeaders);
       for (const [k, v] of Object.entries(h)) for (const one of Array.isArray(v) ? v : [v]) lines.push(`${k}: ${one}`);
       lines.push('connection: close');
       socket.write(lines.join('\r\n') + '\r\n\r\n');
-      answer.pipe(socket);
-    });
-    upstream.once('upgrade', (answer, upSocket, upHead) => {
-      const lines = [`HTTP/1.1 101 ${answer.statusMessage || 'Switching Protocols'}`];
-      for (let i = 0; i < answer.rawHeaders.length; i += 2) {
-        const name = answer.rawHeaders[i]!;
-        if (name.toLowerCase() === 'set-cookie' || responseChallenges.has(name.toLowerCase())) continue;
-        lines.push(`${name}: ${answer.rawHeaders[i + 1]}`);
-      }
-      socket.write(lines.join('\r\n') + '\r\n\r\n');
-      if (upHead.length > 0) socket.write(upHead);
-      if (head.length > 0) upSocket.write(head);
-      this.upgraded.add(socket);
-      const teardown = () => { this.upgraded.delete(socket); socket.destroy(); upSocket.destroy(); };
-      upSocket.on('error', teardown);
-      socket.on('error', teardown);
-      upSocket.on('close', teardown);
-      socket.on('close', teardown);
-      upSocket.pipe(socket);
-      socket.pipe(upSocket);
-    });
-    upstream.end();
+      response.pipe(socket);
+      return;
+    }
+    const { socket: upSocket, head: upHead } = upgraded;
+    const lines = [`HTTP/1.1 101 ${response.statusMessage || 'Switching Protocols'}`];
+    for (let i = 0; i < response.rawHeaders.length; i += 2) {
+      const name = response.rawHeaders[i]!;
+      if (name.toLowerCase() === 'set-cookie' || responseChallenges.has(name.toLowerCase())) continue;
+      lines.push(`${name}: ${response.rawHeaders[i + 1]}`);
+    }
+    socket.write(lines.join('\r\n') + '\r\n\r\n');
+    if (upHead.length > 0) socket.write(upHead);
+    if (head.length > 0) upSocket.write(head);
+    this.upgraded.add(socket);
+    const teardown = () => { this.upgraded.delete(socket); socket.destroy(); upSocket.destroy(); };
+    upSocket.on('error', teardown);
+    socket.on('error', teardown);
+    upSocket.on('close', teardown);
+    socket.on('close', teardown);
+    upSocket.pipe(socket);
+    socket.pipe(upSocket);
+  }
+
+  /** The request as sent to the dev server: its headers must come in time, then its body may take as long as the browser waits. */
+  private call(req: IncomingMessage, headers: OutgoingHttpHeaders, signal: AbortSignal): WorkspaceCall {
+    return {
+      peer: PEER, method: req.method ?? 'GET', path: req.url ?? '/', headers, signal,
+      headersTimeoutMs: this.services.config.tunnelHttp.previewHeadersMs, bodyTimeoutMs: 0,
+    };
+  }
+
+  /** The page for a request the workspace could not answer, with the status the API would give it. */
+  sendFailure(res: ServerResponse, err: unknown): void {
+    // Only what went wrong on the way to the workspace is said; anything else (the database) stays in the log.
+    const failure = err instanceof ApiError ? workspaceHttpError(err, PEER) : undefined;
+    if (failure?.status === 504) return this.sendPage(res, 504, 'The preview did not answer in time', `${capitalized(failure.message)}. Is it stuck, or still starting?`);
+    if (failure?.status === 503) return this.sendPage(res, 503, 'The workspace can\'t be reached right now', `${capitalized(failure.message)}. Try again in a moment.`);
+    const detail = failure ? ` (${failure.message})` : '';
+    this.sendPage(res, 502, 'The preview could not be reached', `Nothing answered on this port in the workspace. Is the dev server running?${detail}`);
   }
 
   sendPage(res: ServerResponse, status: number, title: string, message: string): void {
@@ -177,8 +183,6 @@ class PreviewProxy {
 
   async close(): Promise<void> {
     for (const socket of this.upgraded) socket.destroy();
-    for (const agent of this.agents.values()) agent.destroy();
-    this.agents.clear();
   }
 
   /** `/__paddock/auth?token=…`: trades a one-time token for a host-only cookie on this preview origin. */
@@ -204,26 +208,6 @@ class PreviewProxy {
   private async authorize(target: PreviewTarget, req: IncomingMessage): Promise<PreviewGrant | null> {
     const candidates = sessionCandidates(req.headers.cookie, previewCookieName(target.hostname, this.https));
     return this.auth.check(candidates, target.workspaceId, target.port);
-  }
-
-  private agentFor(grant: PreviewGrant): Agent {
-    const key = `${grant.userId}/${grant.workspaceId}/${grant.port}`;
-    let agent = this.agents.get(key);
-    if (!agent) {
-      const { hub } = this.services;
-      agent = new Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16, timeout: 60_000 });
-      // Every pooled connection is its own dialed stream to the workspace port.
-      (agent as unknown as { createConnection: unknown }).createConnection = (_opts: unknown, cb: (err: Error | null, stream?: Duplex) => void) => {
-        hub.dial(grant.agentId, grant.workspaceId, { port: grant.port }).then((stream) => {
-          // A stream is half-open by design; once the dev server's side ends, the pool must drop it (only 'close' does that).
-          stream.once('end', () => stream.destroy());
-          cb(null, stream);
-        }, (err: Error) => cb(err));
-        return undefined;
-      };
-      this.agents.set(key, agent);
-    }
-    return agent;
   }
 
   private upstreamHeaders(target: PreviewTarget, req: IncomingMessage): OutgoingHttpHeaders {
@@ -260,7 +244,14 @@ class PreviewProxy {
   }
 }
 
-function rejectRaw(socket: Duplex, status: number, text: string): void {
+/** Every pooled connection is its own dialed stream to the workspace port; a pool is the grant's (user, workspace, port). */
+function destinationOf(grant: PreviewGrant): DialDestination {
+  return { agentId: grant.agentId, workspaceId: grant.workspaceId, target: { port: grant.port } };
+}
+
+const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+function rejectRaw(socket: Duplex, status: number): void {
   if (!socket.writable) return void socket.destroy();
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
 }

@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import type { Duplex } from 'node:stream';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import {
   FrameDuplex,
@@ -15,7 +14,7 @@ import {
   type WorkspaceUsage__Output,
 } from '@paddock/protocol/tunnel';
 import type { DialableService } from '@paddock/protocol';
-import { UnavailableError } from '../errors.js';
+import { DialError } from './dialError.js';
 
 /** The daemon's API, a workspace port (never one of its services'), or one of its services by name. */
 export type DialTarget = { daemon: true } | { port: number } | { service: DialableService };
@@ -25,7 +24,7 @@ type DialCall = ServerDuplexStream<Frame__Output, Frame>;
 
 interface PendingDial {
   agentId: string;
-  resolve(stream: Duplex): void;
+  resolve(stream: FrameDuplex): void;
   reject(err: Error): void;
   timer: NodeJS.Timeout;
 }
@@ -38,7 +37,10 @@ export interface AgentHubEvents {
   'workspace-usage': [agentId: string, usage: WorkspaceUsage__Output];
 }
 
-const DIAL_TIMEOUT_MS = 10_000;
+export interface AgentHubOptions {
+  /** How long a dial waits for the agent to open its stream (default 10 s). */
+  dialTimeoutMs?: number;
+}
 
 /**
  * The agents connected to this portal replica and the one thing the portal can
@@ -49,6 +51,12 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
   private readonly pending = new Map<string, PendingDial>();
   /** What each connected agent said of its resource limits in its Hello. */
   private readonly resourceControls = new Map<string, ResourceControl__Output | null>();
+  private readonly dialTimeoutMs: number;
+
+  constructor(options: AgentHubOptions = {}) {
+    super();
+    this.dialTimeoutMs = options.dialTimeoutMs ?? 10_000;
+  }
 
   isConnected(agentId: string): boolean { return this.controls.has(agentId); }
   connectedAgentIds(): string[] { return [...this.controls.keys()]; }
@@ -66,7 +74,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
       this.controls.delete(agentId);
       this.resourceControls.delete(agentId);
       for (const [id, p] of this.pending) {
-        if (p.agentId === agentId) this.settle(id)?.reject(new UnavailableError('the agent disconnected'));
+        if (p.agentId === agentId) this.settle(id)?.reject(new DialError('lost', 'the workspace\'s agent disconnected'));
       }
       this.emit('agent-disconnected', agentId);
     };
@@ -84,7 +92,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     else if (msg.workspaceUsage) this.emit('workspace-usage', agentId, msg.workspaceUsage);
     else if (msg.dialResult && !msg.dialResult.ok) {
       const p = this.pending.get(msg.dialResult.dialId);
-      if (p?.agentId === agentId) this.settle(msg.dialResult.dialId)?.reject(new UnavailableError(msg.dialResult.error || 'dial failed'));
+      if (p?.agentId === agentId) this.settle(msg.dialResult.dialId)?.reject(new DialError('refused', msg.dialResult.error || 'the agent could not connect'));
     }
   }
 
@@ -95,14 +103,18 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     return true;
   }
 
-  /** Opens a byte stream to a workspace's daemon or port, through its agent. */
-  dial(agentId: string, workspaceId: string, target: DialTarget): Promise<Duplex> {
+  /**
+   * Opens a byte stream to a workspace's daemon, port or service, through its agent; rejects
+   * with a DialError. HTTP over it goes through WorkspaceHttp (workspaceHttp.ts).
+   */
+  dial(agentId: string, workspaceId: string, target: DialTarget): Promise<FrameDuplex> {
     const dialId = randomBytes(16).toString('hex');
-    return new Promise<Duplex>((resolve, reject) => {
-      const timer = setTimeout(() => this.settle(dialId)?.reject(new UnavailableError('the agent did not answer in time')), DIAL_TIMEOUT_MS);
+    return new Promise<FrameDuplex>((resolve, reject) => {
+      const seconds = this.dialTimeoutMs / 1000;
+      const timer = setTimeout(() => this.settle(dialId)?.reject(new DialError('timeout', `the workspace's agent did not connect within ${seconds} s`)), this.dialTimeoutMs);
       this.pending.set(dialId, { agentId, resolve, reject, timer });
       const sent = this.send(agentId, { dial: { dialId, workspaceId, ...target } });
-      if (!sent) this.settle(dialId)?.reject(new UnavailableError('the workspace\'s agent is not connected'));
+      if (!sent) this.settle(dialId)?.reject(new DialError('offline', 'the workspace\'s agent is not connected'));
     });
   }
 

@@ -63,7 +63,7 @@ export const aiMessagesQueryKey = (workspaceId: string, sessionId: string) =>
 
 /** OpenCode takes a few seconds to start with its workspace: keep asking while it is not up yet. */
 function retryWhileStarting(failureCount: number, error: unknown): boolean {
-  if (isApiError(error) && (error.status === 503 || error.status === 502 || error.status === 0)) return failureCount < 40;
+  if (isApiError(error) && [502, 503, 504, 0].includes(error.status)) return failureCount < 40;
   return failureCount < 1;
 }
 const retryDelay = (attempt: number) => Math.min(500 * 2 ** attempt, 3_000);
