@@ -10,6 +10,7 @@ import type { Blueprints } from './blueprints/blueprints.js';
 import type { Clock } from './clock.js';
 import type { PortalConfig } from './config.js';
 import type { Database } from './db/database.js';
+import type { EventBus } from './events/eventBus.js';
 import type { AgentHub } from './tunnel/agentHub.js';
 import type { Enrollment } from './tunnel/enrollment.js';
 import type { LlmUsage } from './usage/llmUsage.js';
@@ -20,7 +21,6 @@ import type { BlueprintLlmKeys } from './blueprints/workspaceSetup.js';
 import type { Secrets } from './secrets/secrets.js';
 import type { Settings } from './settings.js';
 import type { TerminalTickets } from './workspaces/terminalTickets.js';
-import type { WorkspaceEvents } from './workspaces/workspaceEvents.js';
 import type { Workspaces } from './workspaces/workspaces.js';
 import type { PreviewAuth } from './preview/previewAuth.js';
 
@@ -37,7 +37,8 @@ export interface PortalServices {
   blueprints: Blueprints;
   workspaces: Workspaces;
   tickets: TerminalTickets;
-  events: WorkspaceEvents;
+  /** The event bus (events/eventBus.ts): workspace, usage, governance, approval and publish events, across portals. */
+  events: EventBus;
   hub: AgentHub;
   enrollment: Enrollment;
   reconciler: Reconciler;

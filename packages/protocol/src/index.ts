@@ -9,3 +9,4 @@ export * from './ipAllowlistApi.js';
 export * from './sso.js';
 export * from './previewApi.js';
 export * from './aiApi.js';
+export * from './events.js';
