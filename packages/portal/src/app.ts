@@ -44,6 +44,7 @@ import { SsoSettings } from './auth/oidc/ssoConfig.js';
 import { SignInSettings } from './auth/signInSettings.js';
 import { TerminalTickets } from './workspaces/terminalTickets.js';
 import { Workspaces } from './workspaces/workspaces.js';
+import { WorkspaceActivity } from './workspaces/workspaceActivity.js';
 import { WorkspaceResourceReports } from './workspaces/workspaceResources.js';
 import { PreviewAuth } from './preview/previewAuth.js';
 import { registerPreviewProxy } from './preview/previewProxy.js';
@@ -113,6 +114,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const oidc = new OidcSignIn({ db, clock, audit, identity, sso, signInSettings, log: log.child({ component: 'oidc' }) });
   const services: PortalServices = {
     config, db, clock, log, audit, identity, blueprints, workspaces, events, hub, enrollment, reconciler, usage,
+    activity: new WorkspaceActivity(db, clock, audit),
     tickets: new TerminalTickets(db, clock),
     invites: new Invites(db, clock, audit, identity),
     passwordResets: new PasswordResets(db, clock, audit, identity),

@@ -22,6 +22,7 @@ import type { Secrets } from './secrets/secrets.js';
 import type { Settings } from './settings.js';
 import type { TerminalTickets } from './workspaces/terminalTickets.js';
 import type { Workspaces } from './workspaces/workspaces.js';
+import type { WorkspaceActivity } from './workspaces/workspaceActivity.js';
 import type { PreviewAuth } from './preview/previewAuth.js';
 
 /** Everything a route handler may use, built once in app.ts. */
@@ -36,6 +37,7 @@ export interface PortalServices {
   passwordResets: PasswordResets;
   blueprints: Blueprints;
   workspaces: Workspaces;
+  activity: WorkspaceActivity;
   tickets: TerminalTickets;
   /** The event bus (events/eventBus.ts): workspace, usage, governance, approval and publish events, across portals. */
   events: EventBus;

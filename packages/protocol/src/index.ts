@@ -10,3 +10,4 @@ export * from './sso.js';
 export * from './previewApi.js';
 export * from './aiApi.js';
 export * from './events.js';
+export * from './activityApi.js';
