@@ -267,7 +267,7 @@ if (process.env.PADDOCK_TEST_DB === 'postgres') {
       b.on('usage', (e) => { local.push(e.inputTokens); });
       b.publish('usage', usage(4)); // sent through the pool, heard here at once
       expect(local).toEqual([4]);
-      await until('a few refused attempts', () => log.lines.filter((l) => l.msg.includes('was lost')).length >= 3);
+      await until('a few refused attempts', () => log.lines.filter((l) => l.msg.includes('could not be opened; trying again')).length >= 3);
       // The server comes back on the same address.
       const target = new URL(t.url!);
       await new Promise<void>((resolve) => refused.close(() => resolve()));

@@ -71,6 +71,9 @@ export class PgEventBus implements EventBus {
   private client: pg.Client | undefined;
   private listeningOn: pg.Client | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
+  private pinging = false;
+  /** The last connection let go has ended (close waits for it, a little). */
+  private ended: Promise<void> = Promise.resolve();
   private reconnectTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   /** Set when the listening connection was lost (or never opened): the next one tells `onMissed`. */
@@ -173,7 +176,6 @@ export class PgEventBus implements EventBus {
     }
   }
 
-  private pinging = false;
   private ping(client: pg.Client): void {
     if (this.pinging || this.client !== client) return;
     this.pinging = true;
@@ -190,6 +192,7 @@ export class PgEventBus implements EventBus {
   /** The listening connection failed, ended or went quiet: drop it and open another, later. */
   private lost(client: pg.Client, err?: unknown): void {
     if (this.client !== client) return;
+    const wasListening = this.listeningOn === client;
     this.client = undefined;
     this.gap = true;
     clearInterval(this.pingTimer);
@@ -197,7 +200,9 @@ export class PgEventBus implements EventBus {
     if (this.closed) return;
     const delay = Math.min(this.maxBackoffMs, 250 * 2 ** Math.min(this.failures, 10)) * (0.5 + Math.random() / 2);
     this.failures += 1;
-    this.options.log.warn({ err: err instanceof Error ? err.message : err, retryInMs: Math.round(delay) }, "the connection listening for other portals' events was lost; opening another");
+    this.options.log.warn({ err: err instanceof Error ? err.message : err, retryInMs: Math.round(delay) }, wasListening
+      ? "the connection listening for other portals' events was lost; opening another"
+      : "the connection to listen for other portals' events could not be opened; trying again");
     this.reconnectTimer = setTimeout(() => {
       this.listen().catch((e: unknown) => this.options.log.error({ err: e }, 'listening for events failed'));
     }, delay);
@@ -205,7 +210,6 @@ export class PgEventBus implements EventBus {
   }
 
   /** Ends a connection no longer used; its errors no longer matter. */
-  private ended: Promise<void> = Promise.resolve();
   private detach(client: pg.Client): void {
     client.removeAllListeners();
     client.on('error', () => {});
