@@ -284,6 +284,23 @@ if (process.env.PADDOCK_TEST_DB === 'postgres') {
       }
     });
 
+    it('does not hold up the portal behind a server that takes the connection and never answers', async () => {
+      const held: net.Socket[] = [];
+      const silent = await new Promise<net.Server>((resolve) => { const s = net.createServer((c) => { held.push(c); }); s.listen(0, '127.0.0.1', () => resolve(s)); });
+      try {
+        const url = new URL(t.url!);
+        url.hostname = '127.0.0.1';
+        url.port = String((silent.address() as net.AddressInfo).port);
+        const before = log.lines.filter((l) => l.msg.includes('could not be opened; trying again')).length;
+        const b = await bus({ url: url.toString(), pingTimeoutMs: 500, maxBackoffMs: 300 }); // returns: the start is not held
+        expect(b.listening).toBe(false);
+        await until('a second try', () => log.lines.filter((l) => l.msg.includes('could not be opened; trying again')).length >= before + 2);
+      } finally {
+        for (const c of held) c.destroy();
+        await new Promise<void>((resolve) => silent.close(() => resolve()));
+      }
+    });
+
     it('takes nothing from its channel that is not a well-formed event of a known topic', async () => {
       const b = await bus({ db: otherPool });
       const a = await bus();

@@ -151,7 +151,11 @@ export class PgEventBus implements EventBus {
 
   private async listen(): Promise<void> {
     if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.options.url, application_name: LISTENER_APPLICATION_NAME, keepAlive: true });
+    const client = new pg.Client({
+      connectionString: this.options.url, application_name: LISTENER_APPLICATION_NAME, keepAlive: true,
+      // A server that takes the connection and says nothing must not hold up the portal's start.
+      connectionTimeoutMillis: this.pingTimeoutMs,
+    });
     this.client = client;
     // Without an error listener a lost connection would end the process.
     client.on('error', (err) => this.lost(client, err));
