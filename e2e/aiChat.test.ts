@@ -111,11 +111,12 @@ describe('the AI chat proxy (OpenCode in the workspace, through the tunnel)', ()
       expect(messages.status).toBe(200);
       const text = JSON.stringify(messages.body.messages);
       expect(text).toContain('Hello from the Paddock demo model');
-      // The portal records that a prompt was sent, never what it said.
-      const audit = await stack.api('GET', '/api/v1/audit?limit=50');
-      const entry = audit.body.entries.find((e: { action: string; targetId: string }) => e.action === 'workspace.ai.prompt' && e.targetId === workspaceId);
-      expect(entry).toBeDefined();
-      expect(JSON.stringify(entry)).not.toContain('say hello');
+      // The portal records that a prompt was sent, never what it said: as the workspace's activity, not in the audit log (its owner's own use).
+      const activity = await stack.api('GET', `/api/v1/audit/activity?workspaceId=${workspaceId}&action=workspace.ai.prompt`);
+      expect(activity.body.entries).toEqual([expect.objectContaining({ actorEmail: 'chat-builder@example.com', detail: { session: sessionId } })]);
+      expect(JSON.stringify(activity.body)).not.toContain('say hello');
+      const audit = await stack.api('GET', '/api/v1/audit?action=workspace.ai.prompt&limit=50');
+      expect(audit.body.entries).toEqual([]);
     } finally {
       feed.close();
     }

@@ -202,6 +202,8 @@ describe('bad input at the edge', () => {
   }
 
   const routes = apiRoutes as Route[];
+  /** Each fuzz test sends thousands of requests: bounded generously, for a loaded 2-core machine. */
+  const FUZZ_TIMEOUT_MS = 300_000;
   const routeKey = (r: Pick<Route, 'method' | 'url'>) => `${r.method} ${r.url}`;
   /** Routes that take a body, whether the route layer or the handler parses it. */
   const bodyRoutes = () => routes.filter((r) => r.body || samples[routeKey(r)] !== undefined);
@@ -216,7 +218,7 @@ describe('bad input at the edge', () => {
     const { problems, count } = await fuzz(cases);
     expect(count).toBeGreaterThan(1000);
     expect(problems).toEqual([]);
-  });
+  }, FUZZ_TIMEOUT_MS);
 
   it('every query value, on every route', async () => {
     const cases: Case[] = routes.flatMap((r) => {
@@ -244,7 +246,7 @@ describe('bad input at the edge', () => {
     const { problems, count } = await fuzz(cases);
     expect(count).toBeGreaterThan(500);
     expect(problems).toEqual([]);
-  });
+  }, FUZZ_TIMEOUT_MS);
 
   it('every body field, and whole bodies, on every route that takes one', async () => {
     const missing = routes.filter((r) => r.body && samples[routeKey(r)] === undefined).map(routeKey);
@@ -272,7 +274,7 @@ describe('bad input at the edge', () => {
     const { problems, count } = await fuzz(cases);
     expect(count).toBeGreaterThan(1000);
     expect(problems).toEqual([]);
-  });
+  }, FUZZ_TIMEOUT_MS);
 
   it('refuses NUL and lone surrogates in stored strings, and keeps what was there', async () => {
     const { id } = (await stack.api('POST', '/api/v1/blueprints', { name: 'Kept' })).body;

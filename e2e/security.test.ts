@@ -168,7 +168,8 @@ describe('security', () => {
 
     it("opens with the ticket's own user's credentials, or with none", async () => {
       const session = await signIn('alice@example.com');
-      for (const headers of [{}, { authorization: `Bearer ${alice.token}` }, { cookie: session.cookie }, { authorization: `Bearer ${alice.token}`, cookie: session.cookie }]) {
+      const variants: Array<Record<string, string>> = [{}, { authorization: `Bearer ${alice.token}` }, { cookie: session.cookie }, { authorization: `Bearer ${alice.token}`, cookie: session.cookie }];
+      for (const headers of variants) {
         const t = await openWith(await aliceTicket(), headers);
         t.type('echo ok-$((40+2))\n');
         await t.waitFor('ok-42');

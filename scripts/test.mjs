@@ -46,6 +46,13 @@ function vitest(label, env, paths) {
   return counts;
 }
 
+/** The tests' own types (vitest runs them untyped): a test that doesn't compile tests something else than it says. */
+function typecheckTests() {
+  log('Type-checking the tests…');
+  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'e2e/tsconfig.json', '--noEmit'], { cwd: root, stdio: 'inherit' });
+  return r.status === 0 ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 };
+}
+
 /** No floating promises in the portal, agent and CLI (eslint.config.js): one rejected promise would end the process. */
 function lint() {
   log('Lint: no floating promises…');
@@ -61,8 +68,8 @@ try {
   ensureDebianPackages({ bwrap: 'bubblewrap', chromium: 'chromium' });
   ensureBuilt();
 
-  // The lint covers whole packages: a run narrowed to some tests skips it.
-  const results = [...(filters.length ? [] : [lint()]), vitest('PGlite', { PADDOCK_TEST_DB: 'pglite' }, [])];
+  // The lint and the tests' type check cover whole packages: a run narrowed to some tests skips them.
+  const results = [...(filters.length ? [] : [lint(), typecheckTests()]), vitest('PGlite', { PADDOCK_TEST_DB: 'pglite' }, [])];
 
   let url = process.env.DATABASE_URL;
   if (!url) {

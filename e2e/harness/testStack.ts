@@ -77,6 +77,8 @@ export class TestStack {
       ...configFromEnv({ PORT: String(port), ...publicUrl }),
       host: '127.0.0.1', tunnelPort: 0, dataDir: join(this.dataDir, 'portal'),
       adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD, adminToken: ADMIN_TOKEN, logLevel: 'info',
+      // On PostgreSQL the portal's events go over LISTEN/NOTIFY, as a replica's do.
+      databaseUrl: this.database.url,
       llm: this.options.llm,
       ...this.options.portal,
     };

@@ -30,6 +30,7 @@ import { WorkspaceHttp } from './tunnel/workspaceHttp.js';
 import { Enrollment } from './tunnel/enrollment.js';
 import { ensureTlsMaterial, type TlsMaterial } from './tunnel/tlsMaterial.js';
 import { startTunnelServer } from './tunnel/tunnelServer.js';
+import { openEventBus } from './events/openEventBus.js';
 import { Reconciler } from './workspaces/reconciler.js';
 import { BlueprintAccessSweep } from './workspaces/blueprintAccessSweep.js';
 import { LlmUsage } from './usage/llmUsage.js';
@@ -43,8 +44,8 @@ import { OidcSignIn } from './auth/oidc/oidcSignIn.js';
 import { SsoSettings } from './auth/oidc/ssoConfig.js';
 import { SignInSettings } from './auth/signInSettings.js';
 import { TerminalTickets } from './workspaces/terminalTickets.js';
-import { WorkspaceEvents } from './workspaces/workspaceEvents.js';
 import { Workspaces } from './workspaces/workspaces.js';
+import { WorkspaceActivity } from './workspaces/workspaceActivity.js';
 import { WorkspaceResourceReports } from './workspaces/workspaceResources.js';
 import { PreviewAuth } from './preview/previewAuth.js';
 import { registerPreviewProxy } from './preview/previewProxy.js';
@@ -92,15 +93,16 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const audit = new AuditLog(db, clock);
   const identity = new Identity(db, clock, audit);
   const blueprints = new Blueprints(db, clock, audit, new BlueprintAccessControl(db, clock, audit));
-  const events = new WorkspaceEvents();
+  // The bus is listening before anything could publish, so no other portal's event is missed from here on.
+  const events = await openEventBus({ databaseUrl: config.databaseUrl, db, log: log.child({ component: 'events' }) });
   const workspaces = new Workspaces(db, clock, audit, events, blueprints.access);
   const hub = new AgentHub({ dialTimeoutMs: config.tunnelHttp.dialMs });
   const workspaceHttp = new WorkspaceHttp(hub, { clock, poolIdleMs: config.tunnelHttp.poolIdleMs });
   workspaceHttp.followWorkspaces(events);
   const enrollment = new Enrollment(db, clock);
   const llmRoute = config.llm && { upstreamBaseUrl: config.llm.baseUrl, upstreamApiKey: config.llm.apiKey, model: config.llm.model };
-  const reconciler = new Reconciler(db, hub, workspaces, log.child({ component: 'reconciler' }), (w) => workspaceSetup.llmRoute(w.blueprint_id));
-  const usage = new LlmUsage(db, clock);
+  const reconciler = new Reconciler(db, hub, workspaces, events, log.child({ component: 'reconciler' }), (w) => workspaceSetup.llmRoute(w.blueprint_id));
+  const usage = new LlmUsage(db, clock, events);
   hub.on('usage', (agentId, record) => void usage.record(agentId, record).catch((err: unknown) => log.error({ err }, 'storing a usage record failed')));
   const resourceReports = new WorkspaceResourceReports(db, clock, (id) => workspaces.notifyChanged(id), log.child({ component: 'workspace-resources' }));
   hub.on('workspace-usage', (agentId, report) => void resourceReports.record(agentId, report).catch((err: unknown) => log.error({ err }, 'storing a workspace usage report failed')));
@@ -117,6 +119,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const oidc = new OidcSignIn({ db, clock, audit, identity, sso, signInSettings, log: log.child({ component: 'oidc' }) });
   const services: PortalServices = {
     config, db, clock, log, audit, identity, blueprints, workspaces, events, hub, workspaceHttp, enrollment, reconciler, usage,
+    activity: new WorkspaceActivity(db, clock, audit),
     tickets: new TerminalTickets(db, clock),
     invites: new Invites(db, clock, audit, identity),
     passwordResets: new PasswordResets(db, clock, audit, identity),
@@ -197,6 +200,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
       await tunnel.close();
       await app.close();
       workspaceHttp.close();
+      await events.close();
       if (!options.db) await db.destroy();
     },
   };

@@ -10,6 +10,7 @@ import type { Blueprints } from './blueprints/blueprints.js';
 import type { Clock } from './clock.js';
 import type { PortalConfig } from './config.js';
 import type { Database } from './db/database.js';
+import type { EventBus } from './events/eventBus.js';
 import type { AgentHub } from './tunnel/agentHub.js';
 import type { WorkspaceHttp } from './tunnel/workspaceHttp.js';
 import type { Enrollment } from './tunnel/enrollment.js';
@@ -21,8 +22,8 @@ import type { BlueprintLlmKeys } from './blueprints/workspaceSetup.js';
 import type { Secrets } from './secrets/secrets.js';
 import type { Settings } from './settings.js';
 import type { TerminalTickets } from './workspaces/terminalTickets.js';
-import type { WorkspaceEvents } from './workspaces/workspaceEvents.js';
 import type { Workspaces } from './workspaces/workspaces.js';
+import type { WorkspaceActivity } from './workspaces/workspaceActivity.js';
 import type { PreviewAuth } from './preview/previewAuth.js';
 
 /** Everything a route handler may use, built once in app.ts. */
@@ -37,8 +38,10 @@ export interface PortalServices {
   passwordResets: PasswordResets;
   blueprints: Blueprints;
   workspaces: Workspaces;
+  activity: WorkspaceActivity;
   tickets: TerminalTickets;
-  events: WorkspaceEvents;
+  /** The event bus (events/eventBus.ts): workspace, usage, governance, approval and publish events, across portals. */
+  events: EventBus;
   hub: AgentHub;
   /** HTTP to a workspace's daemon, ports and services, over pooled tunnel streams. */
   workspaceHttp: WorkspaceHttp;

@@ -9,3 +9,5 @@ export * from './ipAllowlistApi.js';
 export * from './sso.js';
 export * from './previewApi.js';
 export * from './aiApi.js';
+export * from './events.js';
+export * from './activityApi.js';

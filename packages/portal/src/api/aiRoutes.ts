@@ -80,10 +80,7 @@ export const aiRoutes = [
       // Text only: the model, agent and tools are the workspace's, not the caller's to pick.
       await proxy.json(params.id!, { method: 'POST', path: `/session/${session}/prompt_async`, body: { parts: [{ type: 'text', text: body.text }] } });
       // The conversation itself is never stored here: the record says that a prompt was sent, not what.
-      await services.audit.append({
-        actorId: actor.user.id, actorEmail: actor.user.email, action: 'workspace.ai.prompt', targetType: 'workspace',
-        targetId: workspace.id, blueprintId: workspace.blueprintId, outcome: 'success', detail: { session },
-      });
+      await services.activity.record(actor, workspace, 'workspace.ai.prompt', { session });
       return { accepted: true };
     },
   }),

@@ -19,8 +19,12 @@ export const eventRoutes = [
         res.write(`event: workspace\ndata: ${JSON.stringify({ type: 'workspace', workspace: w })}\n\n`);
       };
       const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
-      services.events.on('workspace', onWorkspace);
-      const cleanup = () => { clearInterval(keepalive); services.events.off('workspace', onWorkspace); };
+      const subscriptions = [
+        services.events.on('workspace', onWorkspace),
+        // Events from other portals may have been lost: ending the stream makes the browser reconnect and refetch.
+        services.events.onMissed(() => res.end()),
+      ];
+      const cleanup = () => { clearInterval(keepalive); for (const unsubscribe of subscriptions) unsubscribe(); };
       req.raw.on('close', cleanup);
       res.on('close', cleanup);
     },

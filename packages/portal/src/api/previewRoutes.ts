@@ -21,10 +21,7 @@ export const previewRoutes = [
         userId: actor.user.id, workspaceId: w.id, port: body.port, portalSessionHash: actor.sessionHash ?? null,
       });
       const origin = previewOrigin(services.config.publicUrl, services.config.previewDomain, w.id, body.port);
-      await services.audit.append({
-        actorId: actor.user.id, actorEmail: actor.user.email, action: 'workspace.preview.open', targetType: 'workspace',
-        targetId: w.id, blueprintId: w.blueprintId, outcome: 'success', detail: { port: body.port },
-      });
+      await services.activity.record(actor, w, 'workspace.preview.open', { port: body.port });
       return { url: `${origin}${PREVIEW_AUTH_PATH}?token=${encodeURIComponent(token)}`, expiresAt: expiresAt.toISOString() };
     },
   }),

@@ -170,8 +170,5 @@ async function connect(
     upstream.once('error', reject);
     upstream.once('unexpected-response', (_r, res) => reject(new DaemonRefused(res.statusCode ?? 0)));
   });
-  await services.audit.append({
-    actorId: actor.user.id, actorEmail: actor.user.email, action: 'workspace.terminal.open', targetType: 'workspace',
-    targetId: workspaceId, blueprintId: workspace.blueprintId, outcome: 'success', detail: { session: query.data.session },
-  });
+  await services.activity.record(actor, workspace, 'workspace.terminal.open', { session: query.data.session });
 }

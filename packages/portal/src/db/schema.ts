@@ -1,5 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { LlmUsageTable } from './usageSchema.js';
+import type { WorkspaceActivityTable } from './activitySchema.js';
 import type { BlueprintWorkspaceConfigColumn } from './blueprintConfigSchema.js';
 import type { OidcLoginStatesTable, OidcSessionsTable } from './oidcTables.js';
 import type { PreviewSessionsTable, PreviewTokensTable } from './previewTables.js';
@@ -239,5 +240,6 @@ export interface Tables {
   oidc_login_states: OidcLoginStatesTable;
   oidc_sessions: OidcSessionsTable;
   llm_usage: LlmUsageTable;
+  workspace_activity: WorkspaceActivityTable;
   preview_tokens: PreviewTokensTable; preview_sessions: PreviewSessionsTable;
 }

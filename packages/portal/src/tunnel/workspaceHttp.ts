@@ -1,7 +1,7 @@
 import { request, type AgentOptions, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
-import type { Workspace } from '@paddock/protocol';
 import type { Clock } from '../clock.js';
+import type { EventBus } from '../events/eventBus.js';
 import { ApiError, UnavailableError, WorkspaceTimeoutError, WorkspaceUnreachableError } from '../errors.js';
 import type { AgentHub, DialTarget } from './agentHub.js';
 import { DialAgent, type DialDestination } from './dialAgent.js';
@@ -104,13 +104,11 @@ export class WorkspaceHttp {
   }
 
   /**
-   * Closes a workspace's pools as soon as it is no longer running. The one subscription to
-   * workspace changes here (today's in-process emitter; the event bus will take its place).
+   * Closes a workspace's pools as soon as it is no longer running, as the event bus says; a
+   * stop another portal announced and this one missed is caught by the idle eviction.
    */
-  followWorkspaces(events: { on(event: 'workspace', listener: (w: Workspace) => void): unknown; off(event: 'workspace', listener: (w: Workspace) => void): unknown }): void {
-    const onWorkspace = (w: Workspace) => { if (w.state !== 'running') this.evictWorkspace(w.id); };
-    events.on('workspace', onWorkspace);
-    this.unfollow = () => events.off('workspace', onWorkspace);
+  followWorkspaces(events: Pick<EventBus, 'on'>): void {
+    this.unfollow = events.on('workspace', (w) => { if (w.state !== 'running') this.evictWorkspace(w.id); });
   }
 
   /** Ends every connection to the workspace, in use or idle, and forgets its pools. */

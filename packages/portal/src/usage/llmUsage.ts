@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
+import type { UsageEvent } from '@paddock/protocol';
 import type { UsageRecord__Output } from '@paddock/protocol/tunnel';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
+import type { EventBus } from '../events/eventBus.js';
 
 export interface UsageTotals {
   requests: number;
@@ -34,7 +36,7 @@ const MAX_SKEW_MS = 24 * 60 * 60 * 1000;
  * report for it.
  */
 export class LlmUsage {
-  constructor(private readonly db: Database, private readonly clock: Clock) {}
+  constructor(private readonly db: Database, private readonly clock: Clock, private readonly events: EventBus) {}
 
   /** Stores one record; returns false when it was refused (unknown workspace, another agent's). */
   async record(agentId: string, usage: UsageRecord__Output): Promise<boolean> {
@@ -44,18 +46,30 @@ export class LlmUsage {
     const now = this.clock.now();
     const reported = count(usage.unixMs);
     const at = reported > 0 && Math.abs(reported - now.getTime()) < MAX_SKEW_MS ? new Date(reported) : now;
+    const event: UsageEvent = {
+      workspaceId: usage.workspaceId,
+      userId: ws.owner_id,
+      blueprintId: ws.blueprint_id,
+      model: usage.model.slice(0, 200),
+      inputTokens: count(usage.inputTokens),
+      outputTokens: count(usage.outputTokens),
+      cacheReadTokens: count(usage.cacheReadTokens),
+      cacheWriteTokens: count(usage.cacheWriteTokens),
+      at: at.toISOString(),
+    };
     await this.db.insertInto('llm_usage').values({
       at,
       agent_id: agentId,
-      workspace_id: usage.workspaceId,
-      user_id: ws.owner_id,
-      blueprint_id: ws.blueprint_id,
-      model: usage.model.slice(0, 200),
-      input_tokens: count(usage.inputTokens),
-      output_tokens: count(usage.outputTokens),
-      cache_read_tokens: count(usage.cacheReadTokens),
-      cache_write_tokens: count(usage.cacheWriteTokens),
+      workspace_id: event.workspaceId,
+      user_id: event.userId,
+      blueprint_id: event.blueprintId,
+      model: event.model,
+      input_tokens: event.inputTokens,
+      output_tokens: event.outputTokens,
+      cache_read_tokens: event.cacheReadTokens,
+      cache_write_tokens: event.cacheWriteTokens,
     }).execute();
+    this.events.publish('usage', event);
     return true;
   }
 

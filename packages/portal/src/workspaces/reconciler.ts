@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type pino from 'pino';
-import type { WorkspaceState } from '@paddock/protocol';
+import type { Workspace, WorkspaceState } from '@paddock/protocol';
 import type { Command, Hello__Output, WorkspaceStatus__Output } from '@paddock/protocol/tunnel';
 import type { Database } from '../db/database.js';
+import type { EventBus, Unsubscribe } from '../events/eventBus.js';
 import type { AgentHub } from '../tunnel/agentHub.js';
 import type { Workspaces } from './workspaces.js';
 import type { WorkspaceStartSpec } from '../blueprints/workspaceSetup.js';
@@ -78,6 +79,12 @@ export class Reconciler {
    * is sent every running workspace's spec again.
    */
   private readonly sentRoute = new Map<string, { agentId: string; route: string; checkedAt: number }>();
+  /**
+   * Each workspace's state and wish as its last event told them: a pass runs when
+   * they change, not for an event that changed neither (a resource report, a message).
+   */
+  private readonly seen = new Map<string, string>();
+  private unsubscribe: Unsubscribe[] = [];
   private running: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
@@ -95,6 +102,7 @@ export class Reconciler {
     private readonly db: Database,
     private readonly hub: AgentHub,
     private readonly workspaces: Workspaces,
+    private readonly events: EventBus,
     private readonly log: pino.Logger,
     private readonly llmRouteFor: LlmRouteFor = () => undefined,
   ) {}
@@ -103,13 +111,18 @@ export class Reconciler {
     this.hub.on('agent-connected', (agentId, hello) => void this.onHello(agentId, hello).catch((err: unknown) => this.log.error({ err }, 'hello handling failed')));
     this.hub.on('agent-disconnected', (agentId) => { this.forgetAgent(agentId); });
     this.hub.on('workspace-status', (agentId, status) => void this.onStatus(agentId, status).then(() => this.trigger(), (err: unknown) => this.log.error({ err }, 'status handling failed')));
-    this.workspaces.onChange = () => this.trigger();
+    // Changes made here and, over PostgreSQL, in other portals (an agent is connected to one of them).
+    this.unsubscribe = [
+      this.events.on('workspace', (w) => this.onWorkspace(w)),
+      this.events.onMissed(() => this.trigger()),
+    ];
     this.timer = setInterval(() => this.trigger(), RESYNC_EVERY_MS);
     this.trigger();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
     clearInterval(this.timer);
     await this.running;
   }
@@ -124,6 +137,14 @@ export class Reconciler {
         this.running = undefined;
         if (this.again) { this.again = false; this.trigger(); }
       });
+  }
+
+  private onWorkspace(w: Workspace): void {
+    const key = `${w.state}/${w.desiredState}`;
+    if (this.seen.get(w.id) === key) return;
+    if (w.state === 'deleted') this.seen.delete(w.id);
+    else this.seen.set(w.id, key);
+    this.trigger();
   }
 
   /** Resolves when no pass is running (tests). */

@@ -8,7 +8,7 @@ import { canSeeAll, isAdmin, type UserActor } from '../auth/actor.js';
 import { sql } from 'kysely';
 import { ApiError, BlueprintAccessLostError, ConflictError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
-import type { WorkspaceEvents } from './workspaceEvents.js';
+import type { EventBus } from '../events/eventBus.js';
 import { mayUseBlueprint, type BlueprintAccessControl } from '../blueprints/blueprintAccess.js';
 import { workspaceResourceStatus } from './workspaceResources.js';
 
@@ -24,45 +24,46 @@ const toWorkspace = (r: WorkspaceRow): Workspace => ({
   resources: workspaceResourceStatus(r.resource_usage),
 });
 
+function workspaceQuery(db: Db) {
+  return db.selectFrom('workspaces')
+    .innerJoin('users', 'users.id', 'workspaces.owner_id')
+    .innerJoin('blueprints', 'blueprints.id', 'workspaces.blueprint_id')
+    .selectAll('workspaces')
+    .select(['users.email as owner_email', 'blueprints.name as blueprint_name']);
+}
+
+/**
+ * A workspace as it is now, whoever owns it: for the event bus, which reads a
+ * workspace another portal changed (its subscribers decide who may see it).
+ */
+export async function readWorkspace(db: Db, id: string): Promise<Workspace | undefined> {
+  const r = await workspaceQuery(db).where('workspaces.id', '=', id).executeTakeFirst();
+  return r && toWorkspace(r);
+}
+
 /**
  * Workspaces as their owners see them. Every read and write is scoped by the actor:
  * a builder's query for someone else's workspace finds nothing (404), so nothing leaks.
  * Admins see and touch all workspaces.
  */
 export class Workspaces {
-  /** Called after a change the reconciler should act on. */
-  onChange: () => void = () => {};
-
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
     private readonly audit: AuditLog,
-    private readonly events: WorkspaceEvents,
+    private readonly events: EventBus,
     private readonly blueprintAccess: BlueprintAccessControl,
   ) {}
 
-  private query(db: Db) {
-    return db.selectFrom('workspaces')
-      .innerJoin('users', 'users.id', 'workspaces.owner_id')
-      .innerJoin('blueprints', 'blueprints.id', 'workspaces.blueprint_id')
-      .selectAll('workspaces')
-      .select(['users.email as owner_email', 'blueprints.name as blueprint_name']);
-  }
-
-  private async load(db: Db, id: string): Promise<Workspace | undefined> {
-    const r = await this.query(db).where('workspaces.id', '=', id).executeTakeFirst();
-    return r && toWorkspace(r);
-  }
-
   async list(actor: UserActor, options: { all?: boolean } = {}): Promise<Workspace[]> {
-    let q = this.query(this.db).where('workspaces.state', '<>', 'deleted').orderBy('workspaces.created_at', 'desc');
+    let q = workspaceQuery(this.db).where('workspaces.state', '<>', 'deleted').orderBy('workspaces.created_at', 'desc');
     if (!(options.all && canSeeAll(actor))) q = q.where('workspaces.owner_id', '=', actor.user.id);
     return (await q.execute()).map(toWorkspace);
   }
 
   /** The workspace if the actor may see it; otherwise NotFoundError. */
   async get(actor: UserActor, id: string): Promise<Workspace> {
-    const w = await this.load(this.db, id);
+    const w = await readWorkspace(this.db, id);
     if (!w || w.state === 'deleted' || (w.ownerId !== actor.user.id && !canSeeAll(actor))) throw new NotFoundError('workspace');
     return w;
   }
@@ -108,7 +109,7 @@ export class Workspaces {
         actorId: actor.user.id, actorEmail: actor.user.email, action: 'workspace.create',
         targetType: 'workspace', targetId: id, blueprintId: bp.id, outcome: 'success', detail: { name: input.name },
       }, tx);
-      return (await this.load(tx, id))!;
+      return (await readWorkspace(tx, id))!;
     });
     this.changed(w);
     return w;
@@ -122,7 +123,7 @@ export class Workspaces {
 
   private async setDesiredIn(actor: UserActor, id: string, desired: DesiredState, action: string): Promise<Workspace> {
     const w = await this.db.transaction().execute(async (tx) => {
-      const current = await this.load(tx, id);
+      const current = await readWorkspace(tx, id);
       if (!current || current.state === 'deleted' || (current.ownerId !== actor.user.id && !isAdmin(actor))) {
         throw new NotFoundError('workspace');
       }
@@ -140,7 +141,7 @@ export class Workspaces {
         targetType: 'workspace', targetId: id, blueprintId: current.blueprintId, outcome: 'success',
         detail: { name: current.name, from: current.state },
       }, tx);
-      return (await this.load(tx, id))!;
+      return (await readWorkspace(tx, id))!;
     });
     this.changed(w);
     return w;
@@ -160,10 +161,9 @@ export class Workspaces {
         actorId: null, actorEmail: 'system', action: 'workspace.stop', targetType: 'workspace', targetId: r.id,
         blueprintId: r.blueprint_id, outcome: 'success', detail: { reason },
       });
-      const w = await this.load(this.db, r.id);
-      if (w) this.events.emit('workspace', w);
+      const w = await readWorkspace(this.db, r.id);
+      if (w) this.changed(w);
     }
-    this.onChange();
     return rows.length;
   }
 
@@ -189,10 +189,9 @@ export class Workspaces {
       return rows;
     });
     for (const r of stopped) {
-      const w = await this.load(this.db, r.id);
-      if (w) this.events.emit('workspace', w);
+      const w = await readWorkspace(this.db, r.id);
+      if (w) this.changed(w);
     }
-    if (stopped.length > 0) this.onChange();
     return stopped.length;
   }
 
@@ -218,19 +217,19 @@ export class Workspaces {
           detail: message ? { message } : {},
         }, tx);
       }
-      return this.load(tx, id);
+      return readWorkspace(tx, id);
     });
     if (w) this.changed(w);
   }
 
-  /** Tells live views about a change the reconciler has nothing to do for (a resource report). */
+  /** Tells subscribers about a change made elsewhere (a resource report). */
   async notifyChanged(id: string): Promise<void> {
-    const w = await this.load(this.db, id);
-    if (w) this.events.emit('workspace', w);
+    const w = await readWorkspace(this.db, id);
+    if (w) this.changed(w);
   }
 
+  /** Every change, once committed, goes on the bus: live views, the reconciler, other portals. */
   private changed(w: Workspace) {
-    this.events.emit('workspace', w);
-    this.onChange();
+    this.events.publish('workspace', w);
   }
 }
