@@ -21,9 +21,8 @@ export const agentRoutes = [
       resourceControl: resourceControlSchema.nullable(),
     })) }),
     handler: async ({ services }) => {
-      const rows = await services.db.selectFrom('agents').select(['id', 'name', 'version', 'last_seen_at']).orderBy('created_at').execute();
-      return { agents: rows.map((r) => ({
-        id: r.id, name: r.name, version: r.version, connected: services.hub.isConnected(r.id), lastSeenAt: r.last_seen_at?.toISOString() ?? null,
+      return { agents: (await services.enrollment.list()).map((r) => ({
+        id: r.id, name: r.name, version: r.version, connected: services.hub.isConnected(r.id), lastSeenAt: r.lastSeenAt?.toISOString() ?? null,
         resourceControl: resourceControlOf(services.hub.resourceControlOf(r.id)),
       })) };
     },
@@ -34,7 +33,7 @@ export const agentRoutes = [
     response: z.object({ token: z.string(), expiresInSeconds: z.number() }),
     handler: async ({ actor, services }) => {
       const token = await services.enrollment.createToken();
-      await services.audit.append({ actorId: actor.user.id, actorEmail: actor.user.email, action: 'agent.enrollment_token.create', outcome: 'success' });
+      await services.audit.append({ actor, action: 'agent.enrollment_token.create', outcome: 'success' });
       return { token, expiresInSeconds: 3600 };
     },
   }),

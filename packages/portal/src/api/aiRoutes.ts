@@ -81,7 +81,7 @@ export const aiRoutes = [
       await proxy.json(params.id!, { method: 'POST', path: `/session/${session}/prompt_async`, body: { parts: [{ type: 'text', text: body.text }] } });
       // The conversation itself is never stored here: the record says that a prompt was sent, not what.
       await services.audit.append({
-        actorId: actor.user.id, actorEmail: actor.user.email, action: 'workspace.ai.prompt', targetType: 'workspace',
+        actor, action: 'workspace.ai.prompt', targetType: 'workspace',
         targetId: workspace.id, blueprintId: workspace.blueprintId, outcome: 'success', detail: { session },
       });
       return { accepted: true };

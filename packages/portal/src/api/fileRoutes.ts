@@ -6,7 +6,6 @@ import {
   type AuditOutcome, type Workspace,
 } from '@paddock/protocol';
 import type { UserActor } from '../auth/actor.js';
-import { readWorkspaceConfig } from '../blueprints/workspaceSetup.js';
 import { ApiError, UnavailableError } from '../errors.js';
 import type { PortalServices } from '../services.js';
 import { parseInput } from './parse.js';
@@ -87,8 +86,7 @@ export const fileRoutes = [
 /** The workspace, if the actor may see it, its blueprint allows the editor, and it runs. */
 async function editableWorkspace(services: PortalServices, actor: UserActor, id: string): Promise<Workspace> {
   const w = await services.workspaces.get(actor, id);
-  const row = await services.db.selectFrom('blueprints').select('workspace_config').where('id', '=', w.blueprintId).executeTakeFirst();
-  if (readWorkspaceConfig(row?.workspace_config).editorEnabled === false) {
+  if ((await services.blueprints.setupOf(w))?.editorEnabled === false) {
     throw new ApiError(403, 'editor_disabled', 'this workspace\'s blueprint turns the code editor off');
   }
   if (w.state !== 'running') throw new ApiError(409, 'not_running', `the workspace is ${w.state}; start it first`);
@@ -117,7 +115,7 @@ async function forward(services: PortalServices, w: Workspace, reply: FastifyRep
   if (!agentId) throw new ApiError(409, 'not_running', 'the workspace is not placed on an agent');
   const audited = call.audit;
   const record = (outcome: AuditOutcome, result: Record<string, unknown> = {}) => audited && services.audit.append({
-    actorId: audited.actor.user.id, actorEmail: audited.actor.user.email, action: audited.action,
+    actor: audited.actor, action: audited.action,
     targetType: 'workspace', targetId: w.id, blueprintId: w.blueprintId, outcome, detail: { ...audited.detail, ...result },
   });
   await record('attempt')?.catch((err: unknown) => {

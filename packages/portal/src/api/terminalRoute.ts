@@ -137,12 +137,12 @@ async function connect(
   if (presented.some((id) => id !== userId)) return socket.close(TerminalClose.badTicket, 'the ticket belongs to another user');
   const actor = await services.identity.actorById(userId);
   if (!actor) return socket.close(TerminalClose.badTicket, 'the ticket\'s user no longer exists');
-  const workspace = await services.workspaces.get(actor, workspaceId).catch(() => null);
+  const workspace = await services.workspaces.get(actor, workspaceId, 'connect').catch(() => null);
   if (!workspace) return socket.close(TerminalClose.notFound, 'workspace not found');
   const agentId = await services.workspaces.agentOf(workspaceId);
   if (workspace.state !== 'running' || !agentId) return socket.close(TerminalClose.notRunning, `the workspace is ${workspace.state}`);
   // The blueprint decides which sessions exist and what each runs; the browser only names one.
-  const spec = await terminalSessionOf(services.db, workspace.blueprintId, query.data.session);
+  const spec = terminalSessionOf(await services.blueprints.setupOf(workspace), query.data.session);
   if ('refused' in spec) return socket.close(TerminalClose.notPermitted, spec.refused);
 
   const stream = await services.hub.dial(agentId, workspaceId, { daemon: true });
@@ -171,7 +171,7 @@ async function connect(
     upstream.once('unexpected-response', (_r, res) => reject(new DaemonRefused(res.statusCode ?? 0)));
   });
   await services.audit.append({
-    actorId: actor.user.id, actorEmail: actor.user.email, action: 'workspace.terminal.open', targetType: 'workspace',
+    actor, action: 'workspace.terminal.open', targetType: 'workspace',
     targetId: workspaceId, blueprintId: workspace.blueprintId, outcome: 'success', detail: { session: query.data.session },
   });
 }

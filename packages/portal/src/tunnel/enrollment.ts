@@ -44,6 +44,12 @@ export class Enrollment {
     });
   }
 
+  /** Every enrolled agent, oldest first (the route table lets admins and auditors list them). */
+  async list(): Promise<Array<{ id: string; name: string; version: string; lastSeenAt: Date | null }>> {
+    const rows = await this.db.selectFrom('agents').select(['id', 'name', 'version', 'last_seen_at']).orderBy('created_at').execute();
+    return rows.map((r) => ({ id: r.id, name: r.name, version: r.version, lastSeenAt: r.last_seen_at }));
+  }
+
   async authenticate(agentId: string, secret: string): Promise<boolean> {
     const row = await this.db.selectFrom('agents').select('secret_hash').where('id', '=', agentId).executeTakeFirst();
     return !!row && safeEqual(row.secret_hash, hashSecret(secret));
