@@ -7,3 +7,8 @@ export { apiRoutes, webSocketRoutes } from './api/routes.js';
 export type { Route, WebSocketRoute, Access } from './api/route.js';
 export { adminCommands, isAdminCommand, runAdminCommand, type AdminCommand } from './admin/adminCommands.js';
 export { previewCookieName } from './preview/previewCookies.js';
+export { POLICY, can, type WorkspaceAction } from './authz/policy.js';
+export { ROUTE_RULES, type RouteRule } from './authz/routeRules.js';
+export { SERVICE_RULES, type MethodRule } from './authz/serviceRules.js';
+export { RECONCILER, POLICY_SWEEPER, SCIM_ACTOR, SSO_ACTOR, BOOTSTRAP, agentActor, operatorActor, type Actor, type SystemActor, type UserActor } from './auth/actor.js';
+export type { PortalServices } from './services.js';

@@ -7,7 +7,7 @@ export const tokenRoutes = [
   route({
     method: 'GET', url: '/api/v1/tokens', access: 'self', summary: 'List my API tokens (never their values)',
     response: z.object({ tokens: z.array(tokenSchema) }),
-    handler: async ({ actor, services }) => ({ tokens: await services.identity.listTokens(actor.user.id) }),
+    handler: async ({ actor, services }) => ({ tokens: await services.identity.listTokens(actor) }),
   }),
   route({
     method: 'POST', url: '/api/v1/tokens', access: 'self', summary: 'Create an API token; its value is shown only in this response',
@@ -21,7 +21,7 @@ export const tokenRoutes = [
   route({
     method: 'DELETE', url: '/api/v1/tokens/:id', access: 'self', summary: 'Revoke one of my API tokens', status: 204,
     handler: async ({ actor, params, services }) => {
-      if (!(await services.identity.deleteToken(actor.user.id, params.id!))) throw new NotFoundError('token');
+      if (!(await services.identity.deleteToken(actor, params.id!))) throw new NotFoundError('token');
       await services.audit.append({ actor, action: 'token.delete', targetType: 'token', targetId: params.id!, outcome: 'success' });
       return undefined;
     },

@@ -3,6 +3,7 @@ import { AuditLog } from '../audit/auditLog.js';
 import { FakeClock } from '../clock.js';
 import { openTestDatabase, type TestDatabase } from '../testing/testDatabase.js';
 import { Identity, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from './identity.js';
+import { SCIM_ACTOR } from './actor.js';
 
 describe('sessions', () => {
   let t: TestDatabase;
@@ -49,7 +50,7 @@ describe('sessions', () => {
     const session = await open();
     const token = await identity.createToken(userId, 'ci');
     expect(await identity.actorFromToken(token.token)).not.toBeNull();
-    await identity.deactivate(userId, { id: null, email: 'system' }, 'test');
+    await identity.deactivate(userId, SCIM_ACTOR, 'test');
     expect(await identity.actorFromSession(session)).toBeNull();
     expect(await identity.actorFromToken(token.token)).toBeNull();
   });

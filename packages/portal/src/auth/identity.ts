@@ -8,7 +8,10 @@ import { ApiError, ConflictError, InvalidCredentialsError, LastAdminError, NotFo
 import { hashSecret, newId, newSecret } from '../ids.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { AttemptLimiter } from './rateLimiter.js';
+import { accountScope, authorize, type MemberResource } from '../authz/policy.js';
 import { isSystem, type Actor, type UserActor } from './actor.js';
+
+const MEMBER: MemberResource = { type: 'member' };
 
 export const SESSION_IDLE_MS = 12 * 60 * 60 * 1000;
 export const SESSION_ABSOLUTE_MS = 7 * 24 * 60 * 60 * 1000;
@@ -72,6 +75,7 @@ export class Identity {
   }
 
   async createUser(input: { email: string; name: string; role: Role; password: string | null }, by: Actor): Promise<User> {
+    authorize(by, 'manage', MEMBER, 'user');
     const passwordHash = input.password === null ? null : await hashPassword(input.password);
     return this.db.transaction().execute((tx) => this.createUserIn(tx, { ...input, passwordHash }, by, {}));
   }
@@ -80,6 +84,8 @@ export class Identity {
   async createUserIn(
     tx: Transaction<Tables>, input: { email: string; name: string; role: Role; passwordHash: string | null }, by: Actor | 'self', detail: Record<string, unknown>,
   ): Promise<User> {
+    // 'self': someone accepting an invite, whose token is the authority (Invites.accept).
+    if (by !== 'self') authorize(by, 'manage', MEMBER, 'user');
     const now = this.clock.now();
     const existing = await tx.selectFrom('users').select('id').where('email', '=', input.email).executeTakeFirst();
     if (existing) throw new ConflictError(`a user with email ${input.email} already exists`);
@@ -105,6 +111,7 @@ export class Identity {
    * account the identity provider deactivated is refused (DeactivatedByProviderError).
    */
   async updateUser(id: string, patch: { name?: string; role?: Role; trusted?: boolean; active?: boolean }, by: UserActor): Promise<User> {
+    authorize(by, 'manage', MEMBER, 'user');
     return this.db.transaction().execute(async (tx) => {
       const { active, ...fields } = patch;
       if (active === false && id === by.user.id) throw new ConflictError('you cannot remove yourself');
@@ -195,7 +202,7 @@ export class Identity {
 
   /** My sessions, newest first; `current` marks the one making the request. */
   async listSessions(actor: UserActor): Promise<SessionInfo[]> {
-    const rows = await this.db.selectFrom('sessions').selectAll().where('user_id', '=', actor.user.id)
+    const rows = await this.db.selectFrom('sessions').selectAll().where(accountScope(actor, 'sessions'))
       .where('expires_at', '>', this.clock.now()).orderBy('created_at', 'desc').execute();
     return rows.map((r) => ({
       id: r.id, current: r.id_hash === actor.sessionHash, ip: r.ip, userAgent: r.user_agent,
@@ -205,7 +212,7 @@ export class Identity {
 
   /** Ends one of the actor's own sessions; false when it isn't theirs. */
   async revokeSession(actor: UserActor, sessionId: string): Promise<boolean> {
-    const r = await this.db.deleteFrom('sessions').where('id', '=', sessionId).where('user_id', '=', actor.user.id).executeTakeFirst();
+    const r = await this.db.deleteFrom('sessions').where('id', '=', sessionId).where(accountScope(actor, 'sessions')).executeTakeFirst();
     if (r.numDeletedRows === 0n) return false;
     await this.audit.append({ actor, action: 'auth.session.revoke', targetType: 'session', targetId: sessionId, outcome: 'success' });
     return true;
@@ -218,6 +225,7 @@ export class Identity {
    * the user doesn't exist; LastAdminError for the last active admin.
    */
   async deactivate(userId: string, by: Actor, reason: string, within?: Transaction<Tables>): Promise<boolean> {
+    authorize(by, 'manage', MEMBER, 'user');
     // Inside the caller's transaction when given (SCIM checks If-Match and writes in one).
     const work = async (tx: Transaction<Tables>) => {
       const target = await tx.selectFrom('users').select(['email', 'role', 'active', 'deactivated_by']).where('id', '=', userId).executeTakeFirst();
@@ -258,6 +266,7 @@ export class Identity {
    * through Invites.accept); inside the caller's transaction when given.
    */
   async reactivate(userId: string, by: Actor, within?: Transaction<Tables>): Promise<boolean> {
+    authorize(by, 'manage', MEMBER, 'user');
     const work = async (tx: Transaction<Tables>) => {
       const found = await tx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().executeTakeFirst();
       if (!found) return false;
@@ -371,14 +380,15 @@ export class Identity {
     return { id: row.id, name: row.name, createdAt: row.created_at.toISOString(), lastUsedAt: null, token };
   }
 
-  async listTokens(userId: string) {
-    const rows = await this.db.selectFrom('api_tokens').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
+  /** My API tokens (the policy's account scope: one's own, whoever asks). */
+  async listTokens(actor: Actor) {
+    const rows = await this.db.selectFrom('api_tokens').selectAll().where(accountScope(actor, 'api_tokens')).orderBy('created_at').execute();
     return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at.toISOString(), lastUsedAt: r.last_used_at?.toISOString() ?? null }));
   }
 
-  /** Returns false when the token isn't the user's (so the caller answers not found). */
-  async deleteToken(userId: string, tokenId: string): Promise<boolean> {
-    const r = await this.db.deleteFrom('api_tokens').where('id', '=', tokenId).where('user_id', '=', userId).executeTakeFirst();
+  /** Returns false when the token isn't the actor's (so the caller answers not found, as for no token). */
+  async deleteToken(actor: Actor, tokenId: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('api_tokens').where('id', '=', tokenId).where(accountScope(actor, 'api_tokens')).executeTakeFirst();
     return r.numDeletedRows > 0n;
   }
 }

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { hashSecret, newId, newSecret } from '../ids.js';
+import { authorize } from '../authz/policy.js';
 import type { SystemActor, UserActor } from './actor.js';
 import { NoPasswordError, type Identity } from './identity.js';
 import { hashPassword } from './passwords.js';
@@ -31,6 +32,7 @@ export class PasswordResets {
 
   /** An admin's reset link for `userId`; the caller builds the URL from the token and shows it once. */
   async issue(by: UserActor, userId: string): Promise<{ token: string; expiresAt: string }> {
+    authorize(by, 'manage', { type: 'member' }, 'user');
     const token = newSecret('pdr');
     return this.db.transaction().execute(async (tx) => {
       const user = await tx.selectFrom('users').select(['id', 'email', 'active', 'password_hash']).where('id', '=', userId).forUpdate().executeTakeFirst();
@@ -85,6 +87,7 @@ export class PasswordResets {
 
   /** The operator's break-glass (`paddock admin reset-password`): a generated password, returned to print once. */
   async generate(email: string, operator: SystemActor): Promise<{ password: string; endedSessions: number }> {
+    authorize(operator, 'manage', { type: 'member' }, 'user');
     const password = randomBytes(18).toString('base64url');
     const passwordHash = await hashPassword(password);
     const endedSessions = await this.db.transaction().execute(async (tx) => {

@@ -44,6 +44,10 @@ export type WorkspaceAction = (typeof WORKSPACE_ACTIONS)[number];
 export const ACCOUNT_ACTIONS = ['manage'] as const;
 export type AccountAction = (typeof ACCOUNT_ACTIONS)[number];
 
+/** Members (users) as the organisation manages them: create, change, deactivate, reactivate, reset a password. */
+export const MEMBER_ACTIONS = ['manage'] as const;
+export type MemberAction = (typeof MEMBER_ACTIONS)[number];
+
 export const POLICY = {
   workspace: {
     read: { roles: ['admin', 'auditor'], owner: true, system: ['reconciler', 'policy-sweeper', 'agent'] },
@@ -55,7 +59,10 @@ export const POLICY = {
   account: {
     manage: { roles: [], owner: true, system: [] },
   },
-} as const satisfies { workspace: Record<WorkspaceAction, Rule>; account: Record<AccountAction, Rule> };
+  member: {
+    manage: { roles: ['admin'], owner: false, system: ['scim', 'sso', 'operator', 'bootstrap'] },
+  },
+} as const satisfies { workspace: Record<WorkspaceAction, Rule>; account: Record<AccountAction, Rule>; member: Record<MemberAction, Rule> };
 
 export interface WorkspaceResource {
   type: 'workspace';
@@ -64,16 +71,17 @@ export interface WorkspaceResource {
   ownerMayUseBlueprint?: boolean;
 }
 export interface AccountResource { type: 'account'; userId: string }
-export type Resource = WorkspaceResource | AccountResource;
-type ActionOf<R extends Resource> = R extends WorkspaceResource ? WorkspaceAction : AccountAction;
+export interface MemberResource { type: 'member' }
+export type Resource = WorkspaceResource | AccountResource | MemberResource;
+type ActionOf<R extends Resource> = R extends WorkspaceResource ? WorkspaceAction : R extends AccountResource ? AccountAction : MemberAction;
 
 function ruleFor(resource: Resource, action: string): Rule | undefined {
   const rules = POLICY[resource.type] as Record<string, Rule>;
   return Object.hasOwn(rules, action) ? rules[action] : undefined;
 }
 
-function ownerOf(resource: Resource): string {
-  return resource.type === 'workspace' ? resource.ownerId : resource.userId;
+function ownerOf(resource: Resource): string | undefined {
+  return resource.type === 'workspace' ? resource.ownerId : resource.type === 'account' ? resource.userId : undefined;
 }
 
 /** Whether the actor may do this to the object. */
@@ -82,7 +90,7 @@ export function can<R extends Resource>(actor: Actor, action: ActionOf<R>, resou
   if (!rule) return false;
   let who: boolean;
   if (actor.kind === 'system') who = rule.system.includes(actor.name);
-  else who = rule.roles.includes(actor.user.role) || (rule.owner && ownerOf(resource) === actor.user.id);
+  else who = rule.roles.includes(actor.user.role) || (rule.owner && ownerOf(resource) !== undefined && ownerOf(resource) === actor.user.id);
   if (!who) return false;
   if (rule.ownerMayUseBlueprint && (resource.type !== 'workspace' || resource.ownerMayUseBlueprint !== true)) return false;
   return true;
@@ -95,6 +103,8 @@ export function can<R extends Resource>(actor: Actor, action: ActionOf<R>, resou
  */
 export function authorize<R extends Resource>(actor: Actor, action: ActionOf<R>, resource: R, what: string): void {
   if (can(actor, action, resource)) return;
+  // Members are listed to admins and auditors anyway: a refusal there says so.
+  if (resource.type === 'member') throw new ForbiddenError('only admins can do that');
   const sees = resource.type === 'workspace' ? can<WorkspaceResource>(actor, 'read', resource) : can<AccountResource>(actor, 'manage', resource);
   if (!sees) throw new NotFoundError(what);
   const rule = ruleFor(resource, action);

@@ -94,6 +94,6 @@ describe('rotating the master key under a running portal', () => {
     expect(busy.currentKeyId).toBe(result.newKeyId);
 
     const audit = await new AuditLog(database.db, systemClock).list({ limit: 10 });
-    expect(audit.find((e) => e.action === 'secrets.rotate_master_key')).toMatchObject({ actorEmail: 'system', targetId: result.newKeyId });
+    expect(audit.find((e) => e.action === 'secrets.rotate_master_key')).toMatchObject({ actor: { kind: 'system', name: 'operator', id: 'test' }, targetId: result.newKeyId });
   });
 });
