@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '@paddock/protocol';
+import { SCIM_ACTOR } from '@paddock/portal';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ADMIN_TOKEN, TestStack } from './harness/testStack.js';
 
 /**
@@ -473,7 +474,7 @@ describe('SCIM 2.0', () => {
       await stack.db.updateTable('users').set({ role: 'builder' }).where('id', 'in', otherIds).execute();
       try {
         const { identity } = stack.portal.services;
-        const results = await Promise.allSettled([a, b].map((u) => identity.deactivate(u.id, { id: null, email: 'scim' }, 'test')));
+        const results = await Promise.allSettled([a, b].map((u) => identity.deactivate(u.id, SCIM_ACTOR, 'test')));
         expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
         expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { message: expect.stringContaining('last active admin') } });
         const active = await stack.db.selectFrom('users').select('id').where('role', '=', 'admin').where('active', '=', true).execute();

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { OutgoingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CSRF_HEADER, SESSION_COOKIE } from '@paddock/protocol';
@@ -13,7 +14,7 @@ export type Credential = { bearer: string } | { cookie: string; csrf: string } |
 
 export interface Member { id: string; email: string; token: string; actor: UserActor }
 
-export interface Answer { status: number; body: any; headers: Record<string, string | string[] | undefined>; text: string }
+export interface Answer { status: number; body: any; headers: OutgoingHttpHeaders; text: string }
 
 /**
  * A real portal on a real database (PGlite or PostgreSQL, per PADDOCK_TEST_DB),
