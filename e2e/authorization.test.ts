@@ -4,7 +4,7 @@ import {
   POLICY_SWEEPER, RECONCILER, ROUTE_RULES, SCIM_ACTOR, SERVICE_RULES, agentActor, apiRoutes, previewCookieName, webSocketRoutes,
   type Route, type RouteRule, type UserActor,
 } from '@paddock/portal';
-import { ADMIN_EMAIL, ADMIN_PASSWORD } from './harness/testStack.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, TerminalConnection, TerminalRefused } from './harness/testStack.js';
 import { InProcessPortal, type Answer, type Credential, type Role } from './harness/inProcessPortal.js';
 
 /**
@@ -452,6 +452,7 @@ describe('the preview origin and /__paddock/*', () => {
     await fx.services.workspaces.setObserved(agentActor(agentId), w.id, 'running', '', agentId);
     const ownerCookie = await previewSession(owner.id, w.id);
     const adminCookie = await previewSession(fx.members.admin.id, w.id);
+    const ticket = (await fx.request('POST', `/api/v1/workspaces/${w.id}/terminal-tickets`, { credential: { bearer: owner.token } })).body.ticket as string;
     const get = (cookie: string) => fx.request('GET', '/', { headers: { host: host(w.id), cookie } });
     expect((await get(ownerCookie)).status).toBeGreaterThanOrEqual(500);
     await fx.services.blueprints.access.set(bp, { access: 'restricted', rules: [] }, admin().actor);
@@ -460,7 +461,11 @@ describe('the preview origin and /__paddock/*', () => {
     fx.clock.advance(3000);
     expect((await get(ownerCookie)).status).toBe(401);
     expect((await get(adminCookie)).status).toBe(401);
-    // …and the terminal and a new preview link say why, to the owner as to the admin.
+    // A terminal ticket from before is refused at the attach, saying why…
+    const attach = await TerminalConnection.open(`ws://127.0.0.1:${fx.portal.port}/api/v1/workspaces/${w.id}/terminal?ticket=${ticket}`).catch((e: unknown) => e);
+    expect(attach).toBeInstanceOf(TerminalRefused);
+    expect(attach).toMatchObject({ code: 4403, reason: expect.stringContaining('may no longer use its blueprint') });
+    // …and a new terminal ticket or preview link says why, to the owner as to the admin.
     for (const m of [owner, fx.members.admin]) {
       for (const url of [`/api/v1/workspaces/${w.id}/terminal-tickets`, `/api/v1/workspaces/${w.id}/previews`]) {
         const res = await fx.request('POST', url, { credential: { bearer: m.token }, body: { port: 5173 } });
