@@ -353,6 +353,11 @@ describe('security', () => {
       const audit = (await stack.api('GET', '/api/v1/audit?action=auth.login&limit=500')).body.entries;
       expect(audit.filter((e: { outcome: string; actorEmail: string }) => e.outcome === 'failure' && e.actorEmail === 'alice@example.com').length).toBeGreaterThanOrEqual(10);
       expect(audit.some((e: { outcome: string; actorEmail: string }) => e.outcome === 'success' && e.actorEmail === 'alice@example.com')).toBe(true);
+      // A failed attempt proved nobody: it is recorded as not signed in, with the email it claimed and the account it tried.
+      const failure = audit.find((e: { outcome: string; actorEmail: string }) => e.outcome === 'failure' && e.actorEmail === 'alice@example.com');
+      expect(failure).toMatchObject({ actor: { kind: 'anonymous', email: 'alice@example.com' }, actorId: null, targetType: 'user', targetId: alice.id });
+      const success = audit.find((e: { outcome: string; actorEmail: string }) => e.outcome === 'success' && e.actorEmail === 'alice@example.com');
+      expect(success.actor).toEqual({ kind: 'user', id: alice.id, email: 'alice@example.com' });
     });
   });
 

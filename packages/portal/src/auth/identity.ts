@@ -170,7 +170,8 @@ export class Identity {
     const ok = await verifyPassword(row?.password_hash ?? null, password);
     if (!row || !ok || !row.active) {
       await this.audit.append({
-        actor: { kind: 'anonymous', email }, action: 'auth.login', outcome: 'failure',
+        // Not signed in: the attempt claimed an email, and names the account it was for as its target.
+        actor: { kind: 'anonymous', email }, action: 'auth.login', outcome: 'failure', ...(row ? { targetType: 'user', targetId: row.id } : {}),
         detail: { ip, reason: !row ? 'unknown_user' : !row.active ? 'deactivated' : 'wrong_password' },
       });
       throw new InvalidCredentialsError();
@@ -194,7 +195,7 @@ export class Identity {
         created_at: now, last_seen_at: now, expires_at: new Date(now.getTime() + SESSION_ABSOLUTE_MS),
       }).execute();
       await this.audit.append({
-        actor: { kind: 'user', user: user }, action: 'auth.login', outcome: 'success', detail: { ip: how.ip, method: how.method },
+        actor: { kind: 'user', user }, action: 'auth.login', outcome: 'success', detail: { ip: how.ip, method: how.method },
       }, tx);
     });
     return { sessionId, csrfToken };

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { POLICY_SWEEPER, RECONCILER, agentActor } from '../auth/actor.js';
 import type pino from 'pino';
 import type { WorkspaceState } from '@paddock/protocol';
 import type { Command, Hello__Output, WorkspaceStatus__Output } from '@paddock/protocol/tunnel';
+import { POLICY_SWEEPER, RECONCILER, agentActor } from '../auth/actor.js';
 import type { Database } from '../db/database.js';
 import type { AgentHub } from '../tunnel/agentHub.js';
 import type { Workspaces } from './workspaces.js';

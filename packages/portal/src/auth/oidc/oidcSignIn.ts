@@ -86,7 +86,7 @@ export class OidcSignIn {
       const e = err instanceof SsoSignInError ? err : new SsoSignInError('sso_failed', describe(err));
       if (!(err instanceof SsoSignInError)) this.deps.log.warn({ err }, 'SSO sign-in failed');
       await this.deps.audit.append({
-        actor: { kind: 'anonymous', email: e.email }, action: 'auth.login', outcome: 'failure',
+        actor: { kind: 'anonymous', email: e.email }, action: 'auth.login', outcome: 'failure', ...(e.userId ? { targetType: 'user', targetId: e.userId } : {}),
         detail: { ip: how.ip, method: 'oidc', reason: e.code, detail: e.reason.slice(0, 500) },
       });
       throw e;
