@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_MODEL_ID, startModelSim, type ModelSim } from '@paddock/model-sim';
-import { TestStack } from './harness/testStack.js';
+import { ROUTE_RULES, apiRoutes } from '@paddock/portal';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, ADMIN_TOKEN, TestStack } from './harness/testStack.js';
 
 interface AiEvent { type: string; properties: Record<string, any> }
 
@@ -180,6 +181,27 @@ describe('the AI chat proxy (OpenCode in the workspace, through the tunnel)', ()
     expect(statuses.has(200)).toBe(true);
     expect([...statuses].filter((s) => s !== 200 && s !== 502 && s !== 504), JSON.stringify(answers)).toEqual([]);
     expect(statuses.size, 'it was asked while the AI started').toBeGreaterThan(1);
+  }, 120_000);
+
+  it('answers every AI route for its owner and an admin, by token and by session cookie', async () => {
+    const signIn = async (email: string) => {
+      const res = await fetch(`${stack.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: ADMIN_PASSWORD }) });
+      return { cookie: res.headers.get('set-cookie')!.split(';')[0]!, csrf: ((await res.json()) as { csrfToken: string }).csrfToken };
+    };
+    const callers = [builder.token, ADMIN_TOKEN, await signIn('chat-builder@example.com'), await signIn(ADMIN_EMAIL)];
+    const session = (await stack.api('POST', ai('/sessions'), {}, builder.token)).body.id as string;
+    const bodies: Record<string, unknown> = { POST: {}, 'POST /api/v1/workspaces/:id/ai/sessions/:sessionId/prompt': { text: 'say hello' } };
+    // Every route the policy table says needs the workspace's AI (authz/routeRules.ts): a new one is covered here too.
+    const needingAi = apiRoutes.filter((r) => { const rule = ROUTE_RULES[`${r.method} ${r.url}`]; return rule?.object === 'workspace' && rule.needs === 'ai'; });
+    expect(needingAi.length).toBeGreaterThanOrEqual(8);
+    for (const r of needingAi) {
+      const path = r.url.replace(':id', workspaceId).replace(':sessionId', session);
+      const body = r.method === 'GET' ? undefined : bodies[`${r.method} ${r.url}`] ?? bodies[r.method];
+      for (const [n, auth] of callers.entries()) {
+        const res = await stack.api(r.method, path, body, auth);
+        expect(res.status, `${r.method} ${r.url} as caller ${n}: ${JSON.stringify(res.body)}`).toBe(r.status ?? 200);
+      }
+    }
   }, 120_000);
 
   it('refuses other users as if the workspace did not exist, auditors\' writes, and bad input', async () => {

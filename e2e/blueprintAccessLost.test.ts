@@ -52,7 +52,7 @@ describe('losing access to a blueprint', () => {
     expect(existsSync(fileOf(id))).toBe(true);
     const entries = (await stack.api('GET', '/api/v1/audit?limit=500')).body.entries as Array<{ action: string; actorEmail: string; actorId: string | null; targetId: string; outcome: string; detail: { reason?: string } }>;
     const stop = entries.find((e) => e.action === 'workspace.stop' && e.targetId === id);
-    expect(stop).toMatchObject({ actorEmail: 'system', actorId: null, outcome: 'success', detail: { reason: 'its owner may no longer use its blueprint' } });
+    expect(stop).toMatchObject({ actor: { kind: 'system', name: 'policy-sweeper' }, actorEmail: null, actorId: null, outcome: 'success', detail: { reason: 'its owner may no longer use its blueprint' } });
     for (const who of [token, undefined]) {
       const start = await stack.api('POST', `/api/v1/workspaces/${id}/start`, undefined, who);
       expect(start.status).toBe(403);

@@ -177,15 +177,15 @@ describe('IP allowlist', () => {
     expect(status).toBe(200);
   });
 
-  it('can always be reset by an operator: the break-glass command, audited as system', async () => {
+  it('can always be reset by an operator: the break-glass command, audited as the operator', async () => {
     await setRulesBehindTheApi(['192.0.2.0/24'], []);
     await stack.portal.services.ipAllowlist.load();
     expect((await request('/api/v1/auth/me')).status).toBe(403);
     await clearRules();
     expect((await request('/api/v1/auth/me')).status).toBe(200);
     expect((await request('/api/v1/auth/me', { from: OTHER_IP })).status).toBe(200);
-    const audit = (await stack.api('GET', '/api/v1/audit?limit=20')).body.entries as Array<{ action: string; actorEmail: string }>;
-    expect(audit.find((e) => e.action === 'ip_allowlist.reset')?.actorEmail).toBe('system');
+    const audit = (await stack.api('GET', '/api/v1/audit?limit=20')).body.entries as Array<{ action: string; actor: unknown }>;
+    expect(audit.find((e) => e.action === 'ip_allowlist.reset')?.actor).toEqual({ kind: 'system', name: 'operator', id: expect.any(String) });
   });
 
   it('`paddock admin reset-ip-allowlist` works from the command line on the embedded database', async () => {
@@ -209,8 +209,8 @@ describe('IP allowlist', () => {
       const after = await openDatabase({ pgliteDir: join(dataDir, 'pglite') });
       const row = await after.selectFrom('settings').select('value').where('key', '=', 'ip_allowlist').executeTakeFirstOrThrow();
       expect(row.value).toMatchObject({ cidrs: [], trustedProxies: [] });
-      const audit = await after.selectFrom('audit_log').select(['action', 'actor_email']).where('action', '=', 'ip_allowlist.reset').execute();
-      expect(audit).toEqual([{ action: 'ip_allowlist.reset', actor_email: 'system' }]);
+      const audit = await after.selectFrom('audit_log').select(['action', 'actor_kind', 'actor_name', 'actor_email']).where('action', '=', 'ip_allowlist.reset').execute();
+      expect(audit).toEqual([{ action: 'ip_allowlist.reset', actor_kind: 'system', actor_name: 'operator', actor_email: null }]);
       await after.destroy();
     } finally {
       rmSync(dataDir, { recursive: true, force: true });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '@paddock/protocol';
+import { SCIM_ACTOR } from '@paddock/portal';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ADMIN_TOKEN, TestStack } from './harness/testStack.js';
 
 /**
@@ -182,7 +183,7 @@ describe('SCIM 2.0', () => {
       const portalUser = (await stack.api('GET', '/api/v1/users')).body.users.find((x: { id: string }) => x.id === u.id);
       expect(portalUser).toMatchObject({ email: 'ada.lovelace@corp.example', role: 'builder', source: 'scim', active: true });
       const audit = (await stack.api('GET', '/api/v1/audit?action=scim.user.create')).body.entries;
-      expect(audit.find((e: { targetId: string }) => e.targetId === u.id)).toMatchObject({ actorEmail: 'scim', outcome: 'success' });
+      expect(audit.find((e: { targetId: string }) => e.targetId === u.id)).toMatchObject({ actor: { kind: 'system', name: 'scim' }, actorEmail: null, outcome: 'success' });
     });
 
     it('takes the role from the Paddock extension, and accepts application/json (RFC 7644 §3.1)', async () => {
@@ -296,7 +297,7 @@ describe('SCIM 2.0', () => {
       const other = await newUser();
       expectError(await scim('PUT', `/Users/${u.id}`, { userName: other.userName }), 409, 'uniqueness');
       const audit = (await stack.api('GET', '/api/v1/audit?action=scim.user.replace')).body.entries;
-      expect(audit.find((e: { targetId: string }) => e.targetId === u.id)).toMatchObject({ actorEmail: 'scim', detail: { changed: expect.arrayContaining(['name', 'external_id']) } });
+      expect(audit.find((e: { targetId: string }) => e.targetId === u.id)).toMatchObject({ actor: { kind: 'system', name: 'scim' }, detail: { changed: expect.arrayContaining(['name', 'external_id']) } });
     });
 
     it('honours If-Match with the ETag (RFC 7644 §3.14)', async () => {
@@ -409,7 +410,7 @@ describe('SCIM 2.0', () => {
       expect((await scim('GET', `/Users/${b.id}`)).body.groups).toEqual([]);
       const audit = (await stack.api('GET', '/api/v1/audit?limit=500')).body.entries.filter((e: { targetId: string }) => e.targetId === g.id);
       expect(audit.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['scim.group.create', 'scim.group.replace', 'scim.group.delete']));
-      expect(audit.every((e: { actorEmail: string }) => e.actorEmail === 'scim')).toBe(true);
+      expect(audit.every((e: { actor: { kind: string; name?: string } }) => e.actor.kind === 'system' && e.actor.name === 'scim')).toBe(true);
     });
 
     it('PATCHes members in every form (RFC 7644 §3.5.2, Okta and Azure AD)', async () => {
@@ -473,7 +474,7 @@ describe('SCIM 2.0', () => {
       await stack.db.updateTable('users').set({ role: 'builder' }).where('id', 'in', otherIds).execute();
       try {
         const { identity } = stack.portal.services;
-        const results = await Promise.allSettled([a, b].map((u) => identity.deactivate(u.id, { id: null, email: 'scim' }, 'test')));
+        const results = await Promise.allSettled([a, b].map((u) => identity.deactivate(u.id, SCIM_ACTOR, 'test')));
         expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
         expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { message: expect.stringContaining('last active admin') } });
         const active = await stack.db.selectFrom('users').select('id').where('role', '=', 'admin').where('active', '=', true).execute();
@@ -518,7 +519,7 @@ describe('SCIM 2.0', () => {
       // The history stays, and the chain still verifies.
       const entries = (await stack.api('GET', '/api/v1/audit?limit=500')).body.entries as Array<{ action: string; targetId: string; actorEmail: string; detail: Record<string, unknown> }>;
       expect(entries.find((e) => e.action === 'workspace.create' && e.targetId === ws)).toMatchObject({ actorEmail: u.userName });
-      expect(entries.find((e) => e.action === 'user.deactivate' && e.targetId === u.id)).toMatchObject({ actorEmail: 'scim' });
+      expect(entries.find((e) => e.action === 'user.deactivate' && e.targetId === u.id)).toMatchObject({ actor: { kind: 'system', name: 'scim' } });
       expect(entries.find((e) => e.action === 'workspace.stop' && e.targetId === ws)).toMatchObject({ detail: { reason: 'deactivated by SCIM' } });
       expect((await stack.api('GET', '/api/v1/audit/verify')).body).toMatchObject({ ok: true });
 
@@ -532,7 +533,7 @@ describe('SCIM 2.0', () => {
       expect(back.body.active).toBe(true);
       expect((await stack.api('GET', '/api/v1/workspaces', undefined, apiToken)).status).toBe(401);
       const reactivated = (await stack.api('GET', '/api/v1/audit?action=user.reactivate')).body.entries;
-      expect(reactivated.find((e: { targetId: string }) => e.targetId === u.id)).toMatchObject({ actorEmail: 'scim' });
+      expect(reactivated.find((e: { targetId: string }) => e.targetId === u.id)).toMatchObject({ actor: { kind: 'system', name: 'scim' } });
     });
   });
 

@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '@paddock/protocol';
-import { FakeClock, apiRoutes, webSocketRoutes } from '@paddock/portal';
+import { FakeClock, ROUTE_RULES, apiRoutes, webSocketRoutes } from '@paddock/portal';
+import { httpRequest } from './harness/rawHttp.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ADMIN_TOKEN, TerminalConnection, TerminalRefused, TestStack } from './harness/testStack.js';
 
 const clock = new FakeClock(new Date());
@@ -178,6 +179,105 @@ describe('security', () => {
     });
   });
 
+  describe('a running workspace: allowed calls succeed, for its owner and an admin, by token and by cookie; auditors read', () => {
+    // The in-process suite (authorization.test.ts) proves who is refused on every route; these routes also need a
+    // sandbox to show that who is allowed gets the real thing. A new route that needs a running workspace lands here.
+    const needsRunning = Object.entries(ROUTE_RULES).filter(([, rule]) => rule.object === 'workspace' && rule.needs === 'running').map(([k]) => k);
+    const exercised = new Set<string>();
+    type Auth = string | { cookie: string; csrf: string };
+    let callers: Array<{ who: string; auth: Auth }>;
+    let readers: Array<{ who: string; auth: Auth }>;
+
+    /** A call with a body of any type (the stack's helper sends JSON only). */
+    const call = async (method: string, path: string, auth: Auth, body?: { text?: string; json?: unknown }) => {
+      const headers: Record<string, string> = typeof auth === 'string' ? { authorization: `Bearer ${auth}` } : { cookie: auth.cookie, 'x-csrf-token': auth.csrf };
+      let payload: string | undefined;
+      if (body?.text !== undefined) { headers['content-type'] = 'text/plain'; payload = body.text; }
+      if (body?.json !== undefined) { headers['content-type'] = 'application/json'; payload = JSON.stringify(body.json); }
+      const res = await fetch(`${stack.url}${path}`, { method, headers, body: payload });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    };
+    const route = (key: string) => { exercised.add(key); return apiRoutes.find((r) => `${r.method} ${r.url}` === key)!; };
+    const succeeds = (key: string, res: { status: number; body: unknown }, what: string) => {
+      const r = route(key);
+      expect(res.status, `${key} ${what}: ${JSON.stringify(res.body)}`).toBe(r.status ?? 200);
+      if (r.response) expect(r.response.safeParse(res.body ?? null).success, `${key} ${what}: body`).toBe(true);
+    };
+    const previewHost = (port: number) => `${port}--${aliceWs}.preview.localhost:${stack.portal.port}`;
+
+    beforeAll(async () => {
+      clock.advance(61_000); // sign-in limits: a fresh window for these sign-ins
+      callers = [
+        { who: 'the owner, by token', auth: alice.token }, { who: 'the owner, by cookie', auth: await signIn('alice@example.com') },
+        { who: 'an admin, by token', auth: ADMIN_TOKEN }, { who: 'an admin, by cookie', auth: await signIn(ADMIN_EMAIL) },
+      ];
+      readers = [{ who: 'an auditor, by token', auth: audrey.token }, { who: 'an auditor, by cookie', auth: await signIn('audrey@example.com') }];
+    });
+
+    it('reads and changes its files; an auditor reads them and changes nothing', async () => {
+      for (const [n, { who, auth }] of callers.entries()) {
+        const path = `by-${n}.txt`;
+        succeeds('PUT /api/v1/workspaces/:id/files/content', await call('PUT', `/api/v1/workspaces/${aliceWs}/files/content?path=${path}`, auth, { text: `written ${n}` }), who);
+        const content = await call('GET', `/api/v1/workspaces/${aliceWs}/files/content?path=${path}`, auth);
+        succeeds('GET /api/v1/workspaces/:id/files/content', content, who);
+        expect(content.body.content).toBe(`written ${n}`);
+        const listing = await call('GET', `/api/v1/workspaces/${aliceWs}/files?path=`, auth);
+        succeeds('GET /api/v1/workspaces/:id/files', listing, who);
+        expect(listing.body.entries.map((e: { name: string }) => e.name)).toContain(path);
+        succeeds('POST /api/v1/workspaces/:id/files/rename', await call('POST', `/api/v1/workspaces/${aliceWs}/files/rename`, auth, { json: { from: path, to: `moved-${path}` } }), who);
+        succeeds('DELETE /api/v1/workspaces/:id/files', await call('DELETE', `/api/v1/workspaces/${aliceWs}/files?path=moved-${path}`, auth), who);
+      }
+      expect((await call('PUT', `/api/v1/workspaces/${aliceWs}/files/content?path=kept.txt`, alice.token, { text: 'for the auditor' })).status).toBe(200);
+      for (const { who, auth } of readers) {
+        const content = await call('GET', `/api/v1/workspaces/${aliceWs}/files/content?path=kept.txt`, auth);
+        succeeds('GET /api/v1/workspaces/:id/files/content', content, who);
+        expect(content.body.content).toBe('for the auditor');
+        succeeds('GET /api/v1/workspaces/:id/files', await call('GET', `/api/v1/workspaces/${aliceWs}/files?path=`, auth), who);
+        expect((await call('PUT', `/api/v1/workspaces/${aliceWs}/files/content?path=kept.txt`, auth, { text: 'no' })).status).toBe(403);
+      }
+    });
+
+    it('opens its terminal with a ticket each of them gets', async () => {
+      for (const [n, { who, auth }] of callers.entries()) {
+        const ticket = await call('POST', `/api/v1/workspaces/${aliceWs}/terminal-tickets`, auth);
+        succeeds('POST /api/v1/workspaces/:id/terminal-tickets', ticket, who);
+        exercised.add('WS /api/v1/workspaces/:id/terminal');
+        const presented: Record<string, string> = typeof auth === 'string' ? { authorization: `Bearer ${auth}` } : { cookie: auth.cookie };
+        const t = await TerminalConnection.open(`${stack.wsUrl}/api/v1/workspaces/${aliceWs}/terminal?ticket=${ticket.body.ticket}`, presented);
+        t.type(`echo allowed-${n}-$((6*7))\n`);
+        await t.waitFor(`allowed-${n}-42`);
+        t.close();
+      }
+      for (const { auth } of readers) expect((await call('POST', `/api/v1/workspaces/${aliceWs}/terminal-tickets`, auth)).status).toBe(403);
+    });
+
+    it('signs each of them in to its preview, which shows the app', async () => {
+      const t = await stack.terminal(aliceWs, alice.token);
+      t.type(`node -e "require('http').createServer((q, s) => s.end('app says ' + q.url)).listen(5173, '127.0.0.1', () => console.log('dev-' + 'ready'))" &\n`);
+      await t.waitFor('dev-ready');
+      t.close();
+      exercised.add('PREVIEW /__paddock/auth');
+      exercised.add('PREVIEW /*');
+      for (const { who, auth } of callers) {
+        const link = await call('POST', `/api/v1/workspaces/${aliceWs}/previews`, auth, { json: { port: 5173 } });
+        succeeds('POST /api/v1/workspaces/:id/previews', link, who);
+        const u = new URL(link.body.url);
+        const signedIn = await httpRequest(stack.portal.port, { method: 'GET', target: `${u.pathname}${u.search}`, headers: { host: previewHost(5173) } });
+        expect(signedIn.status, who).toBe(302);
+        const cookie = String(signedIn.headers?.['set-cookie']).split(';')[0]!;
+        const page = await httpRequest(stack.portal.port, { method: 'GET', target: '/hello', headers: { host: previewHost(5173), cookie } });
+        expect(page.status, who).toBe(200);
+        expect(page.text).toBe('app says /hello');
+      }
+      for (const { auth } of readers) expect((await call('POST', `/api/v1/workspaces/${aliceWs}/previews`, auth, { json: { port: 5173 } })).status).toBe(403);
+    });
+
+    it('has exercised every route that needs a running workspace', () => {
+      expect(needsRunning.filter((k) => !exercised.has(k)), 'add a success case above for these routes').toEqual([]);
+    });
+  });
+
   describe('terminal tickets', () => {
     const ticketFor = async (workspaceId = aliceWs) =>
       (await stack.api('POST', `/api/v1/workspaces/${workspaceId}/terminal-tickets`, undefined, alice.token)).body as { ticket: string; expiresAt: string };
@@ -254,6 +354,11 @@ describe('security', () => {
       const audit = (await stack.api('GET', '/api/v1/audit?action=auth.login&limit=500')).body.entries;
       expect(audit.filter((e: { outcome: string; actorEmail: string }) => e.outcome === 'failure' && e.actorEmail === 'alice@example.com').length).toBeGreaterThanOrEqual(10);
       expect(audit.some((e: { outcome: string; actorEmail: string }) => e.outcome === 'success' && e.actorEmail === 'alice@example.com')).toBe(true);
+      // A failed attempt proved nobody: it is recorded as not signed in, with the email it claimed and the account it tried.
+      const failure = audit.find((e: { outcome: string; actorEmail: string }) => e.outcome === 'failure' && e.actorEmail === 'alice@example.com');
+      expect(failure).toMatchObject({ actor: { kind: 'anonymous', email: 'alice@example.com' }, actorId: null, targetType: 'user', targetId: alice.id });
+      const success = audit.find((e: { outcome: string; actorEmail: string }) => e.outcome === 'success' && e.actorEmail === 'alice@example.com');
+      expect(success.actor).toEqual({ kind: 'user', id: alice.id, email: 'alice@example.com' });
     });
   });
 

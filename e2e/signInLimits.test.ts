@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeClock, configFromEnv, createLogger, startPortal, type Portal } from '@paddock/portal';
+import { FakeClock, configFromEnv, createLogger, operatorActor, startPortal, type Portal } from '@paddock/portal';
 import { openTestDatabase, type TestDatabase } from '@paddock/portal/testing';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ADMIN_TOKEN, LogCapture } from './harness/testStack.js';
 
@@ -38,7 +38,7 @@ describe('sign-in limits', () => {
     database = await openTestDatabase();
     portal = await start('a', { db: database.db });
     for (const email of ['victim@example.com', 'shared@example.com']) {
-      await portal.services.identity.createUser({ email, name: email.split('@')[0]!, role: 'builder', password: PASSWORD }, null);
+      await portal.services.identity.createUser({ email, name: email.split('@')[0]!, role: 'builder', password: PASSWORD }, operatorActor('test'));
     }
   });
   afterAll(async () => {

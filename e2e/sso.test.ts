@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '@paddock/protocol';
-import { FakeClock } from '@paddock/portal';
+import { FakeClock, operatorActor } from '@paddock/portal';
 import { IDP_CLIENT_ID, IDP_CLIENT_SECRET, TestIdp } from './harness/testIdp.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, TestStack } from './harness/testStack.js';
 
@@ -149,7 +149,7 @@ describe('OIDC sign-in', () => {
 
     it('refuses a deactivated user', async () => {
       const user = (await userByEmail('bea@acme.test'))!;
-      await stack.portal.services.identity.deactivate(user.id, { id: null, email: 'test' }, 'test');
+      await stack.portal.services.identity.deactivate(user.id, operatorActor('test'), 'test');
       expect(await signIn('bea')).toEqual({ location: '/login?error=account_disabled', session: null });
       expect((await lastLoginFailure())?.detail).toMatchObject({ method: 'oidc', reason: 'account_disabled' });
     });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { launchChromium } from '../harness/browser.js';
+import { runAdminCommand } from '@paddock/portal';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, TestStack } from '../harness/testStack.js';
 
 describe('an admin confirming destructive actions in the browser', () => {
@@ -57,6 +58,19 @@ describe('an admin confirming destructive actions in the browser', () => {
     await expect.poll(() => row('bob@example.com').textContent()).toContain('Deactivated');
     expect(await page.getByRole('button', { name: 'Remove bob@example.com' }).count()).toBe(0);
     expect(await authenticates(bob.token)).toBe(401);
+  });
+
+  it('shows on the audit page who did what: a member by email, a part of Paddock as a system actor, a failed sign-in as not signed in', async () => {
+    await runAdminCommand('reset-ip-allowlist', {}, { db: stack.db });
+    await stack.portal.services.ipAllowlist.load();
+    expect((await stack.api('POST', '/api/v1/auth/login', { email: 'mallory@example.com', password: 'not-the-password' }, '')).status).toBe(401);
+    await page.goto(`${stack.url}/admin/audit`);
+    const entry = (action: string) => page.getByTestId('audit-row').filter({ hasText: action }).first();
+    await expect.poll(() => entry('ip_allowlist.reset').textContent()).toMatch(/System\s*Operator \(.+\)/);
+    // Never dressed up as a person: no email where the operator stands.
+    expect(await entry('ip_allowlist.reset').getByTestId('audit-system-actor').count()).toBe(1);
+    expect(await entry('auth.login').textContent()).toContain('mallory@example.com (not signed in)');
+    expect(await entry('user.deactivate').textContent()).toContain(ADMIN_EMAIL);
   });
 
   it('creates a personal API token, keeps it on Cancel, and revokes it', async () => {

@@ -1,10 +1,12 @@
-import { request } from 'node:http';
+import { request, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 
 export interface RawResponse {
   status: number;
   contentType: string;
   text: string;
+  /** The response's headers (httpRequest only). */
+  headers?: IncomingHttpHeaders;
 }
 
 /**
@@ -23,7 +25,7 @@ export function httpRequest(port: number, opts: { method: string; target: string
       }
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType, text: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
       res.on('error', reject);
     });
     req.setTimeout(60_000, () => req.destroy(new Error(`no answer to ${opts.method} ${opts.target.slice(0, 200)}`)));

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { BOOTSTRAP } from './auth/actor.js';
 import type { PortalConfig } from './config.js';
 import type { PortalServices } from './services.js';
 import { DATA_APP_BLUEPRINT, REACT_VITE_BLUEPRINT, STATIC_SITE_BLUEPRINT, dataAppDemoToken } from './starterBlueprints.js';
@@ -23,15 +24,15 @@ export async function bootstrap(config: PortalConfig, services: Pick<PortalServi
   const generated = config.adminPassword ? undefined : randomBytes(18).toString('base64url');
   const admin = await services.identity.createUser(
     { email: config.adminEmail, name: 'Admin', role: 'admin', password: config.adminPassword ?? generated! },
-    null,
+    BOOTSTRAP,
   );
   if (config.adminToken) await services.identity.createToken(admin.id, 'bootstrap', config.adminToken);
   if (!(await services.db.selectFrom('blueprints').select('id').limit(1).executeTakeFirst())) {
-    await services.blueprints.create(STARTER_BLUEPRINT, null);
+    await services.blueprints.create(STARTER_BLUEPRINT, BOOTSTRAP);
     // Starter blueprints (packages/portal/src/starterBlueprints.ts): templates under packages/templates.
-    await services.blueprints.create(STATIC_SITE_BLUEPRINT, null);
-    await services.blueprints.create(REACT_VITE_BLUEPRINT, null);
-    const dataApp = await services.blueprints.create(DATA_APP_BLUEPRINT, null);
+    await services.blueprints.create(STATIC_SITE_BLUEPRINT, BOOTSTRAP);
+    await services.blueprints.create(REACT_VITE_BLUEPRINT, BOOTSTRAP);
+    const dataApp = await services.blueprints.create(DATA_APP_BLUEPRINT, BOOTSTRAP);
     // How a data-source credential reaches a workspace: a blueprint secret, i.e. an environment variable.
     await services.secrets.put(`blueprint:${dataApp.id}`, 'DATA_SOURCE_TOKEN', dataAppDemoToken());
   }

@@ -8,3 +8,8 @@ export type { Route, WebSocketRoute, Access } from './api/route.js';
 export { adminCommands, isAdminCommand, runAdminCommand, type AdminCommand } from './admin/adminCommands.js';
 export { previewCookieName } from './preview/previewCookies.js';
 export { backupCommands, isBackupCommand, runBackupCommand, type BackupCommand } from './admin/backupCommands.js';
+export { POLICY, can, type WorkspaceAction } from './authz/policy.js';
+export { ROUTE_RULES, type RouteRule } from './authz/routeRules.js';
+export { SERVICE_RULES, type MethodRule } from './authz/serviceRules.js';
+export { RECONCILER, POLICY_SWEEPER, SCIM_ACTOR, SSO_ACTOR, BOOTSTRAP, agentActor, operatorActor, type Actor, type SystemActor, type UserActor } from './auth/actor.js';
+export type { PortalServices } from './services.js';

@@ -203,9 +203,24 @@ export const terminalTicketSchema = z.object({ ticket: z.string(), expiresAt: z.
 export const auditOutcomeSchema = z.enum(['success', 'failure', 'attempt']);
 export type AuditOutcome = z.infer<typeof auditOutcomeSchema>;
 
+/**
+ * Who did it: a person; a named part of Paddock (reconciler, policy-sweeper, agent,
+ * scim, sso, operator, bootstrap; `id` says which agent, or the operator's host
+ * account; rows from before actors had names say just `system`); or someone who
+ * proved no identity (a failed sign-in, with the email it claimed).
+ */
+export const auditActorSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('user'), id: z.string(), email: z.string() }),
+  z.object({ kind: z.literal('system'), name: z.string(), id: z.string().optional() }),
+  z.object({ kind: z.literal('anonymous'), email: z.string().nullable() }),
+]);
+export type AuditActor = z.infer<typeof auditActorSchema>;
+
 export const auditEntrySchema = z.object({
   id: z.string(),
   at: z.string(),
+  actor: auditActorSchema,
+  /** The stored columns the actor is read from (a user's id and email; the email a failed sign-in claimed). */
   actorId: z.string().nullable(),
   actorEmail: z.string().nullable(),
   action: z.string(),

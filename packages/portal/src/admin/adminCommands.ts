@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../audit/auditLog.js';
 import { Identity } from '../auth/identity.js';
@@ -6,6 +5,7 @@ import { PasswordResets } from '../auth/passwordResets.js';
 import { systemClock } from '../clock.js';
 import { configFromEnv, type PortalConfig } from '../config.js';
 import { openDatabase, type Database } from '../db/database.js';
+import { currentOperator } from '../auth/actor.js';
 import { resetIpAllowlist } from '../ipAllowlist/ipAllowlist.js';
 import { createLogger } from '../logger.js';
 import { rewrapSecrets, rotateMasterKeyFile } from '../secrets/rotateMasterKey.js';
@@ -31,12 +31,6 @@ async function refuseIfEmbeddedPortalRuns(config: PortalConfig): Promise<void> {
   }
 }
 
-/** Who `paddock admin` acts as in the audit trail: the operator, with the host account that ran it. */
-function operator(): { id: null; email: string } {
-  let osUser = 'unknown';
-  try { osUser = userInfo().username; } catch { /* no passwd entry for this uid */ }
-  return { id: null, email: `operator (${osUser})` };
-}
 
 /**
  * `paddock admin <command> [args]`: opens the database the way the portal does
@@ -64,22 +58,22 @@ export async function runAdminCommand(
           throw new Error('the master key comes from PADDOCK_MASTER_KEY: rotate it by setting the new key and PADDOCK_MASTER_KEY_PREVIOUS=<old>, '
             + 'running `paddock admin rewrap-secrets`, then removing PADDOCK_MASTER_KEY_PREVIOUS (docs/operations.md)');
         }
-        const r = await rotateMasterKeyFile({ db, keyFile, clock, audit });
+        const r = await rotateMasterKeyFile({ db, keyFile, clock, audit: { log: audit, by: currentOperator() } });
         return `master key rotated: now ${r.newKeyId}; ${r.rewrapped} secret(s) re-wrapped; retired ${r.retiredKeyIds.join(', ')}`;
       }
       case 'rewrap-secrets': {
-        const r = await rewrapSecrets({ db, keys: { envKey: config.masterKey, envPrevious: config.masterKeyPrevious, keyFile }, clock, audit });
+        const r = await rewrapSecrets({ db, keys: { envKey: config.masterKey, envPrevious: config.masterKeyPrevious, keyFile }, clock, audit: { log: audit, by: currentOperator() } });
         const others = Object.entries(r.byKey).filter(([id]) => id !== r.keyId);
         return `${r.rewrapped} secret(s) re-wrapped under ${r.keyId}; `
           + (others.length ? `still under other keys: ${others.map(([id, n]) => `${id} (${n})`).join(', ')}` : 'no secret needs an older key any more');
       }
       case 'reset-ip-allowlist':
-        await resetIpAllowlist({ db, clock, audit, log: createLogger('warn') });
+        await resetIpAllowlist({ db, clock, audit, log: createLogger('warn'), by: currentOperator() });
         return 'the IP allowlist is cleared: every address may connect (running portals pick this up within seconds)';
       case 'reset-password': {
         const email = args[0]!.trim().toLowerCase();
         const resets = new PasswordResets(db, clock, audit, new Identity(db, clock, audit));
-        const r = await resets.generate(email, operator());
+        const r = await resets.generate(email, currentOperator());
         return `new password for ${email} (shown only now; they can change it on their Account page):\n\n  ${r.password}\n\n`
           + `${r.endedSessions} session(s) ended; their API tokens still work`;
       }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { UserActor } from '../auth/actor.js';
+import type { WorkspaceAction } from '../authz/policy.js';
 import { ApiError, NotFoundError, UnavailableError } from '../errors.js';
 import type { PortalServices } from '../services.js';
 import { readBody } from '../tunnel/workspaceHttp.js';
@@ -26,9 +27,9 @@ export interface OpenCodeCall {
 export class OpenCodeProxy {
   constructor(private readonly services: PortalServices) {}
 
-  /** The workspace, if the actor may see it (404 otherwise) and it runs (409 otherwise). */
-  async workspace(actor: UserActor, workspaceId: string): Promise<Workspace> {
-    const w = await this.services.workspaces.get(actor, workspaceId);
+  /** The workspace, if the actor may do `action` to it (404 when it may not see it) and it runs (409 otherwise). */
+  async workspace(actor: UserActor, workspaceId: string, action: WorkspaceAction): Promise<Workspace> {
+    const w = await this.services.workspaces.get(actor, workspaceId, action);
     if (w.state !== 'running') throw new ApiError(409, 'not_running', `the workspace is ${w.state}; start it first`);
     return w;
   }

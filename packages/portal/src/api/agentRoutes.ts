@@ -23,10 +23,9 @@ export const agentRoutes = [
       resourceControl: resourceControlSchema.nullable(),
     })) }),
     handler: async ({ services }) => {
-      const rows = await services.db.selectFrom('agents').select(['id', 'name', 'version', 'last_seen_at', 'protocol', 'refused_reason', 'refused_at']).orderBy('created_at').execute();
-      return { agents: rows.map((r) => ({
-        id: r.id, name: r.name, version: r.version, connected: services.hub.isConnected(r.id), lastSeenAt: r.last_seen_at?.toISOString() ?? null,
-        protocol: r.protocol, refused: r.refused_reason && r.refused_at ? { reason: r.refused_reason, at: r.refused_at.toISOString() } : null,
+      return { agents: (await services.enrollment.list()).map((r) => ({
+        id: r.id, name: r.name, version: r.version, connected: services.hub.isConnected(r.id), lastSeenAt: r.lastSeenAt?.toISOString() ?? null,
+        protocol: r.protocol, refused: r.refusedReason && r.refusedAt ? { reason: r.refusedReason, at: r.refusedAt.toISOString() } : null,
         resourceControl: resourceControlOf(services.hub.resourceControlOf(r.id)),
       })) };
     },
@@ -37,7 +36,7 @@ export const agentRoutes = [
     response: z.object({ token: z.string(), expiresInSeconds: z.number() }),
     handler: async ({ actor, services }) => {
       const token = await services.enrollment.createToken();
-      await services.audit.append({ actorId: actor.user.id, actorEmail: actor.user.email, action: 'agent.enrollment_token.create', outcome: 'success' });
+      await services.audit.append({ actor, action: 'agent.enrollment_token.create', outcome: 'success' });
       return { token, expiresInSeconds: 3600 };
     },
   }),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { aiCreateSessionRequestSchema, aiModelSchema, aiPromptRequestSchema, aiSessionIdSchema, isDemoModel } from '@paddock/protocol';
 import { OpenCodeProxy } from '../ai/openCodeProxy.js';
 import type { UserActor } from '../auth/actor.js';
+import type { WorkspaceAction } from '../authz/policy.js';
 import type { PortalServices } from '../services.js';
 import { parseInput } from './parse.js';
 import { route } from './route.js';
@@ -19,9 +20,9 @@ const passThrough = z.unknown();
  * Bodies and the session id are checked inside each handler, after the
  * workspace is: someone else's workspace is a 404 whatever they send.
  */
-async function reach(services: PortalServices, actor: UserActor, workspaceId: string, sessionId?: string) {
+async function reach(services: PortalServices, actor: UserActor, workspaceId: string, sessionId?: string, action: WorkspaceAction = 'read') {
   const proxy = new OpenCodeProxy(services);
-  const workspace = await proxy.workspace(actor, workspaceId);
+  const workspace = await proxy.workspace(actor, workspaceId, action);
   const session = sessionId === undefined ? '' : parseInput(aiSessionIdSchema, sessionId, 'AI session id');
   return { proxy, workspace, session };
 }
@@ -50,7 +51,7 @@ export const aiRoutes = [
     method: 'POST', url: `${base}/sessions`, access: 'user', status: 201, response: passThrough,
     summary: 'Start a new AI chat session (body: {title?})',
     handler: async ({ actor, params, req, services }) => {
-      const { proxy } = await reach(services, actor, params.id!);
+      const { proxy } = await reach(services, actor, params.id!, undefined, 'operate');
       const body = parseInput(aiCreateSessionRequestSchema, req.body, 'request body');
       return proxy.json(params.id!, { method: 'POST', path: '/session', body: body.title ? { title: body.title } : {} });
     },
@@ -75,7 +76,7 @@ export const aiRoutes = [
     method: 'POST', url: `${base}/sessions/:sessionId/prompt`, access: 'user', status: 202,
     summary: 'Send a message (body: {text}); the reply arrives on the event stream',
     handler: async ({ actor, params, req, services }) => {
-      const { proxy, session, workspace } = await reach(services, actor, params.id!, params.sessionId!);
+      const { proxy, session, workspace } = await reach(services, actor, params.id!, params.sessionId!, 'operate');
       const body = parseInput(aiPromptRequestSchema, req.body, 'request body');
       // Text only: the model, agent and tools are the workspace's, not the caller's to pick.
       await proxy.json(params.id!, { method: 'POST', path: `/session/${session}/prompt_async`, body: { parts: [{ type: 'text', text: body.text }] } });
@@ -88,7 +89,7 @@ export const aiRoutes = [
     method: 'POST', url: `${base}/sessions/:sessionId/abort`, access: 'user',
     summary: 'Stop the AI\'s current work in a session',
     handler: async ({ actor, params, services }) => {
-      const { proxy, session } = await reach(services, actor, params.id!, params.sessionId!);
+      const { proxy, session } = await reach(services, actor, params.id!, params.sessionId!, 'operate');
       await proxy.json(params.id!, { method: 'POST', path: `/session/${session}/abort` });
       return { aborted: true };
     },

@@ -45,7 +45,7 @@ export const backupRoutes = [
           db, databaseUrl: config.databaseUrl, clock, keys: { keyFile: join(config.dataDir, 'master.key') },
         });
         await audit.append({
-          actorId: actor.user.id, actorEmail: actor.user.email, action: 'backup.create', outcome: 'success',
+          actor, action: 'backup.create', outcome: 'success',
           detail: { name, sha256: manifest.payload.sha256, schemaVersion: manifest.schemaVersion },
         });
         return { name, bytes: statSync(join(config.backup.dir, name)).size, kind: 'manual' as const, createdAt: manifest.createdAt, schemaVersion: manifest.schemaVersion };

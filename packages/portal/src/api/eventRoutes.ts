@@ -1,5 +1,5 @@
 import type { Workspace } from '@paddock/protocol';
-import { canSeeAll } from '../auth/actor.js';
+import { can } from '../authz/policy.js';
 import { route } from './route.js';
 import { openEventStream } from './eventStream.js';
 
@@ -13,7 +13,7 @@ export const eventRoutes = [
       const res = openEventStream(reply);
       res.write('retry: 2000\n\n');
       const onWorkspace = (w: Workspace) => {
-        if (w.ownerId !== actor.user.id && !canSeeAll(actor)) return;
+        if (!can(actor, 'read', { type: 'workspace', ownerId: w.ownerId })) return;
         // A client that can't keep up is dropped (it reconnects and refetches) rather than buffered forever.
         if (res.writableLength > 1024 * 1024) { res.destroy(); return; }
         res.write(`event: workspace\ndata: ${JSON.stringify({ type: 'workspace', workspace: w })}\n\n`);

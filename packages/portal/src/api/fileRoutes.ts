@@ -4,7 +4,7 @@ import {
   type AuditOutcome, type Workspace,
 } from '@paddock/protocol';
 import type { UserActor } from '../auth/actor.js';
-import { readWorkspaceConfig } from '../blueprints/workspaceSetup.js';
+import type { WorkspaceAction } from '../authz/policy.js';
 import { ApiError, UnavailableError } from '../errors.js';
 import type { PortalServices } from '../services.js';
 import { readBody, workspaceHttpError } from '../tunnel/workspaceHttp.js';
@@ -23,7 +23,7 @@ export const fileRoutes = [
     summary: 'A folder of the workspace (?path= relative to /workspace): its entries, at most 2,000',
     query: filePathQuerySchema, response: fileListingSchema,
     handler: async ({ actor, params, query, reply, services }) => {
-      const w = await editableWorkspace(services, actor, params.id!);
+      const w = await editableWorkspace(services, actor, params.id!, 'read');
       return forward(services, w, reply, { method: 'GET', path: `/v1/files?path=${encodeURIComponent(query.path)}` });
     },
   }),
@@ -32,7 +32,7 @@ export const fileRoutes = [
     summary: 'A text file (at most 2 MiB) with its etag; binary files answer 415',
     query: filePathQuerySchema, response: fileContentSchema,
     handler: async ({ actor, params, query, reply, services }) => {
-      const w = await editableWorkspace(services, actor, params.id!);
+      const w = await editableWorkspace(services, actor, params.id!, 'read');
       return forward(services, w, reply, { method: 'GET', path: `/v1/files/content?path=${encodeURIComponent(query.path)}` });
     },
   }),
@@ -42,7 +42,7 @@ export const fileRoutes = [
     query: filePathQuerySchema, response: fileWrittenSchema,
     bodyLimit: FILE_CONTENT_MAX_BYTES * 4 + 1024, // the limit counts bytes; the daemon enforces 2 MiB of content
     handler: async ({ actor, params, query, req, reply, services }) => {
-      const w = await editableWorkspace(services, actor, params.id!);
+      const w = await editableWorkspace(services, actor, params.id!, 'operate');
       if (typeof req.body !== 'string') throw new ApiError(415, 'unsupported_media_type', 'send the file\'s content as text/plain');
       const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
       const ifMatch = req.headers['if-match'];
@@ -60,7 +60,7 @@ export const fileRoutes = [
     summary: 'Deletes a file, or a folder with everything in it',
     query: filePathQuerySchema,
     handler: async ({ actor, params, query, reply, services }) => {
-      const w = await editableWorkspace(services, actor, params.id!);
+      const w = await editableWorkspace(services, actor, params.id!, 'operate');
       return forward(services, w, reply, {
         method: 'DELETE', path: `/v1/files?path=${encodeURIComponent(query.path)}`,
         audit: { actor, action: 'workspace.file.delete', detail: { path: query.path } },
@@ -71,7 +71,7 @@ export const fileRoutes = [
     method: 'POST', url: '/api/v1/workspaces/:id/files/rename', access: 'user', status: 204,
     summary: 'Renames or moves a file or folder ({from, to}); 409 when `to` exists',
     handler: async ({ actor, params, req, reply, services }) => {
-      const w = await editableWorkspace(services, actor, params.id!);
+      const w = await editableWorkspace(services, actor, params.id!, 'operate');
       // Parsed after the workspace check, so someone else's workspace is 404 whatever the body's fields
       // (the route layer refuses NUL and lone surrogates in any body before that, workspace or not).
       const body = parseInput(renameFileRequestSchema, req.body, 'request body');
@@ -83,11 +83,10 @@ export const fileRoutes = [
   }),
 ];
 
-/** The workspace, if the actor may see it, its blueprint allows the editor, and it runs. */
-async function editableWorkspace(services: PortalServices, actor: UserActor, id: string): Promise<Workspace> {
-  const w = await services.workspaces.get(actor, id);
-  const row = await services.db.selectFrom('blueprints').select('workspace_config').where('id', '=', w.blueprintId).executeTakeFirst();
-  if (readWorkspaceConfig(row?.workspace_config).editorEnabled === false) {
+/** The workspace, if the actor may do `action` to it (read its files, or change them), its blueprint allows the editor, and it runs. */
+async function editableWorkspace(services: PortalServices, actor: UserActor, id: string, action: WorkspaceAction): Promise<Workspace> {
+  const w = await services.workspaces.get(actor, id, action);
+  if ((await services.blueprints.setupOf(w))?.editorEnabled === false) {
     throw new ApiError(403, 'editor_disabled', 'this workspace\'s blueprint turns the code editor off');
   }
   if (w.state !== 'running') throw new ApiError(409, 'not_running', `the workspace is ${w.state}; start it first`);
@@ -115,7 +114,7 @@ async function forward(services: PortalServices, w: Workspace, reply: FastifyRep
   if (!agentId) throw new ApiError(409, 'not_running', 'the workspace is not placed on an agent');
   const audited = call.audit;
   const record = (outcome: AuditOutcome, result: Record<string, unknown> = {}) => audited && services.audit.append({
-    actorId: audited.actor.user.id, actorEmail: audited.actor.user.email, action: audited.action,
+    actor: audited.actor, action: audited.action,
     targetType: 'workspace', targetId: w.id, blueprintId: w.blueprintId, outcome, detail: { ...audited.detail, ...result },
   });
   await record('attempt')?.catch((err: unknown) => {

@@ -15,9 +15,9 @@ export const masterKeyRoutes = [
         throw new ApiError(409, 'master_key_from_environment',
           'the master key comes from PADDOCK_MASTER_KEY: set the new key with PADDOCK_MASTER_KEY_PREVIOUS=<old>, run `paddock admin rewrap-secrets`, then drop the previous (docs/operations.md)');
       }
-      const result = await rotateMasterKeyFile({ db, keyFile: join(config.dataDir, 'master.key'), clock, audit });
+      const result = await rotateMasterKeyFile({ db, keyFile: join(config.dataDir, 'master.key'), clock, audit: { log: audit, by: actor } });
       await audit.append({
-        actorId: actor.user.id, actorEmail: actor.user.email, action: 'secrets.master_key.rotate', outcome: 'success',
+        actor, action: 'secrets.master_key.rotate', outcome: 'success',
         detail: { newKeyId: result.newKeyId, retiredKeyIds: result.retiredKeyIds, rewrapped: result.rewrapped },
       });
       return result;

@@ -15,7 +15,7 @@ export const previewRoutes = [
     summary: 'A one-time link (60 s) that signs the browser in to the preview of one workspace port and lands on the app',
     status: 201, body: createPreviewRequestSchema, response: previewLinkSchema,
     handler: async ({ actor, params, body, services }) => {
-      const w = await services.workspaces.get(actor, params.id!);
+      const w = await services.workspaces.get(actor, params.id!, 'connect');
       if (w.state !== 'running') throw new ApiError(409, 'not_running', `the workspace is ${w.state}; start it first`);
       const { token, expiresAt } = await services.previews.issue({
         userId: actor.user.id, workspaceId: w.id, port: body.port, portalSessionHash: actor.sessionHash ?? null,

@@ -58,7 +58,7 @@ export const scimRoutes = [
     summary: 'Create the SCIM token (replacing any previous one); its value is shown only in this response',
     handler: async ({ actor, services }) => {
       const token = await new ScimToken(services.secrets).issue();
-      await services.audit.append({ actorId: actor.user.id, actorEmail: actor.user.email, action: 'scim.token.create', targetType: 'scim_token', targetId: 'scim', outcome: 'success' });
+      await services.audit.append({ actor, action: 'scim.token.create', targetType: 'scim_token', targetId: 'scim', outcome: 'success' });
       return { token };
     },
   }),

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import WebSocket from 'ws';
 import { z } from 'zod';
 import { SESSION_COOKIE, sessionNameSchema, terminalControlSchema } from '@paddock/protocol';
-import { ApiError } from '../errors.js';
+import { ApiError, BlueprintAccessLostError } from '../errors.js';
 import { relayWebSockets } from '../relay/relayWebSockets.js';
 import type { Identity } from '../auth/identity.js';
 import { terminalSessionOf, type TerminalSessionSpec } from '../blueprints/terminalSessions.js';
@@ -137,12 +137,14 @@ async function connect(
   if (presented.some((id) => id !== userId)) return socket.close(TerminalClose.badTicket, 'the ticket belongs to another user');
   const actor = await services.identity.actorById(userId);
   if (!actor) return socket.close(TerminalClose.badTicket, 'the ticket\'s user no longer exists');
-  const workspace = await services.workspaces.get(actor, workspaceId).catch(() => null);
-  if (!workspace) return socket.close(TerminalClose.notFound, 'workspace not found');
+  const workspace = await services.workspaces.get(actor, workspaceId, 'connect').catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+  // Visible, but its owner may no longer use its blueprint: say so (anything else refused reads as not found).
+  if (workspace instanceof BlueprintAccessLostError) return socket.close(TerminalClose.notPermitted, "the workspace's owner may no longer use its blueprint");
+  if (workspace instanceof Error) return socket.close(TerminalClose.notFound, 'workspace not found');
   const agentId = await services.workspaces.agentOf(workspaceId);
   if (workspace.state !== 'running' || !agentId) return socket.close(TerminalClose.notRunning, `the workspace is ${workspace.state}`);
   // The blueprint decides which sessions exist and what each runs; the browser only names one.
-  const spec = await terminalSessionOf(services.db, workspace.blueprintId, query.data.session);
+  const spec = terminalSessionOf(await services.blueprints.setupOf(workspace), query.data.session);
   if ('refused' in spec) return socket.close(TerminalClose.notPermitted, spec.refused);
 
   const stream = await services.hub.dial(agentId, workspaceId, { daemon: true });

@@ -19,7 +19,7 @@ const passwordResetUrl = (services: PortalServices, token: string) => `${service
 async function changeMember(services: PortalServices, actor: UserActor, id: string, patch: z.infer<typeof updateUserRequestSchema>) {
   // Refuses the last active admin (LastAdminError), yourself, and reactivating whom the identity provider deactivated.
   const user = await services.identity.updateUser(id, patch, actor);
-  if (patch.active === false) await services.workspaces.stopAllOwnedBy(id, 'member removed');
+  if (patch.active === false) await services.workspaces.stopAllOwnedBy(actor, id, 'member removed');
   return user;
 }
 

@@ -36,7 +36,7 @@ export const workspaceRoutes = [
     method: 'POST', url: '/api/v1/workspaces/:id/terminal-tickets', access: 'user',
     summary: 'A single-use ticket (30 s) for opening the workspace\'s terminal WebSocket', status: 201, response: terminalTicketSchema,
     handler: async ({ actor, params, services }) => {
-      const w = await services.workspaces.get(actor, params.id!);
+      const w = await services.workspaces.get(actor, params.id!, 'connect');
       if (w.state !== 'running') throw new ApiError(409, 'not_running', `the workspace is ${w.state}; start it first`);
       return services.tickets.issue(actor.user.id, w.id);
     },

@@ -1,14 +1,22 @@
 import { createHash } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { AuditEntry, AuditOutcome } from '@paddock/protocol';
+import type { AuditActor as AuditActorView, AuditEntry, AuditOutcome } from '@paddock/protocol';
+import type { User } from '@paddock/protocol';
+import type { SystemActor } from '../auth/actor.js';
 import type { Clock } from '../clock.js';
 import type { AuditLogTable, Tables } from '../db/schema.js';
 import type { Database } from '../db/database.js';
 import { canonicalJson } from './canonicalJson.js';
 
+/**
+ * Who a record names: an actor (a person, or a named part of the system, never a
+ * stand-in user), or someone who proved no identity: a failed sign-in, with the
+ * email it claimed.
+ */
+export type AuditActor = { kind: 'user'; user: Pick<User, 'id' | 'email'> } | SystemActor | { kind: 'anonymous'; email: string | null };
+
 export interface AuditRecord {
-  actorId: string | null;
-  actorEmail: string | null;
+  actor: AuditActor;
   action: string;
   targetType?: string | null;
   targetId?: string | null;
@@ -19,14 +27,56 @@ export interface AuditRecord {
 
 type Row = Selectable<AuditLogTable>;
 
-function rowHash(prevHash: string, row: Omit<AuditEntry, 'id'> & { id: number }): string {
+/** The actor's columns: who it is, by kind, never a made-up user. */
+function actorColumns(actor: AuditActor): Pick<Row, 'actor_kind' | 'actor_id' | 'actor_email' | 'actor_name'> {
+  switch (actor.kind) {
+    case 'user': return { actor_kind: 'user', actor_id: actor.user.id, actor_email: actor.user.email, actor_name: null };
+    case 'system': return { actor_kind: 'system', actor_id: actor.id ?? null, actor_email: null, actor_name: actor.name };
+    case 'anonymous': return { actor_kind: 'anonymous', actor_id: null, actor_email: actor.email, actor_name: null };
+  }
+}
+
+/**
+ * What a row's hash covers: its columns, named as the API names them. Rows written
+ * before actors had kinds (migration 0016) have no actor_kind and hash exactly as they
+ * did, without actorKind and actorName; every later row covers both, so a kind can't be
+ * added to an old row, nor taken from a new one, without breaking the chain.
+ */
+function hashedRow(r: Omit<Row, 'prev_hash' | 'hash' | 'at'> & { at: string }): Record<string, unknown> {
+  const common = {
+    id: r.id, at: r.at, actorId: r.actor_id, actorEmail: r.actor_email, action: r.action,
+    targetType: r.target_type, targetId: r.target_id, blueprintId: r.blueprint_id, outcome: r.outcome, detail: r.detail,
+  };
+  return r.actor_kind === null ? common : { ...common, actorKind: r.actor_kind, actorName: r.actor_name };
+}
+
+function rowHash(prevHash: string, row: Record<string, unknown>): string {
   return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(row)).digest('hex');
 }
 
-function toEntry(r: Pick<Row, 'id' | 'at' | 'actor_id' | 'actor_email' | 'action' | 'target_type' | 'target_id' | 'blueprint_id' | 'outcome' | 'detail'>) {
+/** Rows before 0016 named system actors by a word in actor_email; they read as those actors. */
+function legacyActor(r: Pick<Row, 'actor_id' | 'actor_email'>): AuditActorView {
+  if (r.actor_id !== null) return { kind: 'user', id: r.actor_id, email: r.actor_email ?? '' };
+  const operator = /^operator \((.*)\)$/.exec(r.actor_email ?? '');
+  if (operator) return { kind: 'system', name: 'operator', id: operator[1]! };
+  if (r.actor_email === 'system' || r.actor_email === 'scim' || r.actor_email === 'sso') return { kind: 'system', name: r.actor_email };
+  return { kind: 'anonymous', email: r.actor_email };
+}
+
+function actorView(r: Pick<Row, 'actor_kind' | 'actor_id' | 'actor_email' | 'actor_name'>): AuditActorView {
+  switch (r.actor_kind) {
+    case 'user': return { kind: 'user', id: r.actor_id ?? '', email: r.actor_email ?? '' };
+    case 'system': return { kind: 'system', name: r.actor_name ?? '', ...(r.actor_id !== null ? { id: r.actor_id } : {}) };
+    case 'anonymous': return { kind: 'anonymous', email: r.actor_email };
+    default: return legacyActor(r);
+  }
+}
+
+function toEntry(r: Row): AuditEntry {
   return {
-    id: r.id,
+    id: String(r.id),
     at: r.at.toISOString(),
+    actor: actorView(r),
     actorId: r.actor_id,
     actorEmail: r.actor_email,
     action: r.action,
@@ -57,34 +107,26 @@ export class AuditLog {
 
   private async appendIn(tx: Kysely<Tables>, record: AuditRecord): Promise<void> {
     const head = await tx.selectFrom('audit_head').selectAll().where('singleton', '=', 1).forUpdate().executeTakeFirstOrThrow();
-    const entry = {
+    const row = {
       id: head.last_id + 1,
       at: this.clock.now().toISOString(),
-      actorId: record.actorId,
-      actorEmail: record.actorEmail,
+      ...actorColumns(record.actor),
       action: record.action,
-      targetType: record.targetType ?? null,
-      targetId: record.targetId ?? null,
-      blueprintId: record.blueprintId ?? null,
+      target_type: record.targetType ?? null,
+      target_id: record.targetId ?? null,
+      blueprint_id: record.blueprintId ?? null,
       outcome: record.outcome,
       detail: record.detail ?? {},
     };
-    const hash = rowHash(head.last_hash, entry);
+    const hash = rowHash(head.last_hash, hashedRow(row));
     await tx.insertInto('audit_log').values({
-      id: entry.id,
-      at: new Date(entry.at),
-      actor_id: entry.actorId,
-      actor_email: entry.actorEmail,
-      action: entry.action,
-      target_type: entry.targetType,
-      target_id: entry.targetId,
-      blueprint_id: entry.blueprintId,
-      outcome: entry.outcome,
-      detail: JSON.stringify(entry.detail),
+      ...row,
+      at: new Date(row.at),
+      detail: JSON.stringify(row.detail),
       prev_hash: head.last_hash,
       hash,
     }).execute();
-    await tx.updateTable('audit_head').set({ last_id: entry.id, last_hash: hash }).where('singleton', '=', 1).execute();
+    await tx.updateTable('audit_head').set({ last_id: row.id, last_hash: hash }).where('singleton', '=', 1).execute();
   }
 
   /** Newest first; `before` pages backwards by id. */
@@ -92,7 +134,7 @@ export class AuditLog {
     let q = this.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(options.limit);
     if (options.before !== undefined) q = q.where('id', '<', options.before);
     if (options.action) q = q.where('action', '=', options.action);
-    return (await q.execute()).map((r) => ({ ...toEntry(r), id: String(r.id) }));
+    return (await q.execute()).map(toEntry);
   }
 
   /** Walks the chain from the start; names the first row that was edited, inserted or removed. */
@@ -108,7 +150,7 @@ export class AuditLog {
         if (r.id !== expectedId) {
           return { ok: false, checked, firstBadId: String(expectedId), reason: `row ${expectedId} is missing` };
         }
-        if (r.prev_hash !== prevHash || rowHash(prevHash, toEntry(r)) !== r.hash) {
+        if (r.prev_hash !== prevHash || rowHash(prevHash, hashedRow({ ...r, at: r.at.toISOString() })) !== r.hash) {
           return { ok: false, checked, firstBadId: String(r.id), reason: `row ${r.id} does not match its hash` };
         }
         prevHash = r.hash;

@@ -3,6 +3,7 @@ import { AuditLog } from '../audit/auditLog.js';
 import { FakeClock } from '../clock.js';
 import { openTestDatabase, type TestDatabase } from '../testing/testDatabase.js';
 import { Identity, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from './identity.js';
+import { SCIM_ACTOR, operatorActor } from './actor.js';
 
 describe('sessions', () => {
   let t: TestDatabase;
@@ -15,7 +16,7 @@ describe('sessions', () => {
     t = await openTestDatabase();
     clock = new FakeClock();
     identity = new Identity(t.db, clock, new AuditLog(t.db, clock));
-    userId = (await identity.createUser({ email: 'sam@example.com', name: 'Sam', role: 'builder', password: 'a-long-enough-password' }, null)).id;
+    userId = (await identity.createUser({ email: 'sam@example.com', name: 'Sam', role: 'builder', password: 'a-long-enough-password' }, operatorActor('test'))).id;
   });
   afterAll(async () => { await t.close(); });
 
@@ -49,7 +50,7 @@ describe('sessions', () => {
     const session = await open();
     const token = await identity.createToken(userId, 'ci');
     expect(await identity.actorFromToken(token.token)).not.toBeNull();
-    await identity.deactivate(userId, { id: null, email: 'system' }, 'test');
+    await identity.deactivate(userId, SCIM_ACTOR, 'test');
     expect(await identity.actorFromSession(session)).toBeNull();
     expect(await identity.actorFromToken(token.token)).toBeNull();
   });

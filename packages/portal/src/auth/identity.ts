@@ -3,12 +3,15 @@ import type { Role, SessionInfo, User } from '@paddock/protocol';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import type { DeactivatedBy, Tables, UsersTable } from '../db/schema.js';
-import type { AuditLog } from '../audit/auditLog.js';
+import type { AuditActor, AuditLog } from '../audit/auditLog.js';
 import { ApiError, ConflictError, InvalidCredentialsError, LastAdminError, NotFoundError } from '../errors.js';
 import { hashSecret, newId, newSecret } from '../ids.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { AttemptLimiter } from './rateLimiter.js';
-import type { UserActor } from './actor.js';
+import { accountScope, authorize, type MemberResource } from '../authz/policy.js';
+import { isSystem, type Actor, type UserActor } from './actor.js';
+
+const MEMBER: MemberResource = { type: 'member' };
 
 export const SESSION_IDLE_MS = 12 * 60 * 60 * 1000;
 export const SESSION_ABSOLUTE_MS = 7 * 24 * 60 * 60 * 1000;
@@ -28,8 +31,6 @@ export const toUser = (r: Selectable<UsersTable>): User => ({
   source: r.source, createdAt: r.created_at.toISOString(), lastLoginAt: r.last_login_at?.toISOString() ?? null,
 });
 
-/** Who acts on an account: a signed-in admin, or a system actor such as SCIM (`provisioner`) or the operator. */
-export interface AccountActor { id: string | null; email: string; provisioner?: boolean }
 
 /** The identity provider deactivated this account: only it may bring it back (or the next sync would undo us). */
 export class DeactivatedByProviderError extends ConflictError {
@@ -73,15 +74,18 @@ export class Identity {
     await this.attemptsByAccount.consume(email);
   }
 
-  async createUser(input: { email: string; name: string; role: Role; password: string | null }, by: UserActor | null): Promise<User> {
+  async createUser(input: { email: string; name: string; role: Role; password: string | null }, by: Actor): Promise<User> {
+    authorize(by, 'manage', MEMBER, 'user');
     const passwordHash = input.password === null ? null : await hashPassword(input.password);
     return this.db.transaction().execute((tx) => this.createUserIn(tx, { ...input, passwordHash }, by, {}));
   }
 
   /** Inserts a user and audits it in `tx`; ConflictError when the email is taken. */
   async createUserIn(
-    tx: Transaction<Tables>, input: { email: string; name: string; role: Role; passwordHash: string | null }, by: UserActor | null, detail: Record<string, unknown>,
+    tx: Transaction<Tables>, input: { email: string; name: string; role: Role; passwordHash: string | null }, by: Actor | 'self', detail: Record<string, unknown>,
   ): Promise<User> {
+    // 'self': someone accepting an invite, whose token is the authority (Invites.accept).
+    if (by !== 'self') authorize(by, 'manage', MEMBER, 'user');
     const now = this.clock.now();
     const existing = await tx.selectFrom('users').select('id').where('email', '=', input.email).executeTakeFirst();
     if (existing) throw new ConflictError(`a user with email ${input.email} already exists`);
@@ -90,7 +94,7 @@ export class Identity {
       password_hash: input.passwordHash, created_at: now, updated_at: now, last_login_at: null,
     }).returningAll().executeTakeFirstOrThrow();
     await this.audit.append({
-      actorId: by?.user.id ?? null, actorEmail: by?.user.email ?? 'system', action: 'user.create',
+      actor: by === 'self' ? { kind: 'user', user: row } : by, action: 'user.create',
       targetType: 'user', targetId: row.id, outcome: 'success', detail: { email: row.email, role: row.role, ...detail },
     }, tx);
     return toUser(row);
@@ -107,6 +111,7 @@ export class Identity {
    * account the identity provider deactivated is refused (DeactivatedByProviderError).
    */
   async updateUser(id: string, patch: { name?: string; role?: Role; trusted?: boolean; active?: boolean }, by: UserActor): Promise<User> {
+    authorize(by, 'manage', MEMBER, 'user');
     return this.db.transaction().execute(async (tx) => {
       const { active, ...fields } = patch;
       if (active === false && id === by.user.id) throw new ConflictError('you cannot remove yourself');
@@ -118,17 +123,16 @@ export class Identity {
       const deactivating = active === false && before.active;
       const reactivating = active === true && !before.active;
       if (reactivating && deactivatedBy(before) === 'scim') throw new DeactivatedByProviderError(before.email);
-      const actor = { id: by.user.id, email: by.user.email };
       if (Object.keys(fields).length > 0) {
         await tx.updateTable('users').set({ ...fields, updated_at: this.clock.now() }).where('id', '=', id).execute();
         await this.audit.append({
-          actorId: actor.id, actorEmail: actor.email, action: 'user.update', targetType: 'user', targetId: id, outcome: 'success',
+          actor: by, action: 'user.update', targetType: 'user', targetId: id, outcome: 'success',
           detail: { email: before.email, ...(fields.role ? { role: { from: before.role, to: fields.role } } : {}), ...(fields.trusted !== undefined ? { trusted: fields.trusted } : {}) },
         }, tx);
       }
-      if (deactivating) await this.deactivateIn(tx, id, actor, 'removed by an admin');
+      if (deactivating) await this.deactivateIn(tx, id, by, 'removed by an admin');
       if (reactivating) {
-        await this.reactivateIn(tx, id, actor, { via: 'admin' });
+        await this.reactivateIn(tx, id, by, { via: 'admin' });
         // A pending invite for someone who is a member again could only fail.
         await tx.deleteFrom('invites').where('email', '=', before.email).where('used_at', 'is', null).execute();
       }
@@ -166,7 +170,8 @@ export class Identity {
     const ok = await verifyPassword(row?.password_hash ?? null, password);
     if (!row || !ok || !row.active) {
       await this.audit.append({
-        actorId: row?.id ?? null, actorEmail: email, action: 'auth.login', outcome: 'failure',
+        // Not signed in: the attempt claimed an email, and names the account it was for as its target.
+        actor: { kind: 'anonymous', email }, action: 'auth.login', outcome: 'failure', ...(row ? { targetType: 'user', targetId: row.id } : {}),
         detail: { ip, reason: !row ? 'unknown_user' : !row.active ? 'deactivated' : 'wrong_password' },
       });
       throw new InvalidCredentialsError();
@@ -190,7 +195,7 @@ export class Identity {
         created_at: now, last_seen_at: now, expires_at: new Date(now.getTime() + SESSION_ABSOLUTE_MS),
       }).execute();
       await this.audit.append({
-        actorId: user.id, actorEmail: user.email, action: 'auth.login', outcome: 'success', detail: { ip: how.ip, method: how.method },
+        actor: { kind: 'user', user }, action: 'auth.login', outcome: 'success', detail: { ip: how.ip, method: how.method },
       }, tx);
     });
     return { sessionId, csrfToken };
@@ -198,7 +203,7 @@ export class Identity {
 
   /** My sessions, newest first; `current` marks the one making the request. */
   async listSessions(actor: UserActor): Promise<SessionInfo[]> {
-    const rows = await this.db.selectFrom('sessions').selectAll().where('user_id', '=', actor.user.id)
+    const rows = await this.db.selectFrom('sessions').selectAll().where(accountScope(actor, 'sessions'))
       .where('expires_at', '>', this.clock.now()).orderBy('created_at', 'desc').execute();
     return rows.map((r) => ({
       id: r.id, current: r.id_hash === actor.sessionHash, ip: r.ip, userAgent: r.user_agent,
@@ -208,9 +213,9 @@ export class Identity {
 
   /** Ends one of the actor's own sessions; false when it isn't theirs. */
   async revokeSession(actor: UserActor, sessionId: string): Promise<boolean> {
-    const r = await this.db.deleteFrom('sessions').where('id', '=', sessionId).where('user_id', '=', actor.user.id).executeTakeFirst();
+    const r = await this.db.deleteFrom('sessions').where('id', '=', sessionId).where(accountScope(actor, 'sessions')).executeTakeFirst();
     if (r.numDeletedRows === 0n) return false;
-    await this.audit.append({ actorId: actor.user.id, actorEmail: actor.user.email, action: 'auth.session.revoke', targetType: 'session', targetId: sessionId, outcome: 'success' });
+    await this.audit.append({ actor, action: 'auth.session.revoke', targetType: 'session', targetId: sessionId, outcome: 'success' });
     return true;
   }
 
@@ -220,17 +225,18 @@ export class Identity {
    * caller stops their workspaces. Files and audit history stay. Returns false when
    * the user doesn't exist; LastAdminError for the last active admin.
    */
-  async deactivate(userId: string, by: AccountActor, reason: string, within?: Transaction<Tables>): Promise<boolean> {
+  async deactivate(userId: string, by: Actor, reason: string, within?: Transaction<Tables>): Promise<boolean> {
+    authorize(by, 'manage', MEMBER, 'user');
     // Inside the caller's transaction when given (SCIM checks If-Match and writes in one).
     const work = async (tx: Transaction<Tables>) => {
       const target = await tx.selectFrom('users').select(['email', 'role', 'active', 'deactivated_by']).where('id', '=', userId).executeTakeFirst();
       if (!target) return false;
       if (!target.active) {
         // Already inactive: nothing more to end. The identity provider saying so too makes it the provider's to undo.
-        if (by.provisioner && target.deactivated_by !== 'scim') {
+        if (isSystem(by, 'scim') && target.deactivated_by !== 'scim') {
           await tx.updateTable('users').set({ deactivated_by: 'scim', updated_at: this.clock.now() }).where('id', '=', userId).execute();
           await this.audit.append({
-            actorId: by.id, actorEmail: by.email, action: 'user.deactivate', targetType: 'user', targetId: userId,
+            actor: by, action: 'user.deactivate', targetType: 'user', targetId: userId,
             outcome: 'success', detail: { email: target.email, reason, alreadyInactive: true },
           }, tx);
         }
@@ -243,15 +249,15 @@ export class Identity {
     return within ? work(within) : this.db.transaction().execute(work);
   }
 
-  private async deactivateIn(tx: Transaction<Tables>, userId: string, by: AccountActor, reason: string): Promise<void> {
-    const deactivatedBy: DeactivatedBy = by.provisioner ? 'scim' : 'admin';
+  private async deactivateIn(tx: Transaction<Tables>, userId: string, by: Actor, reason: string): Promise<void> {
+    const deactivatedBy: DeactivatedBy = isSystem(by, 'scim') ? 'scim' : 'admin';
     const user = await tx.updateTable('users').set({ active: false, deactivated_by: deactivatedBy, updated_at: this.clock.now() })
       .where('id', '=', userId).returning(['id', 'email']).executeTakeFirstOrThrow();
     await tx.deleteFrom('sessions').where('user_id', '=', userId).execute();
     await tx.deleteFrom('api_tokens').where('user_id', '=', userId).execute();
     await tx.deleteFrom('password_resets').where('user_id', '=', userId).where('used_at', 'is', null).execute();
     await this.audit.append({
-      actorId: by.id, actorEmail: by.email, action: 'user.deactivate', targetType: 'user', targetId: userId,
+      actor: by, action: 'user.deactivate', targetType: 'user', targetId: userId,
       outcome: 'success', detail: { email: user.email, reason },
     }, tx);
   }
@@ -260,22 +266,23 @@ export class Identity {
    * SCIM bringing an account back (the Members page goes through updateUser, invites
    * through Invites.accept); inside the caller's transaction when given.
    */
-  async reactivate(userId: string, by: AccountActor, within?: Transaction<Tables>): Promise<boolean> {
+  async reactivate(userId: string, by: Actor, within?: Transaction<Tables>): Promise<boolean> {
+    authorize(by, 'manage', MEMBER, 'user');
     const work = async (tx: Transaction<Tables>) => {
       const found = await tx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().executeTakeFirst();
       if (!found) return false;
-      await this.reactivateIn(tx, userId, by, { via: by.provisioner ? 'scim' : 'admin' });
+      await this.reactivateIn(tx, userId, by, { via: isSystem(by, 'scim') ? 'scim' : 'admin' });
       return true;
     };
     return within ? work(within) : this.db.transaction().execute(work);
   }
 
   /** Marks the account active again and audits it; everything else about it is the caller's to change. */
-  async reactivateIn(tx: Transaction<Tables>, userId: string, by: AccountActor, detail: Record<string, unknown>): Promise<void> {
+  async reactivateIn(tx: Transaction<Tables>, userId: string, by: AuditActor, detail: Record<string, unknown>): Promise<void> {
     const user = await tx.updateTable('users').set({ active: true, deactivated_by: null, updated_at: this.clock.now() })
       .where('id', '=', userId).returning(['email']).executeTakeFirstOrThrow();
     await this.audit.append({
-      actorId: by.id, actorEmail: by.email, action: 'user.reactivate', targetType: 'user', targetId: userId, outcome: 'success',
+      actor: by, action: 'user.reactivate', targetType: 'user', targetId: userId, outcome: 'success',
       detail: { email: user.email, ...detail },
     }, tx);
   }
@@ -292,7 +299,7 @@ export class Identity {
     await this.countGuess(ip, row.email);
     if (!(await verifyPassword(row.password_hash, current))) {
       await this.audit.append({
-        actorId: row.id, actorEmail: row.email, action: 'auth.password.change', targetType: 'user', targetId: row.id, outcome: 'failure',
+        actor: { kind: 'user', user: row }, action: 'auth.password.change', targetType: 'user', targetId: row.id, outcome: 'failure',
         detail: { ip, reason: 'wrong_password' },
       });
       throw new WrongPasswordError();
@@ -302,7 +309,7 @@ export class Identity {
     return this.db.transaction().execute(async (tx) => {
       const endedSessions = await this.replacePassword(tx, row.id, hash, actor.sessionHash);
       await this.audit.append({
-        actorId: row.id, actorEmail: row.email, action: 'auth.password.change', targetType: 'user', targetId: row.id, outcome: 'success',
+        actor: { kind: 'user', user: row }, action: 'auth.password.change', targetType: 'user', targetId: row.id, outcome: 'success',
         detail: { ip, endedSessions },
       }, tx);
       return { endedSessions };
@@ -325,7 +332,7 @@ export class Identity {
 
   async logout(actor: UserActor): Promise<void> {
     if (actor.sessionHash) await this.db.deleteFrom('sessions').where('id_hash', '=', actor.sessionHash).execute();
-    await this.audit.append({ actorId: actor.user.id, actorEmail: actor.user.email, action: 'auth.logout', outcome: 'success' });
+    await this.audit.append({ actor, action: 'auth.logout', outcome: 'success' });
   }
 
   /** The actor behind a session cookie, or null when it is unknown, idle too long or expired. */
@@ -374,14 +381,15 @@ export class Identity {
     return { id: row.id, name: row.name, createdAt: row.created_at.toISOString(), lastUsedAt: null, token };
   }
 
-  async listTokens(userId: string) {
-    const rows = await this.db.selectFrom('api_tokens').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
+  /** My API tokens (the policy's account scope: one's own, whoever asks). */
+  async listTokens(actor: Actor) {
+    const rows = await this.db.selectFrom('api_tokens').selectAll().where(accountScope(actor, 'api_tokens')).orderBy('created_at').execute();
     return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at.toISOString(), lastUsedAt: r.last_used_at?.toISOString() ?? null }));
   }
 
-  /** Returns false when the token isn't the user's (so the caller answers not found). */
-  async deleteToken(userId: string, tokenId: string): Promise<boolean> {
-    const r = await this.db.deleteFrom('api_tokens').where('id', '=', tokenId).where('user_id', '=', userId).executeTakeFirst();
+  /** Returns false when the token isn't the actor's (so the caller answers not found, as for no token). */
+  async deleteToken(actor: Actor, tokenId: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('api_tokens').where('id', '=', tokenId).where(accountScope(actor, 'api_tokens')).executeTakeFirst();
     return r.numDeletedRows > 0n;
   }
 }

@@ -35,7 +35,7 @@ export class Invites {
         created_at: now, expires_at: new Date(now.getTime() + INVITE_TTL_MS), used_at: null,
       }).returningAll().executeTakeFirstOrThrow();
       await this.audit.append({
-        actorId: by.user.id, actorEmail: by.user.email, action: 'invite.create', targetType: 'invite', targetId: r.id, outcome: 'success',
+        actor: by, action: 'invite.create', targetType: 'invite', targetId: r.id, outcome: 'success',
         detail: { email, role, ...(member ? { reactivates: member.id } : {}) },
       }, tx);
       return r;
@@ -63,7 +63,7 @@ export class Invites {
   async revoke(by: UserActor, id: string): Promise<void> {
     const r = await this.db.deleteFrom('invites').where('id', '=', id).where('used_at', 'is', null).returning('email').executeTakeFirst();
     if (!r) throw new NotFoundError('invite');
-    await this.audit.append({ actorId: by.user.id, actorEmail: by.user.email, action: 'invite.revoke', targetType: 'invite', targetId: id, outcome: 'success', detail: { email: r.email } });
+    await this.audit.append({ actor: by, action: 'invite.revoke', targetType: 'invite', targetId: id, outcome: 'success', detail: { email: r.email } });
   }
 
   /** What an invite link is for, so the page can say so; null when unusable. */
@@ -94,18 +94,18 @@ export class Invites {
       const member = await tx.selectFrom('users').selectAll().where('email', '=', invite.email).forUpdate().executeTakeFirst();
       let userId: string;
       if (!member) {
-        userId = (await this.identity.createUserIn(tx, { email: invite.email, name, role: invite.role as Role, passwordHash }, null, { via: 'invite' })).id;
+        userId = (await this.identity.createUserIn(tx, { email: invite.email, name, role: invite.role as Role, passwordHash }, 'self', { via: 'invite' })).id;
       } else {
         if (member.active) throw new ConflictError(`${invite.email} is already a member: sign in instead`);
         if (toUser(member).deactivatedBy === 'scim') throw new DeactivatedByProviderError(invite.email);
         userId = member.id;
         await tx.updateTable('users').set({ name, role: invite.role, trusted: false, password_hash: passwordHash, updated_at: now })
           .where('id', '=', userId).execute();
-        await this.identity.reactivateIn(tx, userId, { id: userId, email: member.email }, {
+        await this.identity.reactivateIn(tx, userId, { kind: 'user', user: { id: userId, email: member.email } }, {
           via: 'invite', inviteId: invite.id, role: { from: member.role, to: invite.role },
         });
       }
-      await this.audit.append({ actorId: userId, actorEmail: invite.email, action: 'invite.accept', targetType: 'invite', targetId: invite.id, outcome: 'success' }, tx);
+      await this.audit.append({ actor: { kind: 'user', user: { id: userId, email: invite.email } }, action: 'invite.accept', targetType: 'invite', targetId: invite.id, outcome: 'success' }, tx);
       return toUser(await tx.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow());
     });
   }

@@ -4,8 +4,9 @@ import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { hashSecret, newId, newSecret } from '../ids.js';
-import type { UserActor } from './actor.js';
-import { NoPasswordError, type AccountActor, type Identity } from './identity.js';
+import { authorize } from '../authz/policy.js';
+import type { SystemActor, UserActor } from './actor.js';
+import { NoPasswordError, type Identity } from './identity.js';
 import { hashPassword } from './passwords.js';
 
 export const PASSWORD_RESET_TTL_MS = 24 * 60 * 60 * 1000;
@@ -31,6 +32,7 @@ export class PasswordResets {
 
   /** An admin's reset link for `userId`; the caller builds the URL from the token and shows it once. */
   async issue(by: UserActor, userId: string): Promise<{ token: string; expiresAt: string }> {
+    authorize(by, 'manage', { type: 'member' }, 'user');
     const token = newSecret('pdr');
     return this.db.transaction().execute(async (tx) => {
       const user = await tx.selectFrom('users').select(['id', 'email', 'active', 'password_hash']).where('id', '=', userId).forUpdate().executeTakeFirst();
@@ -45,7 +47,7 @@ export class PasswordResets {
         id, token_hash: hashSecret(token), user_id: userId, created_by: by.user.id, created_at: now, expires_at: expiresAt, used_at: null,
       }).execute();
       await this.audit.append({
-        actorId: by.user.id, actorEmail: by.user.email, action: 'user.password.reset_link', targetType: 'user', targetId: userId,
+        actor: by, action: 'user.password.reset_link', targetType: 'user', targetId: userId,
         outcome: 'success', detail: { email: user.email, resetId: id, expiresAt: expiresAt.toISOString() },
       }, tx);
       return { token, expiresAt: expiresAt.toISOString() };
@@ -77,14 +79,15 @@ export class PasswordResets {
       if (!user.active) throw unusable();
       const endedSessions = await this.identity.replacePassword(tx, user.id, passwordHash);
       await this.audit.append({
-        actorId: user.id, actorEmail: user.email, action: 'user.password.reset', targetType: 'user', targetId: user.id,
+        actor: { kind: 'user', user: user }, action: 'user.password.reset', targetType: 'user', targetId: user.id,
         outcome: 'success', detail: { method: 'link', resetId: reset.id, endedSessions },
       }, tx);
     });
   }
 
   /** The operator's break-glass (`paddock admin reset-password`): a generated password, returned to print once. */
-  async generate(email: string, operator: AccountActor): Promise<{ password: string; endedSessions: number }> {
+  async generate(email: string, operator: SystemActor): Promise<{ password: string; endedSessions: number }> {
+    authorize(operator, 'manage', { type: 'member' }, 'user');
     const password = randomBytes(18).toString('base64url');
     const passwordHash = await hashPassword(password);
     const endedSessions = await this.db.transaction().execute(async (tx) => {
@@ -94,7 +97,7 @@ export class PasswordResets {
       if (user.password_hash === null) throw new NoPasswordError(user.email);
       const ended = await this.identity.replacePassword(tx, user.id, passwordHash);
       await this.audit.append({
-        actorId: operator.id, actorEmail: operator.email, action: 'user.password.reset', targetType: 'user', targetId: user.id,
+        actor: operator, action: 'user.password.reset', targetType: 'user', targetId: user.id,
         outcome: 'success', detail: { email: user.email, method: 'generated', endedSessions: ended },
       }, tx);
       return ended;

@@ -31,7 +31,7 @@ export class SignInSettings {
   async assertLocalPasswords(email: string, ip: string): Promise<void> {
     if (await this.localPasswordsAllowed()) return;
     await this.audit.append({
-      actorId: null, actorEmail: email, action: 'auth.login', outcome: 'failure', detail: { ip, method: 'password', reason: 'local_passwords_disabled' },
+      actor: { kind: 'anonymous', email }, action: 'auth.login', outcome: 'failure', detail: { ip, method: 'password', reason: 'local_passwords_disabled' },
     });
     throw new LocalPasswordsDisabledError();
   }
@@ -42,7 +42,7 @@ export class SignInSettings {
     }
     await this.settings.set(AUTH_SETTINGS_KEY, value);
     await this.audit.append({
-      actorId: actor.user.id, actorEmail: actor.user.email, action: 'auth.settings.update', outcome: 'success', detail: { ...value },
+      actor, action: 'auth.settings.update', outcome: 'success', detail: { ...value },
     });
     return value;
   }

@@ -14,6 +14,7 @@ import { SecretBox, type MasterKey } from '../secrets/secretBox.js';
 import { Secrets } from '../secrets/secrets.js';
 import { openBackupArchive, scratchDir, writeBackupArchive, type BackupManifest } from './backupArchive.js';
 import { pgConnection, runPgTool } from './postgresTools.js';
+import { currentOperator } from '../auth/actor.js';
 
 export interface CreateBackupOptions {
   db: Database;
@@ -182,7 +183,7 @@ async function checkRestored(db: Database, box: SecretBox | undefined, manifest:
     }
   }
   await audit.append({
-    actorId: null, actorEmail: 'system', action: 'backup.restore', outcome: 'success',
+    actor: currentOperator(), action: 'backup.restore', outcome: 'success',
     detail: { engine: manifest.engine, backupCreatedAt: manifest.createdAt, schemaVersion: manifest.schemaVersion, sha256: manifest.payload.sha256, auditChainOk: verified.ok },
   });
   return { secrets: rows.length, audit: verified };

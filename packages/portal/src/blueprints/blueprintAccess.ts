@@ -81,7 +81,7 @@ export class BlueprintAccessControl {
           .values(unique.map((r) => ({ id: newId(), blueprint_id: blueprintId, kind: r.kind, value: r.value, created_at: now }))).execute();
       }
       await this.audit.append({
-        actorId: by.user.id, actorEmail: by.user.email, action: 'blueprint.access.update', targetType: 'blueprint',
+        actor: by, action: 'blueprint.access.update', targetType: 'blueprint',
         targetId: blueprintId, blueprintId, outcome: 'success', detail: { access: access.access, rules: unique },
       }, tx);
     });

@@ -1,10 +1,10 @@
 import type { Selectable } from 'kysely';
-import type { Blueprint, BlueprintWorkspaceConfig } from '@paddock/protocol';
+import type { Blueprint, BlueprintWorkspaceConfig, Workspace } from '@paddock/protocol';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import type { BlueprintsTable } from '../db/schema.js';
 import type { AuditLog } from '../audit/auditLog.js';
-import type { UserActor } from '../auth/actor.js';
+import type { Actor, UserActor } from '../auth/actor.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { BlueprintAccessControl } from './blueprintAccess.js';
@@ -44,7 +44,17 @@ export class Blueprints {
     return toBlueprint(row);
   }
 
-  async create(input: { name: string; description: string } & Partial<BlueprintWorkspaceConfig>, by: UserActor | null): Promise<Blueprint> {
+  /**
+   * The setup of the blueprint a workspace runs from, as it is now (null when the
+   * blueprint is gone). For a workspace the caller holds: Workspaces.get gave it
+   * after asking the policy, so no blueprint access is asked here.
+   */
+  async setupOf(workspace: Pick<Workspace, 'blueprintId'>): Promise<BlueprintWorkspaceConfig | null> {
+    const row = await this.db.selectFrom('blueprints').select('workspace_config').where('id', '=', workspace.blueprintId).executeTakeFirst();
+    return row ? readWorkspaceConfig(row.workspace_config) : null;
+  }
+
+  async create(input: { name: string; description: string } & Partial<BlueprintWorkspaceConfig>, by: Actor): Promise<Blueprint> {
     const now = this.clock.now();
     const config = validWorkspaceConfig(configPart(input));
     return this.db.transaction().execute(async (tx) => {
@@ -56,7 +66,7 @@ export class Blueprints {
         workspace_config: JSON.stringify(config),
       }).returningAll().executeTakeFirstOrThrow();
       await this.audit.append({
-        actorId: by?.user.id ?? null, actorEmail: by?.user.email ?? 'system', action: 'blueprint.create',
+        actor: by, action: 'blueprint.create',
         targetType: 'blueprint', targetId: row.id, blueprintId: row.id, outcome: 'success', detail: { name: row.name },
       }, tx);
       return toBlueprint(row);
@@ -86,7 +96,7 @@ export class Blueprints {
         .where('id', '=', id).returningAll().executeTakeFirst();
       if (!row) throw new NotFoundError('blueprint');
       await this.audit.append({
-        actorId: by.user.id, actorEmail: by.user.email, action: 'blueprint.update',
+        actor: by, action: 'blueprint.update',
         targetType: 'blueprint', targetId: id, blueprintId: id, outcome: 'success', detail: { fields: Object.keys(patch) },
       }, tx);
       return toBlueprint(row);

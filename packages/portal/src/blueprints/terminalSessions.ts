@@ -1,6 +1,5 @@
 import { visibleTabs, type BlueprintWorkspaceConfig } from '@paddock/protocol';
-import type { Database } from '../db/database.js';
-import { readWorkspaceConfig, workspaceSessions } from './workspaceSetup.js';
+import { workspaceSessions } from './workspaceSetup.js';
 
 /** What a terminal session of the workspace runs, as the portal tells the daemon (a browser never chooses). */
 export type TerminalSessionSpec =
@@ -31,8 +30,7 @@ export function terminalSessionFor(config: BlueprintWorkspaceConfig, name: strin
 }
 
 /** The decision for a workspace's blueprint as it is now (a changed blueprint applies to the next session). */
-export async function terminalSessionOf(db: Database, blueprintId: string, name: string): Promise<TerminalSessionDecision> {
-  const row = await db.selectFrom('blueprints').select('workspace_config').where('id', '=', blueprintId).executeTakeFirst();
-  if (!row) return { refused: "this workspace's blueprint no longer exists" };
-  return terminalSessionFor(readWorkspaceConfig(row.workspace_config), name);
+export function terminalSessionOf(config: BlueprintWorkspaceConfig | null, name: string): TerminalSessionDecision {
+  if (!config) return { refused: "this workspace's blueprint no longer exists" };
+  return terminalSessionFor(config, name);
 }

@@ -96,7 +96,7 @@ export class BlueprintLlmKeys {
     await this.db.transaction().execute(async (tx) => {
       await this.secrets.put(llmKeyScope(blueprintId), LLM_KEY_NAME, value, tx);
       await this.audit.append({
-        actorId: by.user.id, actorEmail: by.user.email, action: 'blueprint.llm_key.put',
+        actor: by, action: 'blueprint.llm_key.put',
         targetType: 'blueprint', targetId: blueprintId, blueprintId, outcome: 'success', detail: {},
       }, tx);
     });
@@ -108,7 +108,7 @@ export class BlueprintLlmKeys {
     await this.db.transaction().execute(async (tx) => {
       if (!await this.secrets.delete(llmKeyScope(blueprintId), LLM_KEY_NAME, tx)) throw new NotFoundError('model provider key');
       await this.audit.append({
-        actorId: by.user.id, actorEmail: by.user.email, action: 'blueprint.llm_key.delete',
+        actor: by, action: 'blueprint.llm_key.delete',
         targetType: 'blueprint', targetId: blueprintId, blueprintId, outcome: 'success', detail: {},
       }, tx);
     });

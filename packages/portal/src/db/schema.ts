@@ -107,8 +107,12 @@ export interface WorkspacesTable {
 export interface AuditLogTable {
   id: number;
   at: Timestamp;
+  /** 'user', 'system' or 'anonymous'; null on rows written before migration 0016. */
+  actor_kind: 'user' | 'system' | 'anonymous' | null;
   actor_id: string | null;
   actor_email: string | null;
+  /** A system actor's name (reconciler, scim, operator…). */
+  actor_name: string | null;
   action: string;
   target_type: string | null;
   target_id: string | null;

@@ -2,7 +2,7 @@ import type pino from 'pino';
 import { z } from 'zod';
 import { SESSION_COOKIE, type BlockedAttempt } from '@paddock/protocol';
 import type { AuditLog } from '../audit/auditLog.js';
-import type { UserActor } from '../auth/actor.js';
+import type { Actor, UserActor } from '../auth/actor.js';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import { ApiError, InputError } from '../errors.js';
@@ -117,18 +117,18 @@ export class IpAllowlist {
     const next = compile(rules);
     const ip = resolveClientIp(from.peer, from.forwardedFor, next.trusted);
     if (rules.cidrs.length > 0 && !next.allowed.matches(ip)) throw new WouldLockOutError(ip);
-    await this.save(rules, { actorId: by.user.id, actorEmail: by.user.email }, 'ip_allowlist.update');
+    await this.save(rules, { actor: by }, 'ip_allowlist.update');
     this.compiled = next;
     return rules;
   }
 
-  /** Break-glass: clears every rule (`paddock admin reset-ip-allowlist`, audited as system). */
-  async reset(): Promise<void> {
-    await this.save({ ...EMPTY, updatedAt: this.clock.now().toISOString() }, { actorId: null, actorEmail: 'system' }, 'ip_allowlist.reset');
+  /** Break-glass: clears every rule (`paddock admin reset-ip-allowlist`, audited as the operator). */
+  async reset(by: Actor): Promise<void> {
+    await this.save({ ...EMPTY, updatedAt: this.clock.now().toISOString() }, { actor: by }, 'ip_allowlist.reset');
     this.compiled = compile(EMPTY);
   }
 
-  private async save(rules: IpAllowlistRules, actor: { actorId: string | null; actorEmail: string }, action: string) {
+  private async save(rules: IpAllowlistRules, actor: { actor: Actor }, action: string) {
     const now = this.clock.now();
     const value = JSON.stringify(rules);
     await this.db.transaction().execute(async (tx) => {
@@ -193,6 +193,6 @@ export class IpAllowlist {
 }
 
 /** `paddock admin reset-ip-allowlist`: works with the portal down or unreachable, straight on the database. */
-export async function resetIpAllowlist(options: { db: Database; clock: Clock; audit: AuditLog; log: pino.Logger }): Promise<void> {
-  await new IpAllowlist(options.db, options.clock, options.audit, options.log).reset();
+export async function resetIpAllowlist(options: { db: Database; clock: Clock; audit: AuditLog; log: pino.Logger; by: Actor }): Promise<void> {
+  await new IpAllowlist(options.db, options.clock, options.audit, options.log).reset(options.by);
 }

@@ -1,3 +1,5 @@
+import { sql } from 'kysely';
+import { workspaceScope } from '../authz/policy.js';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import { hashSecret, newSecret } from '../ids.js';
@@ -23,7 +25,9 @@ export interface PreviewGrant {
  * in a host-bound cookie (previewCookies.ts). Tokens and ids are stored as SHA-256 hashes; redeeming
  * is one atomic UPDATE, so a token works once even across replicas. A preview
  * session is checked on every request: its user still active and still allowed
- * the workspace, the workspace running, the portal session it came from alive.
+ * to connect to the workspace (the policy's `connect`, in the same query: owner or
+ * admin, while the owner may still use its blueprint), the workspace running, the
+ * portal session it came from alive.
  */
 export class PreviewAuth {
   private readonly cache = new Map<string, { until: number; grant: PreviewGrant }>();
@@ -82,12 +86,13 @@ export class PreviewAuth {
       .innerJoin('users as u', 'u.id', 'p.user_id')
       .innerJoin('workspaces as w', 'w.id', 'p.workspace_id')
       .leftJoin('sessions as s', 's.id_hash', 'p.portal_session_hash')
-      .select(['p.id_hash', 'p.user_id', 'p.workspace_id', 'p.port', 'p.expires_at', 'p.portal_session_hash', 'u.active', 'u.role',
-        'w.owner_id', 'w.state', 'w.agent_id', 's.expires_at as portal_expires_at'])
+      .select(['p.id_hash', 'p.user_id', 'p.workspace_id', 'p.port', 'p.expires_at', 'p.portal_session_hash', 'u.active',
+        'w.state', 'w.agent_id', 's.expires_at as portal_expires_at'])
+      .select(workspaceScope({ userId: sql.ref('u.id'), role: sql.ref('u.role') }, 'connect', 'w').as('may_connect'))
       .where('p.id_hash', 'in', uncached).execute();
     for (const row of rows) {
       if (row.workspace_id !== workspaceId || row.port !== port || row.expires_at <= now) continue;
-      if (!row.active || (row.owner_id !== row.user_id && row.role !== 'admin')) continue;
+      if (!row.active || !row.may_connect) continue;
       if (row.state !== 'running' || !row.agent_id) continue;
       if (row.portal_session_hash && !(row.portal_expires_at && row.portal_expires_at > now)) continue;
       const grant = { userId: row.user_id, workspaceId, port, agentId: row.agent_id };

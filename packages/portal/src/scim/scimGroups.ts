@@ -7,7 +7,7 @@ import { applyPatch, canonicalResource, type PatchOperation, type Resource, type
 import { ScimError } from './scimErrors.js';
 import { checkIfMatch, isUniqueViolation, versionIn, versionOf, writeTransaction, type ListQuery } from './scimResources.js';
 import { GROUP_SCHEMA } from './scimSchemas.js';
-import { SCIM_ACTOR } from './scimUsers.js';
+import { SCIM_ACTOR } from '../auth/actor.js';
 import { column, filterToSql, type FilterColumns } from './sqlFilter.js';
 
 type Deps = Pick<PortalServices, 'db' | 'clock' | 'audit'>;
@@ -132,7 +132,7 @@ export class ScimGroups {
       const members = await this.memberIds(tx, input);
       if (members.length) await tx.insertInto('group_members').values(members.map((user_id) => ({ group_id: id, user_id }))).execute();
       await this.s.audit.append({
-        actorId: null, actorEmail: SCIM_ACTOR.email, action: 'scim.group.create', targetType: 'group', targetId: id,
+        actor: SCIM_ACTOR, action: 'scim.group.create', targetType: 'group', targetId: id,
         outcome: 'success', detail: { displayName: input.displayName, added: members },
       }, tx);
     }), () => input.displayName);
@@ -154,7 +154,7 @@ export class ScimGroups {
       checkIfMatch(ifMatch, versionIn(resource));
       await tx.deleteFrom('groups').where('id', '=', id).execute();
       await this.s.audit.append({
-        actorId: null, actorEmail: SCIM_ACTOR.email, action: 'scim.group.delete', targetType: 'group', targetId: id,
+        actor: SCIM_ACTOR, action: 'scim.group.delete', targetType: 'group', targetId: id,
         outcome: 'success', detail: { displayName: row.display_name, members: (resource.members as unknown[]).length },
       }, tx);
     });
@@ -190,7 +190,7 @@ export class ScimGroups {
     if (removed.length) await tx.deleteFrom('group_members').where('group_id', '=', row.id).where('user_id', 'in', removed).execute();
     if (added.length) await tx.insertInto('group_members').values(added.map((user_id) => ({ group_id: row.id, user_id }))).execute();
     await this.s.audit.append({
-      actorId: null, actorEmail: SCIM_ACTOR.email, action, targetType: 'group', targetId: row.id, outcome: 'success',
+      actor: SCIM_ACTOR, action, targetType: 'group', targetId: row.id, outcome: 'success',
       detail: {
         displayName: input.displayName,
         ...(input.displayName !== row.display_name ? { renamedFrom: row.display_name } : {}),

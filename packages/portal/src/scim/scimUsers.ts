@@ -2,6 +2,7 @@ import { sql, type Kysely, type Selectable, type SqlBool, type Transaction } fro
 import { z } from 'zod';
 import { roleSchema } from '@paddock/protocol';
 import type { ScimEmail, Tables, UsersTable } from '../db/schema.js';
+import { SCIM_ACTOR } from '../auth/actor.js';
 import { newId } from '../ids.js';
 import type { PortalServices } from '../services.js';
 import { applyPatch, canonicalResource, type PatchOperation, type Resource, type ResourceShape } from './patch.js';
@@ -13,8 +14,8 @@ import { column, filterToSql, type FilterColumns } from './sqlFilter.js';
 type Deps = Pick<PortalServices, 'db' | 'clock' | 'audit' | 'identity' | 'workspaces'>;
 type UserRow = Selectable<UsersTable>;
 
-/** Audit records of SCIM changes name SCIM as the actor. */
-export const SCIM_ACTOR = { id: null, email: 'scim', provisioner: true } as const;
+/** Audit records of SCIM changes name SCIM (the system actor) as the actor. */
+export { SCIM_ACTOR };
 
 export const userShape: ResourceShape = {
   coreUri: USER_SCHEMA,
@@ -182,7 +183,7 @@ export class ScimUsers {
         }
         const row = await tx.selectFrom('users').select('id').where('email', '=', input.userName).executeTakeFirstOrThrow();
         await this.s.audit.append({
-          actorId: null, actorEmail: SCIM_ACTOR.email, action: 'scim.user.create', targetType: 'user', targetId: row.id,
+          actor: SCIM_ACTOR, action: 'scim.user.create', targetType: 'user', targetId: row.id,
           outcome: 'success', detail: { email: input.userName, role, active: input.active ?? true, revived: existing !== undefined },
         }, tx);
         // Only the provider may bring it back.
@@ -219,12 +220,12 @@ export class ScimUsers {
       await tx.updateTable('users').set({ scim_deleted_at: this.s.clock.now(), updated_at: this.s.clock.now() }).where('id', '=', id).execute();
       await tx.deleteFrom('group_members').where('user_id', '=', id).execute();
       await this.s.audit.append({
-        actorId: null, actorEmail: SCIM_ACTOR.email, action: 'scim.user.delete', targetType: 'user', targetId: id,
+        actor: SCIM_ACTOR, action: 'scim.user.delete', targetType: 'user', targetId: id,
         outcome: 'success', detail: { email: row.email },
       }, tx);
     });
     // Even when already inactive: an admin may have started one of their workspaces since.
-    await this.s.workspaces.stopAllOwnedBy(id, 'deleted by SCIM');
+    await this.s.workspaces.stopAllOwnedBy(SCIM_ACTOR, id, 'deleted by SCIM');
   }
 
   /**
@@ -245,7 +246,7 @@ export class ScimUsers {
       if (isUniqueViolation(err)) throw new ScimError(409, 'uniqueness', `userName ${userName} is already taken`);
       throw err;
     });
-    if (deactivated) await this.s.workspaces.stopAllOwnedBy(id, 'deactivated by SCIM');
+    if (deactivated) await this.s.workspaces.stopAllOwnedBy(SCIM_ACTOR, id, 'deactivated by SCIM');
     return this.get(id);
   }
 
@@ -270,7 +271,7 @@ export class ScimUsers {
       if (losesAdmin) await this.s.identity.assertAnotherAdmin(row.id, tx);
       await tx.updateTable('users').set({ ...values, role, updated_at: this.s.clock.now() }).where('id', '=', row.id).execute();
       await this.s.audit.append({
-        actorId: null, actorEmail: SCIM_ACTOR.email, action, targetType: 'user', targetId: row.id, outcome: 'success',
+        actor: SCIM_ACTOR, action, targetType: 'user', targetId: row.id, outcome: 'success',
         detail: { email: values.email, changed, ...(role !== row.role ? { role: { from: row.role, to: role } } : {}) },
       }, tx);
     }

@@ -29,7 +29,7 @@ export class BlueprintSecrets {
     await this.db.transaction().execute(async (tx) => {
       await this.secrets.put(scopeOf(blueprintId), name, value, tx);
       await this.audit.append({
-        actorId: by.user.id, actorEmail: by.user.email, action: 'blueprint.secret.put',
+        actor: by, action: 'blueprint.secret.put',
         targetType: 'blueprint', targetId: blueprintId, blueprintId, outcome: 'success', detail: { name },
       }, tx);
     });
@@ -44,7 +44,7 @@ export class BlueprintSecrets {
     await this.db.transaction().execute(async (tx) => {
       if (!await this.secrets.delete(scopeOf(blueprintId), name, tx)) throw new NotFoundError('secret');
       await this.audit.append({
-        actorId: by.user.id, actorEmail: by.user.email, action: 'blueprint.secret.delete',
+        actor: by, action: 'blueprint.secret.delete',
         targetType: 'blueprint', targetId: blueprintId, blueprintId, outcome: 'success', detail: { name },
       }, tx);
     });

@@ -7,6 +7,7 @@ import { systemClock } from '../clock.js';
 import { openTestDatabase, type TestDatabase } from '../testing/testDatabase.js';
 import { MasterKeyRing, loadMasterKeys } from './masterKeys.js';
 import { rotateMasterKeyFile } from './rotateMasterKey.js';
+import { operatorActor } from '../auth/actor.js';
 import { Secrets } from './secrets.js';
 
 describe('rotating the master key under a running portal', () => {
@@ -58,7 +59,7 @@ describe('rotating the master key under a running portal', () => {
 
     const steps: string[] = [];
     const result = await rotateMasterKeyFile({
-      db: database.db, keyFile, clock: systemClock, audit: new AuditLog(database.db, systemClock), graceMs: 200,
+      db: database.db, keyFile, clock: systemClock, audit: { log: new AuditLog(database.db, systemClock), by: operatorActor('test') }, graceMs: 200,
       onStep: async (step) => {
         steps.push(step);
         // The portal serves a few more reads and writes between every step of the rotation, however slow the machine.
@@ -93,6 +94,6 @@ describe('rotating the master key under a running portal', () => {
     expect(busy.currentKeyId).toBe(result.newKeyId);
 
     const audit = await new AuditLog(database.db, systemClock).list({ limit: 10 });
-    expect(audit.find((e) => e.action === 'secrets.rotate_master_key')).toMatchObject({ actorEmail: 'system', targetId: result.newKeyId });
+    expect(audit.find((e) => e.action === 'secrets.rotate_master_key')).toMatchObject({ actor: { kind: 'system', name: 'operator', id: 'test' }, targetId: result.newKeyId });
   });
 });

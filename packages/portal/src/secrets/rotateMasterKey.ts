@@ -1,4 +1,5 @@
 import type { AuditLog } from '../audit/auditLog.js';
+import type { Actor } from '../auth/actor.js';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import { generateMasterKey, loadMasterKeys, writeMasterKeyFile, type MasterKeyOptions } from './masterKeys.js';
@@ -15,7 +16,8 @@ export interface RotateOptions {
   db: Database;
   keyFile: string;
   clock: Clock;
-  audit?: AuditLog;
+  /** Where the rotation is recorded, and as whom (an admin through the API, the operator's `paddock admin`). */
+  audit?: { log: AuditLog; by: Actor };
   /**
    * How long to wait after publishing [new, old] before re-wrapping, so a portal
    * that read the old file just before can finish sealing with the old key.
@@ -68,8 +70,8 @@ export async function rotateMasterKeyFile(options: RotateOptions): Promise<Rotat
   await options.onStep?.('retired');
 
   const retiredKeyIds = oldKeys.map((k) => k.id);
-  await options.audit?.append({
-    actorId: null, actorEmail: 'system', action: 'secrets.rotate_master_key', targetType: 'master_key', targetId: fresh.id,
+  await options.audit?.log.append({
+    actor: options.audit.by, action: 'secrets.rotate_master_key', targetType: 'master_key', targetId: fresh.id,
     blueprintId: null, outcome: 'success', detail: { retiredKeyIds, rewrapped },
   });
   return { newKeyId: fresh.id, retiredKeyIds, rewrapped };
@@ -80,13 +82,13 @@ export async function rotateMasterKeyFile(options: RotateOptions): Promise<Rotat
  * environment's PADDOCK_MASTER_KEY, or the key file), for rotating environment
  * keys: set the new key and PADDOCK_MASTER_KEY_PREVIOUS, run this, then drop the previous.
  */
-export async function rewrapSecrets(options: { db: Database; keys: MasterKeyOptions; clock: Clock; audit?: AuditLog }): Promise<{ keyId: string; rewrapped: number; byKey: Record<string, number> }> {
+export async function rewrapSecrets(options: { db: Database; keys: MasterKeyOptions; clock: Clock; audit?: { log: AuditLog; by: Actor } }): Promise<{ keyId: string; rewrapped: number; byKey: Record<string, number> }> {
   const keys = loadMasterKeys(options.keys);
   const secrets = new Secrets(options.db, new SecretBox(keys.current, keys.older), options.clock);
   const rewrapped = await secrets.rewrapAll();
   const byKey = await secrets.countByKey();
-  await options.audit?.append({
-    actorId: null, actorEmail: 'system', action: 'secrets.rewrap', targetType: 'master_key', targetId: keys.current.id,
+  await options.audit?.log.append({
+    actor: options.audit.by, action: 'secrets.rewrap', targetType: 'master_key', targetId: keys.current.id,
     blueprintId: null, outcome: 'success', detail: { rewrapped },
   });
   return { keyId: keys.current.id, rewrapped, byKey };

@@ -44,6 +44,14 @@ export class Enrollment {
     });
   }
 
+  /** Every enrolled agent, oldest first (the route table lets admins and auditors list them). */
+  async list(): Promise<Array<{ id: string; name: string; version: string; lastSeenAt: Date | null; protocol: string; refusedReason: string | null; refusedAt: Date | null }>> {
+    const rows = await this.db.selectFrom('agents').select(['id', 'name', 'version', 'last_seen_at', 'protocol', 'refused_reason', 'refused_at']).orderBy('created_at').execute();
+    return rows.map((r) => ({
+      id: r.id, name: r.name, version: r.version, lastSeenAt: r.last_seen_at, protocol: r.protocol, refusedReason: r.refused_reason, refusedAt: r.refused_at,
+    }));
+  }
+
   async authenticate(agentId: string, secret: string): Promise<boolean> {
     const row = await this.db.selectFrom('agents').select('secret_hash').where('id', '=', agentId).executeTakeFirst();
     return !!row && safeEqual(row.secret_hash, hashSecret(secret));

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
+import { POLICY_SWEEPER } from '../auth/actor.js';
 import type { Workspaces } from './workspaces.js';
 
 /** Also catches what no request of this portal changed: another replica, an admin command. */
@@ -45,7 +46,7 @@ export class BlueprintAccessSweep {
   trigger(): void {
     if (this.stopped) return;
     if (this.running) { this.again = true; return; }
-    this.running = this.workspaces.stopWhereBlueprintAccessLost()
+    this.running = this.workspaces.stopWhereBlueprintAccessLost(POLICY_SWEEPER)
       .then((n) => { if (n > 0) this.log.info({ stopped: n }, "stopped workspaces whose owners may no longer use their blueprint"); })
       .catch((err: unknown) => this.log.error({ err }, 'the blueprint access sweep failed'))
       .finally(() => {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type pino from 'pino';
 import type { Workspace, WorkspaceState } from '@paddock/protocol';
 import type { Command, Hello__Output, WorkspaceStatus__Output } from '@paddock/protocol/tunnel';
+import { POLICY_SWEEPER, RECONCILER, agentActor } from '../auth/actor.js';
 import type { Database } from '../db/database.js';
 import type { EventBus, Unsubscribe } from '../events/eventBus.js';
 import type { AgentHub } from '../tunnel/agentHub.js';
@@ -153,7 +154,7 @@ export class Reconciler {
   private async pass(): Promise<void> {
     // Nothing starts for an owner who may no longer use its blueprint, however the
     // access went (the access sweep also runs on its own after every write).
-    await this.workspaces.stopWhereBlueprintAccessLost();
+    await this.workspaces.stopWhereBlueprintAccessLost(POLICY_SWEEPER);
     const rows = await this.db.selectFrom('workspaces')
       .select(['id', 'agent_id', 'state', 'desired_state', 'owner_id', 'blueprint_id'])
       .where('state', '<>', 'deleted').execute();
@@ -164,7 +165,7 @@ export class Reconciler {
         // Unplaced workspaces go to a connected agent; placed ones wait for theirs.
         if (agentId) continue;
         if (connected.length === 0) {
-          await this.workspaces.setObserved(r.id, r.state as WorkspaceState, 'waiting for a runtime agent to connect');
+          await this.workspaces.setObserved(RECONCILER, r.id, r.state as WorkspaceState, 'waiting for a runtime agent to connect');
           continue;
         }
         agentId = connected[Math.floor(Math.random() * connected.length)]!;
@@ -182,11 +183,11 @@ export class Reconciler {
       } catch (err) {
         if (!(err instanceof SpecPartError)) throw err;
         this.log.error({ workspaceId: r.id, blueprintId: r.blueprint_id, err: errorText(err.reason) }, specParts[err.part].log);
-        await this.workspaces.setObserved(r.id, 'failed', specParts[err.part].builder);
+        await this.workspaces.setObserved(RECONCILER, r.id, 'failed', specParts[err.part].builder);
         continue;
       }
       const transitional: WorkspaceState = verb === 'run' ? 'starting' : 'stopping';
-      await this.workspaces.setObserved(r.id, transitional, '', agentId);
+      await this.workspaces.setObserved(RECONCILER, r.id, transitional, '', agentId);
       this.send(agentId, r.id, verb, command);
     }
   }
@@ -280,7 +281,7 @@ export class Reconciler {
     if (state === 'stopped' && row.desired_state === 'running' && (row.state === 'pending' || row.state === 'starting')) return;
     // A stale report (e.g. "running" while a stop is in flight) must not hide the transition.
     if (inflight && inflight.verb === 'stop' && state === 'running') return;
-    await this.workspaces.setObserved(status.workspaceId, state, status.message);
+    await this.workspaces.setObserved(agentActor(agentId), status.workspaceId, state, status.message);
   }
 
   private observedState(reported: string, desired: string): WorkspaceState {

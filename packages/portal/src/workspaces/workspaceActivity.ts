@@ -27,7 +27,7 @@ export class WorkspaceActivity {
     }).execute();
     if (actor.user.id === workspace.ownerId) return;
     await this.audit.append({
-      actorId: actor.user.id, actorEmail: actor.user.email, action, targetType: 'workspace', targetId: workspace.id,
+      actor, action, targetType: 'workspace', targetId: workspace.id,
       blueprintId: workspace.blueprintId, outcome: 'success', detail: { ...detail, owner: workspace.ownerId },
     });
   }

@@ -3,6 +3,7 @@ import pino from 'pino';
 import type { WorkspaceUsage__Output } from '@paddock/protocol/tunnel';
 import { AuditLog } from '../audit/auditLog.js';
 import { Identity } from '../auth/identity.js';
+import { operatorActor } from '../auth/actor.js';
 import { BlueprintAccessControl } from '../blueprints/blueprintAccess.js';
 import { Blueprints } from '../blueprints/blueprints.js';
 import { FakeClock } from '../clock.js';
@@ -26,8 +27,8 @@ describe("workspaces' resource reports", () => {
     t = await openTestDatabase();
     const clock = new FakeClock();
     const audit = new AuditLog(t.db, clock);
-    const owner = await new Identity(t.db, clock, audit).createUser({ email: 'kim@example.com', name: 'Kim', role: 'builder', password: 'a-long-enough-password' }, null);
-    const blueprint = await new Blueprints(t.db, clock, audit, new BlueprintAccessControl(t.db, clock, audit)).create({ name: 'B', description: '' }, null);
+    const owner = await new Identity(t.db, clock, audit).createUser({ email: 'kim@example.com', name: 'Kim', role: 'builder', password: 'a-long-enough-password' }, operatorActor('test'));
+    const blueprint = await new Blueprints(t.db, clock, audit, new BlueprintAccessControl(t.db, clock, audit)).create({ name: 'B', description: '' }, operatorActor('test'));
     for (const id of ['agent-a', 'agent-b']) {
       await t.db.insertInto('agents').values({ id, name: id, secret_hash: 'x', version: 'test', created_at: clock.now(), last_seen_at: null }).execute();
     }

@@ -4,7 +4,8 @@ import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import type { Tables } from '../db/schema.js';
 import type { AuditLog } from '../audit/auditLog.js';
-import { canSeeAll, isAdmin, type UserActor } from '../auth/actor.js';
+import type { Actor, SystemActor, UserActor } from '../auth/actor.js';
+import { authorize, workspaceScope, type WorkspaceAction, type WorkspaceResource } from '../authz/policy.js';
 import { sql } from 'kysely';
 import { ApiError, BlueprintAccessLostError, ConflictError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -42,9 +43,9 @@ export async function readWorkspace(db: Db, id: string): Promise<Workspace | und
 }
 
 /**
- * Workspaces as their owners see them. Every read and write is scoped by the actor:
- * a builder's query for someone else's workspace finds nothing (404), so nothing leaks.
- * Admins see and touch all workspaces.
+ * Workspaces as their owners see them. Every read and write goes through the policy
+ * (authz/policy.ts) for its actor, a person or a named system actor: a builder's query
+ * for someone else's workspace finds nothing (404), so nothing leaks.
  */
 export class Workspaces {
   constructor(
@@ -55,32 +56,40 @@ export class Workspaces {
     private readonly blueprintAccess: BlueprintAccessControl,
   ) {}
 
+  /** My workspaces; with `all`, every workspace the actor may read (admins and auditors: everyone's). */
   async list(actor: UserActor, options: { all?: boolean } = {}): Promise<Workspace[]> {
-    let q = workspaceQuery(this.db).where('workspaces.state', '<>', 'deleted').orderBy('workspaces.created_at', 'desc');
-    if (!(options.all && canSeeAll(actor))) q = q.where('workspaces.owner_id', '=', actor.user.id);
+    let q = workspaceQuery(this.db).where('workspaces.state', '<>', 'deleted').orderBy('workspaces.created_at', 'desc')
+      .where(workspaceScope(actor, 'read'));
+    if (!options.all) q = q.where('workspaces.owner_id', '=', actor.user.id);
     return (await q.execute()).map(toWorkspace);
   }
 
-  /** The workspace if the actor may see it; otherwise NotFoundError. */
-  async get(actor: UserActor, id: string): Promise<Workspace> {
-    const w = await readWorkspace(this.db, id);
-    if (!w || w.state === 'deleted' || (w.ownerId !== actor.user.id && !canSeeAll(actor))) throw new NotFoundError('workspace');
-    return w;
+  /**
+   * The workspace if the actor may do `action` to it (default: read it). NotFoundError when
+   * it may not even see it, as for an id that names nothing; otherwise why not (403).
+   */
+  async get(actor: Actor, id: string, action: WorkspaceAction = 'read'): Promise<Workspace> {
+    const r = await workspaceQuery(this.db).where('workspaces.id', '=', id).where('workspaces.state', '<>', 'deleted')
+      .select(mayUseBlueprint(sql.ref('workspaces.owner_id'), sql.ref('workspaces.blueprint_id')).as('owner_may_use_blueprint'))
+      .executeTakeFirst();
+    if (!r) throw new NotFoundError('workspace');
+    authorize(actor, action, { type: 'workspace', ownerId: r.owner_id, ownerMayUseBlueprint: Boolean(r.owner_may_use_blueprint) }, 'workspace');
+    return toWorkspace(r);
   }
 
-  /** The agent a workspace runs on (no actor: callers have already checked access). */
+  /** The agent a workspace runs on. Not a read of its own: callers hold a workspace `get` gave them. */
   async agentOf(id: string): Promise<string | null> {
     const r = await this.db.selectFrom('workspaces').select('agent_id').where('id', '=', id).executeTakeFirst();
     return r?.agent_id ?? null;
   }
 
   /** A refused or failed operation is audited too, after its transaction rolled back. */
-  private async audited<T>(actor: UserActor, action: string, targetId: string | null, work: () => Promise<T>): Promise<T> {
+  private async audited<T>(actor: Actor, action: string, targetId: string | null, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (err) {
       await this.audit.append({
-        actorId: actor.user.id, actorEmail: actor.user.email, action, targetType: 'workspace', targetId,
+        actor, action, targetType: 'workspace', targetId,
         outcome: 'failure', detail: { error: err instanceof ApiError ? err.code : 'internal' },
       });
       throw err;
@@ -106,7 +115,7 @@ export class Workspaces {
         state: 'pending', desired_state: 'running', state_message: '', created_at: now, updated_at: now,
       }).execute();
       await this.audit.append({
-        actorId: actor.user.id, actorEmail: actor.user.email, action: 'workspace.create',
+        actor, action: 'workspace.create',
         targetType: 'workspace', targetId: id, blueprintId: bp.id, outcome: 'success', detail: { name: input.name },
       }, tx);
       return (await readWorkspace(tx, id))!;
@@ -116,20 +125,20 @@ export class Workspaces {
   }
 
   /** Records the owner's wish (start, stop, delete); the reconciler makes it so. */
-  async setDesired(actor: UserActor, id: string, desired: DesiredState): Promise<Workspace> {
+  async setDesired(actor: Actor, id: string, desired: DesiredState): Promise<Workspace> {
     const action = { running: 'workspace.start', stopped: 'workspace.stop', deleted: 'workspace.delete' }[desired];
     return this.audited(actor, action, id, () => this.setDesiredIn(actor, id, desired, action));
   }
 
-  private async setDesiredIn(actor: UserActor, id: string, desired: DesiredState, action: string): Promise<Workspace> {
+  private async setDesiredIn(actor: Actor, id: string, desired: DesiredState, action: string): Promise<Workspace> {
     const w = await this.db.transaction().execute(async (tx) => {
       const current = await readWorkspace(tx, id);
-      if (!current || current.state === 'deleted' || (current.ownerId !== actor.user.id && !isAdmin(actor))) {
-        throw new NotFoundError('workspace');
-      }
+      if (!current || current.state === 'deleted') throw new NotFoundError('workspace');
+      const resource: WorkspaceResource = { type: 'workspace', ownerId: current.ownerId };
+      authorize(actor, 'operate', resource, 'workspace');
       // It would run with the blueprint's credentials: only for an owner who may still use it, whoever asks.
       if (desired === 'running' && !(await this.blueprintAccess.mayUse(current.ownerId, current.blueprintId, tx))) {
-        throw new BlueprintAccessLostError(current.ownerId === actor.user.id);
+        throw new BlueprintAccessLostError(actor.kind === 'user' && current.ownerId === actor.user.id);
       }
       // Starting a failed workspace is how its owner retries.
       const state = desired === 'running' && current.state === 'failed' ? 'pending' : current.state;
@@ -137,7 +146,7 @@ export class Workspaces {
         .set({ desired_state: desired, state, state_message: '', updated_at: this.clock.now() })
         .where('id', '=', id).execute();
       await this.audit.append({
-        actorId: actor.user.id, actorEmail: actor.user.email, action,
+        actor, action,
         targetType: 'workspace', targetId: id, blueprintId: current.blueprintId, outcome: 'success',
         detail: { name: current.name, from: current.state },
       }, tx);
@@ -148,17 +157,18 @@ export class Workspaces {
   }
 
   /**
-   * Stops every workspace a user owns, as the system (deactivation, removal).
-   * Their files stay. Returns how many were asked to stop.
+   * Stops every workspace a user owns, on behalf of whoever deactivated or removed
+   * them (an admin, SCIM). Their files stay. Returns how many were asked to stop.
    */
-  async stopAllOwnedBy(userId: string, reason: string): Promise<number> {
+  async stopAllOwnedBy(by: Actor, userId: string, reason: string): Promise<number> {
+    authorize(by, 'stop', { type: 'workspace', ownerId: userId }, 'workspace');
     const rows = await this.db.updateTable('workspaces')
       .set({ desired_state: 'stopped', updated_at: this.clock.now() })
       .where('owner_id', '=', userId).where('desired_state', '=', 'running')
       .returning(['id', 'blueprint_id']).execute();
     for (const r of rows) {
       await this.audit.append({
-        actorId: null, actorEmail: 'system', action: 'workspace.stop', targetType: 'workspace', targetId: r.id,
+        actor: by, action: 'workspace.stop', targetType: 'workspace', targetId: r.id,
         blueprintId: r.blueprint_id, outcome: 'success', detail: { reason },
       });
       const w = await readWorkspace(this.db, r.id);
@@ -168,21 +178,23 @@ export class Workspaces {
   }
 
   /**
-   * Stops, as the system, every workspace meant to run whose owner may no longer use
-   * its blueprint, however that came about (its access list, a group, a role or an
+   * Stops, as the policy sweeper, every workspace meant to run whose owner may no longer
+   * use its blueprint, however that came about (its access list, a group, a role or an
    * email changed). One level-triggered pass over all of them (blueprintAccessSweep.ts
-   * runs it), so no path that changes access has to remember to call it. Files stay.
+   * runs it, and the reconciler before each pass), so no path that changes access has
+   * to remember to call it. Files stay.
    */
-  async stopWhereBlueprintAccessLost(): Promise<number> {
+  async stopWhereBlueprintAccessLost(by: SystemActor): Promise<number> {
     const stopped = await this.db.transaction().execute(async (tx) => {
       const rows = await tx.updateTable('workspaces')
         .set({ desired_state: 'stopped', updated_at: this.clock.now() })
         .where('desired_state', '=', 'running')
+        .where(workspaceScope(by, 'stop'))
         .where(sql<boolean>`not ${mayUseBlueprint(sql.ref('workspaces.owner_id'), sql.ref('workspaces.blueprint_id'))}`)
         .returning(['id', 'blueprint_id']).execute();
       for (const r of rows) {
         await this.audit.append({
-          actorId: null, actorEmail: 'system', action: 'workspace.stop', targetType: 'workspace', targetId: r.id,
+          actor: by, action: 'workspace.stop', targetType: 'workspace', targetId: r.id,
           blueprintId: r.blueprint_id, outcome: 'success', detail: { reason: 'its owner may no longer use its blueprint' },
         }, tx);
       }
@@ -196,13 +208,15 @@ export class Workspaces {
   }
 
   /**
-   * The reconciler's view: records what the runtime reports. Settled outcomes
-   * (running, stopped, failed, deleted) are audited as the system's doing.
+   * What the runtime reports, recorded by the reconciler (what it sent) or an agent
+   * (what it saw). Settled outcomes (running, stopped, failed, deleted) are audited
+   * as that actor's doing.
    */
-  async setObserved(id: string, state: WorkspaceState, message: string, agentId?: string): Promise<void> {
+  async setObserved(by: SystemActor, id: string, state: WorkspaceState, message: string, agentId?: string): Promise<void> {
     const w = await this.db.transaction().execute(async (tx) => {
-      const before = await tx.selectFrom('workspaces').select(['state', 'state_message', 'blueprint_id', 'agent_id'])
+      const before = await tx.selectFrom('workspaces').select(['state', 'state_message', 'blueprint_id', 'agent_id', 'owner_id'])
         .where('id', '=', id).forUpdate().executeTakeFirst();
+      if (before) authorize(by, 'observe', { type: 'workspace', ownerId: before.owner_id }, 'workspace');
       if (!before || before.state === 'deleted') return undefined;
       if (before.state === state && before.state_message === message && (agentId === undefined || before.agent_id === agentId)) {
         return undefined;
@@ -212,7 +226,7 @@ export class Workspaces {
         .where('id', '=', id).execute();
       if (before.state !== state && ['running', 'stopped', 'failed', 'deleted'].includes(state)) {
         await this.audit.append({
-          actorId: null, actorEmail: 'system', action: `workspace.${state}`, targetType: 'workspace', targetId: id,
+          actor: by, action: `workspace.${state}`, targetType: 'workspace', targetId: id,
           blueprintId: before.blueprint_id, outcome: state === 'failed' ? 'failure' : 'success',
           detail: message ? { message } : {},
         }, tx);

@@ -7,7 +7,7 @@ import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/database.js';
 import type { Tables } from '../../db/schema.js';
 import { hashSecret, newId, newSecret, safeEqual } from '../../ids.js';
-import type { UserActor } from '../actor.js';
+import { SSO_ACTOR, type UserActor } from '../actor.js';
 import type { Identity } from '../identity.js';
 import type { SignInSettings } from '../signInSettings.js';
 import { domainAllowed, emailDomain, mapClaims, safeReturnTo, type MappedIdentity } from './claimsMapping.js';
@@ -86,7 +86,7 @@ export class OidcSignIn {
       const e = err instanceof SsoSignInError ? err : new SsoSignInError('sso_failed', describe(err));
       if (!(err instanceof SsoSignInError)) this.deps.log.warn({ err }, 'SSO sign-in failed');
       await this.deps.audit.append({
-        actorId: e.userId, actorEmail: e.email, action: 'auth.login', outcome: 'failure',
+        actor: { kind: 'anonymous', email: e.email }, action: 'auth.login', outcome: 'failure', ...(e.userId ? { targetType: 'user', targetId: e.userId } : {}),
         detail: { ip: how.ip, method: 'oidc', reason: e.code, detail: e.reason.slice(0, 500) },
       });
       throw e;
@@ -151,7 +151,7 @@ export class OidcSignIn {
           if (m.emailVerified !== true) throw new SsoSignInError('email_not_verified', 'an account with this email exists and the provider has not verified the email', m.email, byEmail.id);
           if (byEmail.oidc_subject !== null) throw new SsoSignInError('account_conflict', 'this email is linked to another SSO identity', m.email, byEmail.id);
           user = await tx.updateTable('users').set({ oidc_subject: m.subject, updated_at: now }).where('id', '=', byEmail.id).returningAll().executeTakeFirstOrThrow();
-          await audit.append({ actorId: user.id, actorEmail: user.email, action: 'user.link_sso', targetType: 'user', targetId: user.id, outcome: 'success', detail: { issuer: config.issuer } }, tx);
+          await audit.append({ actor: { kind: 'user', user: user }, action: 'user.link_sso', targetType: 'user', targetId: user.id, outcome: 'success', detail: { issuer: config.issuer } }, tx);
         }
       }
       if (user && !user.active) throw new SsoSignInError('account_disabled', 'the account is deactivated', user.email, user.id);
@@ -161,13 +161,13 @@ export class OidcSignIn {
           created_at: now, updated_at: now, last_login_at: null,
         }).returningAll().executeTakeFirstOrThrow();
         await audit.append({
-          actorId: null, actorEmail: 'sso', action: 'user.create', targetType: 'user', targetId: user.id, outcome: 'success',
+          actor: SSO_ACTOR, action: 'user.create', targetType: 'user', targetId: user.id, outcome: 'success',
           detail: { email: user.email, role: user.role, source: 'oidc', groups: m.groups },
         }, tx);
       } else if (user.source === 'oidc' && config.roleMappings.length > 0 && user.role !== m.role) {
         await tx.updateTable('users').set({ role: m.role, updated_at: now }).where('id', '=', user.id).execute();
         await audit.append({
-          actorId: null, actorEmail: 'sso', action: 'user.role', targetType: 'user', targetId: user.id, outcome: 'success',
+          actor: SSO_ACTOR, action: 'user.role', targetType: 'user', targetId: user.id, outcome: 'success',
           detail: { email: user.email, from: user.role, to: m.role },
         }, tx);
       }

@@ -130,7 +130,7 @@ export class SsoSettings {
     await this.settings.set(SSO_SETTINGS_KEY, stored);
     if (clientSecret !== undefined) await this.secrets.put(SSO_SECRET_SCOPE, SSO_SECRET_NAME, clientSecret);
     await this.audit.append({
-      actorId: actor.user.id, actorEmail: actor.user.email, action: 'sso.update', outcome: 'success',
+      actor, action: 'sso.update', outcome: 'success',
       detail: { enabled: stored.enabled, issuer: stored.issuer, clientId: stored.clientId, secretChanged: clientSecret !== undefined },
     });
   }

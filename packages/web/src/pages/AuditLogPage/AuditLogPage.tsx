@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
 import { ListFilter, ScrollText, ShieldCheck, ShieldX, X } from 'lucide-react';
-import type { AuditEntry } from '@paddock/protocol';
+import type { AuditActor, AuditEntry } from '@paddock/protocol';
 import { auditLogQuery, verifyAuditLog, type AuditVerifyResult } from '../../api/audit';
 import { Badge } from '../../components/Badge';
 import { Button } from '../../components/Button';
@@ -148,6 +148,36 @@ export function AuditLogPage() {
   );
 }
 
+/** What each part of Paddock that acts on its own is called on this page. */
+const systemActorLabels: Record<string, string> = {
+  reconciler: 'Reconciler', 'policy-sweeper': 'Policy sweeper', agent: 'Runtime agent', scim: 'SCIM (identity provider)',
+  sso: 'Single sign-on', operator: 'Operator', bootstrap: 'First start', system: 'System',
+};
+
+function actorTitle(actor: AuditActor): string {
+  switch (actor.kind) {
+    case 'user': return actor.email;
+    case 'system': return `system actor: ${actor.name}${actor.id ? ` (${actor.id})` : ''}`;
+    case 'anonymous': return actor.email ? `not signed in, as ${actor.email}` : 'not signed in';
+  }
+}
+
+/** A person by email; a system actor by its kind and name, never as if it were a person; a failed sign-in as not signed in. */
+function ActorName({ actor }: { actor: AuditActor }) {
+  switch (actor.kind) {
+    case 'user': return <>{actor.email}</>;
+    case 'system':
+      return (
+        <span data-testid="audit-system-actor">
+          <Badge>System</Badge>{' '}
+          <span className="text-zinc-600">{systemActorLabels[actor.name] ?? actor.name}{actor.id ? ` (${actor.id})` : ''}</span>
+        </span>
+      );
+    case 'anonymous':
+      return <span className="text-zinc-500">{actor.email ?? 'anonymous'} <span className="text-zinc-400">(not signed in)</span></span>;
+  }
+}
+
 function AuditRow({ entry }: { entry: AuditEntry }) {
   const detail = Object.keys(entry.detail ?? {}).length ? JSON.stringify(entry.detail) : '';
   const target = [entry.targetType, entry.targetId].filter(Boolean).join(' ');
@@ -158,8 +188,8 @@ function AuditRow({ entry }: { entry: AuditEntry }) {
           {timeAgo(entry.at)}
         </time>
       </Td>
-      <Td className="max-w-48 truncate text-zinc-900" title={entry.actorEmail ?? undefined}>
-        {entry.actorEmail ?? <span className="text-zinc-400">system</span>}
+      <Td className="max-w-48 truncate text-zinc-900" title={actorTitle(entry.actor)}>
+        <ActorName actor={entry.actor} />
       </Td>
       <Td className="font-mono text-[13px] whitespace-nowrap text-zinc-900">{entry.action}</Td>
       <Td className="hidden max-w-56 truncate text-zinc-500 md:table-cell" title={target || undefined}>

@@ -1,0 +1,625 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SESSION_COOKIE } from '@paddock/protocol';
+import {
+  POLICY_SWEEPER, RECONCILER, ROUTE_RULES, SCIM_ACTOR, SERVICE_RULES, agentActor, apiRoutes, previewCookieName, webSocketRoutes,
+  type Route, type RouteRule, type UserActor,
+} from '@paddock/portal';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, TerminalConnection, TerminalRefused } from './harness/testStack.js';
+import { InProcessPortal, type Answer, type Credential, type Role } from './harness/inProcessPortal.js';
+
+/**
+ * The authorization suite: every route of the route table × every role (and nobody)
+ * × whose object it touches (the caller's own, someone else's, none), with a bearer
+ * token and with a browser session (cookie and CSRF token), in-process on a real
+ * portal and database. What must happen is written out here (expected() below), not
+ * asked of the policy module: the suite checks the policy, it doesn't repeat it.
+ * An allowed call must succeed (2xx, its documented body); a refused one is 401/403,
+ * or 404 exactly like a nonexistent id where existence would leak. Routes that need
+ * a running workspace end at 409 not_running here (authorization passed); the
+ * security suite (e2e/security.test.ts) runs them against a real sandbox.
+ */
+
+type Caller = Role | 'anonymous' | 'scim';
+type Ownership = 'own' | 'others' | 'none';
+type Expected = { status: 'ok' } | { status: number; code?: string };
+
+const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+let fx: InProcessPortal;
+let starterId: string;
+/** A blueprint restricted to nobody: builders may not use it, admins and auditors may. */
+let restrictedId: string;
+let seq = 0;
+const fresh = (what: string) => `${what}-${++seq}-${Math.random().toString(36).slice(2, 8)}`;
+
+const keyOf = (r: { method: string; url: string }) => `${r.method} ${r.url}`;
+
+/** The role layer (the route table's access levels) and then the object layer (the policy), as this suite expects them. */
+function expected(r: Route, rule: RouteRule, caller: Caller, ownership: Ownership): Expected {
+  if (r.access === 'scim') return caller === 'scim' ? objectLayer(rule, 'admin', ownership, r) : { status: 401 };
+  if (caller === 'scim') return r.access === 'public' ? objectLayer(rule, 'admin', ownership, r) : { status: 401, code: 'unauthenticated' };
+  if (caller === 'anonymous') return r.access === 'public' ? { status: 'ok' } : { status: 401, code: 'unauthenticated' };
+  if (r.access === 'admin' && caller !== 'admin') return { status: 403, code: 'forbidden' };
+  if (r.access === 'auditor' && caller === 'builder') return { status: 403, code: 'forbidden' };
+  if (r.access === 'user' && caller === 'auditor' && r.method !== 'GET') return { status: 403, code: 'forbidden' };
+  return objectLayer(rule, caller, ownership, r);
+}
+
+function objectLayer(rule: RouteRule, caller: Role, ownership: Ownership, r: Route): Expected {
+  if (rule.object !== 'none' && ownership === 'none') return { status: 404, code: r.access === 'scim' ? undefined : 'not_found' };
+  const ok: Expected = rule.object === 'workspace' && rule.needs ? { status: 409, code: 'not_running' } : { status: 'ok' };
+  if (ownership !== 'others') return ok;
+  switch (rule.object) {
+    // Admins act on everyone's workspaces; auditors read them (the route layer already stopped their writes).
+    case 'workspace': return caller === 'admin' || (caller === 'auditor' && rule.action === 'read') ? ok : { status: 404, code: 'not_found' };
+    case 'account': return { status: 404, code: 'not_found' };
+    case 'blueprint': return caller === 'builder' ? { status: 404, code: 'not_found' } : ok;
+    default: return ok;
+  }
+}
+
+function ownerships(rule: RouteRule, caller: Caller): Ownership[] {
+  switch (rule.object) {
+    case 'none': return ['none'];
+    case 'record': return ['own', 'none'];
+    // Auditors own no workspaces (they may not create one).
+    case 'workspace': return caller === 'auditor' ? ['others', 'none'] : ['own', 'others', 'none'];
+    default: return ['own', 'others', 'none'];
+  }
+}
+
+const roleOf = (caller: Caller): Role => (caller === 'anonymous' || caller === 'scim' ? 'admin' : caller);
+/** Whose object is "someone else's" for a caller. */
+const otherOf = (caller: Caller): Role => (caller === 'builder' ? 'admin' : 'builder');
+
+interface Call {
+  /** Values for path parameters other than the object's `:id`. */
+  params?: Record<string, string>;
+  query?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** What else a success must show. */
+  check?: (res: Answer) => void;
+}
+interface SampleContext { caller: Caller; ownership: Ownership; id: string | undefined; member: () => { id: string; email: string; actor: UserActor } }
+type Sample = {
+  /** A fresh object for `:id` of a record route. */
+  record?: () => Promise<string>;
+  call?: (c: SampleContext) => Promise<Call> | Call;
+  /** What a permitted call answers here when it can't succeed in-process, and why. */
+  permitted?: { status: number; why: string };
+};
+
+const admin = () => fx.members.admin;
+const newUser = async (password = true) => (await fx.services.identity.createUser(
+  { email: `${fresh('u')}@example.com`, name: 'Member', role: 'builder', password: password ? ADMIN_PASSWORD : null }, admin().actor)).id;
+const newBlueprint = async () => (await fx.services.blueprints.create({ name: fresh('bp'), description: 'x' }, admin().actor)).id;
+const scimToken = async () => (await fx.request('POST', '/api/v1/admin/scim-tokens', { credential: { bearer: admin().token } })).body.token as string;
+const scim = async (method: string, url: string, body?: unknown) =>
+  fx.request(method, url, { credential: { bearer: await scimToken() }, body, headers: { 'content-type': 'application/scim+json' } });
+const newScimUser = async () => (await scim('POST', '/scim/v2/Users', { schemas: [USER_SCHEMA], userName: `${fresh('s')}@example.com`, active: true })).body.id as string;
+const newScimGroup = async () => (await scim('POST', '/scim/v2/Groups', { schemas: [GROUP_SCHEMA], displayName: fresh('g') })).body.id as string;
+const waitOutSignInLimits = () => fx.clock.advance(5 * 60_000 + 1000);
+/** A member with a password, made once: links and lookups don't change it (argon2 is slow; a suite need not pay it per call). */
+let withPassword: string | undefined;
+const memberWithPassword = async () => (withPassword ??= await newUser());
+
+const SAMPLES: Record<string, Sample> = {
+  'POST /api/v1/admin/master-key/rotate': { call: () => ({ check: (res) => expect(res.body.newKeyId).toEqual(expect.any(String)) }) },
+  'POST /api/v1/auth/login': {
+    call: () => { waitOutSignInLimits(); return { body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD }, check: (res) => expect(res.headers['set-cookie']).toMatch(new RegExp(`${SESSION_COOKIE}=`)) }; },
+  },
+  'POST /api/v1/auth/logout': {},
+  'GET /api/v1/auth/me': { call: (c) => ({ check: (res) => expect(res.body.user.email).toBe(c.member().email) }) },
+  'POST /api/v1/auth/password': { call: () => { waitOutSignInLimits(); return { body: { currentPassword: ADMIN_PASSWORD, newPassword: ADMIN_PASSWORD } }; } },
+  'GET /api/v1/auth/sessions': {},
+  'DELETE /api/v1/auth/sessions/:id': {},
+  'GET /api/v1/auth/methods': {},
+  'GET /api/v1/auth/oidc/start': { permitted: { status: 404, why: 'no SSO is configured here; e2e/sso.test.ts signs in through a real identity provider' } },
+  'GET /api/v1/auth/oidc/callback': { call: () => ({ query: 'state=x' }), permitted: { status: 302, why: 'an unknown state redirects to the sign-in page with an error; e2e/sso.test.ts completes a sign-in' } },
+  'GET /api/v1/admin/sso': {},
+  'PUT /api/v1/admin/sso': { call: () => ({ body: { enabled: false, issuer: 'https://idp.example.com', clientId: 'paddock' } }) },
+  'GET /api/v1/admin/auth-settings': {},
+  'PUT /api/v1/admin/auth-settings': { call: () => ({ body: { localPasswords: true } }) },
+  'GET /api/v1/users': {},
+  'POST /api/v1/users': { call: () => ({ body: { email: `${fresh('new')}@example.com`, name: 'New', role: 'builder', password: ADMIN_PASSWORD } }) },
+  'PATCH /api/v1/users/:id': { record: () => newUser(false), call: (c) => ({ body: { name: 'Renamed' }, check: (res) => expect(res.body).toMatchObject({ id: c.id, name: 'Renamed' }) }) },
+  'DELETE /api/v1/users/:id': { record: () => newUser(false) },
+  'POST /api/v1/users/:id/password-reset': { record: memberWithPassword },
+  'POST /api/v1/password-resets/lookup': {
+    call: async () => ({ body: { token: (await fx.services.passwordResets.issue(admin().actor, await memberWithPassword())).token } }),
+  },
+  'POST /api/v1/password-resets/redeem': {
+    call: async () => ({ body: { token: (await fx.services.passwordResets.issue(admin().actor, await memberWithPassword())).token, password: ADMIN_PASSWORD } }),
+  },
+  'GET /api/v1/invites': {},
+  'POST /api/v1/invites': { call: () => ({ body: { email: `${fresh('inv')}@example.com` } }) },
+  'DELETE /api/v1/invites/:id': { record: async () => (await fx.services.invites.create(admin().actor, `${fresh('inv')}@example.com`, 'builder')).id },
+  'POST /api/v1/invites/lookup': { call: async () => ({ body: { token: (await fx.services.invites.create(admin().actor, `${fresh('inv')}@example.com`, 'builder')).token } }) },
+  'POST /api/v1/invites/accept': {
+    call: async () => ({ body: { token: (await fx.services.invites.create(admin().actor, `${fresh('inv')}@example.com`, 'builder')).token, name: 'Newcomer', password: ADMIN_PASSWORD } }),
+  },
+  'GET /api/v1/tokens': {},
+  'POST /api/v1/tokens': { call: () => ({ body: { name: 'ci' } }) },
+  'DELETE /api/v1/tokens/:id': {},
+  'GET /api/v1/blueprints': { call: (c) => ({ check: (res) => expect(res.body.blueprints.some((b: { id: string }) => b.id === restrictedId)).toBe(c.caller !== 'builder') }) },
+  'GET /api/v1/blueprints/:id': {},
+  'POST /api/v1/blueprints': { call: () => ({ body: { name: fresh('bp'), description: 'made by the suite' } }) },
+  'PATCH /api/v1/blueprints/:id': { record: newBlueprint, call: () => ({ body: { description: 'changed' } }) },
+  'GET /api/v1/blueprints/:id/access': { record: newBlueprint },
+  'PUT /api/v1/blueprints/:id/access': { record: newBlueprint, call: () => ({ body: { access: 'open', rules: [] } }) },
+  'GET /api/v1/blueprints/:id/secrets': { record: newBlueprint },
+  'PUT /api/v1/blueprints/:id/secrets/:name': { record: newBlueprint, call: () => ({ params: { name: 'API_KEY' }, body: { value: 'v' } }) },
+  'DELETE /api/v1/blueprints/:id/secrets/:name': {
+    record: async () => { const id = await newBlueprint(); await fx.services.blueprintSecrets.put(id, 'API_KEY', 'v', admin().actor); return id; },
+    call: () => ({ params: { name: 'API_KEY' } }),
+  },
+  'GET /api/v1/blueprints/:id/llm-key': { record: newBlueprint },
+  'PUT /api/v1/blueprints/:id/llm-key': { record: newBlueprint, call: () => ({ body: { value: 'sk-test' } }) },
+  'DELETE /api/v1/blueprints/:id/llm-key': { record: async () => { const id = await newBlueprint(); await fx.services.blueprintLlmKeys.put(id, 'sk-test', admin().actor); return id; } },
+  'GET /api/v1/workspaces': {},
+  'POST /api/v1/workspaces': { call: () => ({ body: { blueprintId: starterId, name: fresh('ws') } }) },
+  'GET /api/v1/workspaces/:id': { call: (c) => ({ check: (res) => expect(res.body.id).toBe(c.id) }) },
+  'POST /api/v1/workspaces/:id/start': { call: (c) => ({ check: (res) => expect(res.body).toMatchObject({ id: c.id, desiredState: 'running' }) }) },
+  'POST /api/v1/workspaces/:id/stop': { call: (c) => ({ check: (res) => expect(res.body).toMatchObject({ id: c.id, desiredState: 'stopped' }) }) },
+  'DELETE /api/v1/workspaces/:id': { call: (c) => ({ check: (res) => expect(res.body).toMatchObject({ id: c.id, desiredState: 'deleted' }) }) },
+  'POST /api/v1/workspaces/:id/terminal-tickets': {},
+  'POST /api/v1/workspaces/:id/previews': { call: () => ({ body: { port: 5173 } }) },
+  'GET /api/v1/workspaces/:id/previews': { call: () => ({ check: (res) => expect(res.body.ports).toEqual([]) }) },
+  'GET /api/v1/workspaces/:id/files': { call: () => ({ query: 'path=' }) },
+  'GET /api/v1/workspaces/:id/files/content': { call: () => ({ query: 'path=a.txt' }) },
+  'PUT /api/v1/workspaces/:id/files/content': { call: () => ({ query: 'path=a.txt', body: 'hello' }) },
+  'DELETE /api/v1/workspaces/:id/files': { call: () => ({ query: 'path=a.txt' }) },
+  'POST /api/v1/workspaces/:id/files/rename': { call: () => ({ body: { from: 'a.txt', to: 'b.txt' } }) },
+  'GET /api/v1/workspaces/:id/ai/model': {},
+  'GET /api/v1/workspaces/:id/ai/sessions': {},
+  'POST /api/v1/workspaces/:id/ai/sessions': { call: () => ({ body: {} }) },
+  'GET /api/v1/workspaces/:id/ai/status': {},
+  'GET /api/v1/workspaces/:id/ai/sessions/:sessionId/messages': { call: () => ({ params: { sessionId: 'ses_x1' } }) },
+  'POST /api/v1/workspaces/:id/ai/sessions/:sessionId/prompt': { call: () => ({ params: { sessionId: 'ses_x1' }, body: { text: 'hi' } }) },
+  'POST /api/v1/workspaces/:id/ai/sessions/:sessionId/abort': { call: () => ({ params: { sessionId: 'ses_x1' } }) },
+  'GET /api/v1/workspaces/:id/ai/events': {},
+  'GET /api/v1/events': {},
+  'GET /api/v1/audit': { call: () => ({ query: 'limit=5' }) },
+  'GET /api/v1/audit/verify': { call: () => ({ check: (res) => expect(res.body.ok).toBe(true) }) },
+  'GET /api/v1/admin/ip-allowlist': {},
+  'PUT /api/v1/admin/ip-allowlist': { call: () => ({ body: { cidrs: [], trustedProxies: [] } }) },
+  'GET /api/v1/admin/ip-allowlist/blocked': {},
+  'GET /api/v1/agents': {},
+  'POST /api/v1/agents/enrollment-tokens': {},
+  'GET /api/v1/usage': {},
+  'POST /api/v1/admin/scim-tokens': {},
+  'GET /scim/v2/ServiceProviderConfig': {},
+  'GET /scim/v2/ResourceTypes': {},
+  'GET /scim/v2/ResourceTypes/:id': { record: async () => 'User' },
+  'GET /scim/v2/Schemas': {},
+  'GET /scim/v2/Schemas/:id': { record: async () => USER_SCHEMA },
+  'GET /scim/v2/Users': {},
+  'POST /scim/v2/Users': { call: () => ({ body: { schemas: [USER_SCHEMA], userName: `${fresh('s')}@example.com` } }) },
+  'GET /scim/v2/Users/:id': { record: newScimUser, call: (c) => ({ check: (res) => expect(res.body.id).toBe(c.id) }) },
+  'PUT /scim/v2/Users/:id': { record: newScimUser, call: () => ({ body: { schemas: [USER_SCHEMA], userName: `${fresh('s')}@example.com` } }) },
+  'PATCH /scim/v2/Users/:id': { record: newScimUser, call: () => ({ body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value: 'Changed' }] } }) },
+  'DELETE /scim/v2/Users/:id': { record: newScimUser },
+  'GET /scim/v2/Groups': {},
+  'POST /scim/v2/Groups': { call: () => ({ body: { schemas: [GROUP_SCHEMA], displayName: fresh('g') } }) },
+  'GET /scim/v2/Groups/:id': { record: newScimGroup },
+  'PUT /scim/v2/Groups/:id': { record: newScimGroup, call: () => ({ body: { schemas: [GROUP_SCHEMA], displayName: fresh('g') } }) },
+  'PATCH /scim/v2/Groups/:id': { record: newScimGroup, call: () => ({ body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value: fresh('g') }] } }) },
+  'DELETE /scim/v2/Groups/:id': { record: newScimGroup },
+};
+
+const NONEXISTENT = '00000000-0000-4000-8000-000000000000';
+/** One workspace per owner for the calls that leave it as it is. */
+const shared: Partial<Record<Role, string>> = {};
+
+/** The `:id` a call names: an object of the caller's own, someone else's, or one that doesn't exist. */
+async function targetOf(r: Route, rule: RouteRule, sample: Sample, caller: Caller, ownership: Ownership): Promise<string | undefined> {
+  if (rule.object === 'none') return undefined;
+  if (ownership === 'none') return r.url.startsWith('/scim/v2/ResourceTypes') || r.url.startsWith('/scim/v2/Schemas') ? 'Nothing' : NONEXISTENT;
+  const whose = fx.members[ownership === 'own' ? roleOf(caller) : otherOf(caller)];
+  switch (rule.object) {
+    case 'workspace': {
+      // Start, stop and delete change the workspace: a fresh one each. Nothing else changes one that doesn't run.
+      if (rule.action === 'operate' && !rule.needs) return (await fx.services.workspaces.create(whose.actor, { blueprintId: starterId, name: fresh('ws') })).id;
+      const role = ownership === 'own' ? roleOf(caller) : otherOf(caller);
+      shared[role] ??= (await fx.services.workspaces.create(whose.actor, { blueprintId: starterId, name: fresh('ws') })).id;
+      return shared[role];
+    }
+    case 'account':
+      if (r.url.startsWith('/api/v1/tokens')) return (await fx.services.identity.createToken(whose.id, fresh('t'))).id;
+      await fx.session(whose.id);
+      return (await fx.services.identity.listSessions(whose.actor))[0]!.id;
+    case 'blueprint': return ownership === 'own' ? starterId : restrictedId;
+    case 'record': return sample.record!();
+  }
+}
+
+/**
+ * The ways a caller proves who it is: a bearer token and a browser session (SCIM: its
+ * token). Each made just before its call: a call may end sessions (a password change)
+ * or replace the SCIM token (making the object it acts on).
+ */
+function credentialsOf(caller: Caller): Array<{ how: string; get: () => Promise<Credential> }> {
+  if (caller === 'anonymous') return [{ how: 'nothing', get: async () => null }];
+  if (caller === 'scim') return [{ how: 'the SCIM token', get: async () => ({ bearer: await scimToken() }) }];
+  const m = fx.members[caller];
+  return [{ how: 'a bearer token', get: async () => ({ bearer: m.token }) }, { how: 'a session cookie', get: () => fx.session(m.id) }];
+}
+
+/** An event stream never ends: asked over a socket and cut once its headers are in. */
+async function openStream(url: string, credential: Credential): Promise<Answer> {
+  const headers: Record<string, string> = {};
+  if (credential && 'bearer' in credential) headers.authorization = `Bearer ${credential.bearer}`;
+  else if (credential) headers.cookie = credential.cookie;
+  const res = await fetch(`http://127.0.0.1:${fx.portal.port}${url}`, { headers });
+  const contentType = res.headers.get('content-type') ?? '';
+  const text = contentType.startsWith('text/event-stream') ? '' : await res.text();
+  if (!text) await res.body?.cancel();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: { 'content-type': contentType }, text };
+}
+
+function fill(url: string, id: string | undefined, params: Record<string, string> = {}): string {
+  return url.replace(/:([a-zA-Z]+)/g, (_, name: string) => encodeURIComponent(name === 'id' ? id! : params[name]!));
+}
+
+beforeAll(async () => {
+  fx = await InProcessPortal.start();
+  starterId = (await fx.services.blueprints.list(fx.members.admin.actor)).find((b) => b.name === 'Starter')!.id;
+  restrictedId = await newBlueprint();
+  await fx.services.blueprints.access.set(restrictedId, { access: 'restricted', rules: [{ kind: 'email', value: 'nobody@example.com' }] }, admin().actor);
+});
+afterAll(async () => { await fx?.close(); });
+
+describe('the policy names every route', () => {
+  const declared = [...apiRoutes.map(keyOf), ...webSocketRoutes.map((w) => `WS ${w.url}`), 'PREVIEW /__paddock/auth', 'PREVIEW /*'];
+  it('has a rule for every route, and none for a route that does not exist', () => {
+    expect(declared.filter((k) => !(k in ROUTE_RULES)), 'add these routes to authz/routeRules.ts').toEqual([]);
+    expect(Object.keys(ROUTE_RULES).filter((k) => !declared.includes(k)), 'these rules name no route').toEqual([]);
+  });
+  it('has a sample call for every route in this suite', () => {
+    expect(apiRoutes.map(keyOf).filter((k) => !(k in SAMPLES)), 'add a sample call for these routes to SAMPLES').toEqual([]);
+  });
+  it('names an :id for every rule about an object, and none otherwise', () => {
+    for (const r of apiRoutes) expect(ROUTE_RULES[keyOf(r)]!.object === 'none', keyOf(r)).toBe(!r.url.includes(':id'));
+  });
+});
+
+describe('every route × every role × whose object', () => {
+  const callers: Caller[] = ['admin', 'builder', 'auditor', 'anonymous', 'scim'];
+  for (const r of apiRoutes) {
+    const key = keyOf(r);
+    it(`${key} (${r.access})`, async () => {
+      const rule = ROUTE_RULES[key]!;
+      const sample = SAMPLES[key]!;
+      expect(rule, `no rule for ${key}`).toBeDefined();
+      for (const caller of callers) {
+        // SCIM's token opens SCIM's routes only; the other routes it is tried on are enough to prove that.
+        if (caller === 'scim' && r.access !== 'scim' && r.access !== 'admin') continue;
+        for (const ownership of ownerships(rule, caller)) {
+          const answers: Record<string, Answer> = {};
+          for (const { how, get } of credentialsOf(caller)) {
+            const id = await targetOf(r, rule, sample, caller, ownership);
+            const context: SampleContext = { caller, ownership, id, member: () => fx.members[roleOf(caller)] };
+            const call = (await sample.call?.(context)) ?? {};
+            const credential = await get();
+            const url = fill(r.url, id, call.params) + (call.query ? `?${call.query}` : '');
+            const res = key === 'GET /api/v1/events'
+              ? await openStream(url, credential)
+              : await fx.request(r.method, url, { credential, body: call.body, headers: call.headers });
+            const what = `${key} as ${caller} with ${how}, on ${ownership === 'own' ? 'its own object' : ownership === 'others' ? "someone else's" : 'nothing'}: ${res.status} ${res.text.slice(0, 300)}`;
+            let want = expected(r, rule, caller, ownership);
+            if (want.status === 'ok' && sample.permitted) want = { status: sample.permitted.status };
+            if (want.status === 'ok') {
+              expect(res.status, what).toBe(r.status ?? 200);
+              if (r.response) expect(r.response.safeParse(res.body).success, `${what}: the body does not match the route's response schema`).toBe(true);
+              call.check?.(res);
+            } else {
+              expect(res.status, what).toBe(want.status);
+              if (want.code) expect(res.body?.error?.code, what).toBe(want.code);
+            }
+            answers[how] = res;
+            // A refusal that would leak whether the object exists is exactly the answer for one that doesn't.
+            if (ownership === 'others' && want.status === 404) {
+              const none = await fx.request(r.method, fill(r.url, NONEXISTENT, call.params) + (call.query ? `?${call.query}` : ''), { credential, body: call.body, headers: call.headers });
+              expect(res.body, `${what}: differs from a nonexistent id's answer`).toEqual(none.body);
+            }
+          }
+        }
+      }
+    });
+  }
+
+  it('refuses a cookie-authenticated write without the CSRF token, on every route that takes one', async () => {
+    for (const r of apiRoutes.filter((x) => x.method !== 'GET' && x.access !== 'public' && x.access !== 'scim')) {
+      const { cookie } = await fx.session(fx.members.admin.id);
+      const url = fill(r.url, NONEXISTENT, { name: 'X', sessionId: 'ses_x1' });
+      const res = await fx.request(r.method, url, { headers: { cookie } });
+      expect(res.status, keyOf(r)).toBe(403);
+      expect(res.body.error.message, keyOf(r)).toMatch(/x-csrf-token/);
+    }
+  });
+});
+
+describe('live workspace events', () => {
+  /** Reads an event stream until `until` holds, as a browser's EventSource would. */
+  async function readEvents(credential: Credential, act: () => Promise<void>, until: (ids: string[]) => boolean): Promise<string[]> {
+    const headers: Record<string, string> = {};
+    if (credential && 'bearer' in credential) headers.authorization = `Bearer ${credential.bearer}`;
+    const controller = new AbortController();
+    const res = await fetch(`http://127.0.0.1:${fx.portal.port}/api/v1/events`, { headers, signal: controller.signal });
+    const reader = res.body!.getReader();
+    const ids: string[] = [];
+    let buffer = '';
+    await act();
+    const deadline = Date.now() + 20_000;
+    while (!until(ids) && Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += Buffer.from(value).toString('utf8');
+      for (const m of buffer.matchAll(/^data: (.*)$/gm)) ids.push((JSON.parse(m[1]!) as { workspace: { id: string } }).workspace.id);
+      buffer = buffer.slice(buffer.lastIndexOf('\n') + 1);
+    }
+    controller.abort();
+    return ids;
+  }
+
+  it("carries only the workspaces each subscriber may read: a builder never sees someone else's", async () => {
+    const builder = fx.members.builder;
+    const theirs = await fx.services.workspaces.create(fx.members.admin.actor, { blueprintId: starterId, name: fresh('ws') });
+    const mine = await fx.services.workspaces.create(builder.actor, { blueprintId: starterId, name: fresh('ws') });
+    // Someone else's change first, then mine: by the time mine arrives, theirs would have.
+    const seen = await readEvents({ bearer: builder.token }, async () => {
+      await fx.services.workspaces.setDesired(fx.members.admin.actor, theirs.id, 'stopped');
+      await fx.services.workspaces.setDesired(builder.actor, mine.id, 'stopped');
+    }, (ids) => ids.includes(mine.id));
+    expect(seen).toContain(mine.id);
+    expect(seen).not.toContain(theirs.id);
+    const auditorSaw = await readEvents({ bearer: fx.members.auditor.token }, async () => {
+      await fx.services.workspaces.setDesired(fx.members.admin.actor, theirs.id, 'running');
+    }, (ids) => ids.includes(theirs.id));
+    expect(auditorSaw).toContain(theirs.id);
+  });
+});
+
+describe('the preview origin and /__paddock/*', () => {
+  let agentId: string;
+  /** A workspace the database says runs on an agent (which isn't connected: no sandbox here). */
+  const runningWorkspace = async (owner: Role) => {
+    const w = await fx.services.workspaces.create(fx.members[owner].actor, { blueprintId: starterId, name: fresh('ws') });
+    await fx.services.workspaces.setObserved(agentActor(agentId), w.id, 'running', '', agentId);
+    return w.id;
+  };
+  const host = (workspaceId: string, port = 5173) => `${port}--${workspaceId}.${fx.portal.services.config.previewDomain}`;
+  const cookieName = (workspaceId: string) => previewCookieName(host(workspaceId), false);
+  /** Signs a member in to a workspace's preview as the portal's link would; the preview session's cookie. */
+  const previewSession = async (userId: string, workspaceId: string): Promise<string> => {
+    const { token } = await fx.services.previews.issue({ userId, workspaceId, port: 5173, portalSessionHash: null });
+    const res = await fx.request('GET', `/__paddock/auth?token=${encodeURIComponent(token)}`, { headers: { host: host(workspaceId) } });
+    expect(res.status).toBe(302);
+    return String(res.headers['set-cookie']).split(';')[0]!;
+  };
+
+  beforeAll(async () => {
+    const token = await fx.services.enrollment.createToken();
+    agentId = (await fx.services.enrollment.enroll(token, 'not-connected', 'test'))!.agentId;
+  });
+
+  it('signs in at /__paddock/auth only with a token for this very origin, once', async () => {
+    const ws = await runningWorkspace('builder');
+    const other = await runningWorkspace('builder');
+    const { token } = await fx.services.previews.issue({ userId: fx.members.builder.id, workspaceId: ws, port: 5173, portalSessionHash: null });
+    // Another workspace's origin, another port, no token, a forged one: no cookie.
+    for (const [h, t] of [[host(other), token], [host(ws, 5174), token], [host(ws), ''], [host(ws), 'pvt_forged']] as const) {
+      const res = await fx.request('GET', `/__paddock/auth?token=${encodeURIComponent(t)}`, { headers: { host: h } });
+      expect(res.status).toBe(401);
+      expect(res.headers['set-cookie']).toBeUndefined();
+    }
+    // The token was spent by the wrong origin: it never works after.
+    expect((await fx.request('GET', `/__paddock/auth?token=${encodeURIComponent(token)}`, { headers: { host: host(ws) } })).status).toBe(401);
+    const good = (await fx.services.previews.issue({ userId: fx.members.builder.id, workspaceId: ws, port: 5173, portalSessionHash: null })).token;
+    const res = await fx.request('GET', `/__paddock/auth?token=${encodeURIComponent(good)}`, { headers: { host: host(ws) } });
+    expect(res.status).toBe(302);
+    expect(String(res.headers['set-cookie'])).toContain(`${cookieName(ws)}=`);
+  });
+
+  it("lets through the owner and admins, never another builder, an auditor, or someone else's cookie", async () => {
+    const ws = await runningWorkspace('builder');
+    const elsewhere = await runningWorkspace('admin');
+    // Past authorization the proxy dials the agent, which isn't connected here: 502/503, not the 401 sign-in page.
+    const passes = (res: Answer) => res.status >= 500 && !res.text.includes('Open this preview from Paddock');
+    const refused = (res: Answer) => res.status === 401 && res.text.includes('Open this preview from Paddock');
+    const get = (cookie: string | undefined, workspaceId = ws) => fx.request('GET', '/', { headers: { host: host(workspaceId), ...(cookie ? { cookie } : {}) } });
+
+    expect(passes(await get(await previewSession(fx.members.builder.id, ws)))).toBe(true);
+    expect(passes(await get(await previewSession(fx.members.admin.id, ws)))).toBe(true);
+    const bea = await fx.member(`${fresh('bea')}@example.com`, 'builder');
+    expect(refused(await get(await previewSession(bea.id, ws)))).toBe(true);
+    expect(refused(await get(await previewSession(fx.members.auditor.id, ws)))).toBe(true);
+    expect(refused(await get(undefined))).toBe(true);
+    // A preview session for another workspace, presented under this origin's cookie name.
+    const theirs = (await previewSession(fx.members.admin.id, elsewhere)).split('=')[1];
+    expect(refused(await get(`${cookieName(ws)}=${theirs}`))).toBe(true);
+    // The portal's own session cookie opens nothing here.
+    expect(refused(await get((await fx.session(fx.members.builder.id)).cookie))).toBe(true);
+  });
+
+  it('shuts the preview the moment its owner may no longer use the blueprint, for the owner and admins alike', async () => {
+    const bp = await newBlueprint();
+    const owner = await fx.member(`${fresh('own')}@example.com`, 'builder');
+    const w = await fx.services.workspaces.create(owner.actor, { blueprintId: bp, name: fresh('ws') });
+    await fx.services.workspaces.setObserved(agentActor(agentId), w.id, 'running', '', agentId);
+    const ownerCookie = await previewSession(owner.id, w.id);
+    const adminCookie = await previewSession(fx.members.admin.id, w.id);
+    const ticket = (await fx.request('POST', `/api/v1/workspaces/${w.id}/terminal-tickets`, { credential: { bearer: owner.token } })).body.ticket as string;
+    const get = (cookie: string) => fx.request('GET', '/', { headers: { host: host(w.id), cookie } });
+    expect((await get(ownerCookie)).status).toBeGreaterThanOrEqual(500);
+    await fx.services.blueprints.access.set(bp, { access: 'restricted', rules: [] }, admin().actor);
+    // The check is trusted for 2 s: past it, the policy's `connect` (which needs the owner's blueprint access) refuses.
+    await new Promise((r) => setTimeout(r, 10));
+    fx.clock.advance(3000);
+    expect((await get(ownerCookie)).status).toBe(401);
+    expect((await get(adminCookie)).status).toBe(401);
+    // A terminal ticket from before is refused at the attach, saying why…
+    const attach = await TerminalConnection.open(`ws://127.0.0.1:${fx.portal.port}/api/v1/workspaces/${w.id}/terminal?ticket=${ticket}`).catch((e: unknown) => e);
+    expect(attach).toBeInstanceOf(TerminalRefused);
+    expect(attach).toMatchObject({ code: 4403, reason: expect.stringContaining('may no longer use its blueprint') });
+    // …and a new terminal ticket or preview link says why, to the owner as to the admin.
+    for (const m of [owner, fx.members.admin]) {
+      for (const url of [`/api/v1/workspaces/${w.id}/terminal-tickets`, `/api/v1/workspaces/${w.id}/previews`]) {
+        const res = await fx.request('POST', url, { credential: { bearer: m.token }, body: { port: 5173 } });
+        expect(res.status, url).toBe(403);
+        expect(res.body.error.code).toBe('blueprint_access_lost');
+      }
+    }
+  });
+});
+
+describe('every service method that touches an owned object', () => {
+  const instances = () => ({
+    Workspaces: fx.services.workspaces, PreviewAuth: fx.services.previews, TerminalTickets: fx.services.tickets,
+    Blueprints: fx.services.blueprints, BlueprintAccessControl: fx.services.blueprints.access, Identity: fx.services.identity,
+  });
+
+  it('has a rule for each of its methods, and none for a method that does not exist', () => {
+    for (const [name, instance] of Object.entries(instances())) {
+      const proto = Object.getPrototypeOf(instance) as object;
+      expect(proto.constructor.name).toBe(name);
+      const methods = Object.getOwnPropertyNames(proto).filter((m) => m !== 'constructor');
+      const rules = SERVICE_RULES[name]!;
+      expect(methods.filter((m) => !(m in rules)), `add ${name}'s methods to authz/serviceRules.ts`).toEqual([]);
+      expect(Object.keys(rules).filter((m) => !methods.includes(m)), `${name} has no such methods`).toEqual([]);
+    }
+  });
+
+  const refused = async (p: Promise<unknown>, status: number) => {
+    const err = await p.then(() => undefined, (e: unknown) => e);
+    expect(err, 'the call was not refused').toBeDefined();
+    expect((err as { status?: number }).status).toBe(status);
+  };
+  const ws = (owner: Role) => fx.services.workspaces.create(fx.members[owner].actor, { blueprintId: starterId, name: fresh('ws') });
+
+  /** One case per policy-checked method: someone the policy refuses is refused, someone it allows is not. */
+  const cases: Record<string, () => Promise<void>> = {
+    'Workspaces.list': async () => {
+      const theirs = await ws('admin');
+      const { builder, auditor } = fx.members;
+      expect((await fx.services.workspaces.list(builder.actor, { all: true })).map((w) => w.id)).not.toContain(theirs.id);
+      expect((await fx.services.workspaces.list(auditor.actor, { all: true })).map((w) => w.id)).toContain(theirs.id);
+    },
+    'Workspaces.get': async () => {
+      const theirs = await ws('admin');
+      await refused(fx.services.workspaces.get(fx.members.builder.actor, theirs.id), 404);
+      await refused(fx.services.workspaces.get(fx.members.auditor.actor, theirs.id, 'operate'), 403);
+      await refused(fx.services.workspaces.get(fx.members.auditor.actor, theirs.id, 'connect'), 403);
+      await refused(fx.services.workspaces.get(SCIM_ACTOR, theirs.id), 404);
+      expect((await fx.services.workspaces.get(RECONCILER, theirs.id)).id).toBe(theirs.id);
+    },
+    'Workspaces.create': async () => {
+      await refused(fx.services.workspaces.create(fx.members.builder.actor, { blueprintId: restrictedId, name: fresh('ws') }), 404);
+    },
+    'Workspaces.setDesired': async () => {
+      const theirs = await ws('admin');
+      await refused(fx.services.workspaces.setDesired(fx.members.builder.actor, theirs.id, 'stopped'), 404);
+      await refused(fx.services.workspaces.setDesired(fx.members.auditor.actor, theirs.id, 'stopped'), 403);
+      await refused(fx.services.workspaces.setDesired(RECONCILER, theirs.id, 'deleted'), 403);
+      expect((await fx.services.workspaces.get(RECONCILER, theirs.id)).desiredState).toBe('running');
+    },
+    'Workspaces.stopAllOwnedBy': async () => {
+      const theirs = await ws('admin');
+      await refused(fx.services.workspaces.stopAllOwnedBy(fx.members.builder.actor, fx.members.admin.id, 'x'), 404);
+      await refused(fx.services.workspaces.stopAllOwnedBy(RECONCILER, fx.members.admin.id, 'x'), 403);
+      expect((await fx.services.workspaces.get(RECONCILER, theirs.id)).desiredState).toBe('running');
+      expect(await fx.services.workspaces.stopAllOwnedBy(SCIM_ACTOR, fx.members.admin.id, 'x')).toBeGreaterThan(0);
+    },
+    'Workspaces.stopWhereBlueprintAccessLost': async () => {
+      const bp = await newBlueprint();
+      const w = await fx.services.workspaces.create(fx.members.builder.actor, { blueprintId: bp, name: fresh('ws') });
+      await fx.services.blueprints.access.set(bp, { access: 'restricted', rules: [] }, admin().actor);
+      expect(await fx.services.workspaces.stopWhereBlueprintAccessLost(RECONCILER)).toBe(0);
+      expect((await fx.services.workspaces.get(RECONCILER, w.id)).desiredState).toBe('running');
+      expect(await fx.services.workspaces.stopWhereBlueprintAccessLost(POLICY_SWEEPER)).toBeGreaterThan(0);
+      expect((await fx.services.workspaces.get(RECONCILER, w.id)).desiredState).toBe('stopped');
+      const entry = (await fx.services.audit.list({ limit: 50, action: 'workspace.stop' })).find((e) => e.targetId === w.id);
+      expect(entry?.actor).toEqual({ kind: 'system', name: 'policy-sweeper' });
+    },
+    'Workspaces.setObserved': async () => {
+      const w = await ws('builder');
+      await refused(fx.services.workspaces.setObserved(SCIM_ACTOR, w.id, 'failed', 'no'), 404);
+      await refused(fx.services.workspaces.setObserved(POLICY_SWEEPER, w.id, 'failed', 'no'), 403);
+      await fx.services.workspaces.setObserved(agentActor('agent-x'), w.id, 'stopped', '');
+      const entry = (await fx.services.audit.list({ limit: 20, action: 'workspace.stopped' })).find((e) => e.targetId === w.id);
+      expect(entry?.actor).toEqual({ kind: 'system', name: 'agent', id: 'agent-x' });
+    },
+    'PreviewAuth.check': async () => {
+      // Covered end to end above ("the preview origin"); here the query alone, for a builder's session on an admin's workspace.
+      const token = await fx.services.enrollment.createToken();
+      const agent = (await fx.services.enrollment.enroll(token, 'x', 'test'))!.agentId;
+      const w = await ws('admin');
+      await fx.services.workspaces.setObserved(agentActor(agent), w.id, 'running', '', agent);
+      for (const [userId, allowed] of [[fx.members.builder.id, false], [fx.members.auditor.id, false], [fx.members.admin.id, true]] as const) {
+        const { token: t } = await fx.services.previews.issue({ userId, workspaceId: w.id, port: 5173, portalSessionHash: null });
+        const session = (await fx.services.previews.redeem(t, w.id, 5173))!;
+        expect(Boolean(await fx.services.previews.check([session], w.id, 5173))).toBe(allowed);
+      }
+    },
+    'Blueprints.list': async () => {
+      expect((await fx.services.blueprints.list(fx.members.builder.actor)).map((b) => b.id)).not.toContain(restrictedId);
+      expect((await fx.services.blueprints.list(fx.members.auditor.actor)).map((b) => b.id)).toContain(restrictedId);
+    },
+    'Blueprints.get': async () => { await refused(fx.services.blueprints.get(fx.members.builder.actor, restrictedId), 404); },
+    'BlueprintAccessControl.usableIds': async () => { expect((await fx.services.blueprints.access.usableIds(fx.members.builder.actor)).has(restrictedId)).toBe(false); },
+    'BlueprintAccessControl.mayUse': async () => { expect(await fx.services.blueprints.access.mayUse(fx.members.builder.id, restrictedId)).toBe(false); },
+    'BlueprintAccessControl.assertUsable': async () => { await refused(fx.services.blueprints.access.assertUsable(fx.members.builder.actor, restrictedId), 404); },
+    'Identity.createUser': async () => {
+      for (const by of [fx.members.builder.actor, RECONCILER, POLICY_SWEEPER]) {
+        await refused(fx.services.identity.createUser({ email: `${fresh('x')}@example.com`, name: 'X', role: 'admin', password: null }, by), 403);
+      }
+    },
+    'Identity.createUserIn': async () => {
+      await refused(fx.db.transaction().execute((tx) => fx.services.identity.createUserIn(tx, { email: `${fresh('x')}@example.com`, name: 'X', role: 'admin', passwordHash: null }, RECONCILER, {})), 403);
+    },
+    'Identity.updateUser': async () => { await refused(fx.services.identity.updateUser(fx.members.auditor.id, { role: 'admin' }, fx.members.builder.actor), 403); },
+    'Identity.deactivate': async () => {
+      await refused(fx.services.identity.deactivate(fx.members.auditor.id, RECONCILER, 'x'), 403);
+      expect((await fx.services.identity.getUser(fx.members.auditor.id))?.active).toBe(true);
+    },
+    'Identity.reactivate': async () => { await refused(fx.services.identity.reactivate(fx.members.auditor.id, POLICY_SWEEPER), 403); },
+    'Identity.listSessions': async () => {
+      await fx.session(fx.members.admin.id);
+      const mine = await fx.services.identity.listSessions(fx.members.builder.actor);
+      const admins = await fx.services.identity.listSessions(fx.members.admin.actor);
+      expect(mine.map((s) => s.id)).not.toContain(admins[0]!.id);
+    },
+    'Identity.revokeSession': async () => {
+      await fx.session(fx.members.admin.id);
+      const theirs = (await fx.services.identity.listSessions(fx.members.admin.actor))[0]!.id;
+      expect(await fx.services.identity.revokeSession(fx.members.builder.actor, theirs)).toBe(false);
+      expect((await fx.services.identity.listSessions(fx.members.admin.actor)).map((s) => s.id)).toContain(theirs);
+    },
+    'Identity.listTokens': async () => {
+      const theirs = await fx.services.identity.createToken(fx.members.admin.id, fresh('t'));
+      expect((await fx.services.identity.listTokens(fx.members.builder.actor)).map((t) => t.id)).not.toContain(theirs.id);
+      expect((await fx.services.identity.listTokens(RECONCILER))).toEqual([]);
+    },
+    'Identity.deleteToken': async () => {
+      const theirs = await fx.services.identity.createToken(fx.members.admin.id, fresh('t'));
+      expect(await fx.services.identity.deleteToken(fx.members.builder.actor, theirs.id)).toBe(false);
+      expect(await fx.services.identity.deleteToken(RECONCILER, theirs.id)).toBe(false);
+      expect((await fx.services.identity.listTokens(fx.members.admin.actor)).map((t) => t.id)).toContain(theirs.id);
+    },
+  };
+
+  it('has an authorization case for every method the policy checks', () => {
+    const checked = Object.entries(SERVICE_RULES).flatMap(([cls, methods]) => Object.entries(methods)
+      .filter(([, rule]) => 'workspace' in rule || 'account' in rule || 'member' in rule || 'blueprint' in rule).map(([m]) => `${cls}.${m}`));
+    expect(checked.filter((m) => !(m in cases)), 'add an authorization case for these methods').toEqual([]);
+  });
+
+  for (const [method, run] of Object.entries(cases)) it(method, run);
+
+  it('leaves the audit chain whole after all of it', async () => {
+    expect(await fx.services.audit.verify()).toMatchObject({ ok: true });
+  });
+});

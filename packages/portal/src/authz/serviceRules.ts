@@ -1,0 +1,91 @@
+import type { Role } from '@paddock/protocol';
+import type { WorkspaceAction } from './policy.js';
+
+/**
+ * For every method of the services that read or change an owned object, how it is
+ * authorized: by the policy (policy.ts) for its actor argument, or why it needs none.
+ * The authorization suite (e2e/authorization.test.ts) enumerates these classes'
+ * methods and fails for one missing here, and for every policy-checked method runs
+ * a case proving a refused actor is refused (Coder's dbauthz does the same for its
+ * query methods).
+ *
+ * - workspace / account / member / blueprint: the method asks the policy for that
+ *   action on that object, for the actor it is given ('asked': the caller names the
+ *   action, as `Workspaces.get(actor, id, action)` does).
+ * - roles: the route layer admits only these roles (api/registerRoutes.ts); the
+ *   object is no one's own (blueprint settings).
+ * - holder: acts on an object the caller already holds from a policy-checked call
+ *   (named), so it asks nothing again.
+ * - credential: proves who someone is or redeems a single-use credential; there is
+ *   no actor yet.
+ * - internal: a helper of the class's own checked methods, or its plumbing.
+ */
+export type MethodRule =
+  | { workspace: WorkspaceAction | 'asked' }
+  | { account: 'manage' }
+  | { member: 'manage' }
+  | { blueprint: 'use' }
+  | { roles: readonly Role[] }
+  | { holder: string }
+  | { credential: true }
+  | { internal: true };
+
+const internal = { internal: true } as const;
+const credential = { credential: true } as const;
+const admins = { roles: ['admin'] } as const;
+
+export const SERVICE_RULES: Record<string, Record<string, MethodRule>> = {
+  Workspaces: {
+    list: { workspace: 'read' },
+    get: { workspace: 'asked' },
+    create: { blueprint: 'use' },
+    setDesired: { workspace: 'operate' },
+    stopAllOwnedBy: { workspace: 'stop' },
+    stopWhereBlueprintAccessLost: { workspace: 'stop' },
+    setObserved: { workspace: 'observe' },
+    agentOf: { holder: 'a workspace from Workspaces.get' },
+    notifyChanged: { holder: 'a workspace id an agent reported on; it only tells subscribers, who each see it by their own read' },
+    query: internal, load: internal, audited: internal, createIn: internal, setDesiredIn: internal, changed: internal,
+  },
+  PreviewAuth: {
+    issue: { holder: "a workspace from Workspaces.get(actor, id, 'connect')" },
+    redeem: credential,
+    check: { workspace: 'connect' },
+  },
+  TerminalTickets: {
+    issue: { holder: "a workspace from Workspaces.get(actor, id, 'connect')" },
+    redeem: credential,
+  },
+  Blueprints: {
+    list: { blueprint: 'use' },
+    get: { blueprint: 'use' },
+    setupOf: { holder: 'a workspace from Workspaces.get' },
+    create: admins,
+    update: admins,
+  },
+  BlueprintAccessControl: {
+    usableIds: { blueprint: 'use' },
+    mayUse: { blueprint: 'use' },
+    assertUsable: { blueprint: 'use' },
+    get: { roles: ['admin', 'auditor'] },
+    set: admins,
+  },
+  Identity: {
+    createUser: { member: 'manage' },
+    createUserIn: { member: 'manage' },
+    updateUser: { member: 'manage' },
+    deactivate: { member: 'manage' },
+    reactivate: { member: 'manage' },
+    getUser: { roles: ['admin', 'auditor'] },
+    listUsers: { roles: ['admin', 'auditor'] },
+    listSessions: { account: 'manage' },
+    revokeSession: { account: 'manage' },
+    listTokens: { account: 'manage' },
+    deleteToken: { account: 'manage' },
+    changePassword: { holder: "the actor's own account (it changes the caller's password)" },
+    logout: { holder: "the actor's own session" },
+    createToken: { holder: "the caller's own user id (POST /tokens), or bootstrap's admin" },
+    login: credential, openSession: credential, actorFromSession: credential, actorById: credential, actorFromToken: credential,
+    countGuess: internal, assertAnotherAdmin: internal, deactivateIn: internal, reactivateIn: internal, replacePassword: internal,
+  },
+};
