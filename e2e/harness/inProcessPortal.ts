@@ -47,6 +47,8 @@ export class InProcessPortal {
         ...configFromEnv({ PADDOCK_PUBLIC_URL: 'http://127.0.0.1:8080' }),
         host: '127.0.0.1', port: 0, tunnelPort: 0, dataDir: join(this.dataDir, 'portal'),
         adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD, adminToken: ADMIN_TOKEN, logLevel: 'info',
+        // On PostgreSQL the portal knows its server, as DATABASE_URL would tell it (backups use pg_dump, the bus LISTEN/NOTIFY).
+        ...(this.database.url ? { databaseUrl: this.database.url } : {}),
       },
       db: this.database.db,
       clock: this.clock,

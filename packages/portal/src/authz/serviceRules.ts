@@ -45,7 +45,7 @@ export const SERVICE_RULES: Record<string, Record<string, MethodRule>> = {
     setObserved: { workspace: 'observe' },
     agentOf: { holder: 'a workspace from Workspaces.get' },
     notifyChanged: { holder: 'a workspace id an agent reported on; it only tells subscribers, who each see it by their own read' },
-    query: internal, load: internal, audited: internal, createIn: internal, setDesiredIn: internal, changed: internal,
+    audited: internal, createIn: internal, setDesiredIn: internal, changed: internal,
   },
   PreviewAuth: {
     issue: { holder: "a workspace from Workspaces.get(actor, id, 'connect')" },
