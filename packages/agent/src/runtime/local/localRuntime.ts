@@ -450,6 +450,10 @@ export class LocalRuntime implements RuntimeDriver {
     } finally {
       closeSync(logFd);
     }
+    // A sandbox that ends before reading its inputs (bwrap refused: no user namespaces here, say) resets these
+    // pipes. That is the start failing, said below; as an unhandled 'error' event it would end the agent.
+    child.on('error', () => undefined);
+    for (const stream of child.stdio) stream?.on('error', () => undefined);
     const etc = sandboxEtcFiles();
     [etc.passwd, etc.group, etc.hosts, etc.profile].forEach((content, i) => (child.stdio[4 + i] as Writable).end(content));
     const info = await readInfo(child.stdio[3] as Readable);
