@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import WebSocket from 'ws';
 import pino from 'pino';
-import { LlmGateway, LocalRuntime, TunnelClient, runInWorkspace } from '@paddock/agent';
+import { LocalRuntime, createAgent, runInWorkspace, type Agent, type LlmGateway, type LocalRuntimeOptions, type TunnelClient } from '@paddock/agent';
 import { configFromEnv, createLogger, startPortal, type Clock, type Portal, type PortalConfig } from '@paddock/portal';
 import { openTestDatabase, type TestDatabase } from '@paddock/portal/testing';
 import { freePort } from './freePort.js';
@@ -34,6 +34,8 @@ export interface StackOptions {
   diskUsageEveryMs?: number;
   /** PADDOCK_PUBLIC_URL; default: the stack's own url (127.0.0.1); null: unset, so the portal's default applies. */
   publicUrl?: string | null;
+  /** Options for the first agent's local runtime (a broken bwrap, to make starts fail). */
+  runtime?: Partial<LocalRuntimeOptions>;
 }
 
 /**
@@ -43,9 +45,9 @@ export interface StackOptions {
  */
 export class TestStack {
   portal!: Portal;
-  agent!: TunnelClient;
+  /** The agent as its main builds it: tunnel client, runtime, bridges. */
+  agentParts!: Agent;
   runtime!: LocalRuntime;
-  llmGateway!: LlmGateway;
   proxy: TcpProxy | undefined;
   readonly logs = new LogCapture();
   private database!: TestDatabase;
@@ -64,6 +66,8 @@ export class TestStack {
     return stack;
   }
 
+  get agent(): TunnelClient { return this.agentParts.client; }
+  get llmGateway(): LlmGateway { return this.agentParts.llmGateway; }
   get url(): string { return `http://127.0.0.1:${this.portal.port}`; }
   get wsUrl(): string { return `ws://127.0.0.1:${this.portal.port}`; }
   get db() { return this.database.db; }
@@ -88,27 +92,25 @@ export class TestStack {
       await this.proxy.start();
     }
     const token = await this.portal.services.enrollment.createToken();
-    this.startAgent(token);
+    this.startAgent(token, this.options.runtime);
     await this.agent.waitConnected();
   }
 
   /** A new agent (tunnel client, runtime, gateway) over the agent's data dir, as a new agent process would be. */
-  private startAgent(enrollmentToken?: string) {
-    this.llmGateway = new LlmGateway();
-    this.runtime = new LocalRuntime({ dataDir: join(this.dataDir, 'agent'), llmGateway: this.llmGateway, ...(this.options.diskUsageEveryMs ? { diskUsageEveryMs: this.options.diskUsageEveryMs } : {}) });
-    this.agent = new TunnelClient({
+  private startAgent(enrollmentToken?: string, runtime: Partial<LocalRuntimeOptions> = {}) {
+    this.runtime = new LocalRuntime({ dataDir: join(this.dataDir, 'agent'), ...(this.options.diskUsageEveryMs ? { diskUsageEveryMs: this.options.diskUsageEveryMs } : {}), ...runtime });
+    this.agentParts = createAgent({
+      runtime: this.runtime,
       portalAddress: `localhost:${this.proxy?.port ?? this.portal.tunnelPort}`,
       caCert: this.portal.tls.cert,
       dataDir: join(this.dataDir, 'agent'),
       name: 'test-agent',
       version: 'test',
       enrollmentToken: () => enrollmentToken,
-      runtime: this.runtime,
       log: pino({ level: 'info' }, this.logs),
       ...(this.options.usageEveryMs ? { usageEveryMs: this.options.usageEveryMs } : {}),
     });
-    this.llmGateway.on('usage', (record) => this.agent.reportUsage(record));
-    this.agent.start();
+    this.agentParts.start();
   }
 
   /**
@@ -116,13 +118,12 @@ export class TestStack {
    * listeners go; sandboxes keep running) and starts a new one over the same
    * data dir. With `portalDown`, the portal is stopped first and started again
    * once the new agent is trying to reach it (`npm start` restarted as a whole).
+   * The new agent's runtime takes `runtime` (default: none of the first one's).
    */
-  async restartAgent(options: { portalDown?: boolean } = {}): Promise<void> {
+  async restartAgent(options: { portalDown?: boolean; runtime?: Partial<LocalRuntimeOptions> } = {}): Promise<void> {
     if (options.portalDown) await this.portal.close();
-    await this.agent.stop();
-    await this.runtime.close();
-    await this.llmGateway.closeAll();
-    this.startAgent();
+    await this.agentParts.stop();
+    this.startAgent(undefined, options.runtime);
     if (options.portalDown) await this.startPortal();
     await this.agent.waitConnected(30_000);
   }
@@ -229,10 +230,9 @@ export class TestStack {
   }
 
   async close(): Promise<void> {
-    await this.agent?.stop();
-    for (const w of (await this.runtime?.list()) ?? []) await this.runtime.ensureDeleted(w.workspaceId);
-    await this.runtime?.close();
-    await this.llmGateway?.closeAll();
+    await this.agentParts?.client.stop();
+    for (const w of (await this.runtime?.list()) ?? []) await this.agentParts.workspaces.ensureDeleted(w.workspaceId);
+    await this.agentParts?.workspaces.close();
     await this.proxy?.close();
     await this.portal?.close();
     await this.database?.close();

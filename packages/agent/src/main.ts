@@ -2,9 +2,8 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
-import { LlmGateway } from './gateway/llm/llmGateway.js';
+import { createAgent } from './agent.js';
 import { LocalRuntime } from './runtime/local/localRuntime.js';
-import { TunnelClient } from './tunnel/tunnelClient.js';
 
 /**
  * `node packages/agent/dist/main.js`: runs a runtime agent. It opens no listening
@@ -30,34 +29,30 @@ if (!existsSync(caFile)) {
   process.exit(1);
 }
 const tokenFile = env.PADDOCK_ENROLLMENT_TOKEN_FILE;
-const llmGateway = new LlmGateway({ log: log.child({ component: 'llm-gateway' }) });
-const runtime = new LocalRuntime({
-  dataDir, llmGateway, log: log.child({ component: 'runtime' }),
-  ...(env.PADDOCK_CGROUP_PARENT ? { cgroupParent: env.PADDOCK_CGROUP_PARENT } : {}),
-});
-const client = new TunnelClient({
+const agent = createAgent({
+  runtime: new LocalRuntime({
+    dataDir, log: log.child({ component: 'runtime' }),
+    ...(env.PADDOCK_CGROUP_PARENT ? { cgroupParent: env.PADDOCK_CGROUP_PARENT } : {}),
+  }),
   portalAddress: env.PADDOCK_PORTAL_TUNNEL ?? 'localhost:8443',
   caCert: readFileSync(caFile, 'utf8'),
   dataDir,
   name: env.PADDOCK_AGENT_NAME ?? hostname(),
   version: '0.1.0',
   enrollmentToken: () => env.PADDOCK_ENROLLMENT_TOKEN ?? (tokenFile && existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined),
-  runtime,
   log,
 });
-llmGateway.on('usage', (record) => client.reportUsage(record));
 // The token is spent once the agent holds its own credential: removed on enrollment, or at the next start after a crash between the two.
 const forgetSpentToken = () => {
   if (tokenFile && existsSync(join(dataDir, 'credentials.json'))) rmSync(tokenFile, { force: true });
 };
 forgetSpentToken();
-client.on('enrolled', forgetSpentToken);
-client.start();
+agent.client.on('enrolled', forgetSpentToken);
+agent.start();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     log.info({ signal }, 'agent stopping; workspaces keep running');
-    // The gateway's sockets go too: until the next agent listens again, a workspace's forwarder answers its tools 503.
-    client.stop().then(() => runtime.close()).then(() => llmGateway.closeAll()).then(() => process.exit(0), (err: unknown) => {
+    agent.stop().then(() => process.exit(0), (err: unknown) => {
       log.error({ err }, 'stopping cleanly failed');
       process.exit(1);
     });
