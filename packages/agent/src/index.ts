@@ -7,6 +7,7 @@ export type { Bridge, BridgeService } from './bridges/bridge.js';
 export { BridgeKeys } from './bridges/bridgeKeys.js';
 export { LlmBridge } from './bridges/llmBridge.js';
 export { LocalRuntime, type LocalRuntimeOptions, type RuntimeLog } from './runtime/local/localRuntime.js';
+export { runtimeNamed } from './runtime/runtimeFromEnv.js';
 export type {
   RuntimeDriver, WorkspaceRunSpec, StartHooks, DialTarget, RuntimeState, WorkspaceListing, WorkspaceAddress, AcceptConnection,
   ResourceControl, WorkspaceUsage,

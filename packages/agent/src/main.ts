@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { createAgent } from './agent.js';
-import { LocalRuntime } from './runtime/local/localRuntime.js';
+import { runtimeNamed } from './runtime/runtimeFromEnv.js';
 
 /**
  * `node packages/agent/dist/main.js`: runs a runtime agent. It opens no listening
@@ -15,13 +15,21 @@ import { LocalRuntime } from './runtime/local/localRuntime.js';
  *   PADDOCK_ENROLLMENT_TOKEN       one-time token, for the first start
  *   PADDOCK_ENROLLMENT_TOKEN_FILE  or a file holding it (removed once used)
  *   PADDOCK_AGENT_NAME             shown to admins (the host name)
- *   PADDOCK_CGROUP_PARENT          where workspace cgroups go in each hierarchy (paddock)
+ *   PADDOCK_RUNTIME                where workspaces run: local (bubblewrap on this machine, the default)
+ *   PADDOCK_CGROUP_PARENT          local: where workspace cgroups go in each hierarchy (paddock)
  */
 const env = process.env;
 const log = pino({ level: env.LOG_LEVEL ?? 'info', base: { component: 'agent' } });
 // A promise that rejects with nobody to catch it is a bug to log and fix, not a reason to drop the
 // tunnel and every workspace's terminal (Node's default ends the process). Thrown exceptions still end it.
 process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection (a bug); the agent keeps running'));
+let makeRuntime;
+try {
+  makeRuntime = runtimeNamed(env.PADDOCK_RUNTIME);
+} catch (err) {
+  log.fatal((err as Error).message);
+  process.exit(1);
+}
 const dataDir = resolve(env.PADDOCK_AGENT_DATA_DIR ?? './data/agent');
 const caFile = env.PADDOCK_TUNNEL_CA ?? resolve('./data/tls/tunnel-cert.pem');
 if (!existsSync(caFile)) {
@@ -30,10 +38,7 @@ if (!existsSync(caFile)) {
 }
 const tokenFile = env.PADDOCK_ENROLLMENT_TOKEN_FILE;
 const agent = createAgent({
-  runtime: new LocalRuntime({
-    dataDir, log: log.child({ component: 'runtime' }),
-    ...(env.PADDOCK_CGROUP_PARENT ? { cgroupParent: env.PADDOCK_CGROUP_PARENT } : {}),
-  }),
+  runtime: makeRuntime({ dataDir, env, log: log.child({ component: 'runtime' }) }),
   portalAddress: env.PADDOCK_PORTAL_TUNNEL ?? 'localhost:8443',
   caCert: readFileSync(caFile, 'utf8'),
   dataDir,
