@@ -3,6 +3,7 @@
 // from inside a workspace sandbox through the real path (the daemon's loopback bridge → the agent's gateway socket).
 import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LlmGateway } from '../packages/agent/dist/index.js';
@@ -85,12 +86,19 @@ export async function runLlmGateway(stack, { warmup = 30, samples = 200, budgetS
   const dir = mkdtempSync(join(tmpdir(), 'paddock-bench-llm-'));
   const gateway = new LlmGateway();
   const key = LlmGateway.newVirtualKey();
+  const listeners = [];
   try {
     const simUrl = new URL(sim.url);
     const anthropicSocket = join(dir, 'anthropic.sock');
     const openaiSocket = join(dir, 'openai.sock');
-    await gateway.open('bench-anthropic', { upstreamBaseUrl: sim.url, upstreamApiKey: 'provider-key', model: DEMO_MODEL_ID }, anthropicSocket, key);
-    await gateway.open('bench-openai', { upstreamBaseUrl: `${sim.url}/v1`, upstreamApiKey: 'provider-key', model: DEMO_MODEL_ID, upstreamFormat: 'openai' }, openaiSocket, key);
+    gateway.serve('bench-anthropic', { upstreamBaseUrl: sim.url, upstreamApiKey: 'provider-key', model: DEMO_MODEL_ID }, key);
+    gateway.serve('bench-openai', { upstreamBaseUrl: `${sim.url}/v1`, upstreamApiKey: 'provider-key', model: DEMO_MODEL_ID, upstreamFormat: 'openai' }, key);
+    // As a runtime exposes the gateway to a workspace: a Unix socket whose connections are handed to it.
+    for (const [workspaceId, path] of [['bench-anthropic', anthropicSocket], ['bench-openai', openaiSocket]]) {
+      const listener = createNetServer((socket) => gateway.accept(workspaceId, socket));
+      await new Promise((resolve) => listener.listen(path, resolve));
+      listeners.push(listener);
+    }
     // Keep-alive clients, as Claude Code and OpenCode use; one call at a time.
     const tcp = { host: simUrl.hostname, port: Number(simUrl.port), agent: new Agent({ keepAlive: true, maxSockets: 1 }) };
     const viaAnthropic = { socketPath: anthropicSocket, agent: new Agent({ keepAlive: true, maxSockets: 1 }) };
@@ -113,6 +121,7 @@ export async function runLlmGateway(stack, { warmup = 30, samples = 200, budgetS
     }
     return out;
   } finally {
+    for (const listener of listeners) listener.close();
     await gateway.closeAll();
     await sim.close();
     rmSync(dir, { recursive: true, force: true });

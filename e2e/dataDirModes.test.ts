@@ -34,9 +34,9 @@ function allowedBits(entry: Entry): { bits: number; why: string } | undefined {
   if (entry.kind === 'dir' && (p === '.' || p === 'agent' || p === 'agent/workspaces' || /^agent\/workspaces\/[^/]+$/.test(p))) {
     return { bits: 0o011, why: 'search only: the sandbox user walks through it to its own workspace folders' };
   }
-  // The workspace's model gateway: the sandbox binds this directory and connects to the socket in it.
-  if (entry.kind === 'dir' && /^agent\/workspaces\/[^/]+\/llm$/.test(p)) return { bits: 0o011, why: 'search only: bound into the sandbox for its LLM gateway socket' };
-  if (entry.kind === 'socket' && /^agent\/workspaces\/[^/]+\/llm\/llm\.sock$/.test(p)) return { bits: 0o066, why: 'the sandbox connects to its LLM gateway through it (a socket holds no data)' };
+  // The agent's bridges (the model gateway): the sandbox binds this directory and connects to the sockets in it.
+  if (entry.kind === 'dir' && /^agent\/workspaces\/[^/]+\/bridges$/.test(p)) return { bits: 0o011, why: "search only: bound into the sandbox for the agent's bridge sockets" };
+  if (entry.kind === 'socket' && /^agent\/workspaces\/[^/]+\/bridges\/[a-z][a-z0-9-]*\.sock$/.test(p)) return { bits: 0o066, why: 'the sandbox connects to a bridge of the agent through it (a socket holds no data)' };
   return undefined;
 }
 

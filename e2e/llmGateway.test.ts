@@ -68,16 +68,19 @@ describe('AI tools in a workspace, through the LLM gateway', () => {
     const fragment = PROVIDER_KEY.split('-')[3]!;
     const canary = await run('grep -rlsF "pdk-vk-" /proc/self/environ');
     expect(canary.output).toContain('/proc/self/environ');
-    const search = await run(`grep -rlsF "${fragment}" /workspace /home/builder /run/paddock /run/paddock-llm /tmp /proc/[0-9]*/environ /proc/[0-9]*/cmdline; echo found=$?`);
+    const search = await run(`grep -rlsF "${fragment}" /workspace /home/builder /run/paddock /run/paddock-bridges /tmp /proc/[0-9]*/environ /proc/[0-9]*/cmdline; echo found=$?`);
     // Nothing listed: 1 is no match, 2 no match plus unreadable entries (sockets, exited pids).
     expect(search.output.trim()).toMatch(/^found=[12]$/);
     const root = join(stack.dataDir, 'agent', 'workspaces', id);
-    const files = ['workspace', 'home', 'run', 'llm'].flatMap((d) => filesUnder(join(root, d)));
+    // The workspace's own dirs, and what the agent keeps for its bridges (the virtual key).
+    const keys = join(stack.dataDir, 'agent', 'bridge-keys', id);
+    const files = [...['workspace', 'home', 'run', 'bridges'].map((d) => join(root, d)), keys].flatMap((d) => filesUnder(d));
     expect(files.some((f) => f.path.includes('.claude'))).toBe(true);
+    expect(files.some((f) => f.path.startsWith(keys) && f.content.toString().startsWith('pdk-vk-'))).toBe(true);
     expect(files.filter((f) => f.content.includes(PROVIDER_KEY)).map((f) => f.path)).toEqual([]);
     // The gateway's socket sits in a directory the sandbox can't write to.
-    expect(statSync(join(root, 'llm')).mode & 0o022).toBe(0);
-    const write = await run('touch /run/paddock-llm/planted 2>&1; echo rc=$?');
+    expect(statSync(join(root, 'bridges')).mode & 0o022).toBe(0);
+    const write = await run('touch /run/paddock-bridges/planted 2>&1; echo rc=$?');
     expect(write.output).toMatch(/Read-only file system/);
   }, 180_000);
 

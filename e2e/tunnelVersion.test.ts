@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LlmGateway, LocalRuntime, TunnelClient } from '@paddock/agent';
+import { LocalRuntime, createAgent, type Agent } from '@paddock/agent';
 import { TUNNEL_PROTOCOL, type ProtocolVersion } from '@paddock/protocol/tunnel';
 import { launchChromium } from './harness/browser.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, LogCapture, TestStack } from './harness/testStack.js';
@@ -11,19 +11,20 @@ import { ADMIN_EMAIL, ADMIN_PASSWORD, LogCapture, TestStack } from './harness/te
 /** Another agent, speaking the given protocol over the real tunnel, enrolled with its own token. */
 class OtherAgent {
   readonly logs = new LogCapture();
-  readonly client: TunnelClient;
   private readonly dir = mkdtempSync(join(tmpdir(), 'paddock-version-agent-'));
-  private readonly runtime: LocalRuntime;
+  private readonly agent: Agent;
 
   constructor(stack: TestStack, readonly name: string, protocol: ProtocolVersion, token: string) {
     chmodSync(this.dir, 0o711);
-    this.runtime = new LocalRuntime({ dataDir: this.dir, llmGateway: new LlmGateway() });
-    this.client = new TunnelClient({
+    this.agent = createAgent({
+      runtime: new LocalRuntime({ dataDir: this.dir }),
       portalAddress: `localhost:${stack.portal.tunnelPort}`, caCert: stack.portal.tls.cert, dataDir: this.dir,
       name, version: `test-${protocol.major}.${protocol.minor}`, enrollmentToken: () => token,
-      runtime: this.runtime, log: pino({ level: 'info' }, this.logs), protocol,
+      log: pino({ level: 'info' }, this.logs), protocol,
     });
   }
+
+  get client() { return this.agent.client; }
 
   refused(timeoutMs = 30_000): Promise<string> {
     return new Promise((resolve, reject) => {
@@ -34,8 +35,7 @@ class OtherAgent {
   }
 
   async close() {
-    await this.client.stop();
-    await this.runtime.close();
+    await this.agent.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -77,18 +77,7 @@ describe('tunnel protocol versions', () => {
     before.close();
 
     // The agent process is replaced by a newer one (as an upgrade would), its sandboxes left running.
-    await stack.agent.stop();
-    await stack.runtime.close();
-    await stack.llmGateway.closeAll();
-    stack.llmGateway = new LlmGateway();
-    stack.runtime = new LocalRuntime({ dataDir: join(stack.dataDir, 'agent'), llmGateway: stack.llmGateway });
-    stack.agent = new TunnelClient({
-      portalAddress: `localhost:${stack.portal.tunnelPort}`, caCert: stack.portal.tls.cert, dataDir: join(stack.dataDir, 'agent'),
-      name: 'test-agent', version: 'test-upgraded', runtime: stack.runtime, log: pino({ level: 'info' }, stack.logs),
-      protocol: { major: TUNNEL_PROTOCOL.major, minor: TUNNEL_PROTOCOL.minor + 1 },
-    });
-    stack.agent.start();
-    await stack.agent.waitConnected(30_000);
+    await stack.restartAgent({ agent: { version: 'test-upgraded', protocol: { major: TUNNEL_PROTOCOL.major, minor: TUNNEL_PROTOCOL.minor + 1 } } });
 
     expect(await listed('test-agent')).toMatchObject({ connected: true, version: 'test-upgraded', protocol: `${TUNNEL_PROTOCOL.major}.${TUNNEL_PROTOCOL.minor + 1}` });
     await stack.waitForState(id, 'running');

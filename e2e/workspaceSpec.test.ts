@@ -139,7 +139,7 @@ describe("a workspace's spec (issue 8)", () => {
       expect(await modelCall(workspaceId)).toEqual({ status: '200', providerKey: 'sk-ant-first' });
 
       // The gateway's socket path becomes unusable, then the route changes: the spec the portal sends cannot be applied.
-      const socketPath = join(workspaceDir(workspaceId), 'llm', 'llm.sock');
+      const socketPath = join(workspaceDir(workspaceId), 'bridges', 'llm.sock');
       rmSync(socketPath);
       mkdirSync(socketPath);
       await putKey('sk-ant-second');

@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import WebSocket from 'ws';
 import pino from 'pino';
-import { LlmGateway, LocalRuntime, TunnelClient, runInWorkspace } from '@paddock/agent';
+import { LocalRuntime, createAgent, runInWorkspace, type Agent, type AgentOptions, type LlmGateway, type LocalRuntimeOptions, type TunnelClient } from '@paddock/agent';
 import { configFromEnv, createLogger, startPortal, type Clock, type Portal, type PortalConfig } from '@paddock/portal';
 import { openTestDatabase, type TestDatabase } from '@paddock/portal/testing';
 import { freePort } from './freePort.js';
@@ -14,6 +14,9 @@ import { TcpProxy } from './tcpProxy.js';
 export const ADMIN_EMAIL = 'admin@example.com';
 export const ADMIN_PASSWORD = 'correct-horse-battery-staple';
 export const ADMIN_TOKEN = 'pdk_test_admin_token_for_automation';
+
+/** What a restarted agent may be told differently from the first: it is another build (an upgrade). */
+export type AgentOverrides = Partial<Pick<AgentOptions, 'version' | 'protocol'>>;
 
 /** Everything the portal and agent logged, for tests that prove what is never logged. */
 export class LogCapture extends Writable {
@@ -34,6 +37,8 @@ export interface StackOptions {
   diskUsageEveryMs?: number;
   /** PADDOCK_PUBLIC_URL; default: the stack's own url (127.0.0.1); null: unset, so the portal's default applies. */
   publicUrl?: string | null;
+  /** Options for the first agent's local runtime (a broken bwrap, to make starts fail). */
+  runtime?: Partial<LocalRuntimeOptions>;
 }
 
 /**
@@ -43,9 +48,9 @@ export interface StackOptions {
  */
 export class TestStack {
   portal!: Portal;
-  agent!: TunnelClient;
+  /** The agent as its main builds it: tunnel client, runtime, bridges. */
+  agentParts!: Agent;
   runtime!: LocalRuntime;
-  llmGateway!: LlmGateway;
   proxy: TcpProxy | undefined;
   readonly logs = new LogCapture();
   private database!: TestDatabase;
@@ -64,6 +69,8 @@ export class TestStack {
     return stack;
   }
 
+  get agent(): TunnelClient { return this.agentParts.client; }
+  get llmGateway(): LlmGateway { return this.agentParts.llmGateway; }
   get url(): string { return `http://127.0.0.1:${this.portal.port}`; }
   get wsUrl(): string { return `ws://127.0.0.1:${this.portal.port}`; }
   get db() { return this.database.db; }
@@ -90,27 +97,26 @@ export class TestStack {
       await this.proxy.start();
     }
     const token = await this.portal.services.enrollment.createToken();
-    this.startAgent(token);
+    this.startAgent(token, this.options.runtime);
     await this.agent.waitConnected();
   }
 
   /** A new agent (tunnel client, runtime, gateway) over the agent's data dir, as a new agent process would be. */
-  private startAgent(enrollmentToken?: string) {
-    this.llmGateway = new LlmGateway();
-    this.runtime = new LocalRuntime({ dataDir: join(this.dataDir, 'agent'), llmGateway: this.llmGateway, ...(this.options.diskUsageEveryMs ? { diskUsageEveryMs: this.options.diskUsageEveryMs } : {}) });
-    this.agent = new TunnelClient({
+  private startAgent(enrollmentToken?: string, runtime: Partial<LocalRuntimeOptions> = {}, agent: AgentOverrides = {}) {
+    this.runtime = new LocalRuntime({ dataDir: join(this.dataDir, 'agent'), ...(this.options.diskUsageEveryMs ? { diskUsageEveryMs: this.options.diskUsageEveryMs } : {}), ...runtime });
+    this.agentParts = createAgent({
+      runtime: this.runtime,
       portalAddress: `localhost:${this.proxy?.port ?? this.portal.tunnelPort}`,
       caCert: this.portal.tls.cert,
       dataDir: join(this.dataDir, 'agent'),
       name: 'test-agent',
       version: 'test',
       enrollmentToken: () => enrollmentToken,
-      runtime: this.runtime,
       log: pino({ level: 'info' }, this.logs),
       ...(this.options.usageEveryMs ? { usageEveryMs: this.options.usageEveryMs } : {}),
+      ...agent,
     });
-    this.llmGateway.on('usage', (record) => this.agent.reportUsage(record));
-    this.agent.start();
+    this.agentParts.start();
   }
 
   /**
@@ -118,13 +124,13 @@ export class TestStack {
    * listeners go; sandboxes keep running) and starts a new one over the same
    * data dir. With `portalDown`, the portal is stopped first and started again
    * once the new agent is trying to reach it (`npm start` restarted as a whole).
+   * The new agent's runtime takes `runtime` (default: none of the first one's), and
+   * the agent itself `agent` (another version or protocol: an upgrade).
    */
-  async restartAgent(options: { portalDown?: boolean } = {}): Promise<void> {
+  async restartAgent(options: { portalDown?: boolean; runtime?: Partial<LocalRuntimeOptions>; agent?: AgentOverrides } = {}): Promise<void> {
     if (options.portalDown) await this.portal.close();
-    await this.agent.stop();
-    await this.runtime.close();
-    await this.llmGateway.closeAll();
-    this.startAgent();
+    await this.agentParts.stop();
+    this.startAgent(undefined, options.runtime, options.agent);
     if (options.portalDown) await this.startPortal();
     await this.agent.waitConnected(30_000);
   }
@@ -231,10 +237,9 @@ export class TestStack {
   }
 
   async close(): Promise<void> {
-    await this.agent?.stop();
-    for (const w of (await this.runtime?.list()) ?? []) await this.runtime.ensureDeleted(w.workspaceId);
-    await this.runtime?.close();
-    await this.llmGateway?.closeAll();
+    await this.agentParts?.client.stop();
+    for (const w of (await this.runtime?.list()) ?? []) await this.agentParts.workspaces.ensureDeleted(w.workspaceId);
+    await this.agentParts?.workspaces.close();
     await this.proxy?.close();
     await this.portal?.close();
     await this.database?.close();

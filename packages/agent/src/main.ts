@@ -1,10 +1,9 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { LlmGateway } from './gateway/llm/llmGateway.js';
+import { createAgent } from './agent.js';
 import { createAgentLogger } from './logger.js';
-import { LocalRuntime } from './runtime/local/localRuntime.js';
-import { TunnelClient } from './tunnel/tunnelClient.js';
+import { runtimeNamed } from './runtime/runtimeFromEnv.js';
 
 /**
  * `node packages/agent/dist/main.js`: runs a runtime agent. It opens no listening
@@ -16,13 +15,21 @@ import { TunnelClient } from './tunnel/tunnelClient.js';
  *   PADDOCK_ENROLLMENT_TOKEN       one-time token, for the first start
  *   PADDOCK_ENROLLMENT_TOKEN_FILE  or a file holding it (removed once used)
  *   PADDOCK_AGENT_NAME             shown to admins (the host name)
- *   PADDOCK_CGROUP_PARENT          where workspace cgroups go in each hierarchy (paddock)
+ *   PADDOCK_RUNTIME                where workspaces run: local (bubblewrap on this machine, the default)
+ *   PADDOCK_CGROUP_PARENT          local: where workspace cgroups go in each hierarchy (paddock)
  */
 const env = process.env;
 const log = createAgentLogger(env.LOG_LEVEL ?? 'info');
 // A promise that rejects with nobody to catch it is a bug to log and fix, not a reason to drop the
 // tunnel and every workspace's terminal (Node's default ends the process). Thrown exceptions still end it.
 process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection (a bug); the agent keeps running'));
+let makeRuntime;
+try {
+  makeRuntime = runtimeNamed(env.PADDOCK_RUNTIME);
+} catch (err) {
+  log.fatal((err as Error).message);
+  process.exit(1);
+}
 const dataDir = resolve(env.PADDOCK_AGENT_DATA_DIR ?? './data/agent');
 const caFile = env.PADDOCK_TUNNEL_CA ?? resolve('./data/tls/tunnel-cert.pem');
 if (!existsSync(caFile)) {
@@ -30,34 +37,27 @@ if (!existsSync(caFile)) {
   process.exit(1);
 }
 const tokenFile = env.PADDOCK_ENROLLMENT_TOKEN_FILE;
-const llmGateway = new LlmGateway({ log: log.child({ component: 'llm-gateway' }) });
-const runtime = new LocalRuntime({
-  dataDir, llmGateway, log: log.child({ component: 'runtime' }),
-  ...(env.PADDOCK_CGROUP_PARENT ? { cgroupParent: env.PADDOCK_CGROUP_PARENT } : {}),
-});
-const client = new TunnelClient({
+const agent = createAgent({
+  runtime: makeRuntime({ dataDir, env, log: log.child({ component: 'runtime' }) }),
   portalAddress: env.PADDOCK_PORTAL_TUNNEL ?? 'localhost:8443',
   caCert: readFileSync(caFile, 'utf8'),
   dataDir,
   name: env.PADDOCK_AGENT_NAME ?? hostname(),
   version: '0.1.0',
   enrollmentToken: () => env.PADDOCK_ENROLLMENT_TOKEN ?? (tokenFile && existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined),
-  runtime,
   log,
 });
-llmGateway.on('usage', (record) => client.reportUsage(record));
 // The token is spent once the agent holds its own credential: removed on enrollment, or at the next start after a crash between the two.
 const forgetSpentToken = () => {
   if (tokenFile && existsSync(join(dataDir, 'credentials.json'))) rmSync(tokenFile, { force: true });
 };
 forgetSpentToken();
-client.on('enrolled', forgetSpentToken);
-client.start();
+agent.client.on('enrolled', forgetSpentToken);
+agent.start();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     log.info({ signal }, 'agent stopping; workspaces keep running');
-    // The gateway's sockets go too: until the next agent listens again, a workspace's forwarder answers its tools 503.
-    client.stop().then(() => runtime.close()).then(() => llmGateway.closeAll()).then(() => process.exit(0), (err: unknown) => {
+    agent.stop().then(() => process.exit(0), (err: unknown) => {
       log.error({ err }, 'stopping cleanly failed');
       process.exit(1);
     });

@@ -21,8 +21,11 @@ import {
 import type { WorkspaceLimits } from '@paddock/protocol';
 import type { UsageRecord } from '../gateway/llm/llmGateway.js';
 import { isDialableService } from '@paddock/protocol';
-import type { DialTarget, RuntimeDriver, WorkspaceUsage } from '../runtime/driver.js';
-import { SpecNotAppliedError } from '../runtime/specNotApplied.js';
+import { KeyedQueue } from '../keyedQueue.js';
+import type { DialTarget, WorkspaceUsage } from '../runtime/driver.js';
+import { SpecNotAppliedError } from '../workspaces/specNotApplied.js';
+import type { Workspaces } from '../workspaces/workspaces.js';
+import type { WorkspaceSpec } from '../workspaces/workspaceSpec.js';
 import { Backoff } from './backoff.js';
 import { loadCredentials, saveCredentials, type AgentCredentials } from './credentials.js';
 
@@ -38,7 +41,8 @@ export interface TunnelClientOptions {
   version: string;
   /** Used once, when the agent has no credential yet. */
   enrollmentToken?: () => string | undefined;
-  runtime: RuntimeDriver;
+  /** Commands go to the workspaces (runtime and bridges); reads and dials to its runtime. */
+  workspaces: Workspaces;
   log: pino.Logger;
   /** How often running workspaces' usage (limits, disk, OOM kills) is looked at; sent only when it changed. Default 15 s. */
   usageEveryMs?: number;
@@ -62,7 +66,8 @@ type ControlCall = grpc.ClientDuplexStream<AgentMessage, PortalMessage__Output>;
 export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; disconnected: []; refused: [message: string] }> {
   private readonly client: GrpcTunnelClient;
   private readonly backoff = new Backoff();
-  private readonly queues = new Map<string, Promise<void>>();
+  /** Commands for one workspace run, and are answered, in order. */
+  private readonly queue = new KeyedQueue();
   private credentials: AgentCredentials | null = null;
   private call: ControlCall | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -118,7 +123,7 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
     if (this.stopped) return;
     try {
       this.credentials ??= loadCredentials(this.opts.dataDir) ?? (await this.enroll());
-      const workspaces = await this.opts.runtime.list();
+      const workspaces = await this.runtime.list();
       const call = this.client.Control(this.metadata());
       this.call = call;
       call.on('data', (msg: PortalMessage__Output) => this.onMessage(msg));
@@ -129,9 +134,10 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
           protocolVersion: this.protocol.major,
           protocolMinor: this.protocol.minor,
           agentVersion: this.opts.version,
-          runtime: this.opts.runtime.kind,
-          workspaces: workspaces.map((w) => ({ workspaceId: w.workspaceId, state: w.state, message: '' })),
-          resourceControl: this.opts.runtime.resourceControl(),
+          runtime: this.runtime.kind,
+          // A failed workspace says why, so the portal keeps it failed (it waits for its owner) across reconnects.
+          workspaces: workspaces.map((w) => ({ workspaceId: w.workspaceId, state: w.state, message: w.message ?? '' })),
+          resourceControl: this.runtime.resourceControl(),
         },
       });
     } catch (err) {
@@ -227,9 +233,9 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
   }
 
   private async sendWorkspaceUsage(): Promise<void> {
-    for (const w of await this.opts.runtime.list()) {
+    for (const w of await this.runtime.list()) {
       if (w.state !== 'running' || !this.connected) continue;
-      const usage = await this.opts.runtime.usage(w.workspaceId);
+      const usage = await this.runtime.usage(w.workspaceId);
       if (!usage) continue;
       const message = workspaceUsageMessage(w.workspaceId, usage);
       const key = JSON.stringify(message);
@@ -245,30 +251,14 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
 
   /** Commands for one workspace run in order; different workspaces run in parallel. */
   private onCommand(cmd: Command__Output): void {
-    const { runtime } = this.opts;
+    const { workspaces } = this.opts;
     const [workspaceId, run] =
-      cmd.ensureRunning ? [cmd.ensureRunning.workspaceId, async () => {
-        const spec = cmd.ensureRunning!;
-        await runtime.ensureRunning({
-          workspaceId: spec.workspaceId, ownerId: spec.ownerId, blueprintId: spec.blueprintId, env: spec.env,
-          ...(spec.llm?.upstreamBaseUrl ? {
-            llm: {
-              upstreamBaseUrl: spec.llm.upstreamBaseUrl, upstreamApiKey: spec.llm.upstreamApiKey, model: spec.llm.model,
-              upstreamFormat: spec.llm.upstreamFormat === 'openai' ? 'openai' as const : 'anthropic' as const,
-            },
-          } : {}),
-          agentInstructions: spec.agentInstructions,
-          sessions: spec.sessions.map((s) => ({ name: s.name, command: s.command, start: s.start })),
-          ...(spec.resources ? { resources: limitsFromMessage(spec.resources) } : {}),
-        });
-        return 'running';
-      }] as const
-      : cmd.ensureStopped ? [cmd.ensureStopped, async () => { await runtime.ensureStopped(cmd.ensureStopped!); return 'stopped'; }] as const
-      : cmd.ensureDeleted ? [cmd.ensureDeleted, async () => { await runtime.ensureDeleted(cmd.ensureDeleted!); return 'deleted'; }] as const
+      cmd.ensureRunning ? [cmd.ensureRunning.workspaceId, async () => { await workspaces.ensureRunning(workspaceSpec(cmd.ensureRunning!)); return 'running'; }] as const
+      : cmd.ensureStopped ? [cmd.ensureStopped, async () => { await workspaces.ensureStopped(cmd.ensureStopped!); return 'stopped'; }] as const
+      : cmd.ensureDeleted ? [cmd.ensureDeleted, async () => { await workspaces.ensureDeleted(cmd.ensureDeleted!); return 'deleted'; }] as const
       : [undefined, undefined];
     if (!workspaceId || !run) return;
-    const previous = this.queues.get(workspaceId) ?? Promise.resolve();
-    const next = previous.then(async () => {
+    this.queue.run(workspaceId, async () => {
       try {
         const state = await run();
         this.reportStatus({ workspaceId, state, message: '' });
@@ -281,20 +271,21 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
         this.opts.log.error({ workspaceId, err: errMessage(err) }, 'workspace command failed');
         this.reportStatus({ workspaceId, state: 'failed', message: errMessage(err) });
       }
-    });
-    this.queues.set(workspaceId, next);
-    const forget = () => { if (this.queues.get(workspaceId) === next) this.queues.delete(workspaceId); };
-    next.then(forget, (err: unknown) => {
+    }).catch((err: unknown) => {
       this.opts.log.error({ workspaceId, err: errMessage(err) }, 'reporting a workspace command failed');
-      forget();
     });
+  }
+
+  /** Where workspaces run: read and dialed directly, commanded through the workspaces. */
+  private get runtime() {
+    return this.opts.workspaces.runtime;
   }
 
   private async onDial(req: DialRequest__Output): Promise<void> {
     let local;
     try {
       const target = dialTarget(req);
-      local = await this.opts.runtime.connect(req.workspaceId, target);
+      local = await this.runtime.connect(req.workspaceId, target);
     } catch (err) {
       this.send({ dialResult: { dialId: req.dialId, ok: false, error: errMessage(err) } });
       return;
@@ -362,6 +353,21 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
 }
 
 const errMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+function workspaceSpec(spec: NonNullable<Command__Output['ensureRunning']>): WorkspaceSpec {
+  return {
+    workspaceId: spec.workspaceId, ownerId: spec.ownerId, blueprintId: spec.blueprintId, env: spec.env,
+    ...(spec.llm?.upstreamBaseUrl ? {
+      llm: {
+        upstreamBaseUrl: spec.llm.upstreamBaseUrl, upstreamApiKey: spec.llm.upstreamApiKey, model: spec.llm.model,
+        upstreamFormat: spec.llm.upstreamFormat === 'openai' ? 'openai' as const : 'anthropic' as const,
+      },
+    } : {}),
+    agentInstructions: spec.agentInstructions,
+    sessions: spec.sessions.map((s) => ({ name: s.name, command: s.command, start: s.start })),
+    ...(spec.resources ? { resources: limitsFromMessage(spec.resources) } : {}),
+  };
+}
 
 function limitsFromMessage(r: WorkspaceResources__Output): WorkspaceLimits {
   return { cpus: r.cpus, memoryMiB: r.memoryMib, processes: r.processes, tmpMiB: r.tmpMib, diskMiB: r.diskMib };

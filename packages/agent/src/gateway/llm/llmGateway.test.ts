@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import { connect, createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { connect, createServer as createTcpServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -107,6 +107,7 @@ describe('the LLM gateway', () => {
   let gateway: LlmGateway;
   let usage: UsageRecord[];
   let slow: Server | undefined;
+  const listeners: NetServer[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'llm-gateway-'));
@@ -118,6 +119,7 @@ describe('the LLM gateway', () => {
   });
   afterEach(async () => {
     await gateway.closeAll();
+    for (const listener of listeners.splice(0)) listener.close();
     slow?.closeAllConnections();
     slow?.close();
     slow = undefined;
@@ -129,8 +131,34 @@ describe('the LLM gateway', () => {
     gateway = new LlmGateway();
     gateway.on('usage', (r) => usage.push(r));
     const socket = join(dir, `llm-${Math.random().toString(36).slice(2)}.sock`);
-    await gateway.open('ws1', { upstreamBaseUrl, upstreamApiKey: REAL_KEY, model: 'paddock-demo-model', upstreamFormat }, socket, key);
+    gateway.serve('ws1', { upstreamBaseUrl, upstreamApiKey: REAL_KEY, model: 'paddock-demo-model', upstreamFormat }, key);
+    await exposeFor('ws1', socket);
     return { socket, key };
+  }
+
+  /**
+   * An upstream that begins a stream at once and ends it only once `released`
+   * resolves (never, without it); `called` resolves when the call has reached it.
+   */
+  async function streamingUpstream(released: Promise<void> = new Promise(() => undefined)) {
+    let reached!: () => void;
+    const called = new Promise<void>((r) => (reached = r));
+    slow = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('event: ping\ndata: {"type":"ping"}\n\n');
+      reached();
+      void released.then(() => res.end('event: message_stop\ndata: {"type":"message_stop"}\n\n'));
+    });
+    await new Promise<void>((r) => slow!.listen(0, '127.0.0.1', () => r()));
+    return { url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}`, called };
+  }
+
+  /** The workspace's end of the gateway, as a runtime exposes it: each connection handed over as that workspace's. */
+  async function exposeFor(workspaceId: string, socketPath: string) {
+    const listener = createTcpServer((connection) => gateway.accept(workspaceId, connection));
+    await new Promise<void>((r) => listener.listen(socketPath, () => r()));
+    listeners.push(listener);
   }
 
   it('refuses a missing or wrong virtual key with 401, without calling upstream', async () => {
@@ -216,37 +244,53 @@ describe('the LLM gateway', () => {
     expect(usage).toEqual([expect.objectContaining({ model: 'slow-model', inputTokens: 7, outputTokens: 11, cacheReadTokens: 3, cacheWriteTokens: 2 })]);
   });
 
-  it('answers 502 in the API error shape when the upstream is down, and stops listening when closed', async () => {
+  it('answers 502 in the API error shape when the upstream is down, and routes nothing once closed', async () => {
     const { socket, key } = await openGateway('http://127.0.0.1:1');
     const answer = await call(socket, '/v1/messages', { 'x-api-key': key }, { messages: [] });
     expect(answer.status).toBe(502);
     expect(JSON.parse(answer.body).error.type).toBe('api_error');
     expect(answer.body).not.toContain(REAL_KEY);
     await gateway.close('ws1');
-    await expect(call(socket, '/v1/messages', { 'x-api-key': key }, { messages: [] })).rejects.toThrow();
+    const closed = await call(socket, '/v1/messages', { 'x-api-key': key }, { model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
+    expect(closed.status).toBe(503);
+    expect(JSON.parse(closed.body).error.type).toBe('api_error');
   });
-  it('takes a changed route in place for the next calls, with the same key and without cutting a call in flight; another key replaces the listener', async () => {
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    slow = createServer((req, res) => {
-      req.resume();
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write('event: ping\ndata: {"type":"ping"}\n\n');
-      void released.then(() => res.end('event: message_stop\ndata: {"type":"message_stop"}\n\n'));
-    });
-    await new Promise<void>((r) => slow!.listen(0, '127.0.0.1', () => r()));
-    const { socket, key } = await openGateway(`http://127.0.0.1:${(slow.address() as AddressInfo).port}`);
+
+  it("serves each connection by its own workspace's route and key, and ends a workspace's calls in flight when it closes", async () => {
+    const upstream = await streamingUpstream();
+    const { socket, key } = await openGateway(upstream.url);
+    const other = join(dir, `llm-other-${Math.random().toString(36).slice(2)}.sock`);
+    gateway.serve('ws2', { upstreamBaseUrl: sim.url, upstreamApiKey: 'sk-ant-other-key', model: 'paddock-demo-model' }, 'pdk-vk-other-key');
+    await exposeFor('ws2', other);
+    const hello = { model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] };
+    // One workspace's key means nothing on the other's connections.
+    expect((await call(other, '/v1/messages', { 'x-api-key': key }, hello)).status).toBe(401);
+    expect((await call(other, '/v1/messages', { 'x-api-key': 'pdk-vk-other-key' }, hello)).status).toBe(200);
+    expect(seen.map((s) => s.headers['x-api-key'])).toEqual(['sk-ant-other-key']);
+
     const inFlight = call(socket, '/v1/messages', { 'x-api-key': key }, { stream: true, messages: [] });
-    await new Promise((r) => setTimeout(r, 200));
+    await upstream.called;
+    await gateway.close('ws1');
+    await expect(inFlight).rejects.toThrow();
+    // The other workspace is served on.
+    expect((await call(other, '/v1/messages', { 'x-api-key': 'pdk-vk-other-key' }, hello)).status).toBe(200);
+  });
+
+  it('takes a changed route in place for the next calls, with the same key and without cutting a call in flight; another key replaces the key', async () => {
+    let release!: () => void;
+    const upstream = await streamingUpstream(new Promise<void>((r) => (release = r)));
+    const { socket, key } = await openGateway(upstream.url);
+    const inFlight = call(socket, '/v1/messages', { 'x-api-key': key }, { stream: true, messages: [] });
+    await upstream.called;
     const rotated = { upstreamBaseUrl: sim.url, upstreamApiKey: 'sk-ant-rotated-key', model: 'paddock-demo-model' };
-    await gateway.open('ws1', rotated, socket, key);
+    gateway.serve('ws1', rotated, key);
     const next = await call(socket, '/v1/messages', { 'x-api-key': key }, { model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
     expect(next.status).toBe(200);
     expect(seen.map((s) => s.headers['x-api-key'])).toEqual(['sk-ant-rotated-key']);
     release();
     expect((await inFlight).body).toContain('message_stop');
 
-    await gateway.open('ws1', rotated, socket, 'pdk-vk-another-key');
+    gateway.serve('ws1', rotated, 'pdk-vk-another-key');
     expect((await call(socket, '/v1/messages', { 'x-api-key': key }, { messages: [] })).status).toBe(401);
     expect((await call(socket, '/v1/messages', { 'x-api-key': 'pdk-vk-another-key' }, { model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] })).status).toBe(200);
   });

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, lstatSync, rmSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type pino from 'pino';
 import { apiCallOf, parseBaseUrl, upstreamUrl, type ApiCall } from './apiPaths.js';
@@ -44,8 +44,6 @@ interface Entry {
   route: LlmRoute;
   base: URL;
   virtualKey: Buffer;
-  server: Server;
-  socketPath: string;
 }
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) and the credentials the gateway replaces.
@@ -56,10 +54,11 @@ const dropRequestHeaders = new Set([
 const dropResponseHeaders = new Set(['connection', 'keep-alive', 'transfer-encoding', 'trailer', 'upgrade']);
 
 /**
- * The workspace's only route to a model. Each workspace gets its own listener
- * (a Unix socket its sandbox can reach) and a random virtual key; a request
- * must carry that key (x-api-key or Authorization: Bearer), which is swapped for
- * the real provider key before the call goes upstream. Only the API paths in
+ * The workspace's only route to a model. The gateway listens nowhere itself:
+ * it takes the connections a workspace opens to its bridge (accept), each
+ * tagged with that workspace, and serves them by its route. A request must
+ * carry the workspace's random virtual key (x-api-key or Authorization:
+ * Bearer), which is swapped for the real provider key before the call goes upstream. Only the API paths in
  * apiPaths.ts go upstream, to the route's own origin and base path; anything
  * else is answered 404 here. Responses stream back chunk by chunk as they
  * arrive; usage of Messages calls is read from the same chunks on the way
@@ -67,6 +66,11 @@ const dropResponseHeaders = new Set(['connection', 'keep-alive', 'transfer-encod
  */
 export class LlmGateway extends EventEmitter<{ usage: [UsageRecord] }> {
   private readonly entries = new Map<string, Entry>();
+  /** Whose each connection is: set by accept, before its first byte is read. */
+  private readonly owners = new WeakMap<Socket, string>();
+  private readonly connections = new Map<string, Set<Socket>>();
+  /** One HTTP server for every workspace; it never listens, accept hands it connections. */
+  private readonly server: Server;
   private readonly log: pino.Logger | undefined;
   private readonly now: () => Date;
 
@@ -74,6 +78,13 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord] }> {
     super();
     this.log = options.log;
     this.now = options.now ?? (() => new Date());
+    this.server = createServer((req, res) => this.forward(this.owners.get(req.socket) ?? '', req, res));
+    // Node answers these itself (CONNECT by dropping the connection, parse errors in its own shape): say no in the API's.
+    this.server.on('connect', (_req: IncomingMessage, socket: Duplex) => endRaw(socket, 404, 'not_found_error', 'CONNECT is not an API of this model route'));
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+      if (err.code === 'ECONNRESET' || !socket.writable) socket.destroy();
+      else endRaw(socket, 400, 'invalid_request_error', 'the request could not be parsed');
+    });
   }
 
   static newVirtualKey(): string {
@@ -81,49 +92,38 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord] }> {
   }
 
   /**
-   * Listens for one workspace on `socketPath`, or, when it already listens
-   * there with this key, routes its next calls by `route` (a changed provider
-   * key or endpoint) without dropping calls in flight. Another key or path
-   * replaces the listener. The socket is left connectable by anyone who can
-   * reach the path: the directory it sits in is what confines it to the workspace.
+   * Routes one workspace's calls by `route`, for callers that hold
+   * `virtualKey`. Sent again (a changed provider key, endpoint or model), it
+   * takes over from the next call; calls in flight finish on the route they
+   * started with. A route that isn't http(s) is refused, and the one before stays.
    */
-  async open(workspaceId: string, route: LlmRoute, socketPath: string, virtualKey: string): Promise<void> {
+  serve(workspaceId: string, route: LlmRoute, virtualKey: string): void {
     const base = parseBaseUrl(route.upstreamBaseUrl);
-    const current = this.entries.get(workspaceId);
-    if (current && current.socketPath === socketPath && keyMatches(virtualKey, current.virtualKey) && current.server.listening && isSocket(socketPath)) {
-      current.route = route;
-      current.base = base;
-      return;
-    }
-    await this.close(workspaceId);
-    const server = createServer((req, res) => this.forward(workspaceId, req, res));
-    // Node answers these itself (CONNECT by dropping the connection, parse errors in its own shape): say no in the API's.
-    server.on('connect', (_req: IncomingMessage, socket: Duplex) => endRaw(socket, 404, 'not_found_error', 'CONNECT is not an API of this model route'));
-    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-      if (err.code === 'ECONNRESET' || !socket.writable) socket.destroy();
-      else endRaw(socket, 400, 'invalid_request_error', 'the request could not be parsed');
-    });
-    const entry: Entry = { route, base, virtualKey: Buffer.from(virtualKey), server, socketPath };
-    rmSync(socketPath, { force: true });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(socketPath, () => { server.off('error', reject); resolve(); });
-    });
-    chmodSync(socketPath, 0o666);
-    this.entries.set(workspaceId, entry);
+    this.entries.set(workspaceId, { route, base, virtualKey: Buffer.from(virtualKey) });
   }
 
+  /** Takes a connection a process of the workspace opened to its bridge. */
+  accept(workspaceId: string, socket: Socket): void {
+    this.owners.set(socket, workspaceId);
+    let open = this.connections.get(workspaceId);
+    if (!open) this.connections.set(workspaceId, (open = new Set()));
+    open.add(socket);
+    socket.once('close', () => {
+      open.delete(socket);
+      if (open.size === 0 && this.connections.get(workspaceId) === open) this.connections.delete(workspaceId);
+    });
+    this.server.emit('connection', socket);
+  }
+
+  /** Stops routing the workspace's calls and ends its connections, calls in flight with them. */
   async close(workspaceId: string): Promise<void> {
-    const entry = this.entries.get(workspaceId);
-    if (!entry) return;
     this.entries.delete(workspaceId);
-    entry.server.closeAllConnections();
-    await new Promise<void>((resolve) => entry.server.close(() => resolve()));
-    rmSync(entry.socketPath, { force: true });
+    for (const socket of this.connections.get(workspaceId) ?? []) socket.destroy();
+    this.connections.delete(workspaceId);
   }
 
   async closeAll(): Promise<void> {
-    await Promise.all([...this.entries.keys()].map((id) => this.close(id)));
+    await Promise.all([...new Set([...this.entries.keys(), ...this.connections.keys()])].map((id) => this.close(id)));
   }
 
   private forward(workspaceId: string, req: IncomingMessage, res: ServerResponse): void {
@@ -327,14 +327,6 @@ function keyMatches(presented: string, expected: Buffer): boolean {
 
 /** Only a model call is metered; counting tokens and listing models are not calls to a model. */
 const isMetered = (call: ApiCall): boolean => call.api === 'messages';
-
-function isSocket(path: string): boolean {
-  try {
-    return lstatSync(path).isSocket();
-  } catch {
-    return false;
-  }
-}
 
 /** A refused target, as the workspace sent it, cut short and printable. */
 function shown(target: string | undefined): string {

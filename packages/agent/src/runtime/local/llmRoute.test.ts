@@ -3,8 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_MODEL_ID, startModelSim, type ModelSim, type SeenRequest } from '@paddock/model-sim';
+import { BridgeKeys } from '../../bridges/bridgeKeys.js';
+import { LlmBridge } from '../../bridges/llmBridge.js';
 import { LlmGateway, type LlmRoute } from '../../gateway/llm/llmGateway.js';
-import { SpecNotAppliedError } from '../specNotApplied.js';
+import { SpecNotAppliedError } from '../../workspaces/specNotApplied.js';
+import { Workspaces } from '../../workspaces/workspaces.js';
 import { runInWorkspace } from '../workspaceShell.js';
 import { LocalRuntime } from './localRuntime.js';
 
@@ -14,21 +17,25 @@ describe("a running sandbox's model route", () => {
   const refreshedId = 'llm-route-2';
   let sim: ModelSim;
   const seen: SeenRequest[] = [];
-  let gateway = new LlmGateway();
-  let runtime = new LocalRuntime({ dataDir, llmGateway: gateway });
+  /** The agent's workspaces over the local runtime, with the model bridge, as the agent builds them. */
+  const agentWorkspaces = () => {
+    const keys = new BridgeKeys(dataDir);
+    return new Workspaces(new LocalRuntime({ dataDir }), [new LlmBridge(new LlmGateway(), keys)], keys);
+  };
+  let workspaces = agentWorkspaces();
+  let runtime = workspaces.runtime;
 
   beforeAll(async () => { sim = await startModelSim({ onRequest: (r) => seen.push(r) }); });
   afterAll(async () => {
-    await runtime.ensureDeleted(workspaceId);
-    await runtime.ensureDeleted(refreshedId);
-    await runtime.close();
-    await gateway.closeAll();
+    await workspaces.ensureDeleted(workspaceId);
+    await workspaces.ensureDeleted(refreshedId);
+    await workspaces.close();
     await sim.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   const route = (upstreamApiKey: string): LlmRoute => ({ upstreamBaseUrl: sim.url, upstreamApiKey, model: DEMO_MODEL_ID });
-  const ensureRunning = (llm?: LlmRoute, id = workspaceId) => runtime.ensureRunning({ workspaceId: id, ownerId: 'o', blueprintId: 'b', env: {}, ...(llm ? { llm } : {}) });
+  const ensureRunning = (llm?: LlmRoute, id = workspaceId) => workspaces.ensureRunning({ workspaceId: id, ownerId: 'o', blueprintId: 'b', env: {}, ...(llm ? { llm } : {}) });
   /** A model call from inside, as the tools make it: its HTTP status, and the provider key the model saw. */
   async function modelCall(id = workspaceId): Promise<{ status: string; providerKey: unknown }> {
     const before = seen.length;
@@ -45,10 +52,9 @@ describe("a running sandbox's model route", () => {
     expect(await modelCall()).toEqual({ status: '200', providerKey: 'sk-first' });
 
     // The agent goes away: its listeners with it. The sandbox keeps running and says why calls fail.
-    await runtime.close();
-    await gateway.closeAll();
-    gateway = new LlmGateway();
-    runtime = new LocalRuntime({ dataDir, llmGateway: gateway });
+    await workspaces.close();
+    workspaces = agentWorkspaces();
+    runtime = workspaces.runtime;
     expect(await modelCall()).toEqual({ status: '503', providerKey: undefined });
 
     // The portal re-sends the spec (with a rotated key, here): same sandbox, same virtual key.
@@ -80,7 +86,7 @@ describe("a running sandbox's model route", () => {
     expect(await modelCall(id)).toEqual({ status: '200', providerKey: 'sk-kept' });
 
     // A socket path the gateway cannot listen on: not applied either; the sandbox runs on.
-    const socketPath = join(dataDir, 'workspaces', id, 'llm', 'llm.sock');
+    const socketPath = join(dataDir, 'workspaces', id, 'bridges', 'llm.sock');
     rmSync(socketPath);
     mkdirSync(socketPath);
     await expect(ensureRunning(route('sk-next'), id)).rejects.toBeInstanceOf(SpecNotAppliedError);

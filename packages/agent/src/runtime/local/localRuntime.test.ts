@@ -1,30 +1,40 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runtimeContractSuite } from '../runtimeContract.js';
 import { runInWorkspace, startDetached } from '../workspaceShell.js';
 import { LocalRuntime } from './localRuntime.js';
 import { isAlive } from './processIdentity.js';
 
-const contractDataDir = mkdtempSync(join(tmpdir(), 'paddock-contract-'));
-runtimeContractSuite('local', () => new LocalRuntime({ dataDir: contractDataDir }), {
-  cleanup: async () => rmSync(contractDataDir, { recursive: true, force: true }),
-});
-
-/** Host pids whose command line contains `needle`. */
-function hostProcessesMatching(needle: string): number[] {
-  const pids: number[] = [];
+/** Every host process's command line, by pid: anyone on the host can read them (ps). */
+function hostCommandLines(): Map<number, string> {
+  const lines = new Map<number, string>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').includes(needle)) pids.push(Number(entry));
+      lines.set(Number(entry), readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' '));
     } catch {
       // Exited while we looked.
     }
   }
-  return pids;
+  return lines;
 }
+
+/** Host pids whose command line contains `needle`. */
+function hostProcessesMatching(needle: string): number[] {
+  return [...hostCommandLines()].filter(([, line]) => line.includes(needle)).map(([pid]) => pid);
+}
+
+// Skips nothing of skippableContractTests.
+const contractDataDir = mkdtempSync(join(tmpdir(), 'paddock-contract-'));
+runtimeContractSuite('local', {
+  makeDriver: () => new LocalRuntime({ dataDir: contractDataDir }),
+  commandLines: async () => [...hostCommandLines().values()],
+  cleanup: async () => rmSync(contractDataDir, { recursive: true, force: true }),
+});
 
 describe('LocalRuntime specifics', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'paddock-local-'));
@@ -87,6 +97,33 @@ describe('LocalRuntime specifics', () => {
     await expect(runtime.ensureRunning({ ...spec, workspaceId: '../x' })).rejects.toThrow(/invalid workspace id/);
     await expect(runtime.status('a/b')).rejects.toThrow(/invalid workspace id/);
   });
+
+  it('lives on when a sandbox ends before reading its inputs, and says the start failed', async () => {
+    // bubblewrap that can't make its namespaces (no unprivileged user namespaces, AppArmor's rule for them)
+    // exits at once, before it reads the files the agent pipes it; /bin/false does the same. In a process of
+    // its own: what it must not do is end the process it runs in.
+    const dir = mkdtempSync(join(tmpdir(), 'paddock-nobwrap-'));
+    chmodSync(dir, 0o711);
+    const script = `
+      import { LocalRuntime } from ${JSON.stringify(new URL('../../index.js', import.meta.url).href.replace('/src/', '/dist/'))};
+      const runtime = new LocalRuntime({ dataDir: ${JSON.stringify(join(dir, 'agent'))}, bwrapPath: '/bin/false', toolchain: false });
+      const errors = [];
+      for (let i = 0; i < 3; i++) {
+        await runtime.ensureRunning({ workspaceId: 'no-bwrap', ownerId: 'o', blueprintId: 'b', env: {} }).catch((err) => errors.push(err.message));
+      }
+      console.log(JSON.stringify({ errors, state: await runtime.list() }));
+      await runtime.ensureDeleted('no-bwrap');
+      await runtime.close();
+    `;
+    try {
+      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 60_000 });
+      const result = JSON.parse(stdout.trim().split('\n').at(-1)!);
+      expect(result.errors).toEqual([1, 2, 3].map(() => expect.stringMatching(/^workspace no-bwrap did not start: bubblewrap failed/)));
+      expect(result.state).toEqual([{ workspaceId: 'no-bwrap', state: 'failed', message: result.errors[2] }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   it('dials workspace ports through the daemon, and says why when it cannot', async () => {
     await runtime.ensureRunning(spec);

@@ -2,16 +2,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, closeSync, statSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import pino from 'pino';
-import { DAEMON_SOCKET_NAME, DEFAULT_WORKSPACE_LIMITS, WORKSPACE_SERVICES, isDialableService, workspaceLimitsSchema, type WorkspaceLimits } from '@paddock/protocol';
+import { DAEMON_SOCKET_NAME, DEFAULT_WORKSPACE_LIMITS, isDialableService, workspaceLimitsSchema, type WorkspaceLimits } from '@paddock/protocol';
 import { writeDaemonBoot } from './daemonBoot.js';
 import { templateMounts } from './templateMounts.js';
-import { LlmGateway } from '../../gateway/llm/llmGateway.js';
-import { llmWorkspaceEnv } from '../../gateway/llm/workspaceEnv.js';
-import type { DialTarget, ResourceControl, RuntimeDriver, RuntimeState, WorkspaceRunSpec, WorkspaceUsage } from '../driver.js';
-import { SpecNotAppliedError } from '../specNotApplied.js';
+import {
+  assertWorkspaceId, exposedSocketNamePattern, workspaceIdPattern,
+  type AcceptConnection, type DialTarget, type ResourceControl, type RuntimeDriver, type RuntimeState, type StartHooks,
+  type WorkspaceAddress, type WorkspaceListing, type WorkspaceRunSpec, type WorkspaceUsage,
+} from '../driver.js';
+import { KeyedQueue } from '../../keyedQueue.js';
 import { bwrapArgs, sandboxEtcFiles, sandboxHome, sandboxRunDir, sandboxWorkspaceDir } from './bwrapArgs.js';
 import { daemonMounts, defaultDaemonEntry, type ReadOnlyMount } from './daemonMounts.js';
 import { sandboxToolchainBin, toolchainMounts } from './toolchainMounts.js';
@@ -23,6 +25,7 @@ import { daemonPortConnect } from '../daemonPortConnect.js';
 import { joinCgroupScript, type HostCgroups, type WorkspaceCgroup } from './cgroups/cgroups.js';
 import { openHostCgroups } from './cgroups/probeCgroups.js';
 import { DiskUsageMeter } from './diskUsage.js';
+import { UnixListeners } from './unixListeners.js';
 
 /** Where the runtime says what it can't do: pino's shape. */
 export interface RuntimeLog {
@@ -39,8 +42,6 @@ export interface LocalRuntimeOptions {
   sandboxUid?: number;
   bwrapPath?: string;
   startTimeoutMs?: number;
-  /** Bridges each workspace's model calls (WorkspaceRunSpec.llm) into its sandbox. */
-  llmGateway?: LlmGateway;
   /** Mount the pinned AI CLIs (claude, opencode) into every workspace; default true. */
   toolchain?: boolean;
   /** Workspace cgroups go to <cgroupParent>/<agent key>/<workspace id> in each hierarchy (default paddock). */
@@ -52,11 +53,9 @@ export interface LocalRuntimeOptions {
   log?: RuntimeLog;
 }
 
-/** Inside a sandbox: the gateway's socket (a read-only bind of <ws>/llm) and the loopback port the daemon forwards to it. */
-export const sandboxLlmDir = '/run/paddock-llm';
-export const sandboxLlmPort = WORKSPACE_SERVICES.llmGateway.port;
+/** Inside a sandbox: where its exposed sockets are (a read-only bind of <ws>/bridges), `<name>.sock` each. */
+export const sandboxBridgeDir = '/run/paddock-bridges';
 
-const workspaceIdPattern = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$/;
 const envKeyPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const logTailBytes = 2000;
 const MiB = 1024 * 1024;
@@ -67,12 +66,11 @@ interface WorkspacePaths {
   workspace: string;
   run: string;
   socket: string;
-  /** Holds the LLM gateway's socket; bound read-only, so the sandbox can't replace it. */
-  llm: string;
-  llmSocket: string;
-  /** The workspace's virtual key (0600, outside the sandbox), so a re-adopted workspace keeps its key. */
-  llmKey: string;
+  /** Holds the exposed sockets (the agent's bridges); bound read-only, so the sandbox can't replace them. */
+  bridges: string;
   state: string;
+  /** Why the last start failed (0600, outside the sandbox); there while the workspace is failed. */
+  failed: string;
   log: string;
 }
 
@@ -88,11 +86,13 @@ export class LocalRuntime implements RuntimeDriver {
   private readonly sandboxUid: number;
   private readonly bwrapPath: string;
   private readonly startTimeoutMs: number;
-  private readonly gateway: LlmGateway | undefined;
   private readonly toolchain: ReadOnlyMount[];
   private readonly asRoot = process.getuid?.() === 0;
   /** Operations on one workspace run one at a time, so concurrent calls stay idempotent. */
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly queue = new KeyedQueue();
+  /** Workspaces this instance is creating; an agent that ended mid-start left nothing of its own here. */
+  private readonly starting = new Set<string>();
+  private readonly listeners = new UnixListeners();
   /** Undefined where cgroups aren't usable: workspaces still start, with `control` saying why they aren't limited. */
   private readonly cgroups: HostCgroups | undefined;
   private readonly control: ResourceControl;
@@ -106,7 +106,6 @@ export class LocalRuntime implements RuntimeDriver {
     this.sandboxUid = options.sandboxUid ?? 100_000;
     this.bwrapPath = options.bwrapPath ?? '/usr/bin/bwrap';
     this.startTimeoutMs = options.startTimeoutMs ?? 10_000;
-    this.gateway = options.llmGateway;
     this.toolchain = options.toolchain === false ? [] : toolchainMounts();
     this.log = options.log ?? pino({ level: 'warn', base: { component: 'local-runtime' } });
     this.setpriv = options.setprivPath ?? '/usr/bin/setpriv';
@@ -144,7 +143,7 @@ export class LocalRuntime implements RuntimeDriver {
       if (!workspaceIdPattern.test(name)) continue;
       const state = readWorkspaceState(this.paths(name).state);
       if (state && isAlive(state.sandboxInit)) continue;
-      this.serialize(name, () => this.removeCgroup(name)).catch((err: unknown) => {
+      this.queue.run(name, () => this.removeCgroup(name)).catch((err: unknown) => {
         this.log.warn({ workspaceId: name, err: (err as Error).message }, 'could not remove a stale workspace cgroup');
       });
     }
@@ -180,40 +179,64 @@ export class LocalRuntime implements RuntimeDriver {
     };
   }
 
-  async ensureRunning(spec: WorkspaceRunSpec): Promise<void> {
+  async ensureRunning(spec: WorkspaceRunSpec, hooks: StartHooks = {}): Promise<'started' | 'running'> {
     const paths = this.paths(spec.workspaceId);
-    return this.serialize(spec.workspaceId, () => this.start(spec, paths));
+    // Said at once, not when the queue gets to it: a status asked right after this call already sees the start.
+    if (this.stateOf(spec.workspaceId, paths) !== 'running') this.starting.add(spec.workspaceId);
+    return this.queue.run(spec.workspaceId, () => this.start(spec, paths, hooks)).finally(() => this.starting.delete(spec.workspaceId));
   }
 
   async ensureStopped(workspaceId: string): Promise<void> {
     const paths = this.paths(workspaceId);
-    return this.serialize(workspaceId, () => this.stop(paths));
+    return this.queue.run(workspaceId, () => this.stop(workspaceId, paths));
   }
 
   async ensureDeleted(workspaceId: string): Promise<void> {
     const paths = this.paths(workspaceId);
-    return this.serialize(workspaceId, async () => {
-      await this.stop(paths);
+    return this.queue.run(workspaceId, async () => {
+      await this.stop(workspaceId, paths);
       rmSync(paths.root, { recursive: true, force: true });
       this.disk.forget(workspaceId);
     });
   }
 
   async status(workspaceId: string): Promise<RuntimeState> {
-    return this.stateOf(this.paths(workspaceId));
+    return this.stateOf(workspaceId, this.paths(workspaceId));
   }
 
-  async list(): Promise<Array<{ workspaceId: string; state: RuntimeState }>> {
+  async list(): Promise<WorkspaceListing[]> {
     let names: string[];
     try {
       names = readdirSync(join(this.dataDir, 'workspaces'));
     } catch {
       return [];
     }
-    return names
-      .filter((name) => workspaceIdPattern.test(name))
-      .map((workspaceId) => ({ workspaceId, state: this.stateOf(this.paths(workspaceId)) }))
-      .filter((entry) => entry.state !== 'missing');
+    const listing: WorkspaceListing[] = [];
+    for (const workspaceId of names.filter((name) => workspaceIdPattern.test(name))) {
+      const paths = this.paths(workspaceId);
+      const state = this.stateOf(workspaceId, paths);
+      if (state === 'failed') listing.push({ workspaceId, state, message: readText(paths.failed) ?? '' });
+      else if (state !== 'missing') listing.push({ workspaceId, state });
+    }
+    return listing;
+  }
+
+  /**
+   * The socket is `<ws>/bridges/<name>.sock` on the host and
+   * /run/paddock-bridges/<name>.sock in the sandbox: the directory is the
+   * agent's (0711), bound read-only, and no other sandbox binds it.
+   */
+  async exposeSocket(workspaceId: string, name: string, accept: AcceptConnection): Promise<WorkspaceAddress> {
+    const paths = this.paths(workspaceId);
+    if (!exposedSocketNamePattern.test(name)) throw new Error(`invalid socket name ${JSON.stringify(name)}`);
+    this.prepareBridgeDir(paths);
+    await this.listeners.listen(`${workspaceId}/${name}`, join(paths.bridges, `${name}.sock`), accept);
+    return { kind: 'unix', path: `${sandboxBridgeDir}/${name}.sock` };
+  }
+
+  async closeSocket(workspaceId: string, name: string): Promise<void> {
+    assertWorkspaceId(workspaceId);
+    await this.listeners.close(`${workspaceId}/${name}`);
   }
 
   async connect(workspaceId: string, target: DialTarget): Promise<Socket> {
@@ -222,7 +245,7 @@ export class LocalRuntime implements RuntimeDriver {
       throw new Error(`port ${target.port} is outside 1024-65535`);
     }
     if (target.kind === 'service' && !isDialableService(target.service)) throw new Error(`no workspace service ${JSON.stringify(target.service)}`);
-    if (this.stateOf(paths) !== 'running') throw new Error(`workspace ${workspaceId} is not running`);
+    if (this.stateOf(workspaceId, paths) !== 'running') throw new Error(`workspace ${workspaceId} is not running`);
     // The run dir is writable inside the sandbox: never follow a name planted there to elsewhere on the host.
     const pinned = pinSocketFile(paths.socket);
     if (!pinned) throw new Error(`workspace ${workspaceId} has no daemon socket`);
@@ -240,14 +263,15 @@ export class LocalRuntime implements RuntimeDriver {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.queues.values()]);
+    await this.queue.drain();
+    await this.listeners.closeWhere(() => true);
     await this.disk.close();
     // Workspaces keep running (and keep their cgroups); an agent dir with none left goes.
     this.cgroups?.release();
   }
 
   private paths(workspaceId: string): WorkspacePaths {
-    if (!workspaceIdPattern.test(workspaceId)) throw new Error(`invalid workspace id ${JSON.stringify(workspaceId)}`);
+    assertWorkspaceId(workspaceId);
     const root = join(this.dataDir, 'workspaces', workspaceId);
     const run = join(root, 'run');
     return {
@@ -256,43 +280,56 @@ export class LocalRuntime implements RuntimeDriver {
       workspace: join(root, 'workspace'),
       run,
       socket: join(run, DAEMON_SOCKET_NAME),
-      llm: join(root, 'llm'),
-      llmSocket: join(root, 'llm', 'llm.sock'),
-      llmKey: join(root, 'llm-key'),
+      bridges: join(root, 'bridges'),
       state: join(root, 'state.json'),
+      failed: join(root, 'start-failed'),
       log: join(root, 'sandbox.log'),
     };
   }
 
-  private stateOf(paths: WorkspacePaths): RuntimeState {
+  private stateOf(workspaceId: string, paths: WorkspacePaths): RuntimeState {
+    if (this.starting.has(workspaceId)) return 'starting';
     const state = readWorkspaceState(paths.state);
     if (state && isAlive(state.sandboxInit)) return 'running';
+    if (existsSync(paths.failed)) return 'failed';
     return existsSync(paths.workspace) ? 'stopped' : 'missing';
   }
 
-  private serialize<T>(workspaceId: string, operation: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(workspaceId) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(operation);
-    this.queues.set(workspaceId, next);
-    const forget = () => {
-      if (this.queues.get(workspaceId) === next) this.queues.delete(workspaceId);
-    };
-    next.then(forget, forget);
-    return next;
-  }
-
-  private async start(spec: WorkspaceRunSpec, paths: WorkspacePaths): Promise<void> {
+  /**
+   * A sandbox that runs is left as it is: only its daemon must answer. One
+   * that doesn't run is created, and if that fails, nothing of it is left
+   * running and the workspace is failed (to a new agent too) until it is next
+   * started, stopped or deleted.
+   */
+  private async start(spec: WorkspaceRunSpec, paths: WorkspacePaths, hooks: StartHooks): Promise<'started' | 'running'> {
     const deadline = Date.now() + this.startTimeoutMs;
     const existing = readWorkspaceState(paths.state);
-    if (existing && isAlive(existing.sandboxInit)) return this.refresh(spec, paths, existing, deadline);
+    if (existing && isAlive(existing.sandboxInit)) {
+      await waitForDaemon(paths.socket, deadline, () => (isAlive(existing.sandboxInit) ? undefined : 'the workspace stopped'));
+      return 'running';
+    }
+    this.starting.add(spec.workspaceId);
+    rmSync(paths.failed, { force: true });
+    try {
+      await this.create(spec, paths, hooks, deadline);
+      return 'started';
+    } catch (error) {
+      this.recordFailure(spec.workspaceId, paths, error);
+      throw error;
+    }
+  }
+
+  private async create(spec: WorkspaceRunSpec, paths: WorkspacePaths, hooks: StartHooks, deadline: number): Promise<void> {
     const limits = limitsOf(spec);
+    const env = sandboxEnv(spec.env, this.toolchain.length > 0);
     this.prepareDirs(paths);
     writeDaemonBoot(paths.run, spec);
-    const llmEnv = await this.openLlmRoute(spec, paths);
+    // The agent's bridges last: a bridge is ready for the sandbox before it starts, and its variables win.
+    Object.assign(env, checkedEnv(await hooks.beforeStart?.() ?? {}));
     const cgroup = await this.makeCgroup(spec.workspaceId, limits);
     let sandbox;
     try {
-      sandbox = await this.spawnSandbox(spec, paths, llmEnv, limits, cgroup);
+      sandbox = await this.spawnSandbox(spec, paths, env, limits, cgroup);
     } catch (error) {
       await this.discardCgroup(spec.workspaceId);
       throw error;
@@ -306,23 +343,37 @@ export class LocalRuntime implements RuntimeDriver {
       killIfSame(state.sandboxInit);
       killIfSame(state.bwrap);
       removeWorkspaceState(paths.state);
-      await this.gateway?.close(spec.workspaceId);
       await this.discardCgroup(spec.workspaceId);
       throw new Error(`workspace ${spec.workspaceId} did not start: ${(error as Error).message}; sandbox stderr: ${this.logTail(paths)}`);
     }
   }
 
+  /** Kept for a new agent to read; a failure to keep it must not hide the failure itself. */
+  private recordFailure(workspaceId: string, paths: WorkspacePaths, error: unknown): void {
+    try {
+      mkdirSync(paths.root, { recursive: true, mode: 0o700 });
+      writeFileSync(paths.failed, error instanceof Error ? error.message : String(error), { mode: 0o600 });
+    } catch (err) {
+      this.log.warn({ workspaceId, err: (err as Error).message }, 'could not record why the workspace did not start');
+    }
+  }
+
   private prepareDirs(paths: WorkspacePaths): void {
-    mkdirSync(paths.root, { recursive: true, mode: 0o700 });
-    if (this.asRoot) this.letSandboxUserTraverse(paths.root);
+    this.prepareBridgeDir(paths);
     for (const dir of [paths.home, paths.workspace, paths.run]) {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       if (this.asRoot) chownSync(dir, this.sandboxUid, this.sandboxUid);
     }
-    mkdirSync(paths.llm, { recursive: true, mode: 0o711 });
-    chmodSync(paths.llm, 0o711);
     // A socket left by a sandbox that was killed would only confuse the readiness check.
     rmSync(paths.socket, { force: true });
+  }
+
+  /** The workspace's root and its bridges dir: the agent's, which the sandbox user can only pass through. */
+  private prepareBridgeDir(paths: WorkspacePaths): void {
+    mkdirSync(paths.root, { recursive: true, mode: 0o700 });
+    if (this.asRoot) this.letSandboxUserTraverse(paths.root);
+    mkdirSync(paths.bridges, { recursive: true, mode: 0o711 });
+    chmodSync(paths.bridges, 0o711);
   }
 
   /**
@@ -336,54 +387,6 @@ export class LocalRuntime implements RuntimeDriver {
       const mode = statSync(dir).mode & 0o7777;
       if ((mode & 0o001) === 0) chmodSync(dir, mode | 0o001);
     }
-  }
-
-  /**
-   * Opens the workspace's gateway listener with a fresh virtual key and returns
-   * the environment that points its tools there (nothing without a route).
-   */
-  private async openLlmRoute(spec: WorkspaceRunSpec, paths: WorkspacePaths): Promise<Record<string, string>> {
-    if (!spec.llm || !this.gateway) {
-      await this.gateway?.close(spec.workspaceId);
-      rmSync(paths.llmKey, { force: true });
-      return {};
-    }
-    const virtualKey = LlmGateway.newVirtualKey();
-    writeFileSync(paths.llmKey, virtualKey, { mode: 0o600 });
-    await this.gateway.open(spec.workspaceId, spec.llm, paths.llmSocket, virtualKey);
-    return {
-      ...llmWorkspaceEnv({ baseUrl: `http://127.0.0.1:${sandboxLlmPort}`, virtualKey, model: spec.llm.model }),
-      PADDOCK_LLM_SOCKET: `${sandboxLlmDir}/llm.sock`,
-      PADDOCK_LLM_PORT: String(sandboxLlmPort),
-    };
-  }
-
-  /**
-   * A running workspace's route, as the portal sends it now: after an agent
-   * restart the gateway listens again, and a changed route (provider key,
-   * endpoint) takes over from the next call, always with the virtual key the
-   * sandbox was started with (its shells and tools hold it). Without a route
-   * now the listener closes, and the key stays for when one comes back; a
-   * sandbox started without a route gets one only when it starts again (it
-   * holds no key and runs no forwarder).
-   */
-  private async adoptLlmRoute(spec: WorkspaceRunSpec, paths: WorkspacePaths): Promise<void> {
-    if (!this.gateway) return;
-    const key = readKey(paths.llmKey);
-    if (spec.llm && key) await this.gateway.open(spec.workspaceId, spec.llm, paths.llmSocket, key);
-    else await this.gateway.close(spec.workspaceId);
-  }
-
-  /**
-   * The spec sent again to a sandbox that runs: the sandbox stays as it is and
-   * the gateway takes the route. Only a daemon that no longer answers means it
-   * isn't running; a route the gateway couldn't take leaves it running as it
-   * was (SpecNotAppliedError), and the portal sends the spec again.
-   */
-  private async refresh(spec: WorkspaceRunSpec, paths: WorkspacePaths, existing: WorkspaceState, deadline: number): Promise<void> {
-    const route = await this.adoptLlmRoute(spec, paths).then(() => ({ adopted: true as const }), (reason: unknown) => ({ adopted: false as const, reason }));
-    await waitForDaemon(paths.socket, deadline, () => (isAlive(existing.sandboxInit) ? undefined : 'the workspace stopped'));
-    if (!route.adopted) throw new SpecNotAppliedError(spec.workspaceId, 'model route', route.reason);
   }
 
   /**
@@ -421,7 +424,7 @@ export class LocalRuntime implements RuntimeDriver {
   }
 
   private async spawnSandbox(
-    spec: WorkspaceRunSpec, paths: WorkspacePaths, llmEnv: Record<string, string>, limits: WorkspaceLimits, cgroup: WorkspaceCgroup | undefined,
+    spec: WorkspaceRunSpec, paths: WorkspacePaths, env: Record<string, string>, limits: WorkspaceLimits, cgroup: WorkspaceCgroup | undefined,
   ): Promise<{ child: ChildProcess; state: WorkspaceState }> {
     const code = daemonMounts(this.daemonEntry);
     const nodeBinary = process.execPath;
@@ -432,7 +435,7 @@ export class LocalRuntime implements RuntimeDriver {
       const args = bwrapArgs({
         fds: { info: 3, passwd: 4, group: 5, hosts: 6, profile: 7 },
         dirs: { workspace: paths.workspace, home: paths.home, run: paths.run },
-        codeMounts: [...code.mounts, ...this.toolchain, ...templateMounts(), { source: paths.llm, dest: sandboxLlmDir }],
+        codeMounts: [...code.mounts, ...this.toolchain, ...templateMounts(), { source: paths.bridges, dest: sandboxBridgeDir }],
         nodeBinary,
         daemonEntry: code.entry,
         tmpBytes: limits.tmpMiB * MiB,
@@ -442,7 +445,7 @@ export class LocalRuntime implements RuntimeDriver {
       // The launcher joins the cgroup, then execs setpriv and bwrap in the same process: nothing of the sandbox runs outside it.
       child = spawn('/bin/sh', ['-c', joinCgroupScript, 'paddock-sandbox', ...(cgroup?.procsFiles ?? []), '--', ...leaveRoot, this.bwrapPath, ...args], {
         // The sandbox's whole environment (secrets among it): never on bwrap's command line, which any host user can read.
-        env: { ...sandboxEnv(spec.env, this.toolchain.length > 0), ...llmEnv },
+        env,
         detached: true,
         stdio: ['ignore', logFd, logFd, 'pipe', 'pipe', 'pipe', 'pipe', 'pipe'],
         ...(this.asRoot && !cgroup ? { uid: this.sandboxUid, gid: this.sandboxUid } : {}),
@@ -450,6 +453,10 @@ export class LocalRuntime implements RuntimeDriver {
     } finally {
       closeSync(logFd);
     }
+    // A sandbox that ends before reading its inputs (bwrap refused: no user namespaces here, say) resets these
+    // pipes. That is the start failing, said below; as an unhandled 'error' event it would end the agent.
+    child.on('error', () => undefined);
+    for (const stream of child.stdio) stream?.on('error', () => undefined);
     const etc = sandboxEtcFiles();
     [etc.passwd, etc.group, etc.hosts, etc.profile].forEach((content, i) => (child.stdio[4 + i] as Writable).end(content));
     const info = await readInfo(child.stdio[3] as Readable);
@@ -466,8 +473,9 @@ export class LocalRuntime implements RuntimeDriver {
     return { child, state };
   }
 
-  private async stop(paths: WorkspacePaths): Promise<void> {
-    await this.gateway?.close(basename(paths.root));
+  private async stop(workspaceId: string, paths: WorkspacePaths): Promise<void> {
+    await this.listeners.closeWhere((key) => key.startsWith(`${workspaceId}/`));
+    rmSync(paths.failed, { force: true });
     const state = readWorkspaceState(paths.state);
     if (state) {
       // SIGKILL to the pid namespace's init takes every process in the sandbox with it.
@@ -477,7 +485,7 @@ export class LocalRuntime implements RuntimeDriver {
       removeWorkspaceState(paths.state);
     }
     // Also where no state was left (a crash): the cgroup would otherwise hold what it missed.
-    await this.removeCgroup(basename(paths.root));
+    await this.removeCgroup(workspaceId);
     rmSync(paths.socket, { force: true });
   }
 
@@ -498,22 +506,24 @@ function limitsOf(spec: WorkspaceRunSpec): WorkspaceLimits {
   throw new Error(`invalid resource limits: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
 }
 
-function readKey(path: string): string | undefined {
+function readText(path: string): string | undefined {
   try {
-    return readFileSync(path, 'utf8').trim() || undefined;
+    return readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }
 }
 
-function sandboxEnv(extra: Record<string, string>, withToolchain: boolean): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(extra)) {
+function checkedEnv(env: Record<string, string>): Record<string, string> {
+  for (const key of Object.keys(env)) {
     if (!envKeyPattern.test(key)) throw new Error(`invalid environment variable name ${JSON.stringify(key)}`);
-    env[key] = value;
   }
+  return env;
+}
+
+function sandboxEnv(extra: Record<string, string>, withToolchain: boolean): Record<string, string> {
   return {
-    ...env,
+    ...checkedEnv(extra),
     HOME: sandboxHome,
     USER: 'builder',
     LOGNAME: 'builder',

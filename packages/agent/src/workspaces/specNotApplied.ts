@@ -1,8 +1,9 @@
 /**
- * What `ensureRunning` rejects with when the workspace already runs and part of
- * the spec sent again could not be applied (the gateway could not take its
- * model route). The workspace runs on as it was, so its state must not change:
- * the agent logs it, and the portal sends the spec again.
+ * What Workspaces.ensureRunning rejects with when the workspace already runs
+ * and a bridge could not take the spec sent again (the gateway refused its
+ * model route, its socket could not be exposed). The workspace runs on as it
+ * was, so its state must not change: the agent logs it, and the portal sends
+ * the spec again.
  */
 export class SpecNotAppliedError extends Error {
   override readonly name = 'SpecNotAppliedError';

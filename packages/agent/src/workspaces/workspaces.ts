@@ -1,0 +1,100 @@
+import type { Bridge } from '../bridges/bridge.js';
+import type { BridgeKeys } from '../bridges/bridgeKeys.js';
+import { KeyedQueue } from '../keyedQueue.js';
+import type { RuntimeDriver } from '../runtime/driver.js';
+import { SpecNotAppliedError } from './specNotApplied.js';
+import { runSpecOf, type WorkspaceSpec } from './workspaceSpec.js';
+
+/**
+ * The agent's workspaces: run by a runtime driver, served by the agent's
+ * bridges over the driver's exposed sockets. What the portal asks of a
+ * workspace comes here; reads and dials go to the driver itself (`runtime`).
+ */
+export class Workspaces {
+  /** One operation per workspace at a time: a bridge and its sandbox always agree on the key. */
+  private readonly queue = new KeyedQueue();
+
+  constructor(readonly runtime: RuntimeDriver, private readonly bridges: readonly Bridge[], private readonly keys: BridgeKeys) {}
+
+  /**
+   * A workspace that doesn't run is created with each bridge's socket already
+   * there and each bridge's environment. One that runs is left as it runs;
+   * its bridges take the spec as it is now, and what they can't take rejects
+   * with SpecNotAppliedError: it runs on as it was.
+   */
+  ensureRunning(spec: WorkspaceSpec): Promise<void> {
+    return this.queue.run(spec.workspaceId, async () => {
+      let started = false;
+      try {
+        const outcome = await this.runtime.ensureRunning(runSpecOf(spec), {
+          beforeStart: () => {
+            started = true;
+            return this.startBridges(spec);
+          },
+        });
+        if (outcome === 'running') await this.refreshBridges(spec);
+      } catch (error) {
+        if (started) await this.stopBridges(spec.workspaceId);
+        throw error;
+      }
+    });
+  }
+
+  ensureStopped(workspaceId: string): Promise<void> {
+    return this.queue.run(workspaceId, async () => {
+      await this.stopBridges(workspaceId);
+      await this.runtime.ensureStopped(workspaceId);
+    });
+  }
+
+  ensureDeleted(workspaceId: string): Promise<void> {
+    return this.queue.run(workspaceId, async () => {
+      await this.stopBridges(workspaceId);
+      await this.runtime.ensureDeleted(workspaceId);
+      this.keys.removeAll(workspaceId);
+    });
+  }
+
+  /** The agent is ending: workspaces run on, and until an agent serves them again their bridges answer nothing. */
+  async close(): Promise<void> {
+    await this.queue.drain();
+    await this.runtime.close();
+    await Promise.all(this.bridges.map((bridge) => bridge.close()));
+  }
+
+  private async startBridges(spec: WorkspaceSpec): Promise<Record<string, string>> {
+    const env: Record<string, string> = {};
+    for (const bridge of this.bridges) {
+      const service = await bridge.start(spec);
+      if (!service) {
+        await this.runtime.closeSocket(spec.workspaceId, bridge.name);
+        continue;
+      }
+      const inside = await this.runtime.exposeSocket(spec.workspaceId, bridge.name, service.accept);
+      Object.assign(env, service.env(inside));
+    }
+    return env;
+  }
+
+  /** Each bridge on its own: one that can't take the spec doesn't keep the others from it. */
+  private async refreshBridges(spec: WorkspaceSpec): Promise<void> {
+    let failed: { bridge: Bridge; reason: unknown } | undefined;
+    for (const bridge of this.bridges) {
+      try {
+        const service = await bridge.refresh(spec);
+        if (service) await this.runtime.exposeSocket(spec.workspaceId, bridge.name, service.accept);
+        else await this.runtime.closeSocket(spec.workspaceId, bridge.name);
+      } catch (reason) {
+        failed ??= { bridge, reason };
+      }
+    }
+    if (failed) throw new SpecNotAppliedError(spec.workspaceId, failed.bridge.what, failed.reason);
+  }
+
+  private async stopBridges(workspaceId: string): Promise<void> {
+    for (const bridge of this.bridges) {
+      await bridge.stop(workspaceId);
+      await this.runtime.closeSocket(workspaceId, bridge.name);
+    }
+  }
+}
