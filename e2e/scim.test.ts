@@ -233,6 +233,10 @@ describe('SCIM 2.0', () => {
       expect(await ids('externalId eq "ext-filter-b"')).toEqual([b.id]);
       expect(await ids('externalId eq "EXT-FILTER-B"')).toEqual([]); // externalId is caseExact
       expect(await ids('active eq false')).toEqual([b.id]);
+      // ne on a boolean: no value equals (RFC 7644 §3.4.2.2), so `active ne true` is the inactive accounts.
+      expect(await ids('active ne true')).toEqual([b.id]);
+      expect(await ids('active ne false')).toContain(a.id);
+      expect(await ids('active ne false')).not.toContain(b.id);
       expect(await ids('userName eq "nobody@corp.example"')).toEqual([]);
     });
 
