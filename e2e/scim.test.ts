@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '@paddock/protocol';
+import { testEngine } from '@paddock/portal/testing';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ADMIN_TOKEN, TestStack } from './harness/testStack.js';
 
 /**
@@ -555,7 +556,7 @@ describe('SCIM 2.0', () => {
      */
     type Answer = Awaited<ReturnType<typeof scim>>;
     async function race(table: 'users' | 'groups', id: string, writes: Array<() => Promise<Answer>>): Promise<Answer[]> {
-      if (process.env.PADDOCK_TEST_DB !== 'postgres') return Promise.all(writes.map((w) => w()));
+      if (testEngine() !== 'postgres') return Promise.all(writes.map((w) => w()));
       let results!: Promise<Answer[]>;
       await stack.db.transaction().execute(async (tx) => {
         await sql`select id from ${sql.table(table)} where id = ${id} for update`.execute(tx);

@@ -2,9 +2,16 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openDatabase, type Database } from '../db/database.js';
 
+export type TestEngine = 'pglite' | 'postgres';
+
+/** The engine of this test pass: scripts/test.mjs runs everything on PGlite, then the data layer again on PostgreSQL. */
+export function testEngine(): TestEngine {
+  return process.env.PADDOCK_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
+}
+
 export interface TestDatabase {
   db: Database;
-  engine: 'pglite' | 'postgres';
+  engine: TestEngine;
   /** PostgreSQL only: the throwaway database's URL, for a second portal or a CLI run on the same data. */
   url?: string;
   close(): Promise<void>;
@@ -16,7 +23,7 @@ export interface TestDatabase {
  * (scripts/test.mjs provides one); anything else uses in-memory PGlite.
  */
 export async function openTestDatabase(): Promise<TestDatabase> {
-  if (process.env.PADDOCK_TEST_DB !== 'postgres') {
+  if (testEngine() === 'pglite') {
     const db = await openDatabase({});
     return { db, engine: 'pglite', close: () => db.destroy() };
   }
