@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '@paddock/protocol';
-import { testEngine } from '@paddock/portal/testing';
+import { testEngine, verifyAuditChainAsAuditor } from '@paddock/portal/testing';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ADMIN_TOKEN, TestStack } from './harness/testStack.js';
 
 /**
@@ -526,6 +526,8 @@ describe('SCIM 2.0', () => {
       expect(entries.find((e) => e.action === 'user.deactivate' && e.targetId === u.id)).toMatchObject({ actorEmail: 'scim' });
       expect(entries.find((e) => e.action === 'workspace.stop' && e.targetId === ws)).toMatchObject({ detail: { reason: 'deactivated by SCIM' } });
       expect((await stack.api('GET', '/api/v1/audit/verify')).body).toMatchObject({ ok: true });
+      // And an auditor with outside tools agrees, row by row (docs/operations.md).
+      expect((await verifyAuditChainAsAuditor(stack.db)).length).toBeGreaterThan(10);
 
       // The workspace itself is intact: an admin can start it again.
       expect((await stack.api('POST', `/api/v1/workspaces/${ws}/start`)).status).toBe(202);

@@ -5,6 +5,7 @@ import type { Clock } from '../clock.js';
 import type { AuditLogTable, Tables } from '../db/schema.js';
 import type { Database } from '../db/database.js';
 import { canonicalJson } from './canonicalJson.js';
+import { storable } from './storable.js';
 
 export interface AuditRecord {
   actorId: string | null;
@@ -57,7 +58,7 @@ export class AuditLog {
 
   private async appendIn(tx: Kysely<Tables>, record: AuditRecord): Promise<void> {
     const head = await tx.selectFrom('audit_head').selectAll().where('singleton', '=', 1).forUpdate().executeTakeFirstOrThrow();
-    const entry = {
+    const entry = storable({
       id: head.last_id + 1,
       at: this.clock.now().toISOString(),
       actorId: record.actorId,
@@ -68,7 +69,7 @@ export class AuditLog {
       blueprintId: record.blueprintId ?? null,
       outcome: record.outcome,
       detail: record.detail ?? {},
-    };
+    });
     const hash = rowHash(head.last_hash, entry);
     await tx.insertInto('audit_log').values({
       id: entry.id,
