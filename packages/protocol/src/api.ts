@@ -20,6 +20,14 @@ export type WorkspaceState = z.infer<typeof workspaceStateSchema>;
 export const desiredStateSchema = z.enum(['running', 'stopped', 'deleted']);
 export type DesiredState = z.infer<typeof desiredStateSchema>;
 
+/** Where an account or a group comes from: made here, just in time from single sign-on, or provisioned by SCIM. */
+export const identitySourceSchema = z.enum(['local', 'oidc', 'scim']);
+export type IdentitySource = z.infer<typeof identitySourceSchema>;
+
+/** Who deactivated an account: an admin (the Members page or the API) or the identity provider (SCIM). */
+export const deactivatedBySchema = z.enum(['admin', 'scim']);
+export type DeactivatedBy = z.infer<typeof deactivatedBySchema>;
+
 const id = wellFormedString().min(1).max(64);
 const name = wellFormedString().trim().min(1).max(64);
 /** An email address as we keep it: trimmed and lower-cased. */
@@ -38,11 +46,11 @@ export const userSchema = z.object({
    * Who deactivated an inactive account: `admin` (the Members page or the API: an admin
    * may reactivate it) or `scim` (the identity provider: only it may); null while active.
    */
-  deactivatedBy: z.enum(['admin', 'scim']).nullable(),
+  deactivatedBy: deactivatedBySchema.nullable(),
   /** Whether the account has a Paddock password (SSO-only accounts don't: their provider manages it). */
   hasPassword: z.boolean(),
-  /** Where the account came from: local, oidc or scim. */
-  source: z.string(),
+  /** Where the account came from. */
+  source: identitySourceSchema,
   createdAt: z.string(),
   lastLoginAt: z.string().nullable(),
 });
@@ -122,20 +130,23 @@ export const createdTokenSchema = tokenSchema.extend({ token: z.string() });
 export const scimTokenResponseSchema = z.object({ token: z.string() });
 
 export const blueprintAccessKindSchema = z.enum(['email', 'domain', 'role', 'group', 'user']);
+export type BlueprintAccessKind = z.infer<typeof blueprintAccessKindSchema>;
+/** Open: everyone. Restricted: users matching any rule (admins always). */
+export const blueprintAccessLevelSchema = z.enum(['open', 'restricted']);
+export type BlueprintAccessLevel = z.infer<typeof blueprintAccessLevelSchema>;
 export const blueprintAccessRuleSchema = z.object({
   kind: blueprintAccessKindSchema,
   value: wellFormedString().trim().toLowerCase().min(1).max(254),
 });
 export type BlueprintAccessRule = z.infer<typeof blueprintAccessRuleSchema>;
-/** Open: everyone. Restricted: users matching any rule (admins always). */
 export const blueprintAccessSchema = z.object({
-  access: z.enum(['open', 'restricted']),
+  access: blueprintAccessLevelSchema,
   rules: z.array(blueprintAccessRuleSchema).max(500),
 });
 export type BlueprintAccess = z.infer<typeof blueprintAccessSchema>;
 
 export const blueprintSchema = z.object({
-  id, name: z.string(), description: z.string(), access: z.enum(['open', 'restricted']), createdAt: z.string(), updatedAt: z.string(),
+  id, name: z.string(), description: z.string(), access: blueprintAccessLevelSchema, createdAt: z.string(), updatedAt: z.string(),
   // Workspace setup (model, AGENTS.md, tabs): see blueprintConfig.ts.
   ...blueprintWorkspaceConfigFields,
 });

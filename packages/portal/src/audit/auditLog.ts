@@ -34,7 +34,7 @@ function toEntry(r: Pick<Row, 'id' | 'at' | 'actor_id' | 'actor_email' | 'action
     targetType: r.target_type,
     targetId: r.target_id,
     blueprintId: r.blueprint_id,
-    outcome: r.outcome as AuditOutcome,
+    outcome: r.outcome,
     detail: r.detail,
   };
 }
