@@ -1,7 +1,7 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { KeyRound, Monitor, Plus } from 'lucide-react';
-import type { SessionInfo } from '@paddock/protocol';
+import type { ApiToken, SessionInfo } from '@paddock/protocol';
 import {
   changePasswordMutation,
   createTokenMutation,
@@ -9,7 +9,6 @@ import {
   revokeTokenMutation,
   sessionsQuery,
   tokensQuery,
-  type ApiToken,
 } from '../../api/account';
 import { Badge } from '../../components/Badge';
 import { Button } from '../../components/Button';

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Bot, Plus } from 'lucide-react';
-import { agentsQuery, createEnrollmentTokenMutation, type Agent } from '../../api/agents';
+import type { Agent } from '@paddock/protocol';
+import { agentsQuery, createEnrollmentTokenMutation } from '../../api/agents';
 import { Badge } from '../../components/Badge';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';

@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
 import { ListFilter, ScrollText, ShieldCheck, ShieldX, X } from 'lucide-react';
-import type { AuditEntry } from '@paddock/protocol';
-import { auditLogQuery, verifyAuditLog, type AuditVerifyResult } from '../../api/audit';
+import type { AuditEntry, AuditVerifyResult } from '@paddock/protocol';
+import { auditLogQuery, verifyAuditLog } from '../../api/audit';
 import { Badge } from '../../components/Badge';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';

@@ -2,7 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ShieldBan } from 'lucide-react';
 import { isApiError } from '../../api/client';
-import { blockedAttemptsQuery, ipAllowlistQuery, putIpAllowlistMutation, type BlockedAttempt, type IpAllowlist } from '../../api/ipAllowlist';
+import type { BlockedAttempt, IpAllowlistResponse } from '@paddock/protocol';
+import { blockedAttemptsQuery, ipAllowlistQuery, putIpAllowlistMutation } from '../../api/ipAllowlist';
 import { Button } from '../../components/Button';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Field, codeTextareaClass } from '../../components/Field';
@@ -58,7 +59,7 @@ export function IpAllowlistPage() {
 
 const lines = (text: string) => [...new Set(text.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean))];
 
-function AllowlistForm({ saved, readOnly }: { saved: IpAllowlist; readOnly: boolean }) {
+function AllowlistForm({ saved, readOnly }: { saved: IpAllowlistResponse; readOnly: boolean }) {
   const queryClient = useQueryClient();
   const put = useMutation(putIpAllowlistMutation(queryClient));
   const [cidrs, setCidrs] = useState(saved.cidrs.join('\n'));
@@ -158,8 +159,6 @@ function AllowlistForm({ saved, readOnly }: { saved: IpAllowlist; readOnly: bool
   );
 }
 
-const KNOWN_FIELDS = new Set(['ip', 'path', 'method', 'at', 'userEmail', 'userId', 'id']);
-
 function BlockedSection() {
   const blocked = useQuery(blockedAttemptsQuery());
   const notDeployed = blocked.isError && isApiError(blocked.error) && blocked.error.isNotFound;
@@ -186,8 +185,6 @@ function BlockedSection() {
 }
 
 function BlockedTable({ attempts }: { attempts: BlockedAttempt[] }) {
-  // Whatever else the server tells us about an attempt gets a column too.
-  const extra = [...new Set(attempts.flatMap((a) => Object.keys(a)).filter((k) => !KNOWN_FIELDS.has(k)))];
   return (
     <Table>
       <THead>
@@ -195,26 +192,18 @@ function BlockedTable({ attempts }: { attempts: BlockedAttempt[] }) {
         <Th>Address</Th>
         <Th>Request</Th>
         <Th>User</Th>
-        {extra.map((k) => (
-          <Th key={k}>{k}</Th>
-        ))}
       </THead>
       <TBody>
-        {attempts.map((a, i) => (
-          <tr key={typeof a.id === 'number' || typeof a.id === 'string' ? a.id : i} data-testid="blocked-row">
+        {attempts.map((a) => (
+          <tr key={a.id} data-testid="blocked-row">
             <Td className="whitespace-nowrap text-zinc-500">
-              {typeof a.at === 'string' ? <span title={formatDateTime(a.at)}>{timeAgo(a.at)}</span> : '—'}
+              <span title={formatDateTime(a.at)}>{timeAgo(a.at)}</span>
             </Td>
             <Td className="font-mono text-[13px] text-zinc-900">{a.ip}</Td>
             <Td className="max-w-xs truncate font-mono text-[13px] text-zinc-600" title={a.path}>
-              {[a.method, a.path].filter(Boolean).join(' ') || '—'}
+              {a.method} {a.path}
             </Td>
             <Td className="text-zinc-600">{a.userEmail || <span className="text-zinc-400">Unknown</span>}</Td>
-            {extra.map((k) => (
-              <Td key={k} className="text-zinc-600">
-                {formatValue(a[k])}
-              </Td>
-            ))}
           </tr>
         ))}
       </TBody>
@@ -222,7 +211,3 @@ function BlockedTable({ attempts }: { attempts: BlockedAttempt[] }) {
   );
 }
 
-function formatValue(value: unknown): string {
-  if (value === null || value === undefined || value === '') return '—';
-  return typeof value === 'object' ? JSON.stringify(value) : String(value);
-}

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { KeyRound, MailPlus, Search, UserCheck, UserMinus, Users, X } from 'lucide-react';
-import type { Invite, Role, User } from '@paddock/protocol';
+import type { CreatedInvite, CreatedPasswordReset, Invite, Role, User } from '@paddock/protocol';
 import {
   createInviteMutation,
   createPasswordResetMutation,
@@ -11,8 +11,6 @@ import {
   revokeInviteMutation,
   updateUserMutation,
   usersQuery,
-  type CreatedInvite,
-  type CreatedPasswordReset,
 } from '../../api/users';
 import { Badge } from '../../components/Badge';
 import { Button } from '../../components/Button';
