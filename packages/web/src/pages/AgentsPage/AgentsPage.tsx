@@ -10,6 +10,7 @@ import { Dialog } from '../../components/Dialog';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { OneTimeSecret } from '../../components/OneTimeSecret';
+import { QueryView } from '../../components/QueryView';
 import { PageHeader } from '../../components/PageHeader';
 import { TBody, THead, Table, TableSkeleton, Td, Th } from '../../components/Table';
 import { formatDateTime, timeAgo } from '../../components/formatTime';
@@ -34,59 +35,60 @@ export function AgentsPage() {
         description="The machines that run workspaces. Each connects out to Paddock over the tunnel."
         actions={canManage ? enrollButton : <ReadOnlyBadge />}
       />
-      {agents.isPending ? (
-        <Card>
-          <TableSkeleton label="Loading agents" />
-        </Card>
-      ) : agents.isError ? (
-        <ErrorBanner
-          title="Could not load agents"
-          error={agents.error}
-          onRetry={() => agents.refetch()}
-        />
-      ) : agents.data.length === 0 ? (
-        <EmptyState
-          icon={<Bot className="size-5" />}
-          title="No agents yet"
-          description="Workspaces need a runtime agent. Enroll one with a one-time token."
-          action={canManage ? enrollButton : undefined}
-        />
-      ) : (
-        <Card className="overflow-hidden">
-          <Table>
-            <THead>
-              <Th>Name</Th>
-              <Th>Status</Th>
-              <Th>Version</Th>
-              <Th>Resource limits</Th>
-              <Th>Last seen</Th>
-            </THead>
-            <TBody>
-              {agents.data.map((agent) => (
-                <tr key={agent.id} data-testid="agent-row" className="hover:bg-zinc-50/70">
-                  <Td className="font-medium text-zinc-900">{agent.name}</Td>
-                  <Td>
-                    {agent.connected ? (
-                      <Badge tone="success" icon={<span className="size-1.5 rounded-full bg-emerald-500" aria-hidden />}>
-                        Connected
-                      </Badge>
-                    ) : (
-                      <Badge icon={<span className="size-1.5 rounded-full bg-zinc-400" aria-hidden />}>Offline</Badge>
-                    )}
-                  </Td>
-                  <Td className="font-mono text-[13px] text-zinc-600">{agent.version || '—'}</Td>
-                  <Td>
-                    <ResourceControlBadge control={agent.resourceControl} />
-                  </Td>
-                  <Td className="whitespace-nowrap text-zinc-500">
-                    {agent.lastSeenAt ? <span title={formatDateTime(agent.lastSeenAt)}>{timeAgo(agent.lastSeenAt)}</span> : 'Never'}
-                  </Td>
-                </tr>
-              ))}
-            </TBody>
-          </Table>
-        </Card>
-      )}
+      <QueryView
+        query={agents}
+        loading={
+          <Card>
+            <TableSkeleton label="Loading agents" />
+          </Card>
+        }
+        errorTitle="Could not load agents"
+        empty={
+          <EmptyState
+            icon={<Bot className="size-5" />}
+            title="No agents yet"
+            description="Workspaces need a runtime agent. Enroll one with a one-time token."
+            action={canManage ? enrollButton : undefined}
+          />
+        }
+      >
+        {(list) => (
+          <Card className="overflow-hidden">
+            <Table>
+              <THead>
+                <Th>Name</Th>
+                <Th>Status</Th>
+                <Th>Version</Th>
+                <Th>Resource limits</Th>
+                <Th>Last seen</Th>
+              </THead>
+              <TBody>
+                {list.map((agent) => (
+                  <tr key={agent.id} data-testid="agent-row" className="hover:bg-zinc-50/70">
+                    <Td className="font-medium text-zinc-900">{agent.name}</Td>
+                    <Td>
+                      {agent.connected ? (
+                        <Badge tone="success" icon={<span className="size-1.5 rounded-full bg-emerald-500" aria-hidden />}>
+                          Connected
+                        </Badge>
+                      ) : (
+                        <Badge icon={<span className="size-1.5 rounded-full bg-zinc-400" aria-hidden />}>Offline</Badge>
+                      )}
+                    </Td>
+                    <Td className="font-mono text-[13px] text-zinc-600">{agent.version || '—'}</Td>
+                    <Td>
+                      <ResourceControlBadge control={agent.resourceControl} />
+                    </Td>
+                    <Td className="whitespace-nowrap text-zinc-500">
+                      {agent.lastSeenAt ? <span title={formatDateTime(agent.lastSeenAt)}>{timeAgo(agent.lastSeenAt)}</span> : 'Never'}
+                    </Td>
+                  </tr>
+                ))}
+              </TBody>
+            </Table>
+          </Card>
+        )}
+      </QueryView>
       {canManage && <EnrollDialog open={enrolling} onClose={() => setEnrolling(false)} />}
     </>
   );

@@ -10,6 +10,7 @@ import { Field, codeTextareaClass } from '../../components/Field';
 import { NotAvailable } from '../../components/NotAvailable';
 import { Notice } from '../../components/Notice';
 import { PageHeader } from '../../components/PageHeader';
+import { QueryView } from '../../components/QueryView';
 import { SavedNote } from '../../components/SavedNote';
 import { Section } from '../../components/Section';
 import { Skeleton } from '../../components/Skeleton';
@@ -34,22 +35,20 @@ export function IpAllowlistPage() {
         <NotAvailable feature="The IP allowlist" />
       ) : (
         <div className="space-y-8">
-          {allowlist.isPending ? (
-            <Section title="Allowed networks">
-              <div className="space-y-3" aria-busy="true" aria-label="Loading the allowlist">
-                <Skeleton className="h-28 w-full" />
-                <Skeleton className="h-20 w-full" />
-              </div>
-            </Section>
-          ) : allowlist.isError ? (
-            <ErrorBanner
-              title="Could not load the allowlist"
-              error={allowlist.error}
-              onRetry={() => allowlist.refetch()}
-            />
-          ) : (
-            <AllowlistForm key={JSON.stringify(allowlist.data)} saved={allowlist.data} readOnly={!canManage} />
-          )}
+          <QueryView
+            query={allowlist}
+            loading={
+              <Section title="Allowed networks">
+                <div className="space-y-3" aria-busy="true" aria-label="Loading the allowlist">
+                  <Skeleton className="h-28 w-full" />
+                  <Skeleton className="h-20 w-full" />
+                </div>
+              </Section>
+            }
+            errorTitle="Could not load the allowlist"
+          >
+            {(saved) => <AllowlistForm key={JSON.stringify(saved)} saved={saved} readOnly={!canManage} />}
+          </QueryView>
           <BlockedSection />
         </div>
       )}
@@ -166,20 +165,15 @@ function BlockedSection() {
 
   return (
     <Section flush title="Blocked attempts" description="Recent connections the allowlist refused.">
-      {blocked.isPending ? (
-        <TableSkeleton rows={3} label="Loading blocked attempts" />
-      ) : blocked.isError ? (
-        <ErrorBanner
-          className="m-4"
-          title="Could not load blocked attempts"
-          error={blocked.error}
-          onRetry={() => blocked.refetch()}
-        />
-      ) : blocked.data.length === 0 ? (
-        <TableEmpty icon={<ShieldBan className="size-5 text-zinc-400" aria-hidden />}>Nothing blocked.</TableEmpty>
-      ) : (
-        <BlockedTable attempts={blocked.data} />
-      )}
+      <QueryView
+        query={blocked}
+        loading={<TableSkeleton rows={3} label="Loading blocked attempts" />}
+        errorTitle="Could not load blocked attempts"
+        errorClassName="m-4"
+        empty={<TableEmpty icon={<ShieldBan className="size-5 text-zinc-400" aria-hidden />}>Nothing blocked.</TableEmpty>}
+      >
+        {(attempts) => <BlockedTable attempts={attempts} />}
+      </QueryView>
     </Section>
   );
 }
