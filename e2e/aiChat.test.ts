@@ -1,3 +1,4 @@
+import { createParser } from 'eventsource-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_MODEL_ID, startModelSim, type ModelSim } from '@paddock/model-sim';
 import { ROUTE_RULES, apiRoutes } from '@paddock/portal';
@@ -22,19 +23,12 @@ class EventFeed {
 
   private async read(reader: ReadableStreamDefaultReader<Uint8Array>) {
     const decoder = new TextDecoder();
-    let buffer = '';
+    const parser = createParser({ onEvent: (e) => { if (e.data) this.events.push(JSON.parse(e.data) as AiEvent); } });
     try {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) return;
-        buffer += decoder.decode(value, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
-          if (data) this.events.push(JSON.parse(data) as AiEvent);
-        }
+        parser.feed(decoder.decode(value, { stream: true }));
       }
     } catch {
       // Aborted by close().

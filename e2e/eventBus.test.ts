@@ -12,6 +12,7 @@ import { openTestDatabase, type TestDatabase } from '@paddock/portal/testing';
 import { launchChromium } from './harness/browser.js';
 import { freePort } from './harness/freePort.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ADMIN_TOKEN, LogCapture } from './harness/testStack.js';
+import { engineSpecific } from '@paddock/portal/testing';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -102,7 +103,7 @@ describe('live events', () => {
   });
 
   // Two portals on one database need PostgreSQL (PGlite lives inside one process): this runs in the PostgreSQL pass.
-  if (process.env.PADDOCK_TEST_DB === 'postgres') {
+  engineSpecific('postgres', 'several portal replicas share one PostgreSQL; PGlite belongs to one process', () => {
     describe('across two portal processes on one PostgreSQL', () => {
       let database: TestDatabase;
       let chromium: { browser: Browser; close(): Promise<void> };
@@ -211,5 +212,5 @@ describe('live events', () => {
         await page.close();
       }, 120_000);
     });
-  }
+  });
 });

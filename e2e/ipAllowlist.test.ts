@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SESSION_COOKIE } from '@paddock/protocol';
 import { openDatabase, runAdminCommand } from '@paddock/portal';
 import { ADMIN_TOKEN, TestStack } from './harness/testStack.js';
 import { freePort } from './harness/freePort.js';
@@ -138,6 +139,11 @@ describe('IP allowlist', () => {
     expect(mine).toMatchObject({ ip: OTHER_IP, method: 'GET', userEmail: 'audrey-ip@example.com' });
     expect(Date.now() - new Date(mine!.at).getTime()).toBeLessThan(60_000);
     expect(attempts.some((a) => a.path === '/' && a.ip === OTHER_IP)).toBe(true);
+    // A session cookie names its user as the cookie plugin reads it (spaces around the name and value are allowed there).
+    const session = await stack.portal.services.identity.openSession(audrey.id, { ip: ADMIN_IP, userAgent: 'test', method: 'password' });
+    await request('/api/v1/workspaces?via=cookie', { from: OTHER_IP, headers: { authorization: '', cookie: `theme=dark;${SESSION_COOKIE} = ${session.sessionId} ` } });
+    await expect.poll(async () => ((await stack.api('GET', '/api/v1/admin/ip-allowlist/blocked?limit=50', undefined, audrey.token)).body.attempts as typeof attempts)
+      .find((a) => a.path === '/api/v1/workspaces')?.userEmail ?? null, { timeout: 10_000 }).toBe('audrey-ip@example.com');
     expect(JSON.stringify(attempts)).not.toContain('query-string');
     // Builders may not read it; the refusals are in the log too.
     const builder = await stack.userToken('bert-ip@example.com');

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock, configFromEnv, createLogger, startPortal, type Portal } from '@paddock/portal';
-import { openTestDatabase } from '@paddock/portal/testing';
+import { openTestDatabase, testEngine } from '@paddock/portal/testing';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ADMIN_TOKEN, LogCapture, TestStack } from './harness/testStack.js';
 import { freePort } from './harness/freePort.js';
 
@@ -186,7 +186,7 @@ describe('paddock admin reset-password', () => {
   it('gives a member a generated password, printed once, on the portal\'s own data; ends their sessions; audited as the operator', async () => {
     // The operator's setup: PGlite under a data dir, or (in the PostgreSQL pass) a database of its own.
     const dataDir = mkdtempSync(join(tmpdir(), 'paddock-reset-cli-'));
-    const pg = process.env.PADDOCK_TEST_DB === 'postgres' ? await openTestDatabase() : undefined;
+    const pg = testEngine() === 'postgres' ? await openTestDatabase() : undefined;
     const env = { PADDOCK_DATA_DIR: dataDir, DATABASE_URL: pg?.url ?? '', PORT: String(await freePort()) };
     const logs = new LogCapture();
     const boot = () => startPortal({

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '@paddock/protocol';
 import { SCIM_ACTOR } from '@paddock/portal';
+import { testEngine, verifyAuditChainAsAuditor } from '@paddock/portal/testing';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ADMIN_TOKEN, TestStack } from './harness/testStack.js';
 
 /**
@@ -234,6 +235,10 @@ describe('SCIM 2.0', () => {
       expect(await ids('externalId eq "ext-filter-b"')).toEqual([b.id]);
       expect(await ids('externalId eq "EXT-FILTER-B"')).toEqual([]); // externalId is caseExact
       expect(await ids('active eq false')).toEqual([b.id]);
+      // ne on a boolean: no value equals (RFC 7644 §3.4.2.2), so `active ne true` is the inactive accounts.
+      expect(await ids('active ne true')).toEqual([b.id]);
+      expect(await ids('active ne false')).toContain(a.id);
+      expect(await ids('active ne false')).not.toContain(b.id);
       expect(await ids('userName eq "nobody@corp.example"')).toEqual([]);
     });
 
@@ -522,6 +527,8 @@ describe('SCIM 2.0', () => {
       expect(entries.find((e) => e.action === 'user.deactivate' && e.targetId === u.id)).toMatchObject({ actor: { kind: 'system', name: 'scim' } });
       expect(entries.find((e) => e.action === 'workspace.stop' && e.targetId === ws)).toMatchObject({ detail: { reason: 'deactivated by SCIM' } });
       expect((await stack.api('GET', '/api/v1/audit/verify')).body).toMatchObject({ ok: true });
+      // And an auditor with outside tools agrees, row by row (docs/operations.md).
+      expect((await verifyAuditChainAsAuditor(stack.db)).length).toBeGreaterThan(10);
 
       // The workspace itself is intact: an admin can start it again.
       expect((await stack.api('POST', `/api/v1/workspaces/${ws}/start`)).status).toBe(202);
@@ -552,7 +559,7 @@ describe('SCIM 2.0', () => {
      */
     type Answer = Awaited<ReturnType<typeof scim>>;
     async function race(table: 'users' | 'groups', id: string, writes: Array<() => Promise<Answer>>): Promise<Answer[]> {
-      if (process.env.PADDOCK_TEST_DB !== 'postgres') return Promise.all(writes.map((w) => w()));
+      if (testEngine() !== 'postgres') return Promise.all(writes.map((w) => w()));
       let results!: Promise<Answer[]>;
       await stack.db.transaction().execute(async (tx) => {
         await sql`select id from ${sql.table(table)} where id = ${id} for update`.execute(tx);

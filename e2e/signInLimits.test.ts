@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock, configFromEnv, createLogger, operatorActor, startPortal, type Portal } from '@paddock/portal';
-import { openTestDatabase, type TestDatabase } from '@paddock/portal/testing';
+import { engineSpecific, openTestDatabase, type TestDatabase } from '@paddock/portal/testing';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ADMIN_TOKEN, LogCapture } from './harness/testStack.js';
 
 const ACCOUNT_LIMIT = 10; // failures per account per 5 minutes
@@ -115,8 +115,7 @@ describe('sign-in limits', () => {
     expect(await checkedFailures({ ip: '127.0.0.3' })).toBe(checked);
   });
 
-  // Several replicas need one PostgreSQL (PGlite is one process's): this runs in the PostgreSQL pass.
-  if (process.env.PADDOCK_TEST_DB === 'postgres') {
+  engineSpecific('postgres', 'several portal replicas share one PostgreSQL; PGlite belongs to one process', () => {
     it('shares the counts between two portal replicas on one PostgreSQL', async () => {
       const second = await start('b', { databaseUrl: database.url! });
       try {
@@ -138,5 +137,5 @@ describe('sign-in limits', () => {
         await second.close();
       }
     });
-  }
+  });
 });

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import Provider from 'oidc-provider';
+import { parseSetCookie, stringifyCookie } from 'cookie';
 
 /** An account; its login (the key in `accounts`) is also its subject (sub). */
 export interface IdpAccount {
@@ -12,6 +13,9 @@ export interface IdpAccount {
 }
 
 export const IDP_CLIENT_ID = 'paddock';
+
+/** The provider's cookie values go back exactly as it set them. */
+const asIs = (value: string) => value;
 export const IDP_CLIENT_SECRET = 'idp-client-secret-3f9c2a7d5e1b';
 
 /**
@@ -79,15 +83,12 @@ export class TestIdp {
     const jar = new Map<string, string>();
     let next: { url: string; body?: URLSearchParams } = { url: authorizationUrl };
     for (let hop = 0; hop < 20; hop++) {
-      const headers: Record<string, string> = { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') };
+      const headers: Record<string, string> = { cookie: stringifyCookie(Object.fromEntries(jar), { encode: asIs }) };
       if (next.body) headers['content-type'] = 'application/x-www-form-urlencoded';
       const res = await fetch(next.url, { method: next.body ? 'POST' : 'GET', body: next.body, headers, redirect: 'manual' });
       for (const c of res.headers.getSetCookie()) {
-        const pair = c.split(';')[0]!;
-        const eq = pair.indexOf('=');
-        const name = pair.slice(0, eq);
-        const value = pair.slice(eq + 1);
-        if (!value || /expires=Thu, 01 Jan 1970/i.test(c)) jar.delete(name); else jar.set(name, value);
+        const { name, value, expires, maxAge } = parseSetCookie(c, { decode: asIs });
+        if (!value || (expires && expires.getTime() <= Date.now()) || (maxAge !== undefined && maxAge <= 0)) jar.delete(name); else jar.set(name, value);
       }
       if (res.status >= 300 && res.status < 400) {
         const location = new URL(res.headers.get('location')!, next.url).href;

@@ -20,6 +20,14 @@ export type WorkspaceState = z.infer<typeof workspaceStateSchema>;
 export const desiredStateSchema = z.enum(['running', 'stopped', 'deleted']);
 export type DesiredState = z.infer<typeof desiredStateSchema>;
 
+/** Where an account or a group comes from: made here, just in time from single sign-on, or provisioned by SCIM. */
+export const identitySourceSchema = z.enum(['local', 'oidc', 'scim']);
+export type IdentitySource = z.infer<typeof identitySourceSchema>;
+
+/** Who deactivated an account: an admin (the Members page or the API) or the identity provider (SCIM). */
+export const deactivatedBySchema = z.enum(['admin', 'scim']);
+export type DeactivatedBy = z.infer<typeof deactivatedBySchema>;
+
 const id = wellFormedString().min(1).max(64);
 const name = wellFormedString().trim().min(1).max(64);
 /** An email address as we keep it: trimmed and lower-cased. */
@@ -38,11 +46,11 @@ export const userSchema = z.object({
    * Who deactivated an inactive account: `admin` (the Members page or the API: an admin
    * may reactivate it) or `scim` (the identity provider: only it may); null while active.
    */
-  deactivatedBy: z.enum(['admin', 'scim']).nullable(),
+  deactivatedBy: deactivatedBySchema.nullable(),
   /** Whether the account has a Paddock password (SSO-only accounts don't: their provider manages it). */
   hasPassword: z.boolean(),
-  /** Where the account came from: local, oidc or scim. */
-  source: z.string(),
+  /** Where the account came from. */
+  source: identitySourceSchema,
   createdAt: z.string(),
   lastLoginAt: z.string().nullable(),
 });
@@ -52,6 +60,7 @@ export const loginRequestSchema = z.object({
   email: email(),
   password: wellFormedString().min(1).max(1024),
 });
+export type LoginRequest = z.input<typeof loginRequestSchema>;
 export const meResponseSchema = z.object({ user: userSchema, csrfToken: z.string().nullable() });
 export type MeResponse = z.infer<typeof meResponseSchema>;
 
@@ -71,17 +80,22 @@ export const changePasswordRequestSchema = z.object({
   currentPassword: wellFormedString().min(1).max(1024),
   newPassword: newPasswordSchema,
 });
+export type ChangePasswordRequest = z.input<typeof changePasswordRequestSchema>;
 /** Other sessions of mine that the change signed out (API tokens stay). */
 export const changePasswordResponseSchema = z.object({ endedSessions: z.number().int() });
+export type ChangePasswordResponse = z.infer<typeof changePasswordResponseSchema>;
 
 /** POST /api/v1/users/:id/password-reset: the single-use link, shown only in this response. */
 export const createdPasswordResetSchema = z.object({ url: z.string(), expiresAt: z.string() });
 export const passwordResetTokenSchema = z.object({ token: wellFormedString().min(1).max(256) });
+export type CreatedPasswordReset = z.infer<typeof createdPasswordResetSchema>;
 export const passwordResetLookupSchema = z.object({ email: z.string(), expiresAt: z.string() });
+export type PasswordResetLookup = z.infer<typeof passwordResetLookupSchema>;
 export const redeemPasswordResetRequestSchema = z.object({
   token: wellFormedString().min(1).max(256),
   password: newPasswordSchema,
 });
+export type RedeemPasswordResetRequest = z.input<typeof redeemPasswordResetRequestSchema>;
 
 export const sessionInfoSchema = z.object({
   id: z.string(), current: z.boolean(), ip: z.string(), userAgent: z.string(),
@@ -96,11 +110,13 @@ export const updateUserRequestSchema = z.object({
   /** false removes the member (as DELETE does); true brings back one an admin removed. */
   active: z.boolean().optional(),
 }).refine((v) => Object.keys(v).length > 0, 'nothing to change');
+export type UpdateUserRequest = z.input<typeof updateUserRequestSchema>;
 
 export const createInviteRequestSchema = z.object({
   email: email(),
   role: roleSchema.default('builder'),
 });
+export type CreateInviteRequest = z.input<typeof createInviteRequestSchema>;
 export const inviteSchema = z.object({
   id, email: z.string(), role: roleSchema, createdAt: z.string(), expiresAt: z.string(), invitedBy: z.string().nullable(),
   /** The address belongs to a removed member: accepting reactivates that account (with the invite's role). */
@@ -109,33 +125,47 @@ export const inviteSchema = z.object({
 export type Invite = z.infer<typeof inviteSchema>;
 /** Returned once, when the invite is made: the link carries the single-use token. */
 export const createdInviteSchema = inviteSchema.extend({ token: z.string(), url: z.string() });
+export type CreatedInvite = z.infer<typeof createdInviteSchema>;
+/** POST /api/v1/invites/lookup: what an invite link is for, while it is usable. */
+export const inviteLookupSchema = z.object({
+  email: z.string(), role: roleSchema, expiresAt: z.string(),
+  /** A removed member's address: accepting reactivates their account. */
+  reactivates: z.boolean(),
+});
+export type InviteLookup = z.infer<typeof inviteLookupSchema>;
 export const acceptInviteRequestSchema = z.object({
   token: wellFormedString().min(1).max(256),
   name: wellFormedString().trim().min(1).max(128),
   password: newPasswordSchema,
 });
+export type AcceptInviteRequest = z.input<typeof acceptInviteRequestSchema>;
 
 export const createTokenRequestSchema = z.object({ name: name.default('api') });
 export const tokenSchema = z.object({ id, name: z.string(), createdAt: z.string(), lastUsedAt: z.string().nullable() });
+export type ApiToken = z.infer<typeof tokenSchema>;
 export const createdTokenSchema = tokenSchema.extend({ token: z.string() });
 /** POST /api/v1/admin/scim-tokens: the identity provider's SCIM bearer token, shown once. */
 export const scimTokenResponseSchema = z.object({ token: z.string() });
+export type ScimTokenResponse = z.infer<typeof scimTokenResponseSchema>;
 
 export const blueprintAccessKindSchema = z.enum(['email', 'domain', 'role', 'group', 'user']);
+export type BlueprintAccessKind = z.infer<typeof blueprintAccessKindSchema>;
+/** Open: everyone. Restricted: users matching any rule (admins always). */
+export const blueprintAccessLevelSchema = z.enum(['open', 'restricted']);
+export type BlueprintAccessLevel = z.infer<typeof blueprintAccessLevelSchema>;
 export const blueprintAccessRuleSchema = z.object({
   kind: blueprintAccessKindSchema,
   value: wellFormedString().trim().toLowerCase().min(1).max(254),
 });
 export type BlueprintAccessRule = z.infer<typeof blueprintAccessRuleSchema>;
-/** Open: everyone. Restricted: users matching any rule (admins always). */
 export const blueprintAccessSchema = z.object({
-  access: z.enum(['open', 'restricted']),
+  access: blueprintAccessLevelSchema,
   rules: z.array(blueprintAccessRuleSchema).max(500),
 });
 export type BlueprintAccess = z.infer<typeof blueprintAccessSchema>;
 
 export const blueprintSchema = z.object({
-  id, name: z.string(), description: z.string(), access: z.enum(['open', 'restricted']), createdAt: z.string(), updatedAt: z.string(),
+  id, name: z.string(), description: z.string(), access: blueprintAccessLevelSchema, createdAt: z.string(), updatedAt: z.string(),
   // Workspace setup (model, AGENTS.md, tabs): see blueprintConfig.ts.
   ...blueprintWorkspaceConfigFields,
 });
@@ -149,6 +179,7 @@ export const updateBlueprintRequestSchema = z.object({
   name: name.optional(), description: wellFormedString().trim().max(2000).optional(),
   ...blueprintWorkspaceConfigPatchSchema.shape,
 }).refine((v) => Object.keys(v).length > 0, 'nothing to change');
+export type UpdateBlueprintRequest = z.input<typeof updateBlueprintRequestSchema>;
 
 /** How a runtime holds workspaces to their limits: 'none' means it doesn't (the agent's log says why). */
 export const resourceMechanismSchema = z.enum(['cgroup-v2', 'cgroup-v1', 'none']);
@@ -194,7 +225,10 @@ export const createWorkspaceRequestSchema = z.object({
   name: wellFormedString().trim().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'a workspace name is 1-40 lowercase letters, digits or -'),
 });
 
+export type CreateWorkspaceRequest = z.input<typeof createWorkspaceRequestSchema>;
+
 export const terminalTicketSchema = z.object({ ticket: z.string(), expiresAt: z.string() });
+export type TerminalTicket = z.infer<typeof terminalTicketSchema>;
 
 /**
  * `attempt`: recorded before a change made outside the database (in a workspace),
@@ -235,6 +269,25 @@ export const auditVerifySchema = z.union([
   z.object({ ok: z.literal(true), checked: z.number() }),
   z.object({ ok: z.literal(false), checked: z.number(), firstBadId: z.string(), reason: z.string() }),
 ]);
+export type AuditVerifyResult = z.infer<typeof auditVerifySchema>;
+/** GET /api/v1/audit: newest first; `nextBefore` pages back. */
+export const auditPageSchema = z.object({ entries: z.array(auditEntrySchema), nextBefore: z.string().nullable() });
+export type AuditPage = z.infer<typeof auditPageSchema>;
+
+/** How an agent holds workspaces to their limits, in its own words while connected ('none': not at all, `note` says why). */
+export const resourceControlSchema = z.object({ mechanism: resourceMechanismSchema, note: z.string(), diskEnforced: z.boolean() });
+export type ResourceControl = z.infer<typeof resourceControlSchema>;
+export const agentSchema = z.object({
+  id: z.string(), name: z.string(), version: z.string(), connected: z.boolean(), lastSeenAt: z.string().nullable(),
+  /** Its tunnel protocol (major.minor), and why the portal refused it, when it did. */
+  protocol: z.string(), refused: z.object({ reason: z.string(), at: z.string() }).nullable(),
+  /** From the agent's Hello while it is connected: mechanism 'none' means workspaces there run without CPU, memory and process limits. */
+  resourceControl: resourceControlSchema.nullable(),
+});
+export type Agent = z.infer<typeof agentSchema>;
+/** POST /api/v1/agents/enrollment-tokens: shown once. */
+export const enrollmentTokenSchema = z.object({ token: z.string(), expiresInSeconds: z.number() });
+export type EnrollmentToken = z.infer<typeof enrollmentTokenSchema>;
 
 /** Server-sent events on GET /api/v1/events (text/event-stream). */
 export const workspaceEventSchema = z.object({ type: z.literal('workspace'), workspace: workspaceSchema });

@@ -17,6 +17,7 @@ export const ipAllowlistResponseSchema = z.object({
   trustedProxies: z.array(z.string()),
   updatedAt: z.string().nullable(),
 });
+export type IpAllowlistResponse = z.infer<typeof ipAllowlistResponseSchema>;
 
 export const blockedAttemptSchema = z.object({
   id: z.number(),

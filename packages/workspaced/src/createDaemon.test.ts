@@ -282,7 +282,8 @@ describe('what an attach may create', () => {
 
   it('refuses an attach whose options do not make sense', async () => {
     await start();
-    for (const bad of [{ run: 'command' }, { run: 'shell', command: 'id' }, { run: 'telnet' }, { idleMs: -1 }, { maxSessions: 0 }, { idleMs: 'soon' }]) {
+    const bads: Array<Record<string, string | number>> = [{ run: 'command' }, { run: 'shell', command: 'id' }, { run: 'telnet' }, { idleMs: -1 }, { maxSessions: 0 }, { idleMs: 'soon' }];
+    for (const bad of bads) {
       await expect(TerminalClient.open(`ws+unix://${socketPath}:/v1/sessions/x/attach${q(bad)}`), JSON.stringify(bad)).rejects.toThrow(/400/);
     }
     expect(await names()).toEqual([]);

@@ -1,36 +1,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/database.js';
 import { runBackupCommand } from './backupCommands.js';
+import { scratchPostgresDatabase, testEngine } from '../testing/testDatabase.js';
 
-const engine = process.env.PADDOCK_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
+const engine = testEngine();
 
 /** An environment for one install: its data dir, and on PostgreSQL runs its own database. */
 async function install(root: string, name: string): Promise<{ env: NodeJS.ProcessEnv; drop(): Promise<void> }> {
   const env: NodeJS.ProcessEnv = { PADDOCK_DATA_DIR: join(root, name) };
   if (engine === 'pglite') return { env, drop: async () => {} };
-  const server = process.env.PADDOCK_TEST_PG_URL!;
-  const db = `paddock_cli_${randomBytes(5).toString('hex')}`;
-  const c = new pg.Client({ connectionString: server });
-  await c.connect();
-  await c.query(`create database ${db}`);
-  await c.end();
-  const url = new URL(server);
-  url.pathname = `/${db}`;
-  env.DATABASE_URL = url.toString();
-  return {
-    env,
-    drop: async () => {
-      const d = new pg.Client({ connectionString: server });
-      await d.connect();
-      await d.query(`drop database if exists ${db} with (force)`);
-      await d.end();
-    },
-  };
+  const db = await scratchPostgresDatabase('paddock_cli');
+  env.DATABASE_URL = db.url;
+  return { env, drop: db.drop };
 }
 
 describe(`paddock admin backup and restore (${engine})`, () => {

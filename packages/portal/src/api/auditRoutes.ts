@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { auditEntrySchema, auditVerifySchema, workspaceActivityActionSchema, workspaceActivityPageSchema } from '@paddock/protocol';
+import { auditPageSchema, auditVerifySchema, workspaceActivityActionSchema, workspaceActivityPageSchema } from '@paddock/protocol';
 import { route } from './route.js';
 
 const listQuery = z.object({
@@ -18,7 +18,7 @@ const activityQuery = z.object({
 export const auditRoutes = [
   route({
     method: 'GET', url: '/api/v1/audit', access: 'auditor', summary: 'The audit trail, newest first (page with ?before=<id>)',
-    query: listQuery, response: z.object({ entries: z.array(auditEntrySchema), nextBefore: z.string().nullable() }),
+    query: listQuery, response: auditPageSchema,
     handler: async ({ query, services }) => {
       const entries = await services.audit.list(query);
       const last = entries.at(-1);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  acceptInviteRequestSchema, createInviteRequestSchema, createUserRequestSchema, createdInviteSchema, createdPasswordResetSchema, inviteSchema,
+  acceptInviteRequestSchema, createInviteRequestSchema, createUserRequestSchema, createdInviteSchema, createdPasswordResetSchema, inviteLookupSchema, inviteSchema,
   meResponseSchema, passwordResetLookupSchema, passwordResetTokenSchema, redeemPasswordResetRequestSchema, updateUserRequestSchema, userSchema,
 } from '@paddock/protocol';
 import { NotFoundError } from '../errors.js';
@@ -94,7 +94,7 @@ export const userRoutes = [
   route({
     method: 'POST', url: '/api/v1/invites/lookup', access: 'public', summary: 'What an invite token is for (email, role), if still usable',
     body: z.object({ token: z.string().min(1).max(256) }),
-    response: z.object({ email: z.string(), role: z.string(), expiresAt: z.string(), reactivates: z.boolean() }),
+    response: inviteLookupSchema,
     handler: async ({ body, services }) => {
       const found = await services.invites.lookup(body.token);
       if (!found) throw new NotFoundError('invite (it may have expired or been used)');

@@ -7,6 +7,7 @@ import type { Clock } from '../clock.js';
 import type { AuditLogTable, Tables } from '../db/schema.js';
 import type { Database } from '../db/database.js';
 import { canonicalJson } from './canonicalJson.js';
+import { storable } from './storable.js';
 
 /**
  * Who a record names: an actor (a person, or a named part of the system, never a
@@ -83,7 +84,7 @@ function toEntry(r: Row): AuditEntry {
     targetType: r.target_type,
     targetId: r.target_id,
     blueprintId: r.blueprint_id,
-    outcome: r.outcome as AuditOutcome,
+    outcome: r.outcome,
     detail: r.detail,
   };
 }
@@ -107,7 +108,7 @@ export class AuditLog {
 
   private async appendIn(tx: Kysely<Tables>, record: AuditRecord): Promise<void> {
     const head = await tx.selectFrom('audit_head').selectAll().where('singleton', '=', 1).forUpdate().executeTakeFirstOrThrow();
-    const row = {
+    const row = storable({
       id: head.last_id + 1,
       at: this.clock.now().toISOString(),
       ...actorColumns(record.actor),
@@ -117,7 +118,7 @@ export class AuditLog {
       blueprint_id: record.blueprintId ?? null,
       outcome: record.outcome,
       detail: record.detail ?? {},
-    };
+    });
     const hash = rowHash(head.last_hash, hashedRow(row));
     await tx.insertInto('audit_log').values({
       ...row,

@@ -1,8 +1,8 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Role, SessionInfo, User } from '@paddock/protocol';
+import type { DeactivatedBy, Role, SessionInfo, User } from '@paddock/protocol';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
-import type { DeactivatedBy, Tables, UsersTable } from '../db/schema.js';
+import type { Tables, UsersTable } from '../db/schema.js';
 import type { AuditActor, AuditLog } from '../audit/auditLog.js';
 import { ApiError, ConflictError, InvalidCredentialsError, LastAdminError, NotFoundError } from '../errors.js';
 import { hashSecret, newId, newSecret } from '../ids.js';
@@ -26,7 +26,7 @@ const deactivatedBy = (r: Pick<Selectable<UsersTable>, 'active' | 'deactivated_b
   r.active ? null : r.scim_deleted_at ? 'scim' : r.deactivated_by ?? 'admin';
 
 export const toUser = (r: Selectable<UsersTable>): User => ({
-  id: r.id, email: r.email, name: r.name, role: r.role as Role, trusted: r.trusted, active: r.active,
+  id: r.id, email: r.email, name: r.name, role: r.role, trusted: r.trusted, active: r.active,
   deactivatedBy: deactivatedBy(r), hasPassword: r.password_hash !== null,
   source: r.source, createdAt: r.created_at.toISOString(), lastLoginAt: r.last_login_at?.toISOString() ?? null,
 });

@@ -43,9 +43,9 @@ export class Invites {
     return { ...this.toInvite({ ...row, invited_by: by.user.email, member_id: member?.id ?? null }), token };
   }
 
-  private toInvite(r: { id: string; email: string; role: string; created_at: Date; expires_at: Date; invited_by: string | null; member_id: string | null }): Invite {
+  private toInvite(r: { id: string; email: string; role: Role; created_at: Date; expires_at: Date; invited_by: string | null; member_id: string | null }): Invite {
     return {
-      id: r.id, email: r.email, role: r.role as Role, createdAt: r.created_at.toISOString(), expiresAt: r.expires_at.toISOString(),
+      id: r.id, email: r.email, role: r.role, createdAt: r.created_at.toISOString(), expiresAt: r.expires_at.toISOString(),
       invitedBy: r.invited_by, reactivates: r.member_id !== null,
     };
   }
@@ -72,7 +72,7 @@ export class Invites {
       .select(['invites.email', 'invites.role', 'invites.expires_at', 'users.id as member_id'])
       .where('invites.token_hash', '=', hashSecret(token)).where('invites.used_at', 'is', null).where('invites.expires_at', '>', this.clock.now())
       .executeTakeFirst();
-    return r ? { email: r.email, role: r.role as Role, expiresAt: r.expires_at.toISOString(), reactivates: r.member_id !== null } : null;
+    return r ? { email: r.email, role: r.role, expiresAt: r.expires_at.toISOString(), reactivates: r.member_id !== null } : null;
   }
 
   /**
@@ -94,7 +94,7 @@ export class Invites {
       const member = await tx.selectFrom('users').selectAll().where('email', '=', invite.email).forUpdate().executeTakeFirst();
       let userId: string;
       if (!member) {
-        userId = (await this.identity.createUserIn(tx, { email: invite.email, name, role: invite.role as Role, passwordHash }, 'self', { via: 'invite' })).id;
+        userId = (await this.identity.createUserIn(tx, { email: invite.email, name, role: invite.role, passwordHash }, 'self', { via: 'invite' })).id;
       } else {
         if (member.active) throw new ConflictError(`${invite.email} is already a member: sign in instead`);
         if (toUser(member).deactivatedBy === 'scim') throw new DeactivatedByProviderError(invite.email);

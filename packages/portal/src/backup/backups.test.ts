@@ -9,37 +9,17 @@ import { systemClock } from '../clock.js';
 import { configFromEnv, type PortalConfig } from '../config.js';
 import { BadBackupError } from './backupArchive.js';
 import { createBackup, restoreBackup } from './backups.js';
+import { scratchPostgresDatabase, testEngine } from '../testing/testDatabase.js';
 
 const ADMIN_TOKEN = 'pdk_backup_test_admin_token';
-const engine = process.env.PADDOCK_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
-const serverUrl = process.env.PADDOCK_TEST_PG_URL ?? '';
-
-/** A fresh, empty PostgreSQL database on the test server (PostgreSQL runs only). */
-async function freshPgDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `paddock_backup_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: serverUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
-}
+const engine = testEngine();
 
 /** One Paddock install: a data dir and, on PostgreSQL runs, its own database. */
 interface Install { dataDir: string; databaseUrl: string | undefined; drop(): Promise<void> }
 async function newInstall(root: string, name: string): Promise<Install> {
   const dataDir = join(root, name);
   if (engine === 'pglite') return { dataDir, databaseUrl: undefined, drop: async () => {} };
-  const db = await freshPgDatabase();
+  const db = await scratchPostgresDatabase('paddock_backup');
   return { dataDir, databaseUrl: db.url, drop: db.drop };
 }
 

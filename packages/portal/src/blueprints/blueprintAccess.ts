@@ -1,5 +1,5 @@
 import { sql, type Expression, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
-import type { BlueprintAccess, BlueprintAccessRule } from '@paddock/protocol';
+import type { BlueprintAccess } from '@paddock/protocol';
 import type { AuditLog } from '../audit/auditLog.js';
 import type { UserActor } from '../auth/actor.js';
 import type { Clock } from '../clock.js';
@@ -64,7 +64,7 @@ export class BlueprintAccessControl {
     if (!bp) throw new NotFoundError('blueprint');
     const rules = await this.db.selectFrom('blueprint_access_rules').select(['kind', 'value'])
       .where('blueprint_id', '=', blueprintId).orderBy('kind').orderBy('value').execute();
-    return { access: bp.access as BlueprintAccess['access'], rules: rules as BlueprintAccessRule[] };
+    return { access: bp.access, rules };
   }
 
   /** Replaces the blueprint's access mode and rules in one transaction. */

@@ -11,7 +11,7 @@ import type { BlueprintAccessControl } from './blueprintAccess.js';
 import { readWorkspaceConfig, validWorkspaceConfig } from './workspaceSetup.js';
 
 const toBlueprint = (r: Selectable<BlueprintsTable>): Blueprint => ({
-  id: r.id, name: r.name, description: r.description, access: r.access as Blueprint['access'],
+  id: r.id, name: r.name, description: r.description, access: r.access,
   createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
   ...readWorkspaceConfig(r.workspace_config),
 });

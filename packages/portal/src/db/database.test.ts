@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import pg from 'pg';
+import { engineSpecific } from '../testing/engineSpecific.js';
 import { openTestDatabase, type TestDatabase } from '../testing/testDatabase.js';
 
 describe('database', () => {
@@ -28,8 +29,7 @@ describe('database', () => {
     expect(row.detail).toEqual({});
   });
 
-  // Only PostgreSQL has connections to lose (PGlite runs in the process): this runs in the PostgreSQL pass.
-  if (process.env.PADDOCK_TEST_DB === 'postgres') {
+  engineSpecific('postgres', 'PGlite runs inside the process, so it has no connections for a server to end', () => {
     it('survives the server ending its connections (restart, failover) and keeps answering', async () => {
       const pgt = await openTestDatabase();
       try {
@@ -48,5 +48,5 @@ describe('database', () => {
         await pgt.close();
       }
     });
-  }
+  });
 });

@@ -1,25 +1,36 @@
 import type { ColumnType, Generated } from 'kysely';
+import type {
+  AuditOutcome, BlueprintAccessKind, BlueprintAccessLevel, DeactivatedBy, DesiredState, IdentitySource, Role, WorkspaceState,
+} from '@paddock/protocol';
 import type { LlmUsageTable } from './usageSchema.js';
 import type { WorkspaceActivityTable } from './activitySchema.js';
 import type { BlueprintWorkspaceConfigColumn } from './blueprintConfigSchema.js';
 import type { OidcLoginStatesTable, OidcSessionsTable } from './oidcTables.js';
 import type { PreviewSessionsTable, PreviewTokensTable } from './previewTables.js';
 
-/** Table types for Kysely. Timestamps are written by the app (from its clock). */
+/**
+ * Table types for Kysely. Timestamps are written by the app (from its clock).
+ * A column a CHECK constraint limits to a list of values has that list's type
+ * (the protocol's enum), so rows read and written carry it without casts;
+ * db/enumColumns.ts lists them and its test compares them with the constraints
+ * of a migrated database, so the two can't drift.
+ */
 type Timestamp = ColumnType<Date, Date, Date>;
+/** A column with a default: optional on insert. */
+type WithDefault<T> = ColumnType<T, T | undefined, T>;
 
 export interface UsersTable {
   id: string;
   email: string;
   name: string;
-  role: string;
+  role: Role;
   password_hash: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
   last_login_at: Timestamp | null;
   trusted: ColumnType<boolean, boolean | undefined, boolean>;
   active: ColumnType<boolean, boolean | undefined, boolean>;
-  source: ColumnType<string, string | undefined, string>;
+  source: WithDefault<IdentitySource>;
   external_id: ColumnType<string | null, string | null | undefined, string | null>;
   oidc_subject: ColumnType<string | null, string | null | undefined, string | null>;
   /** SCIM (migrations/0005_scim.sql). */
@@ -30,9 +41,6 @@ export interface UsersTable {
   /** Who deactivated the account, while it is inactive (migrations/0009_identity_lifecycle.sql). */
   deactivated_by: ColumnType<DeactivatedBy | null, DeactivatedBy | null | undefined, DeactivatedBy | null>;
 }
-
-/** An admin (Members page, API) or the identity provider (SCIM). */
-export type DeactivatedBy = 'admin' | 'scim';
 
 export interface ScimEmail { value: string; type?: string; primary?: boolean }
 
@@ -62,7 +70,7 @@ export interface BlueprintsTable {
   id: string;
   name: string;
   description: string;
-  access: ColumnType<string, string | undefined, string>;
+  access: WithDefault<BlueprintAccessLevel>;
   created_at: Timestamp;
   updated_at: Timestamp;
   workspace_config: BlueprintWorkspaceConfigColumn;
@@ -95,8 +103,8 @@ export interface WorkspacesTable {
   owner_id: string;
   blueprint_id: string;
   agent_id: string | null;
-  state: string;
-  desired_state: string;
+  state: WorkspaceState;
+  desired_state: DesiredState;
   state_message: string;
   /** migrations/0011: the agent's last resource report (workspaceResources.ts); read as parsed JSON, written as a JSON string. */
   resource_usage: ColumnType<unknown, string | null | undefined, string | null>;
@@ -117,7 +125,7 @@ export interface AuditLogTable {
   target_type: string | null;
   target_id: string | null;
   blueprint_id: string | null;
-  outcome: string;
+  outcome: AuditOutcome;
   detail: ColumnType<Record<string, unknown>, string, string>;
   prev_hash: string;
   hash: string;
@@ -141,7 +149,7 @@ export interface GroupsTable {
   id: string;
   display_name: string;
   external_id: string | null;
-  source: string;
+  source: IdentitySource;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -154,7 +162,7 @@ export interface GroupMembersTable {
 export interface BlueprintAccessRulesTable {
   id: string;
   blueprint_id: string;
-  kind: string;
+  kind: BlueprintAccessKind;
   value: string;
   created_at: Timestamp;
 }
@@ -163,7 +171,7 @@ export interface InvitesTable {
   id: string;
   token_hash: string;
   email: string;
-  role: string;
+  role: Role;
   created_by: string | null;
   created_at: Timestamp;
   expires_at: Timestamp;

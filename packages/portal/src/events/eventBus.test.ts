@@ -15,6 +15,8 @@ import { openTestDatabase, type TestDatabase } from '../testing/testDatabase.js'
 import { readWorkspace } from '../workspaces/workspaces.js';
 import { InProcessEventBus, type EventBus } from './eventBus.js';
 import { EVENTS_CHANNEL, LISTENER_APPLICATION_NAME, PgEventBus } from './pgEventBus.js';
+import { BOOTSTRAP } from '../auth/actor.js';
+import { engineSpecific } from '../testing/engineSpecific.js';
 
 class LogLines extends Writable {
   lines: Array<{ level: number; msg: string }> = [];
@@ -122,7 +124,7 @@ class FreezingProxy {
 }
 
 // Only PostgreSQL has LISTEN/NOTIFY between processes (PGlite runs inside one): these run in the PostgreSQL pass.
-if (process.env.PADDOCK_TEST_DB === 'postgres') {
+engineSpecific('postgres', 'LISTEN/NOTIFY carries events between processes; PGlite runs inside one', () => {
   describe('the event bus over PostgreSQL', () => {
     let t: TestDatabase;
     let otherPool: Database;
@@ -150,8 +152,8 @@ if (process.env.PADDOCK_TEST_DB === 'postgres') {
       otherPool = await openDatabase({ url: t.url });
       const clock = new FakeClock();
       const audit = new AuditLog(t.db, clock);
-      const owner = await new Identity(t.db, clock, audit).createUser({ email: 'kim@example.com', name: 'Kim', role: 'builder', password: 'a-long-enough-password' }, null);
-      const blueprint = await new Blueprints(t.db, clock, audit, new BlueprintAccessControl(t.db, clock, audit)).create({ name: 'B', description: '' }, null);
+      const owner = await new Identity(t.db, clock, audit).createUser({ email: 'kim@example.com', name: 'Kim', role: 'builder', password: 'a-long-enough-password' }, BOOTSTRAP);
+      const blueprint = await new Blueprints(t.db, clock, audit, new BlueprintAccessControl(t.db, clock, audit)).create({ name: 'B', description: '' }, BOOTSTRAP);
       await t.db.insertInto('workspaces').values({
         id: 'ws-1', name: 'w', owner_id: owner.id, blueprint_id: blueprint.id, agent_id: null,
         state: 'pending', desired_state: 'running', state_message: '', created_at: clock.now(), updated_at: clock.now(),
@@ -339,4 +341,4 @@ if (process.env.PADDOCK_TEST_DB === 'postgres') {
       expect(log.has('an event too large for a notification reached only this portal')).toBe(true);
     });
   });
-}
+});

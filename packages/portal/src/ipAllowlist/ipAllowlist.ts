@@ -1,4 +1,5 @@
 import type pino from 'pino';
+import { parseCookie } from 'cookie';
 import { z } from 'zod';
 import { SESSION_COOKIE, type BlockedAttempt } from '@paddock/protocol';
 import type { AuditLog } from '../audit/auditLog.js';
@@ -56,11 +57,9 @@ function validate(input: { cidrs: string[]; trustedProxies: string[] }) {
   }
 }
 
-/** The session cookie's value from a raw Cookie header (this runs before the cookie plugin). */
+/** The session cookie's value from a raw Cookie header (this runs before the cookie plugin), read as that plugin reads it. */
 function sessionCookie(header: string | undefined): string | undefined {
-  const match = header && new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([^;]*)`).exec(header);
-  if (!match) return undefined;
-  try { return decodeURIComponent(match[1]!); } catch { return undefined; }
+  return header ? parseCookie(header)[SESSION_COOKIE] : undefined;
 }
 
 export interface RequestAddress { peer: string; forwardedFor: string | string[] | undefined }

@@ -38,23 +38,30 @@ export function previewSessionCookie(hostname: string, https: boolean, sessionId
 const sessionId = /^pvs_[A-Za-z0-9_-]{43}$/;
 
 /**
- * Every value the Cookie header holds for `name` that could be a preview session id, in order, once each.
- * Hand-split: cookie parsers keep one value per name, and a tossed cookie would be that one.
+ * The Cookie header's pairs as sent: every pair, duplicates included, each with
+ * its name and its text untouched. The one hand-split Cookie reader in Paddock,
+ * kept on purpose: a cookie parser (the `cookie` package, as the portal's cookie
+ * plugin and the IP allowlist use it) keeps one value per name and decodes it,
+ * and here a tossed cookie would be that one value, and the app's own pairs
+ * must reach the dev server byte for byte.
  */
+function cookiePairs(header: string | undefined): Array<{ name: string; value: string; text: string }> {
+  return (header ?? '').split(';').flatMap((part) => {
+    const text = part.trim();
+    if (!text) return [];
+    const eq = text.indexOf('=');
+    return [{ name: (eq < 0 ? text : text.slice(0, eq)).trim(), value: eq < 0 ? '' : text.slice(eq + 1).trim(), text }];
+  });
+}
+
+/** Every value the Cookie header holds for `name` that could be a preview session id, in order, once each. */
 export function sessionCandidates(header: string | undefined, name: string): string[] {
-  const found = new Set<string>();
-  for (const pair of (header ?? '').split(';')) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0 || pair.slice(0, eq).trim() !== name) continue;
-    const value = pair.slice(eq + 1).trim();
-    if (sessionId.test(value)) found.add(value);
-  }
-  return [...found];
+  return [...new Set(cookiePairs(header).filter((p) => p.name === name && sessionId.test(p.value)).map((p) => p.value))];
 }
 
 /** The Cookie header without Paddock's cookies; the app's own pairs pass byte for byte. */
 export function withoutPaddockCookies(header: string | undefined): string {
-  return (header ?? '').split(';').map((p) => p.trim()).filter((p) => p && !isPaddockCookie(p.split('=')[0]!)).join('; ');
+  return cookiePairs(header).filter((p) => !isPaddockCookie(p.name)).map((p) => p.text).join('; ');
 }
 
 /** A dev server may set cookies for its own host only, and none of Paddock's. */

@@ -43,7 +43,8 @@ function comparePredicate(col: FilterColumn, name: string, op: CompareOp, value:
   if (value === null) fail(`compare ${name} with null using "pr" (present) or "not"`);
   if (col.type === 'boolean') {
     if (typeof value !== 'boolean') fail(`${name} is a boolean; compare it with true or false`);
-    if (op !== 'eq') fail(`${name} is a boolean; only eq and ne apply`);
+    if (op !== 'eq' && op !== 'ne') fail(`${name} is a boolean; only eq and ne apply`);
+    // ne is the negation of this test (filterToSql), so both build the same equality.
     return (v) => sql<SqlBool>`${v} = ${value}`;
   }
   if (typeof value !== 'string') fail(`${name} is a ${col.type === 'dateTime' ? 'date-time' : 'string'}; quote the value`);

@@ -12,6 +12,7 @@ import { openTestDatabase, type TestDatabase } from '../testing/testDatabase.js'
 import { AgentHub } from '../tunnel/agentHub.js';
 import { Reconciler } from './reconciler.js';
 import { Workspaces } from './workspaces.js';
+import { BOOTSTRAP } from '../auth/actor.js';
 
 /**
  * The reconciler is one subscriber of the event bus among others. A pass begins
@@ -34,13 +35,13 @@ describe('the reconciler on the event bus', () => {
     const audit = new AuditLog(t.db, clock);
     const access = new BlueprintAccessControl(t.db, clock, audit);
     const identity = new Identity(t.db, clock, audit);
-    const user = await identity.createUser({ email: 'rea@example.com', name: 'Rea', role: 'admin', password: 'a-long-enough-password' }, null);
+    const user = await identity.createUser({ email: 'rea@example.com', name: 'Rea', role: 'admin', password: 'a-long-enough-password' }, BOOTSTRAP);
     actor = (await identity.actorById(user.id))!;
-    const blueprint = await new Blueprints(t.db, clock, audit, access).create({ name: 'B', description: '' }, null);
+    const blueprint = await new Blueprints(t.db, clock, audit, access).create({ name: 'B', description: '' }, BOOTSTRAP);
     bus = new InProcessEventBus(pino({ level: 'silent' }));
     workspaces = new Workspaces(t.db, clock, audit, bus, access);
     const sweep = workspaces.stopWhereBlueprintAccessLost.bind(workspaces);
-    workspaces.stopWhereBlueprintAccessLost = () => { passes += 1; return sweep(); };
+    workspaces.stopWhereBlueprintAccessLost = (by) => { passes += 1; return sweep(by); };
     // Another subscriber, subscribed first, that throws: the reconciler hears every event all the same.
     bus.on('workspace', () => { throw new Error('a broken live view'); });
     reconciler = new Reconciler(t.db, new AgentHub(), workspaces, bus, pino({ level: 'silent' }));

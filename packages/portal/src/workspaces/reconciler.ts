@@ -165,12 +165,12 @@ export class Reconciler {
         // Unplaced workspaces go to a connected agent; placed ones wait for theirs.
         if (agentId) continue;
         if (connected.length === 0) {
-          await this.workspaces.setObserved(RECONCILER, r.id, r.state as WorkspaceState, 'waiting for a runtime agent to connect');
+          await this.workspaces.setObserved(RECONCILER, r.id, r.state, 'waiting for a runtime agent to connect');
           continue;
         }
         agentId = connected[Math.floor(Math.random() * connected.length)]!;
       }
-      const verb: Verb | null = this.verbFor(r.state as WorkspaceState, r.desired_state);
+      const verb: Verb | null = this.verbFor(r.state, r.desired_state);
       if (!verb) {
         if (r.state === 'running' && r.desired_state === 'running') await this.keepSpecCurrent(r, agentId);
         continue;

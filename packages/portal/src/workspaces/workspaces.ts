@@ -20,7 +20,7 @@ type WorkspaceRow = Selectable<Tables['workspaces']> & { owner_email: string; bl
 const toWorkspace = (r: WorkspaceRow): Workspace => ({
   id: r.id, name: r.name, ownerId: r.owner_id, ownerEmail: r.owner_email,
   blueprintId: r.blueprint_id, blueprintName: r.blueprint_name,
-  state: r.state as WorkspaceState, desiredState: r.desired_state as DesiredState,
+  state: r.state, desiredState: r.desired_state,
   stateMessage: r.state_message, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
   resources: workspaceResourceStatus(r.resource_usage),
 });

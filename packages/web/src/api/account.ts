@@ -1,5 +1,5 @@
 import { queryOptions, type QueryClient } from '@tanstack/react-query';
-import type { SessionInfo } from '@paddock/protocol';
+import type { ApiToken, ChangePasswordRequest, ChangePasswordResponse, SessionInfo } from '@paddock/protocol';
 import { api } from './client';
 
 export const sessionsQueryKey = ['auth', 'sessions'] as const;
@@ -23,17 +23,9 @@ export function revokeSessionMutation(queryClient: QueryClient) {
 /** Change my password; my other sessions end (API tokens stay). */
 export function changePasswordMutation(queryClient: QueryClient) {
   return {
-    mutationFn: (body: { currentPassword: string; newPassword: string }) =>
-      api.post<{ endedSessions: number }>('/api/v1/auth/password', body),
+    mutationFn: (body: ChangePasswordRequest) => api.post<ChangePasswordResponse>('/api/v1/auth/password', body),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: sessionsQueryKey }),
   };
-}
-
-export interface ApiToken {
-  id: string;
-  name: string;
-  createdAt: string;
-  lastUsedAt: string | null;
 }
 
 export function tokensQuery() {

@@ -1,19 +1,6 @@
 import { queryOptions, type QueryClient } from '@tanstack/react-query';
+import type { Agent, EnrollmentToken } from '@paddock/protocol';
 import { api } from './client';
-
-export interface Agent {
-  id: string;
-  name: string;
-  version: string;
-  connected: boolean;
-  lastSeenAt: string | null;
-  /** While connected: how it holds workspaces to their limits ('none': not at all, `note` says why). */
-  resourceControl: { mechanism: 'cgroup-v2' | 'cgroup-v1' | 'none'; note: string; diskEnforced: boolean } | null;
-  /** Its tunnel protocol, major.minor. */
-  protocol: string;
-  /** Why the portal last refused its tunnel (a version mismatch: what to upgrade). */
-  refused: { reason: string; at: string } | null;
-}
 
 export const agentsQueryKey = ['agents'] as const;
 
@@ -27,7 +14,7 @@ export function agentsQuery() {
 
 export function createEnrollmentTokenMutation(queryClient: QueryClient) {
   return {
-    mutationFn: () => api.post<{ token: string; expiresInSeconds: number }>('/api/v1/agents/enrollment-tokens'),
+    mutationFn: () => api.post<EnrollmentToken>('/api/v1/agents/enrollment-tokens'),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: agentsQueryKey }),
   };
 }

@@ -1,17 +1,9 @@
 import { infiniteQueryOptions } from '@tanstack/react-query';
-import type { AuditEntry } from '@paddock/protocol';
+import type { AuditPage, AuditVerifyResult } from '@paddock/protocol';
 import { api } from './client';
 
 const PAGE_SIZE = 100;
 
-interface AuditPage {
-  entries: AuditEntry[];
-  nextBefore: string | null;
-}
-
-export type AuditVerifyResult =
-  | { ok: true; checked: number }
-  | { ok: false; checked: number; firstBadId: string; reason: string };
 
 /** The audit trail, newest first, paged backwards with ?before=. */
 export function auditLogQuery(action: string) {

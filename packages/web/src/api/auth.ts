@@ -1,5 +1,5 @@
 import { queryOptions, type QueryClient } from '@tanstack/react-query';
-import type { LogoutResponse, MeResponse } from '@paddock/protocol';
+import type { LoginRequest, LogoutResponse, MeResponse } from '@paddock/protocol';
 import { api, isApiError, setCsrfToken } from './client';
 
 export const meQueryKey = ['auth', 'me'] as const;
@@ -23,11 +23,6 @@ export function meQuery() {
     },
     staleTime: Infinity,
   });
-}
-
-export interface LoginRequest {
-  email: string;
-  password: string;
 }
 
 export function loginMutation(queryClient: QueryClient) {

@@ -1,5 +1,5 @@
 import { queryOptions, type QueryClient } from '@tanstack/react-query';
-import type { Blueprint, BlueprintAccess, SecretInfo } from '@paddock/protocol';
+import type { Blueprint, BlueprintAccess, CreateBlueprintRequest, SecretInfo, UpdateBlueprintRequest } from '@paddock/protocol';
 import { blueprintsQuery } from './blueprints';
 import { api } from './client';
 
@@ -12,21 +12,16 @@ export function blueprintQuery(id: string) {
   });
 }
 
-export interface BlueprintDetails {
-  name: string;
-  description: string;
-}
-
 export function createBlueprintMutation(queryClient: QueryClient) {
   return {
-    mutationFn: (body: BlueprintDetails) => api.post<Blueprint>('/api/v1/blueprints', body),
+    mutationFn: (body: CreateBlueprintRequest) => api.post<Blueprint>('/api/v1/blueprints', body),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: blueprintsQuery().queryKey }),
   };
 }
 
 export function updateBlueprintMutation(queryClient: QueryClient, id: string) {
   return {
-    mutationFn: (body: Partial<BlueprintDetails>) => api.patch<Blueprint>(path(id), body),
+    mutationFn: (body: UpdateBlueprintRequest) => api.patch<Blueprint>(path(id), body),
     onSuccess: (blueprint: Blueprint) => {
       queryClient.setQueryData(blueprintQuery(id).queryKey, blueprint);
       return queryClient.invalidateQueries({ queryKey: blueprintsQuery().queryKey });

@@ -1,5 +1,5 @@
 import { queryOptions, type QueryClient } from '@tanstack/react-query';
-import type { AuthMethods, AuthSettings, PutSsoRequest, SsoConfigResponse } from '@paddock/protocol';
+import type { AuthMethods, AuthSettings, PutSsoRequest, ScimTokenResponse, SsoConfigResponse } from '@paddock/protocol';
 import { api } from './client';
 
 // The sign-in page's calls, then the admin side of sign-in: SSO settings,
@@ -80,6 +80,6 @@ export function putAuthSettingsMutation(queryClient: QueryClient) {
 }
 
 /** Makes a new SCIM bearer token; the previous one stops working at once. */
-export function createScimToken(): Promise<{ token: string }> {
-  return api.post<{ token: string }>('/api/v1/admin/scim-tokens');
+export function createScimToken(): Promise<ScimTokenResponse> {
+  return api.post<ScimTokenResponse>('/api/v1/admin/scim-tokens');
 }

@@ -1,5 +1,8 @@
 import { queryOptions, type QueryClient } from '@tanstack/react-query';
-import type { Invite, MeResponse, Role, User } from '@paddock/protocol';
+import type {
+  AcceptInviteRequest, CreateInviteRequest, CreatedInvite, CreatedPasswordReset, Invite, InviteLookup, MeResponse, PasswordResetLookup,
+  RedeemPasswordResetRequest, UpdateUserRequest, User,
+} from '@paddock/protocol';
 import { api } from './client';
 
 export const usersQueryKey = ['users'] as const;
@@ -10,14 +13,6 @@ export function usersQuery() {
     queryKey: usersQueryKey,
     queryFn: async ({ signal }) => (await api.get<{ users: User[] }>('/api/v1/users', signal)).users,
   });
-}
-
-export interface UpdateUserRequest {
-  name?: string;
-  role?: Role;
-  trusted?: boolean;
-  /** false removes the member; true brings back one an admin removed. */
-  active?: boolean;
 }
 
 export function updateUserMutation(queryClient: QueryClient) {
@@ -35,21 +30,11 @@ export function removeUserMutation(queryClient: QueryClient) {
   };
 }
 
-export interface CreatedPasswordReset {
-  url: string;
-  expiresAt: string;
-}
-
 /** An admin's single-use reset link for a member, shown once. */
 export function createPasswordResetMutation() {
   return {
     mutationFn: (id: string) => api.post<CreatedPasswordReset>(`/api/v1/users/${encodeURIComponent(id)}/password-reset`),
   };
-}
-
-export interface PasswordResetLookup {
-  email: string;
-  expiresAt: string;
 }
 
 /** Public: whose password a reset link sets, or a 404 when it expired or was used. */
@@ -62,7 +47,7 @@ export function passwordResetLookupQuery(token: string) {
   });
 }
 
-export function redeemPasswordReset(body: { token: string; password: string }): Promise<void> {
+export function redeemPasswordReset(body: RedeemPasswordResetRequest): Promise<void> {
   return api.post<void>('/api/v1/password-resets/redeem', body);
 }
 
@@ -85,11 +70,9 @@ export function invitesQuery() {
   });
 }
 
-export type CreatedInvite = Invite & { token: string; url: string };
-
 export function createInviteMutation(queryClient: QueryClient) {
   return {
-    mutationFn: (body: { email: string; role: Role }) => api.post<CreatedInvite>('/api/v1/invites', body),
+    mutationFn: (body: CreateInviteRequest) => api.post<CreatedInvite>('/api/v1/invites', body),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: invitesQueryKey }),
   };
 }
@@ -99,14 +82,6 @@ export function revokeInviteMutation(queryClient: QueryClient) {
     mutationFn: (id: string) => api.delete<void>(`/api/v1/invites/${encodeURIComponent(id)}`),
     onSettled: () => queryClient.invalidateQueries({ queryKey: invitesQueryKey }),
   };
-}
-
-export interface InviteLookup {
-  email: string;
-  role: Role;
-  expiresAt: string;
-  /** A removed member's address: accepting reactivates their account. */
-  reactivates: boolean;
 }
 
 /** Public: what an invite link is for, or a 404 when it expired or was used. */
@@ -119,6 +94,6 @@ export function inviteLookupQuery(token: string) {
   });
 }
 
-export function acceptInvite(body: { token: string; name: string; password: string }): Promise<MeResponse> {
+export function acceptInvite(body: AcceptInviteRequest): Promise<MeResponse> {
   return api.post<MeResponse>('/api/v1/invites/accept', body);
 }

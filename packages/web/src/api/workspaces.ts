@@ -1,5 +1,5 @@
 import { queryOptions, type QueryClient } from '@tanstack/react-query';
-import type { Workspace, WorkspaceState } from '@paddock/protocol';
+import type { CreateWorkspaceRequest, TerminalTicket, Workspace, WorkspaceState } from '@paddock/protocol';
 import { api } from './client';
 
 export const workspacesQueryKey = ['workspaces'] as const;
@@ -53,11 +53,6 @@ export function storeWorkspace(queryClient: QueryClient, workspace: Workspace): 
   });
 }
 
-export interface CreateWorkspaceRequest {
-  blueprintId: string;
-  name: string;
-}
-
 export function createWorkspaceMutation(queryClient: QueryClient) {
   return {
     mutationFn: (body: CreateWorkspaceRequest) => api.post<Workspace>('/api/v1/workspaces', body),
@@ -75,11 +70,6 @@ export function workspaceActionMutation(queryClient: QueryClient) {
     },
     onSuccess: (workspace: Workspace) => storeWorkspace(queryClient, workspace),
   };
-}
-
-export interface TerminalTicket {
-  ticket: string;
-  expiresAt: string;
 }
 
 export function createTerminalTicket(workspaceId: string): Promise<TerminalTicket> {

@@ -38,8 +38,9 @@ export class TerminalClient {
     this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
   }
 
-  /** Resolves once the output (from `from` on) matches, or rejects after `timeoutMs`. */
-  async waitFor(pattern: RegExp, timeoutMs = 5000, from = 0): Promise<RegExpMatchArray> {
+  /** Resolves once the output (from `from` on) matches (a string: literally), or rejects after `timeoutMs`. */
+  async waitFor(wanted: RegExp | string, timeoutMs = 5000, from = 0): Promise<RegExpMatchArray> {
+    const pattern = typeof wanted === 'string' ? new RegExp(wanted.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : wanted;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const match = this.output.slice(from).match(pattern);

@@ -344,4 +344,30 @@ describe('the stream translator', () => {
     expect(events.map((e) => e.event)).toEqual(['message_start', 'message_delta', 'message_stop']);
     expect(events[0]!.data.message.model).toBe('asked');
   });
+
+  it('reads the upstream as an event stream: any line ending, an event\'s data over several lines, comments and ids', () => {
+    const t = new OpenAiStreamTranslator('asked');
+    const first = JSON.stringify({ id: 'c1', model: 'gpt-x', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hel' }, finish_reason: null }] }, null, 1);
+    let out = t.push(`: keep-alive\r\nid: 1\r\n${first.split('\n').map((l) => `data: ${l}`).join('\r\n')}\r\n\r\n`);
+    out += t.push(`data: ${JSON.stringify({ id: 'c1', model: 'gpt-x', choices: [{ index: 0, delta: { content: 'lo' }, finish_reason: 'stop' }] })}\r\r`);
+    out += t.push('data: [DONE]');
+    out += t.end();
+    const events = parseSse(out);
+    expect(events.map((e) => e.event)).toEqual([
+      'message_start', 'content_block_start', 'content_block_delta', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop',
+    ]);
+    expect(events.filter((e) => e.event === 'content_block_delta').map((e) => e.data.delta.text)).toEqual(['Hel', 'lo']);
+  });
+
+  it('ends the answer with an error event when an upstream event grows past the bound without ending', () => {
+    const t = new OpenAiStreamTranslator('m');
+    const before = parseSse(t.push(delta({ role: 'assistant', content: 'ok' })));
+    expect(before.map((e) => e.event)).toEqual(['message_start', 'content_block_start', 'content_block_delta']);
+    const line = `data: {"choices":[{"index":0,"delta":{"content":"${'x'.repeat(1024 * 1024)}`;
+    let out = '';
+    for (let i = 0; i < 9; i++) out += t.push(line);
+    const events = parseSse(out);
+    expect(events).toEqual([{ event: 'error', data: { type: 'error', error: { type: 'api_error', message: expect.stringContaining('more than 8388608 characters') } } }]);
+    expect(t.push('\n\n') + t.end()).toBe('');
+  });
 });

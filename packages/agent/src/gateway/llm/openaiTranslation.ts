@@ -7,6 +7,8 @@
  * chunk, holding back only what interleaved tool calls make it) or `toAnthropicError`.
  */
 
+import { SseDataReader, defaultMaxEventChars } from './sseData.js';
+
 // ---- the Anthropic side (what the gateway receives and must answer) ----
 
 type AnthropicBlock =
@@ -331,9 +333,8 @@ const waitingCost = (block: Block): number => 64 + (block.kind === 'tool' ? Buff
  * everything at the finish reason.
  */
 export class OpenAiStreamTranslator {
-  private readonly decoder = new TextDecoder();
+  private readonly upstream = new SseDataReader();
   private readonly maxHeldBytes: number;
-  private pending = '';
   private started = false;
   private finished = false;
   /** The block being streamed, and its Anthropic index. */
@@ -352,26 +353,25 @@ export class OpenAiStreamTranslator {
   }
 
   push(chunk: Buffer | string): string {
-    this.pending += typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
     let out = '';
-    let newline: number;
-    while ((newline = this.pending.indexOf('\n')) >= 0) {
-      const line = this.pending.slice(0, newline).replace(/\r$/, '');
-      this.pending = this.pending.slice(newline + 1);
-      if (line.startsWith('data:')) out += this.onData(line.slice(5).trim());
-    }
-    return out;
+    for (const data of this.upstream.push(chunk)) out += this.onData(data.trim());
+    return out + this.overflow();
   }
 
   /** The closing events: message_delta and message_stop after a complete answer, an error event after a cut-off one. */
   end(): string {
     if (this.finished) return '';
-    const rest = this.pending.trim();
-    let out = rest.startsWith('data:') ? this.onData(rest.slice(5).trim()) : '';
-    this.pending = '';
+    let out = '';
+    for (const data of this.upstream.end()) out += this.onData(data.trim());
     if (this.finished) return out;
     if (this.finishReason === undefined) return out + this.fail('the model provider ended the stream before the answer was complete');
     return out + this.close();
+  }
+
+  /** An upstream event past the reader's bound: the answer ends with an error event. */
+  private overflow(): string {
+    if (!this.upstream.overflowed || this.finished) return '';
+    return this.fail(`the model provider sent an event of more than ${defaultMaxEventChars} characters`);
   }
 
   private onData(data: string): string {

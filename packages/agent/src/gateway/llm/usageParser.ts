@@ -1,3 +1,5 @@
+import { SseDataReader } from './sseData.js';
+
 /** Token counts as the Anthropic Messages API reports them, summed for one request. */
 export interface TokenUsage {
   model: string | undefined;
@@ -23,7 +25,7 @@ const maxJsonBytes = 8 * 1024 * 1024;
  * a JSON body carries it in `usage`.
  */
 export class UsageParser {
-  private readonly sse: boolean;
+  private readonly sse: SseDataReader | undefined;
   private readonly decoder = new TextDecoder();
   private pending = '';
   private jsonBytes = 0;
@@ -31,7 +33,7 @@ export class UsageParser {
   private readonly usage: TokenUsage = { model: undefined, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
 
   constructor(contentType: string | undefined) {
-    this.sse = (contentType ?? '').startsWith('text/event-stream');
+    this.sse = (contentType ?? '').startsWith('text/event-stream') ? new SseDataReader() : undefined;
   }
 
   push(chunk: Buffer): void {
@@ -41,18 +43,14 @@ export class UsageParser {
       if (this.jsonBytes <= maxJsonBytes) this.pending += this.decoder.decode(chunk, { stream: true });
       return;
     }
-    this.pending += this.decoder.decode(chunk, { stream: true });
-    let newline: number;
-    while ((newline = this.pending.indexOf('\n')) >= 0) {
-      const line = this.pending.slice(0, newline).replace(/\r$/, '');
-      this.pending = this.pending.slice(newline + 1);
-      if (line.startsWith('data:')) this.onEvent(line.slice(5).trim());
-    }
+    for (const data of this.sse.push(chunk)) this.onEvent(data);
   }
 
   /** The usage once the response ended; undefined when it reported none. */
   finish(): TokenUsage | undefined {
-    if (!this.sse && this.jsonBytes <= maxJsonBytes) {
+    if (this.sse) {
+      for (const data of this.sse.end()) this.onEvent(data);
+    } else if (this.jsonBytes <= maxJsonBytes) {
       try {
         const body = JSON.parse(this.pending + this.decoder.decode()) as { model?: string; usage?: ApiUsage };
         if (typeof body.model === 'string') this.usage.model = body.model;

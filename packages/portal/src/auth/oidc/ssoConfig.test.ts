@@ -11,7 +11,7 @@ import { ssoFromEnv, SsoSettings } from './ssoConfig.js';
 
 const admin: UserActor = {
   kind: 'user', via: 'token',
-  user: { id: 'u1', email: 'admin@acme.test', name: 'Admin', role: 'admin', trusted: false, active: true, source: 'local', createdAt: '', lastLoginAt: null },
+  user: { id: 'u1', email: 'admin@acme.test', name: 'Admin', role: 'admin', trusted: false, active: true, deactivatedBy: null, hasPassword: true, source: 'local', createdAt: '', lastLoginAt: null },
 };
 
 describe('SSO settings', () => {

@@ -8,6 +8,7 @@ import { Button } from '../../components/Button';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { controlClass } from '../../components/Field';
 import { Notice } from '../../components/Notice';
+import { QueryView } from '../../components/QueryView';
 import { SavedNote } from '../../components/SavedNote';
 import { Section } from '../../components/Section';
 import { Skeleton } from '../../components/Skeleton';
@@ -58,22 +59,24 @@ export function BlueprintAccessEditor({ blueprintId, readOnly }: { blueprintId: 
       title="Access"
       description="Open blueprints are in everyone's catalog. Restricted ones only for the people matching a rule, and admins."
     >
-      {access.isPending ? (
-        <div className="space-y-3" aria-busy="true" aria-label="Loading access rules">
-          <Skeleton className="h-16 w-full" />
-          <Skeleton className="h-9 w-full" />
-        </div>
-      ) : access.isError ? (
-        <ErrorBanner
-          title="Could not load the access rules"
-          error={access.error}
-          onRetry={() => access.refetch()}
-        />
-      ) : readOnly ? (
-        <AccessSummary access={access.data} users={users.data ?? []} />
-      ) : (
-        <AccessForm blueprintId={blueprintId} saved={access.data} users={users.data ?? []} />
-      )}
+      <QueryView
+        query={access}
+        loading={
+          <div className="space-y-3" aria-busy="true" aria-label="Loading access rules">
+            <Skeleton className="h-16 w-full" />
+            <Skeleton className="h-9 w-full" />
+          </div>
+        }
+        errorTitle="Could not load the access rules"
+      >
+        {(saved) =>
+          readOnly ? (
+            <AccessSummary access={saved} users={users.data ?? []} />
+          ) : (
+            <AccessForm blueprintId={blueprintId} saved={saved} users={users.data ?? []} />
+          )
+        }
+      </QueryView>
     </Section>
   );
 }

@@ -13,6 +13,7 @@ import { useConfirmDialog } from '../../components/useConfirmDialog';
 import { Dialog } from '../../components/Dialog';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Field, inputClass, textareaClass } from '../../components/Field';
+import { QueryView } from '../../components/QueryView';
 import { Section } from '../../components/Section';
 import { TBody, THead, Table, TableEmpty, TableSkeleton, Td, Th } from '../../components/Table';
 import { formatDateTime, timeAgo } from '../../components/formatTime';
@@ -39,58 +40,57 @@ export function BlueprintSecrets({ blueprintId }: { blueprintId: string }) {
         </Button>
       }
     >
-      {secrets.isPending ? (
-        <TableSkeleton rows={2} label="Loading credentials" />
-      ) : secrets.isError ? (
-        <ErrorBanner
-          className="m-4"
-          title="Could not load the credentials"
-          error={secrets.error}
-          onRetry={() => secrets.refetch()}
-        />
-      ) : secrets.data.length === 0 ? (
-        <TableEmpty icon={<KeyRound className="size-5 text-zinc-400" aria-hidden />}>
-          No credentials. Add API keys or tokens the workspaces need.
-        </TableEmpty>
-      ) : (
-        <Table>
-          <THead>
-            <Th>Variable</Th>
-            <Th>Value</Th>
-            <Th className="hidden md:table-cell">Updated</Th>
-            <Th className="text-right">
-              <span className="sr-only">Actions</span>
-            </Th>
-          </THead>
-          <TBody>
-            {secrets.data.map((secret) => (
-              <tr key={secret.name} data-testid="secret-row" className="hover:bg-zinc-50/70">
-                <Td className="font-mono text-[13px] font-medium text-zinc-900">{secret.name}</Td>
-                <Td className="font-mono text-[13px] text-zinc-500">{secret.masked}</Td>
-                <Td className="hidden whitespace-nowrap text-zinc-500 md:table-cell">
-                  <span title={formatDateTime(secret.updatedAt)}>{timeAgo(secret.updatedAt)}</span>
-                </Td>
-                <Td>
-                  <div className="flex justify-end gap-2">
-                    <Button size="sm" onClick={() => setEditing({ name: secret.name })} aria-label={`Replace ${secret.name}`}>
-                      Replace
-                    </Button>
-                    <Button
-                      size="sm"
-                      variant="danger"
-                      icon={<Trash2 className="size-3.5" aria-hidden />}
-                      onClick={() => deleting.ask(secret)}
-                      aria-label={`Delete ${secret.name}`}
-                    >
-                      Delete
-                    </Button>
-                  </div>
-                </Td>
-              </tr>
-            ))}
-          </TBody>
-        </Table>
-      )}
+      <QueryView
+        query={secrets}
+        loading={<TableSkeleton rows={2} label="Loading credentials" />}
+        errorTitle="Could not load the credentials"
+        errorClassName="m-4"
+        empty={
+          <TableEmpty icon={<KeyRound className="size-5 text-zinc-400" aria-hidden />}>
+            No credentials. Add API keys or tokens the workspaces need.
+          </TableEmpty>
+        }
+      >
+        {(list) => (
+          <Table>
+            <THead>
+              <Th>Variable</Th>
+              <Th>Value</Th>
+              <Th className="hidden md:table-cell">Updated</Th>
+              <Th className="text-right">
+                <span className="sr-only">Actions</span>
+              </Th>
+            </THead>
+            <TBody>
+              {list.map((secret) => (
+                <tr key={secret.name} data-testid="secret-row" className="hover:bg-zinc-50/70">
+                  <Td className="font-mono text-[13px] font-medium text-zinc-900">{secret.name}</Td>
+                  <Td className="font-mono text-[13px] text-zinc-500">{secret.masked}</Td>
+                  <Td className="hidden whitespace-nowrap text-zinc-500 md:table-cell">
+                    <span title={formatDateTime(secret.updatedAt)}>{timeAgo(secret.updatedAt)}</span>
+                  </Td>
+                  <Td>
+                    <div className="flex justify-end gap-2">
+                      <Button size="sm" onClick={() => setEditing({ name: secret.name })} aria-label={`Replace ${secret.name}`}>
+                        Replace
+                      </Button>
+                      <Button
+                        size="sm"
+                        variant="danger"
+                        icon={<Trash2 className="size-3.5" aria-hidden />}
+                        onClick={() => deleting.ask(secret)}
+                        aria-label={`Delete ${secret.name}`}
+                      >
+                        Delete
+                      </Button>
+                    </div>
+                  </Td>
+                </tr>
+              ))}
+            </TBody>
+          </Table>
+        )}
+      </QueryView>
       <SecretDialog
         key={editing ? (editing.name ?? 'new') : 'closed'}
         blueprintId={blueprintId}

@@ -18,6 +18,7 @@ import {
 import { errorMessage } from '../../api/client';
 import { Button } from '../../components/Button';
 import { ErrorBanner } from '../../components/ErrorBanner';
+import { QueryView } from '../../components/QueryView';
 import { Skeleton } from '../../components/Skeleton';
 import { Spinner } from '../../components/Spinner';
 import { cn } from '../../components/cn';
@@ -176,31 +177,28 @@ export function ChatPanel({ workspaceId }: { workspaceId: string }) {
       )}
 
       <div className="min-h-0 flex-1 overflow-y-auto">
-        {sessions.isPending || (sessions.isError && sessions.failureCount > 0 && sessions.fetchStatus === 'fetching') ? (
-          <StartingState />
-        ) : sessions.isError ? (
-          <ErrorBanner
-            className="m-3"
-            title="The AI chat could not be reached"
-            error={sessions.error}
-            action={
-              <Button size="sm" onClick={() => void sessions.refetch()}>
-                Retry
-              </Button>
-            }
-          />
-        ) : sessionId ? (
-          <MessageList
-            workspaceId={workspaceId}
-            sessionId={sessionId}
-            busy={busy}
-            awaitingAfter={awaiting?.sessionId === sessionId ? awaiting.completedReplies : null}
-            onReplyCompleted={() => setAwaiting(null)}
-            onSuggestion={setDraft}
-          />
-        ) : (
-          <Suggestions onPick={(text) => { setDraft(text); textarea.current?.focus(); }} />
-        )}
+        <QueryView
+          // While the AI starts, its first answers fail and are retried: that is still starting, not an error.
+          query={{ ...sessions, isPending: sessions.isPending || (sessions.isError && sessions.failureCount > 0 && sessions.fetchStatus === 'fetching') }}
+          loading={<StartingState />}
+          errorTitle="The AI chat could not be reached"
+          errorClassName="m-3"
+        >
+          {() =>
+            sessionId ? (
+              <MessageList
+                workspaceId={workspaceId}
+                sessionId={sessionId}
+                busy={busy}
+                awaitingAfter={awaiting?.sessionId === sessionId ? awaiting.completedReplies : null}
+                onReplyCompleted={() => setAwaiting(null)}
+                onSuggestion={setDraft}
+              />
+            ) : (
+              <Suggestions onPick={(text) => { setDraft(text); textarea.current?.focus(); }} />
+            )
+          }
+        </QueryView>
       </div>
 
       <form onSubmit={onSubmit} className="flex items-end gap-2 border-t border-zinc-200 p-3">
@@ -296,29 +294,33 @@ function MessageList({ workspaceId, sessionId, busy, awaitingAfter, onReplyCompl
     end.current?.scrollIntoView({ block: 'end' });
   }, [count]);
 
-  if (messages.isPending) {
-    return (
-      <div className="space-y-3 p-4" aria-busy="true">
-        <Skeleton className="h-10 w-2/3" />
-        <Skeleton className="ml-auto h-10 w-1/2" />
-      </div>
-    );
-  }
-  if (messages.isError) return <ErrorBanner className="m-3" title="Could not load this chat" error={messages.error} />;
-  if (messages.data.length === 0) return <Suggestions onPick={onSuggestion} />;
-
   return (
-    <div role="log" aria-live="polite" aria-label="Conversation" className="space-y-4 p-4">
-      {messages.data.map((m) => (
-        <MessageView key={m.info.id} message={m} />
-      ))}
-      {busy && (
-        <div className="flex items-center gap-2 text-sm text-zinc-500">
-          <Spinner /> Working…
+    <QueryView
+      query={messages}
+      loading={
+        <div className="space-y-3 p-4" aria-busy="true">
+          <Skeleton className="h-10 w-2/3" />
+          <Skeleton className="ml-auto h-10 w-1/2" />
+        </div>
+      }
+      errorTitle="Could not load this chat"
+      errorClassName="m-3"
+      empty={<Suggestions onPick={onSuggestion} />}
+    >
+      {(list) => (
+        <div role="log" aria-live="polite" aria-label="Conversation" className="space-y-4 p-4">
+          {list.map((m) => (
+            <MessageView key={m.info.id} message={m} />
+          ))}
+          {busy && (
+            <div className="flex items-center gap-2 text-sm text-zinc-500">
+              <Spinner /> Working…
+            </div>
+          )}
+          <div ref={end} />
         </div>
       )}
-      <div ref={end} />
-    </div>
+    </QueryView>
   );
 }
 

@@ -1,7 +1,7 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { KeyRound, Monitor, Plus } from 'lucide-react';
-import type { SessionInfo } from '@paddock/protocol';
+import type { ApiToken, SessionInfo } from '@paddock/protocol';
 import {
   changePasswordMutation,
   createTokenMutation,
@@ -9,7 +9,6 @@ import {
   revokeTokenMutation,
   sessionsQuery,
   tokensQuery,
-  type ApiToken,
 } from '../../api/account';
 import { Badge } from '../../components/Badge';
 import { Button } from '../../components/Button';
@@ -21,6 +20,7 @@ import { Notice } from '../../components/Notice';
 import { OneTimeSecret } from '../../components/OneTimeSecret';
 import { PageContainer } from '../../components/PageContainer';
 import { PageHeader } from '../../components/PageHeader';
+import { QueryView } from '../../components/QueryView';
 import { Section } from '../../components/Section';
 import { TBody, THead, Table, TableEmpty, TableSkeleton, Td, Th } from '../../components/Table';
 import { formatDateTime, timeAgo } from '../../components/formatTime';
@@ -146,72 +146,69 @@ function SessionsSection() {
   const revoke = useMutation(revokeSessionMutation(queryClient));
   const ending = useConfirmDialog(revoke, (session: SessionInfo) => session.id);
 
-  const sorted = [...(sessions.data ?? [])].sort(
-    (a, b) => Number(b.current) - Number(a.current) || b.lastSeenAt.localeCompare(a.lastSeenAt),
-  );
+  const newestFirst = (list: SessionInfo[]) =>
+    [...list].sort((a, b) => Number(b.current) - Number(a.current) || b.lastSeenAt.localeCompare(a.lastSeenAt));
 
   return (
     <Section flush title="Sessions" description="Browsers where you are signed in. Sign out any you don't recognise.">
-      {sessions.isPending ? (
-        <TableSkeleton rows={2} label="Loading sessions" />
-      ) : sessions.isError ? (
-        <ErrorBanner
-          className="m-4"
-          title="Could not load your sessions"
-          error={sessions.error}
-          onRetry={() => sessions.refetch()}
-        />
-      ) : (
-        <Table>
-          <THead>
-            <Th>Device</Th>
-            <Th>IP address</Th>
-            <Th>Last active</Th>
-            <Th className="hidden md:table-cell">Signed in</Th>
-            <Th className="hidden lg:table-cell">Expires</Th>
-            <Th className="text-right">
-              <span className="sr-only">Actions</span>
-            </Th>
-          </THead>
-          <TBody>
-            {sorted.map((session) => (
-              <tr key={session.id} data-testid="session-row" className="hover:bg-zinc-50/70">
-                <Td>
-                  <div className="flex items-center gap-2">
-                    <Monitor className="size-4 shrink-0 text-zinc-400" aria-hidden />
-                    <span className="text-zinc-900" title={session.userAgent}>
-                      {describeUserAgent(session.userAgent)}
-                    </span>
-                    {session.current && <Badge tone="success">This browser</Badge>}
-                  </div>
-                </Td>
-                <Td className="font-mono text-[13px] text-zinc-600">{session.ip || '—'}</Td>
-                <Td className="whitespace-nowrap text-zinc-500">
-                  <span title={formatDateTime(session.lastSeenAt)}>{timeAgo(session.lastSeenAt)}</span>
-                </Td>
-                <Td className="hidden whitespace-nowrap text-zinc-500 md:table-cell">{formatDateTime(session.createdAt)}</Td>
-                <Td className="hidden whitespace-nowrap text-zinc-500 lg:table-cell">
-                  <span title={formatDateTime(session.expiresAt)}>{timeAgo(session.expiresAt)}</span>
-                </Td>
-                <Td>
-                  <div className="flex justify-end">
-                    {!session.current && (
-                      <Button
-                        size="sm"
-                        variant="danger"
-                        onClick={() => ending.ask(session)}
-                        aria-label={`Sign out the session from ${describeUserAgent(session.userAgent)}, ${session.ip}`}
-                      >
-                        Sign out
-                      </Button>
-                    )}
-                  </div>
-                </Td>
-              </tr>
-            ))}
-          </TBody>
-        </Table>
-      )}
+      <QueryView
+        query={sessions}
+        loading={<TableSkeleton rows={2} label="Loading sessions" />}
+        errorTitle="Could not load your sessions"
+        errorClassName="m-4"
+      >
+        {(list) => (
+          <Table>
+            <THead>
+              <Th>Device</Th>
+              <Th>IP address</Th>
+              <Th>Last active</Th>
+              <Th className="hidden md:table-cell">Signed in</Th>
+              <Th className="hidden lg:table-cell">Expires</Th>
+              <Th className="text-right">
+                <span className="sr-only">Actions</span>
+              </Th>
+            </THead>
+            <TBody>
+              {newestFirst(list).map((session) => (
+                <tr key={session.id} data-testid="session-row" className="hover:bg-zinc-50/70">
+                  <Td>
+                    <div className="flex items-center gap-2">
+                      <Monitor className="size-4 shrink-0 text-zinc-400" aria-hidden />
+                      <span className="text-zinc-900" title={session.userAgent}>
+                        {describeUserAgent(session.userAgent)}
+                      </span>
+                      {session.current && <Badge tone="success">This browser</Badge>}
+                    </div>
+                  </Td>
+                  <Td className="font-mono text-[13px] text-zinc-600">{session.ip || '—'}</Td>
+                  <Td className="whitespace-nowrap text-zinc-500">
+                    <span title={formatDateTime(session.lastSeenAt)}>{timeAgo(session.lastSeenAt)}</span>
+                  </Td>
+                  <Td className="hidden whitespace-nowrap text-zinc-500 md:table-cell">{formatDateTime(session.createdAt)}</Td>
+                  <Td className="hidden whitespace-nowrap text-zinc-500 lg:table-cell">
+                    <span title={formatDateTime(session.expiresAt)}>{timeAgo(session.expiresAt)}</span>
+                  </Td>
+                  <Td>
+                    <div className="flex justify-end">
+                      {!session.current && (
+                        <Button
+                          size="sm"
+                          variant="danger"
+                          onClick={() => ending.ask(session)}
+                          aria-label={`Sign out the session from ${describeUserAgent(session.userAgent)}, ${session.ip}`}
+                        >
+                          Sign out
+                        </Button>
+                      )}
+                    </div>
+                  </Td>
+                </tr>
+              ))}
+            </TBody>
+          </Table>
+        )}
+      </QueryView>
       <ConfirmDialog
         {...ending.dialogProps}
         title="Sign out this session?"
@@ -295,54 +292,51 @@ function TokensSection() {
           </OneTimeSecret>
         )}
       </div>
-      {tokens.isPending ? (
-        <TableSkeleton rows={2} label="Loading tokens" />
-      ) : tokens.isError ? (
-        <ErrorBanner
-          className="m-4"
-          title="Could not load your tokens"
-          error={tokens.error}
-          onRetry={() => tokens.refetch()}
-        />
-      ) : tokens.data.length === 0 ? (
-        <TableEmpty icon={<KeyRound className="size-5 text-zinc-400" aria-hidden />}>No API tokens.</TableEmpty>
-      ) : (
-        <Table>
-          <THead>
-            <Th>Name</Th>
-            <Th>Created</Th>
-            <Th>Last used</Th>
-            <Th className="text-right">
-              <span className="sr-only">Actions</span>
-            </Th>
-          </THead>
-          <TBody>
-            {tokens.data.map((token) => (
-              <tr key={token.id} data-testid="token-row" className="hover:bg-zinc-50/70">
-                <Td className="font-medium text-zinc-900">{token.name}</Td>
-                <Td className="whitespace-nowrap text-zinc-500">
-                  <span title={formatDateTime(token.createdAt)}>{timeAgo(token.createdAt)}</span>
-                </Td>
-                <Td className="whitespace-nowrap text-zinc-500">
-                  {token.lastUsedAt ? <span title={formatDateTime(token.lastUsedAt)}>{timeAgo(token.lastUsedAt)}</span> : 'Never'}
-                </Td>
-                <Td>
-                  <div className="flex justify-end">
-                    <Button
-                      size="sm"
-                      variant="danger"
-                      onClick={() => revoking.ask(token)}
-                      aria-label={`Revoke the token ${token.name}`}
-                    >
-                      Revoke
-                    </Button>
-                  </div>
-                </Td>
-              </tr>
-            ))}
-          </TBody>
-        </Table>
-      )}
+      <QueryView
+        query={tokens}
+        loading={<TableSkeleton rows={2} label="Loading tokens" />}
+        errorTitle="Could not load your tokens"
+        errorClassName="m-4"
+        empty={<TableEmpty icon={<KeyRound className="size-5 text-zinc-400" aria-hidden />}>No API tokens.</TableEmpty>}
+      >
+        {(list) => (
+          <Table>
+            <THead>
+              <Th>Name</Th>
+              <Th>Created</Th>
+              <Th>Last used</Th>
+              <Th className="text-right">
+                <span className="sr-only">Actions</span>
+              </Th>
+            </THead>
+            <TBody>
+              {list.map((token) => (
+                <tr key={token.id} data-testid="token-row" className="hover:bg-zinc-50/70">
+                  <Td className="font-medium text-zinc-900">{token.name}</Td>
+                  <Td className="whitespace-nowrap text-zinc-500">
+                    <span title={formatDateTime(token.createdAt)}>{timeAgo(token.createdAt)}</span>
+                  </Td>
+                  <Td className="whitespace-nowrap text-zinc-500">
+                    {token.lastUsedAt ? <span title={formatDateTime(token.lastUsedAt)}>{timeAgo(token.lastUsedAt)}</span> : 'Never'}
+                  </Td>
+                  <Td>
+                    <div className="flex justify-end">
+                      <Button
+                        size="sm"
+                        variant="danger"
+                        onClick={() => revoking.ask(token)}
+                        aria-label={`Revoke the token ${token.name}`}
+                      >
+                        Revoke
+                      </Button>
+                    </div>
+                  </Td>
+                </tr>
+              ))}
+            </TBody>
+          </Table>
+        )}
+      </QueryView>
       <ConfirmDialog
         {...revoking.dialogProps}
         title={`Revoke “${revoking.target?.name ?? ''}”?`}

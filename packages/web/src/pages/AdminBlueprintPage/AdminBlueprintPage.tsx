@@ -3,8 +3,8 @@ import { Link } from '@tanstack/react-router';
 import { ArrowLeft } from 'lucide-react';
 import { blueprintsQuery } from '../../api/blueprints';
 import { blueprintQuery } from '../../api/blueprintAdmin';
-import { ErrorBanner } from '../../components/ErrorBanner';
 import { PageHeader } from '../../components/PageHeader';
+import { QueryView } from '../../components/QueryView';
 import { Skeleton } from '../../components/Skeleton';
 import { ReadOnlyBadge } from '../../modules/admin/AdminLayout';
 import { BlueprintAccessEditor } from '../../modules/blueprints/BlueprintAccessEditor';
@@ -31,38 +31,38 @@ export function AdminBlueprintPage({ blueprintId }: { blueprintId: string }) {
         <ArrowLeft className="size-3.5" aria-hidden />
         All blueprints
       </Link>
-      {blueprint.isPending ? (
-        <div aria-busy="true" aria-label="Loading blueprint" className="space-y-4">
-          <Skeleton className="h-7 w-64" />
-          <Skeleton className="h-4 w-96" />
-          <Skeleton className="mt-8 h-48 w-full" />
-        </div>
-      ) : blueprint.isError ? (
-        <ErrorBanner
-          title="Could not load this blueprint"
-          error={blueprint.error}
-          onRetry={() => blueprint.refetch()}
-        />
-      ) : (
-        <>
-          <PageHeader
-            title={
-              <span className="flex flex-wrap items-center gap-3">
-                {blueprint.data.name}
-                <AccessBadge access={blueprint.data.access} />
-              </span>
-            }
-            description={blueprint.data.description || 'No description.'}
-            actions={canManage ? undefined : <ReadOnlyBadge />}
-          />
-          <div className="space-y-8">
-            <BlueprintDetailsForm blueprint={blueprint.data} readOnly={!canManage} />
-            <BlueprintAccessEditor blueprintId={blueprintId} readOnly={!canManage} />
-            {/* Credentials are for admins alone: auditors see everything else, never secrets. */}
-            {canManage && <BlueprintSecrets blueprintId={blueprintId} />}
+      <QueryView
+        query={blueprint}
+        loading={
+          <div aria-busy="true" aria-label="Loading blueprint" className="space-y-4">
+            <Skeleton className="h-7 w-64" />
+            <Skeleton className="h-4 w-96" />
+            <Skeleton className="mt-8 h-48 w-full" />
           </div>
-        </>
-      )}
+        }
+        errorTitle="Could not load this blueprint"
+      >
+        {(bp) => (
+          <>
+            <PageHeader
+              title={
+                <span className="flex flex-wrap items-center gap-3">
+                  {bp.name}
+                  <AccessBadge access={bp.access} />
+                </span>
+              }
+              description={bp.description || 'No description.'}
+              actions={canManage ? undefined : <ReadOnlyBadge />}
+            />
+            <div className="space-y-8">
+              <BlueprintDetailsForm blueprint={bp} readOnly={!canManage} />
+              <BlueprintAccessEditor blueprintId={blueprintId} readOnly={!canManage} />
+              {/* Credentials are for admins alone: auditors see everything else, never secrets. */}
+              {canManage && <BlueprintSecrets blueprintId={blueprintId} />}
+            </div>
+          </>
+        )}
+      </QueryView>
     </>
   );
 }

@@ -12,6 +12,7 @@ import { EmptyState } from '../../components/EmptyState';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Field, inputClass, textareaClass } from '../../components/Field';
 import { PageHeader } from '../../components/PageHeader';
+import { QueryView } from '../../components/QueryView';
 import { TBody, THead, Table, TableSkeleton, Td, Th } from '../../components/Table';
 import { formatDateTime, timeAgo } from '../../components/formatTime';
 import { ReadOnlyBadge } from '../../modules/admin/AdminLayout';
@@ -37,70 +38,71 @@ export function AdminBlueprintsPage() {
           )
         }
       />
-      {blueprints.isPending ? (
-        <Card>
-          <TableSkeleton label="Loading blueprints" />
-        </Card>
-      ) : blueprints.isError ? (
-        <ErrorBanner
-          title="Could not load blueprints"
-          error={blueprints.error}
-          onRetry={() => blueprints.refetch()}
-        />
-      ) : blueprints.data.length === 0 ? (
-        <EmptyState
-          icon={<LayoutTemplate className="size-5" />}
-          title="No blueprints yet"
-          description="A blueprint is a starting point builders create workspaces from."
-          action={
-            canManage && (
-              <Button variant="primary" icon={<Plus className="size-4" aria-hidden />} onClick={() => setCreating(true)}>
-                New blueprint
-              </Button>
-            )
-          }
-        />
-      ) : (
-        <Card className="overflow-hidden">
-          <Table>
-            <THead>
-              <Th>Name</Th>
-              <Th>Access</Th>
-              <Th className="hidden md:table-cell">Updated</Th>
-              <Th>
-                <span className="sr-only">Open</span>
-              </Th>
-            </THead>
-            <TBody>
-              {[...blueprints.data]
-                .sort((a, b) => a.name.localeCompare(b.name))
-                .map((blueprint) => (
-                  <tr key={blueprint.id} data-testid="admin-blueprint-row" className="group relative hover:bg-zinc-50/70">
-                    <Td>
-                      <Link
-                        to="/admin/blueprints/$blueprintId"
-                        params={{ blueprintId: blueprint.id }}
-                        className="font-medium text-zinc-900 after:absolute after:inset-0 hover:underline focus-visible:outline-2 focus-visible:outline-blue-600"
-                      >
-                        {blueprint.name}
-                      </Link>
-                      <p className="max-w-md truncate text-xs text-zinc-500">{blueprint.description || 'No description.'}</p>
-                    </Td>
-                    <Td>
-                      <AccessBadge access={blueprint.access} />
-                    </Td>
-                    <Td className="hidden whitespace-nowrap text-zinc-500 md:table-cell">
-                      <span title={formatDateTime(blueprint.updatedAt)}>{timeAgo(blueprint.updatedAt)}</span>
-                    </Td>
-                    <Td className="w-8 text-zinc-400">
-                      <ChevronRight className="size-4 transition-transform group-hover:translate-x-0.5" aria-hidden />
-                    </Td>
-                  </tr>
-                ))}
-            </TBody>
-          </Table>
-        </Card>
-      )}
+      <QueryView
+        query={blueprints}
+        loading={
+          <Card>
+            <TableSkeleton label="Loading blueprints" />
+          </Card>
+        }
+        errorTitle="Could not load blueprints"
+        empty={
+          <EmptyState
+            icon={<LayoutTemplate className="size-5" />}
+            title="No blueprints yet"
+            description="A blueprint is a starting point builders create workspaces from."
+            action={
+              canManage && (
+                <Button variant="primary" icon={<Plus className="size-4" aria-hidden />} onClick={() => setCreating(true)}>
+                  New blueprint
+                </Button>
+              )
+            }
+          />
+        }
+      >
+        {(list) => (
+          <Card className="overflow-hidden">
+            <Table>
+              <THead>
+                <Th>Name</Th>
+                <Th>Access</Th>
+                <Th className="hidden md:table-cell">Updated</Th>
+                <Th>
+                  <span className="sr-only">Open</span>
+                </Th>
+              </THead>
+              <TBody>
+                {[...list]
+                  .sort((a, b) => a.name.localeCompare(b.name))
+                  .map((blueprint) => (
+                    <tr key={blueprint.id} data-testid="admin-blueprint-row" className="group relative hover:bg-zinc-50/70">
+                      <Td>
+                        <Link
+                          to="/admin/blueprints/$blueprintId"
+                          params={{ blueprintId: blueprint.id }}
+                          className="font-medium text-zinc-900 after:absolute after:inset-0 hover:underline focus-visible:outline-2 focus-visible:outline-blue-600"
+                        >
+                          {blueprint.name}
+                        </Link>
+                        <p className="max-w-md truncate text-xs text-zinc-500">{blueprint.description || 'No description.'}</p>
+                      </Td>
+                      <Td>
+                        <AccessBadge access={blueprint.access} />
+                      </Td>
+                      <Td className="hidden whitespace-nowrap text-zinc-500 md:table-cell">
+                        <span title={formatDateTime(blueprint.updatedAt)}>{timeAgo(blueprint.updatedAt)}</span>
+                      </Td>
+                      <Td className="w-8 text-zinc-400">
+                        <ChevronRight className="size-4 transition-transform group-hover:translate-x-0.5" aria-hidden />
+                      </Td>
+                    </tr>
+                  ))}
+              </TBody>
+            </Table>
+          </Card>
+        )}
+      </QueryView>
       {canManage && <CreateBlueprintDialog open={creating} onClose={() => setCreating(false)} />}
     </>
   );

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Bot, Plus } from 'lucide-react';
-import { agentsQuery, createEnrollmentTokenMutation, type Agent } from '../../api/agents';
+import type { Agent } from '@paddock/protocol';
+import { agentsQuery, createEnrollmentTokenMutation } from '../../api/agents';
 import { Badge } from '../../components/Badge';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
@@ -9,6 +10,7 @@ import { Dialog } from '../../components/Dialog';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { OneTimeSecret } from '../../components/OneTimeSecret';
+import { QueryView } from '../../components/QueryView';
 import { PageHeader } from '../../components/PageHeader';
 import { TBody, THead, Table, TableSkeleton, Td, Th } from '../../components/Table';
 import { formatDateTime, timeAgo } from '../../components/formatTime';
@@ -33,67 +35,68 @@ export function AgentsPage() {
         description="The machines that run workspaces. Each connects out to Paddock over the tunnel."
         actions={canManage ? enrollButton : <ReadOnlyBadge />}
       />
-      {agents.isPending ? (
-        <Card>
-          <TableSkeleton label="Loading agents" />
-        </Card>
-      ) : agents.isError ? (
-        <ErrorBanner
-          title="Could not load agents"
-          error={agents.error}
-          onRetry={() => agents.refetch()}
-        />
-      ) : agents.data.length === 0 ? (
-        <EmptyState
-          icon={<Bot className="size-5" />}
-          title="No agents yet"
-          description="Workspaces need a runtime agent. Enroll one with a one-time token."
-          action={canManage ? enrollButton : undefined}
-        />
-      ) : (
-        <Card className="overflow-hidden">
-          <Table>
-            <THead>
-              <Th>Name</Th>
-              <Th>Status</Th>
-              <Th>Version</Th>
-              <Th>Resource limits</Th>
-              <Th>Last seen</Th>
-            </THead>
-            <TBody>
-              {agents.data.map((agent) => (
-                <tr key={agent.id} data-testid="agent-row" className="hover:bg-zinc-50/70">
-                  <Td className="font-medium text-zinc-900">{agent.name}</Td>
-                  <Td>
-                    {agent.refused && !agent.connected ? (
-                      <div className="space-y-1" data-testid="agent-refused">
-                        <Badge tone="danger" icon={<span className="size-1.5 rounded-full bg-red-500" aria-hidden />}>Refused</Badge>
-                        <p className="max-w-md text-xs text-zinc-600">{agent.refused.reason}</p>
-                      </div>
-                    ) : agent.connected ? (
-                      <Badge tone="success" icon={<span className="size-1.5 rounded-full bg-emerald-500" aria-hidden />}>
-                        Connected
-                      </Badge>
-                    ) : (
-                      <Badge icon={<span className="size-1.5 rounded-full bg-zinc-400" aria-hidden />}>Offline</Badge>
-                    )}
-                  </Td>
-                  <Td className="font-mono text-[13px] text-zinc-600">
-                    {agent.version || '—'}
-                    {agent.protocol && <span className="block text-xs text-zinc-400" title="Tunnel protocol">protocol {agent.protocol}</span>}
-                  </Td>
-                  <Td>
-                    <ResourceControlBadge control={agent.resourceControl} />
-                  </Td>
-                  <Td className="whitespace-nowrap text-zinc-500">
-                    {agent.lastSeenAt ? <span title={formatDateTime(agent.lastSeenAt)}>{timeAgo(agent.lastSeenAt)}</span> : 'Never'}
-                  </Td>
-                </tr>
-              ))}
-            </TBody>
-          </Table>
-        </Card>
-      )}
+      <QueryView
+        query={agents}
+        loading={
+          <Card>
+            <TableSkeleton label="Loading agents" />
+          </Card>
+        }
+        errorTitle="Could not load agents"
+        empty={
+          <EmptyState
+            icon={<Bot className="size-5" />}
+            title="No agents yet"
+            description="Workspaces need a runtime agent. Enroll one with a one-time token."
+            action={canManage ? enrollButton : undefined}
+          />
+        }
+      >
+        {(list) => (
+          <Card className="overflow-hidden">
+            <Table>
+              <THead>
+                <Th>Name</Th>
+                <Th>Status</Th>
+                <Th>Version</Th>
+                <Th>Resource limits</Th>
+                <Th>Last seen</Th>
+              </THead>
+              <TBody>
+                {list.map((agent) => (
+                  <tr key={agent.id} data-testid="agent-row" className="hover:bg-zinc-50/70">
+                    <Td className="font-medium text-zinc-900">{agent.name}</Td>
+                    <Td>
+                      {agent.refused && !agent.connected ? (
+                        <div className="space-y-1" data-testid="agent-refused">
+                          <Badge tone="danger" icon={<span className="size-1.5 rounded-full bg-red-500" aria-hidden />}>Refused</Badge>
+                          <p className="max-w-md text-xs text-zinc-600">{agent.refused.reason}</p>
+                        </div>
+                      ) : agent.connected ? (
+                        <Badge tone="success" icon={<span className="size-1.5 rounded-full bg-emerald-500" aria-hidden />}>
+                          Connected
+                        </Badge>
+                      ) : (
+                        <Badge icon={<span className="size-1.5 rounded-full bg-zinc-400" aria-hidden />}>Offline</Badge>
+                      )}
+                    </Td>
+                    <Td className="font-mono text-[13px] text-zinc-600">
+                      {agent.version || '—'}
+                      {agent.protocol && <span className="block text-xs text-zinc-400" title="Tunnel protocol">protocol {agent.protocol}</span>}
+                    </Td>
+                    <Td>
+                      <ResourceControlBadge control={agent.resourceControl} />
+                    </Td>
+                    <Td className="whitespace-nowrap text-zinc-500">
+                      {agent.lastSeenAt ? <span title={formatDateTime(agent.lastSeenAt)}>{timeAgo(agent.lastSeenAt)}</span> : 'Never'}
+                    </Td>
+                  </tr>
+                ))}
+              </TBody>
+            </Table>
+          </Card>
+        )}
+      </QueryView>
       {canManage && <EnrollDialog open={enrolling} onClose={() => setEnrolling(false)} />}
     </>
   );

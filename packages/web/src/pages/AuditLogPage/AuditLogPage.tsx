@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
 import { ListFilter, ScrollText, ShieldCheck, ShieldX, X } from 'lucide-react';
-import type { AuditActor, AuditEntry } from '@paddock/protocol';
-import { auditLogQuery, verifyAuditLog, type AuditVerifyResult } from '../../api/audit';
+import type { AuditActor, AuditEntry, AuditVerifyResult } from '@paddock/protocol';
+import { auditLogQuery, verifyAuditLog } from '../../api/audit';
 import { Badge } from '../../components/Badge';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
@@ -10,6 +10,7 @@ import { EmptyState } from '../../components/EmptyState';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { controlClass } from '../../components/Field';
 import { PageHeader } from '../../components/PageHeader';
+import { QueryView } from '../../components/QueryView';
 import { TBody, THead, Table, TableSkeleton, Td, Th } from '../../components/Table';
 import { formatDateTime, timeAgo } from '../../components/formatTime';
 import { cn } from '../../components/cn';
@@ -31,8 +32,7 @@ export function AuditLogPage() {
   const log = useInfiniteQuery(auditLogQuery(action));
   const verify = useMutation({ mutationFn: verifyAuditLog });
 
-  const entries = log.data?.pages.flatMap((p) => p.entries) ?? [];
-  // A failed "Load more" keeps the pages already shown.
+  // A failed "Load more" keeps the pages already shown (keepDataOnError below).
   const loadMoreError: unknown = log.error;
 
   const onFilter = (event: FormEvent<HTMLFormElement>) => {
@@ -94,56 +94,62 @@ export function AuditLogPage() {
         )}
       </form>
 
-      {log.isPending ? (
-        <Card>
-          <TableSkeleton rows={6} label="Loading the audit log" />
-        </Card>
-      ) : !log.data ? (
-        <ErrorBanner
-          title="Could not load the audit log"
-          error={log.error}
-          onRetry={() => log.refetch()}
-        />
-      ) : entries.length === 0 ? (
-        <EmptyState
-          icon={<ScrollText className="size-5" />}
-          title={action ? `No “${action}” entries` : 'Nothing recorded yet'}
-          description={action ? 'Try another action, or clear the filter.' : undefined}
-        />
-      ) : (
-        <>
-          <Card className="overflow-hidden">
-            <Table>
-              <THead>
-                <Th>When</Th>
-                <Th>Actor</Th>
-                <Th>Action</Th>
-                <Th className="hidden md:table-cell">Target</Th>
-                <Th>Outcome</Th>
-                <Th className="hidden lg:table-cell">Detail</Th>
-              </THead>
-              <TBody>
-                {entries.map((entry) => (
-                  <AuditRow key={entry.id} entry={entry} />
-                ))}
-              </TBody>
-            </Table>
+      <QueryView
+        query={log}
+        keepDataOnError
+        loading={
+          <Card>
+            <TableSkeleton rows={6} label="Loading the audit log" />
           </Card>
-          <div className="mt-4 flex items-center justify-between text-sm text-zinc-500">
-            <span>
-              {entries.length} {entries.length === 1 ? 'entry' : 'entries'}
-            </span>
-            {log.hasNextPage ? (
-              <Button loading={log.isFetchingNextPage} onClick={() => void log.fetchNextPage()}>
-                Load more
-              </Button>
-            ) : (
-              <span>That's the beginning of the log.</span>
-            )}
-          </div>
-          {log.isFetchNextPageError && <ErrorBanner className="mt-4" title="Could not load more" error={loadMoreError} />}
-        </>
-      )}
+        }
+        errorTitle="Could not load the audit log"
+        isEmpty={(data) => data.pages.every((p) => p.entries.length === 0)}
+        empty={
+          <EmptyState
+            icon={<ScrollText className="size-5" />}
+            title={action ? `No “${action}” entries` : 'Nothing recorded yet'}
+            description={action ? 'Try another action, or clear the filter.' : undefined}
+          />
+        }
+      >
+        {(data) => {
+          const entries = data.pages.flatMap((p) => p.entries);
+          return (
+            <>
+              <Card className="overflow-hidden">
+                <Table>
+                  <THead>
+                    <Th>When</Th>
+                    <Th>Actor</Th>
+                    <Th>Action</Th>
+                    <Th className="hidden md:table-cell">Target</Th>
+                    <Th>Outcome</Th>
+                    <Th className="hidden lg:table-cell">Detail</Th>
+                  </THead>
+                  <TBody>
+                    {entries.map((entry) => (
+                      <AuditRow key={entry.id} entry={entry} />
+                    ))}
+                  </TBody>
+                </Table>
+              </Card>
+              <div className="mt-4 flex items-center justify-between text-sm text-zinc-500">
+                <span>
+                  {entries.length} {entries.length === 1 ? 'entry' : 'entries'}
+                </span>
+                {log.hasNextPage ? (
+                  <Button loading={log.isFetchingNextPage} onClick={() => void log.fetchNextPage()}>
+                    Load more
+                  </Button>
+                ) : (
+                  <span>That's the beginning of the log.</span>
+                )}
+              </div>
+              {log.isFetchNextPageError && <ErrorBanner className="mt-4" title="Could not load more" error={loadMoreError} />}
+            </>
+          );
+        }}
+      </QueryView>
     </>
   );
 }

@@ -13,6 +13,7 @@ import { EmptyState } from '../../components/EmptyState';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { PageContainer } from '../../components/PageContainer';
 import { PageHeader } from '../../components/PageHeader';
+import { QueryView } from '../../components/QueryView';
 import { Skeleton } from '../../components/Skeleton';
 import { generateWorkspaceName } from '../../modules/workspaces/workspaceName';
 
@@ -56,44 +57,45 @@ export function BlueprintsPage() {
       {createError != null && (
         <ErrorBanner title="Could not create the workspace" error={createError} className="mb-6" />
       )}
-      {blueprints.isPending ? (
-        <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
-          {[0, 1, 2].map((i) => (
-            <Card key={i} className="p-5">
-              <Skeleton className="size-9" />
-              <Skeleton className="mt-4 h-4 w-1/2" />
-              <Skeleton className="mt-3 h-3 w-full" />
-              <Skeleton className="mt-2 h-3 w-4/5" />
-              <Skeleton className="mt-6 h-8 w-24" />
-            </Card>
-          ))}
-        </div>
-      ) : blueprints.isError ? (
-        <ErrorBanner
-          title="Could not load blueprints"
-          error={blueprints.error}
-          onRetry={() => blueprints.refetch()}
-        />
-      ) : blueprints.data.length === 0 ? (
-        <EmptyState
-          icon={<LayoutTemplate className="size-5" />}
-          title="No blueprints yet"
-          description="An administrator defines blueprints: the starting points builders create workspaces from."
-        />
-      ) : (
-        <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
-          {blueprints.data.map((blueprint) => (
-            <li key={blueprint.id}>
-              <BlueprintCard
-                blueprint={blueprint}
-                creating={creatingId === blueprint.id}
-                disabled={creatingId !== null}
-                onCreate={() => void onCreate(blueprint)}
-              />
-            </li>
-          ))}
-        </ul>
-      )}
+      <QueryView
+        query={blueprints}
+        loading={
+          <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+            {[0, 1, 2].map((i) => (
+              <Card key={i} className="p-5">
+                <Skeleton className="size-9" />
+                <Skeleton className="mt-4 h-4 w-1/2" />
+                <Skeleton className="mt-3 h-3 w-full" />
+                <Skeleton className="mt-2 h-3 w-4/5" />
+                <Skeleton className="mt-6 h-8 w-24" />
+              </Card>
+            ))}
+          </div>
+        }
+        errorTitle="Could not load blueprints"
+        empty={
+          <EmptyState
+            icon={<LayoutTemplate className="size-5" />}
+            title="No blueprints yet"
+            description="An administrator defines blueprints: the starting points builders create workspaces from."
+          />
+        }
+      >
+        {(list) => (
+          <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+            {list.map((blueprint) => (
+              <li key={blueprint.id}>
+                <BlueprintCard
+                  blueprint={blueprint}
+                  creating={creatingId === blueprint.id}
+                  disabled={creatingId !== null}
+                  onCreate={() => void onCreate(blueprint)}
+                />
+              </li>
+            ))}
+          </ul>
+        )}
+      </QueryView>
     </PageContainer>
   );
 }

@@ -9,6 +9,7 @@ import { Button } from '../../components/Button';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Field, inputClass } from '../../components/Field';
 import { Logo } from '../../components/Logo';
+import { QueryView } from '../../components/QueryView';
 import { Skeleton } from '../../components/Skeleton';
 import { formatDateTime } from '../../components/formatTime';
 import { NewPasswordFields, useNewPassword } from '../../modules/auth/NewPasswordFields';
@@ -35,39 +36,29 @@ export function InvitePage() {
 function InviteLookup({ token }: { token: string }) {
   const lookup = useQuery(inviteLookupQuery(token));
 
-  if (lookup.isPending) {
+  if (lookup.isError && isApiError(lookup.error) && lookup.error.isNotFound) {
     return (
-      <div className="space-y-4 rounded-xl border border-zinc-200 bg-white p-6 shadow-sm" aria-busy="true" aria-label="Checking your invite">
-        <Skeleton className="mx-auto h-5 w-3/4" />
-        <Skeleton className="mx-auto h-4 w-1/2" />
-        <Skeleton className="mt-6 h-9 w-full" />
-        <Skeleton className="h-9 w-full" />
-        <Skeleton className="h-9 w-full" />
-      </div>
-    );
-  }
-  if (lookup.isError) {
-    if (isApiError(lookup.error) && lookup.error.isNotFound) {
-      return (
-        <BrokenLink reason="This invite link has expired or has already been used. Invite links work once and expire after 7 days: ask an administrator for a new one." />
-      );
-    }
-    return (
-      <ErrorBanner
-        title="Could not check your invite"
-        error={lookup.error}
-        onRetry={() => lookup.refetch()}
-      />
+      <BrokenLink reason="This invite link has expired or has already been used. Invite links work once and expire after 7 days: ask an administrator for a new one." />
     );
   }
   return (
-    <AcceptForm
-      token={token}
-      email={lookup.data.email}
-      role={lookup.data.role}
-      expiresAt={lookup.data.expiresAt}
-      reactivates={lookup.data.reactivates}
-    />
+    <QueryView
+      query={lookup}
+      loading={
+        <div className="space-y-4 rounded-xl border border-zinc-200 bg-white p-6 shadow-sm" aria-busy="true" aria-label="Checking your invite">
+          <Skeleton className="mx-auto h-5 w-3/4" />
+          <Skeleton className="mx-auto h-4 w-1/2" />
+          <Skeleton className="mt-6 h-9 w-full" />
+          <Skeleton className="h-9 w-full" />
+          <Skeleton className="h-9 w-full" />
+        </div>
+      }
+      errorTitle="Could not check your invite"
+    >
+      {(invite) => (
+        <AcceptForm token={token} email={invite.email} role={invite.role} expiresAt={invite.expiresAt} reactivates={invite.reactivates} />
+      )}
+    </QueryView>
   );
 }
 

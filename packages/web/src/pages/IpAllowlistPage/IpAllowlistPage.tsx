@@ -2,13 +2,15 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ShieldBan } from 'lucide-react';
 import { isApiError } from '../../api/client';
-import { blockedAttemptsQuery, ipAllowlistQuery, putIpAllowlistMutation, type BlockedAttempt, type IpAllowlist } from '../../api/ipAllowlist';
+import type { BlockedAttempt, IpAllowlistResponse } from '@paddock/protocol';
+import { blockedAttemptsQuery, ipAllowlistQuery, putIpAllowlistMutation } from '../../api/ipAllowlist';
 import { Button } from '../../components/Button';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Field, codeTextareaClass } from '../../components/Field';
 import { NotAvailable } from '../../components/NotAvailable';
 import { Notice } from '../../components/Notice';
 import { PageHeader } from '../../components/PageHeader';
+import { QueryView } from '../../components/QueryView';
 import { SavedNote } from '../../components/SavedNote';
 import { Section } from '../../components/Section';
 import { Skeleton } from '../../components/Skeleton';
@@ -33,22 +35,20 @@ export function IpAllowlistPage() {
         <NotAvailable feature="The IP allowlist" />
       ) : (
         <div className="space-y-8">
-          {allowlist.isPending ? (
-            <Section title="Allowed networks">
-              <div className="space-y-3" aria-busy="true" aria-label="Loading the allowlist">
-                <Skeleton className="h-28 w-full" />
-                <Skeleton className="h-20 w-full" />
-              </div>
-            </Section>
-          ) : allowlist.isError ? (
-            <ErrorBanner
-              title="Could not load the allowlist"
-              error={allowlist.error}
-              onRetry={() => allowlist.refetch()}
-            />
-          ) : (
-            <AllowlistForm key={JSON.stringify(allowlist.data)} saved={allowlist.data} readOnly={!canManage} />
-          )}
+          <QueryView
+            query={allowlist}
+            loading={
+              <Section title="Allowed networks">
+                <div className="space-y-3" aria-busy="true" aria-label="Loading the allowlist">
+                  <Skeleton className="h-28 w-full" />
+                  <Skeleton className="h-20 w-full" />
+                </div>
+              </Section>
+            }
+            errorTitle="Could not load the allowlist"
+          >
+            {(saved) => <AllowlistForm key={JSON.stringify(saved)} saved={saved} readOnly={!canManage} />}
+          </QueryView>
           <BlockedSection />
         </div>
       )}
@@ -58,7 +58,7 @@ export function IpAllowlistPage() {
 
 const lines = (text: string) => [...new Set(text.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean))];
 
-function AllowlistForm({ saved, readOnly }: { saved: IpAllowlist; readOnly: boolean }) {
+function AllowlistForm({ saved, readOnly }: { saved: IpAllowlistResponse; readOnly: boolean }) {
   const queryClient = useQueryClient();
   const put = useMutation(putIpAllowlistMutation(queryClient));
   const [cidrs, setCidrs] = useState(saved.cidrs.join('\n'));
@@ -158,8 +158,6 @@ function AllowlistForm({ saved, readOnly }: { saved: IpAllowlist; readOnly: bool
   );
 }
 
-const KNOWN_FIELDS = new Set(['ip', 'path', 'method', 'at', 'userEmail', 'userId', 'id']);
-
 function BlockedSection() {
   const blocked = useQuery(blockedAttemptsQuery());
   const notDeployed = blocked.isError && isApiError(blocked.error) && blocked.error.isNotFound;
@@ -167,27 +165,20 @@ function BlockedSection() {
 
   return (
     <Section flush title="Blocked attempts" description="Recent connections the allowlist refused.">
-      {blocked.isPending ? (
-        <TableSkeleton rows={3} label="Loading blocked attempts" />
-      ) : blocked.isError ? (
-        <ErrorBanner
-          className="m-4"
-          title="Could not load blocked attempts"
-          error={blocked.error}
-          onRetry={() => blocked.refetch()}
-        />
-      ) : blocked.data.length === 0 ? (
-        <TableEmpty icon={<ShieldBan className="size-5 text-zinc-400" aria-hidden />}>Nothing blocked.</TableEmpty>
-      ) : (
-        <BlockedTable attempts={blocked.data} />
-      )}
+      <QueryView
+        query={blocked}
+        loading={<TableSkeleton rows={3} label="Loading blocked attempts" />}
+        errorTitle="Could not load blocked attempts"
+        errorClassName="m-4"
+        empty={<TableEmpty icon={<ShieldBan className="size-5 text-zinc-400" aria-hidden />}>Nothing blocked.</TableEmpty>}
+      >
+        {(attempts) => <BlockedTable attempts={attempts} />}
+      </QueryView>
     </Section>
   );
 }
 
 function BlockedTable({ attempts }: { attempts: BlockedAttempt[] }) {
-  // Whatever else the server tells us about an attempt gets a column too.
-  const extra = [...new Set(attempts.flatMap((a) => Object.keys(a)).filter((k) => !KNOWN_FIELDS.has(k)))];
   return (
     <Table>
       <THead>
@@ -195,26 +186,18 @@ function BlockedTable({ attempts }: { attempts: BlockedAttempt[] }) {
         <Th>Address</Th>
         <Th>Request</Th>
         <Th>User</Th>
-        {extra.map((k) => (
-          <Th key={k}>{k}</Th>
-        ))}
       </THead>
       <TBody>
-        {attempts.map((a, i) => (
-          <tr key={typeof a.id === 'number' || typeof a.id === 'string' ? a.id : i} data-testid="blocked-row">
+        {attempts.map((a) => (
+          <tr key={a.id} data-testid="blocked-row">
             <Td className="whitespace-nowrap text-zinc-500">
-              {typeof a.at === 'string' ? <span title={formatDateTime(a.at)}>{timeAgo(a.at)}</span> : '—'}
+              <span title={formatDateTime(a.at)}>{timeAgo(a.at)}</span>
             </Td>
             <Td className="font-mono text-[13px] text-zinc-900">{a.ip}</Td>
             <Td className="max-w-xs truncate font-mono text-[13px] text-zinc-600" title={a.path}>
-              {[a.method, a.path].filter(Boolean).join(' ') || '—'}
+              {a.method} {a.path}
             </Td>
             <Td className="text-zinc-600">{a.userEmail || <span className="text-zinc-400">Unknown</span>}</Td>
-            {extra.map((k) => (
-              <Td key={k} className="text-zinc-600">
-                {formatValue(a[k])}
-              </Td>
-            ))}
           </tr>
         ))}
       </TBody>
@@ -222,7 +205,3 @@ function BlockedTable({ attempts }: { attempts: BlockedAttempt[] }) {
   );
 }
 
-function formatValue(value: unknown): string {
-  if (value === null || value === undefined || value === '') return '—';
-  return typeof value === 'object' ? JSON.stringify(value) : String(value);
-}

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { KeyRound, MailPlus, Search, UserCheck, UserMinus, Users, X } from 'lucide-react';
-import type { Invite, Role, User } from '@paddock/protocol';
+import type { CreatedInvite, CreatedPasswordReset, Invite, Role, User } from '@paddock/protocol';
 import {
   createInviteMutation,
   createPasswordResetMutation,
@@ -11,8 +11,6 @@ import {
   revokeInviteMutation,
   updateUserMutation,
   usersQuery,
-  type CreatedInvite,
-  type CreatedPasswordReset,
 } from '../../api/users';
 import { Badge } from '../../components/Badge';
 import { Button } from '../../components/Button';
@@ -25,6 +23,7 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 import { Field, controlClass, inputClass } from '../../components/Field';
 import { OneTimeSecret } from '../../components/OneTimeSecret';
 import { PageHeader } from '../../components/PageHeader';
+import { QueryView } from '../../components/QueryView';
 import { Section } from '../../components/Section';
 import { Switch } from '../../components/Switch';
 import { TBody, THead, Table, TableEmpty, TableSkeleton, Td, Th } from '../../components/Table';
@@ -92,7 +91,7 @@ function MembersSection() {
   };
 
   const query = filter.trim().toLowerCase();
-  const list = (users.data ?? [])
+  const matching = (all: User[]) => all
     .filter((u) => !query || u.email.toLowerCase().includes(query) || u.name.toLowerCase().includes(query))
     .sort((a, b) => Number(b.active) - Number(a.active) || a.email.localeCompare(b.email));
   const busyId = update.isPending ? update.variables?.id : undefined;
@@ -128,146 +127,145 @@ function MembersSection() {
           }
         />
       )}
-      {users.isPending ? (
-        <TableSkeleton label="Loading members" />
-      ) : users.isError ? (
-        <ErrorBanner
-          className="m-4"
-          title="Could not load members"
-          error={users.error}
-          onRetry={() => users.refetch()}
-        />
-      ) : users.data.length === 0 ? (
-        <EmptyState className="m-4" icon={<Users className="size-5" />} title="No members yet" />
-      ) : list.length === 0 ? (
-        <TableEmpty>No member matches “{filter}”.</TableEmpty>
-      ) : (
-        <Table>
-          <THead>
-            <Th>Member</Th>
-            <Th>Role</Th>
-            <Th title="Trusted builders publish without waiting for approval">Trusted</Th>
-            <Th className="hidden lg:table-cell">Source</Th>
-            <Th>Last sign-in</Th>
-            <Th className="text-right">
-              <span className="sr-only">Actions</span>
-            </Th>
-          </THead>
-          <TBody>
-            {list.map((user) => {
-              const isMe = user.id === me?.id;
-              const editable = canManage && user.active;
-              return (
-                <tr key={user.id} data-testid="member-row" className={user.active ? 'hover:bg-zinc-50/70' : 'bg-zinc-50/50 text-zinc-400'}>
-                  <Td>
-                    <div className="flex items-center gap-2">
-                      <span className={user.active ? 'font-medium text-zinc-900' : 'font-medium text-zinc-500'}>
-                        {user.name || user.email}
-                      </span>
-                      {isMe && <Badge tone="info">You</Badge>}
-                      {!user.active && (
-                        <Badge
-                          tone="danger"
-                          title={user.deactivatedBy === 'scim' ? 'Deactivated by your identity provider (SCIM)' : 'Removed by an admin'}
-                        >
-                          Deactivated
-                        </Badge>
-                      )}
-                    </div>
-                    {user.name && <p className="text-xs text-zinc-500">{user.email}</p>}
-                    {user.deactivatedBy === 'scim' && (
-                      <p className="text-xs text-zinc-500" data-testid="deactivated-by-provider">
-                        Deactivated by your identity provider: only it can bring them back (reactivate them there).
-                      </p>
-                    )}
-                  </Td>
-                  <Td>
-                    {editable ? (
-                      <select
-                        aria-label={`Role of ${user.email}`}
-                        value={user.role}
-                        disabled={busyId === user.id}
-                        onChange={(e) => {
-                          const role = e.target.value as Role;
-                          if (isMe && role !== 'admin') setSelfDemotion(role);
-                          else changeRole(user, role);
-                        }}
-                        className={`${controlClass} h-8 w-32 pr-8`}
-                      >
-                        {ROLES.map((r) => (
-                          <option key={r.value} value={r.value}>
-                            {r.label}
-                          </option>
-                        ))}
-                      </select>
-                    ) : (
-                      <RoleBadge role={user.role} />
-                    )}
-                  </Td>
-                  <Td>
-                    {editable ? (
-                      <Switch
-                        checked={user.trusted}
-                        disabled={busyId === user.id}
-                        onChange={(trusted) => changeTrusted(user, trusted)}
-                        label={`${user.email} is trusted`}
-                        hideLabel
-                      />
-                    ) : user.trusted ? (
-                      <Badge tone="success">Trusted</Badge>
-                    ) : (
-                      <span className="text-zinc-400">—</span>
-                    )}
-                  </Td>
-                  <Td className="hidden text-zinc-500 capitalize lg:table-cell">{user.source}</Td>
-                  <Td className="whitespace-nowrap text-zinc-500">
-                    {user.lastLoginAt ? (
-                      <span title={formatDateTime(user.lastLoginAt)}>{timeAgo(user.lastLoginAt)}</span>
-                    ) : (
-                      <span className="text-zinc-400">Never</span>
-                    )}
-                  </Td>
-                  <Td>
-                    <div className="flex justify-end gap-2">
-                      {editable && !isMe && user.hasPassword && (
-                        <Button
-                          size="sm"
-                          icon={<KeyRound className="size-3.5" aria-hidden />}
-                          onClick={() => setResetting(user)}
-                          aria-label={`Reset the password of ${user.email}`}
-                        >
-                          Reset password
-                        </Button>
-                      )}
-                      {editable && !isMe && (
-                        <Button
-                          size="sm"
-                          variant="danger"
-                          icon={<UserMinus className="size-3.5" aria-hidden />}
-                          onClick={() => removing.ask(user)}
-                          aria-label={`Remove ${user.email}`}
-                        >
-                          Remove
-                        </Button>
-                      )}
-                      {canManage && !user.active && user.deactivatedBy === 'admin' && (
-                        <Button
-                          size="sm"
-                          icon={<UserCheck className="size-3.5" aria-hidden />}
-                          onClick={() => reactivating.ask(user)}
-                          aria-label={`Reactivate ${user.email}`}
-                        >
-                          Reactivate
-                        </Button>
-                      )}
-                    </div>
-                  </Td>
-                </tr>
-              );
-            })}
-          </TBody>
-        </Table>
-      )}
+      <QueryView
+        query={users}
+        loading={<TableSkeleton label="Loading members" />}
+        errorTitle="Could not load members"
+        errorClassName="m-4"
+        empty={<EmptyState className="m-4" icon={<Users className="size-5" />} title="No members yet" />}
+      >
+        {(all) => {
+          const list = matching(all);
+          if (list.length === 0) return <TableEmpty>No member matches “{filter}”.</TableEmpty>;
+          return (
+            <Table>
+              <THead>
+                <Th>Member</Th>
+                <Th>Role</Th>
+                <Th title="Trusted builders publish without waiting for approval">Trusted</Th>
+                <Th className="hidden lg:table-cell">Source</Th>
+                <Th>Last sign-in</Th>
+                <Th className="text-right">
+                  <span className="sr-only">Actions</span>
+                </Th>
+              </THead>
+              <TBody>
+                {list.map((user) => {
+                  const isMe = user.id === me?.id;
+                  const editable = canManage && user.active;
+                  return (
+                    <tr key={user.id} data-testid="member-row" className={user.active ? 'hover:bg-zinc-50/70' : 'bg-zinc-50/50 text-zinc-400'}>
+                      <Td>
+                        <div className="flex items-center gap-2">
+                          <span className={user.active ? 'font-medium text-zinc-900' : 'font-medium text-zinc-500'}>
+                            {user.name || user.email}
+                          </span>
+                          {isMe && <Badge tone="info">You</Badge>}
+                          {!user.active && (
+                            <Badge
+                              tone="danger"
+                              title={user.deactivatedBy === 'scim' ? 'Deactivated by your identity provider (SCIM)' : 'Removed by an admin'}
+                            >
+                              Deactivated
+                            </Badge>
+                          )}
+                        </div>
+                        {user.name && <p className="text-xs text-zinc-500">{user.email}</p>}
+                        {user.deactivatedBy === 'scim' && (
+                          <p className="text-xs text-zinc-500" data-testid="deactivated-by-provider">
+                            Deactivated by your identity provider: only it can bring them back (reactivate them there).
+                          </p>
+                        )}
+                      </Td>
+                      <Td>
+                        {editable ? (
+                          <select
+                            aria-label={`Role of ${user.email}`}
+                            value={user.role}
+                            disabled={busyId === user.id}
+                            onChange={(e) => {
+                              const role = e.target.value as Role;
+                              if (isMe && role !== 'admin') setSelfDemotion(role);
+                              else changeRole(user, role);
+                            }}
+                            className={`${controlClass} h-8 w-32 pr-8`}
+                          >
+                            {ROLES.map((r) => (
+                              <option key={r.value} value={r.value}>
+                                {r.label}
+                              </option>
+                            ))}
+                          </select>
+                        ) : (
+                          <RoleBadge role={user.role} />
+                        )}
+                      </Td>
+                      <Td>
+                        {editable ? (
+                          <Switch
+                            checked={user.trusted}
+                            disabled={busyId === user.id}
+                            onChange={(trusted) => changeTrusted(user, trusted)}
+                            label={`${user.email} is trusted`}
+                            hideLabel
+                          />
+                        ) : user.trusted ? (
+                          <Badge tone="success">Trusted</Badge>
+                        ) : (
+                          <span className="text-zinc-400">—</span>
+                        )}
+                      </Td>
+                      <Td className="hidden text-zinc-500 capitalize lg:table-cell">{user.source}</Td>
+                      <Td className="whitespace-nowrap text-zinc-500">
+                        {user.lastLoginAt ? (
+                          <span title={formatDateTime(user.lastLoginAt)}>{timeAgo(user.lastLoginAt)}</span>
+                        ) : (
+                          <span className="text-zinc-400">Never</span>
+                        )}
+                      </Td>
+                      <Td>
+                        <div className="flex justify-end gap-2">
+                          {editable && !isMe && user.hasPassword && (
+                            <Button
+                              size="sm"
+                              icon={<KeyRound className="size-3.5" aria-hidden />}
+                              onClick={() => setResetting(user)}
+                              aria-label={`Reset the password of ${user.email}`}
+                            >
+                              Reset password
+                            </Button>
+                          )}
+                          {editable && !isMe && (
+                            <Button
+                              size="sm"
+                              variant="danger"
+                              icon={<UserMinus className="size-3.5" aria-hidden />}
+                              onClick={() => removing.ask(user)}
+                              aria-label={`Remove ${user.email}`}
+                            >
+                              Remove
+                            </Button>
+                          )}
+                          {canManage && !user.active && user.deactivatedBy === 'admin' && (
+                            <Button
+                              size="sm"
+                              icon={<UserCheck className="size-3.5" aria-hidden />}
+                              onClick={() => reactivating.ask(user)}
+                              aria-label={`Reactivate ${user.email}`}
+                            >
+                              Reactivate
+                            </Button>
+                          )}
+                        </div>
+                      </Td>
+                    </tr>
+                  );
+                })}
+              </TBody>
+            </Table>
+          );
+        }}
+      </QueryView>
       <ConfirmDialog
         {...removing.dialogProps}
         title={`Remove ${removing.target?.email ?? ''}?`}
@@ -307,77 +305,76 @@ function InvitesSection({ onInvite }: { onInvite?: () => void }) {
 
   return (
     <Section flush title="Pending invites" description="Invite links work once and expire after 7 days.">
-      {invites.isPending ? (
-        <TableSkeleton rows={2} label="Loading invites" />
-      ) : invites.isError ? (
-        <ErrorBanner
-          className="m-4"
-          title="Could not load invites"
-          error={invites.error}
-          onRetry={() => invites.refetch()}
-        />
-      ) : invites.data.length === 0 ? (
-        <TableEmpty
-          action={
-            onInvite && (
-              <Button size="sm" icon={<MailPlus className="size-3.5" aria-hidden />} onClick={onInvite}>
-                Invite member
-              </Button>
-            )
-          }
-        >
-          No pending invites.
-        </TableEmpty>
-      ) : (
-        <Table>
-          <THead>
-            <Th>Email</Th>
-            <Th>Role</Th>
-            <Th className="hidden md:table-cell">Invited by</Th>
-            <Th>Expires</Th>
-            <Th className="text-right">
-              <span className="sr-only">Actions</span>
-            </Th>
-          </THead>
-          <TBody>
-            {invites.data.map((invite) => (
-              <tr key={invite.id} data-testid="invite-row" className="hover:bg-zinc-50/70">
-                <Td className="font-medium text-zinc-900">
-                  <div className="flex items-center gap-2">
-                    {invite.email}
-                    {invite.reactivates && (
-                      <Badge tone="info" title="A removed member: accepting reactivates their account">
-                        Returning member
-                      </Badge>
-                    )}
-                  </div>
-                </Td>
-                <Td>
-                  <RoleBadge role={invite.role} />
-                </Td>
-                <Td className="hidden text-zinc-500 md:table-cell">{invite.invitedBy ?? '—'}</Td>
-                <Td className="whitespace-nowrap text-zinc-500">
-                  <span title={formatDateTime(invite.expiresAt)}>{timeAgo(invite.expiresAt)}</span>
-                </Td>
-                <Td>
-                  <div className="flex justify-end">
-                    {canManage && (
-                      <Button
-                        size="sm"
-                        variant="danger"
-                        onClick={() => revoking.ask(invite)}
-                        aria-label={`Revoke the invite for ${invite.email}`}
-                      >
-                        Revoke
-                      </Button>
-                    )}
-                  </div>
-                </Td>
-              </tr>
-            ))}
-          </TBody>
-        </Table>
-      )}
+      <QueryView
+        query={invites}
+        loading={<TableSkeleton rows={2} label="Loading invites" />}
+        errorTitle="Could not load invites"
+        errorClassName="m-4"
+        empty={
+          <TableEmpty
+            action={
+              onInvite && (
+                <Button size="sm" icon={<MailPlus className="size-3.5" aria-hidden />} onClick={onInvite}>
+                  Invite member
+                </Button>
+              )
+            }
+          >
+            No pending invites.
+          </TableEmpty>
+        }
+      >
+        {(list) => (
+          <Table>
+            <THead>
+              <Th>Email</Th>
+              <Th>Role</Th>
+              <Th className="hidden md:table-cell">Invited by</Th>
+              <Th>Expires</Th>
+              <Th className="text-right">
+                <span className="sr-only">Actions</span>
+              </Th>
+            </THead>
+            <TBody>
+              {list.map((invite) => (
+                <tr key={invite.id} data-testid="invite-row" className="hover:bg-zinc-50/70">
+                  <Td className="font-medium text-zinc-900">
+                    <div className="flex items-center gap-2">
+                      {invite.email}
+                      {invite.reactivates && (
+                        <Badge tone="info" title="A removed member: accepting reactivates their account">
+                          Returning member
+                        </Badge>
+                      )}
+                    </div>
+                  </Td>
+                  <Td>
+                    <RoleBadge role={invite.role} />
+                  </Td>
+                  <Td className="hidden text-zinc-500 md:table-cell">{invite.invitedBy ?? '—'}</Td>
+                  <Td className="whitespace-nowrap text-zinc-500">
+                    <span title={formatDateTime(invite.expiresAt)}>{timeAgo(invite.expiresAt)}</span>
+                  </Td>
+                  <Td>
+                    <div className="flex justify-end">
+                      {canManage && (
+                        <Button
+                          size="sm"
+                          variant="danger"
+                          onClick={() => revoking.ask(invite)}
+                          aria-label={`Revoke the invite for ${invite.email}`}
+                        >
+                          Revoke
+                        </Button>
+                      )}
+                    </div>
+                  </Td>
+                </tr>
+              ))}
+            </TBody>
+          </Table>
+        )}
+      </QueryView>
       <ConfirmDialog
         {...revoking.dialogProps}
         title="Revoke this invite?"

@@ -8,6 +8,7 @@ import { passwordResetLookupQuery, redeemPasswordReset } from '../../api/users';
 import { Button } from '../../components/Button';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Logo } from '../../components/Logo';
+import { QueryView } from '../../components/QueryView';
 import { Skeleton } from '../../components/Skeleton';
 import { formatDateTime } from '../../components/formatTime';
 import { NewPasswordFields, useNewPassword } from '../../modules/auth/NewPasswordFields';
@@ -41,24 +42,26 @@ function ResetLookup({ token }: { token: string }) {
   const [done, setDone] = useState(false);
 
   if (done) return <PasswordSet />;
-  if (lookup.isPending) {
+  if (lookup.isError && isApiError(lookup.error) && lookup.error.isNotFound) {
     return (
-      <div className="space-y-4 rounded-xl border border-zinc-200 bg-white p-6 shadow-sm" aria-busy="true" aria-label="Checking your link">
-        <Skeleton className="mx-auto h-5 w-3/4" />
-        <Skeleton className="mt-6 h-9 w-full" />
-        <Skeleton className="h-9 w-full" />
-      </div>
+      <BrokenLink reason="This reset link has expired or has already been used. Reset links work once and expire after 24 hours: ask an administrator for a new one." />
     );
   }
-  if (lookup.isError) {
-    if (isApiError(lookup.error) && lookup.error.isNotFound) {
-      return (
-        <BrokenLink reason="This reset link has expired or has already been used. Reset links work once and expire after 24 hours: ask an administrator for a new one." />
-      );
-    }
-    return <ErrorBanner title="Could not check your link" error={lookup.error} onRetry={() => lookup.refetch()} />;
-  }
-  return <ResetForm token={token} email={lookup.data.email} expiresAt={lookup.data.expiresAt} onDone={() => setDone(true)} />;
+  return (
+    <QueryView
+      query={lookup}
+      loading={
+        <div className="space-y-4 rounded-xl border border-zinc-200 bg-white p-6 shadow-sm" aria-busy="true" aria-label="Checking your link">
+          <Skeleton className="mx-auto h-5 w-3/4" />
+          <Skeleton className="mt-6 h-9 w-full" />
+          <Skeleton className="h-9 w-full" />
+        </div>
+      }
+      errorTitle="Could not check your link"
+    >
+      {(reset) => <ResetForm token={token} email={reset.email} expiresAt={reset.expiresAt} onDone={() => setDone(true)} />}
+    </QueryView>
+  );
 }
 
 function ResetForm({ token, email, expiresAt, onDone }: { token: string; email: string; expiresAt: string; onDone: () => void }) {

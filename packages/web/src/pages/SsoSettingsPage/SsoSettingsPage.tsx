@@ -13,6 +13,7 @@ import { NotAvailable } from '../../components/NotAvailable';
 import { Notice } from '../../components/Notice';
 import { PageHeader } from '../../components/PageHeader';
 import { SavedNote } from '../../components/SavedNote';
+import { QueryView } from '../../components/QueryView';
 import { Section } from '../../components/Section';
 import { Skeleton } from '../../components/Skeleton';
 import { Switch } from '../../components/Switch';
@@ -40,29 +41,25 @@ export function SsoSettingsPage() {
 
 function SsoSection() {
   const sso = useQuery(ssoSettingsQuery());
-  if (sso.isPending) {
-    return (
-      <Section title="Single sign-on">
-        <div className="space-y-4" aria-busy="true" aria-label="Loading SSO settings">
-          <Skeleton className="h-9 w-full" />
-          <Skeleton className="h-9 w-full" />
-          <Skeleton className="h-9 w-2/3" />
-        </div>
-      </Section>
-    );
-  }
-  if (sso.isError) {
-    if (isApiError(sso.error) && sso.error.isNotFound) return <NotAvailable feature="Single sign-on" />;
-    return (
-      <ErrorBanner
-        title="Could not load the SSO settings"
-        error={sso.error}
-        onRetry={() => sso.refetch()}
-      />
-    );
-  }
-  // Keyed so a save (or a change elsewhere) resets the form to what the server holds.
-  return <SsoForm key={JSON.stringify(sso.data)} data={sso.data} />;
+  if (sso.isError && isApiError(sso.error) && sso.error.isNotFound) return <NotAvailable feature="Single sign-on" />;
+  // The form is keyed so a save (or a change elsewhere) resets it to what the server holds.
+  return (
+    <QueryView
+      query={sso}
+      loading={
+        <Section title="Single sign-on">
+          <div className="space-y-4" aria-busy="true" aria-label="Loading SSO settings">
+            <Skeleton className="h-9 w-full" />
+            <Skeleton className="h-9 w-full" />
+            <Skeleton className="h-9 w-2/3" />
+          </div>
+        </Section>
+      }
+      errorTitle="Could not load the SSO settings"
+    >
+      {(data) => <SsoForm key={JSON.stringify(data)} data={data} />}
+    </QueryView>
+  );
 }
 
 interface MappingDraft {
@@ -370,41 +367,33 @@ function LocalPasswordsSection() {
     return <NotAvailable feature="Password sign-in settings" />;
   }
 
-  const enabled = settings.data?.localPasswords ?? false;
-
   return (
     <Section
       title="Local passwords"
       description="Signing in with an email and a password kept by Paddock. Turn it off once everyone uses single sign-on."
     >
-      {settings.isPending ? (
-        <Skeleton className="h-6 w-48" />
-      ) : settings.isError ? (
-        <ErrorBanner
-          title="Could not load the sign-in settings"
-          error={settings.error}
-          onRetry={() => settings.refetch()}
-        />
-      ) : (
-        <div className="space-y-4">
-          {put.isError && (
-            <ErrorBanner
-              title={isApiError(put.error) && put.error.status === 409 ? 'Passwords must stay on' : 'Could not change the setting'}
-              error={put.error}
+      <QueryView query={settings} loading={<Skeleton className="h-6 w-48" />} errorTitle="Could not load the sign-in settings">
+        {({ localPasswords: enabled }) => (
+          <div className="space-y-4">
+            {put.isError && (
+              <ErrorBanner
+                title={isApiError(put.error) && put.error.status === 409 ? 'Passwords must stay on' : 'Could not change the setting'}
+                error={put.error}
+              />
+            )}
+            <Switch
+              checked={enabled}
+              disabled={!canManage || put.isPending}
+              onChange={(on) => {
+                put.reset();
+                if (on) put.mutate({ localPasswords: true });
+                else setConfirmOff(true);
+              }}
+              label={enabled ? 'Password sign-in is allowed' : 'Password sign-in is turned off'}
             />
-          )}
-          <Switch
-            checked={enabled}
-            disabled={!canManage || put.isPending}
-            onChange={(on) => {
-              put.reset();
-              if (on) put.mutate({ localPasswords: true });
-              else setConfirmOff(true);
-            }}
-            label={enabled ? 'Password sign-in is allowed' : 'Password sign-in is turned off'}
-          />
-        </div>
-      )}
+          </div>
+        )}
+      </QueryView>
       <ConfirmDialog
         open={confirmOff}
         title="Turn off password sign-in?"

@@ -9,6 +9,7 @@ import { EmptyState } from '../../components/EmptyState';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Notice } from '../../components/Notice';
 import { PageContainer } from '../../components/PageContainer';
+import { QueryView } from '../../components/QueryView';
 import { Skeleton } from '../../components/Skeleton';
 import { Spinner } from '../../components/Spinner';
 import { timeAgo } from '../../components/formatTime';
@@ -28,72 +29,65 @@ export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
   const workspace = useQuery(workspaceQuery(workspaceId));
   const [actionError, setActionError] = useState<string | null>(null);
 
-  if (workspace.isPending) return <WorkspacePageSkeleton />;
-
-  if (workspace.isError) {
-    if (isApiError(workspace.error) && workspace.error.isNotFound) {
-      return (
-        <PageContainer>
-          <EmptyState
-            icon={<PackageX className="size-5" />}
-            title="Workspace not found"
-            description="It may have been deleted, or it is not yours to see."
-            action={
-              <Link to="/workspaces" className={backLinkClass}>
-                Back to my workspaces
-              </Link>
-            }
-          />
-        </PageContainer>
-      );
-    }
+  if (workspace.isError && isApiError(workspace.error) && workspace.error.isNotFound) {
     return (
       <PageContainer>
-        <ErrorBanner
-          title="Could not load the workspace"
-          error={workspace.error}
-          onRetry={() => workspace.refetch()}
+        <EmptyState
+          icon={<PackageX className="size-5" />}
+          title="Workspace not found"
+          description="It may have been deleted, or it is not yours to see."
+          action={
+            <Link to="/workspaces" className={backLinkClass}>
+              Back to my workspaces
+            </Link>
+          }
         />
       </PageContainer>
     );
   }
 
-  const ws = workspace.data;
   return (
-    <div className="mx-auto flex h-[calc(100dvh-3.5rem)] w-full max-w-7xl min-h-[28rem] flex-col px-4 py-6 sm:px-6">
-      <nav aria-label="Breadcrumb" className="mb-3 flex items-center gap-1 text-sm text-zinc-500">
-        <Link to="/workspaces" className="hover:text-zinc-900">
-          My workspaces
-        </Link>
-        <ChevronRight className="size-3.5" aria-hidden />
-        <span className="truncate text-zinc-900">{ws.name}</span>
-      </nav>
-      <header className="mb-5 flex flex-wrap items-center justify-between gap-4">
-        <div className="min-w-0">
-          <div className="flex items-center gap-3">
-            <h1 className="truncate text-2xl font-semibold tracking-tight text-zinc-900">{ws.name}</h1>
-            <WorkspaceStateBadge state={ws.state} />
-          </div>
-          <p className="mt-1 text-sm text-zinc-500">
-            From <span className="font-medium text-zinc-700">{ws.blueprintName}</span> · created{' '}
-            {timeAgo(ws.createdAt)}
-            {ws.resources.diskUsedBytes !== null && ws.resources.limits && (
-              <> · files {mebibytes(ws.resources.diskUsedBytes)} of {mebibytes(ws.resources.limits.diskMiB * 1024 * 1024)}</>
+    <QueryView
+      query={workspace}
+      loading={<WorkspacePageSkeleton />}
+      errorTitle="Could not load the workspace"
+      errorClassName="mx-4 my-8 sm:mx-6"
+    >
+      {(ws) => (
+        <div className="mx-auto flex h-[calc(100dvh-3.5rem)] w-full max-w-7xl min-h-[28rem] flex-col px-4 py-6 sm:px-6">
+          <nav aria-label="Breadcrumb" className="mb-3 flex items-center gap-1 text-sm text-zinc-500">
+            <Link to="/workspaces" className="hover:text-zinc-900">
+              My workspaces
+            </Link>
+            <ChevronRight className="size-3.5" aria-hidden />
+            <span className="truncate text-zinc-900">{ws.name}</span>
+          </nav>
+          <header className="mb-5 flex flex-wrap items-center justify-between gap-4">
+            <div className="min-w-0">
+              <div className="flex items-center gap-3">
+                <h1 className="truncate text-2xl font-semibold tracking-tight text-zinc-900">{ws.name}</h1>
+                <WorkspaceStateBadge state={ws.state} />
+              </div>
+              <p className="mt-1 text-sm text-zinc-500">
+                From <span className="font-medium text-zinc-700">{ws.blueprintName}</span> · created{' '}
+                {timeAgo(ws.createdAt)}
+                {ws.resources.diskUsedBytes !== null && ws.resources.limits && (
+                  <> · files {mebibytes(ws.resources.diskUsedBytes)} of {mebibytes(ws.resources.limits.diskMiB * 1024 * 1024)}</>
+                )}
+              </p>
+            </div>
+            {ws.state !== 'deleted' && (
+              <WorkspaceActions
+                workspace={ws}
+                onError={setActionError}
+                onDeleted={() => void navigate({ to: '/workspaces' })}
+              />
             )}
-          </p>
-        </div>
-        {ws.state !== 'deleted' && (
-          <WorkspaceActions
-            workspace={ws}
-            onError={setActionError}
-            onDeleted={() => void navigate({ to: '/workspaces' })}
-          />
-        )}
-      </header>
-      {ws.resources.notice && (
-        <Notice tone="warning" role="status" className="mb-4" title="This workspace's resource limits">
-          {ws.resources.notice}
-        </Notice>
+          </header>
+          {ws.resources.notice && (
+            <Notice tone="warning" role="status" className="mb-4" title="This workspace's resource limits">
+              {ws.resources.notice}
+            </Notice>
       )}
       {actionError && (
         <ErrorBanner className="mb-4" title="The action failed">
@@ -102,6 +96,8 @@ export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
       )}
       <WorkspaceBody workspace={ws} />
     </div>
+      )}
+    </QueryView>
   );
 }
 

@@ -9,6 +9,7 @@ import { EmptyState } from '../../components/EmptyState';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { PageContainer } from '../../components/PageContainer';
 import { PageHeader } from '../../components/PageHeader';
+import { QueryView } from '../../components/QueryView';
 import { Skeleton } from '../../components/Skeleton';
 import { formatDateTime, timeAgo } from '../../components/formatTime';
 import { WorkspaceActions } from '../../modules/workspaces/WorkspaceActions';
@@ -36,28 +37,25 @@ export function WorkspacesPage() {
         }
       />
       {actionError && <ErrorBanner className="mb-6" title="The action failed">{actionError}</ErrorBanner>}
-      {workspaces.isPending ? (
-        <WorkspacesTableSkeleton />
-      ) : workspaces.isError ? (
-        <ErrorBanner
-          title="Could not load workspaces"
-          error={workspaces.error}
-          onRetry={() => workspaces.refetch()}
-        />
-      ) : workspaces.data.length === 0 ? (
-        <EmptyState
-          icon={<Boxes className="size-5" />}
-          title="No workspaces yet"
-          description="Create one from a blueprint: it takes one click."
-          action={
-            <Link to="/" className={newWorkspaceLink}>
-              Browse blueprints
-            </Link>
-          }
-        />
-      ) : (
-        <WorkspacesTable workspaces={workspaces.data} onActionError={setActionError} />
-      )}
+      <QueryView
+        query={workspaces}
+        loading={<WorkspacesTableSkeleton />}
+        errorTitle="Could not load workspaces"
+        empty={
+          <EmptyState
+            icon={<Boxes className="size-5" />}
+            title="No workspaces yet"
+            description="Create one from a blueprint: it takes one click."
+            action={
+              <Link to="/" className={newWorkspaceLink}>
+                Browse blueprints
+              </Link>
+            }
+          />
+        }
+      >
+        {(list) => <WorkspacesTable workspaces={list} onActionError={setActionError} />}
+      </QueryView>
     </PageContainer>
   );
 }

@@ -1,0 +1,32 @@
+import type { SelectType } from 'kysely';
+import {
+  auditOutcomeSchema, blueprintAccessKindSchema, blueprintAccessLevelSchema, deactivatedBySchema, desiredStateSchema,
+  identitySourceSchema, roleSchema, workspaceStateSchema,
+} from '@paddock/protocol';
+import type { Tables } from './schema.js';
+
+type ValueOf<T extends keyof Tables, C extends keyof Tables[T]> = NonNullable<SelectType<Tables[T][C]>>;
+
+/** Every value of the column's type, each once: a list that misses one, or has one the type lacks, does not compile. */
+function allOf<T extends keyof Tables, C extends keyof Tables[T] & string>(_table: T, _column: C) {
+  return <const L extends readonly ValueOf<T, C>[]>(values: L & ([ValueOf<T, C>] extends [L[number]] ? unknown : never)): L => values;
+}
+
+/**
+ * The columns a CHECK constraint limits to a list of values, with that list, as
+ * the types of schema.ts say. enumColumns.test.ts reads the constraints of a
+ * migrated database and compares: a migration that changes a list, or adds
+ * one, fails it until the type and this list follow.
+ */
+export const enumColumns: Record<string, readonly unknown[]> = {
+  'audit_log.outcome': allOf('audit_log', 'outcome')(auditOutcomeSchema.options),
+  'blueprint_access_rules.kind': allOf('blueprint_access_rules', 'kind')(blueprintAccessKindSchema.options),
+  'blueprints.access': allOf('blueprints', 'access')(blueprintAccessLevelSchema.options),
+  'groups.source': allOf('groups', 'source')(identitySourceSchema.options),
+  'invites.role': allOf('invites', 'role')(roleSchema.options),
+  'users.deactivated_by': allOf('users', 'deactivated_by')(deactivatedBySchema.options),
+  'users.role': allOf('users', 'role')(roleSchema.options),
+  'users.source': allOf('users', 'source')(identitySourceSchema.options),
+  'workspaces.desired_state': allOf('workspaces', 'desired_state')(desiredStateSchema.options),
+  'workspaces.state': allOf('workspaces', 'state')(workspaceStateSchema.options),
+};
