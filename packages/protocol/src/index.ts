@@ -11,3 +11,4 @@ export * from './previewApi.js';
 export * from './aiApi.js';
 export * from './events.js';
 export * from './activityApi.js';
+export * from './governanceApi.js';

@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { wellFormedString } from './strings.js';
+
+/**
+ * Agent governance: the contract shared by the portal (policy API, events,
+ * approvals, kill switch), the agent (its gateway, egress proxy and policy
+ * bridge decide) and `paddock-guard` inside workspaces. Issue 9 fixes the
+ * policy's JSON shape (`GET/PUT /api/v1/governance/policy`); everything here
+ * follows it.
+ */
+
+/** What an agent does, by class. */
+export const GOVERNANCE_CLASSES = ['llm_call', 'bash_command', 'file_write', 'git_push', 'http_request'] as const;
+export const governanceClassSchema = z.enum(GOVERNANCE_CLASSES);
+export type GovernanceClass = z.infer<typeof governanceClassSchema>;
+
+/** allow; ask: held for an admin; deny. */
+export const verdictSchema = z.enum(['allow', 'ask', 'deny']);
+export type Verdict = z.infer<typeof verdictSchema>;
+
+/** off: nothing intercepted; monitor: every verdict logged, none applied; enforce: verdicts applied. */
+export const governanceModeSchema = z.enum(['off', 'monitor', 'enforce']);
+export type GovernanceMode = z.infer<typeof governanceModeSchema>;
+
+const pattern = (max: number) => wellFormedString().min(1).max(max);
+
+/**
+ * What a rule matches, by class. Globs are the `*`/`**`/`?` kind; a domain is
+ * exact or `*.`-prefixed. A command glob is matched per subcommand (split at
+ * `&& || ; |`, wrappers such as `timeout`, `nohup`, `env` stripped). `force`
+ * matches force pushes, `delete` branch or tag deletions (the issue's "own
+ * flags"); a key left out matches anything.
+ */
+export const ruleMatchSchema = z.object({
+  command: pattern(1000).optional(),
+  path: pattern(1000).optional(),
+  domain: pattern(253).optional(),
+  method: pattern(16).optional(),
+  remote: pattern(1000).optional(),
+  ref: pattern(500).optional(),
+  force: z.boolean().optional(),
+  delete: z.boolean().optional(),
+}).strict();
+export type RuleMatch = z.infer<typeof ruleMatchSchema>;
+
+export const policyRuleSchema = z.object({
+  id: pattern(64).optional(),
+  class: governanceClassSchema,
+  match: ruleMatchSchema,
+  verdict: verdictSchema,
+});
+export type PolicyRule = z.infer<typeof policyRuleSchema>;
+
+export const contentFiltersSchema = z.object({
+  /** Cloud keys, forge tokens, AI provider keys, JWTs, generic high-entropy assignments. */
+  secrets: z.boolean(),
+  /** Private keys and certificates. */
+  privateKeys: z.boolean(),
+  /** Credentials or other secrets in an outgoing URL or body; large encoded payloads to domains not allowed. */
+  exfiltration: z.boolean(),
+});
+export type ContentFilters = z.infer<typeof contentFiltersSchema>;
+
+export const classDefaultsSchema = z.object({
+  llm_call: verdictSchema,
+  bash_command: verdictSchema,
+  file_write: verdictSchema,
+  git_push: verdictSchema,
+  http_request: verdictSchema,
+});
+
+/** The org policy: `{mode, defaults:{<class>:<verdict>}, rules:[…], contentFilters:{…}}`. Rules are tried in order; the first match decides. */
+export const governancePolicySchema = z.object({
+  mode: governanceModeSchema,
+  defaults: classDefaultsSchema,
+  rules: z.array(policyRuleSchema).max(1000),
+  contentFilters: contentFiltersSchema,
+});
+export type GovernancePolicy = z.infer<typeof governancePolicySchema>;
+
+/** A blueprint's override, in the same shape; a field left out inherits the org's. */
+export const governanceOverrideSchema = z.object({
+  mode: governanceModeSchema.optional(),
+  defaults: classDefaultsSchema.partial().optional(),
+  rules: z.array(policyRuleSchema).max(1000).optional(),
+  contentFilters: contentFiltersSchema.partial().optional(),
+});
+export type GovernanceOverride = z.infer<typeof governanceOverrideSchema>;
+
+/** One action an agent asks to take, as the enforcement points see it. Never a body, a prompt or a file's content. */
+export const governanceActionSchema = z.discriminatedUnion('class', [
+  z.object({ class: z.literal('llm_call'), model: z.string().max(200).optional() }),
+  z.object({ class: z.literal('bash_command'), command: z.string().max(100_000), cwd: z.string().max(4096).optional() }),
+  z.object({ class: z.literal('file_write'), path: z.string().max(4096) }),
+  z.object({ class: z.literal('git_push'), remote: z.string().max(2000), ref: z.string().max(1000), force: z.boolean(), delete: z.boolean() }),
+  z.object({ class: z.literal('http_request'), domain: z.string().max(253), method: z.string().max(16), path: z.string().max(8192), port: z.number().int().min(1).max(65535).optional() }),
+]);
+export type GovernanceAction = z.infer<typeof governanceActionSchema>;
+
+/** A content filter's match: which rule, and what matched, masked (never the secret itself). */
+export const filterMatchSchema = z.object({ filter: z.enum(['secrets', 'privateKeys', 'exfiltration']), rule: z.string(), masked: z.string() });
+export type FilterMatch = z.infer<typeof filterMatchSchema>;
+
+/** What the policy says of an action; `enforced` is whether it is applied (false in monitor and off). */
+export const decisionSchema = z.object({
+  verdict: verdictSchema,
+  enforced: z.boolean(),
+  mode: governanceModeSchema,
+  /** The rule that decided, or undefined for the class's default. */
+  ruleId: z.string().optional(),
+  /** In plain words, for the builder and the feed. */
+  reason: z.string(),
+  filter: filterMatchSchema.optional(),
+});
+export type Decision = z.infer<typeof decisionSchema>;
+
+/** `GET /api/v1/governance/events` items and the live feed's messages. */
+export const governanceEventItemSchema = z.object({
+  id: z.string(),
+  at: z.string(),
+  workspaceId: z.string(),
+  userId: z.string(),
+  blueprintId: z.string(),
+  class: governanceClassSchema,
+  /** One line: the command, the path, the domain and method, the remote and ref. */
+  summary: z.string(),
+  verdict: verdictSchema,
+  enforced: z.boolean(),
+  ruleId: z.string().optional(),
+  filter: filterMatchSchema.optional(),
+});
+export type GovernanceEventItem = z.infer<typeof governanceEventItemSchema>;
