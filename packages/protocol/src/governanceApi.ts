@@ -130,3 +130,15 @@ export const governanceEventItemSchema = z.object({
   filter: filterMatchSchema.optional(),
 });
 export type GovernanceEventItem = z.infer<typeof governanceEventItemSchema>;
+
+/**
+ * An `ask` that enforce mode holds: the caller gets this at once (never a
+ * connection held open while a person decides), with the request's id, and
+ * waits or retries; the admin's decision releases every request waiting on it.
+ */
+export const heldActionSchema = z.object({ id: z.string(), expiresAt: z.string() });
+export type HeldAction = z.infer<typeof heldActionSchema>;
+
+/** What an enforcement point gets back from the agent's decider: the decision, and the hold when it is one. */
+export const decisionOutcomeSchema = decisionSchema.extend({ held: heldActionSchema.optional() });
+export type DecisionOutcome = z.infer<typeof decisionOutcomeSchema>;
