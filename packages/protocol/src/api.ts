@@ -243,6 +243,9 @@ export type AuditOutcome = z.infer<typeof auditOutcomeSchema>;
  * account; rows from before actors had names say just `system`); or someone who
  * proved no identity (a failed sign-in, with the email it claimed).
  */
+/** Who did it, by kind: the audit_log.actor_kind column's values. */
+export const auditActorKindSchema = z.enum(['user', 'system', 'anonymous']);
+export type AuditActorKind = z.infer<typeof auditActorKindSchema>;
 export const auditActorSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('user'), id: z.string(), email: z.string() }),
   z.object({ kind: z.literal('system'), name: z.string(), id: z.string().optional() }),

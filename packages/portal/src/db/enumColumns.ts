@@ -1,6 +1,6 @@
 import type { SelectType } from 'kysely';
 import {
-  auditOutcomeSchema, blueprintAccessKindSchema, blueprintAccessLevelSchema, deactivatedBySchema, desiredStateSchema,
+  auditActorKindSchema, auditOutcomeSchema, blueprintAccessKindSchema, blueprintAccessLevelSchema, deactivatedBySchema, desiredStateSchema,
   identitySourceSchema, roleSchema, workspaceStateSchema,
 } from '@paddock/protocol';
 import type { Tables } from './schema.js';
@@ -19,6 +19,7 @@ function allOf<T extends keyof Tables, C extends keyof Tables[T] & string>(_tabl
  * one, fails it until the type and this list follow.
  */
 export const enumColumns: Record<string, readonly unknown[]> = {
+  'audit_log.actor_kind': allOf('audit_log', 'actor_kind')(auditActorKindSchema.options),
   'audit_log.outcome': allOf('audit_log', 'outcome')(auditOutcomeSchema.options),
   'blueprint_access_rules.kind': allOf('blueprint_access_rules', 'kind')(blueprintAccessKindSchema.options),
   'blueprints.access': allOf('blueprints', 'access')(blueprintAccessLevelSchema.options),

@@ -1,6 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 import type {
-  AuditOutcome, BlueprintAccessKind, BlueprintAccessLevel, DeactivatedBy, DesiredState, IdentitySource, Role, WorkspaceState,
+  AuditActorKind, AuditOutcome, BlueprintAccessKind, BlueprintAccessLevel, DeactivatedBy, DesiredState, IdentitySource, Role, WorkspaceState,
 } from '@paddock/protocol';
 import type { LlmUsageTable } from './usageSchema.js';
 import type { WorkspaceActivityTable } from './activitySchema.js';
@@ -116,7 +116,7 @@ export interface AuditLogTable {
   id: number;
   at: Timestamp;
   /** 'user', 'system' or 'anonymous'; null on rows written before migration 0016. */
-  actor_kind: 'user' | 'system' | 'anonymous' | null;
+  actor_kind: AuditActorKind | null;
   actor_id: string | null;
   actor_email: string | null;
   /** A system actor's name (reconciler, scim, operator…). */
