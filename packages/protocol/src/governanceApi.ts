@@ -142,3 +142,67 @@ export type HeldAction = z.infer<typeof heldActionSchema>;
 /** What an enforcement point gets back from the agent's decider: the decision, and the hold when it is one. */
 export const decisionOutcomeSchema = decisionSchema.extend({ held: heldActionSchema.optional() });
 export type DecisionOutcome = z.infer<typeof decisionOutcomeSchema>;
+
+/** One scope's kill switch. */
+export const killSwitchStateSchema = z.object({ engaged: z.boolean(), reason: wellFormedString().max(500).optional() });
+export type KillSwitchState = z.infer<typeof killSwitchStateSchema>;
+
+/** `GET /api/v1/governance/kill-switch`. */
+export const killSwitchSchema = z.object({ org: killSwitchStateSchema, blueprints: z.record(z.string(), killSwitchStateSchema) });
+export type KillSwitch = z.infer<typeof killSwitchSchema>;
+
+/** `PUT /api/v1/governance/kill-switch`. */
+export const killSwitchChangeSchema = z.object({
+  scope: z.enum(['org', 'blueprint']),
+  blueprintId: z.string().max(64).optional(),
+  engaged: z.boolean(),
+  reason: wellFormedString().max(500).optional(),
+}).strict();
+export type KillSwitchChange = z.infer<typeof killSwitchChangeSchema>;
+
+/**
+ * What the portal sends the agent for one workspace (with its spec, and again
+ * within a second of any change): the org policy with the blueprint's override
+ * applied, and the kill switch as it applies to the workspace.
+ */
+export const effectivePolicySchema = governancePolicySchema.extend({
+  killSwitch: z.object({ engaged: z.boolean(), reason: z.string().max(500).optional(), scope: z.enum(['org', 'blueprint']).optional() }),
+  /** How long a held action waits for an admin before it is denied. */
+  holdTimeoutSeconds: z.number().int().min(1).max(24 * 3600),
+});
+export type EffectivePolicy = z.infer<typeof effectivePolicySchema>;
+
+/** Agent → portal: one decision as an event (the portal adds the ids it knows: user, blueprint). */
+export const governanceEventReportSchema = z.object({
+  workspaceId: z.string().max(64),
+  at: z.string().max(40),
+  point: z.enum(['hook', 'gateway', 'proxy']),
+  class: governanceClassSchema,
+  summary: z.string().max(2000),
+  verdict: verdictSchema,
+  enforced: z.boolean(),
+  ruleId: z.string().max(64).optional(),
+  filter: filterMatchSchema.optional(),
+  /** Set when the action was held: the approval it waits on. */
+  heldId: z.string().max(64).optional(),
+});
+export type GovernanceEventReport = z.infer<typeof governanceEventReportSchema>;
+
+/** Agent → portal: hold an action for an admin. The portal answers with a HeldAction at once. */
+export const holdRequestSchema = z.object({
+  workspaceId: z.string().max(64),
+  action: governanceActionSchema,
+  summary: z.string().max(2000),
+  ruleId: z.string().max(64).optional(),
+  timeoutSeconds: z.number().int().min(1).max(24 * 3600),
+});
+export type HoldRequest = z.infer<typeof holdRequestSchema>;
+
+/** Portal → agent: an admin decided a held action (or it expired: `deny`). */
+export const holdDecisionSchema = z.object({
+  heldId: z.string().max(64),
+  decision: z.enum(['approve', 'deny']),
+  /** Who decided, in words, for the builder ("approved by ada@example.com"). */
+  reason: z.string().max(500),
+});
+export type HoldDecision = z.infer<typeof holdDecisionSchema>;

@@ -1,4 +1,4 @@
-import type { DecisionOutcome, GovernanceAction } from '@paddock/protocol';
+import type { DecisionOutcome, EffectivePolicy, GovernanceAction, GovernanceEventReport, HeldAction, HoldDecision, HoldRequest } from '@paddock/protocol';
 
 /** Which enforcement point asks: the agent hooks (paddock-guard), the LLM gateway, or the egress proxy. */
 export type EnforcementPoint = 'hook' | 'gateway' | 'proxy';
@@ -24,4 +24,25 @@ export interface Decider {
   decide(workspaceId: string, action: GovernanceAction, context: DecideContext): Promise<DecisionOutcome>;
   /** Resolves with the admin's decision, or a deny once `timeoutMs` passed or the hold expired. */
   awaitHeld(workspaceId: string, heldId: string, timeoutMs: number): Promise<DecisionOutcome>;
+}
+
+/**
+ * The decider's line to the portal (the tunnel; issue 9's portal side). The
+ * decider never waits on it to answer an allow or a deny.
+ */
+export interface GovernanceUplink {
+  /** Sends one event (batched, best effort: a lost event never blocks or changes a decision). */
+  report(event: GovernanceEventReport): void;
+  /** Asks the portal to hold an action for an admin; rejects when the portal can't be reached (the caller then denies). */
+  hold(request: HoldRequest): Promise<HeldAction>;
+}
+
+/**
+ * What the agent tells its decider, from the specs the portal sends and the
+ * decisions it relays: the policy of each workspace (undefined: it stopped),
+ * and each admin's decision on a held action.
+ */
+export interface DeciderControl {
+  setPolicy(workspaceId: string, policy: EffectivePolicy | undefined): void;
+  resolveHeld(decision: HoldDecision): void;
 }
