@@ -9,10 +9,12 @@ export const SUMMARY_MAX = 300;
 /**
  * One line saying what was asked: the command, the path, the method with
  * domain and path (never the query: it carries tokens), the remote and ref
- * (never its credentials). Never content: no body, prompt or file text.
+ * (never its credentials; `redact` masks the workspace's own). Never content:
+ * no body, prompt or file text.
  */
-export function summaryOf(action: GovernanceAction): string {
-  return oneLine(rawSummary(action));
+export function summaryOf(action: GovernanceAction, redact: (text: string) => string = (text) => text): string {
+  // Redacted before it is cut: a credential cut in half would show its other half.
+  return oneLine(redact(rawSummary(action)));
 }
 
 function rawSummary(action: GovernanceAction): string {
