@@ -3,6 +3,10 @@ import type { Bridge } from './bridges/bridge.js';
 import { BridgeKeys } from './bridges/bridgeKeys.js';
 import { LlmBridge } from './bridges/llmBridge.js';
 import { LlmGateway } from './gateway/llm/llmGateway.js';
+import { systemClock } from './governance/clock.js';
+import type { GovernanceUplink } from './governance/decider.js';
+import { offlineUplink } from './governance/offlineUplink.js';
+import { PolicyDecider } from './governance/policyDecider.js';
 import type { RuntimeDriver } from './runtime/driver.js';
 import { TunnelClient, type TunnelClientOptions } from './tunnel/tunnelClient.js';
 import { Workspaces } from './workspaces/workspaces.js';
@@ -11,6 +15,8 @@ export interface AgentOptions extends Omit<TunnelClientOptions, 'workspaces'> {
   /** Where workspaces run (runtimeNamed(PADDOCK_RUNTIME) in the agent's main). */
   runtime: RuntimeDriver;
   log: pino.Logger;
+  /** Where governance events and holds go (the tunnel); by default events are dropped and holds refused (fail closed). */
+  governanceUplink?: GovernanceUplink;
 }
 
 export interface Agent {
@@ -18,6 +24,8 @@ export interface Agent {
   workspaces: Workspaces;
   runtime: RuntimeDriver;
   llmGateway: LlmGateway;
+  /** Every enforcement point asks it (the hooks' bridge, the gateway, the egress proxy); the tunnel tells it policies and hold decisions. */
+  decider: PolicyDecider;
   start(): void;
   /** Ends the agent as its process ending would: the tunnel closes, the bridges stop; workspaces run on. */
   stop(): Promise<void>;
@@ -29,15 +37,16 @@ export interface Agent {
  * and the policy hook (issue 9) join `bridges` here.
  */
 export function createAgent(options: AgentOptions): Agent {
-  const { runtime, ...tunnel } = options;
+  const { runtime, governanceUplink, ...tunnel } = options;
+  const decider = new PolicyDecider({ uplink: governanceUplink ?? offlineUplink, clock: systemClock, log: options.log.child({ component: 'governance' }) });
   const llmGateway = new LlmGateway({ log: options.log.child({ component: 'llm-gateway' }) });
   const keys = new BridgeKeys(options.dataDir);
   const bridges: Bridge[] = [new LlmBridge(llmGateway, keys)];
-  const workspaces = new Workspaces(runtime, bridges, keys);
+  const workspaces = new Workspaces(runtime, bridges, keys, decider);
   const client = new TunnelClient({ ...tunnel, workspaces });
   llmGateway.on('usage', (record) => client.reportUsage(record));
   return {
-    client, workspaces, runtime, llmGateway,
+    client, workspaces, runtime, llmGateway, decider,
     start: () => client.start(),
     stop: async () => {
       await client.stop();
