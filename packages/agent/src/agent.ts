@@ -39,7 +39,7 @@ export interface Agent {
 export function createAgent(options: AgentOptions): Agent {
   const { runtime, governanceUplink, ...tunnel } = options;
   const decider = new PolicyDecider({ uplink: governanceUplink ?? offlineUplink, clock: systemClock, log: options.log.child({ component: 'governance' }) });
-  const llmGateway = new LlmGateway({ log: options.log.child({ component: 'llm-gateway' }) });
+  const llmGateway = new LlmGateway({ log: options.log.child({ component: 'llm-gateway' }), governance: decider });
   const keys = new BridgeKeys(options.dataDir);
   const bridges: Bridge[] = [new LlmBridge(llmGateway, keys)];
   const workspaces = new Workspaces(runtime, bridges, keys, decider);

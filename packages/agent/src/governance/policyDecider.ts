@@ -118,6 +118,25 @@ export class PolicyDecider implements Decider, DeciderControl {
     return this.hold(workspaceId, policy, action, context, summary, decision);
   }
 
+  /**
+   * Records what an agent asked to do where nothing can stop it yet (the LLM
+   * gateway sees a model's tool calls before any hook does): the event with
+   * the verdict, never a hold; the enforcement point that runs it decides.
+   */
+  async record(workspaceId: string, action: GovernanceAction, point: DecideContext['point']): Promise<void> {
+    if (action.class === 'bash_command') await loadShellParser();
+    const policy = this.policies.get(workspaceId);
+    if (!policy || (policy.mode === 'off' && !policy.killSwitch.engaged)) return;
+    const decision = evaluate(policy, action);
+    this.report(workspaceId, { point }, action, summaryOf(action, (text) => this.redact(workspaceId, text)), decision);
+  }
+
+  /** Why the workspace's kill switch is engaged, or undefined when it isn't: checked before anything else is read. */
+  killReason(workspaceId: string): string | undefined {
+    const policy = this.policies.get(workspaceId);
+    return policy?.killSwitch.engaged ? evaluate(policy, { class: 'llm_call' }).reason : undefined;
+  }
+
   awaitHeld(workspaceId: string, heldId: string, timeoutMs: number): Promise<DecisionOutcome> {
     const entry = this.held.get(heldId);
     const mode = this.policies.get(workspaceId)?.mode ?? 'enforce';
