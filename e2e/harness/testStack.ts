@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import WebSocket from 'ws';
 import pino from 'pino';
-import { LocalRuntime, createAgent, runInWorkspace, type Agent, type AgentOptions, type LlmGateway, type LocalRuntimeOptions, type TunnelClient } from '@paddock/agent';
+import { LocalRuntime, createAgent, type Destinations, runInWorkspace, type Agent, type AgentOptions, type LlmGateway, type LocalRuntimeOptions, type TunnelClient } from '@paddock/agent';
 import { configFromEnv, createLogger, startPortal, type Clock, type Portal, type PortalConfig } from '@paddock/portal';
 import { openTestDatabase, type TestDatabase } from '@paddock/portal/testing';
 import { freePort } from './freePort.js';
@@ -39,6 +39,8 @@ export interface StackOptions {
   publicUrl?: string | null;
   /** Options for the first agent's local runtime (a broken bwrap, to make starts fail). */
   runtime?: Partial<LocalRuntimeOptions>;
+  /** Where the agent's egress proxy connects allowed domains (tests map their own test domains to loopback). */
+  egressDestinations?: Destinations;
 }
 
 /**
@@ -114,6 +116,7 @@ export class TestStack {
       enrollmentToken: () => enrollmentToken,
       log: pino({ level: 'info' }, this.logs),
       ...(this.options.usageEveryMs ? { usageEveryMs: this.options.usageEveryMs } : {}),
+      ...(this.options.egressDestinations ? { egressDestinations: this.options.egressDestinations } : {}),
       ...agent,
     });
     this.agentParts.start();

@@ -1,7 +1,10 @@
 import type pino from 'pino';
 import type { Bridge } from './bridges/bridge.js';
 import { BridgeKeys } from './bridges/bridgeKeys.js';
+import { EgressBridge } from './bridges/egressBridge.js';
 import { LlmBridge } from './bridges/llmBridge.js';
+import { publicDestinations, type Destinations } from './gateway/egress/destinations.js';
+import { EgressProxy } from './gateway/egress/egressProxy.js';
 import { LlmGateway } from './gateway/llm/llmGateway.js';
 import { systemClock } from './governance/clock.js';
 import type { GovernanceUplink } from './governance/decider.js';
@@ -17,6 +20,8 @@ export interface AgentOptions extends Omit<TunnelClientOptions, 'workspaces'> {
   log: pino.Logger;
   /** Where governance events and holds go (the tunnel); by default events are dropped and holds refused (fail closed). */
   governanceUplink?: GovernanceUplink;
+  /** Where the egress proxy connects an allowed domain: public addresses only, unless a test maps its own test domains. */
+  egressDestinations?: Destinations;
 }
 
 export interface Agent {
@@ -37,11 +42,12 @@ export interface Agent {
  * and the policy hook (issue 9) join `bridges` here.
  */
 export function createAgent(options: AgentOptions): Agent {
-  const { runtime, governanceUplink, ...tunnel } = options;
+  const { runtime, governanceUplink, egressDestinations, ...tunnel } = options;
   const decider = new PolicyDecider({ uplink: governanceUplink ?? offlineUplink, clock: systemClock, log: options.log.child({ component: 'governance' }) });
   const llmGateway = new LlmGateway({ log: options.log.child({ component: 'llm-gateway' }), governance: decider });
   const keys = new BridgeKeys(options.dataDir);
-  const bridges: Bridge[] = [new LlmBridge(llmGateway, keys)];
+  const egressProxy = new EgressProxy({ governance: decider, destinations: egressDestinations ?? publicDestinations, log: options.log.child({ component: 'egress-proxy' }) });
+  const bridges: Bridge[] = [new LlmBridge(llmGateway, keys), new EgressBridge(egressProxy)];
   const workspaces = new Workspaces(runtime, bridges, keys, decider);
   const client = new TunnelClient({ ...tunnel, workspaces });
   llmGateway.on('usage', (record) => client.reportUsage(record));

@@ -15,3 +15,5 @@ export type {
 export { runInWorkspace } from './runtime/workspaceShell.js';
 export { LlmGateway, type LlmRoute, type UsageRecord } from './gateway/llm/llmGateway.js';
 export { createAgentLogger } from './logger.js';
+export { DestinationError, publicDestinations, type Destination, type Destinations } from './gateway/egress/destinations.js';
+export { EgressProxy, HELD_STATUS } from './gateway/egress/egressProxy.js';
