@@ -49,6 +49,6 @@ describe("a workspace's way to the network", () => {
 
     // Through the proxy, a name it can't resolve is refused in words (names landing on the host: destinations' own tests).
     const unknown = await run('curl -s -m 10 -w " %{http_code}" http://nowhere.test/');
-    expect(unknown.output.trim()).toBe('nowhere.test does not resolve 403');
+    expect(unknown.output.trim()).toBe('nowhere.test does not resolve\n 403');
   }, 60_000);
 });
