@@ -144,9 +144,10 @@ export class TestStack {
     });
   }
 
-  /** Stops the portal and starts a new one over the same database and ports. */
-  async restartPortal(): Promise<void> {
+  /** Stops the portal and starts a new one over the same database and ports, with `config` changed (a new setting). */
+  async restartPortal(config: Partial<PortalConfig> = {}): Promise<void> {
     await this.portal.close();
+    this.config = { ...this.config, ...config };
     await this.startPortal();
   }
 
