@@ -15,3 +15,6 @@ export type {
 export { runInWorkspace } from './runtime/workspaceShell.js';
 export { LlmGateway, type LlmRoute, type UsageRecord } from './gateway/llm/llmGateway.js';
 export { createAgentLogger } from './logger.js';
+export { PolicyDecider, type KillListener, type PolicyDeciderOptions } from './governance/policyDecider.js';
+export type { DecideContext, Decider, DeciderControl, EnforcementPoint, GovernanceUplink } from './governance/decider.js';
+export type { DeciderClock } from './governance/clock.js';

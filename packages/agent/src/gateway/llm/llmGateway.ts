@@ -171,7 +171,7 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord]; request: [G
     this.governed(this.governance, workspaceId, entry, call, req, res).catch((err: unknown) => {
       // Governance that can't answer fails closed.
       this.log?.error({ workspaceId, err: err instanceof Error ? err.message : String(err) }, 'a model call could not be decided: refused');
-      if (!res.headersSent) sendError(res, 403, 'permission_error', 'Paddock could not check this model call against the policy: refused.');
+      if (!res.headersSent) sendError(res, 400, 'invalid_request_error', 'Paddock could not check this model call against the policy: refused.');
       else res.destroy();
     });
   }
@@ -179,8 +179,9 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord]; request: [G
   /**
    * A model call under the workspace's policy: the kill switch first, before
    * the request is even read; then the prompt through the content filters;
-   * a deny (or a hold) in enforce mode answers 403 with the reason in plain
-   * words, which Claude Code and OpenCode show as the API error.
+   * a deny (or a hold) in enforce mode answers 400 with the reason in plain
+   * words, which Claude Code prints as "API Error: 400 <reason>" (a 403 it
+   * would call "Failed to authenticate"; a 429 or 5xx it would retry).
    */
   private async governed(governance: GatewayGovernance, workspaceId: string, entry: Entry, call: ApiCall, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const killed = governance.killReason(workspaceId);
@@ -198,7 +199,7 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord]; request: [G
     const model = typeof parsed?.model === 'string' ? parsed.model.slice(0, 200) : undefined;
     const content = parsed ? promptText(parsed) : body?.toString('utf8');
     const outcome = await governance.decide(workspaceId, { class: 'llm_call', ...(model ? { model } : {}) }, { point: 'gateway', ...(content ? { content } : {}) });
-    if (outcome.enforced && outcome.verdict !== 'allow') return sendError(res, 403, 'permission_error', refusal(outcome));
+    if (outcome.enforced && outcome.verdict !== 'allow') return sendError(res, 400, 'invalid_request_error', refusal(outcome));
     this.dispatch(workspaceId, entry, call, req, res, body);
   }
 
