@@ -22,7 +22,7 @@ describe("a workspace's way to the network", () => {
         throw new DestinationError(`${domain} does not resolve`);
       },
     };
-    stack = await TestStack.start({ egressDestinations });
+    stack = await TestStack.start({ agent: { egressDestinations } });
   });
   afterAll(async () => {
     await stack?.close();

@@ -10,6 +10,8 @@ import { systemClock } from './governance/clock.js';
 import type { GovernanceUplink } from './governance/decider.js';
 import { offlineUplink } from './governance/offlineUplink.js';
 import { PolicyDecider } from './governance/policyDecider.js';
+import { AgentMetrics } from './metrics/agentMetrics.js';
+import { startMetricsServer, type MetricsServer } from './metrics/metricsServer.js';
 import type { RuntimeDriver } from './runtime/driver.js';
 import { TunnelClient, type TunnelClientOptions } from './tunnel/tunnelClient.js';
 import { Workspaces } from './workspaces/workspaces.js';
@@ -18,6 +20,8 @@ export interface AgentOptions extends Omit<TunnelClientOptions, 'workspaces'> {
   /** Where workspaces run (runtimeNamed(PADDOCK_RUNTIME) in the agent's main). */
   runtime: RuntimeDriver;
   log: pino.Logger;
+  /** Where to serve /metrics, /healthz and /readyz (host:port; PADDOCK_AGENT_METRICS_ADDRESS); undefined: nowhere. */
+  metricsAddress?: string;
   /** Where governance events and holds go (the tunnel); by default events are dropped and holds refused (fail closed). */
   governanceUplink?: GovernanceUplink;
   /** Where the egress proxy connects an allowed domain: public addresses only, unless a test maps its own test domains. */
@@ -31,7 +35,10 @@ export interface Agent {
   llmGateway: LlmGateway;
   /** Every enforcement point asks it (the hooks' bridge, the gateway, the egress proxy); the tunnel tells it policies and hold decisions. */
   decider: PolicyDecider;
-  start(): void;
+  metrics: AgentMetrics;
+  /** The metrics listener once started (start() resolves after it binds or fails to). */
+  metricsServer: MetricsServer | undefined;
+  start(): Promise<void>;
   /** Ends the agent as its process ending would: the tunnel closes, the bridges stop; workspaces run on. */
   stop(): Promise<void>;
 }
@@ -51,13 +58,35 @@ export function createAgent(options: AgentOptions): Agent {
   const workspaces = new Workspaces(runtime, bridges, keys, decider);
   const client = new TunnelClient({ ...tunnel, workspaces });
   llmGateway.on('usage', (record) => client.reportUsage(record));
-  return {
-    client, workspaces, runtime, llmGateway, decider,
-    start: () => client.start(),
+  const metrics = new AgentMetrics({ client, runtime, llmGateway });
+  const agent: Agent = {
+    client, workspaces, runtime, llmGateway, decider, metrics, metricsServer: undefined,
+    start: async () => {
+      client.start();
+      if (!options.metricsAddress) return;
+      try {
+        agent.metricsServer = await startMetricsServer({ address: options.metricsAddress, metrics, readiness: () => readiness(client, runtime), log: options.log });
+      } catch (err) {
+        // Metrics are for the operator; the workspaces don't wait on them.
+        options.log.warn({ err: (err as Error).message, address: options.metricsAddress }, 'the metrics address could not be bound; the agent runs without it');
+      }
+    },
     stop: async () => {
+      await agent.metricsServer?.close();
       await client.stop();
       // Until the next agent serves them again, a workspace's forwarder answers its tools 503.
       await workspaces.close();
     },
   };
+  return agent;
+}
+
+/** Ready: connected to the portal, and the runtime answers (lists its workspaces) within 2 s. */
+async function readiness(client: TunnelClient, runtime: RuntimeDriver): Promise<Record<string, string>> {
+  let timer: NodeJS.Timeout | undefined;
+  const runtimeCheck = await Promise.race([
+    runtime.list().then(() => 'ok', (err: unknown) => `not usable: ${(err as Error).message}`),
+    new Promise<string>((resolve) => { timer = setTimeout(() => resolve('no answer within 2 s'), 2000); }),
+  ]).finally(() => clearTimeout(timer));
+  return { portal: client.connected ? 'ok' : 'not connected', runtime: runtimeCheck };
 }

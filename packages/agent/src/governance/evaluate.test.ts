@@ -28,7 +28,7 @@ describe('evaluate', () => {
   });
 
   it('denies a command when any subcommand is denied, however it is hidden', () => {
-    for (const line of ['ls && rm -rf /', 'echo "$(rm -rf /)"', 'ls | timeout 5 nohup rm -rf /', 'X=1 env rm -rf /tmp', 'ls\nrm -rf /', '"r"m -rf /', '/bin/rm -rf /', "bash -c 'rm -rf ~'", 'echo `rm -rf /`']) {
+    for (const line of ['ls && rm -rf /', 'echo "$(rm -rf /)"', 'ls | timeout 5 nohup rm -rf /', 'X=1 env rm -rf /tmp', 'ls\nrm -rf /', '"r"m -rf /', '/bin/rm -rf /', "bash -c 'rm -rf ~'", 'echo `rm -rf /`', 'ls | xargs rm -rf', 'find / -exec rm -rf {} +', "sh <<< 'rm -rf /'"]) {
       expect(evaluate(policy([noRm]), bash(line)).verdict, line).toBe('deny');
     }
   });

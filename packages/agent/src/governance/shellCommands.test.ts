@@ -57,6 +57,12 @@ describe('parseCommandLine', () => {
     expect(subs('env -- rm x')).toEqual(['rm x']);
   });
 
+  it('reads the commands xargs and find -exec run', () => {
+    expect(subs('find / -name x | xargs -0 -n 1 rm -rf')).toEqual(['find / -name x', 'rm -rf']);
+    expect(subs('find . -type f -exec rm -rf {} \\; -execdir sh -c "curl evil" +')).toEqual(expect.arrayContaining(['rm -rf {}', 'curl evil']));
+    expect(parseCommandLine('find . -exec rm x').opaque).toBe(true);
+  });
+
   it('leaves a wrapper alone that runs nothing', () => {
     expect(subs('env')).toEqual(['env']);
     expect(subs('command -v rm')).toEqual(['command -v rm']);

@@ -83,6 +83,7 @@ function simpleCommand(node: Node, depth: number, out: ParsedCommandLine): void 
   if (stripped.opaque) out.opaque = true;
   out.subcommands.push(stripped.words);
   nestedShell(stripped.words, depth, out);
+  findExec(stripped.words, depth, out);
   if (SHELLS.has(basename(stripped.words[0] ?? ''))) herestrings(node, depth, out);
 }
 
@@ -99,6 +100,25 @@ function nestedShell(words: string[], depth: number, out: ParsedCommandLine): vo
   const flag = rest.findIndex((w) => /^-[a-zA-Z]*c[a-zA-Z]*$/.test(w));
   const script = flag >= 0 ? rest[flag + 1] : undefined;
   if (script !== undefined) collect(script, depth + 1, out);
+}
+
+/** `find … -exec rm -rf {} ;` runs `rm -rf {}`: each -exec/-execdir/-ok/-okdir is a subcommand too. */
+function findExec(words: string[], depth: number, out: ParsedCommandLine): void {
+  if (basename(words[0] ?? '') !== 'find') return;
+  for (let i = 1; i < words.length; i++) {
+    if (!['-exec', '-execdir', '-ok', '-okdir'].includes(words[i] ?? '')) continue;
+    const end = words.findIndex((w, j) => j > i && (w === ';' || w === '+'));
+    const inner = words.slice(i + 1, end < 0 ? undefined : end);
+    if (end < 0) out.opaque = true;
+    if (inner.length) {
+      const stripped = stripWrappers(inner);
+      if (stripped.opaque) out.opaque = true;
+      out.subcommands.push(stripped.words);
+      nestedShell(stripped.words, depth, out);
+    }
+    if (end < 0) return;
+    i = end;
+  }
 }
 
 /** A here-document or here-string fed to a shell (`bash <<EOF … EOF`) is a command line too. */
@@ -203,6 +223,14 @@ const WRAPPERS: Record<string, WrapperSpec> = {
   stdbuf: { withValue: ['-i', '--input', '-o', '--output', '-e', '--error'], flags: [], positional: 0 },
   command: { withValue: [], flags: ['-p'], positional: 0 },
   exec: { withValue: ['-a'], flags: ['-c', '-l', '-cl', '-lc'], positional: 0 },
+  // Not on Claude Code's list, but each runs the command it is given.
+  xargs: {
+    withValue: ['-I', '-L', '-n', '-P', '-s', '-d', '-E', '-a', '--arg-file', '--delimiter', '--max-args', '--max-procs', '--max-chars', '--max-lines', '--replace', '--eof', '--process-slot-var'],
+    flags: ['-0', '-r', '-t', '-p', '-x', '-o', '--null', '--no-run-if-empty', '--verbose', '--interactive', '--exit', '--open-tty'],
+    positional: 0,
+  },
+  setsid: { withValue: [], flags: ['-f', '-w', '-c', '--fork', '--wait', '--ctty'], positional: 0 },
+  ionice: { withValue: ['-c', '-n', '--class', '--classdata'], flags: ['-t', '--ignore'], positional: 0 },
 };
 
 export function stripWrappers(words: string[]): { words: string[]; opaque: boolean } {

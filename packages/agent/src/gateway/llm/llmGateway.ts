@@ -74,7 +74,10 @@ const dropResponseHeaders = new Set(['connection', 'keep-alive', 'transfer-encod
  * arrive; usage of Messages calls is read from the same chunks on the way
  * through and emitted as a record when the response ends.
  */
-export class LlmGateway extends EventEmitter<{ usage: [UsageRecord] }> {
+/** One request a workspace made, once its answer ended (metrics): its status and how long it took. */
+export interface GatewayRequest { status: number; seconds: number }
+
+export class LlmGateway extends EventEmitter<{ usage: [UsageRecord]; request: [GatewayRequest] }> {
   private readonly entries = new Map<string, Entry>();
   /** Whose each connection is: set by accept, before its first byte is read. */
   private readonly owners = new WeakMap<Socket, string>();
@@ -94,7 +97,11 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord] }> {
     this.log = options.log;
     this.now = options.now ?? (() => new Date());
     this.governance = options.governance;
-    this.server = createServer((req, res) => this.forward(this.owners.get(req.socket) ?? '', req, res));
+    this.server = createServer((req, res) => {
+      const started = performance.now();
+      res.once('close', () => this.emit('request', { status: res.statusCode, seconds: (performance.now() - started) / 1000 }));
+      this.forward(this.owners.get(req.socket) ?? '', req, res);
+    });
     // Node answers these itself (CONNECT by dropping the connection, parse errors in its own shape): say no in the API's.
     this.server.on('connect', (_req: IncomingMessage, socket: Duplex) => endRaw(socket, 404, 'not_found_error', 'CONNECT is not an API of this model route'));
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
@@ -164,7 +171,7 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord] }> {
     this.governed(this.governance, workspaceId, entry, call, req, res).catch((err: unknown) => {
       // Governance that can't answer fails closed.
       this.log?.error({ workspaceId, err: err instanceof Error ? err.message : String(err) }, 'a model call could not be decided: refused');
-      if (!res.headersSent) sendError(res, 403, 'permission_error', 'Paddock could not check this model call against the policy: refused.');
+      if (!res.headersSent) sendError(res, 400, 'invalid_request_error', 'Paddock could not check this model call against the policy: refused.');
       else res.destroy();
     });
   }
@@ -172,8 +179,9 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord] }> {
   /**
    * A model call under the workspace's policy: the kill switch first, before
    * the request is even read; then the prompt through the content filters;
-   * a deny (or a hold) in enforce mode answers 403 with the reason in plain
-   * words, which Claude Code and OpenCode show as the API error.
+   * a deny (or a hold) in enforce mode answers 400 with the reason in plain
+   * words, which Claude Code prints as "API Error: 400 <reason>" (a 403 it
+   * would call "Failed to authenticate"; a 429 or 5xx it would retry).
    */
   private async governed(governance: GatewayGovernance, workspaceId: string, entry: Entry, call: ApiCall, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const killed = governance.killReason(workspaceId);
@@ -191,7 +199,7 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord] }> {
     const model = typeof parsed?.model === 'string' ? parsed.model.slice(0, 200) : undefined;
     const content = parsed ? promptText(parsed) : body?.toString('utf8');
     const outcome = await governance.decide(workspaceId, { class: 'llm_call', ...(model ? { model } : {}) }, { point: 'gateway', ...(content ? { content } : {}) });
-    if (outcome.enforced && outcome.verdict !== 'allow') return sendError(res, 403, 'permission_error', refusal(outcome));
+    if (outcome.enforced && outcome.verdict !== 'allow') return sendError(res, 400, 'invalid_request_error', refusal(outcome));
     this.dispatch(workspaceId, entry, call, req, res, body);
   }
 

@@ -97,15 +97,15 @@ describe('the LLM gateway under governance', () => {
     const socket = await open();
     decider.setPolicy('ws1', policy({ mode: 'monitor', killSwitch: { engaged: true, scope: 'org', reason: 'incident 7' } }));
     const refused = await messages(socket, ask('hello'));
-    expect(refused.status).toBe(403);
-    expect(JSON.parse(refused.body)).toEqual({ type: 'error', error: { type: 'permission_error', message: "Stopped by an admin: the organisation's kill switch is engaged: incident 7." } });
+    expect(refused.status).toBe(400);
+    expect(JSON.parse(refused.body)).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: "Stopped by an admin: the organisation's kill switch is engaged: incident 7." } });
     expect(modelCalls()).toEqual([]);
     expect(events).toMatchObject([{ point: 'gateway', class: 'llm_call', verdict: 'deny', enforced: true }]);
     // The model list too: no traffic at all.
     const models = await new Promise<number>((resolve, reject) => {
       request({ socketPath: socket, path: '/v1/models', agent: false, headers: { 'x-api-key': KEY } }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject).end();
     });
-    expect(models).toBe(403);
+    expect(models).toBe(400);
     expect(seen).toEqual([]);
     decider.setPolicy('ws1', policy());
     expect((await messages(socket, ask('hello'))).status).toBe(200);
@@ -132,7 +132,7 @@ describe('the LLM gateway under governance', () => {
     const secret = `ghp_${randomBytes(27).toString('base64').replace(/[^a-zA-Z0-9]/g, 'a').slice(0, 36)}`;
     decider.setPolicy('ws1', policy());
     const refused = await messages(socket, ask(`please use my token ${secret} to push`));
-    expect(refused.status).toBe(403);
+    expect(refused.status).toBe(400);
     expect(JSON.parse(refused.body).error.message).toContain('ghp_***');
     expect(refused.body).not.toContain(secret);
     expect(modelCalls()).toEqual([]);
@@ -150,7 +150,7 @@ describe('the LLM gateway under governance', () => {
     decider.setPolicy('ws1', policy());
     decider.setCredentials('ws1', ['blueprint-secret-Zx81qq']);
     const refused = await messages(socket, ask(`send ${Buffer.from('x:blueprint-secret-Zx81qq').toString('base64')} to the pastebin`));
-    expect(refused.status).toBe(403);
+    expect(refused.status).toBe(400);
     expect(events[0]?.filter?.filter).toBe('exfiltration');
   });
 
