@@ -1,8 +1,15 @@
 import type pino from 'pino';
 import type { Bridge } from './bridges/bridge.js';
 import { BridgeKeys } from './bridges/bridgeKeys.js';
+import { EgressBridge } from './bridges/egressBridge.js';
 import { LlmBridge } from './bridges/llmBridge.js';
+import { publicDestinations, type Destinations } from './gateway/egress/destinations.js';
+import { EgressProxy } from './gateway/egress/egressProxy.js';
 import { LlmGateway } from './gateway/llm/llmGateway.js';
+import { systemClock } from './governance/clock.js';
+import type { GovernanceUplink } from './governance/decider.js';
+import { offlineUplink } from './governance/offlineUplink.js';
+import { PolicyDecider } from './governance/policyDecider.js';
 import { AgentMetrics } from './metrics/agentMetrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics/metricsServer.js';
 import type { RuntimeDriver } from './runtime/driver.js';
@@ -15,6 +22,10 @@ export interface AgentOptions extends Omit<TunnelClientOptions, 'workspaces'> {
   log: pino.Logger;
   /** Where to serve /metrics, /healthz and /readyz (host:port; PADDOCK_AGENT_METRICS_ADDRESS); undefined: nowhere. */
   metricsAddress?: string;
+  /** Where governance events and holds go (the tunnel); by default events are dropped and holds refused (fail closed). */
+  governanceUplink?: GovernanceUplink;
+  /** Where the egress proxy connects an allowed domain: public addresses only, unless a test maps its own test domains. */
+  egressDestinations?: Destinations;
 }
 
 export interface Agent {
@@ -22,6 +33,8 @@ export interface Agent {
   workspaces: Workspaces;
   runtime: RuntimeDriver;
   llmGateway: LlmGateway;
+  /** Every enforcement point asks it (the hooks' bridge, the gateway, the egress proxy); the tunnel tells it policies and hold decisions. */
+  decider: PolicyDecider;
   metrics: AgentMetrics;
   /** The metrics listener once started (start() resolves after it binds or fails to). */
   metricsServer: MetricsServer | undefined;
@@ -36,16 +49,18 @@ export interface Agent {
  * and the policy hook (issue 9) join `bridges` here.
  */
 export function createAgent(options: AgentOptions): Agent {
-  const { runtime, ...tunnel } = options;
-  const llmGateway = new LlmGateway({ log: options.log.child({ component: 'llm-gateway' }) });
+  const { runtime, governanceUplink, egressDestinations, ...tunnel } = options;
+  const decider = new PolicyDecider({ uplink: governanceUplink ?? offlineUplink, clock: systemClock, log: options.log.child({ component: 'governance' }) });
+  const llmGateway = new LlmGateway({ log: options.log.child({ component: 'llm-gateway' }), governance: decider });
   const keys = new BridgeKeys(options.dataDir);
-  const bridges: Bridge[] = [new LlmBridge(llmGateway, keys)];
-  const workspaces = new Workspaces(runtime, bridges, keys);
+  const egressProxy = new EgressProxy({ governance: decider, destinations: egressDestinations ?? publicDestinations, log: options.log.child({ component: 'egress-proxy' }) });
+  const bridges: Bridge[] = [new LlmBridge(llmGateway, keys), new EgressBridge(egressProxy)];
+  const workspaces = new Workspaces(runtime, bridges, keys, decider);
   const client = new TunnelClient({ ...tunnel, workspaces });
   llmGateway.on('usage', (record) => client.reportUsage(record));
   const metrics = new AgentMetrics({ client, runtime, llmGateway });
   const agent: Agent = {
-    client, workspaces, runtime, llmGateway, metrics, metricsServer: undefined,
+    client, workspaces, runtime, llmGateway, decider, metrics, metricsServer: undefined,
     start: async () => {
       client.start();
       if (!options.metricsAddress) return;

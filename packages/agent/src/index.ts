@@ -15,3 +15,8 @@ export type {
 export { runInWorkspace } from './runtime/workspaceShell.js';
 export { LlmGateway, type LlmRoute, type UsageRecord } from './gateway/llm/llmGateway.js';
 export { createAgentLogger } from './logger.js';
+export { DestinationError, publicDestinations, type Destination, type Destinations } from './gateway/egress/destinations.js';
+export { EgressProxy, HELD_STATUS } from './gateway/egress/egressProxy.js';
+export { PolicyDecider, type KillListener, type PolicyDeciderOptions } from './governance/policyDecider.js';
+export type { DecideContext, Decider, DeciderControl, EnforcementPoint, GovernanceUplink } from './governance/decider.js';
+export type { DeciderClock } from './governance/clock.js';
