@@ -13,3 +13,4 @@ export * from './events.js';
 export * from './activityApi.js';
 export * from './governanceApi.js';
 export * from './governancePolicy.js';
+export * from './governanceAdminApi.js';
