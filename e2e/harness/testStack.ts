@@ -201,15 +201,23 @@ export class TestStack {
   }
 
   async waitForState(id: string, state: string, token = ADMIN_TOKEN, timeoutMs = 20_000): Promise<void> {
+    await this.waitForWorkspace(id, { state }, token, timeoutMs);
+  }
+
+  /**
+   * Waits until the workspace's fields equal `want`. Ask for the desired state too when the
+   * observed one can already match before the change (a stopped workspace waiting to start).
+   */
+  async waitForWorkspace(id: string, want: { state?: string; desiredState?: string }, token = ADMIN_TOKEN, timeoutMs = 20_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last = '';
     while (Date.now() < deadline) {
       const res = await this.api('GET', `/api/v1/workspaces/${id}`, undefined, token);
-      last = res.status === 200 ? res.body.state : `HTTP ${res.status}`;
-      if (last === state) return;
+      last = res.status === 200 ? JSON.stringify({ state: res.body.state, desiredState: res.body.desiredState }) : `HTTP ${res.status}`;
+      if (res.status === 200 && Object.entries(want).every(([k, v]) => res.body[k] === v)) return;
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error(`workspace ${id} did not become ${state} (last: ${last})`);
+    throw new Error(`workspace ${id} did not become ${JSON.stringify(want)} (last: ${last})`);
   }
 
   /** Opens a terminal with a fresh ticket. */
