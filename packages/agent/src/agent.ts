@@ -3,6 +3,7 @@ import type { Bridge } from './bridges/bridge.js';
 import { BridgeKeys } from './bridges/bridgeKeys.js';
 import { LlmBridge } from './bridges/llmBridge.js';
 import { LlmGateway } from './gateway/llm/llmGateway.js';
+import { TunnelGovernanceUplink } from './governance/tunnelUplink.js';
 import type { RuntimeDriver } from './runtime/driver.js';
 import { TunnelClient, type TunnelClientOptions } from './tunnel/tunnelClient.js';
 import { Workspaces } from './workspaces/workspaces.js';
@@ -18,6 +19,8 @@ export interface Agent {
   workspaces: Workspaces;
   runtime: RuntimeDriver;
   llmGateway: LlmGateway;
+  /** The governance decider's line to the portal (events, holds); `followPortal` routes what the portal sends to its control. */
+  governanceUplink: TunnelGovernanceUplink;
   start(): void;
   /** Ends the agent as its process ending would: the tunnel closes, the bridges stop; workspaces run on. */
   stop(): Promise<void>;
@@ -36,10 +39,15 @@ export function createAgent(options: AgentOptions): Agent {
   const workspaces = new Workspaces(runtime, bridges, keys);
   const client = new TunnelClient({ ...tunnel, workspaces });
   llmGateway.on('usage', (record) => client.reportUsage(record));
+  // The PolicyDecider (issue 9) reports and holds through this, and takes the portal's policies and decisions
+  // with followPortal(client, decider, log).
+  const governanceUplink = new TunnelGovernanceUplink(client, options.log.child({ component: 'governance-uplink' }));
   return {
-    client, workspaces, runtime, llmGateway,
+    client, workspaces, runtime, llmGateway, governanceUplink,
     start: () => client.start(),
     stop: async () => {
+      governanceUplink.flush();
+      governanceUplink.close();
       await client.stop();
       // Until the next agent serves them again, a workspace's forwarder answers its tools 503.
       await workspaces.close();
