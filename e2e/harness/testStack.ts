@@ -16,7 +16,7 @@ export const ADMIN_PASSWORD = 'correct-horse-battery-staple';
 export const ADMIN_TOKEN = 'pdk_test_admin_token_for_automation';
 
 /** What a restarted agent may be told differently from the first: it is another build (an upgrade). */
-export type AgentOverrides = Partial<Pick<AgentOptions, 'version' | 'protocol'>>;
+export type AgentOverrides = Partial<Pick<AgentOptions, 'version' | 'protocol' | 'metricsAddress'>>;
 
 /** Everything the portal and agent logged, for tests that prove what is never logged. */
 export class LogCapture extends Writable {
@@ -39,6 +39,8 @@ export interface StackOptions {
   publicUrl?: string | null;
   /** Options for the first agent's local runtime (a broken bwrap, to make starts fail). */
   runtime?: Partial<LocalRuntimeOptions>;
+  /** The first agent's own options (its metrics address). */
+  agent?: AgentOverrides;
 }
 
 /**
@@ -70,6 +72,8 @@ export class TestStack {
   }
 
   get agent(): TunnelClient { return this.agentParts.client; }
+  /** The agent as a whole (its metrics). */
+  get agentProcess(): Agent { return this.agentParts; }
   get llmGateway(): LlmGateway { return this.agentParts.llmGateway; }
   get url(): string { return `http://127.0.0.1:${this.portal.port}`; }
   get wsUrl(): string { return `ws://127.0.0.1:${this.portal.port}`; }
@@ -97,12 +101,12 @@ export class TestStack {
       await this.proxy.start();
     }
     const token = await this.portal.services.enrollment.createToken();
-    this.startAgent(token, this.options.runtime);
+    await this.startAgent(token, this.options.runtime, this.options.agent);
     await this.agent.waitConnected();
   }
 
   /** A new agent (tunnel client, runtime, gateway) over the agent's data dir, as a new agent process would be. */
-  private startAgent(enrollmentToken?: string, runtime: Partial<LocalRuntimeOptions> = {}, agent: AgentOverrides = {}) {
+  private async startAgent(enrollmentToken?: string, runtime: Partial<LocalRuntimeOptions> = {}, agent: AgentOverrides = {}) {
     this.runtime = new LocalRuntime({ dataDir: join(this.dataDir, 'agent'), ...(this.options.diskUsageEveryMs ? { diskUsageEveryMs: this.options.diskUsageEveryMs } : {}), ...runtime });
     this.agentParts = createAgent({
       runtime: this.runtime,
@@ -116,7 +120,7 @@ export class TestStack {
       ...(this.options.usageEveryMs ? { usageEveryMs: this.options.usageEveryMs } : {}),
       ...agent,
     });
-    this.agentParts.start();
+    await this.agentParts.start();
   }
 
   /**
@@ -130,7 +134,7 @@ export class TestStack {
   async restartAgent(options: { portalDown?: boolean; runtime?: Partial<LocalRuntimeOptions>; agent?: AgentOverrides } = {}): Promise<void> {
     if (options.portalDown) await this.portal.close();
     await this.agentParts.stop();
-    this.startAgent(undefined, options.runtime, options.agent);
+    await this.startAgent(undefined, options.runtime, options.agent);
     if (options.portalDown) await this.startPortal();
     await this.agent.waitConnected(30_000);
   }
@@ -144,9 +148,10 @@ export class TestStack {
     });
   }
 
-  /** Stops the portal and starts a new one over the same database and ports. */
-  async restartPortal(): Promise<void> {
+  /** Stops the portal and starts a new one over the same database and ports, with `config` changed (a new setting). */
+  async restartPortal(config: Partial<PortalConfig> = {}): Promise<void> {
     await this.portal.close();
+    this.config = { ...this.config, ...config };
     await this.startPortal();
   }
 

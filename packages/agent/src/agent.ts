@@ -4,6 +4,8 @@ import { BridgeKeys } from './bridges/bridgeKeys.js';
 import { LlmBridge } from './bridges/llmBridge.js';
 import { LlmGateway } from './gateway/llm/llmGateway.js';
 import { TunnelGovernanceUplink } from './governance/tunnelUplink.js';
+import { AgentMetrics } from './metrics/agentMetrics.js';
+import { startMetricsServer, type MetricsServer } from './metrics/metricsServer.js';
 import type { RuntimeDriver } from './runtime/driver.js';
 import { TunnelClient, type TunnelClientOptions } from './tunnel/tunnelClient.js';
 import { Workspaces } from './workspaces/workspaces.js';
@@ -12,6 +14,8 @@ export interface AgentOptions extends Omit<TunnelClientOptions, 'workspaces'> {
   /** Where workspaces run (runtimeNamed(PADDOCK_RUNTIME) in the agent's main). */
   runtime: RuntimeDriver;
   log: pino.Logger;
+  /** Where to serve /metrics, /healthz and /readyz (host:port; PADDOCK_AGENT_METRICS_ADDRESS); undefined: nowhere. */
+  metricsAddress?: string;
 }
 
 export interface Agent {
@@ -19,9 +23,12 @@ export interface Agent {
   workspaces: Workspaces;
   runtime: RuntimeDriver;
   llmGateway: LlmGateway;
+  metrics: AgentMetrics;
   /** The governance decider's line to the portal (events, holds); `followPortal` routes what the portal sends to its control. */
   governanceUplink: TunnelGovernanceUplink;
-  start(): void;
+  /** The metrics listener once started (start() resolves after it binds or fails to). */
+  metricsServer: MetricsServer | undefined;
+  start(): Promise<void>;
   /** Ends the agent as its process ending would: the tunnel closes, the bridges stop; workspaces run on. */
   stop(): Promise<void>;
 }
@@ -39,13 +46,24 @@ export function createAgent(options: AgentOptions): Agent {
   const workspaces = new Workspaces(runtime, bridges, keys);
   const client = new TunnelClient({ ...tunnel, workspaces });
   llmGateway.on('usage', (record) => client.reportUsage(record));
+  const metrics = new AgentMetrics({ client, runtime, llmGateway });
   // The PolicyDecider (issue 9) reports and holds through this, and takes the portal's policies and decisions
   // with followPortal(client, decider, log).
   const governanceUplink = new TunnelGovernanceUplink(client, options.log.child({ component: 'governance-uplink' }));
-  return {
-    client, workspaces, runtime, llmGateway, governanceUplink,
-    start: () => client.start(),
+  const agent: Agent = {
+    client, workspaces, runtime, llmGateway, metrics, metricsServer: undefined, governanceUplink,
+    start: async () => {
+      client.start();
+      if (!options.metricsAddress) return;
+      try {
+        agent.metricsServer = await startMetricsServer({ address: options.metricsAddress, metrics, readiness: () => readiness(client, runtime), log: options.log });
+      } catch (err) {
+        // Metrics are for the operator; the workspaces don't wait on them.
+        options.log.warn({ err: (err as Error).message, address: options.metricsAddress }, 'the metrics address could not be bound; the agent runs without it');
+      }
+    },
     stop: async () => {
+      await agent.metricsServer?.close();
       governanceUplink.flush();
       governanceUplink.close();
       await client.stop();
@@ -53,4 +71,15 @@ export function createAgent(options: AgentOptions): Agent {
       await workspaces.close();
     },
   };
+  return agent;
+}
+
+/** Ready: connected to the portal, and the runtime answers (lists its workspaces) within 2 s. */
+async function readiness(client: TunnelClient, runtime: RuntimeDriver): Promise<Record<string, string>> {
+  let timer: NodeJS.Timeout | undefined;
+  const runtimeCheck = await Promise.race([
+    runtime.list().then(() => 'ok', (err: unknown) => `not usable: ${(err as Error).message}`),
+    new Promise<string>((resolve) => { timer = setTimeout(() => resolve('no answer within 2 s'), 2000); }),
+  ]).finally(() => clearTimeout(timer));
+  return { portal: client.connected ? 'ok' : 'not connected', runtime: runtimeCheck };
 }

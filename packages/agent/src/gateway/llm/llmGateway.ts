@@ -64,7 +64,10 @@ const dropResponseHeaders = new Set(['connection', 'keep-alive', 'transfer-encod
  * arrive; usage of Messages calls is read from the same chunks on the way
  * through and emitted as a record when the response ends.
  */
-export class LlmGateway extends EventEmitter<{ usage: [UsageRecord] }> {
+/** One request a workspace made, once its answer ended (metrics): its status and how long it took. */
+export interface GatewayRequest { status: number; seconds: number }
+
+export class LlmGateway extends EventEmitter<{ usage: [UsageRecord]; request: [GatewayRequest] }> {
   private readonly entries = new Map<string, Entry>();
   /** Whose each connection is: set by accept, before its first byte is read. */
   private readonly owners = new WeakMap<Socket, string>();
@@ -78,7 +81,11 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord] }> {
     super();
     this.log = options.log;
     this.now = options.now ?? (() => new Date());
-    this.server = createServer((req, res) => this.forward(this.owners.get(req.socket) ?? '', req, res));
+    this.server = createServer((req, res) => {
+      const started = performance.now();
+      res.once('close', () => this.emit('request', { status: res.statusCode, seconds: (performance.now() - started) / 1000 }));
+      this.forward(this.owners.get(req.socket) ?? '', req, res);
+    });
     // Node answers these itself (CONNECT by dropping the connection, parse errors in its own shape): say no in the API's.
     this.server.on('connect', (_req: IncomingMessage, socket: Duplex) => endRaw(socket, 404, 'not_found_error', 'CONNECT is not an API of this model route'));
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
