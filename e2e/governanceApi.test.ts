@@ -216,9 +216,9 @@ describe('approvals', () => {
 
   it('approved for N minutes: the grant ends when they are up, by the clock', async () => {
     const w = await runningOn(agentId);
-    const a = await fx.services.governanceApprovals.hold(agentId, hold(w.id, { action: { class: 'bash_command', command: 'rm -rf /srv/*' }, ruleId: 'default-rm-1' }));
+    const a = await fx.services.governanceApprovals.hold(agentId, hold(w.id, { action: { class: 'bash_command', command: 'rm -rf /srv/cache' }, ruleId: 'default-rm-1' }));
     expect((await decide(a.id, { decision: 'approve', scope: 'minutes', minutes: 10 })).status).toBe(200);
-    expect((await fx.services.governancePolicies.effectiveFor(w)).rules[0]).toMatchObject({ class: 'bash_command', match: { command: 'rm -rf /srv/\\*' }, verdict: 'allow' });
+    expect((await fx.services.governancePolicies.effectiveFor(w)).rules[0]).toMatchObject({ class: 'bash_command', match: { command: 'rm -rf /srv/cache' }, verdict: 'allow' });
     fx.clock.advance(10 * 60_000);
     expect((await fx.services.governancePolicies.effectiveFor(w)).rules[0]?.id).not.toMatch(/^grant-/);
     await fx.services.governanceApprovals.sweep();
@@ -237,6 +237,14 @@ describe('approvals', () => {
     const w = await runningOn(agentId);
     const llm = await fx.services.governanceApprovals.hold(agentId, hold(w.id, { action: { class: 'llm_call', model: 'x' }, summary: 'a model call' }));
     expect((await decide(llm.id, { decision: 'approve', scope: 'rule' })).status).toBe(400);
+    // A command no pattern names exactly: not for N minutes, not as a rule (either would cover more than was asked).
+    const wild = await fx.services.governanceApprovals.hold(agentId, hold(w.id, { action: { class: 'bash_command', command: 'rm -rf /srv/*' }, summary: 'rm -rf /srv/*' }));
+    for (const body of [{ decision: 'approve', scope: 'minutes', minutes: 5 }, { decision: 'approve', scope: 'rule' }, { decision: 'deny', scope: 'rule' }]) {
+      const res = await decide(wild.id, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.message).toMatch(/decide it once/);
+    }
+    expect((await decide(wild.id, { decision: 'deny', scope: 'once' })).status).toBe(200);
     for (const body of [{ decision: 'approve', scope: 'minutes' }, { decision: 'deny', scope: 'minutes', minutes: 5 }, { decision: 'approve', scope: 'once', minutes: 5 }, { decision: 'maybe', scope: 'once' }]) {
       expect((await decide(llm.id, body)).status, JSON.stringify(body)).toBe(400);
     }

@@ -88,20 +88,25 @@ describe('killSwitchFor', () => {
 });
 
 describe('exactMatchOf', () => {
-  it('makes glob characters literal', () => {
-    expect(literalGlob('rm -rf /tmp/*.log ? \\x')).toBe('rm -rf /tmp/\\*.log \\? \\\\x');
+  it("makes picomatch's glob characters literal: wildcards, classes, braces, extglobs, the escape itself", () => {
+    expect(literalGlob('/tmp/*.log?')).toBe('/tmp/\\*.log\\?');
+    expect(literalGlob('/x/a[1]{b,c}!(d)+(e)@(f)\\g')).toBe('/x/a\\[1\\]\\{b,c\\}\\!\\(d\\)\\+\\(e\\)\\@\\(f\\)\\\\g');
   });
 
   it('matches exactly the action asked, for each class', () => {
-    expect(exactMatchOf({ class: 'bash_command', command: 'rm -rf /srv/*' })).toEqual({ command: 'rm -rf /srv/\\*' });
+    expect(exactMatchOf({ class: 'bash_command', command: '  dropdb   shop ' })).toEqual({ command: 'dropdb shop' });
     expect(exactMatchOf({ class: 'file_write', path: '/etc/hosts' })).toEqual({ path: '/etc/hosts' });
-    expect(exactMatchOf({ class: 'git_push', remote: 'origin', ref: 'refs/heads/main', force: true, delete: false }))
-      .toEqual({ remote: 'origin', ref: 'refs/heads/main', force: true, delete: false });
-    expect(exactMatchOf({ class: 'http_request', domain: 'Example.COM', method: 'post', path: '/v1/*' }))
+    expect(exactMatchOf({ class: 'git_push', remote: 'https://git.example/org/app.git', ref: 'refs/heads/feat/*', force: true, delete: false }))
+      .toEqual({ remote: 'https://git.example/org/app.git', ref: 'refs/heads/feat/\\*', force: true, delete: false });
+    expect(exactMatchOf({ class: 'http_request', domain: 'Example.COM', method: 'post', path: '/v1/*?token=x' }))
       .toEqual({ domain: 'example.com', method: 'POST', path: '/v1/\\*' });
   });
 
-  it('names no single model call', () => {
+  it('names no single model call, no command that is not plain, no remote with a wildcard', () => {
     expect(exactMatchOf({ class: 'llm_call', model: 'claude' })).toBeUndefined();
+    for (const command of ['rm -rf /srv/*', 'git push && rm -rf /', 'echo "a b"', 'cat $(whoami)', 'ls | sh', 'a;b', 'echo `id`', 'ls\nrm -rf /']) {
+      expect(exactMatchOf({ class: 'bash_command', command }), command).toBeUndefined();
+    }
+    expect(exactMatchOf({ class: 'git_push', remote: 'https://*.example/x', ref: 'main', force: false, delete: false })).toBeUndefined();
   });
 });

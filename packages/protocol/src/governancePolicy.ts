@@ -6,10 +6,13 @@ import type {
 export const DEFAULT_HOLD_TIMEOUT_SECONDS = 300;
 
 /**
- * Glob syntax the rules are written in (governanceApi.ts): `*` any run of
- * characters but `/`, `**` any run at all, `?` one character, `\` makes the
- * next character literal. The default rules below lean on `*` crossing spaces
- * (`rm -*r* /**` is `rm -rf /etc`, `rm -r -f /etc`, `rm --recursive /etc`).
+ * How the agent's decider reads rules (packages/agent/src/governance/*Match.ts):
+ * a command pattern is matched against each subcommand's words joined by single
+ * spaces, `*` any run of characters (spaces and slashes too), with no escape;
+ * paths, refs and HTTP paths are picomatch globs (`*` within a segment, `**`
+ * across, `?`, `\` makes the next character literal); a remote's `*` is any run,
+ * with no escape. The default rules lean on `*` crossing spaces (`rm -*r* /**`
+ * is `rm -rf /etc`, `rm -r -f /etc`, `rm --recursive /etc`).
  */
 const recursiveRm = ['-*r*', '-*R*'];
 /** Where a recursive rm is asked for: the root or any absolute path, home, a variable, a parent directory. */
@@ -104,21 +107,39 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** A glob that matches exactly this text: its metacharacters made literal. */
-export const literalGlob = (text: string): string => text.replace(/[\\*?]/g, (c) => `\\${c}`);
+/** A picomatch glob that matches exactly this text: its metacharacters (classes, braces, extglobs too) made literal. */
+export const literalGlob = (text: string): string => text.replace(/[\\*?[\]{}()!+@]/g, (c) => `\\${c}`);
+
+/**
+ * A command pattern has no escape, and is matched per subcommand after the
+ * shell's quoting is read: only a plain command (words, no wildcard, no
+ * quoting, no operators, no expansions) is matched exactly by its own text.
+ */
+const PLAIN_COMMAND = /^[A-Za-z0-9_./:=,%^~+@-]+(?: +[A-Za-z0-9_./:=,%^~+@-]+)*$/;
 
 /**
  * The match of a rule that covers exactly this action and nothing more: what an
- * admin's "approve and add a rule" (or "deny and add a rule") adds, so a
- * decision can narrow what was asked but never widen it. Undefined for a model
- * call: no match key names one call (its rule would cover them all).
+ * admin's "approve for N minutes" or "… and add a rule" adds, so a decision can
+ * narrow what was asked but never widen it. Undefined where no pattern can name
+ * exactly this one action: a model call (a rule would cover them all), a
+ * command that is not plain (a wildcard, quoting, several subcommands), a
+ * remote with a `*`. Such an action is decided once.
  */
 export function exactMatchOf(action: GovernanceAction): RuleMatch | undefined {
   switch (action.class) {
     case 'llm_call': return undefined;
-    case 'bash_command': return { command: literalGlob(action.command) };
+    case 'bash_command': {
+      const command = action.command.trim().replace(/ +/g, ' ');
+      return PLAIN_COMMAND.test(command) ? { command } : undefined;
+    }
     case 'file_write': return { path: literalGlob(action.path) };
-    case 'git_push': return { remote: literalGlob(action.remote), ref: literalGlob(action.ref), force: action.force, delete: action.delete };
-    case 'http_request': return { domain: action.domain.toLowerCase(), method: action.method.toUpperCase(), path: literalGlob(action.path) };
+    case 'git_push':
+      if (action.remote.includes('*')) return undefined;
+      return { remote: action.remote, ref: literalGlob(action.ref), force: action.force, delete: action.delete };
+    case 'http_request': {
+      // The decider matches the path without its query: a pattern with one would match nothing.
+      const path = action.path.split('?')[0] || '/';
+      return { domain: action.domain.toLowerCase(), method: action.method.toUpperCase(), path: literalGlob(path) };
+    }
   }
 }

@@ -163,7 +163,9 @@ export class GovernanceApprovals {
 function grantRule(row: Row, grantId: string, request: ApprovalDecisionRequest): PolicyRule {
   const match = exactMatchOf(row.action);
   // A model call has no key that names one call: only "for N minutes" (every model call of this workspace, for that long) covers it.
-  if (!match && request.scope === 'rule') throw new InputError('a rule cannot name one model call; decide once or for N minutes');
+  if (!match && row.class === 'llm_call' && request.scope === 'rule') throw new InputError('a rule cannot name one model call; decide once or for N minutes');
+  // Anything else no pattern names exactly (a command with wildcards, quoting or several parts) would be widened by one: once only.
+  if (!match && row.class !== 'llm_call') throw new InputError('no rule can name exactly this action (a wildcard, quoting or several commands in one); decide it once');
   const rule = policyRuleSchema.safeParse({
     id: `grant-${grantId.slice(0, 8)}`, class: row.class, match: match ?? {}, verdict: request.decision === 'approve' ? 'allow' : 'deny',
   });
