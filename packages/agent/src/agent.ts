@@ -10,6 +10,7 @@ import { systemClock } from './governance/clock.js';
 import type { GovernanceUplink } from './governance/decider.js';
 import { offlineUplink } from './governance/offlineUplink.js';
 import { PolicyDecider } from './governance/policyDecider.js';
+import { TunnelGovernanceUplink, followPortal } from './governance/tunnelUplink.js';
 import { AgentMetrics } from './metrics/agentMetrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics/metricsServer.js';
 import type { RuntimeDriver } from './runtime/driver.js';
@@ -36,6 +37,8 @@ export interface Agent {
   /** Every enforcement point asks it (the hooks' bridge, the gateway, the egress proxy); the tunnel tells it policies and hold decisions. */
   decider: PolicyDecider;
   metrics: AgentMetrics;
+  /** The governance decider's line to the portal (events, holds); `followPortal` routes what the portal sends to its control. */
+  governanceUplink: TunnelGovernanceUplink;
   /** The metrics listener once started (start() resolves after it binds or fails to). */
   metricsServer: MetricsServer | undefined;
   start(): Promise<void>;
@@ -50,7 +53,13 @@ export interface Agent {
  */
 export function createAgent(options: AgentOptions): Agent {
   const { runtime, governanceUplink, egressDestinations, ...tunnel } = options;
-  const decider = new PolicyDecider({ uplink: governanceUplink ?? offlineUplink, clock: systemClock, log: options.log.child({ component: 'governance' }) });
+  // The decider reports and holds through the tunnel client, which is built after it (the client takes the
+  // workspaces, which take the decider): until then, and in tests that pass none, the offline uplink (fails closed).
+  const line: { uplink: GovernanceUplink } = { uplink: governanceUplink ?? offlineUplink };
+  const decider = new PolicyDecider({
+    uplink: { report: (event) => line.uplink.report(event), hold: (request) => line.uplink.hold(request) },
+    clock: systemClock, log: options.log.child({ component: 'governance' }),
+  });
   const llmGateway = new LlmGateway({ log: options.log.child({ component: 'llm-gateway' }), governance: decider });
   const keys = new BridgeKeys(options.dataDir);
   const egressProxy = new EgressProxy({ governance: decider, destinations: egressDestinations ?? publicDestinations, log: options.log.child({ component: 'egress-proxy' }) });
@@ -59,8 +68,12 @@ export function createAgent(options: AgentOptions): Agent {
   const client = new TunnelClient({ ...tunnel, workspaces });
   llmGateway.on('usage', (record) => client.reportUsage(record));
   const metrics = new AgentMetrics({ client, runtime, llmGateway });
+  const tunnelUplink = new TunnelGovernanceUplink(client, options.log.child({ component: 'governance-uplink' }));
+  if (!governanceUplink) line.uplink = tunnelUplink;
+  // The admins' decisions on held actions (and the policies, which the workspaces also apply from each spec).
+  followPortal(client, decider, options.log.child({ component: 'governance' }));
   const agent: Agent = {
-    client, workspaces, runtime, llmGateway, decider, metrics, metricsServer: undefined,
+    client, workspaces, runtime, llmGateway, decider, metrics, metricsServer: undefined, governanceUplink: tunnelUplink,
     start: async () => {
       client.start();
       if (!options.metricsAddress) return;
@@ -73,6 +86,8 @@ export function createAgent(options: AgentOptions): Agent {
     },
     stop: async () => {
       await agent.metricsServer?.close();
+      tunnelUplink.flush();
+      tunnelUplink.close();
       await client.stop();
       // Until the next agent serves them again, a workspace's forwarder answers its tools 503.
       await workspaces.close();
