@@ -12,3 +12,4 @@ export * from './aiApi.js';
 export * from './events.js';
 export * from './activityApi.js';
 export * from './governanceApi.js';
+export * from './policyBridgeApi.js';
