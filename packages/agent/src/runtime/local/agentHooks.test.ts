@@ -72,6 +72,15 @@ describe('agent hooks in a sandbox, with the real Claude Code and OpenCode', () 
     ]);
   }, 180_000);
 
+  it("the Claude Code tab (interactive, in a terminal): an allowed command runs without a prompt or auto mode's check", async () => {
+    // As the tab runs it: `claude` on a PTY. It stays open after answering; the timeout ends it.
+    const tab = await run('timeout 30 claude "Please run the command \\`touch /workspace/allowed-tab\\`"; echo', 90_000);
+    expect(await exists('/workspace/allowed-tab')).toBe(true);
+    expect(tab.output).toContain('manual mode');
+    expect(tab.output).not.toMatch(/auto mode/i);
+    expect(decider.decisions.map((d) => d.outcome.verdict)).toEqual(['allow']);
+  }, 120_000);
+
   it('claude -p in monitor mode: the denied command runs, and its decision says deny, not enforced', async () => {
     decider.setPolicy(workspaceId, policy('monitor'));
     await claude('touch /workspace/denied-monitored');
