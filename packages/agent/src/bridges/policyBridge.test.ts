@@ -20,6 +20,7 @@ const policy = (overrides: Partial<EffectivePolicy> = {}): EffectivePolicy => ({
     { id: 'ask-deploy', class: 'bash_command', match: { command: './deploy*' }, verdict: 'ask' },
     { id: 'no-etc', class: 'file_write', match: { path: '/etc/*' }, verdict: 'deny' },
     { id: 'no-evil', class: 'http_request', match: { domain: 'evil.example.com' }, verdict: 'deny' },
+    { id: 'no-force', class: 'git_push', match: { force: true }, verdict: 'deny' },
   ],
   killSwitch: { engaged: false }, holdTimeoutSeconds: 300, ...overrides,
 });
@@ -87,12 +88,20 @@ describe('the policy bridge and paddock-guard', () => {
     expect(denied.stderr).toContain('deny by rule no-curl');
     expect((await guard(enforced, ['check', '--class', 'file_write', '--path', '/etc/passwd'])).code).toBe(2);
     expect((await guard(enforced, ['check', '--class', 'http_request', '--domain', 'evil.example.com', '--url-path', '/x'])).code).toBe(2);
-    expect((await guard(enforced, ['check', '--class', 'git_push', '--remote', 'origin', '--ref', 'refs/heads/main', '--force'])).code).toBe(0);
+    expect((await guard(enforced, ['check', '--class', 'git_push', '--remote', 'origin', '--ref', 'refs/heads/main', '--force'])).code).toBe(2);
     expect(decider.decisions.map((d) => [d.workspaceId, d.action.class, d.context.point])).toEqual([
       ['ws-enforce', 'bash_command', 'hook'], ['ws-enforce', 'bash_command', 'hook'], ['ws-enforce', 'file_write', 'hook'],
       ['ws-enforce', 'http_request', 'hook'], ['ws-enforce', 'git_push', 'hook'],
     ]);
     expect(decider.decisions[4]!.action).toEqual({ class: 'git_push', remote: 'origin', ref: 'refs/heads/main', force: true, delete: false });
+    // A command that pushes is asked about as a command and as a push: a force push is its own rule.
+    decider.decisions.length = 0;
+    const pushed = await guard(enforced, ['check', '--class', 'bash_command', '--command', 'npm test && git push --force origin main']);
+    expect(pushed).toMatchObject({ code: 2, json: { verdict: 'deny', ruleId: 'no-force' } });
+    expect(decider.decisions.map((d) => d.action)).toEqual([
+      { class: 'bash_command', command: 'npm test && git push --force origin main' },
+      { class: 'git_push', remote: 'origin', ref: 'main', force: true, delete: false },
+    ]);
   });
 
   it('in monitor mode lets a denied action go ahead, and says what enforce would have done', async () => {

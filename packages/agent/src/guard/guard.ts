@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { DecisionOutcome, GovernanceAction } from '@paddock/protocol';
 import { PolicyClient } from './policyClient.js';
-import { actionSummary, claudeToolActions, opencodeToolActions, UnreadableToolCall, type GuardedAction } from './toolCalls.js';
+import { actionSummary, bashActions, claudeToolActions, opencodeToolActions, UnreadableToolCall, type GuardedAction } from './toolCalls.js';
 
 /** Exit codes: 0 the action may go ahead; 2 it may not (the one code Claude Code blocks on). */
 export const ALLOW_EXIT = 0;
@@ -72,9 +72,10 @@ async function check(args: string[], io: GuardIo): Promise<number> {
   };
   let guarded: GuardedAction;
   switch (values.class) {
-    case 'bash_command':
-      guarded = { action: { class: 'bash_command', command: need('command'), ...(values.cwd ? { cwd: values.cwd } : {}) } };
-      break;
+    case 'bash_command': {
+      const outcome = await settleAll(bashActions(need('command'), values.cwd), io);
+      return report(outcome, io);
+    }
     case 'file_write':
       guarded = { action: { class: 'file_write', path: need('path') }, ...(values.content !== undefined ? { content: values.content } : {}) };
       break;
@@ -95,11 +96,26 @@ async function check(args: string[], io: GuardIo): Promise<number> {
     default:
       throw new Error(`--class must be one of bash_command, file_write, http_request, git_push, llm_call\n${usage}`);
   }
-  const outcome = await settle(guarded, io);
+  return report(await settle(guarded, io), io);
+}
+
+function report(outcome: DecisionOutcome, io: GuardIo): number {
   io.stdout(`${JSON.stringify(outcome)}\n`);
   if (goesAhead(outcome)) return ALLOW_EXIT;
   io.stderr(`${outcome.reason}\n`);
   return DENY_EXIT;
+}
+
+/** Each action in turn, all of which must go ahead: the first that may not is the answer, else the first's. */
+async function settleAll(actions: GuardedAction[], io: GuardIo): Promise<DecisionOutcome> {
+  let first: DecisionOutcome | undefined;
+  for (const guarded of actions) {
+    const outcome = await settle(guarded, io);
+    if (!goesAhead(outcome)) return outcome;
+    first ??= outcome;
+  }
+  if (!first) throw new UnreadableToolCall('nothing to ask about');
+  return first;
 }
 
 async function hook(tool: 'claude' | 'opencode', io: GuardIo): Promise<number> {
@@ -111,17 +127,14 @@ async function hook(tool: 'claude' | 'opencode', io: GuardIo): Promise<number> {
     : opencodeToolActions(String(input.tool), objectOf(input.args), cwd);
   // A tool no class covers (a read, a search) is left to the tool's own permission rules.
   if (actions.length === 0) return ALLOW_EXIT;
-  let last: DecisionOutcome | undefined;
-  for (const guarded of actions) {
-    last = await settle(guarded, io);
-    if (!goesAhead(last)) {
-      io.stderr(`Paddock's policy refused this: ${last.reason}\n`);
-      return DENY_EXIT;
-    }
+  const outcome = await settleAll(actions, io);
+  if (!goesAhead(outcome)) {
+    io.stderr(`Paddock's policy refused this: ${outcome.reason}\n`);
+    return DENY_EXIT;
   }
   // Claude Code: an explicit allow, so its own permission check (auto mode's classifier among it) is not what decides.
   if (tool === 'claude') {
-    io.stdout(`${JSON.stringify({ hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'allow', permissionDecisionReason: last!.reason } })}\n`);
+    io.stdout(`${JSON.stringify({ hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'allow', permissionDecisionReason: outcome.reason } })}\n`);
   }
   return ALLOW_EXIT;
 }

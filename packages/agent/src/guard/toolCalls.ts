@@ -1,4 +1,5 @@
 import type { GovernanceAction } from '@paddock/protocol';
+import { gitPushesIn } from './gitPushes.js';
 
 /**
  * The agent tools' calls, as governance classes. Claude Code's PreToolUse
@@ -30,7 +31,7 @@ const optionalStr = (input: Input, key: string): string | undefined => (typeof i
 export function claudeToolActions(tool: string, input: Input, cwd?: string): GuardedAction[] {
   switch (tool) {
     case 'Bash':
-      return [{ action: { class: 'bash_command', command: str(input, 'command', tool), ...(cwd ? { cwd } : {}) } }];
+      return bashActions(str(input, 'command', tool), cwd);
     case 'Write':
       return [fileWrite(str(input, 'file_path', tool), str(input, 'content', tool))];
     case 'Edit':
@@ -50,8 +51,7 @@ export function claudeToolActions(tool: string, input: Input, cwd?: string): Gua
 export function opencodeToolActions(tool: string, args: Input, cwd?: string): GuardedAction[] {
   switch (tool) {
     case 'bash': {
-      const workdir = optionalStr(args, 'workdir') ?? cwd;
-      return [{ action: { class: 'bash_command', command: str(args, 'command', tool), ...(workdir ? { cwd: workdir } : {}) } }];
+      return bashActions(str(args, 'command', tool), optionalStr(args, 'workdir') ?? cwd);
     }
     case 'write':
       return [fileWrite(str(args, 'filePath', tool), str(args, 'content', tool))];
@@ -67,6 +67,14 @@ export function opencodeToolActions(tool: string, args: Input, cwd?: string): Gu
     default:
       return [];
   }
+}
+
+/** A command, and each git push it makes in plain sight (their own class: force pushes, deletions). */
+export function bashActions(command: string, cwd?: string): GuardedAction[] {
+  return [
+    { action: { class: 'bash_command', command, ...(cwd ? { cwd } : {}) } },
+    ...gitPushesIn(command).map((push) => ({ action: push })),
+  ];
 }
 
 function fileWrite(path: string, content: string): GuardedAction {
