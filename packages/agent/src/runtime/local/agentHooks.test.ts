@@ -30,7 +30,10 @@ describe('agent hooks in a sandbox, with the real Claude Code and OpenCode', () 
   const policy = (mode: EffectivePolicy['mode']): EffectivePolicy => ({
     mode,
     defaults: { llm_call: 'allow', bash_command: 'allow', file_write: 'allow', git_push: 'ask', http_request: 'deny' },
-    rules: [{ id: 'no-denied-marker', class: 'bash_command', match: { command: 'touch /workspace/denied-*' }, verdict: 'deny' }],
+    rules: [
+      { id: 'no-denied-marker', class: 'bash_command', match: { command: 'touch /workspace/denied-*' }, verdict: 'deny' },
+      { id: 'ask-held-marker', class: 'bash_command', match: { command: 'touch /workspace/held-*' }, verdict: 'ask' },
+    ],
     contentFilters: { secrets: true, privateKeys: true, exfiltration: true },
     killSwitch: { engaged: false },
     holdTimeoutSeconds: 300,
@@ -79,6 +82,20 @@ describe('agent hooks in a sandbox, with the real Claude Code and OpenCode', () 
     expect(tab.output).toContain('manual mode');
     expect(tab.output).not.toMatch(/auto mode/i);
     expect(decider.decisions.map((d) => d.outcome.verdict)).toEqual(['allow']);
+  }, 120_000);
+
+  it('claude -p: a held command waits for the admin, and runs once approved', async () => {
+    const running = claude('touch /workspace/held-claude');
+    let heldId: string | undefined;
+    for (const deadline = Date.now() + 60_000; !heldId && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+      heldId = decider.decisions.find((d) => d.outcome.held)?.outcome.held?.id;
+    }
+    expect(heldId).toBeDefined();
+    // While it waits, nothing ran.
+    expect(await exists('/workspace/held-claude')).toBe(false);
+    decider.resolve(heldId!, 'approve');
+    expect((await running).output).toContain('The command is done');
+    expect(await exists('/workspace/held-claude')).toBe(true);
   }, 120_000);
 
   it('claude -p in monitor mode: the denied command runs, and its decision says deny, not enforced', async () => {
