@@ -29,7 +29,7 @@ export function claudeManagedSettings(): Record<string, unknown> {
         matcher: '*',
         hooks: [{
           type: 'command', command: SANDBOX_GUARD_BIN, args: ['hook', 'claude'],
-          timeout: guardTimeoutSeconds, onFailure: 'block', statusMessage: "Checking Paddock's policy",
+          timeout: guardTimeoutSeconds, onFailure: 'block', statusMessage: "Checking Paddock's policy, or waiting for an admin to approve",
         }],
       }],
     },
