@@ -3,6 +3,7 @@ import type { Bridge } from './bridges/bridge.js';
 import { BridgeKeys } from './bridges/bridgeKeys.js';
 import { EgressBridge } from './bridges/egressBridge.js';
 import { LlmBridge } from './bridges/llmBridge.js';
+import { PolicyBridge } from './bridges/policyBridge.js';
 import { publicDestinations, type Destinations } from './gateway/egress/destinations.js';
 import { EgressProxy } from './gateway/egress/egressProxy.js';
 import { LlmGateway } from './gateway/llm/llmGateway.js';
@@ -48,8 +49,8 @@ export interface Agent {
 
 /**
  * One agent: the tunnel client, the runtime it is given, and the bridges that
- * serve every workspace, built once for whichever runtime. The egress proxy
- * and the policy hook (issue 9) join `bridges` here.
+ * serve every workspace, built once for whichever runtime: the model route,
+ * the egress proxy and the policy bridge behind paddock-guard, all asking one decider.
  */
 export function createAgent(options: AgentOptions): Agent {
   const { runtime, governanceUplink, egressDestinations, ...tunnel } = options;
@@ -63,7 +64,7 @@ export function createAgent(options: AgentOptions): Agent {
   const llmGateway = new LlmGateway({ log: options.log.child({ component: 'llm-gateway' }), governance: decider });
   const keys = new BridgeKeys(options.dataDir);
   const egressProxy = new EgressProxy({ governance: decider, destinations: egressDestinations ?? publicDestinations, log: options.log.child({ component: 'egress-proxy' }) });
-  const bridges: Bridge[] = [new LlmBridge(llmGateway, keys), new EgressBridge(egressProxy)];
+  const bridges: Bridge[] = [new LlmBridge(llmGateway, keys), new EgressBridge(egressProxy), new PolicyBridge(decider, { log: options.log.child({ component: 'policy-bridge' }) })];
   const workspaces = new Workspaces(runtime, bridges, keys, decider);
   const client = new TunnelClient({ ...tunnel, workspaces });
   llmGateway.on('usage', (record) => client.reportUsage(record));

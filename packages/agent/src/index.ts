@@ -6,6 +6,7 @@ export type { WorkspaceSpec } from './workspaces/workspaceSpec.js';
 export type { Bridge, BridgeService } from './bridges/bridge.js';
 export { BridgeKeys } from './bridges/bridgeKeys.js';
 export { LlmBridge } from './bridges/llmBridge.js';
+export { PolicyBridge } from './bridges/policyBridge.js';
 export { LocalRuntime, type LocalRuntimeOptions, type RuntimeLog } from './runtime/local/localRuntime.js';
 export { runtimeNamed } from './runtime/runtimeFromEnv.js';
 export type {

@@ -4,6 +4,7 @@ import { DAEMON_BOOT_FILE, DAEMON_SOCKET_NAME } from '@paddock/protocol';
 import { readBootFile } from './boot/applyBoot.js';
 import { createDaemon } from './createDaemon.js';
 import { startLlmForwarder, startSocketForwarder } from './llm/llmForwarder.js';
+import { seedOpencodeConfigDir } from './opencode/opencodeConfigDir.js';
 import { OPENCODE_SERVER_PORT, startOpenCodeServer } from './opencode/opencodeServer.js';
 
 const socketPath = process.env.PADDOCK_DAEMON_SOCKET ?? `/run/paddock/${DAEMON_SOCKET_NAME}`;
@@ -31,6 +32,11 @@ if (egressSocket && Number.isInteger(egressPort) && egressPort > 0) {
 }
 
 // The AI chat's backend (OpenCode's HTTP API on 127.0.0.1:4096), supervised; only when a model route exists.
+try {
+  seedOpencodeConfigDir(process.env.HOME);
+} catch (err) {
+  process.stderr.write(`workspaced: seeding OpenCode's config directory failed: ${(err as Error).message}\n`);
+}
 const opencode = startOpenCodeServer({ workspaceDir });
 // The blueprint's setup (AGENTS.md, the tabs' sessions), written by the agent beside the socket.
 const boot = readBootFile(join(dirname(socketPath), DAEMON_BOOT_FILE));
