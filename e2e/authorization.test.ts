@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SESSION_COOKIE } from '@paddock/protocol';
+import { SESSION_COOKIE, defaultGovernancePolicy } from '@paddock/protocol';
 import {
   POLICY_SWEEPER, RECONCILER, ROUTE_RULES, SCIM_ACTOR, SERVICE_RULES, agentActor, apiRoutes, previewCookieName, webSocketRoutes,
   type Route, type RouteRule, type UserActor,
@@ -102,6 +102,16 @@ const scim = async (method: string, url: string, body?: unknown) =>
 const newScimUser = async () => (await scim('POST', '/scim/v2/Users', { schemas: [USER_SCHEMA], userName: `${fresh('s')}@example.com`, active: true })).body.id as string;
 const newScimGroup = async () => (await scim('POST', '/scim/v2/Groups', { schemas: [GROUP_SCHEMA], displayName: fresh('g') })).body.id as string;
 const waitOutSignInLimits = () => fx.clock.advance(5 * 60_000 + 1000);
+/** A held action waiting for an admin, on a workspace placed on an agent (not connected: the decision waits on the bus for it). */
+let holdAgent: string | undefined;
+const pendingApproval = async (): Promise<string> => {
+  holdAgent ??= (await fx.services.enrollment.enroll(await fx.services.enrollment.createToken(), 'holds', 'test'))!.agentId;
+  const w = await fx.services.workspaces.create(fx.members.builder.actor, { blueprintId: starterId, name: fresh('ws') });
+  await fx.services.workspaces.setObserved(agentActor(holdAgent), w.id, 'running', '', holdAgent);
+  return (await fx.services.governanceApprovals.hold(holdAgent, {
+    workspaceId: w.id, action: { class: 'bash_command', command: `rm -rf /srv/${fresh('d')}` }, summary: 'rm -rf /srv/…', ruleId: 'default-rm-1', timeoutSeconds: 300,
+  })).id;
+};
 /** A member with a password, made once: links and lookups don't change it (argon2 is slow; a suite need not pay it per call). */
 let withPassword: string | undefined;
 const memberWithPassword = async () => (withPassword ??= await newUser());
@@ -194,6 +204,17 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/v1/agents/enrollment-tokens': {},
   'GET /api/v1/usage': {},
   'POST /api/v1/admin/scim-tokens': {},
+  'GET /api/v1/governance/policy': { call: () => ({ check: (res) => expect(res.body.mode).toEqual(expect.any(String)) }) },
+  'PUT /api/v1/governance/policy': { call: () => ({ body: defaultGovernancePolicy(['registry.npmjs.org']) }) },
+  'GET /api/v1/blueprints/:id/governance': { record: newBlueprint, call: () => ({ check: (res) => expect(res.body).toEqual({}) }) },
+  'PUT /api/v1/blueprints/:id/governance': { record: newBlueprint, call: () => ({ body: { mode: 'enforce' }, check: (res) => expect(res.body).toEqual({ mode: 'enforce' }) }) },
+  'GET /api/v1/governance/events': { call: () => ({ query: 'limit=5&class=bash_command' }) },
+  'GET /api/v1/governance/approvals': { call: () => ({ query: 'state=pending' }) },
+  'POST /api/v1/governance/approvals/:id': {
+    record: pendingApproval, call: (c) => ({ body: { decision: 'deny', scope: 'once' }, check: (res) => expect(res.body.approval).toMatchObject({ id: c.id, state: 'denied' }) }),
+  },
+  'GET /api/v1/governance/kill-switch': {},
+  'PUT /api/v1/governance/kill-switch': { call: () => ({ body: { scope: 'org', engaged: false, reason: 'the suite' } }) },
   'GET /scim/v2/ServiceProviderConfig': {},
   'GET /scim/v2/ResourceTypes': {},
   'GET /scim/v2/ResourceTypes/:id': { record: async () => 'User' },
@@ -483,6 +504,7 @@ describe('every service method that touches an owned object', () => {
   const instances = () => ({
     Workspaces: fx.services.workspaces, PreviewAuth: fx.services.previews, TerminalTickets: fx.services.tickets,
     Blueprints: fx.services.blueprints, BlueprintAccessControl: fx.services.blueprints.access, Identity: fx.services.identity,
+    GovernancePolicies: fx.services.governancePolicies, GovernanceEvents: fx.services.governanceEvents, GovernanceApprovals: fx.services.governanceApprovals,
   });
 
   it('has a rule for each of its methods, and none for a method that does not exist', () => {

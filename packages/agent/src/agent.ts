@@ -5,6 +5,7 @@ import { LlmBridge } from './bridges/llmBridge.js';
 import { LlmGateway } from './gateway/llm/llmGateway.js';
 import { AgentMetrics } from './metrics/agentMetrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics/metricsServer.js';
+import { TunnelGovernanceUplink } from './governance/tunnelUplink.js';
 import type { RuntimeDriver } from './runtime/driver.js';
 import { TunnelClient, type TunnelClientOptions } from './tunnel/tunnelClient.js';
 import { Workspaces } from './workspaces/workspaces.js';
@@ -25,6 +26,8 @@ export interface Agent {
   metrics: AgentMetrics;
   /** The metrics listener once started (start() resolves after it binds or fails to). */
   metricsServer: MetricsServer | undefined;
+  /** The governance decider's line to the portal (events, holds); `followPortal` routes what the portal sends to its control. */
+  governanceUplink: TunnelGovernanceUplink;
   start(): Promise<void>;
   /** Ends the agent as its process ending would: the tunnel closes, the bridges stop; workspaces run on. */
   stop(): Promise<void>;
@@ -44,8 +47,11 @@ export function createAgent(options: AgentOptions): Agent {
   const client = new TunnelClient({ ...tunnel, workspaces });
   llmGateway.on('usage', (record) => client.reportUsage(record));
   const metrics = new AgentMetrics({ client, runtime, llmGateway });
+  // The PolicyDecider (issue 9) reports and holds through this, and takes the portal's policies and decisions
+  // with followPortal(client, decider, log).
+  const governanceUplink = new TunnelGovernanceUplink(client, options.log.child({ component: 'governance-uplink' }));
   const agent: Agent = {
-    client, workspaces, runtime, llmGateway, metrics, metricsServer: undefined,
+    client, workspaces, runtime, llmGateway, metrics, metricsServer: undefined, governanceUplink,
     start: async () => {
       client.start();
       if (!options.metricsAddress) return;
@@ -57,6 +63,8 @@ export function createAgent(options: AgentOptions): Agent {
       }
     },
     stop: async () => {
+      governanceUplink.flush();
+      governanceUplink.close();
       await agent.metricsServer?.close();
       await client.stop();
       // Until the next agent serves them again, a workspace's forwarder answers its tools 503.

@@ -56,6 +56,12 @@ import { registerPreviewProxy } from './preview/previewProxy.js';
 import { registerSecurityHeaders } from './securityHeaders.js';
 import { scheduledBackups } from './backup/backupScheduler.js';
 import { registerRequestIds, requestIdFor } from './requestId.js';
+import { GovernancePolicies } from './governance/governancePolicies.js';
+import { GovernanceEvents } from './governance/governanceEvents.js';
+import { GovernanceApprovals } from './governance/governanceApprovals.js';
+import { GovernanceTunnel } from './governance/governanceTunnel.js';
+import { configuredRegistries } from './governance/packageRegistries.js';
+import { registerGovernanceFeed } from './api/governanceFeedRoute.js';
 
 export interface PortalOptions {
   config: PortalConfig;
@@ -125,6 +131,13 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const sso = new SsoSettings(config.oidc, settings, secrets, audit);
   const signInSettings = new SignInSettings(settings, sso, audit);
   const oidc = new OidcSignIn({ db, clock, audit, identity, sso, signInSettings, log: log.child({ component: 'oidc' }) });
+  // Read once: the default org policy allows the package registries this machine is configured with.
+  const registries = configuredRegistries();
+  const governancePolicies = new GovernancePolicies({ db, clock, audit, events }, () => registries);
+  reconciler.governancePolicy = async (w) => JSON.stringify(await governancePolicies.effectiveFor({ id: w.id, blueprintId: w.blueprint_id }));
+  const governanceEvents = new GovernanceEvents({ db, clock, events });
+  const governanceApprovals = new GovernanceApprovals({ db, clock, audit, events });
+  const governanceTunnel = new GovernanceTunnel({ hub, events, governanceEvents, approvals: governanceApprovals, log: log.child({ component: 'governance' }) });
   const services: PortalServices = {
     config, db, clock, log, audit, identity, blueprints, workspaces, events, hub, workspaceHttp, enrollment, reconciler, usage,
     activity: new WorkspaceActivity(db, clock, audit),
@@ -135,6 +148,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     ipAllowlist: new IpAllowlist(db, clock, audit, log.child({ component: 'ip-allowlist' })),
     settings, sso, signInSettings, oidc,
     previews: new PreviewAuth(db, clock),
+    governancePolicies, governanceEvents, governanceApprovals,
   };
   const boot = await bootstrap(config, services);
 
@@ -169,6 +183,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   accessSweep.watch(app);
   registerRoutes(app, apiRoutes, services);
   registerTerminalRoute(app, services);
+  registerGovernanceFeed(app, services);
 
   const indexHtml = join(config.webDir, 'index.html');
   const hasWeb = existsSync(indexHtml);
@@ -188,6 +203,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     host: config.tunnelHost, port: config.tunnelPort, tls, hub, enrollment, log: log.child({ component: 'tunnel' }),
   });
   tunnelListening = true;
+  governanceTunnel.start();
   reconciler.start();
   accessSweep.start();
   const backups = scheduledBackups(config, db, clock, log.child({ component: 'backup' }));
@@ -207,6 +223,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     close: async () => {
       await accessSweep.stop();
       await reconciler.stop();
+      await governanceTunnel.stop();
       await backups?.stop();
       tunnelListening = false;
       await tunnel.close();

@@ -25,6 +25,9 @@ import type { TerminalTickets } from './workspaces/terminalTickets.js';
 import type { Workspaces } from './workspaces/workspaces.js';
 import type { WorkspaceActivity } from './workspaces/workspaceActivity.js';
 import type { PreviewAuth } from './preview/previewAuth.js';
+import type { GovernancePolicies } from './governance/governancePolicies.js';
+import type { GovernanceEvents } from './governance/governanceEvents.js';
+import type { GovernanceApprovals } from './governance/governanceApprovals.js';
 
 /** Everything a route handler may use, built once in app.ts. */
 export interface PortalServices {
@@ -57,4 +60,8 @@ export interface PortalServices {
   signInSettings: SignInSettings;
   oidc: OidcSignIn;
   previews: PreviewAuth;
+  /** Agent governance (issue 9): the policies and kill switches, the events agents report, the held actions. */
+  governancePolicies: GovernancePolicies;
+  governanceEvents: GovernanceEvents;
+  governanceApprovals: GovernanceApprovals;
 }

@@ -35,6 +35,13 @@ export const usageEventSchema = z.object({
 export const governanceEventSchema = z.object({ decisionId: id, workspaceId: id });
 /** An approval (a held agent action, a publish request) was asked for or decided. */
 export const approvalEventSchema = z.object({ approvalId: id, workspaceId: id });
+/**
+ * A workspace's effective governance policy may have changed: the org policy
+ * (neither id), a blueprint's override or kill switch (`blueprintId`), a
+ * workspace's grants (`workspaceId`). The reconciler sends the specs concerned
+ * again at once, so agents hold the new policy within a second.
+ */
+export const governancePolicyEventSchema = z.object({ blueprintId: id.optional(), workspaceId: id.optional() });
 /** A published app changed (a version published, rolled back, unpublished). */
 export const publishEventSchema = z.object({ publishId: id, workspaceId: id });
 
@@ -44,6 +51,7 @@ export const portalEventSchemas = {
   usage: usageEventSchema,
   governance: governanceEventSchema,
   approval: approvalEventSchema,
+  governancePolicy: governancePolicyEventSchema,
   publish: publishEventSchema,
 } as const;
 

@@ -12,3 +12,5 @@ export * from './aiApi.js';
 export * from './events.js';
 export * from './activityApi.js';
 export * from './governanceApi.js';
+export * from './governancePolicy.js';
+export * from './governanceAdminApi.js';

@@ -19,6 +19,10 @@ export type * from './generated/paddock/tunnel/v1/Frame.js';
 export type * from './generated/paddock/tunnel/v1/Hello.js';
 export type * from './generated/paddock/tunnel/v1/EnrollRequest.js';
 export type * from './generated/paddock/tunnel/v1/EnrollResponse.js';
+export type * from './generated/paddock/tunnel/v1/GovernanceEvents.js';
+export type * from './generated/paddock/tunnel/v1/GovernanceHold.js';
+export type * from './generated/paddock/tunnel/v1/GovernanceHoldReply.js';
+export type * from './generated/paddock/tunnel/v1/GovernanceHoldDecision.js';
 export type { TunnelClient, TunnelHandlers } from './generated/paddock/tunnel/v1/Tunnel.js';
 
 /**
@@ -36,8 +40,13 @@ export type { TunnelClient, TunnelHandlers } from './generated/paddock/tunnel/v1
  *      WorkspaceSpec.resources, Hello.resource_control and AgentMessage.workspace_usage (resource limits).
  *      DialRequest.service (OpenCode by name: its port is refused as a port dial; a 1.0 agent reads it
  *      as a daemon dial, so the AI chat fails there with 404s and nothing opens up).
+ * 1.2: governance (issue 9). WorkspaceSpec.governance_policy (the workspace's EffectivePolicy as JSON;
+ *      a 1.1 agent ignores it and enforces nothing, as before); AgentMessage.governance_events (batched
+ *      GovernanceEventReports) and .hold_request (a GovernanceHold, answered at once by
+ *      PortalMessage.hold_reply); PortalMessage.hold_decision (an admin decided, or the hold expired).
+ *      A 1.1 portal ignores a 1.2 agent's events and holds: its agent's holds time out and are denied.
  */
-export const TUNNEL_PROTOCOL = { major: 1, minor: 1 } as const;
+export const TUNNEL_PROTOCOL = { major: 1, minor: 2 } as const;
 /** The major version, as Hello.protocol_version and Welcome.protocol_version carry it. */
 export const TUNNEL_PROTOCOL_VERSION = TUNNEL_PROTOCOL.major;
 

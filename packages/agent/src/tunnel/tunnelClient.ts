@@ -18,7 +18,7 @@ import {
   type WorkspaceStatus,
   type WorkspaceUsage as WorkspaceUsageMessage,
 } from '@paddock/protocol/tunnel';
-import type { WorkspaceLimits } from '@paddock/protocol';
+import { holdDecisionSchema, type HoldDecision, type WorkspaceLimits } from '@paddock/protocol';
 import type { UsageRecord } from '../gateway/llm/llmGateway.js';
 import { isDialableService } from '@paddock/protocol';
 import { KeyedQueue } from '../keyedQueue.js';
@@ -53,6 +53,12 @@ export interface TunnelClientOptions {
 /** While the portal refuses this agent's protocol, ask again this often: it may be upgraded meanwhile. */
 const REFUSED_RETRY_MS = 60_000;
 
+/** How long a hold request waits for the portal's answer (it answers at once: a pending row, no person). */
+const HOLD_REPLY_TIMEOUT_MS = 5_000;
+
+/** A portal's answer to a hold (PortalMessage.hold_reply), or why there is none. */
+export class HoldRefusedError extends Error {}
+
 /** Usage records kept while the portal is unreachable; the oldest go first. */
 const MAX_UNSENT_USAGE = 10_000;
 
@@ -63,7 +69,18 @@ type ControlCall = grpc.ClientDuplexStream<AgentMessage, PortalMessage__Output>;
  * one control stream open, reconnects with backoff, runs commands on the runtime
  * and answers dial requests by opening a Dial call piped to the local target.
  */
-export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; disconnected: []; refused: [message: string] }> {
+export interface TunnelClientEvents {
+  enrolled: [];
+  connected: [];
+  disconnected: [];
+  refused: [message: string];
+  /** An admin decided a held action, or it expired (PortalMessage.hold_decision, validated). */
+  'hold-decision': [decision: HoldDecision];
+  /** A spec came for a workspace: its governance policy as the portal sent it (EffectivePolicy JSON; '' : none). */
+  'governance-policy': [workspaceId: string, policyJson: string];
+}
+
+export class TunnelClient extends EventEmitter<TunnelClientEvents> {
   private readonly client: GrpcTunnelClient;
   private readonly backoff = new Backoff();
   /** Commands for one workspace run, and are answered, in order. */
@@ -79,6 +96,9 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
   private usageTimer: NodeJS.Timeout | undefined;
   private reportingWorkspaceUsage = false;
   private readonly protocol: ProtocolVersion;
+  /** Hold requests waiting for the portal's answer, by correlation id. */
+  private readonly holds = new Map<string, { resolve(heldJson: string): void; reject(err: Error): void; timer: NodeJS.Timeout }>();
+  private holdSeq = 0;
   /** Why the portal last refused this agent's protocol; logged once per reason. */
   refusal: string | undefined;
   connected = false;
@@ -194,6 +214,19 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
       this.emit('connected');
     } else if (msg.command) {
       this.onCommand(msg.command);
+    } else if (msg.holdReply) {
+      const reply = msg.holdReply;
+      const waiting = this.holds.get(reply.requestId);
+      if (!waiting) return;
+      this.holds.delete(reply.requestId);
+      clearTimeout(waiting.timer);
+      if (reply.error || !reply.heldJson) waiting.reject(new HoldRefusedError(reply.error || 'the portal did not hold the action'));
+      else waiting.resolve(reply.heldJson);
+    } else if (msg.holdDecision) {
+      let parsed;
+      try { parsed = holdDecisionSchema.safeParse(JSON.parse(msg.holdDecision.decisionJson)); } catch { parsed = undefined; }
+      if (parsed?.success) this.emit('hold-decision', parsed.data);
+      else this.opts.log.warn('a hold decision from the portal was malformed; ignored (the hold times out and is denied)');
     } else if (msg.dial) {
       const dial = msg.dial;
       this.onDial(dial).catch((err: unknown) => {
@@ -218,6 +251,36 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
     if (this.connected && this.call) return this.send({ usage });
     if (this.unsentUsage.length >= MAX_UNSENT_USAGE) this.unsentUsage.shift();
     this.unsentUsage.push(usage);
+  }
+
+  /** Sends a batch of governance events (GovernanceEventReport JSON each); false when not connected (the caller keeps them). */
+  sendGovernanceEvents(eventsJson: string[]): boolean {
+    if (!this.connected || !this.call) return false;
+    this.send({ governanceEvents: { eventsJson } });
+    return true;
+  }
+
+  /**
+   * Asks the portal to hold an action (a HoldRequest as JSON); resolves with the
+   * HeldAction JSON it answers at once. Rejects when not connected, when the
+   * connection drops first, when the portal refuses, or after a few seconds
+   * without an answer (a portal older than 1.2 never answers): the caller denies.
+   */
+  requestHold(requestJson: string): Promise<string> {
+    if (!this.connected || !this.call) return Promise.reject(new HoldRefusedError('the portal is not connected'));
+    const requestId = `h${++this.holdSeq}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.holds.delete(requestId);
+        reject(new HoldRefusedError('the portal did not answer the hold in time'));
+      }, HOLD_REPLY_TIMEOUT_MS);
+      this.holds.set(requestId, { resolve, reject, timer });
+      this.send({ holdRequest: { requestId, requestJson } });
+    });
+  }
+
+  private rejectHolds(why: string): void {
+    for (const [id, h] of this.holds) { clearTimeout(h.timer); h.reject(new HoldRefusedError(why)); this.holds.delete(id); }
   }
 
   /** Sends each running workspace's usage that changed since this connection last sent it. */
@@ -258,6 +321,8 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
       : cmd.ensureDeleted ? [cmd.ensureDeleted, async () => { await workspaces.ensureDeleted(cmd.ensureDeleted!); return 'deleted'; }] as const
       : [undefined, undefined];
     if (!workspaceId || !run) return;
+    // A stopped or deleted workspace's agent asks nothing more: its policy goes ('').
+    this.emit('governance-policy', workspaceId, cmd.ensureRunning?.governancePolicy ?? '');
     this.queue.run(workspaceId, async () => {
       try {
         const state = await run();
@@ -335,6 +400,7 @@ export class TunnelClient extends EventEmitter<{ enrolled: []; connected: []; di
     const call = this.call;
     this.call = undefined;
     call?.cancel();
+    this.rejectHolds('the connection to the portal was lost');
   }
 
   private scheduleReconnect(delayMs = this.backoff.next()): void {

@@ -19,6 +19,8 @@ import { userRoutes } from './userRoutes.js';
 import { workspaceRoutes } from './workspaceRoutes.js';
 import { masterKeyRoutes } from './masterKeyRoutes.js';
 import { backupRoutes } from './backupRoutes.js';
+import { governanceRoutes } from './governanceRoutes.js';
+import { governanceFeedRoute } from './governanceFeedRoute.js';
 
 /** The route table: every API route, with who may call it. */
 export const apiRoutes: Route[] = [
@@ -40,7 +42,8 @@ export const apiRoutes: Route[] = [
   ...ipAllowlistRoutes,
   ...agentRoutes,
   ...usageRoutes,
+  ...governanceRoutes,
   ...scimRoutes,
 ];
 
-export const webSocketRoutes: WebSocketRoute[] = [terminalRoute];
+export const webSocketRoutes: WebSocketRoute[] = [terminalRoute, governanceFeedRoute];

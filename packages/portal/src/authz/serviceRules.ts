@@ -33,6 +33,8 @@ export type MethodRule =
 const internal = { internal: true } as const;
 const credential = { credential: true } as const;
 const admins = { roles: ['admin'] } as const;
+const readers = { roles: ['admin', 'auditor'] } as const;
+const ownAgent = { holder: "an agent authenticated on its control stream; only for workspaces placed on it (checked in the query)" } as const;
 
 export const SERVICE_RULES: Record<string, Record<string, MethodRule>> = {
   Workspaces: {
@@ -69,6 +71,19 @@ export const SERVICE_RULES: Record<string, Record<string, MethodRule>> = {
     assertUsable: { blueprint: 'use' },
     get: { roles: ['admin', 'auditor'] },
     set: admins,
+  },
+  GovernancePolicies: {
+    org: readers, override: readers, killSwitch: readers,
+    putOrg: admins, putOverride: admins, setKillSwitch: admins,
+    effectiveFor: { holder: 'a workspace row the reconciler is sending the spec of' },
+    storedOverride: internal, assertBlueprint: internal,
+  },
+  GovernanceEvents: {
+    record: ownAgent, list: readers, get: readers, row: internal,
+  },
+  GovernanceApprovals: {
+    hold: ownAgent, list: readers, decide: admins,
+    sweep: internal, outcome: { holder: 'an approval id from the bus; it goes only to the agent that asked for the hold' },
   },
   Identity: {
     createUser: { member: 'manage' },

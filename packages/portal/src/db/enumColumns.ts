@@ -2,6 +2,7 @@ import type { SelectType } from 'kysely';
 import {
   auditActorKindSchema, auditOutcomeSchema, blueprintAccessKindSchema, blueprintAccessLevelSchema, deactivatedBySchema, desiredStateSchema,
   identitySourceSchema, roleSchema, workspaceStateSchema,
+  approvalScopeSchema, approvalStateSchema, enforcementPointSchema, governanceClassSchema, verdictSchema,
 } from '@paddock/protocol';
 import type { Tables } from './schema.js';
 
@@ -23,6 +24,13 @@ export const enumColumns: Record<string, readonly unknown[]> = {
   'audit_log.outcome': allOf('audit_log', 'outcome')(auditOutcomeSchema.options),
   'blueprint_access_rules.kind': allOf('blueprint_access_rules', 'kind')(blueprintAccessKindSchema.options),
   'blueprints.access': allOf('blueprints', 'access')(blueprintAccessLevelSchema.options),
+  'governance_approvals.class': allOf('governance_approvals', 'class')(governanceClassSchema.options),
+  'governance_approvals.scope': allOf('governance_approvals', 'scope')(approvalScopeSchema.options),
+  'governance_approvals.state': allOf('governance_approvals', 'state')(approvalStateSchema.options),
+  'governance_events.class': allOf('governance_events', 'class')(governanceClassSchema.options),
+  'governance_events.point': allOf('governance_events', 'point')(enforcementPointSchema.options),
+  'governance_events.verdict': allOf('governance_events', 'verdict')(verdictSchema.options),
+  'governance_kill_switches.scope': allOf('governance_kill_switches', 'scope')(['org', 'blueprint']),
   'groups.source': allOf('groups', 'source')(identitySourceSchema.options),
   'invites.role': allOf('invites', 'role')(roleSchema.options),
   'users.deactivated_by': allOf('users', 'deactivated_by')(deactivatedBySchema.options),

@@ -7,6 +7,10 @@ import type { WorkspaceActivityTable } from './activitySchema.js';
 import type { BlueprintWorkspaceConfigColumn } from './blueprintConfigSchema.js';
 import type { OidcLoginStatesTable, OidcSessionsTable } from './oidcTables.js';
 import type { PreviewSessionsTable, PreviewTokensTable } from './previewTables.js';
+import type {
+  GovernanceApprovalsTable, GovernanceBlueprintOverridesTable, GovernanceEventsTable, GovernanceGrantsTable, GovernanceKillSwitchesTable,
+  GovernanceOrgPolicyTable,
+} from './governanceSchema.js';
 
 /**
  * Table types for Kysely. Timestamps are written by the app (from its clock).
@@ -254,4 +258,10 @@ export interface Tables {
   llm_usage: LlmUsageTable;
   workspace_activity: WorkspaceActivityTable;
   preview_tokens: PreviewTokensTable; preview_sessions: PreviewSessionsTable;
+  governance_org_policy: GovernanceOrgPolicyTable;
+  governance_blueprint_overrides: GovernanceBlueprintOverridesTable;
+  governance_kill_switches: GovernanceKillSwitchesTable;
+  governance_events: GovernanceEventsTable;
+  governance_approvals: GovernanceApprovalsTable;
+  governance_grants: GovernanceGrantsTable;
 }

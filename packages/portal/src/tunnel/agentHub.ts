@@ -6,6 +6,8 @@ import {
   type AgentMessage__Output,
   type Frame,
   type Frame__Output,
+  type GovernanceEvents__Output,
+  type GovernanceHold__Output,
   type Hello__Output,
   type PortalMessage,
   type ResourceControl__Output,
@@ -52,6 +54,8 @@ export interface AgentHubEvents {
   'workspace-status': [agentId: string, status: WorkspaceStatus__Output];
   usage: [agentId: string, record: UsageRecord__Output];
   'workspace-usage': [agentId: string, usage: WorkspaceUsage__Output];
+  'governance-events': [agentId: string, events: GovernanceEvents__Output];
+  'hold-request': [agentId: string, hold: GovernanceHold__Output];
 }
 
 export interface AgentHubOptions {
@@ -124,6 +128,8 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     if (msg.workspaceStatus) this.emit('workspace-status', agentId, msg.workspaceStatus);
     else if (msg.usage) this.emit('usage', agentId, msg.usage);
     else if (msg.workspaceUsage) this.emit('workspace-usage', agentId, msg.workspaceUsage);
+    else if (msg.governanceEvents) this.emit('governance-events', agentId, msg.governanceEvents);
+    else if (msg.holdRequest) this.emit('hold-request', agentId, msg.holdRequest);
     else if (msg.dialResult && !msg.dialResult.ok) {
       const p = this.pending.get(msg.dialResult.dialId);
       if (p?.agentId === agentId) this.settle(msg.dialResult.dialId)?.reject(new DialError('refused', msg.dialResult.error || 'the agent could not connect'));

@@ -40,6 +40,10 @@ const specParts = {
     log: "building the model route failed (the blueprint's model provider key or settings)",
     builder: "The workspace could not start: the connection to its AI model could not be set up. Ask an admin to check the blueprint's AI model settings.",
   },
+  governance: {
+    log: "building the workspace's governance policy failed",
+    builder: "The workspace could not start: its governance policy could not be read. Ask an admin to check the governance settings.",
+  },
   setup: {
     log: "reading the blueprint's workspace setup failed (agent instructions, tabs)",
     builder: "The workspace could not start: its blueprint's workspace setup could not be read. Ask an admin to check the blueprint.",
@@ -91,6 +95,12 @@ export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   /**
+   * A governance policy, kill switch or grant changed: the next pass compares
+   * every running workspace's spec with what its agent holds at once, past the
+   * waits that otherwise spread those checks out, so agents hold it within a second.
+   */
+  private governanceChanged = false;
+  /**
    * The blueprint's secrets, decrypted, for a workspace's environment (set by
    * app.ts). They travel in ensure_running over the TLS tunnel and are never logged.
    */
@@ -98,6 +108,8 @@ export class Reconciler {
   /** What the daemon sets up at start from the blueprint: AGENTS.md and the tabs' PTY sessions, and the sandbox's limits (set by app.ts). */
   workspaceSetup: (blueprintId: string) => Promise<WorkspaceStartSpec> =
     async () => ({ agentInstructions: '', sessions: [] });
+  /** The workspace's EffectivePolicy as JSON, for WorkspaceSpec.governance_policy ('' : governance off; set by app.ts). */
+  governancePolicy: (w: Row) => Promise<string> = async () => '';
 
   constructor(
     private readonly db: Database,
@@ -115,7 +127,8 @@ export class Reconciler {
     // Changes made here and, over PostgreSQL, in other portals (an agent is connected to one of them).
     this.unsubscribe = [
       this.events.on('workspace', (w) => this.onWorkspace(w)),
-      this.events.onMissed(() => this.trigger()),
+      this.events.on('governancePolicy', () => { this.governanceChanged = true; this.trigger(); }),
+      this.events.onMissed(() => { this.governanceChanged = true; this.trigger(); }),
     ];
     this.timer = setInterval(() => this.trigger(), RESYNC_EVERY_MS);
     this.trigger();
@@ -154,6 +167,8 @@ export class Reconciler {
   private async pass(): Promise<void> {
     // Nothing starts for an owner who may no longer use its blueprint, however the
     // access went (the access sweep also runs on its own after every write).
+    const governanceChanged = this.governanceChanged;
+    this.governanceChanged = false;
     await this.workspaces.stopWhereBlueprintAccessLost(POLICY_SWEEPER);
     const rows = await this.db.selectFrom('workspaces')
       .select(['id', 'agent_id', 'state', 'desired_state', 'owner_id', 'blueprint_id'])
@@ -172,14 +187,14 @@ export class Reconciler {
       }
       const verb: Verb | null = this.verbFor(r.state, r.desired_state);
       if (!verb) {
-        if (r.state === 'running' && r.desired_state === 'running') await this.keepSpecCurrent(r, agentId);
+        if (r.state === 'running' && r.desired_state === 'running') await this.keepSpecCurrent(r, agentId, governanceChanged);
         continue;
       }
       const current = this.inflight.get(r.id);
       if (current && current.verb === verb && Date.now() - current.at < INFLIGHT_TIMEOUT_MS) continue;
       let command: Command;
       try {
-        command = verb === 'run' ? await this.runCommand(r, await this.routeFor(r)) : this.command(verb, r);
+        command = verb === 'run' ? await this.runCommand(r, await this.dynamicParts(r)) : this.command(verb, r);
       } catch (err) {
         if (!(err instanceof SpecPartError)) throw err;
         this.log.error({ workspaceId: r.id, blueprintId: r.blueprint_id, err: errorText(err.reason) }, specParts[err.part].log);
@@ -202,10 +217,12 @@ export class Reconciler {
    * A spec the agent couldn't apply goes unanswered (the workspace runs on as it
    * was) and is sent again after REFRESH_TIMEOUT_MS.
    */
-  private async keepSpecCurrent(r: Row, agentId: string): Promise<void> {
+  private async keepSpecCurrent(r: Row, agentId: string, governanceChanged = false): Promise<void> {
     const inflight = this.inflight.get(r.id);
-    if (inflight && Date.now() - inflight.at < (inflight.verb === 'run' ? REFRESH_TIMEOUT_MS : INFLIGHT_TIMEOUT_MS)) return;
     const sent = this.sentRoute.get(r.id);
+    // A governance change can't wait for an unanswered spec's timeout: what the agent was sent is compared now.
+    if (governanceChanged && sent?.agentId === agentId && (!inflight || inflight.verb === 'run')) return this.resendIfChanged(r, agentId, sent);
+    if (inflight && Date.now() - inflight.at < (inflight.verb === 'run' ? REFRESH_TIMEOUT_MS : INFLIGHT_TIMEOUT_MS)) return;
     if (inflight?.verb === 'run') {
       this.log.warn({ workspaceId: r.id, agentId }, "the agent did not apply the running workspace's spec; sending it again");
     }
@@ -215,12 +232,12 @@ export class Reconciler {
     if (onThisConnection && Date.now() - sent.checkedAt < RESYNC_EVERY_MS) return;
     let command: Command;
     try {
-      const llm = await this.routeFor(r);
-      if (onThisConnection && sent.route === routeFingerprint(llm)) {
+      const parts = await this.dynamicParts(r);
+      if (onThisConnection && sent.route === routeFingerprint(parts)) {
         sent.checkedAt = Date.now();
         return;
       }
-      command = await this.runCommand(r, llm);
+      command = await this.runCommand(r, parts);
     } catch (err) {
       if (!(err instanceof SpecPartError)) throw err;
       // It runs as it is; the next check tries again. Said once, not every pass.
@@ -234,11 +251,27 @@ export class Reconciler {
     this.send(agentId, r.id, 'run', command);
   }
 
+  /** After a governance change: the spec goes again only if what the agent holds differs (a failure is the next regular check's). */
+  private async resendIfChanged(r: Row, agentId: string, sent: { route: string }): Promise<void> {
+    let command: Command;
+    try {
+      const parts = await this.dynamicParts(r);
+      if (sent.route === routeFingerprint(parts)) return;
+      command = await this.runCommand(r, parts);
+    } catch (err) {
+      if (!(err instanceof SpecPartError)) throw err;
+      this.log.error({ workspaceId: r.id, err: errorText(err.reason) }, `the running workspace's spec could not be built after a governance change: ${specParts[err.part].log}`);
+      return;
+    }
+    this.send(agentId, r.id, 'run', command);
+  }
+
   private send(agentId: string, workspaceId: string, verb: Verb, command: Command): void {
     if (!this.hub.send(agentId, { command })) return;
     this.inflight.set(workspaceId, { verb, at: Date.now(), agentId });
     if (command.ensureRunning) {
-      this.sentRoute.set(workspaceId, { agentId, route: routeFingerprint(command.ensureRunning.llm), checkedAt: Date.now() });
+      const spec = command.ensureRunning;
+      this.sentRoute.set(workspaceId, { agentId, route: routeFingerprint({ llm: spec.llm, governancePolicy: spec.governancePolicy ?? '' }), checkedAt: Date.now() });
     } else {
       this.sentRoute.delete(workspaceId);
     }
@@ -254,17 +287,22 @@ export class Reconciler {
     return verb === 'stop' ? { ensureStopped: w.id } : { ensureDeleted: w.id };
   }
 
-  private routeFor(w: Row): Promise<Awaited<ReturnType<LlmRouteFor>>> {
-    return buildPart('llm', () => this.llmRouteFor(w));
+  /** The parts of a running workspace's spec the agent must hold as they are now: the model route, the governance policy. */
+  private async dynamicParts(w: Row): Promise<DynamicParts> {
+    return {
+      llm: await buildPart('llm', () => this.llmRouteFor(w)),
+      governancePolicy: await buildPart('governance', () => this.governancePolicy(w)),
+    };
   }
 
-  /** The whole spec: the blueprint's secrets as environment, the model route, the daemon's start spec. */
-  private async runCommand(w: Row, llm: Awaited<ReturnType<LlmRouteFor>>): Promise<Command> {
+  /** The whole spec: the blueprint's secrets as environment, the model route, the governance policy, the daemon's start spec. */
+  private async runCommand(w: Row, parts: DynamicParts): Promise<Command> {
     return {
       ensureRunning: {
         workspaceId: w.id, ownerId: w.owner_id, blueprintId: w.blueprint_id,
         env: await buildPart('secrets', () => this.secretEnv(w.blueprint_id)),
-        llm,
+        llm: parts.llm,
+        governancePolicy: parts.governancePolicy,
         ...await buildPart('setup', () => this.workspaceSetup(w.blueprint_id)),
       },
     };
@@ -311,9 +349,11 @@ export class Reconciler {
   }
 }
 
-/** Tells routes apart without keeping their keys in memory longer than a pass. */
-function routeFingerprint(route: { [K in keyof LlmRoute]?: string } | null | undefined): string {
-  if (!route) return 'none';
-  const parts = [route.upstreamBaseUrl, route.upstreamApiKey, route.model, route.upstreamFormat ?? 'anthropic'];
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+type DynamicParts = { llm: Awaited<ReturnType<LlmRouteFor>>; governancePolicy: string };
+
+/** Tells specs' routes and policies apart without keeping their keys in memory longer than a pass. */
+function routeFingerprint(parts: { llm: { [K in keyof LlmRoute]?: string } | null | undefined; governancePolicy: string }): string {
+  const route = parts.llm;
+  const llm = route ? [route.upstreamBaseUrl, route.upstreamApiKey, route.model, route.upstreamFormat ?? 'anthropic'] : 'none';
+  return createHash('sha256').update(JSON.stringify([llm, parts.governancePolicy])).digest('hex');
 }

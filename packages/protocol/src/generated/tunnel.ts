@@ -8,6 +8,10 @@ import type { DialResult as _paddock_tunnel_v1_DialResult, DialResult__Output as
 import type { EnrollRequest as _paddock_tunnel_v1_EnrollRequest, EnrollRequest__Output as _paddock_tunnel_v1_EnrollRequest__Output } from './paddock/tunnel/v1/EnrollRequest.js';
 import type { EnrollResponse as _paddock_tunnel_v1_EnrollResponse, EnrollResponse__Output as _paddock_tunnel_v1_EnrollResponse__Output } from './paddock/tunnel/v1/EnrollResponse.js';
 import type { Frame as _paddock_tunnel_v1_Frame, Frame__Output as _paddock_tunnel_v1_Frame__Output } from './paddock/tunnel/v1/Frame.js';
+import type { GovernanceEvents as _paddock_tunnel_v1_GovernanceEvents, GovernanceEvents__Output as _paddock_tunnel_v1_GovernanceEvents__Output } from './paddock/tunnel/v1/GovernanceEvents.js';
+import type { GovernanceHold as _paddock_tunnel_v1_GovernanceHold, GovernanceHold__Output as _paddock_tunnel_v1_GovernanceHold__Output } from './paddock/tunnel/v1/GovernanceHold.js';
+import type { GovernanceHoldDecision as _paddock_tunnel_v1_GovernanceHoldDecision, GovernanceHoldDecision__Output as _paddock_tunnel_v1_GovernanceHoldDecision__Output } from './paddock/tunnel/v1/GovernanceHoldDecision.js';
+import type { GovernanceHoldReply as _paddock_tunnel_v1_GovernanceHoldReply, GovernanceHoldReply__Output as _paddock_tunnel_v1_GovernanceHoldReply__Output } from './paddock/tunnel/v1/GovernanceHoldReply.js';
 import type { Heartbeat as _paddock_tunnel_v1_Heartbeat, Heartbeat__Output as _paddock_tunnel_v1_Heartbeat__Output } from './paddock/tunnel/v1/Heartbeat.js';
 import type { Hello as _paddock_tunnel_v1_Hello, Hello__Output as _paddock_tunnel_v1_Hello__Output } from './paddock/tunnel/v1/Hello.js';
 import type { LlmRoute as _paddock_tunnel_v1_LlmRoute, LlmRoute__Output as _paddock_tunnel_v1_LlmRoute__Output } from './paddock/tunnel/v1/LlmRoute.js';
@@ -37,6 +41,10 @@ export interface ProtoGrpcType {
         EnrollRequest: MessageTypeDefinition<_paddock_tunnel_v1_EnrollRequest, _paddock_tunnel_v1_EnrollRequest__Output>
         EnrollResponse: MessageTypeDefinition<_paddock_tunnel_v1_EnrollResponse, _paddock_tunnel_v1_EnrollResponse__Output>
         Frame: MessageTypeDefinition<_paddock_tunnel_v1_Frame, _paddock_tunnel_v1_Frame__Output>
+        GovernanceEvents: MessageTypeDefinition<_paddock_tunnel_v1_GovernanceEvents, _paddock_tunnel_v1_GovernanceEvents__Output>
+        GovernanceHold: MessageTypeDefinition<_paddock_tunnel_v1_GovernanceHold, _paddock_tunnel_v1_GovernanceHold__Output>
+        GovernanceHoldDecision: MessageTypeDefinition<_paddock_tunnel_v1_GovernanceHoldDecision, _paddock_tunnel_v1_GovernanceHoldDecision__Output>
+        GovernanceHoldReply: MessageTypeDefinition<_paddock_tunnel_v1_GovernanceHoldReply, _paddock_tunnel_v1_GovernanceHoldReply__Output>
         Heartbeat: MessageTypeDefinition<_paddock_tunnel_v1_Heartbeat, _paddock_tunnel_v1_Heartbeat__Output>
         Hello: MessageTypeDefinition<_paddock_tunnel_v1_Hello, _paddock_tunnel_v1_Hello__Output>
         LlmRoute: MessageTypeDefinition<_paddock_tunnel_v1_LlmRoute, _paddock_tunnel_v1_LlmRoute__Output>

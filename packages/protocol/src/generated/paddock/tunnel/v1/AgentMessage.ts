@@ -6,6 +6,8 @@ import type { WorkspaceStatus as _paddock_tunnel_v1_WorkspaceStatus, WorkspaceSt
 import type { DialResult as _paddock_tunnel_v1_DialResult, DialResult__Output as _paddock_tunnel_v1_DialResult__Output } from '../../../paddock/tunnel/v1/DialResult.js';
 import type { UsageRecord as _paddock_tunnel_v1_UsageRecord, UsageRecord__Output as _paddock_tunnel_v1_UsageRecord__Output } from '../../../paddock/tunnel/v1/UsageRecord.js';
 import type { WorkspaceUsage as _paddock_tunnel_v1_WorkspaceUsage, WorkspaceUsage__Output as _paddock_tunnel_v1_WorkspaceUsage__Output } from '../../../paddock/tunnel/v1/WorkspaceUsage.js';
+import type { GovernanceEvents as _paddock_tunnel_v1_GovernanceEvents, GovernanceEvents__Output as _paddock_tunnel_v1_GovernanceEvents__Output } from '../../../paddock/tunnel/v1/GovernanceEvents.js';
+import type { GovernanceHold as _paddock_tunnel_v1_GovernanceHold, GovernanceHold__Output as _paddock_tunnel_v1_GovernanceHold__Output } from '../../../paddock/tunnel/v1/GovernanceHold.js';
 
 export interface AgentMessage {
   'hello'?: (_paddock_tunnel_v1_Hello | null);
@@ -14,7 +16,9 @@ export interface AgentMessage {
   'dialResult'?: (_paddock_tunnel_v1_DialResult | null);
   'usage'?: (_paddock_tunnel_v1_UsageRecord | null);
   'workspaceUsage'?: (_paddock_tunnel_v1_WorkspaceUsage | null);
-  'msg'?: "hello"|"heartbeat"|"workspaceStatus"|"dialResult"|"usage"|"workspaceUsage";
+  'governanceEvents'?: (_paddock_tunnel_v1_GovernanceEvents | null);
+  'holdRequest'?: (_paddock_tunnel_v1_GovernanceHold | null);
+  'msg'?: "hello"|"heartbeat"|"workspaceStatus"|"dialResult"|"usage"|"workspaceUsage"|"governanceEvents"|"holdRequest";
 }
 
 export interface AgentMessage__Output {
@@ -24,5 +28,7 @@ export interface AgentMessage__Output {
   'dialResult'?: (_paddock_tunnel_v1_DialResult__Output | null);
   'usage'?: (_paddock_tunnel_v1_UsageRecord__Output | null);
   'workspaceUsage'?: (_paddock_tunnel_v1_WorkspaceUsage__Output | null);
-  'msg'?: "hello"|"heartbeat"|"workspaceStatus"|"dialResult"|"usage"|"workspaceUsage";
+  'governanceEvents'?: (_paddock_tunnel_v1_GovernanceEvents__Output | null);
+  'holdRequest'?: (_paddock_tunnel_v1_GovernanceHold__Output | null);
+  'msg'?: "hello"|"heartbeat"|"workspaceStatus"|"dialResult"|"usage"|"workspaceUsage"|"governanceEvents"|"holdRequest";
 }

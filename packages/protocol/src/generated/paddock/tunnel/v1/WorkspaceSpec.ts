@@ -13,6 +13,7 @@ export interface WorkspaceSpec {
   'agentInstructions'?: (string);
   'sessions'?: (_paddock_tunnel_v1_WorkspaceSession)[];
   'resources'?: (_paddock_tunnel_v1_WorkspaceResources | null);
+  'governancePolicy'?: (string);
 }
 
 export interface WorkspaceSpec__Output {
@@ -24,4 +25,5 @@ export interface WorkspaceSpec__Output {
   'agentInstructions': (string);
   'sessions': (_paddock_tunnel_v1_WorkspaceSession__Output)[];
   'resources': (_paddock_tunnel_v1_WorkspaceResources__Output | null);
+  'governancePolicy': (string);
 }

@@ -1,0 +1,59 @@
+import {
+  approvalDecisionRequestSchema, approvalDecisionResultSchema, approvalsPageSchema, approvalsQuerySchema, governanceEventsPageSchema,
+  governanceEventsQuerySchema, governanceOverrideSchema, governancePolicySchema, killSwitchChangeSchema, killSwitchSchema,
+} from '@paddock/protocol';
+import { route } from './route.js';
+
+/** Issue 9's governance API: admins change, auditors read (docs/governance.md). */
+export const governanceRoutes = [
+  route({
+    method: 'GET', url: '/api/v1/governance/policy', access: 'auditor', summary: "The org's governance policy (the defaults until an admin saves one)",
+    response: governancePolicySchema,
+    handler: async ({ services }) => services.governancePolicies.org(),
+  }),
+  route({
+    method: 'PUT', url: '/api/v1/governance/policy', access: 'admin',
+    summary: "Replace the org's governance policy; running agents hold it within a second (audited)",
+    body: governancePolicySchema, response: governancePolicySchema,
+    handler: async ({ body, actor, services }) => services.governancePolicies.putOrg(body, actor),
+  }),
+  route({
+    method: 'GET', url: '/api/v1/blueprints/:id/governance', access: 'auditor', summary: "A blueprint's governance override ({}: it inherits everything)",
+    response: governanceOverrideSchema,
+    handler: async ({ params, services }) => services.governancePolicies.override(params.id!),
+  }),
+  route({
+    method: 'PUT', url: '/api/v1/blueprints/:id/governance', access: 'admin',
+    summary: "Replace a blueprint's governance override; fields left out inherit the org's (audited)",
+    body: governanceOverrideSchema, response: governanceOverrideSchema,
+    handler: async ({ body, actor, params, services }) => services.governancePolicies.putOverride(params.id!, body, actor),
+  }),
+  route({
+    method: 'GET', url: '/api/v1/governance/events', access: 'auditor',
+    summary: 'Governance events, newest first: ?workspaceId=&class=&verdict=&since=&limit=&cursor=',
+    query: governanceEventsQuerySchema, response: governanceEventsPageSchema,
+    handler: async ({ query, services }) => services.governanceEvents.list(query),
+  }),
+  route({
+    method: 'GET', url: '/api/v1/governance/approvals', access: 'auditor', summary: 'Held agent actions: ?state=pending|approved|denied|expired&workspaceId=',
+    query: approvalsQuerySchema, response: approvalsPageSchema,
+    handler: async ({ query, services }) => ({ items: await services.governanceApprovals.list(query) }),
+  }),
+  route({
+    method: 'POST', url: '/api/v1/governance/approvals/:id', access: 'admin',
+    summary: 'Decide a held action: approve once, for N minutes or with a rule; deny once or with a rule (audited)',
+    body: approvalDecisionRequestSchema, response: approvalDecisionResultSchema,
+    handler: async ({ body, actor, params, services }) => services.governanceApprovals.decide(params.id!, body, actor),
+  }),
+  route({
+    method: 'GET', url: '/api/v1/governance/kill-switch', access: 'auditor', summary: 'The kill switches, org-wide and per blueprint',
+    response: killSwitchSchema,
+    handler: async ({ services }) => services.governancePolicies.killSwitch(),
+  }),
+  route({
+    method: 'PUT', url: '/api/v1/governance/kill-switch', access: 'admin',
+    summary: 'Engage or release a kill switch, org-wide or for a blueprint; agents stop all agent traffic within a second (audited)',
+    body: killSwitchChangeSchema, response: killSwitchSchema,
+    handler: async ({ body, actor, services }) => services.governancePolicies.setKillSwitch(body, actor),
+  }),
+];

@@ -1,0 +1,12 @@
+// Original file: packages/protocol/proto/tunnel.proto
+
+
+export interface GovernanceHold {
+  'requestId'?: (string);
+  'requestJson'?: (string);
+}
+
+export interface GovernanceHold__Output {
+  'requestId': (string);
+  'requestJson': (string);
+}
