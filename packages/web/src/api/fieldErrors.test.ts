@@ -4,7 +4,7 @@ import { errorsUnder, fieldErrors } from './fieldErrors';
 
 describe('fieldErrors', () => {
   it("splits the API's message into each field's errors", () => {
-    const error = new ApiError(400, 'invalid_input', 'invalid body: rules.2.match.command: Too small: expected string to have >=1 characters; mode: Invalid option; rules.2.verdict: Invalid option');
+    const error = new ApiError(400, 'invalid_input', 'invalid request body: rules.2.match.command: Too small: expected string to have >=1 characters; mode: Invalid option; rules.2.verdict: Invalid option');
     const { fields, rest } = fieldErrors(error);
     expect(fields).toEqual({
       'rules.2.match.command': 'Too small: expected string to have >=1 characters',

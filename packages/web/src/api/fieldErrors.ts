@@ -2,7 +2,7 @@ import { isApiError } from './client';
 
 /**
  * The API's one error shape names each bad field in its message
- * (`invalid body: rules.2.match.command: Too small; mode: Invalid option`, or a
+ * (`invalid request body: rules.2.match.command: Too small; mode: Invalid option`, or a
  * service's own `rules: the id "x" is used twice`). This splits such a message
  * into field path → message, so a form can show each beside its field; what
  * names no field is left in `rest` for a banner.
@@ -11,7 +11,8 @@ export function fieldErrors(error: unknown): { fields: Record<string, string>; r
   const fields: Record<string, string> = {};
   const rest: string[] = [];
   if (!isApiError(error) || error.status !== 400) return { fields, rest };
-  const text = error.message.replace(/^invalid (body|query|params): /, '');
+  // parseInput's prefix: "invalid request body: ", "invalid query: " …
+  const text = error.message.replace(/^invalid [a-z ]+: /, '');
   for (const part of text.split('; ')) {
     const m = /^([A-Za-z_][\w]*(?:\.[\w]+)*): (.+)$/.exec(part);
     if (m) fields[m[1]!] = fields[m[1]!] ? `${fields[m[1]!]}; ${m[2]}` : m[2]!;
