@@ -149,6 +149,14 @@ describe('bad input at the edge', () => {
       'PUT /api/v1/admin/sso': { issuer: 'http://127.0.0.1:9/', clientId: 'x', clientSecret: 'y', allowedDomains: ['example.com'], roleMappings: [{ value: 'a', role: 'admin' }] },
       'PUT /api/v1/admin/auth-settings': { localPasswords: true },
       'PUT /api/v1/admin/ip-allowlist': { cidrs: [], trustedProxies: [] },
+      'PUT /api/v1/governance/policy': {
+        mode: 'monitor', defaults: { llm_call: 'allow', bash_command: 'allow', file_write: 'ask', git_push: 'allow', http_request: 'deny' },
+        rules: [{ id: 'fuzz', class: 'http_request', match: { domain: '*.example.com', method: 'GET', path: '/x/**' }, verdict: 'allow' }],
+        contentFilters: { secrets: true, privateKeys: true, exfiltration: true },
+      },
+      'PUT /api/v1/blueprints/:id/governance': { mode: 'enforce', defaults: { bash_command: 'ask' }, rules: [{ class: 'git_push', match: { force: true, ref: 'refs/heads/*' }, verdict: 'ask' }] },
+      'POST /api/v1/governance/approvals/:id': { decision: 'approve', scope: 'minutes', minutes: 5, reason: 'fuzz' },
+      'PUT /api/v1/governance/kill-switch': { scope: 'org', engaged: false, reason: 'fuzz' },
       'POST /scim/v2/Users': {
         schemas: [USER], userName: 'fuzz-new@corp.example', name: { givenName: 'F', familyName: 'Z' },
         emails: [{ value: 'fuzz-new@corp.example', type: 'work' }], externalId: 'e', active: true,
@@ -173,6 +181,8 @@ describe('bad input at the edge', () => {
       ['/api/v1/invites/:id', ids.invite!], ['/api/v1/tokens/:id', ids.token!], ['/api/v1/auth/sessions/:id', MISSING],
       ['/scim/v2/Users/:id', ids.scimUser!], ['/scim/v2/Groups/:id', ids.scimGroup!],
       ['/scim/v2/ResourceTypes/:id', 'User'], ['/scim/v2/Schemas/:id', USER],
+      // No action is held here: a decision names nothing (404), after its body was checked.
+      ['/api/v1/governance/approvals/:id', MISSING],
     ];
     const found = byPrefix.find(([prefix]) => url.startsWith(prefix));
     if (!found) throw new Error(`add a valid :${name} for ${url} to validParam`);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { agentActor } from '@paddock/portal';
+import { MAX_PENDING_PER_WORKSPACE, agentActor } from '@paddock/portal';
 import type { GovernanceEventReport, HoldRequest } from '@paddock/protocol';
 import { InProcessPortal } from './harness/inProcessPortal.js';
 
@@ -242,6 +242,16 @@ describe('approvals', () => {
     }
     expect((await decide('00000000-0000-4000-8000-000000000000', { decision: 'approve', scope: 'once' })).status).toBe(404);
     expect((await fx.services.governanceApprovals.list({ state: 'pending', workspaceId: w.id, limit: 5 })).map((i) => i.id)).toEqual([llm.id]);
+  });
+
+  it('refuses more pending holds than a workspace may have at once', async () => {
+    const w = await runningOn(agentId);
+    for (let i = 0; i < MAX_PENDING_PER_WORKSPACE; i++) await fx.services.governanceApprovals.hold(agentId, hold(w.id, { summary: `push ${i}` }));
+    await expect(fx.services.governanceApprovals.hold(agentId, hold(w.id))).rejects.toMatchObject({ status: 429 });
+    const [first] = await fx.services.governanceApprovals.list({ state: 'pending', workspaceId: w.id, limit: 1 });
+    // All the same action: one decision releases them all, and the workspace may hold again.
+    expect((await decide(first!.id, { decision: 'deny', scope: 'once' })).body.released).toHaveLength(MAX_PENDING_PER_WORKSPACE - 1);
+    expect((await fx.services.governanceApprovals.hold(agentId, hold(w.id))).id).toEqual(expect.any(String));
   });
 
   it('expires a hold nobody decided, by the clock, and denies it', async () => {

@@ -3,9 +3,9 @@ import type { Bridge } from './bridges/bridge.js';
 import { BridgeKeys } from './bridges/bridgeKeys.js';
 import { LlmBridge } from './bridges/llmBridge.js';
 import { LlmGateway } from './gateway/llm/llmGateway.js';
+import { TunnelGovernanceUplink } from './governance/tunnelUplink.js';
 import { AgentMetrics } from './metrics/agentMetrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics/metricsServer.js';
-import { TunnelGovernanceUplink } from './governance/tunnelUplink.js';
 import type { RuntimeDriver } from './runtime/driver.js';
 import { TunnelClient, type TunnelClientOptions } from './tunnel/tunnelClient.js';
 import { Workspaces } from './workspaces/workspaces.js';
@@ -24,10 +24,10 @@ export interface Agent {
   runtime: RuntimeDriver;
   llmGateway: LlmGateway;
   metrics: AgentMetrics;
-  /** The metrics listener once started (start() resolves after it binds or fails to). */
-  metricsServer: MetricsServer | undefined;
   /** The governance decider's line to the portal (events, holds); `followPortal` routes what the portal sends to its control. */
   governanceUplink: TunnelGovernanceUplink;
+  /** The metrics listener once started (start() resolves after it binds or fails to). */
+  metricsServer: MetricsServer | undefined;
   start(): Promise<void>;
   /** Ends the agent as its process ending would: the tunnel closes, the bridges stop; workspaces run on. */
   stop(): Promise<void>;
@@ -63,9 +63,9 @@ export function createAgent(options: AgentOptions): Agent {
       }
     },
     stop: async () => {
+      await agent.metricsServer?.close();
       governanceUplink.flush();
       governanceUplink.close();
-      await agent.metricsServer?.close();
       await client.stop();
       // Until the next agent serves them again, a workspace's forwarder answers its tools 503.
       await workspaces.close();

@@ -14,6 +14,17 @@ import type { PortalServices } from '../services.js';
 type Deps = Pick<PortalServices, 'db' | 'clock' | 'audit' | 'events'>;
 type Row = Selectable<GovernanceApprovalsTable>;
 
+/**
+ * Pending holds one workspace may have at once. An agent asking for more (a
+ * loop, or an agent turned hostile) is refused, and its caller denies: an
+ * admin's queue is not a place one workspace can flood.
+ */
+export const MAX_PENDING_PER_WORKSPACE = 50;
+
+export class TooManyHoldsError extends ApiError {
+  constructor() { super(429, 'rate_limited', `this workspace already waits on ${MAX_PENDING_PER_WORKSPACE} held actions; decide those first`); }
+}
+
 /** A hold for a workspace its agent doesn't run (or that doesn't exist): refused, whatever the agent claims. */
 export class NotHostedError extends ApiError {
   constructor() { super(404, 'not_found', 'no such workspace on this agent'); }
@@ -51,6 +62,9 @@ export class GovernanceApprovals {
     const ws = await this.deps.db.selectFrom('workspaces').select(['owner_id', 'blueprint_id', 'agent_id'])
       .where('id', '=', request.workspaceId).executeTakeFirst();
     if (!ws || ws.agent_id !== agentId) throw new NotHostedError();
+    const pending = await this.deps.db.selectFrom('governance_approvals').select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('workspace_id', '=', request.workspaceId).where('state', '=', 'pending').executeTakeFirstOrThrow();
+    if (Number(pending.n) >= MAX_PENDING_PER_WORKSPACE) throw new TooManyHoldsError();
     const now = this.deps.clock.now();
     const expiresAt = new Date(now.getTime() + request.timeoutSeconds * 1000);
     const id = newId();
