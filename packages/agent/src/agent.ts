@@ -30,7 +30,7 @@ export interface Agent {
  */
 export function createAgent(options: AgentOptions): Agent {
   const { runtime, ...tunnel } = options;
-  const llmGateway = new LlmGateway({ log: options.log.child({ component: 'llm-gateway' }) });
+  const llmGateway = new LlmGateway({ log: options.log.child({ component: 'llm-gateway' }), clock: options.clock });
   const keys = new BridgeKeys(options.dataDir);
   const bridges: Bridge[] = [new LlmBridge(llmGateway, keys)];
   const workspaces = new Workspaces(runtime, bridges, keys);

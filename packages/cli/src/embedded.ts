@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_MODEL_ID, startModelSim, type ModelSim } from '@paddock/model-sim';
+import { deadlineIn } from '@paddock/protocol';
 
 export const portalMain = fileURLToPath(new URL('../../portal/dist/main.js', import.meta.url));
 export const agentMain = fileURLToPath(new URL('../../agent/dist/main.js', import.meta.url));
@@ -24,8 +25,8 @@ export interface Embedded {
 }
 
 async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  const deadline = deadlineIn(timeoutMs);
+  while (!deadline.passed()) {
     if (child.exitCode !== null) throw new Error(`the portal exited with code ${child.exitCode}`);
     try {
       if ((await fetch(`${url}/healthz`)).ok) return;

@@ -101,7 +101,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   workspaceHttp.followWorkspaces(events);
   const enrollment = new Enrollment(db, clock);
   const llmRoute = config.llm && { upstreamBaseUrl: config.llm.baseUrl, upstreamApiKey: config.llm.apiKey, model: config.llm.model };
-  const reconciler = new Reconciler(db, hub, workspaces, events, log.child({ component: 'reconciler' }), (w) => workspaceSetup.llmRoute(w.blueprint_id));
+  const reconciler = new Reconciler(db, hub, workspaces, events, clock, log.child({ component: 'reconciler' }), (w) => workspaceSetup.llmRoute(w.blueprint_id));
   const usage = new LlmUsage(db, clock, events);
   hub.on('usage', (agentId, record) => void usage.record(agentId, record).catch((err: unknown) => log.error({ err }, 'storing a usage record failed')));
   const resourceReports = new WorkspaceResourceReports(db, clock, (id) => workspaces.notifyChanged(id), log.child({ component: 'workspace-resources' }));
@@ -175,7 +175,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
 
   const tls = await loadTls(config);
   const tunnel = await startTunnelServer({
-    host: config.tunnelHost, port: config.tunnelPort, tls, hub, enrollment, log: log.child({ component: 'tunnel' }),
+    host: config.tunnelHost, port: config.tunnelPort, tls, hub, enrollment, clock, log: log.child({ component: 'tunnel' }),
   });
   reconciler.start();
   accessSweep.start();

@@ -1,5 +1,6 @@
 export * from './api.js';
 export * from './strings.js';
+export * from './clock.js';
 export * from './blueprintConfig.js';
 export * from './daemon.js';
 export * from './daemonBoot.js';

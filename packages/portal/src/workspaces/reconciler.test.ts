@@ -28,10 +28,11 @@ describe('the reconciler on the event bus', () => {
   let workspace: Workspace;
   let passes = 0;
   let actor: UserActor;
+  let clock: FakeClock;
 
   beforeAll(async () => {
     t = await openTestDatabase();
-    const clock = new FakeClock();
+    clock = new FakeClock();
     const audit = new AuditLog(t.db, clock);
     const access = new BlueprintAccessControl(t.db, clock, audit);
     const identity = new Identity(t.db, clock, audit);
@@ -44,7 +45,7 @@ describe('the reconciler on the event bus', () => {
     workspaces.stopWhereBlueprintAccessLost = (by) => { passes += 1; return sweep(by); };
     // Another subscriber, subscribed first, that throws: the reconciler hears every event all the same.
     bus.on('workspace', () => { throw new Error('a broken live view'); });
-    reconciler = new Reconciler(t.db, new AgentHub(), workspaces, bus, pino({ level: 'silent' }));
+    reconciler = new Reconciler(t.db, new AgentHub(), workspaces, bus, clock, pino({ level: 'silent' }));
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     reconciler.start();
     workspace = await workspaces.create(actor, { blueprintId: blueprint.id, name: 'w' });

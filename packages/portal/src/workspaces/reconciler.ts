@@ -3,6 +3,7 @@ import type pino from 'pino';
 import type { Workspace, WorkspaceState } from '@paddock/protocol';
 import type { Command, Hello__Output, WorkspaceStatus__Output } from '@paddock/protocol/tunnel';
 import { POLICY_SWEEPER, RECONCILER, agentActor } from '../auth/actor.js';
+import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import type { EventBus, Unsubscribe } from '../events/eventBus.js';
 import type { AgentHub } from '../tunnel/agentHub.js';
@@ -104,6 +105,7 @@ export class Reconciler {
     private readonly hub: AgentHub,
     private readonly workspaces: Workspaces,
     private readonly events: EventBus,
+    private readonly clock: Clock,
     private readonly log: pino.Logger,
     private readonly llmRouteFor: LlmRouteFor = () => undefined,
   ) {}
@@ -176,7 +178,7 @@ export class Reconciler {
         continue;
       }
       const current = this.inflight.get(r.id);
-      if (current && current.verb === verb && Date.now() - current.at < INFLIGHT_TIMEOUT_MS) continue;
+      if (current && current.verb === verb && this.clock.now().getTime() - current.at < INFLIGHT_TIMEOUT_MS) continue;
       let command: Command;
       try {
         command = verb === 'run' ? await this.runCommand(r, await this.routeFor(r)) : this.command(verb, r);
@@ -204,7 +206,7 @@ export class Reconciler {
    */
   private async keepSpecCurrent(r: Row, agentId: string): Promise<void> {
     const inflight = this.inflight.get(r.id);
-    if (inflight && Date.now() - inflight.at < (inflight.verb === 'run' ? REFRESH_TIMEOUT_MS : INFLIGHT_TIMEOUT_MS)) return;
+    if (inflight && this.clock.now().getTime() - inflight.at < (inflight.verb === 'run' ? REFRESH_TIMEOUT_MS : INFLIGHT_TIMEOUT_MS)) return;
     const sent = this.sentRoute.get(r.id);
     if (inflight?.verb === 'run') {
       this.log.warn({ workspaceId: r.id, agentId }, "the agent did not apply the running workspace's spec; sending it again");
@@ -212,12 +214,12 @@ export class Reconciler {
     // What was sent counts only once answered: an unanswered spec goes again.
     const onThisConnection = sent?.agentId === agentId && !inflight;
     this.inflight.delete(r.id);
-    if (onThisConnection && Date.now() - sent.checkedAt < RESYNC_EVERY_MS) return;
+    if (onThisConnection && this.clock.now().getTime() - sent.checkedAt < RESYNC_EVERY_MS) return;
     let command: Command;
     try {
       const llm = await this.routeFor(r);
       if (onThisConnection && sent.route === routeFingerprint(llm)) {
-        sent.checkedAt = Date.now();
+        sent.checkedAt = this.clock.now().getTime();
         return;
       }
       command = await this.runCommand(r, llm);
@@ -228,7 +230,7 @@ export class Reconciler {
         this.log.error({ workspaceId: r.id, blueprintId: r.blueprint_id, err: errorText(err.reason) },
           `the running workspace's spec could not be built, its agent keeps the last one: ${specParts[err.part].log}`);
       }
-      this.sentRoute.set(r.id, { agentId, route: 'unavailable', checkedAt: Date.now() });
+      this.sentRoute.set(r.id, { agentId, route: 'unavailable', checkedAt: this.clock.now().getTime() });
       return;
     }
     this.send(agentId, r.id, 'run', command);
@@ -236,9 +238,9 @@ export class Reconciler {
 
   private send(agentId: string, workspaceId: string, verb: Verb, command: Command): void {
     if (!this.hub.send(agentId, { command })) return;
-    this.inflight.set(workspaceId, { verb, at: Date.now(), agentId });
+    this.inflight.set(workspaceId, { verb, at: this.clock.now().getTime(), agentId });
     if (command.ensureRunning) {
-      this.sentRoute.set(workspaceId, { agentId, route: routeFingerprint(command.ensureRunning.llm), checkedAt: Date.now() });
+      this.sentRoute.set(workspaceId, { agentId, route: routeFingerprint(command.ensureRunning.llm), checkedAt: this.clock.now().getTime() });
     } else {
       this.sentRoute.delete(workspaceId);
     }

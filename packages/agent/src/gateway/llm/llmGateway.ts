@@ -8,6 +8,7 @@ import type pino from 'pino';
 import { apiCallOf, parseBaseUrl, upstreamUrl, type ApiCall } from './apiPaths.js';
 import { OpenAiStreamTranslator, toAnthropicError, toAnthropicMessage, toChatCompletionsRequest, type AnthropicRequest } from './openaiTranslation.js';
 import { UsageParser } from './usageParser.js';
+import { systemClock, type Clock } from '../../clock.js';
 
 /** Where a workspace's model calls go (from the portal's WorkspaceSpec.llm). */
 export interface LlmRoute {
@@ -36,7 +37,8 @@ export interface UsageRecord {
 
 export interface LlmGatewayOptions {
   log?: pino.Logger;
-  now?: () => Date;
+  /** Dates the usage records. */
+  clock?: Clock;
 }
 
 interface Entry {
@@ -72,12 +74,12 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord] }> {
   /** One HTTP server for every workspace; it never listens, accept hands it connections. */
   private readonly server: Server;
   private readonly log: pino.Logger | undefined;
-  private readonly now: () => Date;
+  private readonly clock: Clock;
 
   constructor(options: LlmGatewayOptions = {}) {
     super();
     this.log = options.log;
-    this.now = options.now ?? (() => new Date());
+    this.clock = options.clock ?? systemClock;
     this.server = createServer((req, res) => this.forward(this.owners.get(req.socket) ?? '', req, res));
     // Node answers these itself (CONNECT by dropping the connection, parse errors in its own shape): say no in the API's.
     this.server.on('connect', (_req: IncomingMessage, socket: Duplex) => endRaw(socket, 404, 'not_found_error', 'CONNECT is not an API of this model route'));
@@ -287,7 +289,7 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord] }> {
       outputTokens: usage.outputTokens,
       cacheReadTokens: usage.cacheReadTokens,
       cacheWriteTokens: usage.cacheWriteTokens,
-      at: this.now(),
+      at: this.clock.now(),
     });
   }
 }
