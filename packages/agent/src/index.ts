@@ -13,5 +13,5 @@ export type {
   ResourceControl, WorkspaceUsage,
 } from './runtime/driver.js';
 export { runInWorkspace } from './runtime/workspaceShell.js';
-export { LlmGateway, type LlmRoute, type UsageRecord } from './gateway/llm/llmGateway.js';
+export { LlmGateway, type UsageRecord } from './gateway/llm/llmGateway.js';
 export { createAgentLogger } from './logger.js';

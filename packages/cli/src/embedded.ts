@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { DEMO_MODEL_ID, startModelSim, type ModelSim } from '@paddock/model-sim';
 import { deadlineIn } from '@paddock/protocol';
 
-export const portalMain = fileURLToPath(new URL('../../portal/dist/main.js', import.meta.url));
-export const agentMain = fileURLToPath(new URL('../../agent/dist/main.js', import.meta.url));
+/** The portal's and the agent's entry points, run as child processes: resolved as packages, wherever they are installed. */
+export const portalMain = fileURLToPath(import.meta.resolve('@paddock/portal/main'));
+export const agentMain = fileURLToPath(import.meta.resolve('@paddock/agent/main'));
 
 export interface EmbeddedOptions {
   dataDir: string;

@@ -18,15 +18,20 @@ import type { LlmUsage } from './usage/llmUsage.js';
 import type { Reconciler } from './workspaces/reconciler.js';
 import type { IpAllowlist } from './ipAllowlist/ipAllowlist.js';
 import type { BlueprintSecrets } from './secrets/blueprintSecrets.js';
-import type { BlueprintLlmKeys } from './blueprints/workspaceSetup.js';
+import type { BlueprintLlmKeys, WorkspaceSetup } from './blueprints/workspaceSetup.js';
 import type { Secrets } from './secrets/secrets.js';
 import type { Settings } from './settings.js';
 import type { TerminalTickets } from './workspaces/terminalTickets.js';
 import type { Workspaces } from './workspaces/workspaces.js';
 import type { WorkspaceActivity } from './workspaces/workspaceActivity.js';
 import type { PreviewAuth } from './preview/previewAuth.js';
+import type { OpenCodeProxy } from './ai/openCodeProxy.js';
 
-/** Everything a route handler may use, built once in app.ts. */
+/**
+ * Everything a route handler may use, built once in app.ts, in order. Whatever else
+ * needs some of it (a service, the reconciler, a proxy) declares the few it takes as
+ * `Pick<PortalServices, …>` and gets them when it is built.
+ */
 export interface PortalServices {
   config: PortalConfig;
   db: Database;
@@ -51,10 +56,14 @@ export interface PortalServices {
   secrets: Secrets;
   blueprintSecrets: BlueprintSecrets;
   blueprintLlmKeys: BlueprintLlmKeys;
+  /** What a workspace's start command takes from its blueprint: the model route, the daemon's start spec, the limits. */
+  workspaceSetup: WorkspaceSetup;
   ipAllowlist: IpAllowlist;
   settings: Settings;
   sso: SsoSettings;
   signInSettings: SignInSettings;
   oidc: OidcSignIn;
   previews: PreviewAuth;
+  /** The AI chat's way to OpenCode inside a workspace. */
+  openCode: OpenCodeProxy;
 }

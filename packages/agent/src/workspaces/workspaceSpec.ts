@@ -1,4 +1,4 @@
-import type { LlmRoute } from '../gateway/llm/llmGateway.js';
+import type { LlmRoute } from '@paddock/protocol';
 import type { WorkspaceRunSpec } from '../runtime/driver.js';
 
 /**

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { aiCreateSessionRequestSchema, aiModelSchema, aiPromptRequestSchema, aiSessionIdSchema, isDemoModel } from '@paddock/protocol';
-import { OpenCodeProxy } from '../ai/openCodeProxy.js';
 import type { UserActor } from '../auth/actor.js';
 import type { WorkspaceAction } from '../authz/policy.js';
 import type { PortalServices } from '../services.js';
@@ -21,7 +20,7 @@ const passThrough = z.unknown();
  * workspace is: someone else's workspace is a 404 whatever they send.
  */
 async function reach(services: PortalServices, actor: UserActor, workspaceId: string, sessionId?: string, action: WorkspaceAction = 'read') {
-  const proxy = new OpenCodeProxy(services);
+  const proxy = services.openCode;
   const workspace = await proxy.workspace(actor, workspaceId, action);
   const session = sessionId === undefined ? '' : parseInput(aiSessionIdSchema, sessionId, 'AI session id');
   return { proxy, workspace, session };

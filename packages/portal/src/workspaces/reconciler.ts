@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pino from 'pino';
-import type { Workspace, WorkspaceState } from '@paddock/protocol';
+import type { LlmRoute, Workspace, WorkspaceState } from '@paddock/protocol';
 import type { Command, Hello__Output, WorkspaceStatus__Output } from '@paddock/protocol/tunnel';
 import { POLICY_SWEEPER, RECONCILER, agentActor } from '../auth/actor.js';
 import type { Clock } from '../clock.js';
@@ -8,11 +8,10 @@ import type { Database } from '../db/database.js';
 import type { EventBus, Unsubscribe } from '../events/eventBus.js';
 import type { AgentHub } from '../tunnel/agentHub.js';
 import type { Workspaces } from './workspaces.js';
-import type { WorkspaceStartSpec } from '../blueprints/workspaceSetup.js';
+import type { PortalServices } from '../services.js';
 
-/** The model route a workspace gets (its blueprint's provider, else the portal's default). */
-type LlmRoute = { upstreamBaseUrl: string; upstreamApiKey: string; model: string; upstreamFormat?: 'anthropic' | 'openai' };
-export type LlmRouteFor = (w: { id: string; owner_id: string; blueprint_id: string }) => LlmRoute | undefined | Promise<LlmRoute | undefined>;
+export type ReconcilerDeps = Pick<PortalServices, 'db' | 'clock' | 'hub' | 'workspaces' | 'events' | 'blueprintSecrets' | 'workspaceSetup'>
+  & { log: pino.Logger };
 
 /** A command sent and not yet answered; resent when older than this. */
 const INFLIGHT_TIMEOUT_MS = 60_000;
@@ -91,24 +90,21 @@ export class Reconciler {
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  /**
-   * The blueprint's secrets, decrypted, for a workspace's environment (set by
-   * app.ts). They travel in ensure_running over the TLS tunnel and are never logged.
-   */
-  secretEnv: (blueprintId: string) => Promise<Record<string, string>> = async () => ({});
-  /** What the daemon sets up at start from the blueprint: AGENTS.md and the tabs' PTY sessions, and the sandbox's limits (set by app.ts). */
-  workspaceSetup: (blueprintId: string) => Promise<WorkspaceStartSpec> =
-    async () => ({ agentInstructions: '', sessions: [] });
+  private readonly db: Database;
+  private readonly hub: AgentHub;
+  private readonly workspaces: Workspaces;
+  private readonly events: EventBus;
+  private readonly clock: Clock;
+  private readonly log: pino.Logger;
 
-  constructor(
-    private readonly db: Database,
-    private readonly hub: AgentHub,
-    private readonly workspaces: Workspaces,
-    private readonly events: EventBus,
-    private readonly clock: Clock,
-    private readonly log: pino.Logger,
-    private readonly llmRouteFor: LlmRouteFor = () => undefined,
-  ) {}
+  /**
+   * A start command is built from the blueprint's secrets, decrypted (they travel
+   * in ensure_running over the TLS tunnel and are never logged), and its workspace
+   * setup: the model route, AGENTS.md, the tabs' PTY sessions, the sandbox's limits.
+   */
+  constructor(private readonly deps: ReconcilerDeps) {
+    ({ db: this.db, hub: this.hub, workspaces: this.workspaces, events: this.events, clock: this.clock, log: this.log } = deps);
+  }
 
   start(): void {
     this.hub.on('agent-connected', (agentId, hello) => void this.onHello(agentId, hello).catch((err: unknown) => this.log.error({ err }, 'hello handling failed')));
@@ -256,18 +252,19 @@ export class Reconciler {
     return verb === 'stop' ? { ensureStopped: w.id } : { ensureDeleted: w.id };
   }
 
-  private routeFor(w: Row): Promise<Awaited<ReturnType<LlmRouteFor>>> {
-    return buildPart('llm', () => this.llmRouteFor(w));
+  /** The model route a workspace gets (its blueprint's provider, else the portal's default). */
+  private routeFor(w: Row): Promise<LlmRoute | undefined> {
+    return buildPart('llm', () => this.deps.workspaceSetup.llmRoute(w.blueprint_id));
   }
 
   /** The whole spec: the blueprint's secrets as environment, the model route, the daemon's start spec. */
-  private async runCommand(w: Row, llm: Awaited<ReturnType<LlmRouteFor>>): Promise<Command> {
+  private async runCommand(w: Row, llm: LlmRoute | undefined): Promise<Command> {
     return {
       ensureRunning: {
         workspaceId: w.id, ownerId: w.owner_id, blueprintId: w.blueprint_id,
-        env: await buildPart('secrets', () => this.secretEnv(w.blueprint_id)),
+        env: await buildPart('secrets', () => this.deps.blueprintSecrets.envFor(w.blueprint_id)),
         llm,
-        ...await buildPart('setup', () => this.workspaceSetup(w.blueprint_id)),
+        ...await buildPart('setup', () => this.deps.workspaceSetup.startSpec(w.blueprint_id)),
       },
     };
   }

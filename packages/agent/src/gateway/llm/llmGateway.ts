@@ -9,21 +9,7 @@ import { apiCallOf, parseBaseUrl, upstreamUrl, type ApiCall } from './apiPaths.j
 import { OpenAiStreamTranslator, toAnthropicError, toAnthropicMessage, toChatCompletionsRequest, type AnthropicRequest } from './openaiTranslation.js';
 import { UsageParser } from './usageParser.js';
 import { systemClock, type Clock } from '../../clock.js';
-
-/** Where a workspace's model calls go (from the portal's WorkspaceSpec.llm). */
-export interface LlmRoute {
-  /**
-   * The upstream's base URL: Anthropic-compatible (https://api.anthropic.com), or for
-   * format 'openai' one that Chat Completions hang under (https://api.openai.com/v1).
-   */
-  upstreamBaseUrl: string;
-  /** The real provider key; it stays in the agent. */
-  upstreamApiKey: string;
-  /** The model the workspace's tools should ask for ('' for their default). */
-  model: string;
-  /** How the upstream speaks: the Messages API (default), or Chat Completions, translated both ways. */
-  upstreamFormat?: 'anthropic' | 'openai';
-}
+import type { LlmRoute } from '@paddock/protocol';
 
 export interface UsageRecord {
   workspaceId: string;
