@@ -9,6 +9,7 @@ import type { EventBus, Unsubscribe } from '../events/eventBus.js';
 import type { AgentHub } from '../tunnel/agentHub.js';
 import type { Workspaces } from './workspaces.js';
 import type { PortalServices } from '../services.js';
+import { SingleFlight } from '../singleFlight.js';
 
 export type ReconcilerDeps = Pick<PortalServices, 'db' | 'clock' | 'hub' | 'workspaces' | 'events' | 'blueprintSecrets' | 'workspaceSetup'>
   & { log: pino.Logger };
@@ -86,10 +87,7 @@ export class Reconciler {
    */
   private readonly seen = new Map<string, string>();
   private unsubscribe: Unsubscribe[] = [];
-  private running: Promise<void> | undefined;
-  private again = false;
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
+  private readonly passes: SingleFlight;
   private readonly db: Database;
   private readonly hub: AgentHub;
   private readonly workspaces: Workspaces;
@@ -104,6 +102,7 @@ export class Reconciler {
    */
   constructor(private readonly deps: ReconcilerDeps) {
     ({ db: this.db, hub: this.hub, workspaces: this.workspaces, events: this.events, clock: this.clock, log: this.log } = deps);
+    this.passes = new SingleFlight(() => this.pass(), (err) => this.log.error({ err }, 'reconcile pass failed'));
   }
 
   start(): void {
@@ -115,28 +114,16 @@ export class Reconciler {
       this.events.on('workspace', (w) => this.onWorkspace(w)),
       this.events.onMissed(() => this.trigger()),
     ];
-    this.timer = setInterval(() => this.trigger(), RESYNC_EVERY_MS);
-    this.trigger();
+    this.passes.start(RESYNC_EVERY_MS);
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     for (const unsubscribe of this.unsubscribe) unsubscribe();
-    clearInterval(this.timer);
-    await this.running;
+    await this.passes.stop();
   }
 
   /** Runs a pass soon; passes never overlap, and a trigger during a pass runs one more. */
-  trigger(): void {
-    if (this.stopped) return;
-    if (this.running) { this.again = true; return; }
-    this.running = this.pass()
-      .catch((err: unknown) => this.log.error({ err }, 'reconcile pass failed'))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) { this.again = false; this.trigger(); }
-      });
-  }
+  trigger(): void { this.passes.trigger(); }
 
   private onWorkspace(w: Workspace): void {
     const key = `${w.state}/${w.desiredState}`;
@@ -147,7 +134,7 @@ export class Reconciler {
   }
 
   /** Resolves when no pass is running (tests). */
-  async settled(): Promise<void> { while (this.running) await this.running; }
+  settled(): Promise<void> { return this.passes.settled(); }
 
   private async pass(): Promise<void> {
     // Nothing starts for an owner who may no longer use its blueprint, however the
