@@ -7,7 +7,7 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 const sources = ['packages/portal/src/**/*.ts', 'packages/agent/src/**/*.ts', 'packages/cli/src/**/*.ts', 'packages/protocol/src/**/*.ts'];
-const useTheClock = 'only the clock module reads system time: take a Clock (or deadlineIn for a time limit) from clock.ts';
+const useTheClock = 'only the clock module reads system time: take a Clock from clock.ts (deadlineIn for a time limit, stopwatch to measure a duration)';
 
 export default defineConfig(
   {

@@ -46,9 +46,8 @@ describe('losing access to a blueprint', () => {
 
   /** The stop happened as the system's doing, with why; then the workspace is stopped, its file kept, and no one can start it. */
   const expectStoppedForLostAccess = async (id: string, token: string) => {
-    await stack.waitForState(id, 'stopped', token, 30_000);
-    const w = (await stack.api('GET', `/api/v1/workspaces/${id}`, undefined, token)).body;
-    expect(w.desiredState).toBe('stopped');
+    // Both: a workspace waiting to start is already observed stopped before the sweep reaches it.
+    await stack.waitForWorkspace(id, { state: 'stopped', desiredState: 'stopped' }, token, 30_000);
     expect(existsSync(fileOf(id))).toBe(true);
     const entries = (await stack.api('GET', '/api/v1/audit?limit=500')).body.entries as Array<{ action: string; actorEmail: string; actorId: string | null; targetId: string; outcome: string; detail: { reason?: string } }>;
     const stop = entries.find((e) => e.action === 'workspace.stop' && e.targetId === id);

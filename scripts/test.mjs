@@ -69,7 +69,11 @@ let exitCode = 1;
 try {
   ensureNodeModules();
   ensureTemplateModules();
-  ensureDebianPackages({ bwrap: 'bubblewrap', chromium: 'chromium' });
+  ensureDebianPackages({
+    bwrap: 'bubblewrap', chromium: 'chromium',
+    // Prometheus' own Python client parses what /metrics serves (e2e/harness/prometheusText.ts).
+    '/usr/lib/python3/dist-packages/prometheus_client/parser.py': 'python3-prometheus-client',
+  });
   ensureBuilt();
 
   // The lint and the tests' type check cover whole packages: a run narrowed to some tests skips them.

@@ -16,7 +16,7 @@ export const ADMIN_PASSWORD = 'correct-horse-battery-staple';
 export const ADMIN_TOKEN = 'pdk_test_admin_token_for_automation';
 
 /** What a restarted agent may be told differently from the first: it is another build (an upgrade). */
-export type AgentOverrides = Partial<Pick<AgentOptions, 'version' | 'protocol'>>;
+export type AgentOverrides = Partial<Pick<AgentOptions, 'version' | 'protocol' | 'metricsAddress'>>;
 
 /** Everything the portal and agent logged, for tests that prove what is never logged. */
 export class LogCapture extends Writable {
@@ -39,6 +39,8 @@ export interface StackOptions {
   publicUrl?: string | null;
   /** Options for the first agent's local runtime (a broken bwrap, to make starts fail). */
   runtime?: Partial<LocalRuntimeOptions>;
+  /** The first agent's own options (its metrics address). */
+  agent?: AgentOverrides;
 }
 
 /**
@@ -70,6 +72,8 @@ export class TestStack {
   }
 
   get agent(): TunnelClient { return this.agentParts.client; }
+  /** The agent as a whole (its metrics). */
+  get agentProcess(): Agent { return this.agentParts; }
   get llmGateway(): LlmGateway { return this.agentParts.llmGateway; }
   get url(): string { return `http://127.0.0.1:${this.portal.port}`; }
   get wsUrl(): string { return `ws://127.0.0.1:${this.portal.port}`; }
@@ -97,12 +101,12 @@ export class TestStack {
       await this.proxy.start();
     }
     const token = await this.portal.services.enrollment.createToken();
-    this.startAgent(token, this.options.runtime);
+    await this.startAgent(token, this.options.runtime, this.options.agent);
     await this.agent.waitConnected();
   }
 
   /** A new agent (tunnel client, runtime, gateway) over the agent's data dir, as a new agent process would be. */
-  private startAgent(enrollmentToken?: string, runtime: Partial<LocalRuntimeOptions> = {}, agent: AgentOverrides = {}) {
+  private async startAgent(enrollmentToken?: string, runtime: Partial<LocalRuntimeOptions> = {}, agent: AgentOverrides = {}) {
     this.runtime = new LocalRuntime({ dataDir: join(this.dataDir, 'agent'), ...(this.options.diskUsageEveryMs ? { diskUsageEveryMs: this.options.diskUsageEveryMs } : {}), ...runtime });
     this.agentParts = createAgent({
       runtime: this.runtime,
@@ -116,7 +120,7 @@ export class TestStack {
       ...(this.options.usageEveryMs ? { usageEveryMs: this.options.usageEveryMs } : {}),
       ...agent,
     });
-    this.agentParts.start();
+    await this.agentParts.start();
   }
 
   /**
@@ -130,7 +134,7 @@ export class TestStack {
   async restartAgent(options: { portalDown?: boolean; runtime?: Partial<LocalRuntimeOptions>; agent?: AgentOverrides } = {}): Promise<void> {
     if (options.portalDown) await this.portal.close();
     await this.agentParts.stop();
-    this.startAgent(undefined, options.runtime, options.agent);
+    await this.startAgent(undefined, options.runtime, options.agent);
     if (options.portalDown) await this.startPortal();
     await this.agent.waitConnected(30_000);
   }
@@ -144,9 +148,10 @@ export class TestStack {
     });
   }
 
-  /** Stops the portal and starts a new one over the same database and ports. */
-  async restartPortal(): Promise<void> {
+  /** Stops the portal and starts a new one over the same database and ports, with `config` changed (a new setting). */
+  async restartPortal(config: Partial<PortalConfig> = {}): Promise<void> {
     await this.portal.close();
+    this.config = { ...this.config, ...config };
     await this.startPortal();
   }
 
@@ -201,15 +206,23 @@ export class TestStack {
   }
 
   async waitForState(id: string, state: string, token = ADMIN_TOKEN, timeoutMs = 20_000): Promise<void> {
+    await this.waitForWorkspace(id, { state }, token, timeoutMs);
+  }
+
+  /**
+   * Waits until the workspace's fields equal `want`. Ask for the desired state too when the
+   * observed one can already match before the change (a stopped workspace waiting to start).
+   */
+  async waitForWorkspace(id: string, want: { state?: string; desiredState?: string }, token = ADMIN_TOKEN, timeoutMs = 20_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last = '';
     while (Date.now() < deadline) {
       const res = await this.api('GET', `/api/v1/workspaces/${id}`, undefined, token);
-      last = res.status === 200 ? res.body.state : `HTTP ${res.status}`;
-      if (last === state) return;
+      last = res.status === 200 ? JSON.stringify({ state: res.body.state, desiredState: res.body.desiredState }) : `HTTP ${res.status}`;
+      if (res.status === 200 && Object.entries(want).every(([k, v]) => res.body[k] === v)) return;
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error(`workspace ${id} did not become ${state} (last: ${last})`);
+    throw new Error(`workspace ${id} did not become ${JSON.stringify(want)} (last: ${last})`);
   }
 
   /** Opens a terminal with a fresh ticket. */

@@ -63,11 +63,13 @@ function hasCommand(name) {
 }
 
 /**
- * Debian packages, as {command: package}. As root they are installed with apt-get;
+ * Debian packages, as {command: package}, or {absolute path: package} for one that
+ * brings no command (a library). As root they are installed with apt-get;
  * otherwise we stop and print the exact command to run.
  */
 export function ensureDebianPackages(needed) {
-  const missing = Object.entries(needed).filter(([cmd]) => !hasCommand(cmd)).map(([, pkg]) => pkg);
+  const present = (what) => (what.startsWith('/') ? existsSync(what) : hasCommand(what));
+  const missing = Object.entries(needed).filter(([what]) => !present(what)).map(([, pkg]) => pkg);
   if (missing.length === 0) return;
   const command = `apt-get update && apt-get install -y ${missing.join(' ')}`;
   if (!isRoot) {

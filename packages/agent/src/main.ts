@@ -17,6 +17,7 @@ import { runtimeNamed } from './runtime/runtimeFromEnv.js';
  *   PADDOCK_AGENT_NAME             shown to admins (the host name)
  *   PADDOCK_RUNTIME                where workspaces run: local (bubblewrap on this machine, the default)
  *   PADDOCK_CGROUP_PARENT          local: where workspace cgroups go in each hierarchy (paddock)
+ *   PADDOCK_AGENT_METRICS_ADDRESS  host:port for /metrics, /healthz, /readyz (127.0.0.1:9464), or off
  */
 const env = process.env;
 const log = createAgentLogger(env.LOG_LEVEL ?? 'info');
@@ -46,6 +47,7 @@ const agent = createAgent({
   version: '0.1.0',
   enrollmentToken: () => env.PADDOCK_ENROLLMENT_TOKEN ?? (tokenFile && existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined),
   log,
+  ...metricsAddress(env.PADDOCK_AGENT_METRICS_ADDRESS),
 });
 // The token is spent once the agent holds its own credential: removed on enrollment, or at the next start after a crash between the two.
 const forgetSpentToken = () => {
@@ -53,7 +55,7 @@ const forgetSpentToken = () => {
 };
 forgetSpentToken();
 agent.client.on('enrolled', forgetSpentToken);
-agent.start();
+agent.start().catch((err: unknown) => log.error({ err }, 'starting the agent failed'));
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     log.info({ signal }, 'agent stopping; workspaces keep running');
@@ -62,4 +64,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.exit(1);
     });
   });
+}
+
+/** Loopback unless the operator names another address; `off`: no listener at all. */
+function metricsAddress(value: string | undefined): { metricsAddress?: string } {
+  if (value === 'off') return {};
+  return { metricsAddress: value || '127.0.0.1:9464' };
 }

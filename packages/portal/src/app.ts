@@ -14,7 +14,11 @@ import { BlueprintAccessControl } from './blueprints/blueprintAccess.js';
 import { BlueprintLlmKeys, WorkspaceSetup } from './blueprints/workspaceSetup.js';
 import { systemClock, type Clock } from './clock.js';
 import type { PortalConfig } from './config.js';
-import { openDatabase, type Database } from './db/database.js';
+import { openDatabase, withQueryPlugin, type Database } from './db/database.js';
+import { registerHealthRoutes } from './health.js';
+import { registerMetricsRoutes } from './metrics/metricsRoutes.js';
+import { PortalMetrics } from './metrics/portalMetrics.js';
+import { queryTiming } from './metrics/queryTiming.js';
 import { beforeRouteErrorHandler, clientErrorHandler, errorHandler } from './api/errorHandler.js';
 import { openApiDocument } from './api/openapi.js';
 import { registerRoutes } from './api/registerRoutes.js';
@@ -85,11 +89,14 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger(config.logLevel);
-  const db = options.db ?? await openDatabase({
+  const metrics = new PortalMetrics();
+  const opened = options.db ?? await openDatabase({
     url: config.databaseUrl,
     pgliteDir: join(config.dataDir, 'pglite'),
     onConnectionError: (err) => log.warn({ err: err.message }, 'a database connection failed; the pool replaces it'),
   });
+  const db = withQueryPlugin(opened, queryTiming((operation, seconds) => metrics.dbQueryDuration.observe({ operation }, seconds)));
+  metrics.observeDatabase(db, clock);
 
   const audit = new AuditLog(db, clock);
   const identity = new Identity(db, clock, audit);
@@ -97,7 +104,8 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   // The bus is listening before anything could publish, so no other portal's event is missed from here on.
   const events = await openEventBus({ databaseUrl: config.databaseUrl, db, log: log.child({ component: 'events' }) });
   const workspaces = new Workspaces(db, clock, audit, events, blueprints.access);
-  const hub = new AgentHub({ dialTimeoutMs: config.tunnelHttp.dialMs });
+  const hub = new AgentHub({ dialTimeoutMs: config.tunnelHttp.dialMs, clock });
+  metrics.observeHub(hub);
   const workspaceHttp = new WorkspaceHttp(hub, { clock, poolIdleMs: config.tunnelHttp.poolIdleMs });
   workspaceHttp.followWorkspaces(events);
   const enrollment = new Enrollment(db, clock);
@@ -146,13 +154,15 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   });
   app.setErrorHandler(errorHandler);
   registerRequestIds(app);
+  registerMetricsRoutes(app, { metrics, token: config.metricsToken });
   await registerIpAllowlist(app, services.ipAllowlist);
   await app.register(fastifyCookie);
   await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024, perMessageDeflate: false } });
   // Preview hosts are proxied before any portal route sees them (after the allowlist; it wraps the plugin's upgrade listener).
   registerPreviewProxy(app, services);
   await registerSecurityHeaders(app, config);
-  app.get('/healthz', async () => ({ ok: true }));
+  let tunnelListening = false;
+  registerHealthRoutes(app, { db, tunnelUp: () => tunnelListening });
   const openapi = openApiDocument(apiRoutes, webSocketRoutes);
   app.get('/api/v1/openapi.json', async () => openapi);
   registerScimContentType(app);
@@ -177,6 +187,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const tunnel = await startTunnelServer({
     host: config.tunnelHost, port: config.tunnelPort, tls, hub, enrollment, clock, log: log.child({ component: 'tunnel' }),
   });
+  tunnelListening = true;
   reconciler.start();
   accessSweep.start();
   const backups = scheduledBackups(config, db, clock, log.child({ component: 'backup' }));
@@ -197,6 +208,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
       await accessSweep.stop();
       await reconciler.stop();
       await backups?.stop();
+      tunnelListening = false;
       await tunnel.close();
       await app.close();
       workspaceHttp.close();

@@ -1,2 +1,2 @@
 /** The portal's clock is the shared one (protocol's clock.ts, the only module that reads system time). */
-export { FakeClock, systemClock, deadlineIn, type Clock, type Deadline } from '@paddock/protocol';
+export { FakeClock, systemClock, deadlineIn, stopwatch, type Clock, type Deadline } from '@paddock/protocol';

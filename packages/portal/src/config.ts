@@ -48,6 +48,11 @@ export interface PortalConfig {
   /** Scheduled backups (PADDOCK_BACKUP_*): every intervalMs (undefined: off), the newest `retention` kept in `dir`. */
   backup: { intervalMs: number | undefined; retention: number; dir: string };
   /**
+   * The bearer token Prometheus sends to scrape `/metrics` (PADDOCK_METRICS_TOKEN). Unset:
+   * `/metrics` answers only clients on this machine's loopback.
+   */
+  metricsToken: string | undefined;
+  /**
    * How long the portal waits on a workspace through the tunnel (ms), and how long it keeps an
    * unused pool of connections to one (tunnel/workspaceHttp.ts). Each timeout counts silence, as a
    * socket's does. Fixed defaults, not read from the environment; tests shorten them.
@@ -165,6 +170,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): PortalConfi
       retention: retention(env.PADDOCK_BACKUP_RETENTION),
       dir: env.PADDOCK_BACKUP_DIR ? resolve(env.PADDOCK_BACKUP_DIR) : resolve(dataDir, 'backups'),
     },
+    metricsToken: metricsToken(env.PADDOCK_METRICS_TOKEN),
     tunnelHttp: { ...defaultTunnelHttp },
   };
+}
+
+function metricsToken(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  if (value.length < 16) throw new Error('PADDOCK_METRICS_TOKEN must be at least 16 characters: anyone who guesses it reads the portal\'s metrics');
+  return value;
 }

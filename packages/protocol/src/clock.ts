@@ -35,3 +35,9 @@ export function deadlineIn(ms: number): Deadline {
     remainingMs: () => Math.max(0, end - performance.now()),
   };
 }
+
+/** Seconds since it was started, monotonic: for measuring how long something took (latency metrics), never for behaviour. */
+export function stopwatch(): () => number {
+  const start = performance.now();
+  return () => (performance.now() - start) / 1000;
+}

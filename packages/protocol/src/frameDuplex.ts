@@ -15,6 +15,12 @@ export interface FrameCall {
   destroy?: (err?: Error) => void;
 }
 
+/** Told of a stream's bytes as they pass and of its end (metrics); never of the bytes themselves. */
+export interface StreamObserver {
+  bytes(direction: 'in' | 'out', n: number): void;
+  closed(): void;
+}
+
 /**
  * Turns a dialed tunnel call into a plain byte Duplex. Backpressure carries
  * through both ways: a full HTTP/2 window makes write() return false, and a
@@ -33,10 +39,12 @@ export class FrameDuplex extends Duplex {
   timeout = 0;
   private idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly call: FrameCall) {
+  constructor(private readonly call: FrameCall, private readonly observer?: StreamObserver) {
     super({ allowHalfOpen: true, highWaterMark: 256 * 1024 });
+    if (observer) this.once('close', () => observer.closed());
     call.on('data', (frame) => {
       this.idleTimer?.refresh();
+      this.observer?.bytes('in', frame.data.length);
       if (!this.push(frame.data)) call.pause();
     });
     call.on('end', () => {
@@ -58,6 +66,7 @@ export class FrameDuplex extends Duplex {
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void) {
     this.idleTimer?.refresh();
+    this.observer?.bytes('out', chunk.length);
     if (this.call.write({ data: chunk })) cb();
     else this.call.once('drain', () => cb());
   }

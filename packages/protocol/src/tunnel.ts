@@ -86,4 +86,4 @@ export function loadTunnelProto(): ProtoGrpcType {
   }
   return cached;
 }
-export { FrameDuplex, type FrameCall } from './frameDuplex.js';
+export { FrameDuplex, type FrameCall, type StreamObserver } from './frameDuplex.js';

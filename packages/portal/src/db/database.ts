@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type KyselyPlugin } from 'kysely';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { restrictToOwner } from '../ownerOnly.js';
@@ -67,6 +67,14 @@ const embedded = new WeakMap<Database, { pglite: PGlite; dir: string | undefined
  */
 export function embeddedPGlite(db: Database): { pglite: PGlite; dir: string | undefined } | undefined {
   return embedded.get(db);
+}
+
+/** The same database with a plugin on every query (metrics' timing); still known as embedded. */
+export function withQueryPlugin(db: Database, plugin: KyselyPlugin): Database {
+  const wrapped = db.withPlugin(plugin);
+  const e = embedded.get(db);
+  if (e) embedded.set(wrapped, e);
+  return wrapped;
 }
 
 /**

@@ -1,8 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { IpAllowlist } from './ipAllowlist.js';
 
-/** Load balancers and kubelets probe this; it answers {"ok":true} and reveals nothing. */
-const UNGUARDED = new Set(['/healthz']);
+/**
+ * Load balancers and kubelets probe the health routes (they reveal nothing but
+ * up or not, and which check failed); Prometheus scrapes /metrics, which has its
+ * own guard (a token, or loopback only: metrics/metricsRoutes.ts).
+ */
+const UNGUARDED = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * Checks every request against the IP allowlist before anything else runs (no

@@ -9,11 +9,13 @@ import {
   type Hello__Output,
   type PortalMessage,
   type ResourceControl__Output,
+  type StreamObserver,
   type UsageRecord__Output,
   type WorkspaceStatus__Output,
   type WorkspaceUsage__Output,
 } from '@paddock/protocol/tunnel';
 import type { DialableService } from '@paddock/protocol';
+import { systemClock, type Clock } from '../clock.js';
 import { DialError } from './dialError.js';
 
 /** The daemon's API, a workspace port (never one of its services'), or one of its services by name. */
@@ -22,8 +24,23 @@ export type DialTarget = { daemon: true } | { port: number } | { service: Dialab
 type ControlCall = ServerDuplexStream<AgentMessage__Output, PortalMessage>;
 type DialCall = ServerDuplexStream<Frame__Output, Frame>;
 
+/** What a stream carries, by its target: the daemon (terminals, files), a preview port, the chat service. */
+export type StreamKind = 'terminal' | 'preview' | 'chat';
+
+function streamKind(target: DialTarget): StreamKind {
+  if ('daemon' in target) return 'terminal';
+  if ('port' in target) return 'preview';
+  return 'chat';
+}
+
+/** Told of every stream the hub opens (metrics.ts). */
+export interface StreamWatcher {
+  opened(kind: StreamKind): StreamObserver;
+}
+
 interface PendingDial {
   agentId: string;
+  kind: StreamKind;
   resolve(stream: FrameDuplex): void;
   reject(err: Error): void;
   timer: NodeJS.Timeout;
@@ -40,6 +57,8 @@ export interface AgentHubEvents {
 export interface AgentHubOptions {
   /** How long a dial waits for the agent to open its stream (default 10 s). */
   dialTimeoutMs?: number;
+  /** When an agent was last heard from (metrics). */
+  clock?: Clock;
 }
 
 /**
@@ -52,11 +71,23 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
   /** What each connected agent said of its resource limits in its Hello. */
   private readonly resourceControls = new Map<string, ResourceControl__Output | null>();
   private readonly dialTimeoutMs: number;
+  private readonly clock: Clock;
+  /** When each connected agent last sent anything (a message or a keepalive). */
+  private readonly heard = new Map<string, Date>();
+  private streamWatcher: StreamWatcher | undefined;
 
   constructor(options: AgentHubOptions = {}) {
     super();
     this.dialTimeoutMs = options.dialTimeoutMs ?? 10_000;
+    this.clock = options.clock ?? systemClock;
   }
+
+  /** Has every stream opened from now on told to `watcher` (its bytes and its end). */
+  observeStreams(watcher: StreamWatcher): void { this.streamWatcher = watcher; }
+  /** When each connected agent was last heard from. */
+  lastHeard(): ReadonlyMap<string, Date> { return this.heard; }
+  /** The tunnel server heard from the agent (a message, a keepalive answered). */
+  heardFrom(agentId: string): void { if (this.controls.has(agentId)) this.heard.set(agentId, this.clock.now()); }
 
   isConnected(agentId: string): boolean { return this.controls.has(agentId); }
   connectedAgentIds(): string[] { return [...this.controls.keys()]; }
@@ -68,10 +99,12 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     const previous = this.controls.get(agentId);
     if (previous && previous !== call) previous.end();
     this.controls.set(agentId, call);
+    this.heard.set(agentId, this.clock.now());
     this.resourceControls.set(agentId, hello.resourceControl ?? null);
     const onClose = () => {
       if (this.controls.get(agentId) !== call) return;
       this.controls.delete(agentId);
+      this.heard.delete(agentId);
       this.resourceControls.delete(agentId);
       for (const [id, p] of this.pending) {
         if (p.agentId === agentId) this.settle(id)?.reject(new DialError('lost', 'the workspace\'s agent disconnected'));
@@ -87,6 +120,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
 
   /** Called by the tunnel server for every message after Hello. */
   handleMessage(agentId: string, msg: AgentMessage__Output): void {
+    this.heardFrom(agentId);
     if (msg.workspaceStatus) this.emit('workspace-status', agentId, msg.workspaceStatus);
     else if (msg.usage) this.emit('usage', agentId, msg.usage);
     else if (msg.workspaceUsage) this.emit('workspace-usage', agentId, msg.workspaceUsage);
@@ -112,7 +146,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     return new Promise<FrameDuplex>((resolve, reject) => {
       const seconds = this.dialTimeoutMs / 1000;
       const timer = setTimeout(() => this.settle(dialId)?.reject(new DialError('timeout', `the workspace's agent did not connect within ${seconds} s`)), this.dialTimeoutMs);
-      this.pending.set(dialId, { agentId, resolve, reject, timer });
+      this.pending.set(dialId, { agentId, kind: streamKind(target), resolve, reject, timer });
       const sent = this.send(agentId, { dial: { dialId, workspaceId, ...target } });
       if (!sent) this.settle(dialId)?.reject(new DialError('offline', 'the workspace\'s agent is not connected'));
     });
@@ -122,7 +156,8 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
   acceptDial(agentId: string, dialId: string, call: DialCall): boolean {
     const p = this.pending.get(dialId);
     if (!p || p.agentId !== agentId) return false;
-    this.settle(dialId)?.resolve(new FrameDuplex(call));
+    this.settle(dialId);
+    p.resolve(new FrameDuplex(call, this.streamWatcher?.opened(p.kind)));
     return true;
   }
 
@@ -130,6 +165,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
   closeAll(): void {
     for (const call of this.controls.values()) call.end();
     this.controls.clear();
+    this.heard.clear();
   }
 
   private settle(dialId: string): PendingDial | undefined {

@@ -8,7 +8,7 @@ import type pino from 'pino';
 import { apiCallOf, parseBaseUrl, upstreamUrl, type ApiCall } from './apiPaths.js';
 import { OpenAiStreamTranslator, toAnthropicError, toAnthropicMessage, toChatCompletionsRequest, type AnthropicRequest } from './openaiTranslation.js';
 import { UsageParser } from './usageParser.js';
-import { systemClock, type Clock } from '../../clock.js';
+import { stopwatch, systemClock, type Clock } from '../../clock.js';
 import type { LlmRoute } from '@paddock/protocol';
 
 export interface UsageRecord {
@@ -52,7 +52,10 @@ const dropResponseHeaders = new Set(['connection', 'keep-alive', 'transfer-encod
  * arrive; usage of Messages calls is read from the same chunks on the way
  * through and emitted as a record when the response ends.
  */
-export class LlmGateway extends EventEmitter<{ usage: [UsageRecord] }> {
+/** One request a workspace made, once its answer ended (metrics): its status and how long it took. */
+export interface GatewayRequest { status: number; seconds: number }
+
+export class LlmGateway extends EventEmitter<{ usage: [UsageRecord]; request: [GatewayRequest] }> {
   private readonly entries = new Map<string, Entry>();
   /** Whose each connection is: set by accept, before its first byte is read. */
   private readonly owners = new WeakMap<Socket, string>();
@@ -66,7 +69,11 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord] }> {
     super();
     this.log = options.log;
     this.clock = options.clock ?? systemClock;
-    this.server = createServer((req, res) => this.forward(this.owners.get(req.socket) ?? '', req, res));
+    this.server = createServer((req, res) => {
+      const elapsed = stopwatch();
+      res.once('close', () => this.emit('request', { status: res.statusCode, seconds: elapsed() }));
+      this.forward(this.owners.get(req.socket) ?? '', req, res);
+    });
     // Node answers these itself (CONNECT by dropping the connection, parse errors in its own shape): say no in the API's.
     this.server.on('connect', (_req: IncomingMessage, socket: Duplex) => endRaw(socket, 404, 'not_found_error', 'CONNECT is not an API of this model route'));
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {

@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runInWorkspace } from '@paddock/agent';
+import { DEMO_MODEL_ID, startModelSim, type ModelSim } from '@paddock/model-sim';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, TestStack } from './harness/testStack.js';
+import { parseMetrics, type Sample, type Scrape } from './harness/prometheusText.js';
+
+const METRICS_TOKEN = 'metrics-token-for-the-test-0123456789';
+
+describe('Prometheus metrics and health', () => {
+  let sim: ModelSim;
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    sim = await startModelSim();
+    stack = await TestStack.start({ llm: { baseUrl: sim.url, apiKey: 'sk-ant-provider-metrics', model: DEMO_MODEL_ID } });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await sim?.close();
+  });
+
+  const scrape = async (headers: Record<string, string> = {}) => {
+    const res = await fetch(`${stack.url}/metrics`, { headers });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    return parseMetrics(await res.text());
+  };
+  /** The series named `name` (a sample's name: `…_total`, `…_count`). */
+  const samples = (m: Scrape, name: string): Sample[] => {
+    const found = m.samples.filter((s) => s.name === name);
+    expect(found.length, `${name} is scraped`).toBeGreaterThan(0);
+    return found;
+  };
+  /** The one series of `name` with these labels: its value. */
+  const one = (m: Scrape, name: string, labels: Record<string, string> = {}): number => {
+    const found = samples(m, name).filter((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+    expect(found.length, `${name}${JSON.stringify(labels)}`).toBe(1);
+    return found[0]!.value;
+  };
+
+  it('carries the series a platform team watches after a session: sign-in, a workspace, a terminal, a model call', async () => {
+    const login = await fetch(`${stack.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }) });
+    expect(login.status).toBe(200);
+    const id = await stack.runningWorkspace('metered');
+    const term = await stack.terminal(id);
+    term.type('echo "MET""RICS=ok"\r');
+    await term.waitFor('METRICS=ok');
+    const call = await runInWorkspace(stack.runtime, id,
+      `curl -s -o /dev/null -w "%{http_code}\\n" -H "x-api-key: $ANTHROPIC_API_KEY" -H "anthropic-version: 2023-06-01" -H "content-type: application/json" -d '{"model":"${DEMO_MODEL_ID}","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}' $ANTHROPIC_BASE_URL/v1/messages`, 30_000);
+    expect(call.output.trim()).toBe('200');
+
+    let m = await scrape();
+    // The usage record travels from the agent on its own schedule.
+    for (const deadline = Date.now() + 10_000; one(m, 'paddock_model_calls_total') === 0 && Date.now() < deadline; m = await scrape()) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(m.types.get('paddock_http_request_duration_seconds')).toBe('histogram');
+    expect(m.types.get('paddock_model_calls')).toBe('counter');
+    expect(one(m, 'paddock_http_request_duration_seconds_count', { method: 'POST', route: '/api/v1/auth/login', status_code: '200' })).toBe(1);
+    expect(one(m, 'paddock_http_request_duration_seconds_count', { method: 'POST', route: '/api/v1/workspaces', status_code: '201' })).toBeGreaterThanOrEqual(1);
+    // A route template, one series for every workspace.
+    expect(samples(m, 'paddock_http_request_duration_seconds_count').some((s) => s.labels.route === '/api/v1/workspaces/:id')).toBe(true);
+    expect(one(m, 'paddock_db_query_duration_seconds_count', { operation: 'select' })).toBeGreaterThan(0);
+    expect(one(m, 'paddock_db_query_duration_seconds_count', { operation: 'insert' })).toBeGreaterThan(0);
+
+    expect(one(m, 'paddock_agents_connected')).toBe(1);
+    expect(Math.abs(one(m, 'paddock_agent_last_message_timestamp_seconds') - Date.now() / 1000)).toBeLessThan(60);
+    expect(one(m, 'paddock_agent_connections_total')).toBeGreaterThanOrEqual(1);
+    expect(one(m, 'paddock_workspaces', { state: 'running' })).toBe(1);
+    expect(one(m, 'paddock_reconciler_lag_seconds')).toBe(0);
+
+    expect(one(m, 'paddock_tunnel_streams_open', { kind: 'terminal' })).toBeGreaterThanOrEqual(1);
+    expect(one(m, 'paddock_tunnel_relayed_bytes_total', { kind: 'terminal', direction: 'in' })).toBeGreaterThan(0);
+    expect(one(m, 'paddock_tunnel_relayed_bytes_total', { kind: 'terminal', direction: 'out' })).toBeGreaterThan(0);
+    expect(one(m, 'paddock_model_calls_total')).toBe(1);
+    expect(one(m, 'paddock_model_tokens_total', { kind: 'input' })).toBeGreaterThan(0);
+    expect(one(m, 'paddock_model_tokens_total', { kind: 'output' })).toBeGreaterThan(0);
+    expect(one(m, 'paddock_portal_process_resident_memory_bytes')).toBeGreaterThan(0);
+
+    // The shipped Grafana dashboard asks only for series the portal serves.
+    const dashboard = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'deploy', 'grafana', 'paddock-portal.json'), 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
+    expect(dashboard.panels.length).toBeGreaterThan(10);
+    const served = new Set(m.samples.map((s) => s.name));
+    for (const p of dashboard.panels) {
+      const asked = p.targets.flatMap((t) => t.expr.match(/paddock_[a-z0-9_]+/g) ?? []);
+      expect(asked.length, p.title).toBeGreaterThan(0);
+      for (const name of asked) expect(served.has(name), `${p.title}: ${name}`).toBe(true);
+    }
+
+    // Bounded cardinality: no series is labelled with a workspace's or a user's id.
+    const ws = await stack.db.selectFrom('workspaces').select(['id', 'owner_id']).where('id', '=', id).executeTakeFirstOrThrow();
+    for (const s of m.samples) expect(Object.values(s.labels), s.name).not.toContain(ws.id);
+    for (const s of m.samples) expect(Object.values(s.labels), s.name).not.toContain(ws.owner_id);
+
+    // The terminal's stream is counted out when it closes.
+    term.close();
+    for (const deadline = Date.now() + 10_000; one(m, 'paddock_tunnel_streams_open', { kind: 'terminal' }) > 0 && Date.now() < deadline; m = await scrape()) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(one(m, 'paddock_tunnel_streams_open', { kind: 'terminal' })).toBe(0);
+  }, 120_000);
+
+  it('answers only this machine unless a token is set, whatever X-Forwarded-For says', async () => {
+    // A trusted proxy on loopback forwarding someone else: refused.
+    const allowlist = await stack.api('GET', '/api/v1/admin/ip-allowlist');
+    expect(allowlist.status).toBe(200);
+    expect((await stack.api('PUT', '/api/v1/admin/ip-allowlist', { ...allowlist.body, trustedProxies: ['127.0.0.1'] })).status).toBe(200);
+    try {
+      const forwarded = await fetch(`${stack.url}/metrics`, { headers: { 'x-forwarded-for': '203.0.113.9' } });
+      expect(forwarded.status).toBe(403);
+      expect((await forwarded.json()).error.message).toMatch(/PADDOCK_METRICS_TOKEN/);
+    } finally {
+      expect((await stack.api('PUT', '/api/v1/admin/ip-allowlist', { ...allowlist.body, trustedProxies: [] })).status).toBe(200);
+    }
+  });
+
+  it('with a token, asks every scraper for it', async () => {
+    await stack.restartPortal({ metricsToken: METRICS_TOKEN });
+    const none = await fetch(`${stack.url}/metrics`);
+    expect(none.status).toBe(401);
+    expect((await none.json()).error.code).toBe('unauthenticated');
+    const wrong = await fetch(`${stack.url}/metrics`, { headers: { authorization: 'Bearer not-the-metrics-token-at-all' } });
+    expect(wrong.status).toBe(403);
+    const m = await scrape({ authorization: `Bearer ${METRICS_TOKEN}` });
+    expect(one(m, 'paddock_workspaces', { state: 'running' })).toBe(1);
+  }, 60_000);
+
+  it('is ready only when its database answers, its migrations are applied and its tunnel listens', async () => {
+    expect(await (await fetch(`${stack.url}/healthz`)).json()).toEqual({ ok: true });
+    const ready = await fetch(`${stack.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ok: true, checks: { database: 'ok', migrations: 'ok', tunnel: 'ok' } });
+
+    // A migration this portal ships is missing from the database (an older schema, a restore gone wrong).
+    const latest = await stack.db.selectFrom('schema_migrations' as never).select((eb) => eb.fn.max('version' as never).as('v')).executeTakeFirstOrThrow() as { v: number };
+    const row = await stack.db.deleteFrom('schema_migrations' as never).where('version' as never, '=', latest.v as never).returningAll().executeTakeFirstOrThrow() as { version: number; name: string };
+    try {
+      const notReady = await fetch(`${stack.url}/readyz`);
+      expect(notReady.status).toBe(503);
+      expect(await notReady.json()).toEqual({ ok: false, checks: { database: 'ok', migrations: `not applied: ${latest.v}`, tunnel: 'ok' } });
+      // Alive all the same: restarting it would not help.
+      expect((await fetch(`${stack.url}/healthz`)).status).toBe(200);
+    } finally {
+      await stack.db.insertInto('schema_migrations' as never).values({ version: row.version, name: row.name } as never).execute();
+    }
+    expect((await fetch(`${stack.url}/readyz`)).status).toBe(200);
+  });
+});

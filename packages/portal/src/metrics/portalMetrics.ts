@@ -1,0 +1,142 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { sql } from 'kysely';
+import type { Clock } from '../clock.js';
+import type { Database } from '../db/database.js';
+import type { AgentHub, StreamKind } from '../tunnel/agentHub.js';
+
+/**
+ * The portal's Prometheus metrics (`GET /metrics`), named per Prometheus' naming
+ * guide: `paddock_` prefix, base units (seconds, bytes), `_total` on counters.
+ * Labels stay bounded: routes are templates (`/api/v1/workspaces/:id`), agents are
+ * few; no workspace or user id labels a series. One registry per portal, not
+ * prom-client's global one, so two portals in one process (tests) stay apart.
+ */
+export class PortalMetrics {
+  readonly registry = new Registry();
+
+  readonly httpRequestDuration = new Histogram({
+    name: 'paddock_http_request_duration_seconds',
+    help: 'HTTP requests the portal answered, by route template, method and status code.',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly dbQueryDuration = new Histogram({
+    name: 'paddock_db_query_duration_seconds',
+    help: 'Database queries, by kind of statement.',
+    labelNames: ['operation'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+
+  readonly streamsOpen = new Gauge({
+    name: 'paddock_tunnel_streams_open',
+    help: 'Streams relayed to workspaces now: terminal (the daemon: terminals and files), preview, chat.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly relayedBytes = new Counter({
+    name: 'paddock_tunnel_relayed_bytes_total',
+    help: 'Bytes relayed through the tunnel, by kind of stream and direction (in: from the workspace).',
+    labelNames: ['kind', 'direction'] as const,
+    registers: [this.registry],
+  });
+
+  readonly agentConnections = new Counter({
+    name: 'paddock_agent_connections_total',
+    help: 'Agent control streams opened: first connections and reconnections.',
+    registers: [this.registry],
+  });
+
+  readonly modelCalls = new Counter({
+    name: 'paddock_model_calls_total',
+    help: 'Model calls workspaces made through their agents\' LLM gateways, as reported by the agents.',
+    registers: [this.registry],
+  });
+
+  readonly modelTokens = new Counter({
+    name: 'paddock_model_tokens_total',
+    help: 'Tokens of model calls, by kind (input, output, cache_read, cache_write).',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'paddock_portal_' });
+  }
+
+  /** Counts what the agents connected to this replica report and relay. */
+  observeHub(hub: AgentHub): void {
+    hub.on('agent-connected', () => this.agentConnections.inc());
+    hub.on('usage', (_agentId, record) => {
+      this.modelCalls.inc();
+      this.modelTokens.inc({ kind: 'input' }, Number(record.inputTokens));
+      this.modelTokens.inc({ kind: 'output' }, Number(record.outputTokens));
+      this.modelTokens.inc({ kind: 'cache_read' }, Number(record.cacheReadTokens));
+      this.modelTokens.inc({ kind: 'cache_write' }, Number(record.cacheWriteTokens));
+    });
+    for (const kind of ['terminal', 'preview', 'chat'] satisfies StreamKind[]) this.streamsOpen.set({ kind }, 0);
+    hub.observeStreams({
+      opened: (kind) => {
+        this.streamsOpen.inc({ kind });
+        let closed = false;
+        return {
+          bytes: (direction, n) => this.relayedBytes.inc({ kind, direction }, n),
+          closed: () => { if (!closed) { closed = true; this.streamsOpen.dec({ kind }); } },
+        };
+      },
+    });
+
+    new Gauge({
+      name: 'paddock_agents_connected',
+      help: 'Agents connected to this portal replica.',
+      registers: [this.registry],
+      collect() { this.set(hub.connectedAgentIds().length); },
+    });
+    new Gauge({
+      name: 'paddock_agent_last_message_timestamp_seconds',
+      help: 'When each connected agent was last heard from (any message or keepalive), Unix time.',
+      labelNames: ['agent'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [agent, at] of hub.lastHeard()) this.set({ agent }, at.getTime() / 1000);
+      },
+    });
+  }
+
+  /** Series read from the database when scraped: they hold across replicas and restarts. */
+  observeDatabase(db: Database, clock: Clock): void {
+    new Gauge({
+      name: 'paddock_workspaces',
+      help: 'Workspaces by observed state.',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      async collect() {
+        const rows = await db.selectFrom('workspaces').select(['state', sql<number>`count(*)::int`.as('n')]).groupBy('state').execute();
+        this.reset();
+        for (const r of rows) this.set({ state: r.state }, r.n);
+      },
+    });
+    new Gauge({
+      name: 'paddock_reconciler_lag_seconds',
+      help: 'How long the oldest workspace whose state differs from its desired state has waited (0: none waits).',
+      registers: [this.registry],
+      async collect() {
+        const row = await db.selectFrom('workspaces')
+          .select(sql<Date | null>`min(updated_at)`.as('oldest'))
+          .where(sql<boolean>`state::text <> desired_state::text and state <> 'failed'`)
+          .executeTakeFirst();
+        const oldest = row?.oldest ? new Date(row.oldest) : undefined;
+        this.set(oldest ? Math.max(0, (clock.now().getTime() - oldest.getTime()) / 1000) : 0);
+      },
+    });
+  }
+
+  /** The text format Prometheus scrapes. */
+  async text(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
