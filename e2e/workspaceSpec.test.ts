@@ -84,9 +84,9 @@ describe("a workspace's spec (issue 8)", () => {
     it("says the workspace setup failed when reading the blueprint's setup is what failed", async () => {
       const id = await blueprint('Setup that cannot be read');
       // The setup is read from the database; make that read fail for this blueprint.
-      const reconciler = stack.portal.services.reconciler;
-      const real = reconciler.workspaceSetup;
-      reconciler.workspaceSetup = (blueprintId) => (blueprintId === id ? Promise.reject(new Error('Connection terminated unexpectedly')) : real(blueprintId));
+      const setup = stack.portal.services.workspaceSetup;
+      const real = setup.startSpec;
+      setup.startSpec = (blueprintId) => (blueprintId === id ? Promise.reject(new Error('Connection terminated unexpectedly')) : real.call(setup, blueprintId));
       try {
         const ws = await failedStart(id, 'broken-setup');
         expect(ws.message).toMatch(/setup/);
@@ -95,7 +95,7 @@ describe("a workspace's spec (issue 8)", () => {
         const lines = logLines(ws.id);
         expect(lines.some((l) => l.includes("reading the blueprint's workspace setup failed") && l.includes('Connection terminated unexpectedly'))).toBe(true);
       } finally {
-        reconciler.workspaceSetup = real;
+        setup.startSpec = real;
       }
     });
   });

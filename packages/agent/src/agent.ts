@@ -61,7 +61,7 @@ export function createAgent(options: AgentOptions): Agent {
     uplink: { report: (event) => line.uplink.report(event), hold: (request) => line.uplink.hold(request) },
     clock: systemClock, log: options.log.child({ component: 'governance' }),
   });
-  const llmGateway = new LlmGateway({ log: options.log.child({ component: 'llm-gateway' }), governance: decider });
+  const llmGateway = new LlmGateway({ log: options.log.child({ component: 'llm-gateway' }), governance: decider, clock: options.clock });
   const keys = new BridgeKeys(options.dataDir);
   const egressProxy = new EgressProxy({ governance: decider, destinations: egressDestinations ?? publicDestinations, log: options.log.child({ component: 'egress-proxy' }) });
   const bridges: Bridge[] = [new LlmBridge(llmGateway, keys), new EgressBridge(egressProxy), new PolicyBridge(decider, { log: options.log.child({ component: 'policy-bridge' }) })];

@@ -14,7 +14,7 @@ export type {
   ResourceControl, WorkspaceUsage,
 } from './runtime/driver.js';
 export { runInWorkspace } from './runtime/workspaceShell.js';
-export { LlmGateway, type LlmRoute, type UsageRecord } from './gateway/llm/llmGateway.js';
+export { LlmGateway, type UsageRecord } from './gateway/llm/llmGateway.js';
 export { createAgentLogger } from './logger.js';
 export { DestinationError, publicDestinations, type Destination, type Destinations } from './gateway/egress/destinations.js';
 export { EgressProxy, HELD_STATUS } from './gateway/egress/egressProxy.js';

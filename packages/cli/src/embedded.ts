@@ -3,9 +3,11 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_MODEL_ID, startModelSim, type ModelSim } from '@paddock/model-sim';
+import { deadlineIn } from '@paddock/protocol';
 
-export const portalMain = fileURLToPath(new URL('../../portal/dist/main.js', import.meta.url));
-export const agentMain = fileURLToPath(new URL('../../agent/dist/main.js', import.meta.url));
+/** The portal's and the agent's entry points, run as child processes: resolved as packages, wherever they are installed. */
+export const portalMain = fileURLToPath(import.meta.resolve('@paddock/portal/main'));
+export const agentMain = fileURLToPath(import.meta.resolve('@paddock/agent/main'));
 
 export interface EmbeddedOptions {
   dataDir: string;
@@ -24,8 +26,8 @@ export interface Embedded {
 }
 
 async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  const deadline = deadlineIn(timeoutMs);
+  while (!deadline.passed()) {
     if (child.exitCode !== null) throw new Error(`the portal exited with code ${child.exitCode}`);
     try {
       if ((await fetch(`${url}/healthz`)).ok) return;

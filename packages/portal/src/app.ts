@@ -52,6 +52,7 @@ import { Workspaces } from './workspaces/workspaces.js';
 import { WorkspaceActivity } from './workspaces/workspaceActivity.js';
 import { WorkspaceResourceReports } from './workspaces/workspaceResources.js';
 import { PreviewAuth } from './preview/previewAuth.js';
+import { OpenCodeProxy } from './ai/openCodeProxy.js';
 import { registerPreviewProxy } from './preview/previewProxy.js';
 import { registerSecurityHeaders } from './securityHeaders.js';
 import { scheduledBackups } from './backup/backupScheduler.js';
@@ -114,27 +115,25 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const workspaceHttp = new WorkspaceHttp(hub, { clock, poolIdleMs: config.tunnelHttp.poolIdleMs });
   workspaceHttp.followWorkspaces(events);
   const enrollment = new Enrollment(db, clock);
+  const keys = new MasterKeyRing({ envKey: config.masterKey, envPrevious: config.masterKeyPrevious, keyFile: join(config.dataDir, 'master.key') });
+  const secrets = new Secrets(db, keys, clock);
+  const blueprintSecrets = new BlueprintSecrets(db, secrets, audit);
+  const blueprintLlmKeys = new BlueprintLlmKeys(db, secrets, audit);
   const llmRoute = config.llm && { upstreamBaseUrl: config.llm.baseUrl, upstreamApiKey: config.llm.apiKey, model: config.llm.model };
-  const reconciler = new Reconciler(db, hub, workspaces, events, log.child({ component: 'reconciler' }), (w) => workspaceSetup.llmRoute(w.blueprint_id));
+  const workspaceSetup = new WorkspaceSetup(db, blueprintLlmKeys, llmRoute, log.child({ component: 'workspace-setup' }));
+  // Read once: the default org policy allows the package registries this machine is configured with.
+  const registries = configuredRegistries();
+  const governancePolicies = new GovernancePolicies({ db, clock, audit, events }, () => registries);
+  const reconciler = new Reconciler({ db, clock, hub, workspaces, events, blueprintSecrets, workspaceSetup, governancePolicies, log: log.child({ component: 'reconciler' }) });
+  const accessSweep = new BlueprintAccessSweep(workspaces, log.child({ component: 'blueprint-access' }));
   const usage = new LlmUsage(db, clock, events);
   hub.on('usage', (agentId, record) => void usage.record(agentId, record).catch((err: unknown) => log.error({ err }, 'storing a usage record failed')));
   const resourceReports = new WorkspaceResourceReports(db, clock, (id) => workspaces.notifyChanged(id), log.child({ component: 'workspace-resources' }));
   hub.on('workspace-usage', (agentId, report) => void resourceReports.record(agentId, report).catch((err: unknown) => log.error({ err }, 'storing a workspace usage report failed')));
-  const keys = new MasterKeyRing({ envKey: config.masterKey, envPrevious: config.masterKeyPrevious, keyFile: join(config.dataDir, 'master.key') });
-  const secrets = new Secrets(db, keys, clock);
-  const blueprintSecrets = new BlueprintSecrets(db, secrets, audit);
-  reconciler.secretEnv = (blueprintId) => blueprintSecrets.envFor(blueprintId);
-  const blueprintLlmKeys = new BlueprintLlmKeys(db, secrets, audit);
-  const workspaceSetup = new WorkspaceSetup(db, blueprintLlmKeys, llmRoute, log.child({ component: 'workspace-setup' }));
-  reconciler.workspaceSetup = (blueprintId) => workspaceSetup.startSpec(blueprintId);
   const settings = new Settings(db, clock);
   const sso = new SsoSettings(config.oidc, settings, secrets, audit);
   const signInSettings = new SignInSettings(settings, sso, audit);
   const oidc = new OidcSignIn({ db, clock, audit, identity, sso, signInSettings, log: log.child({ component: 'oidc' }) });
-  // Read once: the default org policy allows the package registries this machine is configured with.
-  const registries = configuredRegistries();
-  const governancePolicies = new GovernancePolicies({ db, clock, audit, events }, () => registries);
-  reconciler.governancePolicy = async (w) => JSON.stringify(await governancePolicies.effectiveFor({ id: w.id, blueprintId: w.blueprint_id }));
   const governanceEvents = new GovernanceEvents({ db, clock, events });
   const governanceApprovals = new GovernanceApprovals({ db, clock, audit, events });
   const governanceTunnel = new GovernanceTunnel({ hub, events, governanceEvents, approvals: governanceApprovals, log: log.child({ component: 'governance' }) });
@@ -144,11 +143,12 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     tickets: new TerminalTickets(db, clock),
     invites: new Invites(db, clock, audit, identity),
     passwordResets: new PasswordResets(db, clock, audit, identity),
-    secrets, blueprintSecrets, blueprintLlmKeys,
+    secrets, blueprintSecrets, blueprintLlmKeys, workspaceSetup,
     ipAllowlist: new IpAllowlist(db, clock, audit, log.child({ component: 'ip-allowlist' })),
     settings, sso, signInSettings, oidc,
     previews: new PreviewAuth(db, clock),
     governancePolicies, governanceEvents, governanceApprovals,
+    openCode: new OpenCodeProxy({ config, workspaces, workspaceHttp }),
   };
   const boot = await bootstrap(config, services);
 
@@ -172,14 +172,13 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   await app.register(fastifyCookie);
   await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024, perMessageDeflate: false } });
   // Preview hosts are proxied before any portal route sees them (after the allowlist; it wraps the plugin's upgrade listener).
-  registerPreviewProxy(app, services, services.previews);
+  registerPreviewProxy(app, services);
   await registerSecurityHeaders(app, config);
   let tunnelListening = false;
   registerHealthRoutes(app, { db, tunnelUp: () => tunnelListening });
   const openapi = openApiDocument(apiRoutes, webSocketRoutes);
   app.get('/api/v1/openapi.json', async () => openapi);
   registerScimContentType(app);
-  const accessSweep = new BlueprintAccessSweep(workspaces, log.child({ component: 'blueprint-access' }));
   accessSweep.watch(app);
   registerRoutes(app, apiRoutes, services);
   registerTerminalRoute(app, services);
@@ -200,7 +199,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
 
   const tls = await loadTls(config);
   const tunnel = await startTunnelServer({
-    host: config.tunnelHost, port: config.tunnelPort, tls, hub, enrollment, log: log.child({ component: 'tunnel' }),
+    host: config.tunnelHost, port: config.tunnelPort, tls, hub, enrollment, clock, log: log.child({ component: 'tunnel' }),
   });
   tunnelListening = true;
   governanceTunnel.start();

@@ -18,7 +18,7 @@ import type { LlmUsage } from './usage/llmUsage.js';
 import type { Reconciler } from './workspaces/reconciler.js';
 import type { IpAllowlist } from './ipAllowlist/ipAllowlist.js';
 import type { BlueprintSecrets } from './secrets/blueprintSecrets.js';
-import type { BlueprintLlmKeys } from './blueprints/workspaceSetup.js';
+import type { BlueprintLlmKeys, WorkspaceSetup } from './blueprints/workspaceSetup.js';
 import type { Secrets } from './secrets/secrets.js';
 import type { Settings } from './settings.js';
 import type { TerminalTickets } from './workspaces/terminalTickets.js';
@@ -28,8 +28,13 @@ import type { PreviewAuth } from './preview/previewAuth.js';
 import type { GovernancePolicies } from './governance/governancePolicies.js';
 import type { GovernanceEvents } from './governance/governanceEvents.js';
 import type { GovernanceApprovals } from './governance/governanceApprovals.js';
+import type { OpenCodeProxy } from './ai/openCodeProxy.js';
 
-/** Everything a route handler may use, built once in app.ts. */
+/**
+ * Everything a route handler may use, built once in app.ts, in order. Whatever else
+ * needs some of it (a service, the reconciler, a proxy) declares the few it takes as
+ * `Pick<PortalServices, …>` and gets them when it is built.
+ */
 export interface PortalServices {
   config: PortalConfig;
   db: Database;
@@ -54,6 +59,8 @@ export interface PortalServices {
   secrets: Secrets;
   blueprintSecrets: BlueprintSecrets;
   blueprintLlmKeys: BlueprintLlmKeys;
+  /** What a workspace's start command takes from its blueprint: the model route, the daemon's start spec, the limits. */
+  workspaceSetup: WorkspaceSetup;
   ipAllowlist: IpAllowlist;
   settings: Settings;
   sso: SsoSettings;
@@ -64,4 +71,6 @@ export interface PortalServices {
   governancePolicies: GovernancePolicies;
   governanceEvents: GovernanceEvents;
   governanceApprovals: GovernanceApprovals;
+  /** The AI chat's way to OpenCode inside a workspace. */
+  openCode: OpenCodeProxy;
 }

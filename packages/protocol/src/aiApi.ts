@@ -22,6 +22,11 @@ export const aiCreateSessionRequestSchema = z.object({
   title: wellFormedString().trim().min(1).max(200).optional(),
 });
 
+/** A prompt taken: the reply comes over the event stream. */
+export const aiPromptAcceptedSchema = z.object({ accepted: z.literal(true) });
+/** The reply under way was stopped (or none was). */
+export const aiAbortedSchema = z.object({ aborted: z.literal(true) });
+
 export const aiModelSchema = z.object({
   /** provider/model, as the workspace's OpenCode is configured; null when it has none. */
   model: z.string().nullable(),

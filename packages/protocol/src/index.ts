@@ -1,5 +1,7 @@
 export * from './api.js';
 export * from './strings.js';
+export * from './clock.js';
+export * from './llmRoute.js';
 export * from './blueprintConfig.js';
 export * from './daemon.js';
 export * from './daemonBoot.js';

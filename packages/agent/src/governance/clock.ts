@@ -1,3 +1,5 @@
+import { systemClock as protocolClock } from '@paddock/protocol';
+
 /**
  * Time as the decider sees it, injected so tests drive holds and their
  * timeouts with a fake clock (the agent's main passes `systemClock`).
@@ -9,7 +11,7 @@ export interface DeciderClock {
 }
 
 export const systemClock: DeciderClock = {
-  now: () => Date.now(),
+  now: () => protocolClock.now().getTime(),
   setTimeout: (callback, ms) => {
     const timer = setTimeout(callback, ms);
     timer.unref();

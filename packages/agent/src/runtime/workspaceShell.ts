@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import type { RuntimeDriver } from './driver.js';
+import { deadlineIn } from '../clock.js';
 
 let counter = 0;
 
@@ -37,7 +38,7 @@ export async function runInWorkspace(
   // Quoting splits the markers in the echoed command line, so only real output matches.
   ws.send(Buffer.from(`stty -echo; echo BEGIN''MARK; ${command}; echo END''MARK:$?\r`), { binary: true });
   const pattern = /BEGINMARK\r?\n([\s\S]*?)ENDMARK:(\d+)/;
-  const deadline = Date.now() + timeoutMs;
+  const deadline = deadlineIn(timeoutMs);
   try {
     for (;;) {
       const match = pattern.exec(output);
@@ -46,7 +47,7 @@ export async function runInWorkspace(
         ws.send(Buffer.from('exit\r'), { binary: true });
         return { output: (match[1] ?? '').replace(/\r\n/g, '\n'), code: Number(match[2]) };
       }
-      if (ended !== undefined || Date.now() > deadline) {
+      if (ended !== undefined || deadline.passed()) {
         const why = ended ?? `no end mark after ${timeoutMs} ms`;
         throw new Error(`command failed: ${command}; ${why}; workspace ${await driver.status(workspaceId)}; output: ${JSON.stringify(output.slice(-500))}`);
       }

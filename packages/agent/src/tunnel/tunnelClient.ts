@@ -29,6 +29,7 @@ import type { Workspaces } from '../workspaces/workspaces.js';
 import type { WorkspaceSpec } from '../workspaces/workspaceSpec.js';
 import { Backoff } from './backoff.js';
 import { loadCredentials, saveCredentials, type AgentCredentials } from './credentials.js';
+import { systemClock, type Clock } from '../clock.js';
 
 export interface TunnelClientOptions {
   /** host:port of the portal's tunnel server. */
@@ -45,6 +46,8 @@ export interface TunnelClientOptions {
   /** Commands go to the workspaces (runtime and bridges); reads and dials to its runtime. */
   workspaces: Workspaces;
   log: pino.Logger;
+  /** The agent's clock (the gateway's usage records, the heartbeats' timestamps); default the system's. */
+  clock?: Clock;
   /** How often running workspaces' usage (limits, disk, OOM kills) is looked at; sent only when it changed. Default 15 s. */
   usageEveryMs?: number;
   /** The tunnel protocol this agent speaks (TUNNEL_PROTOCOL; tests play older and newer agents). */
@@ -205,7 +208,7 @@ export class TunnelClient extends EventEmitter<TunnelClientEvents> {
       this.connected = true;
       this.backoff.reset();
       clearInterval(this.heartbeat);
-      this.heartbeat = setInterval(() => this.send({ heartbeat: { unixMs: String(Date.now()) } }), msg.welcome.heartbeatIntervalMs || 5_000);
+      this.heartbeat = setInterval(() => this.send({ heartbeat: { unixMs: String((this.opts.clock ?? systemClock).now().getTime()) } }), msg.welcome.heartbeatIntervalMs || 5_000);
       this.opts.log.info({ agentId: msg.welcome.agentId }, 'connected to the portal');
       for (const usage of this.unsentUsage.splice(0)) this.send({ usage });
       this.sentWorkspaceUsage.clear();

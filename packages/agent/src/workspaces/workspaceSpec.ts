@@ -1,5 +1,4 @@
-import type { EffectivePolicy } from '@paddock/protocol';
-import type { LlmRoute } from '../gateway/llm/llmGateway.js';
+import type { EffectivePolicy, LlmRoute } from '@paddock/protocol';
 import type { WorkspaceRunSpec } from '../runtime/driver.js';
 
 /**

@@ -25,7 +25,7 @@ export interface OpenCodeCall {
  * nothing here logs or stores them.
  */
 export class OpenCodeProxy {
-  constructor(private readonly services: PortalServices) {}
+  constructor(private readonly services: Pick<PortalServices, 'config' | 'workspaces' | 'workspaceHttp'>) {}
 
   /** The workspace, if the actor may do `action` to it (404 when it may not see it) and it runs (409 otherwise). */
   async workspace(actor: UserActor, workspaceId: string, action: WorkspaceAction): Promise<Workspace> {

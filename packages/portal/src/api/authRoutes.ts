@@ -47,9 +47,9 @@ export const authRoutes = [
     handler: async ({ actor, services }) => ({ sessions: await services.identity.listSessions(actor) }),
   }),
   route({
-    method: 'DELETE', url: '/api/v1/auth/sessions/:id', access: 'self', summary: 'End one of my sessions', status: 204,
+    method: 'DELETE', url: '/api/v1/auth/sessions/:id', access: 'self', response: 'no-content', summary: 'End one of my sessions', status: 204,
     handler: async ({ actor, params, services }) => {
-      if (!(await services.identity.revokeSession(actor, params.id!))) throw new NotFoundError('session');
+      if (!(await services.identity.revokeSession(actor, params.id))) throw new NotFoundError('session');
       return undefined;
     },
   }),

@@ -10,7 +10,7 @@ export const blueprintRoutes = [
   }),
   route({
     method: 'GET', url: '/api/v1/blueprints/:id', access: 'user', summary: 'One blueprint', response: blueprintSchema,
-    handler: async ({ actor, params, services }) => services.blueprints.get(actor, params.id!),
+    handler: async ({ actor, params, services }) => services.blueprints.get(actor, params.id),
   }),
   route({
     method: 'POST', url: '/api/v1/blueprints', access: 'admin', summary: 'Create a blueprint', status: 201,
@@ -20,16 +20,16 @@ export const blueprintRoutes = [
   route({
     method: 'PATCH', url: '/api/v1/blueprints/:id', access: 'admin', summary: 'Change a blueprint',
     body: updateBlueprintRequestSchema, response: blueprintSchema,
-    handler: async ({ body, actor, params, services }) => services.blueprints.update(params.id!, body, actor),
+    handler: async ({ body, actor, params, services }) => services.blueprints.update(params.id, body, actor),
   }),
   route({
     method: 'GET', url: '/api/v1/blueprints/:id/access', access: 'auditor', summary: 'Who may use a blueprint', response: blueprintAccessSchema,
-    handler: async ({ params, services }) => services.blueprints.access.get(params.id!),
+    handler: async ({ params, services }) => services.blueprints.access.get(params.id),
   }),
   route({
     method: 'PUT', url: '/api/v1/blueprints/:id/access', access: 'admin',
     summary: 'Set who may use a blueprint: open, or restricted to rules on email, domain, role, group or user id',
     body: blueprintAccessSchema, response: blueprintAccessSchema,
-    handler: async ({ actor, body, params, services }) => services.blueprints.access.set(params.id!, body, actor),
+    handler: async ({ actor, body, params, services }) => services.blueprints.access.set(params.id, body, actor),
   }),
 ];

@@ -7,7 +7,7 @@ const KEEPALIVE_MS = 15_000;
 
 export const eventRoutes = [
   route({
-    method: 'GET', url: '/api/v1/events', access: 'user',
+    method: 'GET', url: '/api/v1/events', access: 'user', response: 'event-stream',
     summary: 'Server-sent events: `workspace` whenever a workspace you can see changes',
     handler: async ({ actor, req, reply, services }) => {
       const res = openEventStream(reply);

@@ -23,7 +23,7 @@ export const fileRoutes = [
     summary: 'A folder of the workspace (?path= relative to /workspace): its entries, at most 2,000',
     query: filePathQuerySchema, response: fileListingSchema,
     handler: async ({ actor, params, query, reply, services }) => {
-      const w = await editableWorkspace(services, actor, params.id!, 'read');
+      const w = await editableWorkspace(services, actor, params.id, 'read');
       return forward(services, w, reply, { method: 'GET', path: `/v1/files?path=${encodeURIComponent(query.path)}` });
     },
   }),
@@ -32,7 +32,7 @@ export const fileRoutes = [
     summary: 'A text file (at most 2 MiB) with its etag; binary files answer 415',
     query: filePathQuerySchema, response: fileContentSchema,
     handler: async ({ actor, params, query, reply, services }) => {
-      const w = await editableWorkspace(services, actor, params.id!, 'read');
+      const w = await editableWorkspace(services, actor, params.id, 'read');
       return forward(services, w, reply, { method: 'GET', path: `/v1/files/content?path=${encodeURIComponent(query.path)}` });
     },
   }),
@@ -42,7 +42,7 @@ export const fileRoutes = [
     query: filePathQuerySchema, response: fileWrittenSchema,
     bodyLimit: FILE_CONTENT_MAX_BYTES * 4 + 1024, // the limit counts bytes; the daemon enforces 2 MiB of content
     handler: async ({ actor, params, query, req, reply, services }) => {
-      const w = await editableWorkspace(services, actor, params.id!, 'operate');
+      const w = await editableWorkspace(services, actor, params.id, 'operate');
       if (typeof req.body !== 'string') throw new ApiError(415, 'unsupported_media_type', 'send the file\'s content as text/plain');
       const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
       const ifMatch = req.headers['if-match'];
@@ -56,11 +56,11 @@ export const fileRoutes = [
     },
   }),
   route({
-    method: 'DELETE', url: '/api/v1/workspaces/:id/files', access: 'user', status: 204,
+    method: 'DELETE', url: '/api/v1/workspaces/:id/files', access: 'user', response: 'no-content', status: 204,
     summary: 'Deletes a file, or a folder with everything in it',
     query: filePathQuerySchema,
     handler: async ({ actor, params, query, reply, services }) => {
-      const w = await editableWorkspace(services, actor, params.id!, 'operate');
+      const w = await editableWorkspace(services, actor, params.id, 'operate');
       return forward(services, w, reply, {
         method: 'DELETE', path: `/v1/files?path=${encodeURIComponent(query.path)}`,
         audit: { actor, action: 'workspace.file.delete', detail: { path: query.path } },
@@ -68,10 +68,10 @@ export const fileRoutes = [
     },
   }),
   route({
-    method: 'POST', url: '/api/v1/workspaces/:id/files/rename', access: 'user', status: 204,
+    method: 'POST', url: '/api/v1/workspaces/:id/files/rename', access: 'user', response: 'no-content', status: 204,
     summary: 'Renames or moves a file or folder ({from, to}); 409 when `to` exists',
     handler: async ({ actor, params, req, reply, services }) => {
-      const w = await editableWorkspace(services, actor, params.id!, 'operate');
+      const w = await editableWorkspace(services, actor, params.id, 'operate');
       // Parsed after the workspace check, so someone else's workspace is 404 whatever the body's fields
       // (the route layer refuses NUL and lone surrogates in any body before that, workspace or not).
       const body = parseInput(renameFileRequestSchema, req.body, 'request body');

@@ -1,9 +1,19 @@
 import { z } from 'zod';
 import { apiErrorSchema } from '@paddock/protocol';
-import type { Route, WebSocketRoute } from './route.js';
+import type { Route, RouteResponse, WebSocketRoute } from './route.js';
 
 const toJson = (schema: z.ZodType, io: 'input' | 'output') =>
   z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'openapi-3.0' });
+
+/** A route's success answer: its JSON body's schema, or what it answers instead. */
+function answerOf(response: RouteResponse) {
+  switch (response) {
+    case 'no-content': return { description: 'No content' };
+    case 'redirect': return { description: 'A redirect' };
+    case 'event-stream': return { description: 'Server-sent events', content: { 'text/event-stream': {} } };
+    default: return { description: 'OK', content: { 'application/json': { schema: toJson(response, 'output') } } };
+  }
+}
 
 /** The OpenAPI document, generated from the same route table the server runs. */
 export function openApiDocument(routes: Route[], wsRoutes: WebSocketRoute[]) {
@@ -20,9 +30,7 @@ export function openApiDocument(routes: Route[], wsRoutes: WebSocketRoute[]) {
       parameters: params,
       ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: toJson(r.body, 'input') } } } } : {}),
       responses: {
-        [status]: r.response
-          ? { description: 'OK', content: { 'application/json': { schema: toJson(r.response, 'output') } } }
-          : { description: 'OK' },
+        [status]: answerOf(r.response),
         default: error,
       },
     };

@@ -15,7 +15,7 @@ export const previewRoutes = [
     summary: 'A one-time link (60 s) that signs the browser in to the preview of one workspace port and lands on the app',
     status: 201, body: createPreviewRequestSchema, response: previewLinkSchema,
     handler: async ({ actor, params, body, services }) => {
-      const w = await services.workspaces.get(actor, params.id!, 'connect');
+      const w = await services.workspaces.get(actor, params.id, 'connect');
       if (w.state !== 'running') throw new ApiError(409, 'not_running', `the workspace is ${w.state}; start it first`);
       const { token, expiresAt } = await services.previews.issue({
         userId: actor.user.id, workspaceId: w.id, port: body.port, portalSessionHash: actor.sessionHash ?? null,
@@ -30,7 +30,7 @@ export const previewRoutes = [
     summary: 'Ports a preview can show: dev servers listening in the workspace, and the blueprint\'s preview ports',
     response: previewPortsSchema,
     handler: async ({ actor, params, req, services }) => {
-      const w = await services.workspaces.get(actor, params.id!);
+      const w = await services.workspaces.get(actor, params.id);
       const blueprintPorts = await declaredPorts(services, actor, w.blueprintId);
       const agentId = await services.workspaces.agentOf(w.id);
       const detected = w.state === 'running' && agentId ? await detectedPorts(services, agentId, w.id, req) : [];

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { z } from 'zod';
 import { wellFormedString, type Role } from '@paddock/protocol';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors.js';
 import { ID_PATTERN } from '../ids.js';
@@ -45,7 +46,7 @@ function namedBy(url: string, param: string): string {
  */
 function paramsCheck(r: Route): (params: Record<string, string>) => void {
   const checks = [...r.url.matchAll(/:([a-zA-Z]+)/g)].map(([, name]) => ({
-    name: name!, schema: r.params?.[name!] ?? (name === 'id' ? idParam : textParam), what: namedBy(r.url, name!),
+    name: name!, schema: (r.params as Record<string, z.ZodType<string>> | undefined)?.[name!] ?? (name === 'id' ? idParam : textParam), what: namedBy(r.url, name!),
   }));
   return (params) => {
     for (const c of checks) if (!c.schema.safeParse(params[c.name]).success) throw new NotFoundError(c.what);

@@ -21,20 +21,37 @@ export type Access = 'public' | 'self' | 'user' | 'auditor' | 'admin' | 'ticket'
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-export interface RouteContext<B, Q> {
+/** The names of a URL's path parameters: `/workspaces/:id/files/:name` → 'id' | 'name'. */
+export type ParamNames<U extends string> =
+  U extends `${string}:${infer P}/${infer Rest}` ? P | ParamNames<`/${Rest}`>
+  : U extends `${string}:${infer P}` ? P
+  : never;
+
+/**
+ * What a route answers on success, declared for every route (the type requires it, and
+ * e2e/authorization.test.ts checks every allowed call's answer against it): a zod schema
+ * of its JSON body, or what it answers instead of JSON.
+ * - 'no-content': nothing (204).
+ * - 'redirect': a redirect (the browser's sign-in journeys).
+ * - 'event-stream': server-sent events, each event's data a protocol schema of its own.
+ */
+export type RouteResponse = z.ZodType | 'no-content' | 'redirect' | 'event-stream';
+
+export interface RouteContext<B, Q, P extends string = string> {
   req: FastifyRequest;
   reply: FastifyReply;
   /** Set for every access but public, ticket and scim. */
   actor: UserActor;
   body: B;
   query: Q;
-  params: Record<string, string>;
+  /** The URL's path parameters, each checked (registerRoutes.ts) before the handler runs. */
+  params: Record<P, string>;
   services: PortalServices;
 }
 
-export interface Route<B = unknown, Q = unknown> {
+export interface Route<B = unknown, Q = unknown, U extends string = string> {
   method: Method;
-  url: string;
+  url: U;
   access: Access;
   summary: string;
   body?: z.ZodType<B>;
@@ -44,17 +61,17 @@ export interface Route<B = unknown, Q = unknown> {
    * (ids.ts), any other parameter well-formed text. A parameter that fails
    * answers 404: a path that can't name anything names nothing.
    */
-  params?: Record<string, z.ZodType<string>>;
-  response?: z.ZodType;
+  params?: Partial<Record<ParamNames<U>, z.ZodType<string>>>;
+  response: RouteResponse;
   /** Success status; 200 by default. */
   status?: number;
   /** Request body limit in bytes, when the portal's 1 MiB default is too small (file contents). */
   bodyLimit?: number;
-  handler(ctx: RouteContext<B, Q>): Promise<unknown>;
+  handler(ctx: RouteContext<B, Q, ParamNames<U>>): Promise<unknown>;
 }
 
-/** Declares a route with its body and query types inferred from their schemas. */
-export function route<B = undefined, Q = undefined>(r: Route<B, Q>): Route {
+/** Declares a route with its body and query types inferred from their schemas, and its params from its URL. */
+export function route<B = undefined, Q = undefined, U extends string = string>(r: Route<B, Q, U>): Route {
   return r as unknown as Route;
 }
 

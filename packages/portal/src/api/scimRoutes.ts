@@ -21,6 +21,15 @@ const ifMatch = (req: FastifyRequest) => req.headers['if-match'];
 /** A JSON object body; SCIM validates its attributes itself (case-insensitive names). */
 const scimBody = z.record(z.string(), z.unknown());
 const scimQuery = z.record(z.string(), z.unknown());
+/**
+ * What SCIM answers, as far as this portal promises it: every body names its schemas,
+ * every resource its id, a list its total and resources (RFC 7644 §3.4.2). The
+ * attributes themselves vary with `attributes` / `excludedAttributes`.
+ */
+const scimMessage = z.looseObject({ schemas: z.array(z.string()).min(1) });
+const scimResource = scimMessage.extend({ id: z.string().min(1) });
+const scimList = scimMessage.extend({ totalResults: z.number().int().min(0), Resources: z.array(scimResource) });
+
 /** Discovery resources are named by their name or schema URN, not by one of our ids. */
 const byName = { id: wellFormedString() };
 
@@ -64,28 +73,28 @@ export const scimRoutes = [
   }),
 
   route({
-    method: 'GET', url: `${SCIM_PREFIX}/ServiceProviderConfig`, access: 'scim', summary: 'SCIM: what this service provider supports (RFC 7643 §5)',
+    method: 'GET', url: `${SCIM_PREFIX}/ServiceProviderConfig`, access: 'scim', response: scimMessage, summary: 'SCIM: what this service provider supports (RFC 7643 §5)',
     handler: async ({ services }) => serviceProviderConfig(baseOf(services)),
   }),
   route({
-    method: 'GET', url: `${SCIM_PREFIX}/ResourceTypes`, access: 'scim', summary: 'SCIM: resource types (RFC 7643 §6)', query: scimQuery,
+    method: 'GET', url: `${SCIM_PREFIX}/ResourceTypes`, access: 'scim', response: scimList, summary: 'SCIM: resource types (RFC 7643 §6)', query: scimQuery,
     handler: async ({ query, services }) => discoveryList(query, resourceTypes(baseOf(services))),
   }),
   route({
-    method: 'GET', url: `${SCIM_PREFIX}/ResourceTypes/:id`, access: 'scim', summary: 'SCIM: one resource type', params: byName,
-    handler: async ({ params, services }) => byId(resourceTypes(baseOf(services)), params.id!, 'ResourceType'),
+    method: 'GET', url: `${SCIM_PREFIX}/ResourceTypes/:id`, access: 'scim', response: scimResource, summary: 'SCIM: one resource type', params: byName,
+    handler: async ({ params, services }) => byId(resourceTypes(baseOf(services)), params.id, 'ResourceType'),
   }),
   route({
-    method: 'GET', url: `${SCIM_PREFIX}/Schemas`, access: 'scim', summary: 'SCIM: schemas (RFC 7643 §7)', query: scimQuery,
+    method: 'GET', url: `${SCIM_PREFIX}/Schemas`, access: 'scim', response: scimList, summary: 'SCIM: schemas (RFC 7643 §7)', query: scimQuery,
     handler: async ({ query, services }) => discoveryList(query, schemas(baseOf(services))),
   }),
   route({
-    method: 'GET', url: `${SCIM_PREFIX}/Schemas/:id`, access: 'scim', summary: 'SCIM: one schema, by its URN', params: byName,
-    handler: async ({ params, services }) => byId(schemas(baseOf(services)), params.id!, 'Schema'),
+    method: 'GET', url: `${SCIM_PREFIX}/Schemas/:id`, access: 'scim', response: scimResource, summary: 'SCIM: one schema, by its URN', params: byName,
+    handler: async ({ params, services }) => byId(schemas(baseOf(services)), params.id, 'Schema'),
   }),
 
   route({
-    method: 'GET', url: `${SCIM_PREFIX}/Users`, access: 'scim', query: scimQuery,
+    method: 'GET', url: `${SCIM_PREFIX}/Users`, access: 'scim', response: scimList, query: scimQuery,
     summary: `SCIM: list or filter users (startIndex, count ≤ ${MAX_RESULTS}, filter)`,
     handler: async ({ req, query, services }) => {
       const q = listQuery(query);
@@ -94,31 +103,31 @@ export const scimRoutes = [
     },
   }),
   route({
-    method: 'POST', url: `${SCIM_PREFIX}/Users`, access: 'scim', status: 201, body: scimBody, summary: 'SCIM: provision a user',
+    method: 'POST', url: `${SCIM_PREFIX}/Users`, access: 'scim', response: scimResource, status: 201, body: scimBody, summary: 'SCIM: provision a user',
     handler: async ({ req, reply, body, services }) => created(reply, (await users(services, req).create(body)).resource),
   }),
   route({
-    method: 'GET', url: `${SCIM_PREFIX}/Users/:id`, access: 'scim', query: scimQuery, summary: 'SCIM: one user',
-    handler: async ({ req, reply, params, query, services }) => one(reply, await users(services, req).get(params.id!), query),
+    method: 'GET', url: `${SCIM_PREFIX}/Users/:id`, access: 'scim', response: scimResource, query: scimQuery, summary: 'SCIM: one user',
+    handler: async ({ req, reply, params, query, services }) => one(reply, await users(services, req).get(params.id), query),
   }),
   route({
-    method: 'PUT', url: `${SCIM_PREFIX}/Users/:id`, access: 'scim', body: scimBody, summary: 'SCIM: replace a user',
-    handler: async ({ req, reply, params, body, services }) => one(reply, await users(services, req).replace(params.id!, body, ifMatch(req))),
+    method: 'PUT', url: `${SCIM_PREFIX}/Users/:id`, access: 'scim', response: scimResource, body: scimBody, summary: 'SCIM: replace a user',
+    handler: async ({ req, reply, params, body, services }) => one(reply, await users(services, req).replace(params.id, body, ifMatch(req))),
   }),
   route({
-    method: 'PATCH', url: `${SCIM_PREFIX}/Users/:id`, access: 'scim', body: scimBody,
+    method: 'PATCH', url: `${SCIM_PREFIX}/Users/:id`, access: 'scim', response: scimResource, body: scimBody,
     summary: 'SCIM: change a user; active=false ends their sessions, revokes their tokens and stops their workspaces',
     handler: async ({ req, reply, params, body, services }) =>
-      one(reply, await users(services, req).patch(params.id!, parsePatchRequest(body), ifMatch(req))),
+      one(reply, await users(services, req).patch(params.id, parsePatchRequest(body), ifMatch(req))),
   }),
   route({
-    method: 'DELETE', url: `${SCIM_PREFIX}/Users/:id`, access: 'scim', status: 204,
+    method: 'DELETE', url: `${SCIM_PREFIX}/Users/:id`, access: 'scim', response: 'no-content', status: 204,
     summary: 'SCIM: deprovision a user (deactivated and hidden from SCIM; files and audit history stay)',
-    handler: async ({ req, params, services }) => { await users(services, req).delete(params.id!, ifMatch(req)); },
+    handler: async ({ req, params, services }) => { await users(services, req).delete(params.id, ifMatch(req)); },
   }),
 
   route({
-    method: 'GET', url: `${SCIM_PREFIX}/Groups`, access: 'scim', query: scimQuery,
+    method: 'GET', url: `${SCIM_PREFIX}/Groups`, access: 'scim', response: scimList, query: scimQuery,
     summary: `SCIM: list or filter groups (startIndex, count ≤ ${MAX_RESULTS}, filter)`,
     handler: async ({ req, query, services }) => {
       const q = listQuery(query);
@@ -127,24 +136,24 @@ export const scimRoutes = [
     },
   }),
   route({
-    method: 'POST', url: `${SCIM_PREFIX}/Groups`, access: 'scim', status: 201, body: scimBody, summary: 'SCIM: create a group',
+    method: 'POST', url: `${SCIM_PREFIX}/Groups`, access: 'scim', response: scimResource, status: 201, body: scimBody, summary: 'SCIM: create a group',
     handler: async ({ req, reply, body, services }) => created(reply, await groups(services, req).create(body)),
   }),
   route({
-    method: 'GET', url: `${SCIM_PREFIX}/Groups/:id`, access: 'scim', query: scimQuery, summary: 'SCIM: one group',
-    handler: async ({ req, reply, params, query, services }) => one(reply, await groups(services, req).get(params.id!), query),
+    method: 'GET', url: `${SCIM_PREFIX}/Groups/:id`, access: 'scim', response: scimResource, query: scimQuery, summary: 'SCIM: one group',
+    handler: async ({ req, reply, params, query, services }) => one(reply, await groups(services, req).get(params.id), query),
   }),
   route({
-    method: 'PUT', url: `${SCIM_PREFIX}/Groups/:id`, access: 'scim', body: scimBody, summary: 'SCIM: replace a group',
-    handler: async ({ req, reply, params, body, services }) => one(reply, await groups(services, req).replace(params.id!, body, ifMatch(req))),
+    method: 'PUT', url: `${SCIM_PREFIX}/Groups/:id`, access: 'scim', response: scimResource, body: scimBody, summary: 'SCIM: replace a group',
+    handler: async ({ req, reply, params, body, services }) => one(reply, await groups(services, req).replace(params.id, body, ifMatch(req))),
   }),
   route({
-    method: 'PATCH', url: `${SCIM_PREFIX}/Groups/:id`, access: 'scim', body: scimBody, summary: 'SCIM: change a group (members add, remove, replace)',
+    method: 'PATCH', url: `${SCIM_PREFIX}/Groups/:id`, access: 'scim', response: scimResource, body: scimBody, summary: 'SCIM: change a group (members add, remove, replace)',
     handler: async ({ req, reply, params, body, services }) =>
-      one(reply, await groups(services, req).patch(params.id!, parsePatchRequest(body), ifMatch(req))),
+      one(reply, await groups(services, req).patch(params.id, parsePatchRequest(body), ifMatch(req))),
   }),
   route({
-    method: 'DELETE', url: `${SCIM_PREFIX}/Groups/:id`, access: 'scim', status: 204, summary: 'SCIM: delete a group',
-    handler: async ({ req, params, services }) => { await groups(services, req).delete(params.id!, ifMatch(req)); },
+    method: 'DELETE', url: `${SCIM_PREFIX}/Groups/:id`, access: 'scim', response: 'no-content', status: 204, summary: 'SCIM: delete a group',
+    handler: async ({ req, params, services }) => { await groups(services, req).delete(params.id, ifMatch(req)); },
   }),
 ];

@@ -26,7 +26,7 @@ export const ssoRoutes = [
     handler: async ({ services }) => services.oidc.methods(),
   }),
   route({
-    method: 'GET', url: '/api/v1/auth/oidc/start', access: 'public',
+    method: 'GET', url: '/api/v1/auth/oidc/start', access: 'public', response: 'redirect',
     summary: 'Start single sign-on: redirects to the identity provider (returnTo: a path to land on afterwards)',
     query: z.object({ returnTo: z.string().max(2048).optional() }),
     handler: async ({ query, req, reply, services }) => {
@@ -46,7 +46,7 @@ export const ssoRoutes = [
     },
   }),
   route({
-    method: 'GET', url: '/api/v1/auth/oidc/callback', access: 'public',
+    method: 'GET', url: '/api/v1/auth/oidc/callback', access: 'public', response: 'redirect',
     summary: 'Where the identity provider sends the browser back; signs in and redirects',
     query: z.looseObject({ state: z.string().min(1).max(2048) }),
     handler: async ({ req, reply, services }) => {

@@ -95,7 +95,9 @@ async function notAnUpgrade(_req: FastifyRequest, reply: FastifyReply): Promise<
   throw new ApiError(426, 'upgrade_required', 'this is a WebSocket: open it with an upgrade request');
 }
 
-export function registerTerminalRoute(app: FastifyInstance, services: PortalServices) {
+type TerminalDeps = Pick<PortalServices, 'config' | 'tickets' | 'identity' | 'workspaces' | 'blueprints' | 'hub' | 'activity'>;
+
+export function registerTerminalRoute(app: FastifyInstance, services: TerminalDeps) {
   // A GET that asks for no upgrade gets the one error shape (the WebSocket plugin alone answers an empty 404).
   app.route({ method: 'GET', url: terminalRoute.url, handler: notAnUpgrade, wsHandler: (socket: WebSocket, req: FastifyRequest) => {
     // Messages that arrive while we dial are held (bounded) and replayed in order.
@@ -122,7 +124,7 @@ export function registerTerminalRoute(app: FastifyInstance, services: PortalServ
 async function connect(
   socket: WebSocket,
   req: FastifyRequest,
-  services: PortalServices,
+  services: TerminalDeps,
   hold: (data: Buffer, isBinary: boolean) => void,
   early: Array<[Buffer, boolean]>,
 ) {

@@ -19,10 +19,10 @@ export const tokenRoutes = [
     },
   }),
   route({
-    method: 'DELETE', url: '/api/v1/tokens/:id', access: 'self', summary: 'Revoke one of my API tokens', status: 204,
+    method: 'DELETE', url: '/api/v1/tokens/:id', access: 'self', response: 'no-content', summary: 'Revoke one of my API tokens', status: 204,
     handler: async ({ actor, params, services }) => {
-      if (!(await services.identity.deleteToken(actor, params.id!))) throw new NotFoundError('token');
-      await services.audit.append({ actor, action: 'token.delete', targetType: 'token', targetId: params.id!, outcome: 'success' });
+      if (!(await services.identity.deleteToken(actor, params.id))) throw new NotFoundError('token');
+      await services.audit.append({ actor, action: 'token.delete', targetType: 'token', targetId: params.id, outcome: 'success' });
       return undefined;
     },
   }),

@@ -41,12 +41,12 @@ export const userRoutes = [
       + 'A reactivated member signs in as before; their tokens stay revoked and workspaces stopped. '
       + 'Someone the identity provider deactivated comes back only through it (409)',
     body: updateUserRequestSchema, response: userSchema,
-    handler: async ({ body, actor, params, services }) => changeMember(services, actor, params.id!, body),
+    handler: async ({ body, actor, params, services }) => changeMember(services, actor, params.id, body),
   }),
   route({
-    method: 'DELETE', url: '/api/v1/users/:id', access: 'admin',
+    method: 'DELETE', url: '/api/v1/users/:id', access: 'admin', response: 'no-content',
     summary: 'Remove a member (as PATCH {"active":false}): their sessions end, tokens are revoked and workspaces stop; files and audit history stay', status: 204,
-    handler: async ({ actor, params, services }) => { await changeMember(services, actor, params.id!, { active: false }); return undefined; },
+    handler: async ({ actor, params, services }) => { await changeMember(services, actor, params.id, { active: false }); return undefined; },
   }),
   route({
     method: 'POST', url: '/api/v1/users/:id/password-reset', access: 'admin', status: 201,
@@ -54,7 +54,7 @@ export const userRoutes = [
       + 'it replaces any earlier link. Using it ends all their sessions. Only for active members with a Paddock password (409 otherwise)',
     response: createdPasswordResetSchema,
     handler: async ({ actor, params, services }) => {
-      const reset = await services.passwordResets.issue(actor, params.id!);
+      const reset = await services.passwordResets.issue(actor, params.id);
       return { url: passwordResetUrl(services, reset.token), expiresAt: reset.expiresAt };
     },
   }),
@@ -68,7 +68,7 @@ export const userRoutes = [
     },
   }),
   route({
-    method: 'POST', url: '/api/v1/password-resets/redeem', access: 'public', status: 204,
+    method: 'POST', url: '/api/v1/password-resets/redeem', access: 'public', response: 'no-content', status: 204,
     summary: 'Use a reset link: sets the new password and signs the account out everywhere (sign in again with it)',
     body: redeemPasswordResetRequestSchema,
     handler: async ({ body, services }) => { await services.passwordResets.redeem(body.token, body.password); return undefined; },
@@ -88,8 +88,8 @@ export const userRoutes = [
     },
   }),
   route({
-    method: 'DELETE', url: '/api/v1/invites/:id', access: 'admin', summary: 'Revoke a pending invite', status: 204,
-    handler: async ({ actor, params, services }) => { await services.invites.revoke(actor, params.id!); return undefined; },
+    method: 'DELETE', url: '/api/v1/invites/:id', access: 'admin', response: 'no-content', summary: 'Revoke a pending invite', status: 204,
+    handler: async ({ actor, params, services }) => { await services.invites.revoke(actor, params.id); return undefined; },
   }),
   route({
     method: 'POST', url: '/api/v1/invites/lookup', access: 'public', summary: 'What an invite token is for (email, role), if still usable',

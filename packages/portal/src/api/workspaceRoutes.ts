@@ -18,25 +18,25 @@ export const workspaceRoutes = [
   }),
   route({
     method: 'GET', url: '/api/v1/workspaces/:id', access: 'user', summary: 'One workspace', response: workspaceSchema,
-    handler: async ({ actor, params, services }) => services.workspaces.get(actor, params.id!),
+    handler: async ({ actor, params, services }) => services.workspaces.get(actor, params.id),
   }),
   route({
     method: 'POST', url: '/api/v1/workspaces/:id/start', access: 'user', summary: 'Start a workspace', status: 202, response: workspaceSchema,
-    handler: async ({ actor, params, services }) => services.workspaces.setDesired(actor, params.id!, 'running'),
+    handler: async ({ actor, params, services }) => services.workspaces.setDesired(actor, params.id, 'running'),
   }),
   route({
     method: 'POST', url: '/api/v1/workspaces/:id/stop', access: 'user', summary: 'Stop a workspace (its files stay)', status: 202, response: workspaceSchema,
-    handler: async ({ actor, params, services }) => services.workspaces.setDesired(actor, params.id!, 'stopped'),
+    handler: async ({ actor, params, services }) => services.workspaces.setDesired(actor, params.id, 'stopped'),
   }),
   route({
     method: 'DELETE', url: '/api/v1/workspaces/:id', access: 'user', summary: 'Delete a workspace and its files', status: 202, response: workspaceSchema,
-    handler: async ({ actor, params, services }) => services.workspaces.setDesired(actor, params.id!, 'deleted'),
+    handler: async ({ actor, params, services }) => services.workspaces.setDesired(actor, params.id, 'deleted'),
   }),
   route({
     method: 'POST', url: '/api/v1/workspaces/:id/terminal-tickets', access: 'user',
     summary: 'A single-use ticket (30 s) for opening the workspace\'s terminal WebSocket', status: 201, response: terminalTicketSchema,
     handler: async ({ actor, params, services }) => {
-      const w = await services.workspaces.get(actor, params.id!, 'connect');
+      const w = await services.workspaces.get(actor, params.id, 'connect');
       if (w.state !== 'running') throw new ApiError(409, 'not_running', `the workspace is ${w.state}; start it first`);
       return services.tickets.issue(actor.user.id, w.id);
     },

@@ -1,6 +1,6 @@
 import {
   blueprintWorkspaceConfigSchema, defaultBlueprintWorkspaceConfig, resolveWorkspaceLimits, tabSessionName,
-  type BlueprintWorkspaceConfig, type LlmKeyStatus,
+  type BlueprintWorkspaceConfig, type LlmKeyStatus, type LlmRoute,
 } from '@paddock/protocol';
 import type pino from 'pino';
 import type { AuditLog } from '../audit/auditLog.js';
@@ -8,15 +8,6 @@ import type { UserActor } from '../auth/actor.js';
 import type { Database } from '../db/database.js';
 import { InputError, NotFoundError } from '../errors.js';
 import type { Secrets } from '../secrets/secrets.js';
-
-/** A model route as the reconciler sends it (WorkspaceSpec.llm). */
-export interface LlmRouteSpec {
-  upstreamBaseUrl: string;
-  upstreamApiKey: string;
-  model: string;
-  /** 'openai': Chat Completions under upstreamBaseUrl, which the agent's gateway translates to and from. */
-  upstreamFormat?: 'anthropic' | 'openai';
-}
 
 /** What the daemon sets up at start (WorkspaceSpec.agent_instructions and .sessions), and the sandbox's limits (.resources). */
 export interface WorkspaceStartSpec {
@@ -134,7 +125,7 @@ export class WorkspaceSetup {
     private readonly db: Database,
     private readonly keys: BlueprintLlmKeys,
     /** The portal's own provider (PADDOCK_LLM_*; the demo model in the embedded default). */
-    private readonly portalDefault: LlmRouteSpec | undefined,
+    private readonly portalDefault: LlmRoute | undefined,
     private readonly log: pino.Logger,
   ) {}
 
@@ -147,7 +138,7 @@ export class WorkspaceSetup {
    * The blueprint's own provider when it has an endpoint and a key; otherwise
    * the portal's default, with the blueprint's model when it names one.
    */
-  async llmRoute(blueprintId: string): Promise<LlmRouteSpec | undefined> {
+  async llmRoute(blueprintId: string): Promise<LlmRoute | undefined> {
     const config = await this.config(blueprintId);
     if (config.llm) {
       const key = await this.keys.get(blueprintId);

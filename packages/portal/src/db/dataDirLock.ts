@@ -2,6 +2,7 @@ import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmS
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
+import { systemClock } from '../clock.js';
 
 /**
  * PGlite has no lock of its own: a second process that opens the same directory
@@ -46,12 +47,13 @@ function startTimeOf(pid: number): string | undefined {
   return fields[19];
 }
 
+// The system's clock, not an injected one: the lock file's mtime is compared across processes and hosts.
 const HEARTBEAT_MS = 15_000;
 const FOREIGN_STALE_MS = 60_000;
 
 function isAlive(holder: Holder, path: string): boolean {
   if (holder.host !== hostname()) {
-    try { return Date.now() - statSync(path).mtimeMs < FOREIGN_STALE_MS; } catch { return false; }
+    try { return systemClock.now().getTime() - statSync(path).mtimeMs < FOREIGN_STALE_MS; } catch { return false; }
   }
   const start = startTimeOf(holder.pid);
   if (start !== undefined) return start === holder.startTime;
@@ -84,7 +86,7 @@ export function lockDataDir(dir: string): DataDirLock {
   const path = `${dir}.lock`;
   const me: Holder = {
     pid: process.pid, startTime: startTimeOf(process.pid) ?? '', host: hostname(),
-    command: process.argv.slice(1, 3).join(' ').slice(0, 200), at: new Date().toISOString(),
+    command: process.argv.slice(1, 3).join(' ').slice(0, 200), at: systemClock.now().toISOString(),
   };
   const mine = `${JSON.stringify(me)}\n`;
   // Written whole to a private name, then linked into place: the lock never exists half-written.
@@ -96,7 +98,7 @@ export function lockDataDir(dir: string): DataDirLock {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         linkSync(tmp, path);
-        const heartbeat = setInterval(() => { try { const now = new Date(); utimesSync(path, now, now); } catch { /* released */ } }, HEARTBEAT_MS);
+        const heartbeat = setInterval(() => { try { const now = systemClock.now(); utimesSync(path, now, now); } catch { /* released */ } }, HEARTBEAT_MS);
         heartbeat.unref();
         return {
           path,

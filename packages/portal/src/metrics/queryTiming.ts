@@ -1,3 +1,4 @@
+import { stopwatch } from '../clock.js';
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 
 type QueryId = PluginTransformQueryArgs['queryId'];
@@ -15,15 +16,15 @@ const OPERATIONS: Partial<Record<RootOperationNode['kind'], string>> = {
  * SQL (migrations, locks, counts) is `other`.
  */
 export function queryTiming(observe: (operation: string, seconds: number) => void): KyselyPlugin {
-  const started = new WeakMap<QueryId, { at: number; operation: string }>();
+  const started = new WeakMap<QueryId, { elapsed: () => number; operation: string }>();
   return {
     transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-      started.set(args.queryId, { at: performance.now(), operation: OPERATIONS[args.node.kind] ?? 'other' });
+      started.set(args.queryId, { elapsed: stopwatch(), operation: OPERATIONS[args.node.kind] ?? 'other' });
       return args.node;
     },
     async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
       const s = started.get(args.queryId);
-      if (s) observe(s.operation, (performance.now() - s.at) / 1000);
+      if (s) observe(s.operation, s.elapsed());
       return args.result;
     },
   };

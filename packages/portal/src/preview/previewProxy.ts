@@ -32,8 +32,10 @@ const responseChallenges = new Set(['www-authenticate']);
  * Register it right after the IP allowlist and the WebSocket plugin: its hook
  * takes preview hosts before any portal route, cookie or static file sees them.
  */
-export function registerPreviewProxy(app: FastifyInstance, services: PortalServices, auth: PreviewAuth): void {
-  const proxy = new PreviewProxy(services, auth);
+type PreviewProxyDeps = Pick<PortalServices, 'config' | 'log' | 'workspaceHttp' | 'ipAllowlist' | 'previews'>;
+
+export function registerPreviewProxy(app: FastifyInstance, services: PreviewProxyDeps): void {
+  const proxy = new PreviewProxy(services);
   const { previewDomain } = services.config;
   app.addHook('onRequest', (req, reply, done) => {
     // Every host under the preview domain is the proxy's: the portal never answers there.
@@ -75,7 +77,10 @@ class PreviewProxy {
   /** On every answer: only the portal may frame a preview. */
   private readonly frameAncestors: string;
 
-  constructor(private readonly services: PortalServices, private readonly auth: PreviewAuth) {
+  private readonly auth: PreviewAuth;
+
+  constructor(private readonly services: PreviewProxyDeps) {
+    this.auth = services.previews;
     this.https = new URL(services.config.publicUrl).protocol === 'https:';
     this.frameAncestors = previewFrameAncestors(services.config);
   }

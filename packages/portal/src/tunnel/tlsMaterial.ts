@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import selfsigned from 'selfsigned';
 import { restrictToOwner } from '../ownerOnly.js';
+import { systemClock } from '../clock.js';
 
 export interface TlsMaterial { cert: string; key: string }
 
@@ -19,7 +20,8 @@ export async function ensureTlsMaterial(dir: string, hosts: string[] = ['localho
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const pems = await selfsigned.generate([{ name: 'commonName', value: 'paddock-tunnel' }], {
-    notAfterDate: new Date(Date.now() + 10 * 365 * 24 * 3600 * 1000),
+    // Real time, not an injected clock: whoever checks the certificate uses theirs.
+    notAfterDate: new Date(systemClock.now().getTime() + 10 * 365 * 24 * 3600 * 1000),
     keyType: 'ec',
     curve: 'P-256',
     algorithm: 'sha256',

@@ -9,7 +9,9 @@ import {
   tunnelCompatibility,
   type TunnelHandlers,
 } from '@paddock/protocol/tunnel';
+import type { Clock } from '../clock.js';
 import type { AgentHub } from './agentHub.js';
+import { watchHeartbeats } from './heartbeatWatchdog.js';
 import type { Enrollment } from './enrollment.js';
 import type { TlsMaterial } from './tlsMaterial.js';
 
@@ -19,6 +21,8 @@ export interface TunnelServerOptions {
   tls: TlsMaterial;
   hub: AgentHub;
   enrollment: Enrollment;
+  /** Measures the agents' silences (heartbeatWatchdog.ts). */
+  clock: Clock;
   log: pino.Logger;
   /** How often agents send heartbeats; an agent silent for 3 intervals is dropped. */
   heartbeatIntervalMs?: number;
@@ -31,7 +35,7 @@ const fail = (call: { emit(e: 'error', err: unknown): unknown }, code: grpc.stat
 
 /** The gRPC server agents dial into. Returns the bound port and a close function. */
 export async function startTunnelServer(opts: TunnelServerOptions): Promise<{ port: number; close(): Promise<void> }> {
-  const { hub, enrollment, log } = opts;
+  const { hub, enrollment, clock, log } = opts;
   const heartbeatIntervalMs = opts.heartbeatIntervalMs ?? 5_000;
   const server = new grpc.Server({
     'grpc.keepalive_time_ms': 10_000,
@@ -69,20 +73,20 @@ export async function startTunnelServer(opts: TunnelServerOptions): Promise<{ po
         const agentId = await authenticate(call.metadata);
         if (!agentId) return fail(call, grpc.status.UNAUTHENTICATED, 'unknown agent credential');
         let attached = false;
-        let lastSeen = Date.now();
-        const watchdog = setInterval(() => {
-          if (Date.now() - lastSeen > 3 * heartbeatIntervalMs) {
+        const watchdog = watchHeartbeats({
+          clock, intervalMs: heartbeatIntervalMs,
+          onSilent: () => {
             log.warn({ agentId }, 'agent missed its heartbeats; dropping the stream');
             fail(call, grpc.status.DEADLINE_EXCEEDED, 'missed heartbeats');
-          }
-        }, heartbeatIntervalMs);
-        const stop = () => clearInterval(watchdog);
+          },
+        });
+        const stop = () => watchdog.stop();
         call.on('end', () => { stop(); call.end(); });
         call.on('error', stop);
         call.on('cancelled', stop);
         call.on('close', stop);
         call.on('data', (msg) => {
-          lastSeen = Date.now();
+          watchdog.seen();
           if (!attached) {
             if (!msg.hello) return fail(call, grpc.status.FAILED_PRECONDITION, 'the first message must be hello');
             const protocol = { major: msg.hello.protocolVersion, minor: msg.hello.protocolMinor };

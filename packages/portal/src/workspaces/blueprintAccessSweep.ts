@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
 import { POLICY_SWEEPER } from '../auth/actor.js';
+import { SingleFlight } from '../singleFlight.js';
 import type { Workspaces } from './workspaces.js';
 
 /** Also catches what no request of this portal changed: another replica, an admin command. */
@@ -17,12 +18,14 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * seconds. Passes never overlap, and triggers during a pass coalesce into one more.
  */
 export class BlueprintAccessSweep {
-  private running: Promise<void> | undefined;
-  private again = false;
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
+  private readonly sweeps: SingleFlight;
 
-  constructor(private readonly workspaces: Workspaces, private readonly log: pino.Logger) {}
+  constructor(workspaces: Workspaces, log: pino.Logger) {
+    this.sweeps = new SingleFlight(async () => {
+      const n = await workspaces.stopWhereBlueprintAccessLost(POLICY_SWEEPER);
+      if (n > 0) log.info({ stopped: n }, 'stopped workspaces whose owners may no longer use their blueprint');
+    }, (err) => log.error({ err }, 'the blueprint access sweep failed'));
+  }
 
   /** Sweeps after every successful write through `app` (register before its routes). */
   watch(app: FastifyInstance): void {
@@ -32,26 +35,9 @@ export class BlueprintAccessSweep {
   }
 
   /** Sweeps now and then on a timer. */
-  start(): void {
-    this.timer = setInterval(() => this.trigger(), SWEEP_EVERY_MS);
-    this.trigger();
-  }
+  start(): void { this.sweeps.start(SWEEP_EVERY_MS); }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.running;
-  }
+  stop(): Promise<void> { return this.sweeps.stop(); }
 
-  trigger(): void {
-    if (this.stopped) return;
-    if (this.running) { this.again = true; return; }
-    this.running = this.workspaces.stopWhereBlueprintAccessLost(POLICY_SWEEPER)
-      .then((n) => { if (n > 0) this.log.info({ stopped: n }, "stopped workspaces whose owners may no longer use their blueprint"); })
-      .catch((err: unknown) => this.log.error({ err }, 'the blueprint access sweep failed'))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) { this.again = false; this.trigger(); }
-      });
-  }
+  trigger(): void { this.sweeps.trigger(); }
 }

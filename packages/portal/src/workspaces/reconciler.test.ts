@@ -1,15 +1,21 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import pino from 'pino';
 import type { Workspace } from '@paddock/protocol';
 import { AuditLog } from '../audit/auditLog.js';
 import { BlueprintAccessControl } from '../blueprints/blueprintAccess.js';
 import { Blueprints } from '../blueprints/blueprints.js';
+import { BlueprintLlmKeys, WorkspaceSetup } from '../blueprints/workspaceSetup.js';
+import { BlueprintSecrets } from '../secrets/blueprintSecrets.js';
+import { MasterKeyRing } from '../secrets/masterKeys.js';
+import { Secrets } from '../secrets/secrets.js';
 import type { UserActor } from '../auth/actor.js';
 import { Identity } from '../auth/identity.js';
 import { FakeClock } from '../clock.js';
 import { InProcessEventBus } from '../events/eventBus.js';
 import { openTestDatabase, type TestDatabase } from '../testing/testDatabase.js';
 import { AgentHub } from '../tunnel/agentHub.js';
+import { GovernancePolicies } from '../governance/governancePolicies.js';
 import { Reconciler } from './reconciler.js';
 import { Workspaces } from './workspaces.js';
 import { BOOTSTRAP } from '../auth/actor.js';
@@ -28,10 +34,11 @@ describe('the reconciler on the event bus', () => {
   let workspace: Workspace;
   let passes = 0;
   let actor: UserActor;
+  let clock: FakeClock;
 
   beforeAll(async () => {
     t = await openTestDatabase();
-    const clock = new FakeClock();
+    clock = new FakeClock();
     const audit = new AuditLog(t.db, clock);
     const access = new BlueprintAccessControl(t.db, clock, audit);
     const identity = new Identity(t.db, clock, audit);
@@ -44,7 +51,13 @@ describe('the reconciler on the event bus', () => {
     workspaces.stopWhereBlueprintAccessLost = (by) => { passes += 1; return sweep(by); };
     // Another subscriber, subscribed first, that throws: the reconciler hears every event all the same.
     bus.on('workspace', () => { throw new Error('a broken live view'); });
-    reconciler = new Reconciler(t.db, new AgentHub(), workspaces, bus, pino({ level: 'silent' }));
+    const secrets = new Secrets(t.db, new MasterKeyRing({ envKey: randomBytes(32).toString('base64'), keyFile: '/nonexistent' }), clock);
+    reconciler = new Reconciler({
+      db: t.db, clock, hub: new AgentHub(), workspaces, events: bus, log: pino({ level: 'silent' }),
+      blueprintSecrets: new BlueprintSecrets(t.db, secrets, audit),
+      workspaceSetup: new WorkspaceSetup(t.db, new BlueprintLlmKeys(t.db, secrets, audit), undefined, pino({ level: 'silent' })),
+      governancePolicies: new GovernancePolicies({ db: t.db, clock, audit, events: bus }, () => []),
+    });
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     reconciler.start();
     workspace = await workspaces.create(actor, { blueprintId: blueprint.id, name: 'w' });

@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto';
 import type pino from 'pino';
-import type { Workspace, WorkspaceState } from '@paddock/protocol';
+import type { LlmRoute, Workspace, WorkspaceState } from '@paddock/protocol';
 import type { Command, Hello__Output, WorkspaceStatus__Output } from '@paddock/protocol/tunnel';
 import { POLICY_SWEEPER, RECONCILER, agentActor } from '../auth/actor.js';
+import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import type { EventBus, Unsubscribe } from '../events/eventBus.js';
 import type { AgentHub } from '../tunnel/agentHub.js';
 import type { Workspaces } from './workspaces.js';
-import type { WorkspaceStartSpec } from '../blueprints/workspaceSetup.js';
+import type { PortalServices } from '../services.js';
+import { SingleFlight } from '../singleFlight.js';
 
-/** The model route a workspace gets (its blueprint's provider, else the portal's default). */
-type LlmRoute = { upstreamBaseUrl: string; upstreamApiKey: string; model: string; upstreamFormat?: 'anthropic' | 'openai' };
-export type LlmRouteFor = (w: { id: string; owner_id: string; blueprint_id: string }) => LlmRoute | undefined | Promise<LlmRoute | undefined>;
+export type ReconcilerDeps = Pick<PortalServices, 'db' | 'clock' | 'hub' | 'workspaces' | 'events' | 'blueprintSecrets' | 'workspaceSetup' | 'governancePolicies'>
+  & { log: pino.Logger };
 
 /** A command sent and not yet answered; resent when older than this. */
 const INFLIGHT_TIMEOUT_MS = 60_000;
@@ -90,35 +91,29 @@ export class Reconciler {
    */
   private readonly seen = new Map<string, string>();
   private unsubscribe: Unsubscribe[] = [];
-  private running: Promise<void> | undefined;
-  private again = false;
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
+  private readonly passes: SingleFlight;
+  private readonly db: Database;
+  private readonly hub: AgentHub;
+  private readonly workspaces: Workspaces;
+  private readonly events: EventBus;
+  private readonly clock: Clock;
+  private readonly log: pino.Logger;
   /**
    * A governance policy, kill switch or grant changed: the next pass compares
    * every running workspace's spec with what its agent holds at once, past the
    * waits that otherwise spread those checks out, so agents hold it within a second.
    */
   private governanceChanged = false;
-  /**
-   * The blueprint's secrets, decrypted, for a workspace's environment (set by
-   * app.ts). They travel in ensure_running over the TLS tunnel and are never logged.
-   */
-  secretEnv: (blueprintId: string) => Promise<Record<string, string>> = async () => ({});
-  /** What the daemon sets up at start from the blueprint: AGENTS.md and the tabs' PTY sessions, and the sandbox's limits (set by app.ts). */
-  workspaceSetup: (blueprintId: string) => Promise<WorkspaceStartSpec> =
-    async () => ({ agentInstructions: '', sessions: [] });
-  /** The workspace's EffectivePolicy as JSON, for WorkspaceSpec.governance_policy ('' : governance off; set by app.ts). */
-  governancePolicy: (w: Row) => Promise<string> = async () => '';
 
-  constructor(
-    private readonly db: Database,
-    private readonly hub: AgentHub,
-    private readonly workspaces: Workspaces,
-    private readonly events: EventBus,
-    private readonly log: pino.Logger,
-    private readonly llmRouteFor: LlmRouteFor = () => undefined,
-  ) {}
+  /**
+   * A start command is built from the blueprint's secrets, decrypted (they travel
+   * in ensure_running over the TLS tunnel and are never logged), and its workspace
+   * setup: the model route, AGENTS.md, the tabs' PTY sessions, the sandbox's limits.
+   */
+  constructor(private readonly deps: ReconcilerDeps) {
+    ({ db: this.db, hub: this.hub, workspaces: this.workspaces, events: this.events, clock: this.clock, log: this.log } = deps);
+    this.passes = new SingleFlight(() => this.pass(), (err) => this.log.error({ err }, 'reconcile pass failed'));
+  }
 
   start(): void {
     this.hub.on('agent-connected', (agentId, hello) => void this.onHello(agentId, hello).catch((err: unknown) => this.log.error({ err }, 'hello handling failed')));
@@ -130,28 +125,16 @@ export class Reconciler {
       this.events.on('governancePolicy', () => { this.governanceChanged = true; this.trigger(); }),
       this.events.onMissed(() => { this.governanceChanged = true; this.trigger(); }),
     ];
-    this.timer = setInterval(() => this.trigger(), RESYNC_EVERY_MS);
-    this.trigger();
+    this.passes.start(RESYNC_EVERY_MS);
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     for (const unsubscribe of this.unsubscribe) unsubscribe();
-    clearInterval(this.timer);
-    await this.running;
+    await this.passes.stop();
   }
 
   /** Runs a pass soon; passes never overlap, and a trigger during a pass runs one more. */
-  trigger(): void {
-    if (this.stopped) return;
-    if (this.running) { this.again = true; return; }
-    this.running = this.pass()
-      .catch((err: unknown) => this.log.error({ err }, 'reconcile pass failed'))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) { this.again = false; this.trigger(); }
-      });
-  }
+  trigger(): void { this.passes.trigger(); }
 
   private onWorkspace(w: Workspace): void {
     const key = `${w.state}/${w.desiredState}`;
@@ -162,7 +145,7 @@ export class Reconciler {
   }
 
   /** Resolves when no pass is running (tests). */
-  async settled(): Promise<void> { while (this.running) await this.running; }
+  settled(): Promise<void> { return this.passes.settled(); }
 
   private async pass(): Promise<void> {
     // Nothing starts for an owner who may no longer use its blueprint, however the
@@ -191,7 +174,7 @@ export class Reconciler {
         continue;
       }
       const current = this.inflight.get(r.id);
-      if (current && current.verb === verb && Date.now() - current.at < INFLIGHT_TIMEOUT_MS) continue;
+      if (current && current.verb === verb && this.clock.now().getTime() - current.at < INFLIGHT_TIMEOUT_MS) continue;
       let command: Command;
       try {
         command = verb === 'run' ? await this.runCommand(r, await this.dynamicParts(r)) : this.command(verb, r);
@@ -222,19 +205,19 @@ export class Reconciler {
     const sent = this.sentRoute.get(r.id);
     // A governance change can't wait for an unanswered spec's timeout: what the agent was sent is compared now.
     if (governanceChanged && sent?.agentId === agentId && (!inflight || inflight.verb === 'run')) return this.resendIfChanged(r, agentId, sent);
-    if (inflight && Date.now() - inflight.at < (inflight.verb === 'run' ? REFRESH_TIMEOUT_MS : INFLIGHT_TIMEOUT_MS)) return;
+    if (inflight && this.clock.now().getTime() - inflight.at < (inflight.verb === 'run' ? REFRESH_TIMEOUT_MS : INFLIGHT_TIMEOUT_MS)) return;
     if (inflight?.verb === 'run') {
       this.log.warn({ workspaceId: r.id, agentId }, "the agent did not apply the running workspace's spec; sending it again");
     }
     // What was sent counts only once answered: an unanswered spec goes again.
     const onThisConnection = sent?.agentId === agentId && !inflight;
     this.inflight.delete(r.id);
-    if (onThisConnection && Date.now() - sent.checkedAt < RESYNC_EVERY_MS) return;
+    if (onThisConnection && this.clock.now().getTime() - sent.checkedAt < RESYNC_EVERY_MS) return;
     let command: Command;
     try {
       const parts = await this.dynamicParts(r);
       if (onThisConnection && sent.route === routeFingerprint(parts)) {
-        sent.checkedAt = Date.now();
+        sent.checkedAt = this.clock.now().getTime();
         return;
       }
       command = await this.runCommand(r, parts);
@@ -245,7 +228,7 @@ export class Reconciler {
         this.log.error({ workspaceId: r.id, blueprintId: r.blueprint_id, err: errorText(err.reason) },
           `the running workspace's spec could not be built, its agent keeps the last one: ${specParts[err.part].log}`);
       }
-      this.sentRoute.set(r.id, { agentId, route: 'unavailable', checkedAt: Date.now() });
+      this.sentRoute.set(r.id, { agentId, route: 'unavailable', checkedAt: this.clock.now().getTime() });
       return;
     }
     this.send(agentId, r.id, 'run', command);
@@ -268,10 +251,10 @@ export class Reconciler {
 
   private send(agentId: string, workspaceId: string, verb: Verb, command: Command): void {
     if (!this.hub.send(agentId, { command })) return;
-    this.inflight.set(workspaceId, { verb, at: Date.now(), agentId });
+    this.inflight.set(workspaceId, { verb, at: this.clock.now().getTime(), agentId });
     if (command.ensureRunning) {
       const spec = command.ensureRunning;
-      this.sentRoute.set(workspaceId, { agentId, route: routeFingerprint({ llm: spec.llm, governancePolicy: spec.governancePolicy ?? '' }), checkedAt: Date.now() });
+      this.sentRoute.set(workspaceId, { agentId, route: routeFingerprint({ llm: spec.llm, governancePolicy: spec.governancePolicy ?? '' }), checkedAt: this.clock.now().getTime() });
     } else {
       this.sentRoute.delete(workspaceId);
     }
@@ -287,11 +270,14 @@ export class Reconciler {
     return verb === 'stop' ? { ensureStopped: w.id } : { ensureDeleted: w.id };
   }
 
-  /** The parts of a running workspace's spec the agent must hold as they are now: the model route, the governance policy. */
+  /**
+   * The parts of a running workspace's spec the agent must hold as they are now: the model route
+   * (its blueprint's provider, else the portal's default) and the governance policy.
+   */
   private async dynamicParts(w: Row): Promise<DynamicParts> {
     return {
-      llm: await buildPart('llm', () => this.llmRouteFor(w)),
-      governancePolicy: await buildPart('governance', () => this.governancePolicy(w)),
+      llm: await buildPart('llm', () => this.deps.workspaceSetup.llmRoute(w.blueprint_id)),
+      governancePolicy: await buildPart('governance', async () => JSON.stringify(await this.deps.governancePolicies.effectiveFor({ id: w.id, blueprintId: w.blueprint_id }))),
     };
   }
 
@@ -300,10 +286,10 @@ export class Reconciler {
     return {
       ensureRunning: {
         workspaceId: w.id, ownerId: w.owner_id, blueprintId: w.blueprint_id,
-        env: await buildPart('secrets', () => this.secretEnv(w.blueprint_id)),
+        env: await buildPart('secrets', () => this.deps.blueprintSecrets.envFor(w.blueprint_id)),
         llm: parts.llm,
         governancePolicy: parts.governancePolicy,
-        ...await buildPart('setup', () => this.workspaceSetup(w.blueprint_id)),
+        ...await buildPart('setup', () => this.deps.workspaceSetup.startSpec(w.blueprint_id)),
       },
     };
   }
@@ -349,7 +335,7 @@ export class Reconciler {
   }
 }
 
-type DynamicParts = { llm: Awaited<ReturnType<LlmRouteFor>>; governancePolicy: string };
+type DynamicParts = { llm: LlmRoute | undefined; governancePolicy: string };
 
 /** Tells specs' routes and policies apart without keeping their keys in memory longer than a pass. */
 function routeFingerprint(parts: { llm: { [K in keyof LlmRoute]?: string } | null | undefined; governancePolicy: string }): string {

@@ -1,3 +1,4 @@
+import { systemClock } from '@paddock/protocol';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -144,7 +145,7 @@ export class PolicyServer {
       this.log?.warn({ workspaceId }, 'too many held actions waited on at once: this one will be denied');
       return;
     }
-    const leftMs = Math.min(Math.max(Date.parse(held.expiresAt) - Date.now(), 0), MAX_HOLD_MS) || 0;
+    const leftMs = Math.min(Math.max(Date.parse(held.expiresAt) - systemClock.now().getTime(), 0), MAX_HOLD_MS) || 0;
     const hold: Hold = { held, decided: this.decider.awaitHeld(workspaceId, held.id, leftMs) };
     state.holds.set(held.id, hold);
     const forget = () => setTimeout(() => state.holds.delete(held.id), HOLD_GRACE_MS).unref();

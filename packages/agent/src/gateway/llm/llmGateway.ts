@@ -13,21 +13,8 @@ import { promptText } from './promptText.js';
 import { actionOfToolUse } from './toolActions.js';
 import { ToolUseReader } from './toolUseReader.js';
 import { UsageParser } from './usageParser.js';
-
-/** Where a workspace's model calls go (from the portal's WorkspaceSpec.llm). */
-export interface LlmRoute {
-  /**
-   * The upstream's base URL: Anthropic-compatible (https://api.anthropic.com), or for
-   * format 'openai' one that Chat Completions hang under (https://api.openai.com/v1).
-   */
-  upstreamBaseUrl: string;
-  /** The real provider key; it stays in the agent. */
-  upstreamApiKey: string;
-  /** The model the workspace's tools should ask for ('' for their default). */
-  model: string;
-  /** How the upstream speaks: the Messages API (default), or Chat Completions, translated both ways. */
-  upstreamFormat?: 'anthropic' | 'openai';
-}
+import { stopwatch, systemClock, type Clock } from '../../clock.js';
+import type { LlmRoute } from '@paddock/protocol';
 
 export interface UsageRecord {
   workspaceId: string;
@@ -44,7 +31,8 @@ export type GatewayGovernance = Pick<PolicyDecider, 'decide' | 'record' | 'killR
 
 export interface LlmGatewayOptions {
   log?: pino.Logger;
-  now?: () => Date;
+  /** Dates the usage records. */
+  clock?: Clock;
   /** Without it (tests of the route alone), model calls are not governed. */
   governance?: GatewayGovernance;
 }
@@ -85,7 +73,7 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord]; request: [G
   /** One HTTP server for every workspace; it never listens, accept hands it connections. */
   private readonly server: Server;
   private readonly log: pino.Logger | undefined;
-  private readonly now: () => Date;
+  private readonly clock: Clock;
   private readonly governance: GatewayGovernance | undefined;
   /** Each served workspace's kill switch subscription: an engaged switch cuts its calls in flight. */
   private readonly killSubscriptions = new Map<string, () => void>();
@@ -95,11 +83,11 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord]; request: [G
   constructor(options: LlmGatewayOptions = {}) {
     super();
     this.log = options.log;
-    this.now = options.now ?? (() => new Date());
+    this.clock = options.clock ?? systemClock;
     this.governance = options.governance;
     this.server = createServer((req, res) => {
-      const started = performance.now();
-      res.once('close', () => this.emit('request', { status: res.statusCode, seconds: (performance.now() - started) / 1000 }));
+      const elapsed = stopwatch();
+      res.once('close', () => this.emit('request', { status: res.statusCode, seconds: elapsed() }));
       this.forward(this.owners.get(req.socket) ?? '', req, res);
     });
     // Node answers these itself (CONNECT by dropping the connection, parse errors in its own shape): say no in the API's.
@@ -413,7 +401,7 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord]; request: [G
       outputTokens: usage.outputTokens,
       cacheReadTokens: usage.cacheReadTokens,
       cacheWriteTokens: usage.cacheWriteTokens,
-      at: this.now(),
+      at: this.clock.now(),
     });
   }
 }

@@ -7,6 +7,7 @@
  * chunk, holding back only what interleaved tool calls make it) or `toAnthropicError`.
  */
 
+import { randomUUID } from 'node:crypto';
 import { SseDataReader, defaultMaxEventChars } from './sseData.js';
 
 // ---- the Anthropic side (what the gateway receives and must answer) ----
@@ -212,7 +213,7 @@ export function toAnthropicUsage(usage: OpenAiUsage | null | undefined): Anthrop
   return { input_tokens: prompt - cached, output_tokens: usage?.completion_tokens ?? 0, cache_read_input_tokens: cached, cache_creation_input_tokens: 0 };
 }
 
-const messageId = (upstreamId: string | undefined) => `msg_${(upstreamId ?? '').replace(/[^A-Za-z0-9_-]/g, '') || Date.now().toString(36)}`;
+const messageId = (upstreamId: string | undefined) => `msg_${(upstreamId ?? '').replace(/[^A-Za-z0-9_-]/g, '') || randomUUID().replace(/-/g, '')}`;
 
 function parseArguments(text: string): unknown {
   if (!text.trim()) return {};

@@ -1,3 +1,4 @@
+import { systemClock } from '@paddock/protocol';
 import { randomUUID } from 'node:crypto';
 import type { DecisionOutcome, EffectivePolicy, GovernanceAction, PolicyRule } from '@paddock/protocol';
 import type { DecideContext, Decider } from '../decider.js';
@@ -42,7 +43,7 @@ export class FixedPolicyDecider implements Decider {
       outcome = { verdict, enforced, mode: policy.mode, ...(rule?.id ? { ruleId: rule.id } : {}), reason };
       if (verdict === 'ask' && enforced) {
         const id = randomUUID();
-        const expiresAt = Date.now() + policy.holdTimeoutSeconds * 1000;
+        const expiresAt = systemClock.now().getTime() + policy.holdTimeoutSeconds * 1000;
         outcome.held = { id, expiresAt: new Date(expiresAt).toISOString() };
         this.holds.set(id, { workspaceId, expiresAt, outcome });
       }
@@ -54,7 +55,7 @@ export class FixedPolicyDecider implements Decider {
   async awaitHeld(workspaceId: string, heldId: string, timeoutMs: number): Promise<DecisionOutcome> {
     const hold = this.holds.get(heldId);
     if (!hold || hold.workspaceId !== workspaceId) return { verdict: 'deny', enforced: true, mode: 'enforce', reason: 'no such held action' };
-    const waitMs = Math.max(0, Math.min(timeoutMs, hold.expiresAt - Date.now()));
+    const waitMs = Math.max(0, Math.min(timeoutMs, hold.expiresAt - systemClock.now().getTime()));
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve({ ...hold.outcome, held: undefined, verdict: 'deny', reason: 'no admin decided in time' }), waitMs);
       hold.settle = (outcome) => { clearTimeout(timer); resolve(outcome); };

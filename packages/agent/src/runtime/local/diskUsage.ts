@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import type { Clock } from '../../clock.js';
 
 export interface DiskMeasurement {
   bytes: number;
@@ -33,13 +34,13 @@ export class DiskUsageMeter {
   private readonly latest = new Map<string, DiskMeasurement>();
   private readonly running = new Map<string, Promise<void>>();
 
-  constructor(private readonly everyMs: number, private readonly onError: (key: string, err: Error) => void) {}
+  constructor(private readonly clock: Clock, private readonly everyMs: number, private readonly onError: (key: string, err: Error) => void) {}
 
   read(key: string, dir: string): DiskMeasurement | undefined {
     const last = this.latest.get(key);
-    if ((!last || Date.now() - last.at.getTime() >= this.everyMs) && !this.running.has(key)) {
+    if ((!last || this.clock.now().getTime() - last.at.getTime() >= this.everyMs) && !this.running.has(key)) {
       const measuring = measureDiskUsage(dir)
-        .then((bytes) => { this.latest.set(key, { bytes, at: new Date() }); }, (err: Error) => this.onError(key, err))
+        .then((bytes) => { this.latest.set(key, { bytes, at: this.clock.now() }); }, (err: Error) => this.onError(key, err))
         .finally(() => this.running.delete(key));
       this.running.set(key, measuring);
     }

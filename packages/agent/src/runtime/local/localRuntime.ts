@@ -27,6 +27,7 @@ import { joinCgroupScript, type HostCgroups, type WorkspaceCgroup } from './cgro
 import { openHostCgroups } from './cgroups/probeCgroups.js';
 import { DiskUsageMeter } from './diskUsage.js';
 import { UnixListeners } from './unixListeners.js';
+import { deadlineIn, systemClock, type Clock, type Deadline } from '../../clock.js';
 
 /** Where the runtime says what it can't do: pino's shape. */
 export interface RuntimeLog {
@@ -51,6 +52,8 @@ export interface LocalRuntimeOptions {
   diskUsageEveryMs?: number;
   /** Used as root to leave root after joining the cgroup (util-linux). */
   setprivPath?: string;
+  /** Dates the workspaces' starts and disk measurements (the agent's clock). */
+  clock?: Clock;
   log?: RuntimeLog;
 }
 
@@ -99,6 +102,7 @@ export class LocalRuntime implements RuntimeDriver {
   private readonly control: ResourceControl;
   private readonly setpriv: string;
   private readonly disk: DiskUsageMeter;
+  private readonly clock: Clock;
   private readonly log: RuntimeLog;
 
   constructor(options: LocalRuntimeOptions) {
@@ -111,7 +115,8 @@ export class LocalRuntime implements RuntimeDriver {
     this.toolchain = options.toolchain === false ? [] : [...toolchainMounts(), ...guardMounts(this.dataDir, process.execPath)];
     this.log = options.log ?? pino({ level: 'warn', base: { component: 'local-runtime' } });
     this.setpriv = options.setprivPath ?? '/usr/bin/setpriv';
-    this.disk = new DiskUsageMeter(options.diskUsageEveryMs ?? 60_000, (workspaceId, err) => this.log.warn({ workspaceId, err: err.message }, 'measuring disk use failed'));
+    this.clock = options.clock ?? systemClock;
+    this.disk = new DiskUsageMeter(this.clock, options.diskUsageEveryMs ?? 60_000, (workspaceId, err) => this.log.warn({ workspaceId, err: err.message }, 'measuring disk use failed'));
     ({ cgroups: this.cgroups, control: this.control } = this.probeCgroups(options.cgroupParent ?? 'paddock'));
     this.sweepStaleCgroups();
   }
@@ -304,7 +309,7 @@ export class LocalRuntime implements RuntimeDriver {
    * started, stopped or deleted.
    */
   private async start(spec: WorkspaceRunSpec, paths: WorkspacePaths, hooks: StartHooks): Promise<'started' | 'running'> {
-    const deadline = Date.now() + this.startTimeoutMs;
+    const deadline = deadlineIn(this.startTimeoutMs);
     const existing = readWorkspaceState(paths.state);
     if (existing && isAlive(existing.sandboxInit)) {
       await waitForDaemon(paths.socket, deadline, () => (isAlive(existing.sandboxInit) ? undefined : 'the workspace stopped'));
@@ -321,7 +326,7 @@ export class LocalRuntime implements RuntimeDriver {
     }
   }
 
-  private async create(spec: WorkspaceRunSpec, paths: WorkspacePaths, hooks: StartHooks, deadline: number): Promise<void> {
+  private async create(spec: WorkspaceRunSpec, paths: WorkspacePaths, hooks: StartHooks, deadline: Deadline): Promise<void> {
     const limits = limitsOf(spec);
     const env = sandboxEnv(spec.env, this.toolchain.length > 0);
     this.prepareDirs(paths);
@@ -470,7 +475,7 @@ export class LocalRuntime implements RuntimeDriver {
       if (bwrap) killIfSame(bwrap);
       throw new Error(`workspace ${spec.workspaceId} did not start: bubblewrap failed; sandbox stderr: ${this.logTail(paths)}`);
     }
-    const state: WorkspaceState = { bwrap, sandboxInit, startedAt: new Date().toISOString(), limits, mechanism: cgroup?.mechanism ?? 'none' };
+    const state: WorkspaceState = { bwrap, sandboxInit, startedAt: this.clock.now().toISOString(), limits, mechanism: cgroup?.mechanism ?? 'none' };
     writeWorkspaceState(paths.state, state);
     return { child, state };
   }
@@ -566,9 +571,9 @@ function readInfo(stream: Readable): Promise<number | undefined> {
 }
 
 async function waitUntilGone(identities: ProcessIdentity[], timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = deadlineIn(timeoutMs);
   while (identities.some(isAlive)) {
-    if (Date.now() > deadline) throw new Error(`sandbox processes ${identities.map((i) => i.pid).join(', ')} did not exit`);
+    if (deadline.passed()) throw new Error(`sandbox processes ${identities.map((i) => i.pid).join(', ')} did not exit`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }

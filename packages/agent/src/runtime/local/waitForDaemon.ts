@@ -1,13 +1,14 @@
 import { request } from 'node:http';
 import { pinSocketFile } from './socketFile.js';
+import type { Deadline } from '../../clock.js';
 
 /** Polls GET /v1/healthz on the daemon's socket until it answers 200 or `deadline` passes. */
-export async function waitForDaemon(socketPath: string, deadline: number, isAborted: () => string | undefined): Promise<void> {
+export async function waitForDaemon(socketPath: string, deadline: Deadline, isAborted: () => string | undefined): Promise<void> {
   for (let delay = 5; ; delay = Math.min(delay * 2, 50)) {
     if (await healthy(socketPath)) return;
     const aborted = isAborted();
     if (aborted) throw new Error(aborted);
-    if (Date.now() > deadline) throw new Error('the workspace daemon did not answer in time');
+    if (deadline.passed()) throw new Error('the workspace daemon did not answer in time');
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
 }

@@ -3,7 +3,7 @@ import * as client from 'openid-client';
 import type pino from 'pino';
 import type { AuthMethods, SsoErrorCode } from '@paddock/protocol';
 import type { AuditLog } from '../../audit/auditLog.js';
-import type { Clock } from '../../clock.js';
+import { systemClock, type Clock } from '../../clock.js';
 import type { Database } from '../../db/database.js';
 import type { Tables } from '../../db/schema.js';
 import { hashSecret, newId, newSecret, safeEqual } from '../../ids.js';
@@ -205,14 +205,15 @@ export class OidcSignIn {
   private async configuration(config: SsoConfig): Promise<client.Configuration> {
     const insecure = isLoopbackHttp(config.issuer);
     let d = this.discovered.get(config.issuer);
-    if (!d || Date.now() - d.at > DISCOVERY_TTL_MS) {
+    if (!d || this.deps.clock.now().getTime() - d.at > DISCOVERY_TTL_MS) {
       const found = await client.discovery(new URL(config.issuer), config.clientId, undefined, undefined, {
         timeout: 10, ...(insecure ? { execute: [client.allowInsecureRequests] } : {}),
       });
-      d = { metadata: found.serverMetadata(), at: Date.now() };
+      d = { metadata: found.serverMetadata(), at: this.deps.clock.now().getTime() };
       this.discovered.set(config.issuer, d);
     }
-    const skew = Math.round((this.deps.clock.now().getTime() - Date.now()) / 1000);
+    // openid-client reads the system's clock; the skew makes it see the portal's.
+    const skew = Math.round((this.deps.clock.now().getTime() - systemClock.now().getTime()) / 1000);
     const oidc = new client.Configuration(
       d.metadata, config.clientId,
       { ...(config.clientSecret ? { client_secret: config.clientSecret } : {}), [client.clockSkew]: skew },

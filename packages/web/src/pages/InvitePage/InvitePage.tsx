@@ -1,35 +1,23 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link, useNavigate } from '@tanstack/react-router';
-import { LinkIcon } from 'lucide-react';
+import { useNavigate } from '@tanstack/react-router';
 import { meQueryKey } from '../../api/auth';
 import { isApiError, setCsrfToken } from '../../api/client';
 import { acceptInvite, inviteLookupQuery } from '../../api/users';
 import { Button } from '../../components/Button';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Field, inputClass } from '../../components/Field';
-import { Logo } from '../../components/Logo';
 import { QueryView } from '../../components/QueryView';
-import { Skeleton } from '../../components/Skeleton';
-import { formatDateTime } from '../../components/formatTime';
+import { SignedOutFrame } from '../../components/SignedOutFrame';
 import { NewPasswordFields, useNewPassword } from '../../modules/auth/NewPasswordFields';
-
-/** The token travels in the fragment, so it never reaches server logs or Referer headers. */
-function tokenFromLocation(): string {
-  return decodeURIComponent(window.location.hash.replace(/^#/, '')).trim();
-}
+import { LinkChecking, LinkHeader, LinkOutcome, tokenFromLocation } from '../../modules/auth/OneTimeLink';
 
 export function InvitePage() {
   const [token] = useState(tokenFromLocation);
   return (
-    <div className="flex min-h-screen flex-col items-center justify-center bg-zinc-50 px-4 py-12">
-      <div className="w-full max-w-sm">
-        <div className="mb-8 flex flex-col items-center text-center">
-          <Logo className="size-10" />
-        </div>
-        {token ? <InviteLookup token={token} /> : <BrokenLink reason="This invite link is incomplete: it has no code after the #. Open the full link you were sent." />}
-      </div>
-    </div>
+    <SignedOutFrame>
+      {token ? <InviteLookup token={token} /> : <BrokenLink reason="This invite link is incomplete: it has no code after the #. Open the full link you were sent." />}
+    </SignedOutFrame>
   );
 }
 
@@ -44,15 +32,7 @@ function InviteLookup({ token }: { token: string }) {
   return (
     <QueryView
       query={lookup}
-      loading={
-        <div className="space-y-4 rounded-xl border border-zinc-200 bg-white p-6 shadow-sm" aria-busy="true" aria-label="Checking your invite">
-          <Skeleton className="mx-auto h-5 w-3/4" />
-          <Skeleton className="mx-auto h-4 w-1/2" />
-          <Skeleton className="mt-6 h-9 w-full" />
-          <Skeleton className="h-9 w-full" />
-          <Skeleton className="h-9 w-full" />
-        </div>
-      }
+      loading={<LinkChecking label="Checking your invite" lines={1} fields={3} />}
       errorTitle="Could not check your invite"
     >
       {(invite) => (
@@ -107,21 +87,19 @@ function AcceptForm({
 
   return (
     <>
-      <div className="mb-6 text-center">
-        <h1 className="text-xl font-semibold tracking-tight text-zinc-900">
+      <LinkHeader
+        title={<>
           {reactivates ? 'Welcome back to Paddock, ' : "You're invited to Paddock "}as {role === 'admin' ? 'an' : 'a'}{' '}
           <span data-testid="invite-role">{role}</span>
-        </h1>
+        </>}
+        email={email} emailTestId="invite-email" noun="invite" expiresAt={expiresAt}
+      >
         {reactivates && (
           <p className="mt-1 text-sm text-zinc-500">
             Your account comes back with its workspaces and files; start your workspaces again when you need them.
           </p>
         )}
-        <p className="mt-1 text-sm text-zinc-500">
-          <span className="font-medium text-zinc-700" data-testid="invite-email">{email}</span>
-          <span className="block text-xs">The invite expires {formatDateTime(expiresAt)}.</span>
-        </p>
-      </div>
+      </LinkHeader>
       <form
         onSubmit={onSubmit}
         className="space-y-5 rounded-xl border border-zinc-200 bg-white p-6 shadow-sm"
@@ -156,16 +134,5 @@ function AcceptForm({
 }
 
 function BrokenLink({ reason }: { reason: string }) {
-  return (
-    <div className="rounded-xl border border-zinc-200 bg-white p-6 text-center shadow-sm" role="alert" data-testid="invite-invalid">
-      <div className="mx-auto mb-4 flex size-11 items-center justify-center rounded-full bg-red-50 text-red-600">
-        <LinkIcon className="size-5" aria-hidden />
-      </div>
-      <h1 className="text-base font-semibold text-zinc-900">This invite link doesn't work</h1>
-      <p className="mt-1 text-sm text-zinc-500">{reason}</p>
-      <Link to="/login" className="mt-6 inline-block text-sm font-medium text-zinc-900 underline underline-offset-4">
-        Go to sign in
-      </Link>
-    </div>
-  );
+  return <LinkOutcome kind="broken" title="This invite link doesn't work" testId="invite-invalid">{reason}</LinkOutcome>;
 }

@@ -6,7 +6,7 @@ import { errorMessage, isApiError } from '../../api/client';
 import { authMethodsQuery, ssoErrorMessage, startSso } from '../../api/sso';
 import { Button } from '../../components/Button';
 import { ErrorBanner } from '../../components/ErrorBanner';
-import { Logo } from '../../components/Logo';
+import { SignedOutFrame } from '../../components/SignedOutFrame';
 
 interface LoginPageProps {
   /** Where to go after signing in (a same-origin path). */
@@ -41,75 +41,73 @@ export function LoginPage({ redirect, error }: LoginPageProps) {
   };
 
   return (
-    <div className="flex min-h-screen flex-col items-center justify-center bg-zinc-50 px-4 py-12">
-      <div className="w-full max-w-sm">
-        <div className="mb-8 flex flex-col items-center text-center">
-          <Logo className="size-10" />
-          <h1 className="mt-4 text-xl font-semibold tracking-tight text-zinc-900">Sign in to Paddock</h1>
-          <p className="mt-1 text-sm text-zinc-500">Build with AI on your company's own infrastructure.</p>
-        </div>
-        {error && (
-          <ErrorBanner title="Could not sign in" className="mb-4">
-            {ssoErrorMessage(error)}
-          </ErrorBanner>
-        )}
-        {methods?.sso && (
-          <div className="mb-4 rounded-xl border border-zinc-200 bg-white p-6 shadow-sm">
-            <Button type="button" variant={passwordAllowed ? 'secondary' : 'primary'} className="w-full" onClick={() => startSso(safeRedirect(redirect))}>
-              Sign in with SSO
-            </Button>
-            <p className="mt-2 text-center text-xs text-zinc-500">with {methods.sso.name}</p>
-          </div>
-        )}
-        {passwordAllowed && (
-        <form
-          onSubmit={onSubmit}
-          className="space-y-5 rounded-xl border border-zinc-200 bg-white p-6 shadow-sm"
-          aria-label="Sign in"
-          noValidate
-        >
-          {login.isError && (
-            <ErrorBanner title={loginErrorTitle(login.error)}>{errorMessage(login.error)}</ErrorBanner>
-          )}
-          <Field id="email" label="Email">
-            <input
-              id="email"
-              name="email"
-              type="email"
-              autoComplete="username"
-              required
-              autoFocus
-              value={email}
-              onChange={(e) => setEmail(e.target.value)}
-              className={inputClass}
-              placeholder="you@company.com"
-            />
-          </Field>
-          <Field id="password" label="Password">
-            <input
-              id="password"
-              name="password"
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-              className={inputClass}
-            />
-          </Field>
-          <Button
-            type="submit"
-            variant="primary"
-            className="w-full"
-            loading={login.isPending}
-            disabled={!email || !password}
-          >
-            Sign in
+    <SignedOutFrame
+      heading={<>
+        <h1 className="mt-4 text-xl font-semibold tracking-tight text-zinc-900">Sign in to Paddock</h1>
+        <p className="mt-1 text-sm text-zinc-500">Build with AI on your company's own infrastructure.</p>
+      </>}
+    >
+      {error && (
+        <ErrorBanner title="Could not sign in" className="mb-4">
+          {ssoErrorMessage(error)}
+        </ErrorBanner>
+      )}
+      {methods?.sso && (
+        <div className="mb-4 rounded-xl border border-zinc-200 bg-white p-6 shadow-sm">
+          <Button type="button" variant={passwordAllowed ? 'secondary' : 'primary'} className="w-full" onClick={() => startSso(safeRedirect(redirect))}>
+            Sign in with SSO
           </Button>
-        </form>
+          <p className="mt-2 text-center text-xs text-zinc-500">with {methods.sso.name}</p>
+        </div>
+      )}
+      {passwordAllowed && (
+      <form
+        onSubmit={onSubmit}
+        className="space-y-5 rounded-xl border border-zinc-200 bg-white p-6 shadow-sm"
+        aria-label="Sign in"
+        noValidate
+      >
+        {login.isError && (
+          <ErrorBanner title={loginErrorTitle(login.error)}>{errorMessage(login.error)}</ErrorBanner>
         )}
-      </div>
-    </div>
+        <Field id="email" label="Email">
+          <input
+            id="email"
+            name="email"
+            type="email"
+            autoComplete="username"
+            required
+            autoFocus
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            className={inputClass}
+            placeholder="you@company.com"
+          />
+        </Field>
+        <Field id="password" label="Password">
+          <input
+            id="password"
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            className={inputClass}
+          />
+        </Field>
+        <Button
+          type="submit"
+          variant="primary"
+          className="w-full"
+          loading={login.isPending}
+          disabled={!email || !password}
+        >
+          Sign in
+        </Button>
+      </form>
+      )}
+    </SignedOutFrame>
   );
 }
 

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deadlineIn } from '../../../clock.js';
 
 /** A mounted cgroup hierarchy, from /proc/self/mountinfo. */
 export interface CgroupMount {
@@ -134,7 +135,7 @@ export function removeIfEmpty(dir: string): void {
  * `kill` run again each time in case something forked meanwhile.
  */
 export async function removeCgroupDirs(dirs: string[], kill: () => void, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = deadlineIn(timeoutMs);
   for (;;) {
     kill();
     let busy: string | undefined;
@@ -149,7 +150,7 @@ export async function removeCgroupDirs(dirs: string[], kill: () => void, timeout
       }
     }
     if (!busy) return;
-    if (Date.now() > deadline) throw new Error(`removing ${busy}: processes are still in it after ${timeoutMs} ms`);
+    if (deadline.passed()) throw new Error(`removing ${busy}: processes are still in it after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
