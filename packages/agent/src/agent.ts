@@ -24,7 +24,7 @@ export interface Agent {
   runtime: RuntimeDriver;
   llmGateway: LlmGateway;
   metrics: AgentMetrics;
-  /** The governance decider's line to the portal (events, holds); `followPortal` routes what the portal sends to its control. */
+  /** The governance decider's line to the portal (events, holds); `followHoldDecisions` routes the admins' decisions to it. */
   governanceUplink: TunnelGovernanceUplink;
   /** The metrics listener once started (start() resolves after it binds or fails to). */
   metricsServer: MetricsServer | undefined;
@@ -47,9 +47,9 @@ export function createAgent(options: AgentOptions): Agent {
   const client = new TunnelClient({ ...tunnel, workspaces });
   llmGateway.on('usage', (record) => client.reportUsage(record));
   const metrics = new AgentMetrics({ client, runtime, llmGateway });
-  // The PolicyDecider (issue 9) reports and holds through this, and takes the portal's policies and decisions
-  // with followPortal(client, decider, log).
-  const governanceUplink = new TunnelGovernanceUplink(client, options.log.child({ component: 'governance-uplink' }));
+  // The PolicyDecider (issue 9) reports and holds through this (made before the client, connected to it once
+  // it exists), and takes the admins' decisions with followHoldDecisions(client, decider).
+  const governanceUplink = new TunnelGovernanceUplink(options.log.child({ component: 'governance-uplink' })).connect(client);
   const agent: Agent = {
     client, workspaces, runtime, llmGateway, metrics, metricsServer: undefined, governanceUplink,
     start: async () => {
