@@ -24,6 +24,7 @@ const { runTerminalThroughput } = await import('../bench/terminalThroughput.mjs'
 const { fmt, ratio } = await import('../bench/lib/stats.mjs');
 const { runPreviewProxy, previewReport } = await import('../bench/previewProxy.mjs');
 const { runLlmGateway, llmGatewayReport } = await import('../bench/llmGateway.mjs');
+const { runPolicyGuard, policyGuardReport } = await import('../bench/policyGuard.mjs');
 
 let stack;
 async function cleanupAndExit(code) {
@@ -61,6 +62,7 @@ try {
   await phase('throughput', () => runTerminalThroughput(stack, { sizesMb: quick ? [10, 40] : [50, 200] }));
   await phase('preview', () => runPreviewProxy(stack, quick ? { durationS: 2 } : { durationS: 5 }));
   await phase('llmGateway', () => runLlmGateway(stack, quick ? { warmup: 10, samples: 50, budgetS: 5 } : { warmup: 30, samples: 200, budgetS: 12 }));
+  await phase('policyGuard', () => runPolicyGuard(quick ? { warmup: 20, samples: 100, processes: 10 } : { warmup: 50, samples: 500, processes: 40 }));
 } catch (err) {
   console.error('bench failed:', err);
   if (stack) console.error(stack.logs.slice(-30).join(''));
@@ -175,6 +177,7 @@ function report(r, seconds) {
   L();
   if (r.preview) previewReport(r.preview, { fmt, ratio }, L);
   if (r.llmGateway) llmGatewayReport(r.llmGateway, { fmt, ratio }, L);
+  if (r.policyGuard) policyGuardReport(r.policyGuard, { fmt, ratio }, L);
   return lines.join('\n') + '\n' + notes(r) + '\n';
 }
 

@@ -1,9 +1,17 @@
 import type pino from 'pino';
 import type { Bridge } from './bridges/bridge.js';
 import { BridgeKeys } from './bridges/bridgeKeys.js';
+import { EgressBridge } from './bridges/egressBridge.js';
 import { LlmBridge } from './bridges/llmBridge.js';
+import { PolicyBridge } from './bridges/policyBridge.js';
+import { publicDestinations, type Destinations } from './gateway/egress/destinations.js';
+import { EgressProxy } from './gateway/egress/egressProxy.js';
 import { LlmGateway } from './gateway/llm/llmGateway.js';
-import { TunnelGovernanceUplink } from './governance/tunnelUplink.js';
+import { systemClock } from './governance/clock.js';
+import type { GovernanceUplink } from './governance/decider.js';
+import { offlineUplink } from './governance/offlineUplink.js';
+import { PolicyDecider } from './governance/policyDecider.js';
+import { TunnelGovernanceUplink, followHoldDecisions } from './governance/tunnelUplink.js';
 import { AgentMetrics } from './metrics/agentMetrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics/metricsServer.js';
 import type { RuntimeDriver } from './runtime/driver.js';
@@ -16,6 +24,10 @@ export interface AgentOptions extends Omit<TunnelClientOptions, 'workspaces'> {
   log: pino.Logger;
   /** Where to serve /metrics, /healthz and /readyz (host:port; PADDOCK_AGENT_METRICS_ADDRESS); undefined: nowhere. */
   metricsAddress?: string;
+  /** Where governance events and holds go (the tunnel); by default events are dropped and holds refused (fail closed). */
+  governanceUplink?: GovernanceUplink;
+  /** Where the egress proxy connects an allowed domain: public addresses only, unless a test maps its own test domains. */
+  egressDestinations?: Destinations;
 }
 
 export interface Agent {
@@ -23,8 +35,10 @@ export interface Agent {
   workspaces: Workspaces;
   runtime: RuntimeDriver;
   llmGateway: LlmGateway;
+  /** Every enforcement point asks it (the hooks' bridge, the gateway, the egress proxy); the tunnel tells it policies and hold decisions. */
+  decider: PolicyDecider;
   metrics: AgentMetrics;
-  /** The governance decider's line to the portal (events, holds); `followHoldDecisions` routes the admins' decisions to it. */
+  /** The governance decider's line to the portal (events, holds) over the tunnel client. */
   governanceUplink: TunnelGovernanceUplink;
   /** The metrics listener once started (start() resolves after it binds or fails to). */
   metricsServer: MetricsServer | undefined;
@@ -35,23 +49,32 @@ export interface Agent {
 
 /**
  * One agent: the tunnel client, the runtime it is given, and the bridges that
- * serve every workspace, built once for whichever runtime. The egress proxy
- * and the policy hook (issue 9) join `bridges` here.
+ * serve every workspace, built once for whichever runtime: the model route,
+ * the egress proxy and the policy bridge behind paddock-guard, all asking one decider.
  */
 export function createAgent(options: AgentOptions): Agent {
-  const { runtime, ...tunnel } = options;
-  const llmGateway = new LlmGateway({ log: options.log.child({ component: 'llm-gateway' }) });
+  const { runtime, governanceUplink, egressDestinations, ...tunnel } = options;
+  // The decider reports and holds through the tunnel client, which is built after it (the client takes the
+  // workspaces, which take the decider): until then, and in tests that pass none, the offline uplink (fails closed).
+  const line: { uplink: GovernanceUplink } = { uplink: governanceUplink ?? offlineUplink };
+  const decider = new PolicyDecider({
+    uplink: { report: (event) => line.uplink.report(event), hold: (request) => line.uplink.hold(request) },
+    clock: systemClock, log: options.log.child({ component: 'governance' }),
+  });
+  const llmGateway = new LlmGateway({ log: options.log.child({ component: 'llm-gateway' }), governance: decider });
   const keys = new BridgeKeys(options.dataDir);
-  const bridges: Bridge[] = [new LlmBridge(llmGateway, keys)];
-  const workspaces = new Workspaces(runtime, bridges, keys);
+  const egressProxy = new EgressProxy({ governance: decider, destinations: egressDestinations ?? publicDestinations, log: options.log.child({ component: 'egress-proxy' }) });
+  const bridges: Bridge[] = [new LlmBridge(llmGateway, keys), new EgressBridge(egressProxy), new PolicyBridge(decider, { log: options.log.child({ component: 'policy-bridge' }) })];
+  const workspaces = new Workspaces(runtime, bridges, keys, decider);
   const client = new TunnelClient({ ...tunnel, workspaces });
   llmGateway.on('usage', (record) => client.reportUsage(record));
   const metrics = new AgentMetrics({ client, runtime, llmGateway });
-  // The PolicyDecider (issue 9) reports and holds through this (made before the client, connected to it once
-  // it exists), and takes the admins' decisions with followHoldDecisions(client, decider).
-  const governanceUplink = new TunnelGovernanceUplink(options.log.child({ component: 'governance-uplink' })).connect(client);
+  const tunnelUplink = new TunnelGovernanceUplink(options.log.child({ component: 'governance-uplink' })).connect(client);
+  if (!governanceUplink) line.uplink = tunnelUplink;
+  // The admins' decisions on held actions; the policies come with each spec, through the workspaces.
+  followHoldDecisions(client, decider);
   const agent: Agent = {
-    client, workspaces, runtime, llmGateway, metrics, metricsServer: undefined, governanceUplink,
+    client, workspaces, runtime, llmGateway, decider, metrics, metricsServer: undefined, governanceUplink: tunnelUplink,
     start: async () => {
       client.start();
       if (!options.metricsAddress) return;
@@ -64,8 +87,8 @@ export function createAgent(options: AgentOptions): Agent {
     },
     stop: async () => {
       await agent.metricsServer?.close();
-      governanceUplink.flush();
-      governanceUplink.close();
+      tunnelUplink.flush();
+      tunnelUplink.close();
       await client.stop();
       // Until the next agent serves them again, a workspace's forwarder answers its tools 503.
       await workspaces.close();

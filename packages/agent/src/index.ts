@@ -6,6 +6,7 @@ export type { WorkspaceSpec } from './workspaces/workspaceSpec.js';
 export type { Bridge, BridgeService } from './bridges/bridge.js';
 export { BridgeKeys } from './bridges/bridgeKeys.js';
 export { LlmBridge } from './bridges/llmBridge.js';
+export { PolicyBridge } from './bridges/policyBridge.js';
 export { LocalRuntime, type LocalRuntimeOptions, type RuntimeLog } from './runtime/local/localRuntime.js';
 export { runtimeNamed } from './runtime/runtimeFromEnv.js';
 export type {
@@ -15,3 +16,8 @@ export type {
 export { runInWorkspace } from './runtime/workspaceShell.js';
 export { LlmGateway, type LlmRoute, type UsageRecord } from './gateway/llm/llmGateway.js';
 export { createAgentLogger } from './logger.js';
+export { DestinationError, publicDestinations, type Destination, type Destinations } from './gateway/egress/destinations.js';
+export { EgressProxy, HELD_STATUS } from './gateway/egress/egressProxy.js';
+export { PolicyDecider, type KillListener, type PolicyDeciderOptions } from './governance/policyDecider.js';
+export type { DecideContext, Decider, DeciderControl, EnforcementPoint, GovernanceUplink } from './governance/decider.js';
+export type { DeciderClock } from './governance/clock.js';

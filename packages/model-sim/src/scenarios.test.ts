@@ -38,3 +38,20 @@ describe('the build-a-page scenario', () => {
     expect(second.blocks).toMatchObject([{ type: 'tool_use', name: 'bash' }]);
   });
 });
+
+describe('the run-a-command scenario', () => {
+  const tools = [{ name: 'Write', input_schema: {} }, { name: 'Bash', input_schema: {} }];
+  const ask = { role: 'user' as const, content: 'Please run the command `touch /workspace/marker`' };
+
+  it('asks for one bash call, then quotes what the tool said', () => {
+    const first = scriptedReply({ model: 'm', max_tokens: 10, tools, messages: [ask] });
+    expect(first.stopReason).toBe('tool_use');
+    expect(first.blocks).toMatchObject([{ type: 'tool_use', name: 'Bash', input: { command: 'touch /workspace/marker' } }]);
+    const id = first.blocks[0]!.type === 'tool_use' ? first.blocks[0]!.id : '';
+    const done = scriptedReply({
+      model: 'm', max_tokens: 10, tools,
+      messages: [ask, { role: 'assistant', content: first.blocks }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: [{ type: 'text', text: 'refused by policy' }], is_error: true }] }],
+    });
+    expect(text(done)).toBe('The command is done. The tool said: refused by policy');
+  });
+});

@@ -11,6 +11,7 @@ const countSlowly = /\bcount slowly\b/i;
 const failWithError = /\bfail with an error\b/i;
 const longAnswer = /\blong answer\b/i;
 const threeAtOnce = /\brun three commands at once\b/i;
+const runCommand = /\brun the command\s*`([^`]+)`/i;
 const buildPage = /\bbuild (?:me )?an? (?:web ?)?page that says\s+["“']?(.+?)["”']?\s*[.!]?\s*$/im;
 
 /**
@@ -24,6 +25,8 @@ const buildPage = /\bbuild (?:me )?an? (?:web ?)?page that says\s+["“']?(.+?)[
  *  - "run three commands at once": three bash calls in one turn (each writes
  *    parallel-<n>.txt in the working directory), then an answer in text. In a
  *    Chat Completions stream their argument fragments interleave.
+ *  - "run the command `X`": one bash call running X, then an answer in text
+ *    that quotes what the tool said (its output, or why it was refused).
  *  - "count slowly": counts to 200, streamed slowly (half a second a piece),
  *    so a client's stop button has something to stop.
  *  - "fail with an error": an API error (400 invalid_request_error).
@@ -44,6 +47,11 @@ export function scriptedReply(req: MessagesRequest): Reply {
   if (threeAtOnce.test(prompt)) {
     const tools = pickTools(req);
     if (tools) return threeCommandsStep(req, tools);
+  }
+  const command = runCommand.exec(prompt);
+  if (command?.[1]) {
+    const tools = pickTools(req);
+    if (tools) return runCommandStep(req, command[1], tools);
   }
   if (countSlowly.test(prompt)) {
     const numbers = Array.from({ length: 200 }, (_, i) => String(i + 1)).join(' ');
@@ -147,6 +155,28 @@ function threeCommandsStep(req: MessagesRequest, tools: ToolNames): Reply {
     input: { command: `cd ${dir} && echo "call ${n} of 3" > parallel-${n}.txt`, description: `Write parallel-${n}.txt` },
   }));
   return { blocks, stopReason: 'tool_use', interleaveToolCalls: true };
+}
+
+function runCommandStep(req: MessagesRequest, command: string, tools: ToolNames): Reply {
+  const id = `toolu_${createHash('sha256').update(`run-command:${command}`).digest('hex').slice(0, 24)}`;
+  const result = toolResultOf(req, id);
+  if (result !== undefined) {
+    return { blocks: [{ type: 'text', text: `The command is done. The tool said: ${result.slice(0, 2000)}` }], stopReason: 'end_turn' };
+  }
+  return { blocks: [{ type: 'tool_use', id, name: tools.bash, input: { command, description: 'Run the command asked for' } }], stopReason: 'tool_use' };
+}
+
+/** What a tool call of ours came back with (its output, or the client's refusal), as text. */
+function toolResultOf(req: MessagesRequest, id: string): string | undefined {
+  for (const m of req.messages ?? []) {
+    if (m.role !== 'user') continue;
+    for (const b of blocksOf(m.content)) {
+      if (b.type !== 'tool_result' || (b as { tool_use_id?: unknown }).tool_use_id !== id) continue;
+      const content = (b as { content?: unknown }).content;
+      return typeof content === 'string' ? content : Array.isArray(content) ? textOf(content as never) : '';
+    }
+  }
+  return undefined;
 }
 
 function toolUseIds(req: MessagesRequest): Set<string> {

@@ -38,6 +38,7 @@ export const DAEMON_SOCKET_NAME = 'daemon.sock';
 export const WORKSPACE_SERVICES = {
   opencode: { port: 4096, description: "OpenCode's server, behind the AI chat" },
   llmGateway: { port: 4141, description: 'the bridge to the model gateway' },
+  egressProxy: { port: 4142, description: 'the bridge to the egress proxy' },
 } as const;
 export type WorkspaceService = keyof typeof WORKSPACE_SERVICES;
 

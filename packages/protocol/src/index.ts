@@ -14,3 +14,4 @@ export * from './activityApi.js';
 export * from './governanceApi.js';
 export * from './governancePolicy.js';
 export * from './governanceAdminApi.js';
+export * from './policyBridgeApi.js';

@@ -14,7 +14,10 @@ import { AccountPage } from './pages/AccountPage/AccountPage';
 import { AdminBlueprintPage } from './pages/AdminBlueprintPage/AdminBlueprintPage';
 import { AdminBlueprintsPage } from './pages/AdminBlueprintsPage/AdminBlueprintsPage';
 import { AgentsPage } from './pages/AgentsPage/AgentsPage';
+import { ApprovalsPage } from './pages/ApprovalsPage/ApprovalsPage';
 import { AuditLogPage } from './pages/AuditLogPage/AuditLogPage';
+import { GovernanceFeedPage } from './pages/GovernanceFeedPage/GovernanceFeedPage';
+import { GovernancePage } from './pages/GovernancePage/GovernancePage';
 import { InvitePage } from './pages/InvitePage/InvitePage';
 import { IpAllowlistPage } from './pages/IpAllowlistPage/IpAllowlistPage';
 import { MembersPage } from './pages/MembersPage/MembersPage';
@@ -169,6 +172,9 @@ const adminIpAllowlistRoute = createRoute({
   component: IpAllowlistPage,
 });
 const adminAgentsRoute = createRoute({ getParentRoute: () => adminRoute, path: '/agents', component: AgentsPage });
+const adminGovernanceRoute = createRoute({ getParentRoute: () => adminRoute, path: '/governance', component: GovernancePage });
+const adminGovernanceFeedRoute = createRoute({ getParentRoute: () => adminRoute, path: '/governance/activity', component: GovernanceFeedPage });
+const adminApprovalsRoute = createRoute({ getParentRoute: () => adminRoute, path: '/governance/approvals', component: ApprovalsPage });
 
 const routeTree = rootRoute.addChildren([
   loginRoute,
@@ -189,6 +195,9 @@ const routeTree = rootRoute.addChildren([
       adminScimRoute,
       adminIpAllowlistRoute,
       adminAgentsRoute,
+      adminGovernanceRoute,
+      adminGovernanceFeedRoute,
+      adminApprovalsRoute,
     ]),
   ]),
 ]);

@@ -21,6 +21,7 @@ import {
 import { holdDecisionSchema, type HoldDecision, type WorkspaceLimits } from '@paddock/protocol';
 import type { UsageRecord } from '../gateway/llm/llmGateway.js';
 import { isDialableService } from '@paddock/protocol';
+import { policyFromSpec } from '../governance/policyFromSpec.js';
 import { KeyedQueue } from '../keyedQueue.js';
 import type { DialTarget, WorkspaceUsage } from '../runtime/driver.js';
 import { SpecNotAppliedError } from '../workspaces/specNotApplied.js';
@@ -316,7 +317,7 @@ export class TunnelClient extends EventEmitter<TunnelClientEvents> {
   private onCommand(cmd: Command__Output): void {
     const { workspaces } = this.opts;
     const [workspaceId, run] =
-      cmd.ensureRunning ? [cmd.ensureRunning.workspaceId, async () => { await workspaces.ensureRunning(workspaceSpec(cmd.ensureRunning!)); return 'running'; }] as const
+      cmd.ensureRunning ? [cmd.ensureRunning.workspaceId, async () => { await workspaces.ensureRunning(workspaceSpec(cmd.ensureRunning!, this.opts.log)); return 'running'; }] as const
       : cmd.ensureStopped ? [cmd.ensureStopped, async () => { await workspaces.ensureStopped(cmd.ensureStopped!); return 'stopped'; }] as const
       : cmd.ensureDeleted ? [cmd.ensureDeleted, async () => { await workspaces.ensureDeleted(cmd.ensureDeleted!); return 'deleted'; }] as const
       : [undefined, undefined];
@@ -420,7 +421,9 @@ export class TunnelClient extends EventEmitter<TunnelClientEvents> {
 
 const errMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-function workspaceSpec(spec: NonNullable<Command__Output['ensureRunning']>): WorkspaceSpec {
+/** A WorkspaceSpec message as the agent applies it; its governance policy parsed (one that does not parse fails closed). */
+export function workspaceSpec(spec: NonNullable<Command__Output['ensureRunning']>, log: pino.Logger): WorkspaceSpec {
+  const governance = policyFromSpec(spec.governancePolicy, log, spec.workspaceId);
   return {
     workspaceId: spec.workspaceId, ownerId: spec.ownerId, blueprintId: spec.blueprintId, env: spec.env,
     ...(spec.llm?.upstreamBaseUrl ? {
@@ -432,6 +435,7 @@ function workspaceSpec(spec: NonNullable<Command__Output['ensureRunning']>): Wor
     agentInstructions: spec.agentInstructions,
     sessions: spec.sessions.map((s) => ({ name: s.name, command: s.command, start: s.start })),
     ...(spec.resources ? { resources: limitsFromMessage(spec.resources) } : {}),
+    ...(governance ? { governance } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { EffectivePolicy } from '@paddock/protocol';
 import type { LlmRoute } from '../gateway/llm/llmGateway.js';
 import type { WorkspaceRunSpec } from '../runtime/driver.js';
 
@@ -8,10 +9,12 @@ import type { WorkspaceRunSpec } from '../runtime/driver.js';
 export interface WorkspaceSpec extends WorkspaceRunSpec {
   /** Where the workspace's model calls go, through the agent's LLM gateway; none when unset. */
   llm?: LlmRoute;
+  /** The policy the agent's decider applies to the workspace's agents; none: governance off. */
+  governance?: EffectivePolicy;
 }
 
 /** The part a runtime driver sees. */
 export function runSpecOf(spec: WorkspaceSpec): WorkspaceRunSpec {
-  const { llm: _served, ...run } = spec;
+  const { llm: _served, governance: _decided, ...run } = spec;
   return run;
 }

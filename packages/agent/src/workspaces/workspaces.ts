@@ -1,5 +1,6 @@
 import type { Bridge } from '../bridges/bridge.js';
 import type { BridgeKeys } from '../bridges/bridgeKeys.js';
+import type { PolicyDecider } from '../governance/policyDecider.js';
 import { KeyedQueue } from '../keyedQueue.js';
 import type { RuntimeDriver } from '../runtime/driver.js';
 import { SpecNotAppliedError } from './specNotApplied.js';
@@ -10,11 +11,19 @@ import { runSpecOf, type WorkspaceSpec } from './workspaceSpec.js';
  * bridges over the driver's exposed sockets. What the portal asks of a
  * workspace comes here; reads and dials go to the driver itself (`runtime`).
  */
+/** What the workspaces tell the decider from each spec: its policy and its own credentials. */
+export type WorkspaceGovernance = Pick<PolicyDecider, 'setPolicy' | 'setCredentials'>;
+
 export class Workspaces {
   /** One operation per workspace at a time: a bridge and its sandbox always agree on the key. */
   private readonly queue = new KeyedQueue();
 
-  constructor(readonly runtime: RuntimeDriver, private readonly bridges: readonly Bridge[], private readonly keys: BridgeKeys) {}
+  constructor(
+    readonly runtime: RuntimeDriver,
+    private readonly bridges: readonly Bridge[],
+    private readonly keys: BridgeKeys,
+    private readonly governance?: WorkspaceGovernance,
+  ) {}
 
   /**
    * A workspace that doesn't run is created with each bridge's socket already
@@ -24,6 +33,9 @@ export class Workspaces {
    */
   ensureRunning(spec: WorkspaceSpec): Promise<void> {
     return this.queue.run(spec.workspaceId, async () => {
+      // Before anything starts, so the first tool call is already governed; a running workspace takes it live.
+      this.governance?.setPolicy(spec.workspaceId, spec.governance);
+      this.governance?.setCredentials(spec.workspaceId, Object.values(spec.env));
       let started = false;
       try {
         const outcome = await this.runtime.ensureRunning(runSpecOf(spec), {
@@ -43,6 +55,7 @@ export class Workspaces {
   ensureStopped(workspaceId: string): Promise<void> {
     return this.queue.run(workspaceId, async () => {
       await this.stopBridges(workspaceId);
+      this.governance?.setPolicy(workspaceId, undefined);
       await this.runtime.ensureStopped(workspaceId);
     });
   }
@@ -50,6 +63,7 @@ export class Workspaces {
   ensureDeleted(workspaceId: string): Promise<void> {
     return this.queue.run(workspaceId, async () => {
       await this.stopBridges(workspaceId);
+      this.governance?.setPolicy(workspaceId, undefined);
       await this.runtime.ensureDeleted(workspaceId);
       this.keys.removeAll(workspaceId);
     });

@@ -23,3 +23,14 @@ export function formatDateTime(iso: string): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : absolute.format(date);
 }
+
+/** "4:05 left", for a deadline counted down to the second; "expired" once past. */
+export function timeLeft(iso: string, now = Date.now()): string {
+  const seconds = Math.floor((new Date(iso).getTime() - now) / 1000);
+  if (Number.isNaN(seconds)) return '';
+  if (seconds <= 0) return 'expired';
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = String(seconds % 60).padStart(2, '0');
+  return h ? `${h} h ${m} min left` : `${m}:${s} left`;
+}

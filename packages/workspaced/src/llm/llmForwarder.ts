@@ -20,6 +20,16 @@ const unavailable = `HTTP/1.1 503 Service Unavailable\r\ncontent-type: applicati
  * anyone can bypass it; the gateway checks the key and where a call may go.
  */
 export async function startLlmForwarder(options: { port: number; socketPath: string }): Promise<LlmForwarder> {
+  return startSocketForwarder({ ...options, unavailable });
+}
+
+/**
+ * The same for any of the agent's bridges: 127.0.0.1:<port> here, relayed to the
+ * bridge's socket, answering `unavailable` (a whole HTTP response) while the
+ * agent's side is away.
+ */
+export async function startSocketForwarder(options: { port: number; socketPath: string; unavailable: string }): Promise<LlmForwarder> {
+  const { unavailable } = options;
   const server: Server = createServer((client) => {
     const gateway = createConnection(options.socketPath);
     // Without it Nagle holds each event behind the client's delayed ACK: ~40 ms on the first one (docs/performance.md §5).

@@ -4,9 +4,14 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders, type In
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { DecisionOutcome } from '@paddock/protocol';
 import type pino from 'pino';
+import type { PolicyDecider } from '../../governance/policyDecider.js';
 import { apiCallOf, parseBaseUrl, upstreamUrl, type ApiCall } from './apiPaths.js';
 import { OpenAiStreamTranslator, toAnthropicError, toAnthropicMessage, toChatCompletionsRequest, type AnthropicRequest } from './openaiTranslation.js';
+import { promptText } from './promptText.js';
+import { actionOfToolUse } from './toolActions.js';
+import { ToolUseReader } from './toolUseReader.js';
 import { UsageParser } from './usageParser.js';
 
 /** Where a workspace's model calls go (from the portal's WorkspaceSpec.llm). */
@@ -34,9 +39,14 @@ export interface UsageRecord {
   at: Date;
 }
 
+/** What the gateway asks of governance: a decision per model call, a record per tool call, the kill switch. */
+export type GatewayGovernance = Pick<PolicyDecider, 'decide' | 'record' | 'killReason' | 'onKill'>;
+
 export interface LlmGatewayOptions {
   log?: pino.Logger;
   now?: () => Date;
+  /** Without it (tests of the route alone), model calls are not governed. */
+  governance?: GatewayGovernance;
 }
 
 interface Entry {
@@ -76,11 +86,17 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord]; request: [G
   private readonly server: Server;
   private readonly log: pino.Logger | undefined;
   private readonly now: () => Date;
+  private readonly governance: GatewayGovernance | undefined;
+  /** Each served workspace's kill switch subscription: an engaged switch cuts its calls in flight. */
+  private readonly killSubscriptions = new Map<string, () => void>();
+  /** Streamed answers in flight, per workspace: a kill switch tells them why before it cuts them. */
+  private readonly streams = new Map<string, Set<ServerResponse>>();
 
   constructor(options: LlmGatewayOptions = {}) {
     super();
     this.log = options.log;
     this.now = options.now ?? (() => new Date());
+    this.governance = options.governance;
     this.server = createServer((req, res) => {
       const started = performance.now();
       res.once('close', () => this.emit('request', { status: res.statusCode, seconds: (performance.now() - started) / 1000 }));
@@ -107,6 +123,9 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord]; request: [G
   serve(workspaceId: string, route: LlmRoute, virtualKey: string): void {
     const base = parseBaseUrl(route.upstreamBaseUrl);
     this.entries.set(workspaceId, { route, base, virtualKey: Buffer.from(virtualKey) });
+    if (this.governance && !this.killSubscriptions.has(workspaceId)) {
+      this.killSubscriptions.set(workspaceId, this.governance.onKill(workspaceId, (reason) => this.cut(workspaceId, reason)));
+    }
   }
 
   /** Takes a connection a process of the workspace opened to its bridge. */
@@ -125,6 +144,8 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord]; request: [G
   /** Stops routing the workspace's calls and ends its connections, calls in flight with them. */
   async close(workspaceId: string): Promise<void> {
     this.entries.delete(workspaceId);
+    this.killSubscriptions.get(workspaceId)?.();
+    this.killSubscriptions.delete(workspaceId);
     for (const socket of this.connections.get(workspaceId) ?? []) socket.destroy();
     this.connections.delete(workspaceId);
   }
@@ -146,13 +167,51 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord]; request: [G
       req.resume();
       return sendError(res, 401, 'authentication_error', 'invalid or missing workspace key');
     }
+    if (!this.governance) return this.dispatch(workspaceId, entry, call, req, res);
+    this.governed(this.governance, workspaceId, entry, call, req, res).catch((err: unknown) => {
+      // Governance that can't answer fails closed.
+      this.log?.error({ workspaceId, err: err instanceof Error ? err.message : String(err) }, 'a model call could not be decided: refused');
+      if (!res.headersSent) sendError(res, 400, 'invalid_request_error', 'Paddock could not check this model call against the policy: refused.');
+      else res.destroy();
+    });
+  }
+
+  /**
+   * A model call under the workspace's policy: the kill switch first, before
+   * the request is even read; then the prompt through the content filters;
+   * a deny (or a hold) in enforce mode answers 400 with the reason in plain
+   * words, which Claude Code prints as "API Error: 400 <reason>" (a 403 it
+   * would call "Failed to authenticate"; a 429 or 5xx it would retry).
+   */
+  private async governed(governance: GatewayGovernance, workspaceId: string, entry: Entry, call: ApiCall, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const killed = governance.killReason(workspaceId);
+    if (!isMetered(call) && !killed) return this.dispatch(workspaceId, entry, call, req, res);
+    let body: Buffer | undefined;
+    if (killed) req.resume();
+    else {
+      try {
+        body = await readBody(req, maxRequestBytes);
+      } catch {
+        return sendError(res, 413, 'request_too_large', 'the request is too large');
+      }
+    }
+    const parsed = body ? jsonOrUndefined(body) : undefined;
+    const model = typeof parsed?.model === 'string' ? parsed.model.slice(0, 200) : undefined;
+    const content = parsed ? promptText(parsed) : body?.toString('utf8');
+    const outcome = await governance.decide(workspaceId, { class: 'llm_call', ...(model ? { model } : {}) }, { point: 'gateway', ...(content ? { content } : {}) });
+    if (outcome.enforced && outcome.verdict !== 'allow') return sendError(res, 400, 'invalid_request_error', refusal(outcome));
+    this.dispatch(workspaceId, entry, call, req, res, body);
+  }
+
+  /** Sends the call upstream; `body` when governance already read it, else the request streams through. */
+  private dispatch(workspaceId: string, entry: Entry, call: ApiCall, req: IncomingMessage, res: ServerResponse, body?: Buffer): void {
     const { route, base } = entry;
     if (route.upstreamFormat === 'openai') {
       if (call.api !== 'messages') {
         req.resume();
         return sendError(res, 404, 'not_found_error', `${req.method ?? ''} ${call.path} is not available with this blueprint's OpenAI-compatible model provider`);
       }
-      this.forwardToOpenAi(workspaceId, route, base, req, res).catch((err: unknown) => {
+      this.forwardToOpenAi(workspaceId, route, base, req, res, body).catch((err: unknown) => {
         this.log?.warn({ workspaceId, err: err instanceof Error ? err.message : String(err) }, 'LLM translation failed');
         if (!res.headersSent) sendError(res, 502, 'api_error', 'the model provider\'s answer could not be translated');
         else res.destroy();
@@ -163,7 +222,7 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord]; request: [G
     try {
       target = upstreamUrl(base, call.path, call.query);
     } catch (err) {
-      req.resume();
+      if (!body) req.resume();
       this.log?.error({ workspaceId, err: (err as Error).message }, 'refused an LLM call that would leave the route');
       return sendError(res, 404, 'not_found_error', `${call.path} is not an API of this model route`);
     }
@@ -175,6 +234,7 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord]; request: [G
     headers['x-api-key'] = route.upstreamApiKey;
     // Plain bytes, so usage can be read as it passes.
     headers['accept-encoding'] = 'identity';
+    if (body) headers['content-length'] = String(body.length);
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const upstreamReq = send(target, { method: req.method, headers }, (upstreamRes) => {
       const responseHeaders: Record<string, string | string[]> = {};
@@ -184,9 +244,17 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord]; request: [G
       res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, responseHeaders);
       res.flushHeaders();
       if (metered) {
-        const parser = new UsageParser(upstreamRes.headers['content-type']);
-        upstreamRes.on('data', (chunk: Buffer) => parser.push(chunk));
+        const contentType = upstreamRes.headers['content-type'];
+        const parser = new UsageParser(contentType);
+        const tools = this.governance ? new ToolUseReader(contentType) : undefined;
+        if (tools && (contentType ?? '').startsWith('text/event-stream')) this.track(workspaceId, res);
+        upstreamRes.on('data', (chunk: Buffer) => {
+          parser.push(chunk);
+          tools?.push(chunk);
+        });
         upstreamRes.once('end', () => this.record(workspaceId, route, parser));
+        // Ended or cut, the calls the model asked for are recorded: the feed shows them whether or not a hook sees them.
+        res.once('close', () => { if (tools) this.recordToolUses(workspaceId, tools); });
       }
       upstreamRes.once('error', () => res.destroy());
       // pipe() writes each chunk as it comes and pauses the upstream when the workspace reads slowly.
@@ -198,7 +266,8 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord]; request: [G
       else res.destroy();
     });
     res.once('close', () => { if (!res.writableFinished) upstreamReq.destroy(); });
-    req.pipe(upstreamReq);
+    if (body) upstreamReq.end(body);
+    else req.pipe(upstreamReq);
   }
 
   /**
@@ -206,10 +275,10 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord]; request: [G
    * request is read whole (it must be rewritten), the answer translated as it
    * arrives: a stream event by event, a JSON or error answer once complete.
    */
-  private async forwardToOpenAi(workspaceId: string, route: LlmRoute, base: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async forwardToOpenAi(workspaceId: string, route: LlmRoute, base: URL, req: IncomingMessage, res: ServerResponse, read?: Buffer): Promise<void> {
     let body: AnthropicRequest;
     try {
-      body = JSON.parse((await readBody(req, maxRequestBytes)).toString('utf8')) as AnthropicRequest;
+      body = JSON.parse((read ?? await readBody(req, maxRequestBytes)).toString('utf8')) as AnthropicRequest;
       if (!Array.isArray(body?.messages)) throw new Error('messages: an array is required');
     } catch (err) {
       return sendError(res, 400, 'invalid_request_error', err instanceof Error ? err.message : 'the request is not JSON');
@@ -246,6 +315,11 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord]; request: [G
         const parser = new UsageParser('application/json');
         parser.push(Buffer.from(message));
         this.record(workspaceId, route, parser);
+        if (this.governance) {
+          const tools = new ToolUseReader('application/json');
+          tools.push(message);
+          this.recordToolUses(workspaceId, tools);
+        }
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(message) }).end(message);
       }, () => {
         if (!res.headersSent) sendError(res, 502, 'api_error', 'the model provider\'s answer could not be read');
@@ -266,9 +340,15 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord]; request: [G
     res.flushHeaders();
     const translator = new OpenAiStreamTranslator(model);
     const parser = new UsageParser('text/event-stream');
+    const tools = this.governance ? new ToolUseReader('text/event-stream') : undefined;
+    if (tools) {
+      this.track(workspaceId, res);
+      res.once('close', () => this.recordToolUses(workspaceId, tools));
+    }
     const write = (events: string) => {
       if (!events) return;
       parser.push(Buffer.from(events));
+      tools?.push(events);
       // The workspace reads slowly: hold the upstream until it catches up, as pipe() would.
       if (!res.write(events)) {
         upstreamRes.pause();
@@ -282,6 +362,45 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord]; request: [G
       this.record(workspaceId, route, parser);
     });
     upstreamRes.once('error', () => res.destroy());
+  }
+
+  /** A streamed answer in flight, so a kill switch can reach it. */
+  private track(workspaceId: string, res: ServerResponse): void {
+    let open = this.streams.get(workspaceId);
+    if (!open) this.streams.set(workspaceId, (open = new Set()));
+    open.add(res);
+    res.once('close', () => {
+      open.delete(res);
+      if (open.size === 0 && this.streams.get(workspaceId) === open) this.streams.delete(workspaceId);
+    });
+  }
+
+  /**
+   * The kill switch was engaged: every call of the workspace in flight ends
+   * now. A stream is told why first (an `error` event, which the tools show);
+   * every connection is then closed, so nothing more reaches the workspace.
+   */
+  private cut(workspaceId: string, reason: string): void {
+    for (const res of this.streams.get(workspaceId) ?? []) {
+      if (!res.writableEnded) res.write(`event: error\ndata: ${errorBody('permission_error', reason)}\n\n`);
+    }
+    for (const socket of this.connections.get(workspaceId) ?? []) {
+      socket.end();
+      // A client that doesn't read doesn't keep its connection: it is destroyed after a moment.
+      setTimeout(() => socket.destroy(), 200).unref();
+    }
+  }
+
+  private recordToolUses(workspaceId: string, reader: ToolUseReader): void {
+    const governance = this.governance;
+    if (!governance) return;
+    for (const use of reader.finish()) {
+      const action = actionOfToolUse(use);
+      if (!action) continue;
+      governance.record(workspaceId, action, 'gateway').catch((err: unknown) => {
+        this.log?.warn({ workspaceId, err: err instanceof Error ? err.message : String(err) }, 'a tool call could not be recorded');
+      });
+    }
   }
 
   private record(workspaceId: string, route: LlmRoute, parser: UsageParser): void {
@@ -318,6 +437,21 @@ function readBody(stream: IncomingMessage, limit: number): Promise<Buffer> {
     stream.once('end', () => resolve(Buffer.concat(chunks)));
     stream.once('error', reject);
   });
+}
+
+function jsonOrUndefined(body: Buffer): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(body.toString('utf8'));
+    return value && typeof value === 'object' && !Array.isArray(value) ? value as Record<string, unknown> : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the builder reads when the policy refuses a model call. */
+function refusal(outcome: DecisionOutcome): string {
+  if (outcome.held) return `Waiting for an admin to approve this model call (request ${outcome.held.id}). ${outcome.reason}`;
+  return outcome.reason;
 }
 
 function presentedKey(headers: IncomingHttpHeaders): string {

@@ -17,6 +17,7 @@ import { KeyedQueue } from '../../keyedQueue.js';
 import { bwrapArgs, sandboxEtcFiles, sandboxHome, sandboxRunDir, sandboxWorkspaceDir } from './bwrapArgs.js';
 import { daemonMounts, defaultDaemonEntry, type ReadOnlyMount } from './daemonMounts.js';
 import { sandboxToolchainBin, toolchainMounts } from './toolchainMounts.js';
+import { guardMounts } from './guardMounts.js';
 import { isAlive, killIfSame, readProcessIdentity, type ProcessIdentity } from './processIdentity.js';
 import { readWorkspaceState, removeWorkspaceState, writeWorkspaceState, type WorkspaceState } from './workspaceState.js';
 import { waitForDaemon } from './waitForDaemon.js';
@@ -106,7 +107,8 @@ export class LocalRuntime implements RuntimeDriver {
     this.sandboxUid = options.sandboxUid ?? 100_000;
     this.bwrapPath = options.bwrapPath ?? '/usr/bin/bwrap';
     this.startTimeoutMs = options.startTimeoutMs ?? 10_000;
-    this.toolchain = options.toolchain === false ? [] : toolchainMounts();
+    // The agent hooks (paddock-guard, the tools' managed settings) go wherever the AI tools go.
+    this.toolchain = options.toolchain === false ? [] : [...toolchainMounts(), ...guardMounts(this.dataDir, process.execPath)];
     this.log = options.log ?? pino({ level: 'warn', base: { component: 'local-runtime' } });
     this.setpriv = options.setprivPath ?? '/usr/bin/setpriv';
     this.disk = new DiskUsageMeter(options.diskUsageEveryMs ?? 60_000, (workspaceId, err) => this.log.warn({ workspaceId, err: err.message }, 'measuring disk use failed'));

@@ -1,5 +1,5 @@
 import { Link, Outlet } from '@tanstack/react-router';
-import { Bot, Fingerprint, LayoutTemplate, Network, ScrollText, Users, Workflow, Eye } from 'lucide-react';
+import { Activity, Bot, Fingerprint, Hourglass, LayoutTemplate, Network, ScrollText, ShieldCheck, Users, Workflow, Eye } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { PageContainer } from '../../components/PageContainer';
 import { useCanManage } from '../auth/permissions';
@@ -11,11 +11,17 @@ type AdminPath =
   | '/admin/sso'
   | '/admin/scim'
   | '/admin/ip-allowlist'
-  | '/admin/agents';
+  | '/admin/agents'
+  | '/admin/governance'
+  | '/admin/governance/activity'
+  | '/admin/governance/approvals';
 
-const items: Array<{ to: AdminPath; label: string; icon: ReactNode }> = [
+const items: Array<{ to: AdminPath; label: string; icon: ReactNode; exact?: boolean }> = [
   { to: '/admin/members', label: 'Members', icon: <Users className="size-4" aria-hidden /> },
   { to: '/admin/blueprints', label: 'Blueprints', icon: <LayoutTemplate className="size-4" aria-hidden /> },
+  { to: '/admin/governance', label: 'Agent governance', icon: <ShieldCheck className="size-4" aria-hidden />, exact: true },
+  { to: '/admin/governance/activity', label: 'Agent activity', icon: <Activity className="size-4" aria-hidden /> },
+  { to: '/admin/governance/approvals', label: 'Approvals', icon: <Hourglass className="size-4" aria-hidden /> },
   { to: '/admin/audit', label: 'Audit log', icon: <ScrollText className="size-4" aria-hidden /> },
   { to: '/admin/sso', label: 'Sign-in & SSO', icon: <Fingerprint className="size-4" aria-hidden /> },
   { to: '/admin/scim', label: 'Provisioning (SCIM)', icon: <Workflow className="size-4" aria-hidden /> },
@@ -35,7 +41,7 @@ export function AdminLayout() {
         <p className="mb-2 hidden px-3 text-xs font-medium tracking-wide text-zinc-400 uppercase lg:block">Admin</p>
         <nav aria-label="Admin" className="-mx-1 flex gap-1 overflow-x-auto px-1 pb-1 lg:flex-col lg:overflow-visible">
           {items.map((item) => (
-            <Link key={item.to} to={item.to} className={itemClass} activeProps={{ className: 'bg-white text-zinc-900 shadow-xs ring-1 ring-zinc-200' }}>
+            <Link key={item.to} to={item.to} activeOptions={{ exact: item.exact ?? false }} className={itemClass} activeProps={{ className: 'bg-white text-zinc-900 shadow-xs ring-1 ring-zinc-200' }}>
               {item.icon}
               {item.label}
             </Link>

@@ -7,6 +7,7 @@ import { useWorkspaceEvents } from '../../api/events';
 import { Button } from '../../components/Button';
 import { Logo } from '../../components/Logo';
 import { canSeeAdmin } from '../auth/permissions';
+import { KillSwitchBanner } from '../governance/KillSwitch';
 
 const navLinkClass =
   'rounded-md px-2 py-1.5 text-sm font-medium whitespace-nowrap sm:px-3 text-zinc-600 transition-colors hover:bg-zinc-100 hover:text-zinc-900';
@@ -106,6 +107,7 @@ export function AppShell({ children }: { children?: ReactNode }) {
             </Button>
           </div>
         </div>
+        <KillSwitchBanner />
       </header>
       <main className="flex min-h-0 flex-1 flex-col">
         {children ?? <Outlet />}

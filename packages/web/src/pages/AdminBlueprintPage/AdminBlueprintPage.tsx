@@ -10,6 +10,7 @@ import { ReadOnlyBadge } from '../../modules/admin/AdminLayout';
 import { BlueprintAccessEditor } from '../../modules/blueprints/BlueprintAccessEditor';
 import { BlueprintDetailsForm } from '../../modules/blueprints/BlueprintDetailsForm';
 import { BlueprintSecrets } from '../../modules/blueprints/BlueprintSecrets';
+import { BlueprintGovernance } from '../../modules/governance/BlueprintGovernance';
 import { useCanManage } from '../../modules/auth/permissions';
 import { AccessBadge } from '../AdminBlueprintsPage/AdminBlueprintsPage';
 
@@ -57,6 +58,7 @@ export function AdminBlueprintPage({ blueprintId }: { blueprintId: string }) {
             <div className="space-y-8">
               <BlueprintDetailsForm blueprint={bp} readOnly={!canManage} />
               <BlueprintAccessEditor blueprintId={blueprintId} readOnly={!canManage} />
+              <BlueprintGovernance blueprintId={blueprintId} readOnly={!canManage} />
               {/* Credentials are for admins alone: auditors see everything else, never secrets. */}
               {canManage && <BlueprintSecrets blueprintId={blueprintId} />}
             </div>

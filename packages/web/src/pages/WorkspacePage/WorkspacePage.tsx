@@ -13,6 +13,7 @@ import { QueryView } from '../../components/QueryView';
 import { Skeleton } from '../../components/Skeleton';
 import { Spinner } from '../../components/Spinner';
 import { timeAgo } from '../../components/formatTime';
+import { WorkspaceAgentActivity } from '../../modules/governance/WorkspaceAgentActivity';
 import { WorkspaceActions } from '../../modules/workspaces/WorkspaceActions';
 import { WorkspaceStateBadge } from '../../modules/workspaces/WorkspaceStateBadge';
 
@@ -76,13 +77,16 @@ export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
                 )}
               </p>
             </div>
-            {ws.state !== 'deleted' && (
-              <WorkspaceActions
-                workspace={ws}
-                onError={setActionError}
-                onDeleted={() => void navigate({ to: '/workspaces' })}
-              />
-            )}
+            <div className="flex flex-wrap items-center gap-2">
+              <WorkspaceAgentActivity workspaceId={ws.id} />
+              {ws.state !== 'deleted' && (
+                <WorkspaceActions
+                  workspace={ws}
+                  onError={setActionError}
+                  onDeleted={() => void navigate({ to: '/workspaces' })}
+                />
+              )}
+            </div>
           </header>
           {ws.resources.notice && (
             <Notice tone="warning" role="status" className="mb-4" title="This workspace's resource limits">

@@ -1,0 +1,189 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Locator, Page } from 'playwright-core';
+import type { HoldDecision } from '@paddock/protocol';
+import { launchChromium } from '../harness/browser.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, TestStack } from '../harness/testStack.js';
+
+/**
+ * An admin governing agents in the browser (issue 9's admin views), against
+ * the real portal and a real agent: the policy saved (and refused inline), the
+ * kill switch engaged and released with its banner, an event the agent
+ * reports appearing live in the feed, and a held action approved.
+ */
+describe('an admin governing agents in the browser', () => {
+  let stack: TestStack;
+  let chromium: { browser: Browser; close(): Promise<void> };
+  let page: Page;
+  let workspaceId: string;
+
+  beforeAll(async () => {
+    [stack, chromium] = await Promise.all([TestStack.start(), launchChromium()]);
+    workspaceId = await stack.runningWorkspace('governed');
+    page = await chromium.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${stack.url}/`);
+    await page.waitForURL(/\/login/);
+    await page.getByLabel('Email').fill(ADMIN_EMAIL);
+    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${stack.url}/`);
+  }, 120_000);
+  afterAll(async () => {
+    await chromium?.close();
+    await stack?.close();
+  });
+
+  const visible = (locator: Locator, timeout = 10_000) => expect.poll(() => locator.isVisible(), { timeout });
+  const policy = async () => (await stack.api('GET', '/api/v1/governance/policy')).body;
+
+  it('adds a rule, sees a bad one refused beside its field, saves, and turns enforce on after a warning', async () => {
+    await page.goto(`${stack.url}/admin/governance`);
+    const form = page.getByRole('form', { name: 'Org policy' });
+    await visible(form.getByRole('button', { name: 'Save policy' }));
+    const before = (await policy()).rules.length;
+
+    await form.getByRole('button', { name: 'Add rule' }).click();
+    const n = before + 1;
+    await form.getByLabel(`Rule ${n} class`).selectOption('http_request');
+    await form.getByLabel(`Rule ${n} domain`).fill('*.charts.example');
+    // Longer than any HTTP method: the API refuses it, and the form says so at the rule.
+    await form.getByLabel(`Rule ${n} method`).fill('GETGETGETGETGETGET');
+    await form.getByLabel(`Rule ${n} verdict`).selectOption('allow');
+    await form.getByRole('button', { name: 'Save policy' }).click();
+    const rule = form.getByRole('listitem', { name: `Rule ${n}` });
+    await expect.poll(async () => (await rule.getByRole('alert').allTextContents()).join(' '), { timeout: 10_000 }).toMatch(/^match\.method: Too big/);
+    await visible(page.getByText('Fix the fields marked below.'));
+    expect((await policy()).rules).toHaveLength(before);
+
+    await form.getByLabel(`Rule ${n} method`).fill('GET');
+    await form.getByRole('button', { name: 'Save policy' }).click();
+    await expect.poll(async () => (await policy()).rules.length, { timeout: 10_000 }).toBe(n);
+    expect((await policy()).rules.at(-1)).toMatchObject({ class: 'http_request', match: { domain: '*.charts.example', method: 'GET' }, verdict: 'allow' });
+    await visible(form.getByRole('status').filter({ hasText: 'Saved' }));
+
+    // Moved up one, it is tried before the rule that was before it; removed, it is gone.
+    const above = (await policy()).rules.at(-2).id;
+    await form.getByRole('button', { name: `Move rule ${n} up` }).click();
+    await form.getByRole('button', { name: 'Save policy' }).click();
+    await expect.poll(async () => (await policy()).rules.at(-1)?.id, { timeout: 10_000 }).toBe(above);
+    expect((await policy()).rules.at(-2)).toMatchObject({ match: { domain: '*.charts.example' } });
+    await form.getByRole('button', { name: `Remove rule ${n - 1}` }).click();
+    await form.getByRole('button', { name: 'Save policy' }).click();
+    await expect.poll(async () => (await policy()).rules.length, { timeout: 10_000 }).toBe(before);
+    expect((await policy()).rules.some((r: { match: { domain?: string } }) => r.match.domain === '*.charts.example')).toBe(false);
+
+    await form.getByRole('radio', { name: /^Enforce/ }).check();
+    await visible(form.getByText('Enforce applies verdicts'));
+    await form.getByRole('button', { name: 'Save policy' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Enforce the policy?' });
+    await confirm.getByRole('button', { name: 'Enforce' }).click();
+    await expect.poll(async () => (await policy()).mode, { timeout: 10_000 }).toBe('enforce');
+    await visible(confirm).toBe(false);
+  }, 60_000);
+
+  it('engages the org kill switch with a reason, which everyone in the admin area sees, and releases it', async () => {
+    await page.goto(`${stack.url}/admin/governance`);
+    await page.getByRole('button', { name: 'Engage the kill switch for Whole organisation' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Stop the agents of every workspace?' });
+    await dialog.getByRole('button', { name: 'Engage kill switch' }).click();
+    await visible(dialog.getByText('Say why'));
+    await dialog.getByLabel('Reason').fill('runaway agent drill');
+    await dialog.getByRole('button', { name: 'Engage kill switch' }).click();
+    // Not yet: a second click confirms.
+    expect((await stack.api('GET', '/api/v1/governance/kill-switch')).body.org.engaged).toBe(false);
+    await dialog.getByRole('button', { name: 'Confirm: stop the agents' }).click();
+    await visible(page.getByTestId('kill-switch-banner'));
+    expect(await page.getByTestId('kill-switch-banner').textContent()).toContain('runaway agent drill');
+    expect((await stack.api('GET', '/api/v1/governance/kill-switch')).body.org).toEqual({ engaged: true, reason: 'runaway agent drill' });
+
+    // Another admin page shows it too.
+    await page.goto(`${stack.url}/admin/members`);
+    await visible(page.getByTestId('kill-switch-banner'));
+
+    await page.goto(`${stack.url}/admin/governance`);
+    await page.getByRole('button', { name: 'Release the kill switch for Whole organisation' }).click();
+    await page.getByRole('dialog', { name: 'Release the kill switch for every workspace?' }).getByRole('button', { name: 'Release' }).click();
+    await visible(page.getByTestId('kill-switch-banner')).toBe(false);
+    expect((await stack.api('GET', '/api/v1/governance/kill-switch')).body.org.engaged).toBe(false);
+  }, 60_000);
+
+  it("shows an event the workspace's agent reports, live, worded for monitor mode, with its filter match masked", async () => {
+    await page.goto(`${stack.url}/admin/governance/activity`);
+    await expect.poll(() => page.getByTestId('feed-status').textContent(), { timeout: 10_000 }).toBe('Live');
+    const uplink = stack.agentParts.governanceUplink;
+    uplink.report({
+      workspaceId, at: new Date().toISOString(), point: 'proxy', class: 'http_request', summary: 'POST paste.example/upload',
+      verdict: 'deny', enforced: false, filter: { filter: 'secrets', rule: 'aws-access-key', masked: 'AKIA************MPLE' },
+    });
+    uplink.flush();
+    const row = page.getByTestId('governance-event').filter({ hasText: 'POST paste.example/upload' });
+    await visible(row);
+    expect(await row.getByTestId('event-outcome').textContent()).toBe('Would deny');
+    expect(await row.getByTestId('event-filter').textContent()).toContain('AKIA************MPLE');
+
+    // Paused, a new event waits; resumed, it shows.
+    await page.getByRole('button', { name: 'Pause' }).click();
+    uplink.report({ workspaceId, at: new Date().toISOString(), point: 'hook', class: 'bash_command', summary: 'npm install chart.js', verdict: 'allow', enforced: true });
+    uplink.flush();
+    await visible(page.getByRole('button', { name: 'Resume (1 new)' }));
+    expect(await page.getByTestId('governance-event').filter({ hasText: 'npm install chart.js' }).count()).toBe(0);
+    await page.getByRole('button', { name: /^Resume/ }).click();
+    await visible(page.getByTestId('governance-event').filter({ hasText: 'npm install chart.js' }));
+
+    // Filtered to commands, the web request is gone.
+    await page.getByLabel('Filter by class').selectOption('bash_command');
+    await visible(page.getByTestId('governance-event').filter({ hasText: 'POST paste.example/upload' })).toBe(false);
+    await visible(page.getByTestId('governance-event').filter({ hasText: 'npm install chart.js' }));
+  });
+
+  it("overrides one class's default for a blueprint; the rest shows what it inherits", async () => {
+    const starter = await stack.starterId();
+    await page.goto(`${stack.url}/admin/blueprints/${starter}`);
+    const form = page.getByRole('form', { name: 'Governance override' });
+    await visible(form.getByRole('button', { name: 'Save override' }));
+    await expect.poll(() => form.getByText('inherits: Allow').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await visible(form.getByText(/No rules of its own: inherits the org's \d+ rules/));
+    await form.getByLabel('Default for commands').selectOption('ask');
+    await form.getByRole('button', { name: 'Save override' }).click();
+    await expect.poll(async () => (await stack.api('GET', `/api/v1/blueprints/${starter}/governance`)).body, { timeout: 10_000 })
+      .toEqual({ defaults: { bash_command: 'ask' } });
+    await form.getByLabel('Default for commands').selectOption('');
+    await form.getByRole('button', { name: 'Save override' }).click();
+    await expect.poll(async () => (await stack.api('GET', `/api/v1/blueprints/${starter}/governance`)).body, { timeout: 10_000 }).toEqual({});
+  });
+
+  it("shows the workspace's own agent activity on its page", async () => {
+    await page.goto(`${stack.url}/workspaces/${workspaceId}`);
+    await page.getByRole('button', { name: 'Agent activity' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Agent activity in this workspace' });
+    await visible(dialog.getByTestId('governance-event').filter({ hasText: 'POST paste.example/upload' }));
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('approves a held action once; the agent holding it hears so', async () => {
+    const summary = 'git push --force to origin/main';
+    const held = await stack.agentParts.governanceUplink.hold({
+      workspaceId, action: { class: 'git_push', remote: 'origin', ref: 'refs/heads/main', force: true, delete: false },
+      summary, ruleId: 'default-force-push', timeoutSeconds: 300,
+    });
+    const decided = new Promise<HoldDecision>((resolve) => {
+      const listener = (d: HoldDecision) => {
+        if (d.heldId !== held.id) return;
+        stack.agent.off('hold-decision', listener);
+        resolve(d);
+      };
+      stack.agent.on('hold-decision', listener);
+    });
+
+    await page.goto(`${stack.url}/admin/governance/approvals`);
+    const card = page.getByRole('article', { name: `Held: ${summary}` });
+    await visible(card);
+    await expect.poll(() => card.textContent(), { timeout: 10_000 }).toContain(`asked by ${ADMIN_EMAIL}`);
+    expect(await card.getByTestId('approval-time-left').textContent()).toMatch(/^[45]:\d\d left$/);
+    await card.getByRole('button', { name: 'Approve once' }).click();
+    await visible(page.getByText(`Approved once: ${summary}`));
+    await visible(card).toBe(false);
+    expect(await decided).toEqual({ heldId: held.id, decision: 'approve', reason: `approved by ${ADMIN_EMAIL}` });
+    const approved = (await stack.api('GET', '/api/v1/governance/approvals?state=approved')).body.items;
+    expect(approved.map((a: { id: string }) => a.id)).toContain(held.id);
+  });
+});

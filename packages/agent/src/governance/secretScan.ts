@@ -1,0 +1,72 @@
+import { lintSource } from '@secretlint/core';
+import { creator as recommended } from '@secretlint/secretlint-rule-preset-recommend';
+import type { FilterMatch } from '@paddock/protocol';
+import { mask } from './mask.js';
+
+const PRIVATE_KEY_RULE = '@secretlint/secretlint-rule-privatekey';
+const PREFIX = '@secretlint/secretlint-rule-';
+/** The preset leaves AWS access key ids out by default (they are not secret alone); leaving a workspace, they are worth a look. */
+const PRESET_OPTIONS = [{ id: '@secretlint/secretlint-rule-aws', options: { enableIDScanRule: true } }];
+
+/**
+ * Leaked secrets and private keys, by secretlint's recommended preset (cloud,
+ * forge, AI provider, chat, payment and database credentials; private keys),
+ * plus what that preset leaves out and the issue asks for, ported from
+ * gitleaks' rules: JWTs, PEM certificates, and generic high-entropy
+ * `key = value` assignments. Returns the first match, masked; the content is
+ * not kept.
+ */
+export async function scanSecrets(content: string, want: { secrets: boolean; privateKeys: boolean }): Promise<FilterMatch | undefined> {
+  if (!want.secrets && !want.privateKeys) return undefined;
+  const result = await lintSource({
+    source: { content, filePath: '/paddock/content.txt', ext: '.txt', contentType: 'text' },
+    options: { config: { rules: [{ id: recommended.meta.id, rule: recommended, rules: PRESET_OPTIONS }] }, noPhysicFilePath: true },
+  });
+  const messages = [...result.messages].sort((a, b) => a.range[0] - b.range[0]);
+  for (const message of messages) {
+    const isKey = message.ruleId === PRIVATE_KEY_RULE;
+    if (isKey ? !want.privateKeys : !want.secrets) continue;
+    const matched = content.slice(message.range[0], message.range[1]);
+    return { filter: isKey ? 'privateKeys' : 'secrets', rule: message.ruleId.replace(PREFIX, ''), masked: mask(matched) };
+  }
+  if (want.privateKeys) {
+    const cert = CERTIFICATE.exec(content);
+    if (cert) return { filter: 'privateKeys', rule: 'pem-certificate', masked: mask(cert[0]) };
+  }
+  if (want.secrets) {
+    const jwt = JWT.exec(content);
+    if (jwt?.[1]) return { filter: 'secrets', rule: 'jwt', masked: mask(jwt[1]) };
+    const generic = genericAssignment(content);
+    if (generic) return { filter: 'secrets', rule: 'generic-api-key', masked: mask(generic) };
+  }
+  return undefined;
+}
+
+/** gitleaks `pkcs12-file`/PEM: a certificate, a PKCS#7 bundle or an encrypted key block. */
+const CERTIFICATE = /-----BEGIN (?:CERTIFICATE|TRUSTED CERTIFICATE|PKCS7|ENCRYPTED PRIVATE KEY|PGP PRIVATE KEY BLOCK)-----[\s\S]{16,}?-----END/;
+
+/** gitleaks `jwt`. */
+const JWT = /\b(ey[a-zA-Z0-9]{17,}\.ey[a-zA-Z0-9/\\_-]{17,}\.(?:[a-zA-Z0-9/\\_-]{10,}={0,2})?)(?:['"\n\r\s`;]|$)/;
+
+/** gitleaks `generic-api-key`: a secret-looking name assigned a value of 10–150 characters whose entropy is above 3.5 bits. */
+const GENERIC = /(?:access|auth|(?:api|app)[_-]?key|credentials?|creds|passw(?:or)?d|secret|token)(?:[\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\s'"=]{0,5}([\w.=~@$&*!+/-]{10,150})(?:[\s'";`]|\\[nr]|$)/gi;
+
+function genericAssignment(content: string): string | undefined {
+  for (const match of content.matchAll(GENERIC)) {
+    const value = match[1];
+    if (value && entropy(value) > 3.5 && /\d/.test(value) && /[a-zA-Z]/.test(value)) return value;
+  }
+  return undefined;
+}
+
+/** Shannon entropy in bits per character. */
+export function entropy(text: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of text) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let bits = 0;
+  for (const n of counts.values()) {
+    const p = n / text.length;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
+}

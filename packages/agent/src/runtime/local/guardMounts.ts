@@ -1,0 +1,50 @@
+import { chmodSync, existsSync, mkdirSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { claudeManagedSettings } from '../../gateway/hooks/claudeManagedSettings.js';
+import { opencodeManagedConfig, SANDBOX_OPENCODE_MANAGED_DIR } from '../../gateway/hooks/opencodeManagedConfig.js';
+import { SANDBOX_CLAUDE_MANAGED_SETTINGS, SANDBOX_GUARD_BIN, SANDBOX_GUARD_DIR } from '../../guard/guardPaths.js';
+import type { ReadOnlyMount } from './daemonMounts.js';
+
+/** Where OpenCode's plugin that calls the guard appears inside a sandbox. */
+export const SANDBOX_OPENCODE_PLUGIN = '/opt/paddock/opencode/paddock-guard.js';
+
+// The same relative paths hold from src/ (tests) and dist/ (built): the guard runs compiled, from dist.
+const guardDist = fileURLToPath(new URL('../../../dist/guard', import.meta.url));
+const opencodePlugin = fileURLToPath(new URL('../../../sandbox/opencode-paddock-guard.js', import.meta.url));
+
+/**
+ * The agent hooks' side of a sandbox, all read-only: paddock-guard on PATH
+ * (a launcher the agent writes, running the guard's compiled modules with the
+ * agent's own node), Claude Code's and OpenCode's managed settings (their
+ * whole directories) and OpenCode's plugin. The files the agent writes live in <dataDir>/guard,
+ * readable by the sandbox user, written again at every agent start.
+ */
+export function guardMounts(dataDir: string, nodeBinary: string): ReadOnlyMount[] {
+  const dir = join(dataDir, 'guard');
+  const claudeDir = join(dir, 'claude-code');
+  const opencodeDir = join(dir, 'opencode');
+  for (const d of [dir, claudeDir, opencodeDir]) {
+    mkdirSync(d, { recursive: true, mode: 0o755 });
+    chmodSync(d, 0o755);
+  }
+  const launcher = join(dir, 'paddock-guard');
+  // Any failure of node itself (a missing module, a crash) exits 2, a deny, and never 1, which Claude Code would take as "go ahead".
+  writeAtomically(launcher, `#!/bin/sh\n'${nodeBinary}' ${SANDBOX_GUARD_DIR}/main.js "$@" || exit 2\n`, 0o755);
+  writeAtomically(join(claudeDir, 'managed-settings.json'), `${JSON.stringify(claudeManagedSettings(), null, 2)}\n`, 0o644);
+  writeAtomically(join(opencodeDir, 'opencode.json'), `${JSON.stringify(opencodeManagedConfig(SANDBOX_OPENCODE_PLUGIN), null, 2)}\n`, 0o644);
+  if (!existsSync(join(guardDist, 'main.js'))) throw new Error(`paddock-guard is not built (${guardDist}/main.js is missing): run tsc -b`);
+  return [
+    { source: realpathSync(guardDist), dest: SANDBOX_GUARD_DIR },
+    { source: launcher, dest: SANDBOX_GUARD_BIN },
+    { source: claudeDir, dest: dirname(SANDBOX_CLAUDE_MANAGED_SETTINGS) },
+    { source: opencodeDir, dest: SANDBOX_OPENCODE_MANAGED_DIR },
+    { source: realpathSync(opencodePlugin), dest: SANDBOX_OPENCODE_PLUGIN },
+  ];
+}
+
+function writeAtomically(path: string, content: string, mode: number): void {
+  writeFileSync(`${path}.tmp`, content, { mode });
+  chmodSync(`${path}.tmp`, mode);
+  renameSync(`${path}.tmp`, path);
+}

@@ -1,0 +1,19 @@
+import { PageHeader } from '../../components/PageHeader';
+import { ReadOnlyBadge } from '../../modules/admin/AdminLayout';
+import { useCanManage } from '../../modules/auth/permissions';
+import { ApprovalsQueue } from '../../modules/governance/ApprovalsQueue';
+
+/** Held agent actions, waiting for an admin; each is denied if nobody decides in time. */
+export function ApprovalsPage() {
+  const canManage = useCanManage();
+  return (
+    <>
+      <PageHeader
+        title="Approvals"
+        description="Agent actions the policy holds for an admin. The builder waits; nobody deciding in time denies it. A decision can only allow what was asked, never more."
+        actions={canManage ? undefined : <ReadOnlyBadge />}
+      />
+      <ApprovalsQueue readOnly={!canManage} />
+    </>
+  );
+}
