@@ -9,9 +9,8 @@ import { EgressProxy } from './gateway/egress/egressProxy.js';
 import { LlmGateway } from './gateway/llm/llmGateway.js';
 import { systemClock } from './governance/clock.js';
 import type { GovernanceUplink } from './governance/decider.js';
-import { offlineUplink } from './governance/offlineUplink.js';
 import { PolicyDecider } from './governance/policyDecider.js';
-import { TunnelGovernanceUplink, followPortal } from './governance/tunnelUplink.js';
+import { TunnelGovernanceUplink, followHoldDecisions } from './governance/tunnelUplink.js';
 import { AgentMetrics } from './metrics/agentMetrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics/metricsServer.js';
 import type { RuntimeDriver } from './runtime/driver.js';
@@ -38,7 +37,7 @@ export interface Agent {
   /** Every enforcement point asks it (the hooks' bridge, the gateway, the egress proxy); the tunnel tells it policies and hold decisions. */
   decider: PolicyDecider;
   metrics: AgentMetrics;
-  /** The governance decider's line to the portal (events, holds); `followPortal` routes what the portal sends to its control. */
+  /** The governance decider's line to the portal (events, holds) over the tunnel client. */
   governanceUplink: TunnelGovernanceUplink;
   /** The metrics listener once started (start() resolves after it binds or fails to). */
   metricsServer: MetricsServer | undefined;
@@ -54,13 +53,10 @@ export interface Agent {
  */
 export function createAgent(options: AgentOptions): Agent {
   const { runtime, governanceUplink, egressDestinations, ...tunnel } = options;
-  // The decider reports and holds through the tunnel client, which is built after it (the client takes the
-  // workspaces, which take the decider): until then, and in tests that pass none, the offline uplink (fails closed).
-  const line: { uplink: GovernanceUplink } = { uplink: governanceUplink ?? offlineUplink };
-  const decider = new PolicyDecider({
-    uplink: { report: (event) => line.uplink.report(event), hold: (request) => line.uplink.hold(request) },
-    clock: systemClock, log: options.log.child({ component: 'governance' }),
-  });
+  // The decider reports and holds through the tunnel; the uplink is made first and connected to the client once
+  // it exists (the client takes the workspaces, which take the decider). Until then holds are refused (fail closed).
+  const tunnelUplink = new TunnelGovernanceUplink(options.log.child({ component: 'governance-uplink' }));
+  const decider = new PolicyDecider({ uplink: governanceUplink ?? tunnelUplink, clock: systemClock, log: options.log.child({ component: 'governance' }) });
   const llmGateway = new LlmGateway({ log: options.log.child({ component: 'llm-gateway' }), governance: decider, clock: options.clock });
   const keys = new BridgeKeys(options.dataDir);
   const egressProxy = new EgressProxy({ governance: decider, destinations: egressDestinations ?? publicDestinations, log: options.log.child({ component: 'egress-proxy' }) });
@@ -69,10 +65,9 @@ export function createAgent(options: AgentOptions): Agent {
   const client = new TunnelClient({ ...tunnel, workspaces });
   llmGateway.on('usage', (record) => client.reportUsage(record));
   const metrics = new AgentMetrics({ client, runtime, llmGateway });
-  const tunnelUplink = new TunnelGovernanceUplink(client, options.log.child({ component: 'governance-uplink' }));
-  if (!governanceUplink) line.uplink = tunnelUplink;
-  // The admins' decisions on held actions (and the policies, which the workspaces also apply from each spec).
-  followPortal(client, decider, options.log.child({ component: 'governance' }));
+  tunnelUplink.connect(client);
+  // The admins' decisions on held actions; the policies come with each spec, through the workspaces.
+  followHoldDecisions(client, decider);
   const agent: Agent = {
     client, workspaces, runtime, llmGateway, decider, metrics, metricsServer: undefined, governanceUplink: tunnelUplink,
     start: async () => {

@@ -1,8 +1,5 @@
 import type pino from 'pino';
-import {
-  DEFAULT_HOLD_TIMEOUT_SECONDS, effectivePolicySchema, heldActionSchema,
-  type EffectivePolicy, type GovernanceEventReport, type HeldAction, type HoldDecision, type HoldRequest,
-} from '@paddock/protocol';
+import { heldActionSchema, type GovernanceEventReport, type HeldAction, type HoldDecision, type HoldRequest } from '@paddock/protocol';
 import type { DeciderControl, GovernanceUplink } from './decider.js';
 
 export interface TunnelUplinkOptions {
@@ -21,10 +18,9 @@ export interface UplinkLine {
   on(event: 'connected', listener: () => void): unknown;
 }
 
-/** What the portal sends that the decider takes (tunnel/tunnelClient.ts emits them). */
-export interface PortalGovernance {
+/** The admins' decisions the tunnel client relays (tunnel/tunnelClient.ts emits them, validated). */
+export interface PortalDecisions {
   on(event: 'hold-decision', listener: (decision: HoldDecision) => void): unknown;
-  on(event: 'governance-policy', listener: (workspaceId: string, policyJson: string) => void): unknown;
 }
 
 /**
@@ -32,6 +28,11 @@ export interface PortalGovernance {
  * hook call, a model call, a proxied request each make one) and kept, bounded,
  * while the portal is away; losing one never blocks or changes a decision.
  * A hold is one request answered at once by the portal with its id and expiry.
+ *
+ * It can be made before its tunnel client (the decider takes it at its
+ * construction, the client comes later, built over the workspaces that take the
+ * decider): `connect` gives it the line. Until then events wait and holds are
+ * refused (the caller denies).
  */
 export class TunnelGovernanceUplink implements GovernanceUplink {
   private buffer: string[] = [];
@@ -41,11 +42,20 @@ export class TunnelGovernanceUplink implements GovernanceUplink {
   private readonly maxBatch: number;
   private readonly maxBuffered: number;
 
-  constructor(private readonly tunnel: UplinkLine, private readonly log: pino.Logger, options: TunnelUplinkOptions = {}) {
+  private tunnel: UplinkLine | undefined;
+
+  constructor(private readonly log: pino.Logger, options: TunnelUplinkOptions = {}) {
     this.flushMs = options.flushMs ?? 200;
     this.maxBatch = options.maxBatch ?? 200;
     this.maxBuffered = options.maxBuffered ?? 10_000;
+  }
+
+  /** The line to the portal: events go out from now on (and again after each reconnect). */
+  connect(tunnel: UplinkLine): this {
+    this.tunnel = tunnel;
     tunnel.on('connected', () => this.flush());
+    this.flush();
+    return this;
   }
 
   report(event: GovernanceEventReport): void {
@@ -56,6 +66,7 @@ export class TunnelGovernanceUplink implements GovernanceUplink {
   }
 
   async hold(request: HoldRequest): Promise<HeldAction> {
+    if (!this.tunnel) throw new Error('the agent has no line to the portal yet');
     return heldActionSchema.parse(JSON.parse(await this.tunnel.requestHold(JSON.stringify(request))));
   }
 
@@ -67,7 +78,7 @@ export class TunnelGovernanceUplink implements GovernanceUplink {
       this.log.warn({ dropped: this.dropped }, 'governance events were dropped while the portal was unreachable (the oldest first)');
       this.dropped = 0;
     }
-    while (this.buffer.length > 0) {
+    while (this.tunnel && this.buffer.length > 0) {
       const batch = this.buffer.slice(0, this.maxBatch);
       if (!this.tunnel.sendGovernanceEvents(batch)) return;
       this.buffer.splice(0, batch.length);
@@ -80,28 +91,10 @@ export class TunnelGovernanceUplink implements GovernanceUplink {
   }
 }
 
-/** What a policy the portal sent but that doesn't parse means: everything denied, enforced (fail closed). */
-const UNREADABLE_POLICY: EffectivePolicy = {
-  mode: 'enforce',
-  defaults: { llm_call: 'deny', bash_command: 'deny', file_write: 'deny', git_push: 'deny', http_request: 'deny' },
-  rules: [],
-  contentFilters: { secrets: true, privateKeys: true, exfiltration: true },
-  killSwitch: { engaged: false },
-  holdTimeoutSeconds: DEFAULT_HOLD_TIMEOUT_SECONDS,
-};
-
 /**
- * What the portal sends goes to the decider: each workspace's policy with its
- * spec ('' : none, governance off; one that doesn't parse denies everything),
- * and each hold's decision.
+ * Each admin's decision on a held action (or its expiry) goes to the decider.
+ * Policies come with each workspace's spec, through the workspaces.
  */
-export function followPortal(tunnel: PortalGovernance, control: DeciderControl, log: pino.Logger): void {
+export function followHoldDecisions(tunnel: PortalDecisions, control: Pick<DeciderControl, 'resolveHeld'>): void {
   tunnel.on('hold-decision', (decision) => control.resolveHeld(decision));
-  tunnel.on('governance-policy', (workspaceId, json) => {
-    if (!json) return control.setPolicy(workspaceId, undefined);
-    let parsed;
-    try { parsed = effectivePolicySchema.safeParse(JSON.parse(json)); } catch { parsed = undefined; }
-    if (!parsed?.success) log.error({ workspaceId }, "the portal sent a governance policy that doesn't parse; everything the workspace's agent asks is denied");
-    control.setPolicy(workspaceId, parsed?.success ? parsed.data : UNREADABLE_POLICY);
-  });
 }
