@@ -117,14 +117,14 @@ export class EgressProxy {
     if (typeof destination === 'string') return endRaw(socket, 403, destination);
     const upstream = connect({ host: destination.address, port });
     this.track(workspaceId, upstream);
+    let connected = false;
     upstream.once('connect', () => {
+      connected = true;
       socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length) upstream.write(head);
       socket.pipe(upstream);
       upstream.pipe(socket);
     });
-    let connected = false;
-    upstream.once('connect', () => { connected = true; });
     upstream.on('error', () => {
       if (!connected) endRaw(socket, 502, `${domain}:${port} could not be reached`);
       else socket.destroy();
@@ -167,7 +167,6 @@ export class EgressProxy {
       res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, forwardable(upstreamRes.headers));
       upstreamRes.pipe(res);
     });
-    this.track(workspaceId, req.socket);
     upstreamReq.on('error', () => {
       if (!res.headersSent) sendText(res, 502, `${url.host} could not be reached`);
       else res.destroy();
