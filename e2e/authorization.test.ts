@@ -572,7 +572,9 @@ describe('every service method that touches an owned object', () => {
       await fx.services.blueprints.access.set(bp, { access: 'restricted', rules: [] }, admin().actor);
       expect(await fx.services.workspaces.stopWhereBlueprintAccessLost(RECONCILER)).toBe(0);
       expect((await fx.services.workspaces.get(RECONCILER, w.id)).desiredState).toBe('running');
-      expect(await fx.services.workspaces.stopWhereBlueprintAccessLost(POLICY_SWEEPER)).toBeGreaterThan(0);
+      // Allowed: it answers (no 403). The portal's own sweeper, on its 5 s timer, may have stopped it a moment
+      // earlier (then this pass finds nothing left): either way it is stopped, as the policy sweeper's doing.
+      expect(await fx.services.workspaces.stopWhereBlueprintAccessLost(POLICY_SWEEPER)).toBeGreaterThanOrEqual(0);
       expect((await fx.services.workspaces.get(RECONCILER, w.id)).desiredState).toBe('stopped');
       const entry = (await fx.services.audit.list({ limit: 50, action: 'workspace.stop' })).find((e) => e.targetId === w.id);
       expect(entry?.actor).toEqual({ kind: 'system', name: 'policy-sweeper' });

@@ -17,7 +17,7 @@ import { runtimeNamed } from './runtime/runtimeFromEnv.js';
  *   PADDOCK_AGENT_NAME             shown to admins (the host name)
  *   PADDOCK_RUNTIME                where workspaces run: local (bubblewrap on this machine, the default)
  *   PADDOCK_CGROUP_PARENT          local: where workspace cgroups go in each hierarchy (paddock)
- *   PADDOCK_AGENT_METRICS_ADDRESS  host:port for /metrics, /healthz, /readyz (127.0.0.1:9464), or off
+ *   PADDOCK_AGENT_METRICS_ADDRESS  host:port for /metrics, /healthz, /readyz (127.0.0.1:9464); unset or off: none
  */
 const env = process.env;
 const log = createAgentLogger(env.LOG_LEVEL ?? 'info');
@@ -66,8 +66,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-/** Loopback unless the operator names another address; `off`: no listener at all. */
+/** Only where the operator asks for it: by default the agent listens on nothing at all. */
 function metricsAddress(value: string | undefined): { metricsAddress?: string } {
-  if (value === 'off') return {};
-  return { metricsAddress: value || '127.0.0.1:9464' };
+  return !value || value === 'off' ? {} : { metricsAddress: value };
 }

@@ -199,7 +199,11 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
 
   const tls = await loadTls(config);
   const tunnel = await startTunnelServer({
-    host: config.tunnelHost, port: config.tunnelPort, tls, hub, enrollment, clock, log: log.child({ component: 'tunnel' }),
+    host: config.tunnelHost, port: config.tunnelPort, tls, hub, enrollment,
+    // An agent's silence is real time on a real connection, whatever time a test sets for tickets and sessions:
+    // on the portal's clock, a test that moves it would have every agent drop for missed heartbeats.
+    clock: systemClock,
+    log: log.child({ component: 'tunnel' }),
   });
   tunnelListening = true;
   governanceTunnel.start();

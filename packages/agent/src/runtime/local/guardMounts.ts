@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { claudeManagedSettings } from '../../gateway/hooks/claudeManagedSettings.js';
@@ -18,21 +18,29 @@ const opencodePlugin = fileURLToPath(new URL('../../../sandbox/opencode-paddock-
  * (a launcher the agent writes, running the guard's compiled modules with the
  * agent's own node), Claude Code's and OpenCode's managed settings (their
  * whole directories) and OpenCode's plugin. The files the agent writes live in <dataDir>/guard,
- * readable by the sandbox user, written again at every agent start.
+ * written again at every agent start. Like the rest of the data dir they carry no group or
+ * other bits: the sandbox user reads them as their owner (`sandboxUid`, when the agent runs as
+ * root), and can't change them, the binds being read-only.
  */
-export function guardMounts(dataDir: string, nodeBinary: string): ReadOnlyMount[] {
+export function guardMounts(dataDir: string, nodeBinary: string, sandboxUid?: number): ReadOnlyMount[] {
   const dir = join(dataDir, 'guard');
   const claudeDir = join(dir, 'claude-code');
   const opencodeDir = join(dir, 'opencode');
+  // The data dir itself is only passed through (created here on a first start).
+  mkdirSync(dataDir, { recursive: true, mode: 0o711 });
+  const own = (path: string, mode: number) => {
+    chmodSync(path, mode);
+    if (sandboxUid !== undefined) chownSync(path, sandboxUid, sandboxUid);
+  };
   for (const d of [dir, claudeDir, opencodeDir]) {
-    mkdirSync(d, { recursive: true, mode: 0o755 });
-    chmodSync(d, 0o755);
+    mkdirSync(d, { recursive: true, mode: 0o700 });
+    own(d, 0o500);
   }
   const launcher = join(dir, 'paddock-guard');
   // Any failure of node itself (a missing module, a crash) exits 2, a deny, and never 1, which Claude Code would take as "go ahead".
-  writeAtomically(launcher, `#!/bin/sh\n'${nodeBinary}' ${SANDBOX_GUARD_DIR}/main.js "$@" || exit 2\n`, 0o755);
-  writeAtomically(join(claudeDir, 'managed-settings.json'), `${JSON.stringify(claudeManagedSettings(), null, 2)}\n`, 0o644);
-  writeAtomically(join(opencodeDir, 'opencode.json'), `${JSON.stringify(opencodeManagedConfig(SANDBOX_OPENCODE_PLUGIN), null, 2)}\n`, 0o644);
+  writeAtomically(launcher, `#!/bin/sh\n'${nodeBinary}' ${SANDBOX_GUARD_DIR}/main.js "$@" || exit 2\n`, 0o500, own);
+  writeAtomically(join(claudeDir, 'managed-settings.json'), `${JSON.stringify(claudeManagedSettings(), null, 2)}\n`, 0o400, own);
+  writeAtomically(join(opencodeDir, 'opencode.json'), `${JSON.stringify(opencodeManagedConfig(SANDBOX_OPENCODE_PLUGIN), null, 2)}\n`, 0o400, own);
   if (!existsSync(join(guardDist, 'main.js'))) throw new Error(`paddock-guard is not built (${guardDist}/main.js is missing): run tsc -b`);
   return [
     { source: realpathSync(guardDist), dest: SANDBOX_GUARD_DIR },
@@ -43,8 +51,8 @@ export function guardMounts(dataDir: string, nodeBinary: string): ReadOnlyMount[
   ];
 }
 
-function writeAtomically(path: string, content: string, mode: number): void {
-  writeFileSync(`${path}.tmp`, content, { mode });
-  chmodSync(`${path}.tmp`, mode);
+function writeAtomically(path: string, content: string, mode: number, own: (path: string, mode: number) => void): void {
+  writeFileSync(`${path}.tmp`, content, { mode: 0o600 });
+  own(`${path}.tmp`, mode);
   renameSync(`${path}.tmp`, path);
 }

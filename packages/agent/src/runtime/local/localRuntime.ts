@@ -112,7 +112,7 @@ export class LocalRuntime implements RuntimeDriver {
     this.bwrapPath = options.bwrapPath ?? '/usr/bin/bwrap';
     this.startTimeoutMs = options.startTimeoutMs ?? 10_000;
     // The agent hooks (paddock-guard, the tools' managed settings) go wherever the AI tools go.
-    this.toolchain = options.toolchain === false ? [] : [...toolchainMounts(), ...guardMounts(this.dataDir, process.execPath)];
+    this.toolchain = options.toolchain === false ? [] : [...toolchainMounts(), ...guardMounts(this.dataDir, process.execPath, this.asRoot ? this.sandboxUid : undefined)];
     this.log = options.log ?? pino({ level: 'warn', base: { component: 'local-runtime' } });
     this.setpriv = options.setprivPath ?? '/usr/bin/setpriv';
     this.clock = options.clock ?? systemClock;
