@@ -570,14 +570,14 @@ describe('every service method that touches an owned object', () => {
       const bp = await newBlueprint();
       const w = await fx.services.workspaces.create(fx.members.builder.actor, { blueprintId: bp, name: fresh('ws') });
       await fx.services.blueprints.access.set(bp, { access: 'restricted', rules: [] }, admin().actor);
+      // The reconciler may not stop anything (its scope is empty). The portal's own sweeper (its timer, and
+      // the reconciler's pass the create triggered) may stop the workspace at any moment in between, so what
+      // is checked is who stopped it: the policy sweeper, once, and never the reconciler.
       expect(await fx.services.workspaces.stopWhereBlueprintAccessLost(RECONCILER)).toBe(0);
-      expect((await fx.services.workspaces.get(RECONCILER, w.id)).desiredState).toBe('running');
-      // Allowed: it answers (no 403). The portal's own sweeper, on its 5 s timer, may have stopped it a moment
-      // earlier (then this pass finds nothing left): either way it is stopped, as the policy sweeper's doing.
       expect(await fx.services.workspaces.stopWhereBlueprintAccessLost(POLICY_SWEEPER)).toBeGreaterThanOrEqual(0);
       expect((await fx.services.workspaces.get(RECONCILER, w.id)).desiredState).toBe('stopped');
-      const entry = (await fx.services.audit.list({ limit: 50, action: 'workspace.stop' })).find((e) => e.targetId === w.id);
-      expect(entry?.actor).toEqual({ kind: 'system', name: 'policy-sweeper' });
+      const stops = (await fx.services.audit.list({ limit: 50, action: 'workspace.stop' })).filter((e) => e.targetId === w.id);
+      expect(stops.map((e) => e.actor)).toEqual([{ kind: 'system', name: 'policy-sweeper' }]);
     },
     'Workspaces.setObserved': async () => {
       const w = await ws('builder');
