@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import pino from 'pino';
 import type { Workspace } from '@paddock/protocol';
+import type { PortalMessage } from '@paddock/protocol/tunnel';
 import { AuditLog } from '../audit/auditLog.js';
 import { BlueprintAccessControl } from '../blueprints/blueprintAccess.js';
 import { Blueprints } from '../blueprints/blueprints.js';
@@ -35,32 +37,21 @@ describe('the reconciler on the event bus', () => {
   let passes = 0;
   let actor: UserActor;
   let clock: FakeClock;
+  let blueprintId: string;
 
   beforeAll(async () => {
     t = await openTestDatabase();
     clock = new FakeClock();
-    const audit = new AuditLog(t.db, clock);
-    const access = new BlueprintAccessControl(t.db, clock, audit);
-    const identity = new Identity(t.db, clock, audit);
-    const user = await identity.createUser({ email: 'rea@example.com', name: 'Rea', role: 'admin', password: 'a-long-enough-password' }, BOOTSTRAP);
-    actor = (await identity.actorById(user.id))!;
-    const blueprint = await new Blueprints(t.db, clock, audit, access).create({ name: 'B', description: '' }, BOOTSTRAP);
-    bus = new InProcessEventBus(pino({ level: 'silent' }));
-    workspaces = new Workspaces(t.db, clock, audit, bus, access);
+    const built = await buildReconciler(t, clock, new AgentHub());
+    ({ bus, workspaces, reconciler, actor } = built);
     const sweep = workspaces.stopWhereBlueprintAccessLost.bind(workspaces);
     workspaces.stopWhereBlueprintAccessLost = (by) => { passes += 1; return sweep(by); };
     // Another subscriber, subscribed first, that throws: the reconciler hears every event all the same.
     bus.on('workspace', () => { throw new Error('a broken live view'); });
-    const secrets = new Secrets(t.db, new MasterKeyRing({ envKey: randomBytes(32).toString('base64'), keyFile: '/nonexistent' }), clock);
-    reconciler = new Reconciler({
-      db: t.db, clock, hub: new AgentHub(), workspaces, events: bus, log: pino({ level: 'silent' }),
-      blueprintSecrets: new BlueprintSecrets(t.db, secrets, audit),
-      workspaceSetup: new WorkspaceSetup(t.db, new BlueprintLlmKeys(t.db, secrets, audit), undefined, pino({ level: 'silent' })),
-      governancePolicies: new GovernancePolicies({ db: t.db, clock, audit, events: bus }, () => []),
-    });
+    blueprintId = built.blueprintId;
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     reconciler.start();
-    workspace = await workspaces.create(actor, { blueprintId: blueprint.id, name: 'w' });
+    workspace = await workspaces.create(actor, { blueprintId, name: 'w' });
     await reconciler.settled();
   });
   afterAll(async () => {
@@ -87,3 +78,74 @@ describe('the reconciler on the event bus', () => {
     expect(passes).toBe(before);
   });
 });
+
+/**
+ * Its timeouts run on the clock it is given: a start the agent never answered is sent again
+ * after INFLIGHT_TIMEOUT_MS (60 s) by that clock, and not a moment before, however many passes run.
+ */
+describe("the reconciler's timeouts", () => {
+  let t: TestDatabase;
+  let clock: FakeClock;
+  let hub: AgentHub;
+  let reconciler: Reconciler;
+  const sent: PortalMessage[] = [];
+
+  beforeAll(async () => {
+    t = await openTestDatabase();
+    clock = new FakeClock();
+    hub = new AgentHub({ clock });
+    const built = await buildReconciler(t, clock, hub);
+    reconciler = built.reconciler;
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    reconciler.start();
+    await t.db.insertInto('agents').values({ id: 'agent-1', name: 'agent-1', secret_hash: 'x', version: 'test', created_at: clock.now(), last_seen_at: null }).execute();
+    // An agent's control stream, as the tunnel server would attach it: it records what it is sent and never answers.
+    const call = Object.assign(new EventEmitter(), { write: (m: PortalMessage) => { sent.push(m); return true; }, end: () => undefined });
+    hub.attach('agent-1', call as unknown as Parameters<AgentHub['attach']>[1], { workspaces: [] } as unknown as Parameters<AgentHub['attach']>[2]);
+    await built.workspaces.create(built.actor, { blueprintId: built.blueprintId, name: 'w' });
+    await reconciler.settled();
+  });
+  afterAll(async () => {
+    await reconciler?.stop();
+    vi.useRealTimers();
+    await t?.close();
+  });
+
+  const starts = () => sent.filter((m) => m.command?.ensureRunning).length;
+  async function passAfter(ms: number): Promise<number> {
+    clock.advance(ms);
+    reconciler.trigger();
+    await reconciler.settled();
+    return starts();
+  }
+
+  it('sends an unanswered start again only once its timeout has passed on its clock', async () => {
+    expect(starts()).toBe(1);
+    expect(await passAfter(0)).toBe(1);
+    expect(await passAfter(59_000)).toBe(1);
+    expect(await passAfter(2_000)).toBe(2);
+    // The new send starts a new wait.
+    expect(await passAfter(59_000)).toBe(2);
+    expect(await passAfter(2_000)).toBe(3);
+  });
+});
+
+/** A reconciler over a test database, with one admin and one blueprint. */
+async function buildReconciler(t: TestDatabase, clock: FakeClock, hub: AgentHub) {
+  const audit = new AuditLog(t.db, clock);
+  const access = new BlueprintAccessControl(t.db, clock, audit);
+  const identity = new Identity(t.db, clock, audit);
+  const user = await identity.createUser({ email: 'rea@example.com', name: 'Rea', role: 'admin', password: 'a-long-enough-password' }, BOOTSTRAP);
+  const actor = (await identity.actorById(user.id))!;
+  const blueprint = await new Blueprints(t.db, clock, audit, access).create({ name: 'B', description: '' }, BOOTSTRAP);
+  const bus = new InProcessEventBus(pino({ level: 'silent' }));
+  const workspaces = new Workspaces(t.db, clock, audit, bus, access);
+  const secrets = new Secrets(t.db, new MasterKeyRing({ envKey: randomBytes(32).toString('base64'), keyFile: '/nonexistent' }), clock);
+  const reconciler = new Reconciler({
+    db: t.db, clock, hub, workspaces, events: bus, log: pino({ level: 'silent' }),
+    blueprintSecrets: new BlueprintSecrets(t.db, secrets, audit),
+    workspaceSetup: new WorkspaceSetup(t.db, new BlueprintLlmKeys(t.db, secrets, audit), undefined, pino({ level: 'silent' })),
+    governancePolicies: new GovernancePolicies({ db: t.db, clock, audit, events: bus }, () => []),
+  });
+  return { bus, workspaces, reconciler, actor, blueprintId: blueprint.id };
+}
