@@ -34,6 +34,15 @@ export async function scanSecrets(content: string, want: { secrets: boolean; pri
 export async function findSecrets(content: string, want: { secrets: boolean; privateKeys: boolean }, limit = Number.POSITIVE_INFINITY): Promise<SecretMatch[]> {
   const found: SecretMatch[] = [];
   if (!want.secrets && !want.privateKeys) return found;
+  const spans: Array<[number, number]> = [];
+  // One secret is reported once, by the first (most specific) rule that matched it.
+  const take = (filter: SecretMatch['filter'], rule: string, secret: string, offset: number): boolean => {
+    const end = offset + secret.length;
+    if (spans.some(([from, to]) => offset < to && from < end)) return false;
+    spans.push([offset, end]);
+    found.push({ filter, rule, masked: mask(secret), offset });
+    return found.length >= limit;
+  };
   const result = await lintSource({
     source: { content, filePath: '/paddock/content.txt', ext: '.txt', contentType: 'text' },
     options: { config: { rules: [{ id: recommended.meta.id, rule: recommended, rules: PRESET_OPTIONS }] }, noPhysicFilePath: true },
@@ -42,26 +51,14 @@ export async function findSecrets(content: string, want: { secrets: boolean; pri
   for (const message of messages) {
     const isKey = message.ruleId === PRIVATE_KEY_RULE;
     if (isKey ? !want.privateKeys : !want.secrets) continue;
-    const matched = content.slice(message.range[0], message.range[1]);
-    found.push({ filter: isKey ? 'privateKeys' : 'secrets', rule: message.ruleId.replace(PREFIX, ''), masked: mask(matched), offset: message.range[0] });
-    if (found.length >= limit) return found;
+    if (take(isKey ? 'privateKeys' : 'secrets', message.ruleId.replace(PREFIX, ''), content.slice(message.range[0], message.range[1]), message.range[0])) return found;
   }
   if (want.privateKeys) {
-    for (const cert of content.matchAll(CERTIFICATE)) {
-      found.push({ filter: 'privateKeys', rule: 'pem-certificate', masked: mask(cert[0]), offset: cert.index });
-      if (found.length >= limit) return found;
-    }
+    for (const cert of content.matchAll(CERTIFICATE)) if (take('privateKeys', 'pem-certificate', cert[0], cert.index)) return found;
   }
   if (want.secrets) {
-    for (const jwt of content.matchAll(JWT)) {
-      if (!jwt[1]) continue;
-      found.push({ filter: 'secrets', rule: 'jwt', masked: mask(jwt[1]), offset: jwt.index });
-      if (found.length >= limit) return found;
-    }
-    for (const generic of genericAssignments(content)) {
-      found.push({ filter: 'secrets', rule: 'generic-api-key', masked: mask(generic.value), offset: generic.offset });
-      if (found.length >= limit) return found;
-    }
+    for (const jwt of content.matchAll(JWT)) if (jwt[1] && take('secrets', 'jwt', jwt[1], jwt.index)) return found;
+    for (const generic of genericAssignments(content)) if (take('secrets', 'generic-api-key', generic.value, generic.offset)) return found;
   }
   return found;
 }

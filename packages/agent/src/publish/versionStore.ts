@@ -222,9 +222,9 @@ export class VersionStore {
       });
   }
 
-  /** Every file of a version (blobs, links, gitlinks), by path. */
-  async files(version: string): Promise<TreeEntry[]> {
-    return this.entries(await this.commit(version));
+  /** Every file of a version or a base tree (blobs, links, gitlinks), by path; none for 'empty'. */
+  async files(version: DiffBase): Promise<TreeEntry[]> {
+    return version === 'empty' ? [] : this.entries(await this.tree(version));
   }
 
   /** What changed from `from` (a version, a base tree, or 'empty') to the version `to`. */
