@@ -30,7 +30,8 @@ export interface GitOptions {
   workTree?: string;
   /** A private index file (never the workspace's). */
   indexFile?: string;
-  input?: Buffer | string;
+  /** What git reads on stdin: bytes, or a producer that writes them with backpressure (its failure stops git). */
+  input?: Buffer | string | ((write: (chunk: Buffer | string) => Promise<void>) => Promise<void>);
   /** Extra environment (author, dates). */
   env?: Record<string, string>;
   /** Past this much output the command fails, or with `truncate` is stopped and its output cut. */
@@ -114,15 +115,38 @@ export function runGit(args: readonly string[], options: GitOptions): Promise<Gi
     child.stderr.on('data', (chunk: Buffer) => {
       if (stderr.length < 8192) stderr += chunk.toString('utf8');
     });
+    let failed: unknown;
     child.on('error', reject);
     child.on('close', (code) => {
+      if (failed !== undefined) return reject(failed);
       if (truncated && !options.truncate) return reject(new GitError(args, code, `more than ${maxOutput} bytes of output`));
       if (!truncated && code !== 0) return reject(new GitError(args, code, stderr));
       resolve({ stdout: Buffer.concat(chunks), truncated });
     });
     // A command that reads no input may exit before taking it; its exit code says what happened.
     child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input ?? '');
+    const input = options.input;
+    if (typeof input !== 'function') return void child.stdin.end(input ?? '');
+    const write = (chunk: Buffer | string) =>
+      new Promise<void>((done, fail) => {
+        if (child.stdin.destroyed) return fail(new GitError(args, child.exitCode, stderr || 'git stopped reading'));
+        if (child.stdin.write(chunk)) return done();
+        const settle = () => {
+          child.stdin.off('drain', settle);
+          child.stdin.off('close', settle);
+          if (child.stdin.destroyed) fail(new GitError(args, child.exitCode, stderr || 'git stopped reading'));
+          else done();
+        };
+        child.stdin.on('drain', settle);
+        child.stdin.on('close', settle);
+      });
+    input(write).then(
+      () => child.stdin.end(),
+      (err: unknown) => {
+        failed = err;
+        child.kill('SIGKILL');
+      },
+    );
   });
 }
 

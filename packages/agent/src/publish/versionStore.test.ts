@@ -1,10 +1,11 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../clock.js';
-import { PublishError, VersionStores, type VersionStore } from './versionStore.js';
+import { PublishError } from './publishError.js';
+import { VersionStores, type VersionStore } from './versionStore.js';
 
 const author = { name: 'Ada Builder', email: 'ada@example.com' };
 
@@ -293,4 +294,46 @@ describe('VersionStore against a hostile workspace', () => {
     await expect(store.snapshot(workspace, { message: 'x', author })).rejects.toBeInstanceOf(PublishError);
     expect(lstatSync(join(workspace, '.paddockignore')).isSymbolicLink()).toBe(true);
   });
+});
+
+describe('VersionStore while the workspace races it', () => {
+  it('never stores a file outside the workspace, however fast a name flips between a file and a link', async () => {
+    const agentDir = join(dir, 'agent');
+    const secret = join(agentDir, 'credentials.json');
+    writeFileSync(secret, `{"token":"TOP-SECRET-${'s'.repeat(200)}"}`);
+    put('app.js', 'x');
+    mkdirSync(join(workspace, 'd'));
+    // Flip a file into a link to the agent's credentials, and a directory into a link to the agent's dir.
+    const flipper = spawn(process.execPath, ['-e', `
+      const fs = require('node:fs');
+      process.chdir(${JSON.stringify(workspace)});
+      const filler = 'a'.repeat(200);
+      fs.writeFileSync('d/credentials.json', filler);
+      for (;;) {
+        try {
+          fs.writeFileSync('x.tmp', filler); fs.renameSync('x.tmp', 'x');
+          fs.symlinkSync(${JSON.stringify(secret)}, 'x.lnk'); fs.renameSync('x.lnk', 'x');
+          fs.renameSync('d', 'd.real'); fs.symlinkSync(${JSON.stringify(agentDir)}, 'd');
+          fs.unlinkSync('d'); fs.renameSync('d.real', 'd');
+        } catch {}
+      }
+    `], { stdio: 'ignore' });
+    try {
+      let stored = 0;
+      for (let i = 0; i < 40; i++) {
+        const snapshot = await store.snapshot(workspace, { message: `try ${i}`, author }).catch((err: unknown) => {
+          if (!(err instanceof PublishError)) throw err;
+          return undefined;
+        });
+        if (!snapshot) continue;
+        stored += 1;
+        const files = await store.files(snapshot.version);
+        for await (const content of store.blobs(files.map((f) => f.object))) expect(content.toString('latin1')).not.toContain('TOP-SECRET');
+      }
+      expect(stored).toBeGreaterThan(0);
+    } finally {
+      flipper.kill('SIGKILL');
+      await new Promise((resolve) => flipper.once('exit', resolve));
+    }
+  }, 120_000);
 });

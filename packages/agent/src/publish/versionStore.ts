@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { constants, mkdirSync, writeFileSync } from 'node:fs';
-import { lstat, open, readdir, readlink, rm } from 'node:fs/promises';
+import { constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { lstat, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import { KeyedQueue } from '../keyedQueue.js';
 import { assertWorkspaceId } from '../runtime/driver.js';
 import { catObjects, runGit, splitNul, type GitOptions } from './isolatedGit.js';
+import { PublishError } from './publishError.js';
 import { linkStaysInside } from './treeLinks.js';
+import { readWorkspaceFiles } from './workspaceFiles.js';
 
 /**
  * Published versions, kept where the workspaces run and never in the portal:
@@ -14,7 +16,9 @@ import { linkStaysInside } from './treeLinks.js';
  * (0700, beside `workspaces/`, so no sandbox binds it). A version is a commit
  * on `refs/paddock/versions`; its tree is the workspace's files as they were.
  * Every git process runs isolated (isolatedGit.ts) with our own git dir and a
- * private index, so the builder's `.git` is never read or written.
+ * private index, so the builder's `.git` is never read or written; git lists
+ * a workspace's files, but their contents are read by workspaceFiles.ts,
+ * which cannot be led outside the workspace while the sandbox changes it.
  */
 export interface SnapshotLimits {
   maxFiles: number;
@@ -83,17 +87,6 @@ export interface DiffLimits {
 }
 
 export const defaultDiffLimits: DiffLimits = { maxFiles: 5_000, maxPatchBytes: 2 * 1024 * 1024 };
-
-export type PublishErrorCode = 'not-found' | 'refused' | 'too-large' | 'invalid';
-
-export class PublishError extends Error {
-  constructor(
-    readonly code: PublishErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /** The left side of a diff: a version, a template's tree (`baseTree`), or nothing. */
 export type DiffBase = string | 'empty';
@@ -316,13 +309,20 @@ export class VersionStore {
     return parseTree(splitNul(out.stdout));
   }
 
-  /** The files git would take from `dir`, written as a tree; limits checked before hashing and after. */
+  /**
+   * The files git would take from `dir`, written as a tree. git only lists
+   * them (it reads directories and .gitignore files there); their contents are
+   * read by readWorkspaceFiles, which never leaves the workspace however the
+   * sandbox changes it meanwhile, and handed to `git fast-import` on its stdin.
+   * The limits are checked as files are read, and again on the stored tree.
+   */
   private async stage(dir: string, includeNodeModules: boolean): Promise<{ tree: string; files: number; bytes: number }> {
     const root = await lstat(dir).catch(() => undefined);
     if (!root?.isDirectory()) throw new PublishError('invalid', `${dir} is not a directory`);
     const excludeFile = join(this.gitDir, 'info', 'exclude');
     writeFileSync(excludeFile, `${includeNodeModules ? '' : 'node_modules/\n'}${await readPaddockignore(dir)}\n`, { mode: 0o600 });
     const indexFile = this.scratchIndex();
+    const marksFile = `${indexFile}.marks`;
     try {
       const listed = splitNul((await this.git(['ls-files', '--others', '-z', '--exclude-standard'], { workTree: dir, indexFile })).stdout);
       if (includeNodeModules) {
@@ -334,31 +334,33 @@ export class VersionStore {
       const nested = listed.filter((p) => p[p.length - 1] === 0x2f).map((p) => p.toString('utf8'));
       if (nested.length > 0) throw new PublishError('refused', `a directory is a git repository of its own (remove its .git, or list it in .paddockignore): ${describe(nested)}`);
       if (listed.length > this.limits.maxFiles) throw new PublishError('too-large', `${listed.length} files, more than ${this.limits.maxFiles}`);
-      await this.checkSizes(dir, listed);
-      await this.git(['update-index', '--add', '--remove', '-z', '--stdin'], { workTree: dir, indexFile, input: Buffer.concat(listed.flatMap((p) => [p, Buffer.from([0])])) });
+
+      const stored: Array<{ mode: string; path: Buffer }> = [];
+      let total = 0;
+      await this.git(['fast-import', '--quiet', '--done', `--export-marks=${marksFile}`], {
+        input: async (write) => {
+          for await (const file of readWorkspaceFiles(dir, listed, this.limits.maxFileBytes)) {
+            const content = file.kind === 'file' ? file.content : file.target;
+            total += content.length;
+            if (total > this.limits.maxTotalBytes) throw new PublishError('too-large', `more than ${this.limits.maxTotalBytes} bytes of files`);
+            stored.push({ mode: file.kind === 'link' ? '120000' : file.executable ? '100755' : '100644', path: file.path });
+            await write(`blob\nmark :${stored.length}\ndata ${content.length}\n`);
+            await write(content);
+            await write('\n');
+          }
+          await write('done\n');
+        },
+      });
+      const marks = new Map(readFileSync(marksFile, 'utf8').split('\n').filter(Boolean).map((line) => line.split(' ') as [string, string]));
+      const lines = stored.map((entry, i) => Buffer.concat([Buffer.from(`${entry.mode} ${marks.get(`:${i + 1}`)}\t`), entry.path, Buffer.from([0])]));
+      await this.git(['update-index', '-z', '--index-info'], { indexFile, input: Buffer.concat(lines) });
       const tree = (await this.git(['write-tree'], { indexFile })).stdout.toString('utf8').trim();
-      // What was stored is what counts: a file may have grown, or turned into a link, since it was measured.
       const entries = await this.entries(tree);
       const bytes = await this.checkEntries(entries);
       return { tree, files: entries.length, bytes };
     } finally {
       await rm(indexFile, { force: true });
-    }
-  }
-
-  /** Sizes measured on disk before git reads anything, so a huge file fails fast instead of being hashed. */
-  private async checkSizes(dir: string, paths: readonly Buffer[]): Promise<void> {
-    const prefix = Buffer.from(`${dir}/`);
-    let total = 0;
-    for (let i = 0; i < paths.length; i += 64) {
-      const batch = paths.slice(i, i + 64);
-      const stats = await Promise.all(batch.map((p) => lstat(Buffer.concat([prefix, p])).catch(() => undefined)));
-      stats.forEach((stat, j) => {
-        if (!stat?.isFile()) return;
-        if (stat.size > this.limits.maxFileBytes) throw new PublishError('too-large', `${batch[j]!.toString('utf8')} is ${stat.size} bytes, more than ${this.limits.maxFileBytes}`);
-        total += stat.size;
-      });
-      if (total > this.limits.maxTotalBytes) throw new PublishError('too-large', `more than ${this.limits.maxTotalBytes} bytes of files`);
+      await rm(marksFile, { force: true });
     }
   }
 
