@@ -1,24 +1,24 @@
 import type { PublishCheck } from './publishCheck.js';
-import { lockfilePackages } from './lockfilePackages.js';
+import { lockfilePackages, readLockfiles } from './lockfilePackages.js';
 import type { DiffBase, TreeEntry, VersionStore } from './versionStore.js';
 
 export type DependencyChange =
   | { lockfile: string; package: string; change: 'added'; to: string }
   | { lockfile: string; package: string; change: 'removed'; from: string }
   | { lockfile: string; package: string; change: 'upgraded' | 'downgraded' | 'changed'; from: string; to: string }
-  /** A lockfile that changed but could not be read (not JSON, too large, or a format not read yet). */
+  /** A lockfile that changed but could not be read (malformed, too large, or a format not read yet). */
   | { lockfile: string; change: 'unread'; reason: string };
 
-const NPM_LOCKFILES = new Set(['package-lock.json', 'npm-shrinkwrap.json']);
-const OTHER_LOCKFILES = new Set(['pnpm-lock.yaml', 'yarn.lock', 'bun.lockb', 'bun.lock']);
+/** Lockfiles whose change is reported though their packages are not read yet. */
+const UNREAD_LOCKFILES = new Set(['bun.lockb', 'bun.lock']);
 const MAX_LOCKFILE_BYTES = 64 * 1024 * 1024;
 
 /**
  * Packages added, removed or moved to another version between two versions
  * (`from` may be a base tree or 'empty', for a first publish), read from
- * every npm lockfile of the app (not those inside node_modules). A change to
- * a pnpm, yarn or bun lockfile is reported as unread. Warning when anything
- * changed, passed when nothing did.
+ * every npm, pnpm and yarn lockfile of the app (not those inside
+ * node_modules). A change to a bun lockfile is reported as unread. Warning
+ * when anything changed, passed when nothing did.
  */
 export async function dependencyChanges(store: VersionStore, from: DiffBase, to: string): Promise<PublishCheck<DependencyChange>> {
   const before = lockfiles(await store.files(from));
@@ -29,12 +29,12 @@ export async function dependencyChanges(store: VersionStore, from: DiffBase, to:
     const now = after.get(path);
     if (old?.object === now?.object) continue;
     const name = path.slice(path.lastIndexOf('/') + 1);
-    if (!NPM_LOCKFILES.has(name)) {
+    if (!readLockfiles.has(name)) {
       findings.push({ lockfile: path, change: 'unread', reason: `${name} is not read yet: its changes are not listed` });
       continue;
     }
     try {
-      findings.push(...compare(path, await packagesOf(store, old), await packagesOf(store, now)));
+      findings.push(...compare(path, await packagesOf(store, name, old), await packagesOf(store, name, now)));
     } catch (err) {
       findings.push({ lockfile: path, change: 'unread', reason: (err as Error).message });
     }
@@ -48,16 +48,16 @@ function lockfiles(entries: readonly TreeEntry[]): Map<string, TreeEntry> {
     const segments = entry.path.split('/');
     const name = segments[segments.length - 1]!;
     if (entry.mode !== '100644' && entry.mode !== '100755') continue;
-    if (segments.includes('node_modules') || !(NPM_LOCKFILES.has(name) || OTHER_LOCKFILES.has(name))) continue;
+    if (segments.includes('node_modules') || !(readLockfiles.has(name) || UNREAD_LOCKFILES.has(name))) continue;
     found.set(entry.path, entry);
   }
   return found;
 }
 
-async function packagesOf(store: VersionStore, entry: TreeEntry | undefined): Promise<Map<string, Set<string>>> {
+async function packagesOf(store: VersionStore, name: string, entry: TreeEntry | undefined): Promise<Map<string, Set<string>>> {
   if (!entry) return new Map();
   if (entry.size > MAX_LOCKFILE_BYTES) throw new Error(`${entry.size} bytes, more than the ${MAX_LOCKFILE_BYTES} read`);
-  for await (const content of store.blobs([entry.object])) return lockfilePackages(content.toString('utf8'));
+  for await (const content of store.blobs([entry.object])) return lockfilePackages(name, content.toString('utf8'));
   return new Map();
 }
 

@@ -104,7 +104,7 @@ describe('dependencyChanges', () => {
   });
 
   it('says which lockfiles it could not read, and ignores those inside node_modules', async () => {
-    put('pnpm-lock.yaml', "lockfileVersion: '9.0'\n");
+    put('bun.lockb', Buffer.from([0, 1, 2]));
     put('web/package-lock.json', '{ not json');
     put('node_modules/dep/package-lock.json', '{ not json either');
     const first = (await store.snapshot(workspace, { message: 'v', author, includeNodeModules: true })).version;
@@ -112,14 +112,39 @@ describe('dependencyChanges', () => {
     const result = await dependencyChanges(store, 'empty', first);
     expect(result.status).toBe('warning');
     expect(result.findings).toEqual([
-      { lockfile: 'pnpm-lock.yaml', change: 'unread', reason: 'pnpm-lock.yaml is not read yet: its changes are not listed' },
+      { lockfile: 'bun.lockb', change: 'unread', reason: 'bun.lockb is not read yet: its changes are not listed' },
       { lockfile: 'web/package-lock.json', change: 'unread', reason: expect.stringMatching(/JSON/) },
     ]);
   });
 
-  it('reads a lockfileVersion 1 tree', () => {
+  it('reads pnpm and yarn lockfiles too', async () => {
+    const pnpm = (packages: string[]) => `lockfileVersion: '9.0'\n\nimporters:\n  .:\n    dependencies: {}\n\npackages:\n${packages.map((p) => `\n  '${p}':\n    resolution: {integrity: sha512-x}\n`).join('')}`;
+    const yarn = (entries: Array<[string, string]>) => `# yarn lockfile v1\n\n${entries.map(([key, version]) => `"${key}":\n  version "${version}"\n`).join('\n')}`;
+    const berry = (entries: Array<[string, string, string]>) => `__metadata:\n  version: 8\n\n${entries.map(([key, version, link]) => `"${key}":\n  version: ${version}\n  resolution: "${key}"\n  linkType: ${link}\n`).join('\n')}`;
+    put('pnpm-lock.yaml', pnpm(['react@18.2.0', '@babel/core@7.24.0']));
+    put('classic/yarn.lock', yarn([['lodash@^4.17.0', '4.17.20'], ['@types/node@^20', '20.1.0']]));
+    put('berry/yarn.lock', berry([['app@workspace:.', '0.0.0-use.local', 'soft'], ['chalk@npm:^5.0.0', '5.0.0', 'hard']]));
+    const first = await snapshot();
+    put('pnpm-lock.yaml', pnpm(['react@19.0.0', 'zod@4.0.0']));
+    put('classic/yarn.lock', yarn([['lodash@^4.17.0', '4.17.21'], ['@types/node@^20', '20.1.0']]));
+    put('berry/yarn.lock', berry([['app@workspace:.', '0.0.0-use.local', 'soft'], ['chalk@npm:^5.0.0', '5.3.0', 'hard']]));
+    const second = await snapshot();
+    expect((await dependencyChanges(store, first, second)).findings).toEqual([
+      { lockfile: 'berry/yarn.lock', package: 'chalk', change: 'upgraded', from: '5.0.0', to: '5.3.0' },
+      { lockfile: 'classic/yarn.lock', package: 'lodash', change: 'upgraded', from: '4.17.20', to: '4.17.21' },
+      { lockfile: 'pnpm-lock.yaml', package: '@babel/core', change: 'removed', from: '7.24.0' },
+      { lockfile: 'pnpm-lock.yaml', package: 'react', change: 'upgraded', from: '18.2.0', to: '19.0.0' },
+      { lockfile: 'pnpm-lock.yaml', package: 'zod', change: 'added', to: '4.0.0' },
+    ]);
+  });
+
+  it('reads a package-lock v1 tree and older pnpm keys', () => {
     const v1 = JSON.stringify({ lockfileVersion: 1, dependencies: { a: { version: '1.0.0', dependencies: { b: { version: '2.0.0' } } }, b: { version: '3.0.0' }, local: { version: 'file:../local' } } });
-    expect(lockfilePackages(v1)).toEqual(new Map([['a', new Set(['1.0.0'])], ['b', new Set(['2.0.0', '3.0.0'])]]));
+    expect(lockfilePackages('package-lock.json', v1)).toEqual(new Map([['a', new Set(['1.0.0'])], ['b', new Set(['2.0.0', '3.0.0'])]]));
+    const pnpm6 = "lockfileVersion: '6.0'\npackages:\n  /react-dom@18.2.0(react@18.2.0):\n    dev: false\n  /@scope/x@1.0.0:\n    dev: true\n";
+    expect(lockfilePackages('pnpm-lock.yaml', pnpm6)).toEqual(new Map([['react-dom', new Set(['18.2.0'])], ['@scope/x', new Set(['1.0.0'])]]));
+    const pnpm5 = 'lockfileVersion: 5.4\npackages:\n  /react-dom/18.2.0_react@18.2.0:\n    dev: false\n  /@scope/x/1.0.0:\n    dev: true\n';
+    expect(lockfilePackages('pnpm-lock.yaml', pnpm5)).toEqual(new Map([['react-dom', new Set(['18.2.0'])], ['@scope/x', new Set(['1.0.0'])]]));
   });
 });
 
