@@ -381,7 +381,7 @@ export class VersionStore {
     let i = 0;
     for await (const target of this.blobs(linkEntries.map((e) => e.object))) links.set(linkEntries[i++]!.path, target.toString('utf8'));
     const outside = [...links.keys()].filter((path) => !linkStaysInside(links, path));
-    if (outside.length > 0) throw new PublishError('refused', `a symlink leads outside the workspace: ${describe(outside)}`);
+    if (outside.length > 0) throw new PublishError('refused', `a symlink leads outside the workspace (or loops): ${describe(outside)}`);
     return total;
   }
 
