@@ -154,7 +154,8 @@ export class VersionStore {
     try {
       await lstat(join(this.gitDir, 'HEAD'));
     } catch {
-      await this.git(['init', '--quiet', '--bare']);
+      // No template: no sample hooks, nothing in the repository but what git needs.
+      await this.git(['init', '--quiet', '--bare', '--template=']);
     }
     mkdirSync(join(this.gitDir, 'info'), { recursive: true, mode: 0o700 });
     writeFileSync(join(this.gitDir, 'info', 'attributes'), ATTRIBUTES, { mode: 0o600 });
@@ -241,7 +242,8 @@ export class VersionStore {
    * Writes a version's files into `targetDir`, an empty directory (where an
    * app's sandbox will run it). Symlinks are written as links, never
    * followed, and a version with one leading outside is refused before
-   * anything is written.
+   * anything is written. The directory must be the agent's own: nothing in a
+   * sandbox may write there while this runs.
    */
   async materialise(version: string, targetDir: string): Promise<void> {
     const commit = await this.commit(version);
