@@ -208,6 +208,13 @@ describe('VersionStore', () => {
     expect(await store.list()).toEqual([]);
   });
 
+  it('leaves out what is neither a file nor a link (a FIFO does not hang it)', async () => {
+    put('app.js', 'x');
+    execFileSync('mkfifo', [join(workspace, 'pipe')]);
+    const { version } = await store.snapshot(workspace, { message: 'fifo', author });
+    expect(await paths(version)).toEqual(['app.js']);
+  });
+
   it('refuses a nested repository rather than storing an empty gitlink', async () => {
     put('vendor/lib/a.js', 'x');
     execFileSync('git', ['init', '-q', join(workspace, 'vendor/lib')]);

@@ -40,7 +40,7 @@ export async function* readWorkspaceFiles(root: string, paths: readonly Buffer[]
             break;
           }
           if (code === 'ELOOP' || code === 'ENOTDIR') throw new PublishError('refused', `${JSON.stringify(path.toString('utf8'))} changed while it was read: a directory on its way became a link or a file`);
-          throw err;
+          throw unreadable(err, path);
         }
       }
       if (missing) continue;
@@ -59,7 +59,7 @@ async function readEntry(where: Buffer, path: Buffer, maxFileBytes: number): Pro
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENXIO') return undefined;
-    if (code !== 'ELOOP') throw err;
+    if (code !== 'ELOOP') throw unreadable(err, path);
     // readlink does not follow the last component: the link itself, never what it names.
     const target = await readlink(where, { encoding: 'buffer' }).catch(() => undefined);
     return target ? { path, kind: 'link', target } : undefined;
@@ -87,6 +87,13 @@ async function readAtMost(handle: FileHandle, limit: number): Promise<Buffer> {
     total += bytesRead;
   }
   return Buffer.concat(chunks);
+}
+
+/** A file the agent may not read is the workspace's to fix: said with its name. */
+function unreadable(err: unknown, path: Buffer): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return new PublishError('refused', `${JSON.stringify(path.toString('utf8'))} cannot be read (permission denied)`);
+  return err;
 }
 
 function split(path: Buffer): Buffer[] {
