@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  governanceClassSchema, governanceOverrideSchema, governancePolicySchema, policyRuleSchema, verdictSchema,
+  governanceEventItemSchema, governanceOverrideSchema, governancePolicySchema, policyRuleSchema, verdictSchema,
 } from './governanceApi.js';
 import { wellFormedString } from './strings.js';
 
@@ -55,14 +55,10 @@ export const simulationGroupSchema = z.object({
 });
 export type SimulationGroup = z.infer<typeof simulationGroupSchema>;
 
-export const simulatedEventSchema = z.object({
-  id: z.string(),
-  at: z.string(),
-  workspaceId: z.string(),
-  userId: z.string(),
-  blueprintId: z.string(),
-  class: governanceClassSchema,
-  summary: z.string(),
+/** A changed event: the event as the list shows it, with its recorded verdict (`from`) and the draft's (`to`). */
+export const simulatedEventSchema = governanceEventItemSchema.pick({
+  id: true, at: true, workspaceId: true, userId: true, blueprintId: true, class: true, summary: true,
+}).extend({
   from: z.object({ verdict: verdictSchema, ruleId: z.string().optional() }),
   to: z.object({ verdict: verdictSchema, ruleId: z.string().optional(), reason: z.string() }),
 });
