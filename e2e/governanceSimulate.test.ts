@@ -209,6 +209,37 @@ describe('GET /api/v1/blueprints/:id/governance/suggestions', () => {
     expect(after.effect.changes).toEqual([{ from: 'deny', to: 'allow', count: 3 }, { from: 'ask', to: 'allow', count: 2 }]);
   });
 
+  it("never reaches over a rule an admin wrote to hold or deny: narrower rules, or none", async () => {
+    const shop = (await fx.services.blueprints.create({ name: 'Shop', description: 'x' }, fx.members.admin.actor)).id;
+    await fx.services.governancePolicies.putOverride(shop, {
+      rules: [
+        { id: 'hold-admin', class: 'http_request', match: { domain: '*.shop.example', path: '/admin/**' }, verdict: 'ask' },
+        { id: 'no-env', class: 'file_write', match: { path: '/srv/**/.env' }, verdict: 'deny' },
+      ],
+    }, fx.members.admin.actor);
+    const w = await workspace('builder', shop);
+    const write = (path: string): GovernanceAction => ({ class: 'file_write', path });
+    expect(await fx.services.governanceEvents.record(agentId, [
+      event(w, get('a.shop.example', '/products'), { verdict: 'deny' }),
+      event(w, get('b.shop.example', '/cart'), { verdict: 'deny' }),
+      event(w, get('a.shop.example', '/admin/users'), { verdict: 'ask', ruleId: 'hold-admin' }),
+      // The default asks for writes outside /workspace.
+      event(w, write('/srv/app/config/settings.json'), { verdict: 'ask' }),
+      event(w, write('/opt/data/x/out.csv'), { verdict: 'ask' }),
+    ])).toBe(5);
+    const res = await fx.request('GET', `/api/v1/blueprints/${shop}/governance/suggestions`, { credential: admin() });
+    expect(res.status).toBe(200);
+    expect(res.body.suggestions.map((s: { rule: { match: object } }) => s.rule.match).sort((a: object, b: object) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([
+      { domain: 'a.shop.example', method: 'GET', path: '/products' },
+      { domain: 'b.shop.example', method: 'GET', path: '/cart' },
+      { path: '/opt/data/x/**' },
+      { path: '/srv/app/config/settings.json' },
+    ]);
+    // Adopted, they change the four events they were made from, and leave the held /admin request held.
+    expect(res.body.effect.totals).toMatchObject({ replayed: 5, changed: 4 });
+    expect(res.body.effect.byRule.find((g: SimulationGroup) => g.key === 'hold-admin')).toMatchObject({ replayed: 1, changed: 0 });
+  });
+
   it('is read by admins and auditors only, for a blueprint that exists, with days 1 to 90', async () => {
     expect((await fx.request('GET', `/api/v1/blueprints/${blueprintId}/governance/suggestions`, { credential: builder() })).status).toBe(403);
     expect((await fx.request('GET', '/api/v1/blueprints/nonexistent/governance/suggestions', { credential: admin() })).status).toBe(404);

@@ -8,6 +8,6 @@ export { evaluate, ruleMatches, type EvaluateContext } from './governance/evalua
 export { commandPatternMatches } from './governance/commandMatch.js';
 export { normalizeRemote, refPatternMatches, remotePatternMatches } from './governance/gitMatch.js';
 export { domainPatternMatches, httpPathMatches, methodMatches, normalizeDomain, normalizeHttpPath } from './governance/httpMatch.js';
-export { normalizeWorkspacePath, pathPatternMatches } from './governance/pathMatch.js';
+export { WORKSPACE_ROOT, normalizeWorkspacePath, pathPatternMatches } from './governance/pathMatch.js';
 export { basename, loadShellParser, parseCommandLine, stripWrappers, type ParsedCommandLine } from './governance/shellCommands.js';
 export { SUMMARY_MAX, oneLine, recordedAction, summaryOf } from './governance/summary.js';

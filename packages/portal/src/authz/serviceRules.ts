@@ -83,7 +83,7 @@ export const SERVICE_RULES: Record<string, Record<string, MethodRule>> = {
     simulate: admins, report: readers, replay: readers, replayPage: internal, labels: internal,
   },
   GovernanceSuggester: {
-    suggest: readers,
+    suggest: readers, overreaching: internal,
   },
   GovernanceEvents: {
     record: ownAgent, list: readers, get: readers, row: internal,

@@ -3,9 +3,11 @@ import { isIP } from 'node:net';
 import { posix } from 'node:path';
 import {
   exactMatchOf, literalGlob,
-  type EffectivePolicy, type GovernanceAction, type GovernanceSuggestions, type PolicyRule, type RuleMatch, type SuggestedRule,
+  type EffectivePolicy, type GovernanceAction, type GovernanceOverride, type GovernanceSuggestions, type PolicyRule, type RuleMatch, type SuggestedRule,
 } from '@paddock/protocol';
-import { evaluate, normalizeDomain, normalizeRemote, normalizeWorkspacePath, parseCommandLine } from '@paddock/protocol/governance';
+import {
+  domainPatternMatches, evaluate, normalizeDomain, normalizeRemote, normalizeWorkspacePath, parseCommandLine, WORKSPACE_ROOT,
+} from '@paddock/protocol/governance';
 import type { PortalServices } from '../services.js';
 import type { GovernanceSimulator, ReplayedEvent } from './governanceSimulator.js';
 
@@ -65,15 +67,36 @@ export class GovernanceSuggester {
     }, () => undefined);
     for (const [candidate, events] of domainCandidates(domains)) for (const e of events) cover(candidate, e);
 
-    const suggestions: SuggestedRule[] = [...found.values()].map((c) => ({
+    const all: SuggestedRule[] = [...found.values()].map((c) => ({
       rule: { id: ruleId(c.candidate.rule), ...c.candidate.rule }, why: c.candidate.why,
       events: c.events.size, users: c.users.size, workspaces: c.workspaces.size, examples: c.examples,
     })).sort((a, b) => b.events - a.events || a.rule.id!.localeCompare(b.rule.id!));
-    const adopted = { ...saved, rules: [...saved.rules ?? [], ...suggestions.map((s) => s.rule)] };
-    const effect = await simulator.report({ blueprintId, override: adopted }, { days, blueprintId });
+    const overreaching = await this.overreaching(blueprintId, days, saved, all);
+    const suggestions = all.filter((s) => !overreaching.has(s.rule.id!));
+    const effect = await simulator.report({ blueprintId, override: withRules(saved, suggestions) }, { days, blueprintId });
     return { blueprintId, days, suggestions, effect };
   }
+
+  /**
+   * The suggestions that, added, would decide a recorded event (of any mode) that a hold or
+   * deny rule an admin wrote decides today: the checks above are by pattern, this one by the
+   * events themselves, through the evaluator. Such a suggestion is not made.
+   */
+  private async overreaching(blueprintId: string, days: number, saved: GovernanceOverride, suggestions: SuggestedRule[]): Promise<Set<string>> {
+    const ids = new Set(suggestions.map((s) => s.rule.id!));
+    const out = new Set<string>();
+    if (!ids.size) return out;
+    await this.deps.simulator.replay({ blueprintId, override: withRules(saved, suggestions) }, { days, blueprintId }, (e) => {
+      if (e.to.ruleId === undefined || !ids.has(e.to.ruleId)) return;
+      const today = evaluate({ ...e.policy, rules: e.policy.rules.filter((r) => r.id === undefined || !ids.has(r.id)) }, e.action);
+      if (today.ruleId !== undefined && today.verdict !== 'allow') out.add(e.to.ruleId);
+    }, () => undefined);
+    return out;
+  }
 }
+
+const withRules = (saved: GovernanceOverride, suggestions: SuggestedRule[]): GovernanceOverride =>
+  ({ ...saved, rules: [...saved.rules ?? [], ...suggestions.map((s) => s.rule)] });
 
 /** A stable id: the same suggestion has the same id tomorrow, so adopting it twice is seen as twice. */
 function ruleId(rule: Omit<PolicyRule, 'id'>): string {
@@ -95,7 +118,7 @@ function candidatesFor(action: GovernanceAction, policy: EffectivePolicy, decidi
       const dir = posix.dirname(path);
       const wide = `${literalGlob(dir)}/**`;
       // Not a whole top-level directory (`/tmp/**`, `/etc/**`), nor over a rule an admin wrote.
-      const narrow = dir.split('/').length < 3 || nonAllow(policy, 'file_write').some((r) => r.match.path === undefined || r.match.path.startsWith(dir));
+      const narrow = dir.split('/').length < 3 || nonAllow(policy, 'file_write').some((r) => r.match.path === undefined || overlapsDir(r.match.path, dir));
       return narrow
         ? [{ rule: { class: 'file_write', match: { path: literalGlob(path) }, verdict: 'allow' }, why: `Allows writing ${path}.` }]
         : [{ rule: { class: 'file_write', match: { path: wide }, verdict: 'allow' }, why: `Allows writing files under ${dir}/.` }];
@@ -159,6 +182,14 @@ function reachesRule(prefix: string, policy: EffectivePolicy): boolean {
 
 const shellQuote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
 
+/** Whether a path glob could match something under `dir`: its literal start (before any glob character) and the directory don't part ways. */
+function overlapsDir(pattern: string, dir: string): boolean {
+  const absolute = pattern.startsWith('/') ? pattern : `${WORKSPACE_ROOT}/${pattern}`;
+  const literal = absolute.split(/[*?[\]{}()!+@\\]/)[0]!;
+  const under = `${dir}/`;
+  return under.startsWith(literal) || literal.startsWith(under);
+}
+
 /**
  * Web requests a domain's default denied, grouped: several subdomains of one
  * parent (`api.github.com`, `uploads.github.com`) are `*.github.com`; one is
@@ -192,17 +223,27 @@ function domainCandidates(events: ReplayedEvent[]): [Candidate, ReplayedEvent[]]
   }
   for (const [domain, list] of byDomain) {
     if (done.has(domain)) continue;
-    const anyDomain = nonAllow(list[0]!.policy, 'http_request').some((r) => r.match.domain === undefined);
-    if (!anyDomain) {
+    const reached = nonAllow(list[0]!.policy, 'http_request').filter((r) => r.match.domain === undefined || domainPatternMatches(r.match.domain, domain));
+    if (!reached.length) {
       out.push([{ rule: { class: 'http_request', match: { domain }, verdict: 'allow' }, why: `Allows requests to ${domain}.` }, list]);
       continue;
     }
-    // A hold or deny rule names no domain (every DELETE, say): an allow per method seen leaves it the other methods.
-    const methods = new Map<string, ReplayedEvent[]>();
-    for (const e of list) if (e.action.class === 'http_request') methods.set(e.action.method.toUpperCase(), [...methods.get(e.action.method.toUpperCase()) ?? [], e]);
-    for (const [method, byMethod] of methods) {
-      const match: RuleMatch = { domain, method };
-      const candidate: Candidate = { rule: { class: 'http_request', match, verdict: 'allow' }, why: `Allows ${method} requests to ${domain}.` };
+    // A hold or deny rule could be about this domain (every DELETE, say, or its /admin paths): an allow per
+    // method seen leaves it the other methods; one about paths leaves only the exact requests seen.
+    const byPath = reached.some((r) => r.match.path !== undefined);
+    const groups = new Map<string, { match: RuleMatch; events: ReplayedEvent[] }>();
+    for (const e of list) {
+      if (e.action.class !== 'http_request') continue;
+      const match = byPath ? exactMatchOf(e.action) : { domain, method: e.action.method.toUpperCase() };
+      if (!match) continue;
+      const key = JSON.stringify(match);
+      const group = groups.get(key) ?? { match, events: [] };
+      group.events.push(e);
+      groups.set(key, group);
+    }
+    for (const { match, events: byMethod } of groups.values()) {
+      const what = byPath ? `exactly ${match.method} ${domain}${(byMethod[0]!.action as { path: string }).path}` : `${match.method} requests to ${domain}`;
+      const candidate: Candidate = { rule: { class: 'http_request', match, verdict: 'allow' }, why: `Allows ${what} (a rule that holds or denies requests to it stays in force).` };
       // Only where the rule would decide these events: a hold or deny rule about this method stays first in line for the others.
       if (byMethod.every((e) => evaluate({ ...e.policy, rules: [candidate.rule, ...e.policy.rules] }, e.action).verdict === 'allow')) out.push([candidate, byMethod]);
     }
