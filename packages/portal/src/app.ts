@@ -60,6 +60,8 @@ import { registerRequestIds, requestIdFor } from './requestId.js';
 import { GovernancePolicies } from './governance/governancePolicies.js';
 import { GovernanceEvents } from './governance/governanceEvents.js';
 import { GovernanceApprovals } from './governance/governanceApprovals.js';
+import { GovernanceSimulator } from './governance/governanceSimulator.js';
+import { GovernanceSuggester } from './governance/governanceSuggester.js';
 import { GovernanceTunnel } from './governance/governanceTunnel.js';
 import { configuredRegistries } from './governance/packageRegistries.js';
 import { registerGovernanceFeed } from './api/governanceFeedRoute.js';
@@ -136,6 +138,8 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const oidc = new OidcSignIn({ db, clock, audit, identity, sso, signInSettings, log: log.child({ component: 'oidc' }) });
   const governanceEvents = new GovernanceEvents({ db, clock, events });
   const governanceApprovals = new GovernanceApprovals({ db, clock, audit, events });
+  const governanceSimulator = new GovernanceSimulator({ db, clock, governancePolicies });
+  const governanceSuggester = new GovernanceSuggester({ governancePolicies, simulator: governanceSimulator });
   const governanceTunnel = new GovernanceTunnel({ hub, events, governanceEvents, approvals: governanceApprovals, log: log.child({ component: 'governance' }) });
   const services: PortalServices = {
     config, db, clock, log, audit, identity, blueprints, workspaces, events, hub, workspaceHttp, enrollment, reconciler, usage,
@@ -147,7 +151,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     ipAllowlist: new IpAllowlist(db, clock, audit, log.child({ component: 'ip-allowlist' })),
     settings, sso, signInSettings, oidc,
     previews: new PreviewAuth(db, clock),
-    governancePolicies, governanceEvents, governanceApprovals,
+    governancePolicies, governanceEvents, governanceApprovals, governanceSimulator, governanceSuggester,
     openCode: new OpenCodeProxy({ config, workspaces, workspaceHttp }),
   };
   const boot = await bootstrap(config, services);

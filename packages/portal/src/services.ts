@@ -28,6 +28,8 @@ import type { PreviewAuth } from './preview/previewAuth.js';
 import type { GovernancePolicies } from './governance/governancePolicies.js';
 import type { GovernanceEvents } from './governance/governanceEvents.js';
 import type { GovernanceApprovals } from './governance/governanceApprovals.js';
+import type { GovernanceSimulator } from './governance/governanceSimulator.js';
+import type { GovernanceSuggester } from './governance/governanceSuggester.js';
 import type { OpenCodeProxy } from './ai/openCodeProxy.js';
 
 /**
@@ -71,6 +73,9 @@ export interface PortalServices {
   governancePolicies: GovernancePolicies;
   governanceEvents: GovernanceEvents;
   governanceApprovals: GovernanceApprovals;
+  /** Rolling out a policy: recorded events replayed against a draft, and allow rules suggested from a blueprint's monitor-mode baseline. */
+  governanceSimulator: GovernanceSimulator;
+  governanceSuggester: GovernanceSuggester;
   /** The AI chat's way to OpenCode inside a workspace. */
   openCode: OpenCodeProxy;
 }

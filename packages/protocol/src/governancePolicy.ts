@@ -6,7 +6,7 @@ import type {
 export const DEFAULT_HOLD_TIMEOUT_SECONDS = 300;
 
 /**
- * How the agent's decider reads rules (packages/agent/src/governance/*Match.ts):
+ * How the agent's decider reads rules (packages/protocol/src/governance/*Match.ts):
  * a command pattern is matched against each subcommand's words joined by single
  * spaces, `*` any run of characters (spaces and slashes too), with no escape;
  * paths, refs and HTTP paths are picomatch globs (`*` within a segment, `**`

@@ -2,15 +2,13 @@ import {
   heldActionSchema, holdDecisionSchema,
   type Decision, type DecisionOutcome, type EffectivePolicy, type GovernanceAction, type GovernanceEventReport, type HoldDecision,
 } from '@paddock/protocol';
+import { evaluate, loadShellParser, recordedAction, summaryOf } from '@paddock/protocol/governance';
 import type pino from 'pino';
 import type { DeciderClock } from './clock.js';
 import { scanContent } from './contentFilters.js';
 import type { DecideContext, Decider, DeciderControl, GovernanceUplink } from './decider.js';
-import { evaluate } from './evaluate.js';
 import { credentialNeedles, longestNeedle, MIN_CREDENTIAL_LENGTH, RollingTails, type Needle } from './exfiltration.js';
 import { mask } from './mask.js';
-import { loadShellParser } from './shellCommands.js';
-import { summaryOf } from './summary.js';
 
 export interface PolicyDeciderOptions {
   uplink: GovernanceUplink;
@@ -221,6 +219,8 @@ export class PolicyDecider implements Decider, DeciderControl {
     if (decision.ruleId !== undefined) event.ruleId = decision.ruleId;
     if (decision.filter) event.filter = decision.filter;
     if (heldId !== undefined) event.heldId = heldId;
+    const recorded = recordedAction(action, (text) => this.redact(workspaceId, text));
+    if (recorded) event.action = recorded;
     try {
       this.options.uplink.report(event);
     } catch (error) {
