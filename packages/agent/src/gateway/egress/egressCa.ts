@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import * as x509 from '@peculiar/x509';
+import { systemClock, type Clock } from '../../clock.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -37,19 +38,21 @@ export class EgressCa {
     readonly certificatePem: string,
     private readonly certificate: x509.X509Certificate,
     private readonly key: CryptoKey,
+    private readonly clock: Clock,
   ) {}
 
   /** Opens the CA in `dir`, making it on the first start. */
-  static async open(dir: string): Promise<EgressCa> {
-    if (!existsSync(join(dir, CA_KEY_FILE))) await create(dir);
+  static async open(dir: string, clock: Clock = systemClock): Promise<EgressCa> {
+    if (!existsSync(join(dir, CA_KEY_FILE))) await create(dir, clock.now().getTime());
     const certificatePem = readFileSync(join(dir, CA_CERT_FILE), 'utf8');
     const keyPem = readFileSync(join(dir, CA_KEY_FILE), 'utf8');
     const key = await webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(keyPem), ALGORITHM, false, ['sign']);
-    return new EgressCa(certificatePem, new x509.X509Certificate(certificatePem), key as CryptoKey);
+    return new EgressCa(certificatePem, new x509.X509Certificate(certificatePem), key as CryptoKey, clock);
   }
 
   /** The TLS context the proxy answers `host` with: a leaf for exactly that name (or IP address), signed by the CA. */
-  contextFor(host: string, now = Date.now()): Promise<SecureContext> {
+  contextFor(host: string): Promise<SecureContext> {
+    const now = this.clock.now().getTime();
     const cached = this.leaves.get(host);
     if (cached && now - cached.at < LEAF_RENEW_MS) {
       // Map order is insertion order: set again, it is the most recently used.
@@ -96,9 +99,8 @@ export class EgressCa {
   }
 }
 
-async function create(dir: string): Promise<void> {
+async function create(dir: string, now: number): Promise<void> {
   const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']) as CryptoKeyPair;
-  const now = Date.now();
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
     // Each agent's CA has a name of its own: a workspace's trust store says which agent made it.
