@@ -8,6 +8,24 @@ import { systemClock, type Clock } from '../../clock.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
+/**
+ * Where a sandbox finds the CA: the certificate alone (NODE_EXTRA_CA_CERTS adds
+ * it to Node's roots) and a bundle of the host's roots with it (SSL_CERT_FILE,
+ * GIT_SSL_CAINFO, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE replace the roots, and a
+ * domain passed through still shows its own certificate).
+ */
+export const SANDBOX_EGRESS_CA = '/opt/paddock/egress/ca.pem';
+export const SANDBOX_EGRESS_CA_BUNDLE = '/opt/paddock/egress/ca-bundle.pem';
+
+/** The environment that has a workspace's tools trust the CA. */
+export const egressCaEnv: Record<string, string> = {
+  NODE_EXTRA_CA_CERTS: SANDBOX_EGRESS_CA,
+  SSL_CERT_FILE: SANDBOX_EGRESS_CA_BUNDLE,
+  GIT_SSL_CAINFO: SANDBOX_EGRESS_CA_BUNDLE,
+  REQUESTS_CA_BUNDLE: SANDBOX_EGRESS_CA_BUNDLE,
+  CURL_CA_BUNDLE: SANDBOX_EGRESS_CA_BUNDLE,
+};
+
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const CA_KEY_FILE = 'ca-key.pem';
 const CA_CERT_FILE = 'ca-cert.pem';
