@@ -371,6 +371,58 @@ describe('the egress proxy', () => {
       expect(uplink.events.map((e) => e.summary)).toEqual([`CONNECT api.allowed.test:${tlsPort}/`, `CONNECT api.allowed.test:${tlsPort}/`]);
     });
 
+    it('sees a git push over HTTPS as git_push events with the remote and ref, holds a force push, and tells a deletion', async () => {
+      decider.setPolicy(WS, policy({ rules: [{ id: 'force-ask', class: 'git_push', match: { force: true }, verdict: 'ask' }, ...policy().rules] }));
+      const home = mkdtempSync(join(tmpdir(), 'paddock-egress-git-home-'));
+      // git as a workspace runs it: the proxy and the CA from the environment, no config of its own.
+      const env = {
+        ...process.env, HOME: home, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0',
+        HTTPS_PROXY: proxyUrl, https_proxy: proxyUrl, GIT_SSL_CAINFO: caBundle,
+        GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t',
+      };
+      const git = (cwd: string, ...args: string[]) => run('git', ['-C', cwd, ...args], { env }).then((r) => r.stdout.trim());
+      const tryGit = (cwd: string, ...args: string[]) => run('git', ['-C', cwd, ...args], { env }).then(() => 0, (err: { code?: number }) => err.code ?? 1);
+      const bare = join(gitRoot, 'repo.git');
+      await run('git', ['init', '-q', '--bare', bare], { env });
+      await run('git', ['-C', bare, 'config', 'http.receivepack', 'true'], { env });
+      const work = join(home, 'work');
+      await run('git', ['init', '-q', '-b', 'main', work], { env });
+      const commit = async (text: string) => {
+        writeFileSync(join(work, 'file.txt'), text);
+        await git(work, 'add', 'file.txt');
+        await git(work, 'commit', '-q', '-m', text);
+        return git(work, 'rev-parse', 'HEAD');
+      };
+      const remote = `https://git.allowed.test:${tlsPort}/repo.git`;
+      const serverMain = () => run('git', ['-C', bare, 'rev-parse', 'refs/heads/main'], { env }).then((r) => r.stdout.trim(), () => '');
+      const pushes = () => uplink.events.filter((e) => e.class === 'git_push').map((e) => [e.summary, e.verdict]);
+      try {
+        await commit('one');
+        expect(await tryGit(work, 'push', '-q', remote, 'main')).toBe(0);
+        const two = await commit('two');
+        expect(await tryGit(work, 'push', '-q', remote, 'main')).toBe(0);
+        expect(await serverMain()).toBe(two);
+        expect(pushes()).toEqual([[`git push to ${remote} refs/heads/main`, 'allow'], [`git push to ${remote} refs/heads/main`, 'allow']]);
+        // Each request of git's smart HTTP is an event too.
+        expect(uplink.events.some((e) => e.class === 'http_request' && e.summary === `POST git.allowed.test:${tlsPort}/repo.git/git-receive-pack`)).toBe(true);
+
+        uplink.events.length = 0;
+        await git(work, 'commit', '-q', '--amend', '-m', 'two, rewritten');
+        expect(await tryGit(work, 'push', '-q', '--force', remote, 'main')).not.toBe(0);
+        expect(await serverMain()).toBe(two);
+        expect(pushes()).toEqual([[`git push --force to ${remote} refs/heads/main`, 'ask']]);
+        expect(uplink.events.find((e) => e.class === 'git_push')?.heldId).toMatch(/^held-/);
+
+        uplink.events.length = 0;
+        await git(work, 'reset', '-q', '--hard', two);
+        expect(await tryGit(work, 'push', '-q', remote, 'main:topic')).toBe(0);
+        expect(await tryGit(work, 'push', '-q', remote, ':topic')).toBe(0);
+        expect(pushes()).toEqual([[`git push to ${remote} refs/heads/topic`, 'allow'], [`git push --delete to ${remote} refs/heads/topic`, 'allow']]);
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+      }
+    });
+
     it('ends an inspected tunnel within a second when the kill switch is engaged', async () => {
       const secure = await tunnelTo(`api.allowed.test:${tlsPort}`, 'api.allowed.test');
       const closed = new Promise<number>((r) => { const t0 = Date.now(); secure.once('close', () => r(Date.now() - t0)); });
