@@ -16,7 +16,7 @@ export const ADMIN_PASSWORD = 'correct-horse-battery-staple';
 export const ADMIN_TOKEN = 'pdk_test_admin_token_for_automation';
 
 /** What a restarted agent may be told differently from the first: it is another build (an upgrade). */
-export type AgentOverrides = Partial<Pick<AgentOptions, 'version' | 'protocol' | 'metricsAddress' | 'egressDestinations'>>;
+export type AgentOverrides = Partial<Pick<AgentOptions, 'version' | 'protocol' | 'metricsAddress' | 'egressDestinations' | 'egressUpstreamCa'>>;
 
 /** Everything the portal and agent logged, for tests that prove what is never logged. */
 export class LogCapture extends Writable {
