@@ -282,7 +282,11 @@ export class EgressProxy {
     const destination = await this.destination(domain);
     if (typeof destination === 'string') return refuse(req, res, 403, destination);
     const headers: Record<string, string | string[]> = { ...forwardable(req.headers), host: url.host };
-    if (body && (body.length || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined)) headers['content-length'] = String(body.length);
+    if (body) {
+      // Read whole already: sent with its length, and nothing left to wait for a 100 Continue about.
+      delete headers.expect;
+      if (body.length || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) headers['content-length'] = String(body.length);
+    }
     const options = { host: destination.address, port, method, path: `${url.pathname}${url.search}`, headers, setHost: false, agent: false as const };
     const onResponse = (upstreamRes: IncomingMessage) => {
       res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, forwardable(upstreamRes.headers));
