@@ -269,6 +269,8 @@ describe('the egress proxy', () => {
       expect(await ask(`GET /ok HTTP/1.1\r\nhost: api.allowed.test:${trapPort}`)).toMatch(/^HTTP\/1\.1 421/);
       expect(await ask(`GET http://denied.test:${trapPort}/ HTTP/1.1\r\nhost: ${authority}`)).toMatch(/^HTTP\/1\.1 400/);
       expect(await ask(`GET //denied.test:${trapPort}/ HTTP/1.1\r\nhost: ${authority}`)).toMatch(/^HTTP\/1\.1 400/);
+      // URL parsing turns `/\\host` into `//host`: the request would go to the tunnel's address with another Host (fronting).
+      expect(await ask(`GET /\\denied.test/ok HTTP/1.1\r\nhost: ${authority}`)).toMatch(/^HTTP\/1\.1 400/);
       expect(await ask(`GET /ok HTTP/1.1\r\nhost: ${authority}\r\nhost: denied.test`)).toMatch(/^HTTP\/1\.1 421/);
       expect(looked).toEqual([]);
       expect(trapped).toEqual([]);

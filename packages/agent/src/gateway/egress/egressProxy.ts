@@ -230,12 +230,12 @@ export class EgressProxy {
     if (hosts.length !== 1 || !sameAuthority(hosts[0]!, tunnel)) {
       return refuse(req, res, 421, `this tunnel goes to ${authority}; a request in it for ${hosts.join(', ') || 'no host'} is refused`);
     }
-    let url: URL;
+    let url: URL | undefined;
     try {
       url = new URL(req.url, `https://${authority}`);
-    } catch {
-      return refuse(req, res, 400, 'the request could not be parsed');
-    }
+    } catch { /* answered below */ }
+    // URL parsing reads `/\\elsewhere/` as `//elsewhere/`: the URL forwarded must still name the tunnel's host (no fronting).
+    if (url?.host !== authority) return refuse(req, res, 400, `inside the tunnel to ${authority} a request names a path (/…), nothing else`);
     return this.relay(tunnel.workspaceId, req, res, { scheme: 'https', domain: tunnel.domain, port: tunnel.port, url });
   }
 
