@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
@@ -405,6 +406,15 @@ describe('the egress proxy', () => {
         expect(await tryGit(work, 'push', '-q', remote, 'main')).toBe(0);
         expect(await serverMain()).toBe(two);
         expect(pushes()).toEqual([[`git push to ${remote} refs/heads/main`, 'allow'], [`git push to ${remote} refs/heads/main`, 'allow']]);
+        // Over git's post buffer (1 MiB): it probes with a flush first, then sends the pack chunked.
+        writeFileSync(join(work, 'big.bin'), randomBytes(3 * 1024 * 1024));
+        await git(work, 'add', 'big.bin');
+        await git(work, 'commit', '-q', '-m', 'big');
+        const big = await git(work, 'rev-parse', 'HEAD');
+        expect(await tryGit(work, 'push', '-q', remote, 'main')).toBe(0);
+        expect(await serverMain()).toBe(big);
+        await git(work, 'reset', '-q', '--hard', two);
+        await run('git', ['-C', bare, 'update-ref', 'refs/heads/main', two], { env });
         // Each request of git's smart HTTP is an event too.
         expect(uplink.events.some((e) => e.class === 'http_request' && e.summary === `POST git.allowed.test:${tlsPort}/repo.git/git-receive-pack`)).toBe(true);
 

@@ -42,8 +42,12 @@ describe("a git push's receive-pack body", () => {
     expect(readReceivePack(body)).toEqual({ updates: [{ old: A, new: C, ref: 'refs/heads/main' }, { old: B, new: ZERO_OID, ref: 'refs/heads/old' }], pack });
   });
 
-  it('refuses what it cannot read: no commands, a bad line, a signed push, bytes after the flush that are no pack', () => {
-    expect(readReceivePack(Buffer.from('0000'))).toBeUndefined();
+  it("reads a flush alone (git's probe before a large push) as no updates, and nothing after it", () => {
+    expect(readReceivePack(Buffer.from('0000'))).toEqual({ updates: [], pack: Buffer.alloc(0) });
+    expect(readReceivePack(Buffer.from('0000PACK'))).toBeUndefined();
+  });
+
+  it('refuses what it cannot read: a bad line, a signed push, bytes after the flush that are no pack', () => {
     expect(readReceivePack(Buffer.from('zzzz'))).toBeUndefined();
     expect(readReceivePack(Buffer.concat([pkt('push-cert\0report-status\n'), Buffer.from('0000')]))).toBeUndefined();
     expect(readReceivePack(Buffer.concat([pkt(`${A} ${C} refs/heads/main\n`), Buffer.from('0000junk')]))).toBeUndefined();

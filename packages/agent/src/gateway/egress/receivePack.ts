@@ -15,6 +15,7 @@ const MAX_PKT = 65520;
  * push still speaks it): pkt-lines of `old new ref` (the first with
  * capabilities after a NUL), `shallow` lines before them, a flush, push
  * options and a flush when negotiated, then the pack (none for deletions only).
+ * A flush alone (git's probe before a large push) is read as no updates.
  * Undefined when it can't be read as that, or is a signed push (a push
  * certificate wraps the commands): the caller refuses it.
  */
@@ -48,7 +49,8 @@ export function readReceivePack(body: Buffer): { updates: RefUpdate[]; pack: Buf
     if (capabilities !== undefined && updates.length === 0) options = capabilities.split(' ').includes('push-options');
     updates.push({ old: m[1]!, new: m[2]!, ref: m[3]! });
   }
-  if (!updates.length) return undefined;
+  // A flush alone is git's probe before a large push (it updates nothing); a pack after no commands would be read by no one.
+  if (!updates.length) return at === body.length ? { updates, pack: body.subarray(at) } : undefined;
   if (options) {
     for (;;) {
       const line = next();
