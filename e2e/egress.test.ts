@@ -76,6 +76,9 @@ describe("a workspace's way to the network", () => {
     expect(through.output.trim()).toBe('hello over tls exit=0');
     const issuer = await run(`curl -s -m 10 -v -o /dev/null https://secure.allowed.test:${tlsPort}/ 2>&1 | grep -i "issuer:"`);
     expect(issuer.output).toMatch(/Paddock egress CA/);
-    expect(seen).toEqual([`GET https secure.allowed.test:${tlsPort}/pkg`, `GET https secure.allowed.test:${tlsPort}/`]);
+    // Python's urllib: the proxy by https_proxy, the CA by SSL_CERT_FILE (OpenSSL's default paths).
+    const python = await run(`python3 -c "import urllib.request; print(urllib.request.urlopen('https://secure.allowed.test:${tlsPort}/py').read().decode())"`);
+    expect(python.output.trim()).toBe('hello over tls');
+    expect(seen).toEqual([`GET https secure.allowed.test:${tlsPort}/pkg`, `GET https secure.allowed.test:${tlsPort}/`, `GET https secure.allowed.test:${tlsPort}/py`]);
   }, 60_000);
 });
