@@ -435,6 +435,14 @@ describe('the egress proxy', () => {
       }
     });
 
+    it("checks the upstream's certificate for the domain the policy decided on, and says so when it doesn't verify", async () => {
+      // The upstream's certificate names tls/api/git.allowed.test, not this one.
+      const res = await curl(`https://other.allowed.test:${tlsPort}/ok`, [], 'the workspace CA');
+      expect(res.status).toBe(502);
+      expect(res.body).toMatch(/other\.allowed\.test:\d+'s certificate could not be verified \(ERR_TLS_CERT_ALTNAME_INVALID\)/);
+      expect(tlsSeen).toEqual([]);
+    });
+
     it('ends an inspected tunnel within a second when the kill switch is engaged', async () => {
       const secure = await tunnelTo(`api.allowed.test:${tlsPort}`, 'api.allowed.test');
       const closed = new Promise<number>((r) => { const t0 = Date.now(); secure.once('close', () => r(Date.now() - t0)); });
