@@ -67,6 +67,23 @@ describe('force push detection from the pack', () => {
     expect(isFastForward({ old: A, new: C, ref: 'refs/heads/main' }, commits)).toBe(true);
   });
 
+  it('reads commits stored as deltas of other commits (long messages alike), and fails closed on a pack cut short', () => {
+    git('checkout', '-q', 'main');
+    const message = 'a long message that is the same in every commit '.repeat(40);
+    const tips = Array.from({ length: 12 }, (_, i) => {
+      writeFileSync(join(dir, 'n.txt'), String(i));
+      git('add', 'n.txt');
+      git('commit', '-q', '-m', `${message}${i}`);
+      return oid('HEAD');
+    });
+    const pack = packOf(tips[11]!, C);
+    const commits = packCommits(pack, 1 << 26);
+    expect(commits.size).toBe(12);
+    expect(isFastForward({ old: C, new: tips[11]!, ref: 'refs/heads/main' }, commits)).toBe(true);
+    // Cut short (a truncated upload), the commits after the cut are missing: not provably a fast-forward.
+    expect(isFastForward({ old: C, new: tips[11]!, ref: 'refs/heads/main' }, packCommits(pack.subarray(0, 40), 1 << 26))).toBe(false);
+  });
+
   it('calls a rewrite a force push, and whatever the pack cannot tell', () => {
     // main was at C; the push moves it to D, whose history does not hold C.
     expect(isFastForward({ old: C, new: D, ref: 'refs/heads/main' }, packCommits(packOf(D, C), 1 << 26))).toBe(false);

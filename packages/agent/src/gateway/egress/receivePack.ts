@@ -96,10 +96,11 @@ const REF_DELTA = 7;
 interface PackObject { type: number; data: Buffer; baseOffset?: number; baseOid?: string }
 
 /**
- * The commits in a pack (version 2 or 3), by id, with their parents. Objects
- * stored whole are read as they are; deltas are resolved against a base in
+ * The commits in a pack (version 2 or 3), by id, with their parents. Commits
+ * stored whole are read as they are; deltas are resolved against a commit in
  * the same pack (by offset or id); one whose base isn't there (a thin pack's
- * base, on the server) is left out. `maxBytes` bounds what is inflated in all
+ * base, on the server) is left out. Other objects are inflated (to find where
+ * the next begins) and dropped. `maxBytes` bounds what is inflated in all
  * (a pack that inflates past it yields what was read so far, which only ever
  * makes a push look like a force push). Never throws.
  */
@@ -141,7 +142,8 @@ export function packCommits(pack: Buffer, maxBytes: number): Map<string, string[
       if (inflated > maxBytes || at >= pack.length) return commits;
       const { buffer, engine } = inflateSync(pack.subarray(at), { info: true, maxOutputLength: size + 1 }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
       if (buffer.length !== size) return commits;
-      object.data = buffer;
+      // Only commits and deltas (which may be of commits) are kept: a tree's, a blob's or a tag's content is never needed.
+      if (type === 1 || type >= OFS_DELTA) object.data = buffer;
       at += engine.bytesWritten;
       objects.set(start, object);
     }
@@ -152,16 +154,17 @@ export function packCommits(pack: Buffer, maxBytes: number): Map<string, string[
   return commits;
 }
 
-/** Names every object it can (resolving deltas whose base is known, again until nothing changes) and keeps the commits. */
+/** Resolves every delta it can (whose base is known, again until nothing changes) and keeps the commits, named by their hash. */
 function resolve(objects: Map<number, PackObject>, commits: Map<string, string[]>): void {
   const byOid = new Map<string, PackObject>();
   const named = new Set<number>();
   const name = (offset: number, object: PackObject) => {
-    const header = Buffer.from(`${TYPES[object.type]} ${object.data.length}\0`);
+    named.add(offset);
+    if (object.type !== 1) return;
+    const header = Buffer.from(`commit ${object.data.length}\0`);
     const oid = createHash('sha1').update(header).update(object.data).digest('hex');
     byOid.set(oid, object);
-    named.add(offset);
-    if (object.type === 1) commits.set(oid, parentsOf(object.data));
+    commits.set(oid, parentsOf(object.data));
   };
   for (const [offset, object] of objects) if (object.type < OFS_DELTA) name(offset, object);
   for (let progress = true; progress;) {
@@ -170,6 +173,14 @@ function resolve(objects: Map<number, PackObject>, commits: Map<string, string[]
       if (named.has(offset)) continue;
       const base = object.baseOffset !== undefined ? (named.has(object.baseOffset) ? objects.get(object.baseOffset) : undefined) : byOid.get(object.baseOid ?? '');
       if (!base) continue;
+      if (base.type !== 1) {
+        // A delta of something else than a commit: of its base's type, and of no interest.
+        object.type = base.type;
+        object.data = Buffer.alloc(0);
+        name(offset, object);
+        progress = true;
+        continue;
+      }
       const data = applyDelta(base.data, object.data);
       if (!data) {
         named.add(offset);
