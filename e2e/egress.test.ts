@@ -71,6 +71,9 @@ describe("a workspace's way to the network", () => {
     // The certificate only, read-only: the key stays in the agent's data dir.
     const files = await run('grep -c "PRIVATE KEY" /opt/paddock/egress/ca.pem /opt/paddock/egress/ca-bundle.pem; echo x > /opt/paddock/egress/ca.pem; echo " exit=$?"');
     expect(files.output).toMatch(/ca\.pem:0\n[^]*ca-bundle\.pem:0\n[^]* exit=[12]/);
+    const modes = await run('stat -c "%a %U" /opt/paddock/egress/ca.pem /opt/paddock/egress/ca-bundle.pem; id -un');
+    const [ca, bundle, me] = modes.output.trim().split('\n');
+    expect([ca, bundle]).toEqual([`400 ${me}`, `400 ${me}`]);
     // curl with no option of its own: the proxy by HTTPS_PROXY, the CA by CURL_CA_BUNDLE; the proxy opened the TLS (monitor mode: inspected).
     const through = await run(`curl -s -m 10 https://secure.allowed.test:${tlsPort}/pkg; echo " exit=$?"`);
     expect(through.output.trim()).toBe('hello over tls exit=0');
