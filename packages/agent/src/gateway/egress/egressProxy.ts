@@ -210,7 +210,13 @@ export class EgressProxy {
         else done(new Error(`the tunnel goes to ${tunnel.domain}, not ${name}`));
       },
     });
-    tls.on('error', () => tls.destroy());
+    tls.on('error', (err: NodeJS.ErrnoException) => {
+      // A tool with a trust store of its own refuses the leaf: worth telling the operator (the domain may need passthrough).
+      if (/ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN)/.test(err.code ?? '')) {
+        this.log?.info({ workspaceId: tunnel.workspaceId, domain: tunnel.domain, code: err.code }, 'a client in the workspace did not trust the egress CA');
+      }
+      tls.destroy();
+    });
     tls.once('close', () => socket.destroy());
     this.tunnels.set(tls, tunnel);
     this.track(tunnel.workspaceId, tls);
