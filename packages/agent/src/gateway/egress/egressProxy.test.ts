@@ -21,6 +21,8 @@ const run = promisify(execFile);
 const WS = 'ws-egress';
 /** The test proxy reads bodies up to this before it refuses them (413). */
 const BODY_LIMIT = 256 * 1024;
+/** And holds this much of one workspace's bodies at once (503 above it). */
+const BUFFER_BUDGET = 4 * 1024 * 1024;
 
 /** The portal's side of the uplink, in memory. */
 class RecordingUplink implements GovernanceUplink {
@@ -108,7 +110,7 @@ describe('the egress proxy', () => {
     ca = await EgressCa.open(join(caDir, 'egress-ca'));
     // The workspace's trust, as its environment names it: the CA alone (curl and git read these files by variable only).
     writeFileSync(caBundle, ca.certificatePem);
-    proxy = new EgressProxy({ governance: decider, destinations, ca, upstreamCa: [pems.cert], bodyLimit: BODY_LIMIT });
+    proxy = new EgressProxy({ governance: decider, destinations, ca, upstreamCa: [pems.cert], bodyLimit: BODY_LIMIT, bufferBudget: BUFFER_BUDGET });
     // What the runtime does: connections to the workspace's socket handed over, tagged with the workspace.
     proxyListener = createNetServer((socket) => proxy.accept(WS, socket));
     await new Promise<void>((r) => proxyListener.listen(0, '127.0.0.1', r));
@@ -363,6 +365,26 @@ describe('the egress proxy', () => {
       const under = await curl(`${api()}/ok`, ['--data-binary', `@${big}`, '-H', 'transfer-encoding: chunked'], 'the workspace CA');
       expect(under.body).toBe(`over tls: POST /ok host=api.allowed.test:${tlsPort} body=${BODY_LIMIT}`);
       expect(tlsSeen).toEqual(['POST /ok']);
+    });
+
+    it("holds no more of a workspace's bodies at once than its budget (503, retry), and gives it back when a request ends", async () => {
+      const authority = `git.allowed.test:${tlsPort}`;
+      // A push that sends most of the budget and then waits.
+      const slow = await tunnelTo(authority, 'git.allowed.test');
+      slow.on('error', () => { /* ended below */ });
+      slow.write(`POST /repo.git/git-receive-pack HTTP/1.1\r\nhost: ${authority}\r\ncontent-length: ${8 << 20}\r\n\r\n`);
+      slow.write(Buffer.alloc(BUFFER_BUDGET - 100 * 1024, 0x30));
+      const small = join(caDir, 'small.bin');
+      writeFileSync(small, Buffer.alloc(200 * 1024, 'b'));
+      let status = 0;
+      for (let i = 0; i < 50 && status !== 503; i++) {
+        status = (await curl(`${api()}/ok`, ['--data-binary', `@${small}`], 'the workspace CA')).status;
+        if (status !== 503) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(status).toBe(503);
+      slow.destroy();
+      await new Promise((r) => setTimeout(r, 100));
+      expect((await curl(`${api()}/ok`, ['--data-binary', `@${small}`], 'the workspace CA')).status).toBe(200);
     });
 
     it('passes a passthrough domain end to end: decided on the domain, its own certificate shown', async () => {

@@ -25,6 +25,8 @@ export interface EgressProxyOptions {
   /** The largest request body read before it is sent on (larger: 413); a git push's pack has `packLimit`. */
   bodyLimit?: number;
   packLimit?: number;
+  /** What one workspace's requests may hold in bodies being read at once (more: 503, retry). */
+  bufferBudget?: number;
   log?: pino.Logger;
 }
 
@@ -35,6 +37,8 @@ export interface EgressProxyOptions {
 const BODY_LIMIT = 8 * 1024 * 1024;
 /** A git push's pack is not scanned as text (it is compressed); it is read for its commits, up to this size. */
 const PACK_LIMIT = 64 * 1024 * 1024;
+/** Bodies read at once, per workspace: one largest push and then some; many at once wait their turn (503). */
+const BUFFER_BUDGET = 96 * 1024 * 1024;
 
 /** How soon a held request's client should ask again: a decision releases every request waiting on it. */
 const RETRY_AFTER_S = 10;
@@ -81,12 +85,16 @@ export class EgressProxy {
   private readonly upstreamCa: string[] | undefined;
   private readonly bodyLimit: number;
   private readonly packLimit: number;
+  private readonly bufferBudget: number;
+  /** Bytes of bodies each workspace's requests hold now. */
+  private readonly buffered = new Map<string, number>();
 
   constructor(private readonly options: EgressProxyOptions) {
     this.log = options.log;
     this.upstreamCa = options.upstreamCa ? [...rootCertificates, ...options.upstreamCa] : undefined;
     this.bodyLimit = options.bodyLimit ?? BODY_LIMIT;
     this.packLimit = options.packLimit ?? PACK_LIMIT;
+    this.bufferBudget = options.bufferBudget ?? BUFFER_BUDGET;
     this.server = createServer((req, res) => {
       this.forward(this.owners.get(req.socket) ?? '', req, res).catch((err: unknown) => this.failed(res, err));
     });
@@ -273,9 +281,13 @@ export class EgressProxy {
     let text = '';
     if (this.options.governance.egressInspection(workspaceId, domain) !== 'off') {
       const limit = gitPush ? this.packLimit : this.bodyLimit;
-      body = await readBody(req, limit);
-      if (!body) return sendText(res, 413, `the request body is over ${limit} bytes, more than the egress proxy reads before sending: not sent`, { connection: 'close' });
-      const decoded = body.length ? decodedBody(req.headers['content-encoding'], body, gitPush ? 4 * this.packLimit : this.bodyLimit) : body;
+      const read = await readBody(req, limit, this.budgetFor(workspaceId, res));
+      if (read === 'too large') return sendText(res, 413, `the request body is over ${limit} bytes, more than the egress proxy reads before sending: not sent`, { connection: 'close' });
+      if (read === 'busy') {
+        return sendText(res, 503, 'the egress proxy is reading as much of this workspace\'s requests as it holds at once: not sent; retry', { connection: 'close', 'retry-after': '1' });
+      }
+      body = read;
+      const decoded = body.length ? decodedBody(req.headers['content-encoding'], body, gitPush ? this.packLimit : this.bodyLimit) : body;
       if (!decoded) return sendText(res, 415, 'the egress proxy could not read the request body (its content encoding) to check it: not sent');
       // A pack is compressed: read for its commits (decidePush), not as text.
       if (gitPush) pack = decoded;
@@ -311,6 +323,26 @@ export class EgressProxy {
     res.once('close', () => { if (!res.writableFinished) upstreamReq.destroy(); });
     if (body) upstreamReq.end(body);
     else req.pipe(upstreamReq);
+  }
+
+  /**
+   * What a request of the workspace may take of its buffer budget, chunk by
+   * chunk; all of it is given back when the request's answer is done.
+   */
+  private budgetFor(workspaceId: string, res: ServerResponse): (bytes: number) => boolean {
+    let held = 0;
+    res.once('close', () => {
+      const left = (this.buffered.get(workspaceId) ?? 0) - held;
+      if (left > 0) this.buffered.set(workspaceId, left);
+      else this.buffered.delete(workspaceId);
+    });
+    return (bytes) => {
+      const now = this.buffered.get(workspaceId) ?? 0;
+      if (now + bytes > this.bufferBudget) return false;
+      this.buffered.set(workspaceId, now + bytes);
+      held += bytes;
+      return true;
+    };
   }
 
   /**
@@ -367,21 +399,26 @@ function headerValues(raw: string[], name: string): string[] {
   return values;
 }
 
-/** The whole body, or undefined once it is over `limit` (what is left is read and dropped; the answer closes the connection). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+/**
+ * The whole body; `too large` once it is over `limit`, `busy` when `take`
+ * (the workspace's buffer budget) refuses a chunk. Either way what is left is
+ * read and dropped, and the answer closes the connection.
+ */
+function readBody(req: IncomingMessage, limit: number, take: (bytes: number) => boolean): Promise<Buffer | 'too large' | 'busy'> {
   return new Promise((resolve, reject) => {
     if (Number(req.headers['content-length']) > limit) {
       req.resume();
-      return resolve(undefined);
+      return resolve('too large');
     }
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= limit) return void chunks.push(chunk);
+      const refused = size > limit ? 'too large' : take(chunk.length) ? undefined : 'busy';
+      if (!refused) return void chunks.push(chunk);
       req.off('data', onData);
       req.resume();
-      resolve(undefined);
+      resolve(refused);
     };
     req.on('data', onData);
     req.once('end', () => resolve(Buffer.concat(chunks)));
