@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalRuntime, createAgent, type Agent } from '@paddock/agent';
+import { EgressCa, LocalRuntime, createAgent, type Agent } from '@paddock/agent';
 import { TUNNEL_PROTOCOL, type ProtocolVersion } from '@paddock/protocol/tunnel';
 import { launchChromium } from './harness/browser.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, LogCapture, TestStack } from './harness/testStack.js';
@@ -14,10 +14,11 @@ class OtherAgent {
   private readonly dir = mkdtempSync(join(tmpdir(), 'paddock-version-agent-'));
   private readonly agent: Agent;
 
-  constructor(stack: TestStack, readonly name: string, protocol: ProtocolVersion, token: string) {
+  constructor(stack: TestStack, readonly name: string, protocol: ProtocolVersion, token: string, egressCa: EgressCa) {
     chmodSync(this.dir, 0o711);
     this.agent = createAgent({
       runtime: new LocalRuntime({ dataDir: this.dir }),
+      egressCa,
       portalAddress: `localhost:${stack.portal.tunnelPort}`, caCert: stack.portal.tls.cert, dataDir: this.dir,
       name, version: `test-${protocol.major}.${protocol.minor}`, enrollmentToken: () => token,
       log: pino({ level: 'info' }, this.logs), protocol,
@@ -44,7 +45,9 @@ describe('tunnel protocol versions', () => {
   let stack: TestStack;
   const others: OtherAgent[] = [];
   const agent = async (name: string, protocol: ProtocolVersion) => {
-    const a = new OtherAgent(stack, name, protocol, await stack.portal.services.enrollment.createToken());
+    // The stack's agent's CA will do: these agents run no workspace.
+    const ca = await EgressCa.open(join(stack.dataDir, 'agent', 'egress-ca'));
+    const a = new OtherAgent(stack, name, protocol, await stack.portal.services.enrollment.createToken(), ca);
     others.push(a);
     return a;
   };

@@ -69,12 +69,24 @@ export const classDefaultsSchema = z.object({
   http_request: verdictSchema,
 });
 
-/** The org policy: `{mode, defaults:{<class>:<verdict>}, rules:[…], contentFilters:{…}}`. Rules are tried in order; the first match decides. */
+/**
+ * Domains the egress proxy passes TLS through for, end to end (a domain that
+ * pins its certificate, or speaks something other than HTTP/1.1 over TLS):
+ * domain rules only, no path rules, content filters or git push checks.
+ * Exact or `*.`-prefixed, like a rule's domain.
+ */
+export const passthroughSchema = z.array(pattern(253)).max(1000);
+
+/**
+ * The org policy: `{mode, defaults:{<class>:<verdict>}, rules:[…], contentFilters:{…}}`. Rules are tried in order; the first match decides.
+ * `passthrough` (optional, added to the issue's shape) lists the domains whose TLS the egress proxy does not open.
+ */
 export const governancePolicySchema = z.object({
   mode: governanceModeSchema,
   defaults: classDefaultsSchema,
   rules: z.array(policyRuleSchema).max(1000),
   contentFilters: contentFiltersSchema,
+  passthrough: passthroughSchema.optional(),
 });
 export type GovernancePolicy = z.infer<typeof governancePolicySchema>;
 
@@ -84,6 +96,8 @@ export const governanceOverrideSchema = z.object({
   defaults: classDefaultsSchema.partial().optional(),
   rules: z.array(policyRuleSchema).max(1000).optional(),
   contentFilters: contentFiltersSchema.partial().optional(),
+  /** Added to the org's: a blueprint whose app needs a domain end to end says so. */
+  passthrough: passthroughSchema.optional(),
 });
 export type GovernanceOverride = z.infer<typeof governanceOverrideSchema>;
 

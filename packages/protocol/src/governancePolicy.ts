@@ -85,6 +85,7 @@ export interface EffectivePolicyOptions {
  * (allow a domain its app needs) and tighten (deny what the org allows) for
  * itself; an org rule the blueprint does not contradict still applies. Grants
  * come before both: each matches exactly one action an admin decided.
+ * Passthrough domains: the org's and the blueprint's together.
  */
 export function effectivePolicy(
   org: GovernancePolicy,
@@ -93,11 +94,14 @@ export function effectivePolicy(
   options: EffectivePolicyOptions = {},
 ): EffectivePolicy {
   const o = override ?? {};
+  const passthrough = [...new Set([...o.passthrough ?? [], ...org.passthrough ?? []])];
   return {
     mode: o.mode ?? org.mode,
     defaults: { ...org.defaults, ...definedOnly(o.defaults ?? {}) },
     rules: [...options.grants ?? [], ...o.rules ?? [], ...org.rules],
     contentFilters: { ...org.contentFilters, ...definedOnly(o.contentFilters ?? {}) },
+    // Only when set: a policy without it keeps the shape.
+    ...(passthrough.length ? { passthrough } : {}),
     killSwitch,
     holdTimeoutSeconds: options.holdTimeoutSeconds ?? DEFAULT_HOLD_TIMEOUT_SECONDS,
   };

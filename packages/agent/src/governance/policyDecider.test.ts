@@ -75,6 +75,18 @@ describe('PolicyDecider', () => {
     expect(uplink.events).toEqual([]);
   });
 
+  it("tells the egress proxy which domains it opens: none ungoverned or off, none the policy passes through, every other", () => {
+    const { decider } = setup();
+    expect(decider.egressInspection('w1', 'api.example.com')).toBe('off');
+    decider.setPolicy('w1', policy({ mode: 'off' }));
+    expect(decider.egressInspection('w1', 'api.example.com')).toBe('off');
+    decider.setPolicy('w1', policy({ mode: 'monitor', passthrough: ['*.bank.example', 'pinned.example.com'] }));
+    expect(decider.egressInspection('w1', 'api.example.com')).toBe('inspect');
+    expect(decider.egressInspection('w1', 'Login.Bank.Example.')).toBe('passthrough');
+    expect(decider.egressInspection('w1', 'bank.example')).toBe('inspect');
+    expect(decider.egressInspection('w1', 'pinned.example.com')).toBe('passthrough');
+  });
+
   it('reports one event per decision, with a one-line summary and never the content', async () => {
     const { decider, uplink } = setup();
     decider.setPolicy('w1', policy());

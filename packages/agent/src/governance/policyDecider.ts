@@ -8,6 +8,7 @@ import type { DeciderClock } from './clock.js';
 import { scanContent } from './contentFilters.js';
 import type { DecideContext, Decider, DeciderControl, GovernanceUplink } from './decider.js';
 import { credentialNeedles, longestNeedle, MIN_CREDENTIAL_LENGTH, RollingTails, type Needle } from './exfiltration.js';
+import { domainPatternMatches } from './httpMatch.js';
 import { mask } from './mask.js';
 
 export interface PolicyDeciderOptions {
@@ -127,6 +128,19 @@ export class PolicyDecider implements Decider, DeciderControl {
     if (!policy || (policy.mode === 'off' && !policy.killSwitch.engaged)) return;
     const decision = evaluate(policy, action);
     this.report(workspaceId, { point }, action, summaryOf(action, (text) => this.redact(workspaceId, text)), decision);
+  }
+
+  /**
+   * How the egress proxy treats the workspace's traffic to `domain`: `off`
+   * (ungoverned, or mode off: nothing is intercepted), `passthrough` (the
+   * policy lists the domain: its TLS is not opened, domain rules only) or
+   * `inspect` (TLS opened with the agent's CA; path rules, content filters
+   * and git push checks apply to each request inside).
+   */
+  egressInspection(workspaceId: string, domain: string): 'off' | 'passthrough' | 'inspect' {
+    const policy = this.policies.get(workspaceId);
+    if (!policy || (policy.mode === 'off' && !policy.killSwitch.engaged)) return 'off';
+    return (policy.passthrough ?? []).some((pattern) => domainPatternMatches(pattern, domain)) ? 'passthrough' : 'inspect';
   }
 
   /** Why the workspace's kill switch is engaged, or undefined when it isn't: checked before anything else is read. */
