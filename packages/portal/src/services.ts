@@ -29,6 +29,7 @@ import type { GovernancePolicies } from './governance/governancePolicies.js';
 import type { GovernanceEvents } from './governance/governanceEvents.js';
 import type { GovernanceApprovals } from './governance/governanceApprovals.js';
 import type { OpenCodeProxy } from './ai/openCodeProxy.js';
+import type { BackupDirectory } from './backup/backupDirectory.js';
 
 /**
  * Everything a route handler may use, built once in app.ts, in order. Whatever else
@@ -73,4 +74,6 @@ export interface PortalServices {
   governanceApprovals: GovernanceApprovals;
   /** The AI chat's way to OpenCode inside a workspace. */
   openCode: OpenCodeProxy;
+  /** PADDOCK_BACKUP_DIR: the online backups this portal writes, scheduled and on request. */
+  backups: BackupDirectory;
 }

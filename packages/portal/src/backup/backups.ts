@@ -13,7 +13,8 @@ import { parseMasterKey, writeMasterKeyFile, type MasterKeyOptions } from '../se
 import { SecretBox, type MasterKey } from '../secrets/secretBox.js';
 import { Secrets } from '../secrets/secrets.js';
 import { openBackupArchive, scratchDir, writeBackupArchive, type BackupManifest } from './backupArchive.js';
-import { pgConnection, runPgTool } from './postgresTools.js';
+import { pgConnection, postgresMajor, requirePgTool, runPgTool } from './postgresTools.js';
+import { portalVersion } from '../version.js';
 import { currentOperator } from '../auth/actor.js';
 
 export interface CreateBackupOptions {
@@ -47,6 +48,7 @@ export async function createBackup(file: string, opts: CreateBackupOptions): Pro
     const embedded = embeddedPGlite(opts.db);
     let engine: 'pglite' | 'postgres';
     let facts: Awaited<ReturnType<typeof readFacts>>;
+    let dumpToolVersion: string | undefined;
     if (embedded) {
       engine = 'pglite';
       // One connection is all PGlite has: holding it means no transaction is open while the files are copied.
@@ -61,6 +63,8 @@ export async function createBackup(file: string, opts: CreateBackupOptions): Pro
       engine = 'postgres';
       if (!opts.databaseUrl) throw new Error('a PostgreSQL backup needs DATABASE_URL');
       const conn = pgConnection(opts.databaseUrl);
+      const server = await sql<{ v: string }>`select version() as v`.execute(opts.db);
+      dumpToolVersion = await requirePgTool('pg_dump', postgresMajor(server.rows[0]?.v ?? ''), 'the server it would dump');
       facts = await opts.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(async (tx) => {
         const { rows } = await sql<{ snapshot: string }>`select pg_export_snapshot() as snapshot`.execute(tx);
         const f = await readFacts(tx);
@@ -76,7 +80,8 @@ export async function createBackup(file: string, opts: CreateBackupOptions): Pro
     return await writeBackupArchive(file, {
       manifest: {
         paddockBackup: 1, engine, createdAt: opts.clock.now().toISOString(), schemaVersion: facts.schemaVersion,
-        engineVersion: facts.engineVersion, masterKey: { keyIds: facts.keyIds },
+        engineVersion: facts.engineVersion, paddockVersion: portalVersion, ...(dumpToolVersion ? { dumpToolVersion } : {}),
+        masterKey: { keyIds: facts.keyIds },
       },
       payloadFile,
       ...(masterKeyFile ? { masterKeyFile } : {}),
@@ -232,6 +237,11 @@ async function restorePGlite(payloadFile: string, opts: RestoreOptions, box: Sec
 
 async function restorePostgres(payloadFile: string, opts: RestoreOptions, box: SecretBox | undefined, manifest: BackupManifest, writeKey: () => unknown): Promise<Restored> {
   const url = opts.databaseUrl!;
+  try {
+    await requirePgTool('pg_restore', postgresMajor(manifest.dumpToolVersion ?? manifest.engineVersion), 'the pg_dump that made this backup');
+  } catch (err) {
+    throw new RestoreRefusedError(err instanceof Error ? err.message : String(err));
+  }
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
