@@ -1,12 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scratchPostgresDatabase, testEngine } from '@paddock/portal/testing';
+import { filesWithSizes, publicTables, scratchPostgresDatabase, testEngine } from '@paddock/portal/testing';
 import { freePort } from './harness/freePort.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ADMIN_TOKEN } from './harness/testStack.js';
 
@@ -26,24 +25,6 @@ function paddock(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: num
     child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
     child.on('exit', (code) => resolve({ code, out, err }));
   });
-}
-
-/** Every file under a directory with its size: "nothing was changed" is checked against this. */
-function listing(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())
-    .map((e) => { const p = join(e.parentPath, e.name); return `${p.slice(dir.length)}:${statSync(p).size}`; }).sort();
-}
-
-async function tablesIn(url: string | undefined): Promise<number> {
-  if (!url) return 0;
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return Number((await c.query(`select count(*) as n from pg_tables where schemaname = 'public'`)).rows[0].n);
-  } finally {
-    await c.end();
-  }
 }
 
 /** `paddock portal`, a real process, until it answers /healthz. */
@@ -192,7 +173,7 @@ describe(`paddock admin backup and restore, as processes (${engine})`, () => {
     const wrong = await paddock(wrongKey, 'restore', backupFile);
     expect(wrong.code).toBe(1);
     expect(wrong.err).toMatch(/wrapped by master key [0-9a-f]+, which is not among the keys configured here .*nothing was changed/);
-    expect(listing(target.dataDir)).toEqual([]);
-    expect(await tablesIn(target.env.DATABASE_URL)).toBe(0);
+    expect(filesWithSizes(target.dataDir)).toEqual([]);
+    expect(await publicTables(target.env.DATABASE_URL)).toBe(0);
   }, 60_000);
 });

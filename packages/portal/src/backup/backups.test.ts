@@ -2,7 +2,6 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPortal, type Portal } from '../app.js';
@@ -15,6 +14,7 @@ import { portalVersion } from '../version.js';
 import { BadBackupError, MANIFEST_NAME } from './backupArchive.js';
 import { createBackup, restoreBackup } from './backups.js';
 import { scratchPostgresDatabase, testEngine } from '../testing/testDatabase.js';
+import { filesWithSizes, publicTables } from '../testing/untouched.js';
 
 const ADMIN_TOKEN = 'pdk_backup_test_admin_token';
 const engine = testEngine();
@@ -43,25 +43,6 @@ async function api(portal: Portal, method: string, url: string, payload?: unknow
 }
 
 const keyOptions = (install: Install) => ({ keyFile: join(install.dataDir, 'master.key') });
-
-/** Every file under a directory with its size: "changed nothing" is checked against this. */
-function listing(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => { const p = join(e.parentPath, e.name); return `${p.slice(dir.length)}:${statSync(p).size}`; })
-    .sort();
-}
-
-async function tablesIn(url: string): Promise<number> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return Number((await c.query(`select count(*) as n from pg_tables where schemaname = 'public'`)).rows[0].n);
-  } finally {
-    await c.end();
-  }
-}
 
 /** The manifest inside a backup file, as text. */
 async function readManifest(file: string): Promise<string> {
@@ -141,8 +122,8 @@ describe(`backup and restore (${engine})`, () => {
     installs.push(target);
     await expect(restoreBackup(backupFile, { dataDir: target.dataDir, databaseUrl: target.databaseUrl, keys: keyOptions(target), clock: systemClock }))
       .rejects.toThrow(/wrapped by master key .* not configured here.*nothing was changed/);
-    expect(listing(target.dataDir)).toEqual([]);
-    if (target.databaseUrl) expect(await tablesIn(target.databaseUrl)).toBe(0);
+    expect(filesWithSizes(target.dataDir)).toEqual([]);
+    if (target.databaseUrl) expect(await publicTables(target.databaseUrl)).toBe(0);
   });
 
   it('refuses to restore with a different master key, naming both, before writing anything', async () => {
@@ -150,15 +131,15 @@ describe(`backup and restore (${engine})`, () => {
     installs.push(target);
     const wrong = generateMasterKey();
     writeMasterKeyFile(join(target.dataDir, 'master.key'), [wrong]);
-    const before = listing(target.dataDir);
+    const before = filesWithSizes(target.dataDir);
     const needed = JSON.parse(await readManifest(backupFile)).masterKey.keyIds[0];
     const err = await restoreBackup(backupFile, { dataDir: target.dataDir, databaseUrl: target.databaseUrl, keys: keyOptions(target), clock: systemClock }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(new RegExp(`wrapped by master key ${needed}, which is not among the keys configured here \\(${wrong.id}\\).*nothing was changed`));
     // The same from PADDOCK_MASTER_KEY.
     await expect(restoreBackup(backupFile, { dataDir: target.dataDir, databaseUrl: target.databaseUrl, keys: { ...keyOptions(target), envKey: generateMasterKey().key.toString('base64') }, clock: systemClock }))
       .rejects.toThrow(/not among the keys configured here.*nothing was changed/);
-    expect(listing(target.dataDir)).toEqual(before);
-    if (target.databaseUrl) expect(await tablesIn(target.databaseUrl)).toBe(0);
+    expect(filesWithSizes(target.dataDir)).toEqual(before);
+    if (target.databaseUrl) expect(await publicTables(target.databaseUrl)).toBe(0);
   });
 
   it('records in its manifest what made it: format, engine, schema, time, Paddock and engine versions', async () => {
@@ -178,11 +159,11 @@ describe(`backup and restore (${engine})`, () => {
     installs.push(target);
     mkdirSync(target.dataDir, { recursive: true });
     copyFileSync(keptKey, join(target.dataDir, 'master.key'));
-    const before = listing(target.dataDir);
+    const before = filesWithSizes(target.dataDir);
     await expect(restoreBackup(future, { dataDir: target.dataDir, databaseUrl: target.databaseUrl, keys: keyOptions(target), clock: systemClock }))
       .rejects.toThrow(new RegExp(`schema version ${newest + 1}, newer than this Paddock knows \\(${newest}\\).*nothing was changed`));
-    expect(listing(target.dataDir)).toEqual(before);
-    if (target.databaseUrl) expect(await tablesIn(target.databaseUrl)).toBe(0);
+    expect(filesWithSizes(target.dataDir)).toEqual(before);
+    if (target.databaseUrl) expect(await publicTables(target.databaseUrl)).toBe(0);
   });
 
   it('brings a backup of an older schema up to this version as it restores it', async () => {
@@ -244,10 +225,10 @@ describe(`backup and restore (${engine})`, () => {
     }
 
     // Now it holds data: a second restore is refused, then with force replaces it (PGlite keeps the old copy beside it).
-    const before = listing(target.dataDir);
+    const before = filesWithSizes(target.dataDir);
     await expect(restoreBackup(backupFile, { dataDir: target.dataDir, databaseUrl: target.databaseUrl, keys: keyOptions(target), clock: systemClock }))
       .rejects.toThrow(/already holds .*--force.*nothing was changed/);
-    expect(listing(target.dataDir)).toEqual(before);
+    expect(filesWithSizes(target.dataDir)).toEqual(before);
     const forced = await restoreBackup(backupFile, { dataDir: target.dataDir, databaseUrl: target.databaseUrl, keys: keyOptions(target), clock: systemClock, force: true });
     expect(forced.audit.ok).toBe(true);
     if (engine === 'pglite') expect(existsSync(forced.movedAside!)).toBe(true);
@@ -270,13 +251,13 @@ describe(`backup and restore (${engine})`, () => {
     const foreign = join(root, 'notes.txt');
     writeFileSync(foreign, 'these are not the bytes you are looking for\n');
 
-    const before = listing(target.dataDir);
+    const before = filesWithSizes(target.dataDir);
     for (const file of [truncated, damaged, foreign, join(root, 'missing.backup')]) {
       const err = await restoreBackup(file, { dataDir: target.dataDir, databaseUrl: target.databaseUrl, keys: keyOptions(target), clock: systemClock }).catch((e: unknown) => e);
       expect(err, file).toBeInstanceOf(BadBackupError);
       expect((err as Error).message).toMatch(/is not a usable Paddock backup: .*nothing was changed/);
-      expect(listing(target.dataDir)).toEqual(before);
-      if (target.databaseUrl) expect(await tablesIn(target.databaseUrl)).toBe(0);
+      expect(filesWithSizes(target.dataDir)).toEqual(before);
+      if (target.databaseUrl) expect(await publicTables(target.databaseUrl)).toBe(0);
     }
   }, 120_000);
 
