@@ -142,6 +142,19 @@ describe(`backup and restore (${engine})`, () => {
     if (target.databaseUrl) expect(await publicTables(target.databaseUrl)).toBe(0);
   });
 
+  it('opens every secret before writing anything: a manifest edited to need no key is still refused', async () => {
+    const edited = join(root, 'no-keys-claimed.backup');
+    await rewriteManifest(backupFile, edited, (m) => ({ ...m, masterKey: { keyIds: [], included: false } }));
+    const target = await newInstall(root, 'edited-manifest');
+    installs.push(target);
+    writeMasterKeyFile(join(target.dataDir, 'master.key'), [generateMasterKey()]);
+    const before = filesWithSizes(target.dataDir);
+    await expect(restoreBackup(edited, { dataDir: target.dataDir, databaseUrl: target.databaseUrl, keys: keyOptions(target), clock: systemClock }))
+      .rejects.toThrow(/the secret blueprint:[^ ]+ in the backup does not open with the configured master keys.*nothing was changed/);
+    expect(filesWithSizes(target.dataDir)).toEqual(before);
+    expect(await publicTables(target.databaseUrl)).toBe(0);
+  });
+
   it('records in its manifest what made it: format, engine, schema, time, Paddock and engine versions', async () => {
     const m = JSON.parse(await readManifest(backupFile));
     expect(m).toMatchObject({
@@ -276,6 +289,9 @@ describe(`backup and restore (${engine})`, () => {
     } finally {
       await portal.close();
     }
+    // A key configured here comes first, and the restore says how to use the backup's instead.
+    await expect(restoreBackup(withKey, { dataDir: target.dataDir, databaseUrl: target.databaseUrl, keys: { ...keyOptions(target), envKey: generateMasterKey().key.toString('base64') }, clock: systemClock }))
+      .rejects.toThrow(/the backup carries the key it needs, but a configured key comes first: move .*master\.key aside \(or unset PADDOCK_MASTER_KEY\).*nothing was changed/);
     const result = await restoreBackup(withKey, { dataDir: target.dataDir, databaseUrl: target.databaseUrl, keys: keyOptions(target), clock: systemClock });
     expect(result.keyFileWritten).toBe(join(target.dataDir, 'master.key'));
     expect(statSync(result.keyFileWritten!).mode & 0o777).toBe(0o600);
