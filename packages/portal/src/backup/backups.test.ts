@@ -74,6 +74,7 @@ describe(`backup and restore (${engine})`, () => {
   let backupFile: string;
   let blueprintId: string;
   let keptKey: string;
+  let governancePolicy: unknown;
   const secretValue = `s3cr3t-${randomBytes(8).toString('hex')}`;
 
   beforeAll(async () => {
@@ -89,6 +90,10 @@ describe(`backup and restore (${engine})`, () => {
       expect((await api(portal, 'PUT', `/api/v1/blueprints/${blueprintId}/secrets/DB_PASSWORD`, { value: secretValue })).status).toBe(200);
       expect((await api(portal, 'PUT', `/api/v1/blueprints/${blueprintId}/access`, { access: 'restricted', rules: [{ kind: 'domain', value: 'example.com' }] })).status).toBe(200);
       expect((await api(portal, 'PUT', '/api/v1/admin/ip-allowlist', { cidrs: ['127.0.0.0/8', '10.0.0.0/8'], trustedProxies: [] })).status).toBe(200);
+      const policy = (await api(portal, 'GET', '/api/v1/governance/policy')).body;
+      const saved = await api(portal, 'PUT', '/api/v1/governance/policy', { ...policy, mode: policy.mode === 'enforce' ? 'monitor' : 'enforce' });
+      expect(saved.status).toBe(200);
+      governancePolicy = saved.body;
       // Online: the portal is serving while its database is copied.
       backupFile = join(root, 'paddock.backup');
       const manifest = await createBackup(backupFile, {
@@ -228,6 +233,7 @@ describe(`backup and restore (${engine})`, () => {
       expect(bp.body.name).toBe('Finance dashboards');
       expect((await api(portal, 'GET', `/api/v1/blueprints/${blueprintId}/access`)).body).toMatchObject({ access: 'restricted', rules: [{ kind: 'domain', value: 'example.com' }] });
       expect((await api(portal, 'GET', '/api/v1/admin/ip-allowlist')).body.cidrs).toEqual(['127.0.0.0/8', '10.0.0.0/8']);
+      expect((await api(portal, 'GET', '/api/v1/governance/policy')).body).toEqual(governancePolicy);
       expect(await portal.services.blueprintSecrets.envFor(blueprintId)).toEqual({ DB_PASSWORD: secretValue });
       const audit = await api(portal, 'GET', '/api/v1/audit?limit=200');
       const actions = audit.body.entries.map((e: { action: string }) => e.action);
