@@ -31,6 +31,7 @@ import type { GovernanceApprovals } from './governance/governanceApprovals.js';
 import type { GovernanceSimulator } from './governance/governanceSimulator.js';
 import type { GovernanceSuggester } from './governance/governanceSuggester.js';
 import type { OpenCodeProxy } from './ai/openCodeProxy.js';
+import type { BackupDirectory } from './backup/backupDirectory.js';
 
 /**
  * Everything a route handler may use, built once in app.ts, in order. Whatever else
@@ -78,4 +79,6 @@ export interface PortalServices {
   governanceSuggester: GovernanceSuggester;
   /** The AI chat's way to OpenCode inside a workspace. */
   openCode: OpenCodeProxy;
+  /** PADDOCK_BACKUP_DIR: the online backups this portal writes, scheduled and on request. */
+  backups: BackupDirectory;
 }

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { sql } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
+import type { BackupDirectory } from '../backup/backupDirectory.js';
 import type { AgentHub, StreamKind } from '../tunnel/agentHub.js';
 
 /**
@@ -60,6 +61,13 @@ export class PortalMetrics {
     name: 'paddock_model_tokens_total',
     help: 'Tokens of model calls, by kind (input, output, cache_read, cache_write).',
     labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly backups = new Counter({
+    name: 'paddock_backups_total',
+    help: 'Backups this portal wrote (scheduled, or asked for through the API), by outcome (success, failure).',
+    labelNames: ['kind', 'outcome'] as const,
     registers: [this.registry],
   });
 
@@ -132,6 +140,16 @@ export class PortalMetrics {
         const oldest = row?.oldest ? new Date(row.oldest) : undefined;
         this.set(oldest ? Math.max(0, (clock.now().getTime() - oldest.getTime()) / 1000) : 0);
       },
+    });
+  }
+
+  /** The backups in the portal's backup directory: the newest one's time, read when scraped (it holds across restarts). */
+  observeBackups(backups: Pick<BackupDirectory, 'list'>): void {
+    new Gauge({
+      name: 'paddock_backup_last_success_timestamp_seconds',
+      help: 'When the newest backup in the backup directory was made, Unix time (0: none yet). Alert on its age.',
+      registers: [this.registry],
+      collect() { this.set((backups.list()[0]?.at.getTime() ?? 0) / 1000); },
     });
   }
 
