@@ -249,6 +249,14 @@ describe('approvals', () => {
       expect(res.body.error.message).toMatch(/decide it once/);
     }
     expect((await decide(wild.id, { decision: 'deny', scope: 'once' })).status).toBe(200);
+    // An action the agent masked (it carried the workspace's credential): the portal holds only the mask, so once only.
+    const masked = await fx.services.governanceApprovals.hold(agentId, hold(w.id, { action: { class: 'bash_command', command: 'curl -H "Authorization: sk-l***"' }, summary: 'curl', redacted: true }));
+    for (const body of [{ decision: 'approve', scope: 'minutes', minutes: 5 }, { decision: 'approve', scope: 'rule' }]) {
+      const res = await decide(masked.id, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.message).toMatch(/credentials .*decide it once/);
+    }
+    expect((await decide(masked.id, { decision: 'approve', scope: 'once' })).status).toBe(200);
     for (const body of [{ decision: 'approve', scope: 'minutes' }, { decision: 'deny', scope: 'minutes', minutes: 5 }, { decision: 'approve', scope: 'once', minutes: 5 }, { decision: 'maybe', scope: 'once' }]) {
       expect((await decide(llm.id, body)).status, JSON.stringify(body)).toBe(400);
     }

@@ -226,6 +226,11 @@ export const holdRequestSchema = z.object({
   summary: z.string().max(2000),
   ruleId: z.string().max(64).optional(),
   timeoutSeconds: z.number().int().min(1).max(24 * 3600),
+  /**
+   * The action carried one of the workspace's own credentials, masked here: the portal never
+   * holds it, and no rule can name the action exactly, so it can only be decided once.
+   */
+  redacted: z.boolean().optional(),
 });
 export type HoldRequest = z.infer<typeof holdRequestSchema>;
 

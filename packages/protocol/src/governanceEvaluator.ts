@@ -10,4 +10,4 @@ export { normalizeRemote, refPatternMatches, remotePatternMatches } from './gove
 export { domainPatternMatches, httpPathMatches, methodMatches, normalizeDomain, normalizeHttpPath } from './governance/httpMatch.js';
 export { WORKSPACE_ROOT, normalizeWorkspacePath, pathPatternMatches } from './governance/pathMatch.js';
 export { basename, loadShellParser, parseCommandLine, stripWrappers, type ParsedCommandLine } from './governance/shellCommands.js';
-export { SUMMARY_MAX, oneLine, recordedAction, summaryOf } from './governance/summary.js';
+export { SUMMARY_MAX, oneLine, recordedAction, redactedAction, summaryOf } from './governance/summary.js';

@@ -142,6 +142,21 @@ describe('PolicyDecider', () => {
     expect(await decider.awaitHeld('w1', 'held-1', 1)).toMatchObject({ verdict: 'allow' });
   });
 
+  it("holds an action without the workspace's own credentials or a remote's, and says when it masked one", async () => {
+    const { decider, uplink } = setup();
+    const secret = 'sk-live-0123456789abcdefABCDEF';
+    decider.setPolicy('w1', policy({ rules: [{ id: 'curl', class: 'bash_command', match: { command: 'curl *' }, verdict: 'ask' }, ...rules] }));
+    decider.setCredentials('w1', [secret]);
+    await decider.decide('w1', { class: 'bash_command', command: `curl -H "Authorization: ${secret}" https://x.example` }, { point: 'hook' });
+    await decider.decide('w1', forcePush, { point: 'proxy' });
+    expect(JSON.stringify(uplink.holds)).not.toContain(secret);
+    expect(JSON.stringify(uplink.holds)).not.toContain('ghp_tok');
+    expect(uplink.holds[0]).toMatchObject({ action: { class: 'bash_command', command: expect.stringContaining('curl -H "Authorization: sk-l') }, redacted: true });
+    // Only the userinfo went, which remote rules never read: a rule can still name it exactly.
+    expect(uplink.holds[1]?.action).toEqual({ class: 'git_push', remote: 'https://github.com/acme/app.git', ref: 'refs/heads/main', force: true, delete: false });
+    expect(uplink.holds[1]?.redacted).toBeUndefined();
+  });
+
   it('denies a hold nobody decides at its timeout, and one another workspace asks about', async () => {
     const { decider, clock } = setup();
     decider.setPolicy('w1', policy({ holdTimeoutSeconds: 120 }));

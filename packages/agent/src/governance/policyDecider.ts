@@ -2,7 +2,7 @@ import {
   heldActionSchema, holdDecisionSchema,
   type Decision, type DecisionOutcome, type EffectivePolicy, type GovernanceAction, type GovernanceEventReport, type HoldDecision,
 } from '@paddock/protocol';
-import { domainPatternMatches, evaluate, loadShellParser, recordedAction, summaryOf } from '@paddock/protocol/governance';
+import { domainPatternMatches, evaluate, loadShellParser, recordedAction, redactedAction, summaryOf } from '@paddock/protocol/governance';
 import type pino from 'pino';
 import type { DeciderClock } from './clock.js';
 import { scanContent } from './contentFilters.js';
@@ -201,7 +201,12 @@ export class PolicyDecider implements Decider, DeciderControl {
   private async hold(workspaceId: string, policy: EffectivePolicy, action: GovernanceAction, context: DecideContext, summary: string, decision: Decision): Promise<DecisionOutcome> {
     let held;
     try {
-      const answer = await this.options.uplink.hold({ workspaceId, action, summary, ruleId: decision.ruleId, timeoutSeconds: policy.holdTimeoutSeconds });
+      // The portal keeps what is held: the workspace's own credentials never go there (the decision comes back by id).
+      const sent = redactedAction(action, (text) => this.redact(workspaceId, text));
+      const redacted = JSON.stringify(sent) !== JSON.stringify(redactedAction(action, (text) => text));
+      const answer = await this.options.uplink.hold({
+        workspaceId, action: sent, summary, ruleId: decision.ruleId, timeoutSeconds: policy.holdTimeoutSeconds, ...(redacted ? { redacted } : {}),
+      });
       held = heldActionSchema.parse(answer);
     } catch (error) {
       this.options.log?.warn({ err: error, workspaceId }, 'could not hold an action for an admin: denied');

@@ -64,6 +64,8 @@ export interface GovernanceApprovalsTable {
   class: GovernanceClass;
   action: Json<GovernanceAction>;
   action_key: string;
+  /** The action came masked: it carried one of the workspace's credentials (decided once only). */
+  redacted: ColumnType<boolean, boolean | undefined, boolean>;
   summary: string;
   rule_id: string | null;
   state: ApprovalState;

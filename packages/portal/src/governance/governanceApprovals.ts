@@ -70,7 +70,7 @@ export class GovernanceApprovals {
     const id = newId();
     await this.deps.db.insertInto('governance_approvals').values({
       id, agent_id: agentId, workspace_id: request.workspaceId, user_id: ws.owner_id, blueprint_id: ws.blueprint_id,
-      class: request.action.class, action: JSON.stringify(request.action), action_key: actionKey(request.action),
+      class: request.action.class, action: JSON.stringify(request.action), action_key: actionKey(request.action), redacted: request.redacted ?? false,
       summary: request.summary, rule_id: request.ruleId ?? null, state: 'pending', requested_at: now, expires_at: expiresAt,
     }).execute();
     this.deps.events.publish('approval', { approvalId: id, workspaceId: request.workspaceId });
@@ -161,6 +161,8 @@ export class GovernanceApprovals {
 
 /** The one rule a "minutes" or "rule" decision adds: exactly the action asked, its verdict the decision. */
 function grantRule(row: Row, grantId: string, request: ApprovalDecisionRequest): PolicyRule {
+  // A rule naming it would hold a mask, not the credential, and match nothing: said, not silently useless.
+  if (row.redacted) throw new InputError("this action holds one of the workspace's credentials (masked here), so no rule can name it; decide it once");
   const match = exactMatchOf(row.action);
   // A model call has no key that names one call: only "for N minutes" (every model call of this workspace, for that long) covers it.
   if (!match && row.class === 'llm_call' && request.scope === 'rule') throw new InputError('a rule cannot name one model call; decide once or for N minutes');

@@ -41,6 +41,21 @@ export function oneLine(text: string): string {
 }
 
 /**
+ * The action with the workspace's own credentials masked (`redact`, as in the summary) in every
+ * text it carries and a remote without its userinfo (remote rules match it so), nothing else
+ * changed: what a held action sends the portal, which keeps it.
+ */
+export function redactedAction(action: GovernanceAction, redact: (text: string) => string): GovernanceAction {
+  switch (action.class) {
+    case 'llm_call': return action;
+    case 'bash_command': return action.cwd === undefined ? { ...action, command: redact(action.command) } : { ...action, command: redact(action.command), cwd: redact(action.cwd) };
+    case 'file_write': return { ...action, path: redact(action.path) };
+    case 'http_request': return { ...action, path: redact(action.path) };
+    case 'git_push': return { ...action, remote: redact(normalizeRemote(action.remote)), ref: redact(action.ref) };
+  }
+}
+
+/**
  * The action as its event records it, for the simulator to replay: the workspace's own
  * credentials masked (`redact`, as in the summary), a URL's query and fragment dropped
  * (they carry tokens; path rules match the path alone), no working directory. Undefined
