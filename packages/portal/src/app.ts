@@ -60,6 +60,7 @@ import { registerRequestIds, requestIdFor } from './requestId.js';
 import { GovernancePolicies } from './governance/governancePolicies.js';
 import { GovernanceEvents } from './governance/governanceEvents.js';
 import { GovernanceApprovals } from './governance/governanceApprovals.js';
+import { WorkspaceGovernance } from './governance/workspaceGovernance.js';
 import { GovernanceTunnel } from './governance/governanceTunnel.js';
 import { configuredRegistries } from './governance/packageRegistries.js';
 import { registerGovernanceFeed } from './api/governanceFeedRoute.js';
@@ -148,6 +149,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     settings, sso, signInSettings, oidc,
     previews: new PreviewAuth(db, clock),
     governancePolicies, governanceEvents, governanceApprovals,
+    workspaceGovernance: new WorkspaceGovernance({ db, clock, workspaces, governancePolicies }),
     openCode: new OpenCodeProxy({ config, workspaces, workspaceHttp }),
   };
   const boot = await bootstrap(config, services);

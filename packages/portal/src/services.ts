@@ -28,6 +28,7 @@ import type { PreviewAuth } from './preview/previewAuth.js';
 import type { GovernancePolicies } from './governance/governancePolicies.js';
 import type { GovernanceEvents } from './governance/governanceEvents.js';
 import type { GovernanceApprovals } from './governance/governanceApprovals.js';
+import type { WorkspaceGovernance } from './governance/workspaceGovernance.js';
 import type { OpenCodeProxy } from './ai/openCodeProxy.js';
 
 /**
@@ -71,6 +72,8 @@ export interface PortalServices {
   governancePolicies: GovernancePolicies;
   governanceEvents: GovernanceEvents;
   governanceApprovals: GovernanceApprovals;
+  /** What a workspace's owner sees of it: the kill switch and why, the held actions waiting for an admin. */
+  workspaceGovernance: WorkspaceGovernance;
   /** The AI chat's way to OpenCode inside a workspace. */
   openCode: OpenCodeProxy;
 }

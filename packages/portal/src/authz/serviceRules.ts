@@ -85,6 +85,9 @@ export const SERVICE_RULES: Record<string, Record<string, MethodRule>> = {
     hold: ownAgent, list: readers, decide: admins,
     sweep: internal, outcome: { holder: 'an approval id from the bus; it goes only to the agent that asked for the hold' },
   },
+  WorkspaceGovernance: {
+    get: { workspace: 'read' },
+  },
   Identity: {
     createUser: { member: 'manage' },
     createUserIn: { member: 'manage' },
