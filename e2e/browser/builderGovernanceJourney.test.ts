@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import type { HoldRequest } from '@paddock/protocol';
-import { launchChromium } from '../harness/browser.js';
+import { launchChromium, signIn } from '../harness/browser.js';
 import { ADMIN_PASSWORD, TestStack } from '../harness/testStack.js';
 
 /**
@@ -24,12 +24,7 @@ describe("a builder sees what governance does to their workspace's agents", () =
     const builder = await stack.userToken(email);
     workspaceId = await stack.runningWorkspace('bea-app', builder.token);
     page = await chromium.browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(`${stack.url}/`);
-    await page.waitForURL(/\/login/);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${stack.url}/`);
+    await signIn(page, stack.url, email, ADMIN_PASSWORD);
     await page.goto(`${stack.url}/workspaces/${workspaceId}`);
     // Both places open once, so each keeps its panel (and the terminal its size) from here on.
     await page.getByRole('tab', { name: 'Claude Code' }).click();
