@@ -23,17 +23,19 @@ export const eventRoutes = [
         if (can(actor, 'read', { type: 'workspace', ownerId: w.ownerId })) send('workspace', { type: 'workspace', workspace: w });
       };
       const onGovernance = (data: WorkspaceGovernanceEvent) => send('governance', data);
-      // A hold names its workspace: only those who may read that workspace hear of it (the policy, through Workspaces.get).
-      const onWorkspaceGovernance = ({ workspaceId }: { workspaceId: string }) => {
-        void services.workspaces.get(actor, workspaceId).then(() => onGovernance({ type: 'governance', workspaceId }), () => undefined);
+      // A hold names its workspace: only those who may read that workspace hear of it (the policy, through Workspaces.get;
+      // a refusal is the answer here, not an error).
+      const onWorkspaceGovernance = async ({ workspaceId }: { workspaceId: string }) => {
+        const mayRead = await services.workspaces.get(actor, workspaceId).then(() => true, () => false);
+        if (mayRead) onGovernance({ type: 'governance', workspaceId });
       };
       const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
       const subscriptions = [
         services.events.on('workspace', onWorkspace),
         services.events.on('approval', onWorkspaceGovernance),
         // A policy or kill switch change names a blueprint (or nothing, for the org's): that it changed is all this says.
-        services.events.on('governancePolicy', ({ workspaceId }) => {
-          if (workspaceId) onWorkspaceGovernance({ workspaceId });
+        services.events.on('governancePolicy', async ({ workspaceId }) => {
+          if (workspaceId) await onWorkspaceGovernance({ workspaceId });
           else onGovernance({ type: 'governance' });
         }),
         // Events from other portals may have been lost: ending the stream makes the browser reconnect and refetch.
