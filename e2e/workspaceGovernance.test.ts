@@ -173,6 +173,23 @@ describe('the live events a workspace page follows', () => {
     for (const s of [owner, auditor, stranger]) s.close();
   });
 
+  it("reads a hold's workspace owner once per event, however many streams follow it", async () => {
+    const w = await running();
+    const streams = await Promise.all([follow(fx.members.builder), follow(fx.members.builder), follow(fx.members.auditor), follow(other)]);
+    const workspaces = fx.services.workspaces;
+    const ownerOf = workspaces.ownerOf.bind(workspaces);
+    const asked: string[] = [];
+    workspaces.ownerOf = async (id) => { asked.push(id); return ownerOf(id); };
+    try {
+      await fx.services.governanceApprovals.hold(agentId, hold(w.id));
+      await until(() => streams.slice(0, 3).every((s) => s.got.some((e) => (e as { workspaceId?: string }).workspaceId === w.id)));
+      expect(asked.filter((id) => id === w.id)).toEqual([w.id]);
+    } finally {
+      workspaces.ownerOf = ownerOf;
+      for (const s of streams) s.close();
+    }
+  });
+
   it('tells every follower that a kill switch changed, without naming its blueprint', async () => {
     const follower = await follow(other);
     await killSwitch({ scope: 'blueprint', blueprintId: starterId, engaged: true, reason: 'drill' });

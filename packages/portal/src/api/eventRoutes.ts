@@ -1,9 +1,24 @@
 import type { Workspace, WorkspaceGovernanceEvent } from '@paddock/protocol';
 import { can } from '../authz/policy.js';
+import type { PortalServices } from '../services.js';
 import { route } from './route.js';
 import { openEventStream } from './eventStream.js';
 
 const KEEPALIVE_MS = 15_000;
+
+/**
+ * The owner of the workspace an event names, read once per event however many streams
+ * follow it: the bus hands every listener the same event object.
+ */
+const owners = new WeakMap<object, Promise<string | null>>();
+function ownerOf(services: Pick<PortalServices, 'workspaces'>, event: object, workspaceId: string): Promise<string | null> {
+  let owner = owners.get(event);
+  if (!owner) {
+    owner = services.workspaces.ownerOf(workspaceId);
+    owners.set(event, owner);
+  }
+  return owner;
+}
 
 export const eventRoutes = [
   route({
@@ -23,19 +38,18 @@ export const eventRoutes = [
         if (can(actor, 'read', { type: 'workspace', ownerId: w.ownerId })) send('workspace', { type: 'workspace', workspace: w });
       };
       const onGovernance = (data: WorkspaceGovernanceEvent) => send('governance', data);
-      // A hold names its workspace: only those who may read that workspace hear of it (the policy, through Workspaces.get;
-      // a refusal is the answer here, not an error).
-      const onWorkspaceGovernance = async ({ workspaceId }: { workspaceId: string }) => {
-        const mayRead = await services.workspaces.get(actor, workspaceId).then(() => true, () => false);
-        if (mayRead) onGovernance({ type: 'governance', workspaceId });
+      // A hold names its workspace: only those who may read that workspace hear of it, by the same rule as its changes.
+      const onWorkspaceGovernance = async (event: object, workspaceId: string) => {
+        const ownerId = await ownerOf(services, event, workspaceId);
+        if (ownerId && can(actor, 'read', { type: 'workspace', ownerId })) onGovernance({ type: 'governance', workspaceId });
       };
       const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
       const subscriptions = [
         services.events.on('workspace', onWorkspace),
-        services.events.on('approval', onWorkspaceGovernance),
+        services.events.on('approval', (event) => onWorkspaceGovernance(event, event.workspaceId)),
         // A policy or kill switch change names a blueprint (or nothing, for the org's): that it changed is all this says.
-        services.events.on('governancePolicy', async ({ workspaceId }) => {
-          if (workspaceId) await onWorkspaceGovernance({ workspaceId });
+        services.events.on('governancePolicy', async (event) => {
+          if (event.workspaceId) await onWorkspaceGovernance(event, event.workspaceId);
           else onGovernance({ type: 'governance' });
         }),
         // Events from other portals may have been lost: ending the stream makes the browser reconnect and refetch.

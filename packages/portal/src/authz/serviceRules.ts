@@ -46,6 +46,7 @@ export const SERVICE_RULES: Record<string, Record<string, MethodRule>> = {
     stopWhereBlueprintAccessLost: { workspace: 'stop' },
     setObserved: { workspace: 'observe' },
     agentOf: { holder: 'a workspace from Workspaces.get' },
+    ownerOf: { holder: "a workspace id from a bus event; the event stream asks can(actor, 'read') with the owner for each subscriber" },
     notifyChanged: { holder: 'a workspace id an agent reported on; it only tells subscribers, who each see it by their own read' },
     audited: internal, createIn: internal, setDesiredIn: internal, changed: internal,
   },
