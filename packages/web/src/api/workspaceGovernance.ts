@@ -5,8 +5,8 @@ import { workspacesQueryKey } from './workspaces';
 
 export const workspaceGovernanceQueryKey = (workspaceId: string) => [...workspacesQueryKey, workspaceId, 'governance'] as const;
 
-// Live updates come over the event stream (api/events.ts); while something waits, a slow poll
-// covers for a dropped stream, so a hold decided meanwhile does not stay on screen.
+// Live updates come over the event stream (api/events.ts); while the banner says something, a slow
+// poll covers for a dropped stream, so a hold decided or a switch released meanwhile does not stay on screen.
 const FALLBACK_POLL_MS = 15_000;
 
 /** What the workspace's owner sees of governance: the kill switch and why, the held actions. */
@@ -14,7 +14,7 @@ export function workspaceGovernanceQuery(workspaceId: string) {
   return queryOptions({
     queryKey: workspaceGovernanceQueryKey(workspaceId),
     queryFn: ({ signal }) => api.get<WorkspaceGovernance>(`/api/v1/workspaces/${encodeURIComponent(workspaceId)}/governance`, signal),
-    refetchInterval: (query) => (query.state.data?.holds.length ? FALLBACK_POLL_MS : false),
+    refetchInterval: (query) => (query.state.data?.holds.length || query.state.data?.killSwitch.engaged ? FALLBACK_POLL_MS : false),
   });
 }
 
