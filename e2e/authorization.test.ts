@@ -222,6 +222,7 @@ const SAMPLES: Record<string, Sample> = {
   },
   'GET /api/v1/governance/kill-switch': {},
   'PUT /api/v1/governance/kill-switch': { call: () => ({ body: { scope: 'org', engaged: false, reason: 'the suite' } }) },
+  'GET /api/v1/workspaces/:id/governance': { call: () => ({ check: (res) => expect(res.body).toMatchObject({ killSwitch: { engaged: false }, holds: [] }) }) },
   'GET /scim/v2/ServiceProviderConfig': {},
   'GET /scim/v2/ResourceTypes': {},
   'GET /scim/v2/ResourceTypes/:id': { record: async () => 'User' },
@@ -520,6 +521,7 @@ describe('every service method that touches an owned object', () => {
     Blueprints: fx.services.blueprints, BlueprintAccessControl: fx.services.blueprints.access, Identity: fx.services.identity,
     GovernancePolicies: fx.services.governancePolicies, GovernanceEvents: fx.services.governanceEvents, GovernanceApprovals: fx.services.governanceApprovals,
     GovernanceSimulator: fx.services.governanceSimulator, GovernanceSuggester: fx.services.governanceSuggester,
+    WorkspaceGovernance: fx.services.workspaceGovernance,
   });
 
   it('has a rule for each of its methods, and none for a method that does not exist', () => {
@@ -593,6 +595,13 @@ describe('every service method that touches an owned object', () => {
       await fx.services.workspaces.setObserved(agentActor('agent-x'), w.id, 'stopped', '');
       const entry = (await fx.services.audit.list({ limit: 20, action: 'workspace.stopped' })).find((e) => e.targetId === w.id);
       expect(entry?.actor).toEqual({ kind: 'system', name: 'agent', id: 'agent-x' });
+    },
+    'WorkspaceGovernance.get': async () => {
+      const theirs = await ws('admin');
+      await refused(fx.services.workspaceGovernance.get(fx.members.builder.actor, theirs.id), 404);
+      await refused(fx.services.workspaceGovernance.get(SCIM_ACTOR, theirs.id), 404);
+      expect((await fx.services.workspaceGovernance.get(fx.members.auditor.actor, theirs.id)).holds).toEqual([]);
+      expect((await fx.services.workspaceGovernance.get(POLICY_SWEEPER, theirs.id)).killSwitch.engaged).toBe(false);
     },
     'PreviewAuth.check': async () => {
       // Covered end to end above ("the preview origin"); here the query alone, for a builder's session on an admin's workspace.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { launchChromium } from '../harness/browser.js';
+import { launchChromium, signIn } from '../harness/browser.js';
 import { runAdminCommand } from '@paddock/portal';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, TestStack } from '../harness/testStack.js';
 
@@ -12,12 +12,7 @@ describe('an admin confirming destructive actions in the browser', () => {
   beforeAll(async () => {
     [stack, chromium] = await Promise.all([TestStack.start(), launchChromium()]);
     page = await chromium.browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${stack.url}/`);
-    await page.waitForURL(/\/login/);
-    await page.getByLabel('Email').fill(ADMIN_EMAIL);
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${stack.url}/`);
+    await signIn(page, stack.url, ADMIN_EMAIL, ADMIN_PASSWORD);
   });
   afterAll(async () => {
     await chromium?.close();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import type { HoldDecision } from '@paddock/protocol';
-import { launchChromium } from '../harness/browser.js';
+import { launchChromium, signIn } from '../harness/browser.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, TestStack } from '../harness/testStack.js';
 
 /**
@@ -20,12 +20,7 @@ describe('an admin governing agents in the browser', () => {
     [stack, chromium] = await Promise.all([TestStack.start(), launchChromium()]);
     workspaceId = await stack.runningWorkspace('governed');
     page = await chromium.browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(`${stack.url}/`);
-    await page.waitForURL(/\/login/);
-    await page.getByLabel('Email').fill(ADMIN_EMAIL);
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${stack.url}/`);
+    await signIn(page, stack.url, ADMIN_EMAIL, ADMIN_PASSWORD);
   }, 120_000);
   afterAll(async () => {
     await chromium?.close();

@@ -63,6 +63,7 @@ import { GovernanceEvents } from './governance/governanceEvents.js';
 import { GovernanceApprovals } from './governance/governanceApprovals.js';
 import { GovernanceSimulator } from './governance/governanceSimulator.js';
 import { GovernanceSuggester } from './governance/governanceSuggester.js';
+import { WorkspaceGovernance } from './governance/workspaceGovernance.js';
 import { GovernanceTunnel } from './governance/governanceTunnel.js';
 import { configuredRegistries } from './governance/packageRegistries.js';
 import { registerGovernanceFeed } from './api/governanceFeedRoute.js';
@@ -157,6 +158,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     settings, sso, signInSettings, oidc,
     previews: new PreviewAuth(db, clock),
     governancePolicies, governanceEvents, governanceApprovals, governanceSimulator, governanceSuggester,
+    workspaceGovernance: new WorkspaceGovernance({ db, clock, workspaces, governancePolicies }),
     openCode: new OpenCodeProxy({ config, workspaces, workspaceHttp }),
     backups,
   };

@@ -30,6 +30,7 @@ import type { GovernanceEvents } from './governance/governanceEvents.js';
 import type { GovernanceApprovals } from './governance/governanceApprovals.js';
 import type { GovernanceSimulator } from './governance/governanceSimulator.js';
 import type { GovernanceSuggester } from './governance/governanceSuggester.js';
+import type { WorkspaceGovernance } from './governance/workspaceGovernance.js';
 import type { OpenCodeProxy } from './ai/openCodeProxy.js';
 import type { BackupDirectory } from './backup/backupDirectory.js';
 
@@ -77,6 +78,8 @@ export interface PortalServices {
   /** Rolling out a policy: recorded events replayed against a draft, and allow rules suggested from a blueprint's monitor-mode baseline. */
   governanceSimulator: GovernanceSimulator;
   governanceSuggester: GovernanceSuggester;
+  /** What a workspace's owner sees of it: the kill switch and why, the held actions waiting for an admin. */
+  workspaceGovernance: WorkspaceGovernance;
   /** The AI chat's way to OpenCode inside a workspace. */
   openCode: OpenCodeProxy;
   /** PADDOCK_BACKUP_DIR: the online backups this portal writes, scheduled and on request. */

@@ -17,4 +17,5 @@ export * from './governanceApi.js';
 export * from './governancePolicy.js';
 export * from './governanceAdminApi.js';
 export * from './governanceSimulationApi.js';
+export * from './workspaceGovernanceApi.js';
 export * from './policyBridgeApi.js';

@@ -149,21 +149,38 @@ function goesAhead(outcome: DecisionOutcome): boolean {
   return outcome.verdict === 'allow' || !outcome.enforced;
 }
 
-/** The decision, waiting out a hold: the admin's answer, or a deny at the hold's expiry. */
+/**
+ * The decision, waiting out a hold: the admin's answer, or a deny at the hold's expiry.
+ * The builder is told once, at the start, what waits and for how long; Claude Code
+ * shows a hook's stderr when the hook exits (with its fixed status line meanwhile),
+ * so on a deny the reason says again what waited, and why it is refused.
+ */
 async function settle(guarded: GuardedAction, io: GuardIo): Promise<DecisionOutcome> {
   const client = new PolicyClient(io.socketPath);
   const first = await client.decide(guarded, DECIDE_TIMEOUT_MS);
   if (!first.held || !first.enforced) return first;
   const summary = actionSummary(guarded.action as GovernanceAction);
-  io.stderr(`Waiting for an admin to approve: ${summary}\n`);
   const maxWait = Math.min(io.maxWaitMs ?? GUARD_MAX_WAIT_MS, GUARD_MAX_WAIT_MS);
   const expires = Date.parse(first.held.expiresAt);
-  const deadline = io.now() + Math.min(Number.isFinite(expires) ? Math.max(expires - io.now(), 0) : 0, maxWait);
+  const waitMs = Math.min(Number.isFinite(expires) ? Math.max(expires - io.now(), 0) : 0, maxWait);
+  const deadline = io.now() + waitMs;
+  io.stderr(`Waiting for an admin to approve: ${summary}, up to ${waitWords(waitMs)}\n`);
+  const timedOut = { ...first, verdict: 'deny' as const, held: undefined, reason: `no admin approved "${summary}" within ${waitWords(waitMs)}, so it was denied` };
   for (;;) {
     const answer = await client.wait(first.held.id, WAIT_TIMEOUT_MS);
-    if (answer.state === 'decided') return answer.outcome;
-    if (io.now() >= deadline) {
-      return { ...first, verdict: 'deny', held: undefined, reason: `no admin approved "${summary}" in time` };
+    if (answer.state === 'decided') {
+      // The agent denies at the hold's expiry too: that deny is the timeout, said with its length.
+      if (answer.outcome.verdict !== 'allow' && io.now() >= deadline - EXPIRY_SLACK_MS) return timedOut;
+      return answer.outcome;
     }
+    if (io.now() >= deadline) return timedOut;
   }
+}
+
+/** A deny this close to the hold's expiry is its expiry (the agent's clock and the guard's are the host's). */
+const EXPIRY_SLACK_MS = 1_000;
+
+/** "5 min", "90 min", "30 s": how long a hold waits, in the words the builder reads. */
+export function waitWords(ms: number): string {
+  return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.max(1, Math.ceil(ms / 1000))} s`;
 }

@@ -1,11 +1,11 @@
 import {
   approvalDecisionRequestSchema, approvalDecisionResultSchema, approvalsPageSchema, approvalsQuerySchema, governanceEventsPageSchema,
   governanceEventsQuerySchema, governanceOverrideSchema, governancePolicySchema, governanceSuggestionsSchema, killSwitchChangeSchema, killSwitchSchema,
-  simulationReportSchema, simulationRequestSchema, suggestionsQuerySchema,
+  simulationReportSchema, simulationRequestSchema, suggestionsQuerySchema, workspaceGovernanceSchema,
 } from '@paddock/protocol';
 import { route } from './route.js';
 
-/** Issue 9's governance API: admins change, auditors read (docs/governance.md). */
+/** Issue 9's governance API: admins change, auditors read; a workspace's owner reads its own (docs/governance.md). */
 export const governanceRoutes = [
   route({
     method: 'GET', url: '/api/v1/governance/policy', access: 'auditor', summary: "The org's governance policy (the defaults until an admin saves one)",
@@ -68,5 +68,11 @@ export const governanceRoutes = [
     summary: 'Engage or release a kill switch, org-wide or for a blueprint; agents stop all agent traffic within a second (audited)',
     body: killSwitchChangeSchema, response: killSwitchSchema,
     handler: async ({ body, actor, services }) => services.governancePolicies.setKillSwitch(body, actor),
+  }),
+  route({
+    method: 'GET', url: '/api/v1/workspaces/:id/governance', access: 'user',
+    summary: "What the workspace's owner sees of governance: the kill switch and why, the held actions waiting for an admin (summaries only)",
+    response: workspaceGovernanceSchema,
+    handler: async ({ actor, params, services }) => services.workspaceGovernance.get(actor, params.id),
   }),
 ];

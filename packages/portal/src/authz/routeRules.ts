@@ -93,7 +93,7 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   'POST /api/v1/workspaces/:id/ai/sessions/:sessionId/prompt': ws('operate', 'ai'),
   'POST /api/v1/workspaces/:id/ai/sessions/:sessionId/abort': ws('operate', 'ai'),
   'GET /api/v1/workspaces/:id/ai/events': ws('read', 'ai'),
-  // Every workspace event is filtered by the subscriber's `read` (eventRoutes.ts).
+  // Every workspace event, and every governance event naming a workspace, is filtered by the subscriber's `read` (eventRoutes.ts).
   'GET /api/v1/events': none,
   'GET /api/v1/audit': none,
   'GET /api/v1/audit/verify': none,
@@ -117,6 +117,7 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   'POST /api/v1/governance/approvals/:id': record,
   'GET /api/v1/governance/kill-switch': none,
   'PUT /api/v1/governance/kill-switch': none,
+  'GET /api/v1/workspaces/:id/governance': ws('read'),
   'POST /api/v1/admin/scim-tokens': none,
   'GET /scim/v2/ServiceProviderConfig': none,
   'GET /scim/v2/ResourceTypes': none,

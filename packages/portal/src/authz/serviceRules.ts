@@ -46,6 +46,7 @@ export const SERVICE_RULES: Record<string, Record<string, MethodRule>> = {
     stopWhereBlueprintAccessLost: { workspace: 'stop' },
     setObserved: { workspace: 'observe' },
     agentOf: { holder: 'a workspace from Workspaces.get' },
+    ownerOf: { holder: "a workspace id from a bus event; the event stream asks can(actor, 'read') with the owner for each subscriber" },
     notifyChanged: { holder: 'a workspace id an agent reported on; it only tells subscribers, who each see it by their own read' },
     audited: internal, createIn: internal, setDesiredIn: internal, changed: internal,
   },
@@ -91,6 +92,9 @@ export const SERVICE_RULES: Record<string, Record<string, MethodRule>> = {
   GovernanceApprovals: {
     hold: ownAgent, list: readers, decide: admins,
     sweep: internal, outcome: { holder: 'an approval id from the bus; it goes only to the agent that asked for the hold' },
+  },
+  WorkspaceGovernance: {
+    get: { workspace: 'read' },
   },
   Identity: {
     createUser: { member: 'manage' },

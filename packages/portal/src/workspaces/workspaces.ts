@@ -78,6 +78,15 @@ export class Workspaces {
   }
 
   /** The agent a workspace runs on. Not a read of its own: callers hold a workspace `get` gave them. */
+  /**
+   * Whose a workspace is (null once deleted or for no workspace), for a feed that decides with
+   * `can()` who may hear of an event naming it, as it does for the workspace events themselves.
+   */
+  async ownerOf(id: string): Promise<string | null> {
+    const r = await this.db.selectFrom('workspaces').select('owner_id').where('id', '=', id).where('state', '<>', 'deleted').executeTakeFirst();
+    return r?.owner_id ?? null;
+  }
+
   async agentOf(id: string): Promise<string | null> {
     const r = await this.db.selectFrom('workspaces').select('agent_id').where('id', '=', id).executeTakeFirst();
     return r?.agent_id ?? null;

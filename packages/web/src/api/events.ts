@@ -1,15 +1,16 @@
 import { useEffect } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import type { WorkspaceEvent } from '@paddock/protocol';
+import type { WorkspaceEvent, WorkspaceGovernanceEvent } from '@paddock/protocol';
 import { meQueryKey } from './auth';
+import { refreshWorkspaceGovernance } from './workspaceGovernance';
 import { storeWorkspace, workspacesQueryKey } from './workspaces';
 
 const MAX_RETRY_MS = 30_000;
 
 /**
  * Follows GET /api/v1/events and writes each workspace change into the query
- * cache. After any (re)connect it refetches, since events sent while we were
- * away are gone.
+ * cache; a governance event makes the workspace's governance view look again.
+ * After any (re)connect it refetches, since events sent while we were away are gone.
  */
 export function useWorkspaceEvents(): void {
   const queryClient = useQueryClient();
@@ -30,13 +31,11 @@ export function useWorkspaceEvents(): void {
         opened = true;
       });
 
-      source.addEventListener('workspace', (event) => {
-        try {
-          const data = JSON.parse((event as MessageEvent<string>).data) as WorkspaceEvent;
-          if (data.type === 'workspace' && data.workspace) storeWorkspace(queryClient, data.workspace);
-        } catch {
-          // A malformed event is not worth breaking the stream over.
-        }
+      listen<WorkspaceEvent>(source, 'workspace', (data) => {
+        if (data.type === 'workspace' && data.workspace) storeWorkspace(queryClient, data.workspace);
+      });
+      listen<WorkspaceGovernanceEvent>(source, 'governance', (data) => {
+        if (data.type === 'governance') refreshWorkspaceGovernance(queryClient, data.workspaceId);
       });
 
       source.addEventListener('error', () => {
@@ -60,4 +59,15 @@ export function useWorkspaceEvents(): void {
       source?.close();
     };
   }, [queryClient]);
+}
+
+/** Handles each event of one name, parsed; a malformed event is not worth breaking the stream over. */
+function listen<T>(source: EventSource, name: string, handle: (data: T) => void): void {
+  source.addEventListener(name, (event) => {
+    try {
+      handle(JSON.parse((event as MessageEvent<string>).data) as T);
+    } catch {
+      // Skipped.
+    }
+  });
 }

@@ -98,6 +98,14 @@ describe('agent hooks in a sandbox, with the real Claude Code and OpenCode', () 
     expect(await exists('/workspace/held-claude')).toBe(true);
   }, 120_000);
 
+  it('claude -p: a held command nobody decides is refused, and what Claude Code shows names the wait', async () => {
+    decider.setPolicy(workspaceId, { ...policy('enforce'), holdTimeoutSeconds: 3 });
+    // The hook's stderr reaches the transcript (and the model) when the guard exits 2: the summary and the wait, in words.
+    const expired = await claude('touch /workspace/held-expired');
+    expect(expired.output).toContain(`Paddock's policy refused this: no admin approved "touch /workspace/held-expired" within 3 s, so it was denied`);
+    expect(await exists('/workspace/held-expired')).toBe(false);
+  }, 120_000);
+
   it('claude -p in monitor mode: the denied command runs, and its decision says deny, not enforced', async () => {
     decider.setPolicy(workspaceId, policy('monitor'));
     await claude('touch /workspace/denied-monitored');

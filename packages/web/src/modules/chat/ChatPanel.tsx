@@ -22,6 +22,7 @@ import { QueryView } from '../../components/QueryView';
 import { Skeleton } from '../../components/Skeleton';
 import { Spinner } from '../../components/Spinner';
 import { cn } from '../../components/cn';
+import { WorkspaceGovernanceBanner } from '../governance/WorkspaceGovernanceBanner';
 import { toolActivity } from './toolActivity';
 import { aiErrorMessage, useAiEvents } from './useAiEvents';
 
@@ -156,6 +157,7 @@ export function ChatPanel({ workspaceId }: { workspaceId: string }) {
         </div>
       </header>
 
+      <WorkspaceGovernanceBanner workspaceId={workspaceId} variant="panel" className="m-3 mb-0" />
       {actionError && (
         <ErrorBanner className="m-3 mb-0" title="That did not work">
           {actionError}

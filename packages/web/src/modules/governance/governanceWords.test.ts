@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchForClass, outcomeWords } from './governanceWords';
+import { heldOutcomeWords, killSwitchScopeWords, killSwitchWords, matchForClass, outcomeWords, waitingWords } from './governanceWords';
 
 describe('governance words', () => {
   it('says what monitor mode would have done, not that it was done', () => {
@@ -16,5 +16,15 @@ describe('governance words', () => {
     expect(matchForClass('bash_command', match)).toEqual({ command: 'rm -rf /' });
     expect(matchForClass('git_push', { ...match, delete: false })).toEqual({ force: true, delete: false });
     expect(matchForClass('llm_call', match)).toEqual({});
+  });
+
+  it('tells the builder in plain words what waits, what stopped the agents and why, and what was refused', () => {
+    expect(waitingWords('git push --force to origin/main')).toBe('Waiting for an admin to approve: git push --force to origin/main');
+    expect(killSwitchWords('runaway agent drill')).toBe('Agents are stopped by an admin: runaway agent drill');
+    expect(killSwitchWords(undefined)).toBe('Agents are stopped by an admin.');
+    expect(killSwitchScopeWords('org')).toMatch(/every workspace in the organisation/);
+    expect(killSwitchScopeWords('blueprint')).toMatch(/this workspace's blueprint/);
+    expect(heldOutcomeWords({ state: 'denied', summary: 'dropdb prod' })).toBe('An admin denied: dropdb prod');
+    expect(heldOutcomeWords({ state: 'expired', summary: 'dropdb prod' })).toBe('No admin decided in time, so it was denied: dropdb prod');
   });
 });

@@ -1,4 +1,4 @@
-import type { ContentFilters, GovernanceClass, GovernanceMode, RuleMatch, Verdict } from '@paddock/protocol';
+import type { ContentFilters, GovernanceClass, GovernanceMode, RuleMatch, Verdict, WorkspaceDecidedHold, WorkspaceGovernance } from '@paddock/protocol';
 import type { BadgeTone } from '../../components/Badge';
 
 /** What each class is, in words an admin reads at a glance. */
@@ -78,4 +78,26 @@ export function matchForClass(cls: GovernanceClass, match: RuleMatch): RuleMatch
 export function matchSummary(match: RuleMatch): string {
   const parts = Object.entries(match).map(([k, v]) => (typeof v === 'boolean' ? (v ? k : `not ${k}`) : `${k} ${v}`));
   return parts.length ? parts.join(', ') : 'any';
+}
+
+/** What the builder reads while an action waits (the same words paddock-guard writes in the terminal). */
+export function waitingWords(summary: string): string {
+  return `Waiting for an admin to approve: ${summary}`;
+}
+
+/** Why the workspace's agents are stopped, in the admin's words. */
+export function killSwitchWords(reason: string | undefined): string {
+  return reason ? `Agents are stopped by an admin: ${reason}` : 'Agents are stopped by an admin.';
+}
+
+/** Whose agents the kill switch stops. */
+export function killSwitchScopeWords(scope: WorkspaceGovernance['killSwitch']['scope']): string {
+  return scope === 'blueprint'
+    ? "It stops the AI of every workspace made from this workspace's blueprint, until an admin releases it."
+    : 'It stops the AI of every workspace in the organisation, until an admin releases it.';
+}
+
+/** A held action that did not go ahead: an admin's denial, or nobody deciding in time. */
+export function heldOutcomeWords(hold: Pick<WorkspaceDecidedHold, 'state' | 'summary'>): string {
+  return hold.state === 'expired' ? `No admin decided in time, so it was denied: ${hold.summary}` : `An admin denied: ${hold.summary}`;
 }

@@ -35,10 +35,15 @@ interface WorkspaceTerminalProps {
   workspaceId: string;
   session?: string;
   className?: string;
+  /**
+   * Shown over the top of the terminal, never beside it: the terminal's box (and so
+   * its rows and columns, which xterm's fit reads) stays the same size whatever it says.
+   */
+  overlay?: ReactNode;
 }
 
 /** The workspace's shell in xterm.js, fitted to its box, reattaching after drops. */
-export function WorkspaceTerminal({ workspaceId, session = 'main', className }: WorkspaceTerminalProps) {
+export function WorkspaceTerminal({ workspaceId, session = 'main', className, overlay }: WorkspaceTerminalProps) {
   const hostRef = useRef<HTMLDivElement>(null);
   const connectionRef = useRef<TerminalConnection | null>(null);
   const [status, setStatus] = useState<ConnectionStatus>('connecting');
@@ -125,6 +130,8 @@ export function WorkspaceTerminal({ workspaceId, session = 'main', className }: 
           aria-label="Workspace terminal"
           className="absolute inset-0 py-2 pl-3 pr-1"
         />
+        {/* Clicks pass through to the terminal, except on what the overlay itself makes clickable. */}
+        {overlay && <div className="pointer-events-none absolute inset-x-3 top-2 z-10">{overlay}</div>}
         {status === 'connecting' && (
           <Overlay>
             <Spinner className="size-5 text-zinc-400" />

@@ -4,6 +4,7 @@ import { tabSessionName, visibleTabs, type BlueprintWorkspaceConfig, type Worksp
 import { EmptyState } from '../../components/EmptyState';
 import { Skeleton } from '../../components/Skeleton';
 import { cn } from '../../components/cn';
+import { WorkspaceGovernanceBanner } from '../governance/WorkspaceGovernanceBanner';
 import { ChatPanel, EditorPanel } from './optionalPanels';
 import { useSelectedTab } from './useSelectedTab';
 
@@ -99,7 +100,13 @@ function TabPanel({ workspaceId, tab }: { workspaceId: string; tab: WorkspaceTab
   if (session) {
     return (
       <Suspense fallback={<Skeleton className="flex-1 rounded-lg bg-zinc-800" />}>
-        <WorkspaceTerminal workspaceId={workspaceId} session={session} className="flex-1" />
+        <WorkspaceTerminal
+          workspaceId={workspaceId}
+          session={session}
+          className="flex-1"
+          // Where Claude Code runs, the builder sees what an admin holds or stops.
+          overlay={tab.kind === 'claude' ? <WorkspaceGovernanceBanner workspaceId={workspaceId} variant="terminal" /> : undefined}
+        />
       </Suspense>
     );
   }
