@@ -210,6 +210,7 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/v1/blueprints/:id/governance': { record: newBlueprint, call: () => ({ check: (res) => expect(res.body).toEqual({}) }) },
   'PUT /api/v1/blueprints/:id/governance': { record: newBlueprint, call: () => ({ body: { mode: 'enforce' }, check: (res) => expect(res.body).toEqual({ mode: 'enforce' }) }) },
   'GET /api/v1/governance/events': { call: () => ({ query: 'limit=5&class=bash_command' }) },
+  'GET /api/v1/governance/health': {},
   'GET /api/v1/governance/approvals': { call: () => ({ query: 'state=pending' }) },
   'POST /api/v1/governance/approvals/:id': {
     record: pendingApproval, call: (c) => ({ body: { decision: 'deny', scope: 'once' }, check: (res) => expect(res.body.approval).toMatchObject({ id: c.id, state: 'denied' }) }),

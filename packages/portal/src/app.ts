@@ -61,6 +61,7 @@ import { GovernancePolicies } from './governance/governancePolicies.js';
 import { GovernanceEvents } from './governance/governanceEvents.js';
 import { GovernanceApprovals } from './governance/governanceApprovals.js';
 import { GovernanceTunnel } from './governance/governanceTunnel.js';
+import { GovernanceHealth } from './governance/governanceHealth.js';
 import { configuredRegistries } from './governance/packageRegistries.js';
 import { registerGovernanceFeed } from './api/governanceFeedRoute.js';
 
@@ -124,7 +125,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   // Read once: the default org policy allows the package registries this machine is configured with.
   const registries = configuredRegistries();
   const governancePolicies = new GovernancePolicies({ db, clock, audit, events }, () => registries);
-  const reconciler = new Reconciler({ db, clock, hub, workspaces, events, blueprintSecrets, workspaceSetup, governancePolicies, log: log.child({ component: 'reconciler' }) });
+  const reconciler = new Reconciler({ db, clock, hub, workspaces, events, blueprintSecrets, workspaceSetup, governancePolicies, metrics, log: log.child({ component: 'reconciler' }) });
   const accessSweep = new BlueprintAccessSweep(workspaces, log.child({ component: 'blueprint-access' }));
   const usage = new LlmUsage(db, clock, events);
   hub.on('usage', (agentId, record) => void usage.record(agentId, record).catch((err: unknown) => log.error({ err }, 'storing a usage record failed')));
@@ -134,8 +135,11 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const sso = new SsoSettings(config.oidc, settings, secrets, audit);
   const signInSettings = new SignInSettings(settings, sso, audit);
   const oidc = new OidcSignIn({ db, clock, audit, identity, sso, signInSettings, log: log.child({ component: 'oidc' }) });
-  const governanceEvents = new GovernanceEvents({ db, clock, events });
+  const governanceEvents = new GovernanceEvents({ db, clock, events, metrics });
+  const governanceHealth = new GovernanceHealth({ db, clock, hub, log: log.child({ component: 'governance-health' }) });
+  governanceHealth.start();
   const governanceApprovals = new GovernanceApprovals({ db, clock, audit, events });
+  metrics.observeGovernance(db, governancePolicies, governanceHealth);
   const governanceTunnel = new GovernanceTunnel({ hub, events, governanceEvents, approvals: governanceApprovals, log: log.child({ component: 'governance' }) });
   const services: PortalServices = {
     config, db, clock, log, audit, identity, blueprints, workspaces, events, hub, workspaceHttp, enrollment, reconciler, usage,
@@ -147,7 +151,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     ipAllowlist: new IpAllowlist(db, clock, audit, log.child({ component: 'ip-allowlist' })),
     settings, sso, signInSettings, oidc,
     previews: new PreviewAuth(db, clock),
-    governancePolicies, governanceEvents, governanceApprovals,
+    governancePolicies, governanceEvents, governanceApprovals, governanceHealth, metrics,
     openCode: new OpenCodeProxy({ config, workspaces, workspaceHttp }),
   };
   const boot = await bootstrap(config, services);

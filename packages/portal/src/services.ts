@@ -28,7 +28,9 @@ import type { PreviewAuth } from './preview/previewAuth.js';
 import type { GovernancePolicies } from './governance/governancePolicies.js';
 import type { GovernanceEvents } from './governance/governanceEvents.js';
 import type { GovernanceApprovals } from './governance/governanceApprovals.js';
+import type { GovernanceHealth } from './governance/governanceHealth.js';
 import type { OpenCodeProxy } from './ai/openCodeProxy.js';
+import type { PortalMetrics } from './metrics/portalMetrics.js';
 
 /**
  * Everything a route handler may use, built once in app.ts, in order. Whatever else
@@ -71,6 +73,10 @@ export interface PortalServices {
   governancePolicies: GovernancePolicies;
   governanceEvents: GovernanceEvents;
   governanceApprovals: GovernanceApprovals;
+  /** Whether each running workspace's hooks, gateway and proxy serve it, as the agents connected here report. */
+  governanceHealth: GovernanceHealth;
+  /** This portal's Prometheus registry (`GET /metrics`): services that count something take it. */
+  metrics: PortalMetrics;
   /** The AI chat's way to OpenCode inside a workspace. */
   openCode: OpenCodeProxy;
 }

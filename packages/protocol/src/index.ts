@@ -16,4 +16,5 @@ export * from './activityApi.js';
 export * from './governanceApi.js';
 export * from './governancePolicy.js';
 export * from './governanceAdminApi.js';
+export * from './governanceHealthApi.js';
 export * from './policyBridgeApi.js';

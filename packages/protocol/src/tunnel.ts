@@ -23,6 +23,7 @@ export type * from './generated/paddock/tunnel/v1/GovernanceEvents.js';
 export type * from './generated/paddock/tunnel/v1/GovernanceHold.js';
 export type * from './generated/paddock/tunnel/v1/GovernanceHoldReply.js';
 export type * from './generated/paddock/tunnel/v1/GovernanceHoldDecision.js';
+export type * from './generated/paddock/tunnel/v1/GovernanceHealth.js';
 export type { TunnelClient, TunnelHandlers } from './generated/paddock/tunnel/v1/Tunnel.js';
 
 /**
@@ -45,8 +46,11 @@ export type { TunnelClient, TunnelHandlers } from './generated/paddock/tunnel/v1
  *      GovernanceEventReports) and .hold_request (a GovernanceHold, answered at once by
  *      PortalMessage.hold_reply); PortalMessage.hold_decision (an admin decided, or the hold expired).
  *      A 1.1 portal ignores a 1.2 agent's events and holds: its agent's holds time out and are denied.
+ * 1.3: AgentMessage.governance_health (whether each running workspace's hooks, gateway and proxy serve it,
+ *      and the mode in force). A 1.2 portal ignores it; a 1.2 agent never sends it, so its workspaces are
+ *      "unknown" on the portal's governance health, never "healthy".
  */
-export const TUNNEL_PROTOCOL = { major: 1, minor: 2 } as const;
+export const TUNNEL_PROTOCOL = { major: 1, minor: 3 } as const;
 /** The major version, as Hello.protocol_version and Welcome.protocol_version carry it. */
 export const TUNNEL_PROTOCOL_VERSION = TUNNEL_PROTOCOL.major;
 

@@ -1,6 +1,6 @@
 import {
   approvalDecisionRequestSchema, approvalDecisionResultSchema, approvalsPageSchema, approvalsQuerySchema, governanceEventsPageSchema,
-  governanceEventsQuerySchema, governanceOverrideSchema, governancePolicySchema, killSwitchChangeSchema, killSwitchSchema,
+  governanceEventsQuerySchema, governanceHealthSchema, governanceOverrideSchema, governancePolicySchema, killSwitchChangeSchema, killSwitchSchema,
 } from '@paddock/protocol';
 import { route } from './route.js';
 
@@ -33,6 +33,12 @@ export const governanceRoutes = [
     summary: 'Governance events, newest first: ?workspaceId=&class=&verdict=&since=&limit=&cursor=',
     query: governanceEventsQuerySchema, response: governanceEventsPageSchema,
     handler: async ({ query, services }) => services.governanceEvents.list(query),
+  }),
+  route({
+    method: 'GET', url: '/api/v1/governance/health', access: 'auditor',
+    summary: "The share of running workspaces whose hooks, gateway and proxy serve them with a policy in force, and each one's problems",
+    response: governanceHealthSchema,
+    handler: async ({ services }) => services.governanceHealth.report(),
   }),
   route({
     method: 'GET', url: '/api/v1/governance/approvals', access: 'auditor', summary: 'Held agent actions: ?state=pending|approved|denied|expired&workspaceId=',

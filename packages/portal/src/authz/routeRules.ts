@@ -111,6 +111,7 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   'GET /api/v1/blueprints/:id/governance': record,
   'PUT /api/v1/blueprints/:id/governance': record,
   'GET /api/v1/governance/events': none,
+  'GET /api/v1/governance/health': none,
   'GET /api/v1/governance/approvals': none,
   'POST /api/v1/governance/approvals/:id': record,
   'GET /api/v1/governance/kill-switch': none,
