@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchForClass, outcomeWords } from './governanceWords';
+import { healthShareWords, matchForClass, outcomeWords } from './governanceWords';
 
 describe('governance words', () => {
   it('says what monitor mode would have done, not that it was done', () => {
@@ -16,5 +16,12 @@ describe('governance words', () => {
     expect(matchForClass('bash_command', match)).toEqual({ command: 'rm -rf /' });
     expect(matchForClass('git_push', { ...match, delete: false })).toEqual({ force: true, delete: false });
     expect(matchForClass('llm_call', match)).toEqual({});
+  });
+
+  it('says the governance health share, rounded down, and when nothing runs', () => {
+    expect(healthShareWords({ runningWorkspaces: 0, healthy: 0, share: null })).toBe('No workspace runs');
+    expect(healthShareWords({ runningWorkspaces: 3, healthy: 3, share: 1 })).toBe('3 of 3 running (100%)');
+    expect(healthShareWords({ runningWorkspaces: 200, healthy: 199, share: 0.995 })).toBe('199 of 200 running (99%)');
+    expect(healthShareWords({ runningWorkspaces: 3, healthy: 0, share: 0 })).toBe('0 of 3 running (0%)');
   });
 });

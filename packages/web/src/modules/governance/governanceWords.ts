@@ -79,3 +79,12 @@ export function matchSummary(match: RuleMatch): string {
   const parts = Object.entries(match).map(([k, v]) => (typeof v === 'boolean' ? (v ? k : `not ${k}`) : `${k} ${v}`));
   return parts.length ? parts.join(', ') : 'any';
 }
+
+/**
+ * The governance health share: "12 of 14 running (85%)", rounded down so a
+ * fleet with one unhealthy workspace never reads 100%; a word when nothing runs.
+ */
+export function healthShareWords(r: { runningWorkspaces: number; healthy: number; share: number | null }): string {
+  if (r.share === null) return 'No workspace runs';
+  return `${r.healthy} of ${r.runningWorkspaces} running (${Math.floor(r.share * 100)}%)`;
+}
