@@ -80,16 +80,6 @@ describe('Prometheus metrics and health', () => {
     expect(one(m, 'paddock_model_tokens_total', { kind: 'output' })).toBeGreaterThan(0);
     expect(one(m, 'paddock_portal_process_resident_memory_bytes')).toBeGreaterThan(0);
 
-    // The shipped Grafana dashboard asks only for series the portal serves.
-    const dashboard = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'deploy', 'grafana', 'paddock-portal.json'), 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
-    expect(dashboard.panels.length).toBeGreaterThan(10);
-    const served = new Set(m.samples.map((s) => s.name));
-    for (const p of dashboard.panels) {
-      const asked = p.targets.flatMap((t) => t.expr.match(/paddock_[a-z0-9_]+/g) ?? []);
-      expect(asked.length, p.title).toBeGreaterThan(0);
-      for (const name of asked) expect(served.has(name), `${p.title}: ${name}`).toBe(true);
-    }
-
     // Bounded cardinality: no series is labelled with a workspace's or a user's id.
     const ws = await stack.db.selectFrom('workspaces').select(['id', 'owner_id']).where('id', '=', id).executeTakeFirstOrThrow();
     for (const s of m.samples) expect(Object.values(s.labels), s.name).not.toContain(ws.id);
@@ -157,10 +147,19 @@ describe('Prometheus metrics and health', () => {
     stack.agentParts.workspaces.emit('governance-health', said);
     await until(health, (h) => h.healthy === 1);
 
-    // The shipped alerting rules ask only for series the portal serves, and one fires on an unhealthy workspace.
+    // The shipped Grafana dashboard asks only for series the portal serves (after a session and governance events).
+    const served = new Set(m.samples.map((s) => s.name));
+    const dashboard = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'deploy', 'grafana', 'paddock-portal.json'), 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
+    expect(dashboard.panels.length).toBeGreaterThan(10);
+    for (const p of dashboard.panels) {
+      const asked = p.targets.flatMap((t) => t.expr.match(/paddock_[a-z0-9_]+/g) ?? []);
+      expect(asked.length, p.title).toBeGreaterThan(0);
+      for (const name of asked) expect(served.has(name), `${p.title}: ${name}`).toBe(true);
+    }
+    // So do the shipped alerting rules, and one fires on an unhealthy workspace.
     const rules = parseYaml(readFileSync(join(import.meta.dirname, '..', 'deploy', 'prometheus', 'paddock-alerts.yml'), 'utf8')) as { groups: Array<{ name: string; rules: Array<{ alert: string; expr: string; for?: string }> }> };
     const all = rules.groups.flatMap((g) => g.rules);
-    const served = new Set(m.samples.map((s) => s.name));
+    expect(all.length).toBeGreaterThan(0);
     for (const rule of all) {
       const asked = String(rule.expr).match(/paddock_[a-z0-9_]+/g) ?? [];
       expect(asked.length, rule.alert).toBeGreaterThan(0);
