@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { governanceModeSchema } from './governanceApi.js';
 
 /**
  * Governance health (issue 9): whether each running workspace's three
@@ -18,7 +19,7 @@ export const enforcementPointStatusSchema = z.enum(['active', 'missing', 'unused
 export type EnforcementPointStatus = z.infer<typeof enforcementPointStatusSchema>;
 
 /** The policy mode the agent holds for the workspace; `unknown` when it has not said. */
-export const governanceHealthModeSchema = z.enum(['enforce', 'monitor', 'off', 'unknown']);
+export const governanceHealthModeSchema = z.enum([...governanceModeSchema.options, 'unknown']);
 export type GovernanceHealthMode = z.infer<typeof governanceHealthModeSchema>;
 
 /** healthy: every point active (or unused) and a policy in force; unknown: no report. */

@@ -1,6 +1,7 @@
 import type pino from 'pino';
-import type {
-  EnforcementPointStatus, GovernanceHealthItem, GovernanceHealthMode, GovernanceHealthReport, WorkspaceHealth,
+import {
+  enforcementPointStatusSchema, governanceHealthModeSchema,
+  type EnforcementPointStatus, type GovernanceHealthItem, type GovernanceHealthMode, type GovernanceHealthReport, type WorkspaceHealth,
 } from '@paddock/protocol';
 import type { GovernanceHealth__Output } from '@paddock/protocol/tunnel';
 import type { PortalServices } from '../services.js';
@@ -18,11 +19,9 @@ interface Reported {
   killSwitch: boolean;
 }
 
-const POINT_STATUSES: readonly EnforcementPointStatus[] = ['active', 'missing', 'unused', 'unknown'];
-const MODES: readonly GovernanceHealthMode[] = ['enforce', 'monitor', 'off', 'unknown'];
 /** A word from the agent this portal doesn't know is not taken for a good one. */
-const pointStatus = (s: string): EnforcementPointStatus => (POINT_STATUSES.includes(s as EnforcementPointStatus) ? s as EnforcementPointStatus : 'unknown');
-const healthMode = (s: string): GovernanceHealthMode => (MODES.includes(s as GovernanceHealthMode) ? s as GovernanceHealthMode : 'unknown');
+const pointStatus = (s: string): EnforcementPointStatus => enforcementPointStatusSchema.catch('unknown').parse(s);
+const healthMode = (s: string): GovernanceHealthMode => governanceHealthModeSchema.catch('unknown').parse(s);
 
 const NOT_REPORTED = 'Its agent has not reported its enforcement points: an agent older than tunnel protocol 1.3, '
   + 'or one that has not applied its spec since it connected.';

@@ -27,12 +27,14 @@ const MODE_WORDS: Record<GovernanceHealthMode, string> = { enforce: 'Enforce', m
 export function GovernanceHealthPanel() {
   const health = useQuery(governanceHealthQuery());
   return (
-    <Section flush title="Governance health"
-      description="Running workspaces whose agent hooks, LLM gateway and egress proxy all serve them with a policy in force. An alert fires for any other (deploy/prometheus).">
-      <QueryView query={health} loading={<TableSkeleton rows={2} label="Loading governance health" />} errorTitle="Could not load governance health" errorClassName="m-4">
-        {(r) => <HealthView report={r} />}
-      </QueryView>
-    </Section>
+    <div data-testid="governance-health">
+      <Section flush title="Governance health"
+        description="Running workspaces whose agent hooks, LLM gateway and egress proxy all serve them with a policy in force. An alert fires for any other (deploy/prometheus).">
+        <QueryView query={health} loading={<TableSkeleton rows={2} label="Loading governance health" />} errorTitle="Could not load governance health" errorClassName="m-4">
+          {(r) => <HealthView report={r} />}
+        </QueryView>
+      </Section>
+    </div>
   );
 }
 
@@ -43,7 +45,9 @@ function HealthView({ report: r }: { report: GovernanceHealthReport }) {
     <div>
       <div className="flex flex-wrap items-center gap-3 px-4 py-3" data-testid="governance-health-share">
         <Badge tone={tone}>{healthShareWords(r)}</Badge>
-        <span className="text-sm text-zinc-600">healthy{r.unhealthy > 0 && ` · ${r.unhealthy} unhealthy`}{r.unknown > 0 && ` · ${r.unknown} unknown`}</span>
+        <span className="text-sm text-zinc-600">
+          {[r.unhealthy > 0 && `${r.unhealthy} unhealthy`, r.unknown > 0 && `${r.unknown} not reported`].filter(Boolean).join(' · ')}
+        </span>
       </div>
       {problems.length === 0 ? (
         <EmptyState className="m-4" icon={<ShieldCheck className="size-5" />}
@@ -91,5 +95,5 @@ function ProblemTable({ items }: { items: GovernanceHealthItem[] }) {
 
 function Point({ status }: { status: EnforcementPointStatus }) {
   const w = POINT_WORDS[status];
-  return <Badge tone={w.tone}>{w.text}</Badge>;
+  return <Badge tone={w.tone} className="whitespace-nowrap">{w.text}</Badge>;
 }

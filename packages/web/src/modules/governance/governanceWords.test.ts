@@ -20,8 +20,8 @@ describe('governance words', () => {
 
   it('says the governance health share, rounded down, and when nothing runs', () => {
     expect(healthShareWords({ runningWorkspaces: 0, healthy: 0, share: null })).toBe('No workspace runs');
-    expect(healthShareWords({ runningWorkspaces: 3, healthy: 3, share: 1 })).toBe('3 of 3 running (100%)');
-    expect(healthShareWords({ runningWorkspaces: 200, healthy: 199, share: 0.995 })).toBe('199 of 200 running (99%)');
-    expect(healthShareWords({ runningWorkspaces: 3, healthy: 0, share: 0 })).toBe('0 of 3 running (0%)');
+    expect(healthShareWords({ runningWorkspaces: 3, healthy: 3, share: 1 })).toBe('3 of 3 healthy (100%)');
+    expect(healthShareWords({ runningWorkspaces: 200, healthy: 199, share: 0.995 })).toBe('199 of 200 healthy (99%)');
+    expect(healthShareWords({ runningWorkspaces: 3, healthy: 0, share: 0 })).toBe('0 of 3 healthy (0%)');
   });
 });

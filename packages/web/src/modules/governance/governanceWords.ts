@@ -81,10 +81,10 @@ export function matchSummary(match: RuleMatch): string {
 }
 
 /**
- * The governance health share: "12 of 14 running (85%)", rounded down so a
+ * The governance health share: "12 of 14 healthy (85%)", rounded down so a
  * fleet with one unhealthy workspace never reads 100%; a word when nothing runs.
  */
 export function healthShareWords(r: { runningWorkspaces: number; healthy: number; share: number | null }): string {
   if (r.share === null) return 'No workspace runs';
-  return `${r.healthy} of ${r.runningWorkspaces} running (${Math.floor(r.share * 100)}%)`;
+  return `${r.healthy} of ${r.runningWorkspaces} healthy (${Math.floor(r.share * 100)}%)`;
 }
