@@ -39,6 +39,11 @@ describe('governance health', () => {
     return call;
   }
   const item = async (id: string) => (await governanceHealth.report()).items.find((i) => i.workspaceId === id)!;
+  /** An agent's report, through the hub as the tunnel server hands it over, taken. */
+  const say = async (agentId: string, h: GovernanceHealth__Output) => {
+    hub.handleMessage(agentId, { governanceHealth: h });
+    await governanceHealth.settled();
+  };
 
   beforeAll(async () => {
     t = await openTestDatabase();
@@ -82,12 +87,12 @@ describe('governance health', () => {
   it('takes each report of the agent the workspace is placed on; an agent that says nothing (older than 1.3) leaves it unknown', async () => {
     agent1 = connect('agent-1');
     const [a, b, c, d] = ids as [string, string, string, string];
-    hub.handleMessage('agent-1', { governanceHealth: health(a) });
-    hub.handleMessage('agent-1', { governanceHealth: health(b, { gateway: 'unused', mode: 'monitor' }) });
-    hub.handleMessage('agent-1', { governanceHealth: health(c, { proxy: 'missing' }) });
+    await say('agent-1', health(a));
+    await say('agent-1', health(b, { gateway: 'unused', mode: 'monitor' }));
+    await say('agent-1', health(c, { proxy: 'missing' }));
     // Another agent speaking for a workspace it doesn't run is not heard.
     connect('agent-2');
-    hub.handleMessage('agent-2', { governanceHealth: health(d) });
+    await say('agent-2', health(d));
 
     const r = await governanceHealth.report();
     expect(r).toMatchObject({ runningWorkspaces: 4, healthy: 2, unhealthy: 1, unknown: 1, share: 0.5 });
@@ -106,25 +111,36 @@ describe('governance health', () => {
     const unhealthy = () => lines.filter((l) => l.workspaceId === c && /is unhealthy/.test(l.msg));
     expect(unhealthy()).toHaveLength(1);
     expect(unhealthy()[0]!.level).toBe(40);
-    hub.handleMessage('agent-1', { governanceHealth: health(c, { proxy: 'missing' }) });
+    await say('agent-1', health(c, { proxy: 'missing' }));
     expect(unhealthy()).toHaveLength(1);
-    hub.handleMessage('agent-1', { governanceHealth: health(c) });
+    await say('agent-1', health(c));
     expect(lines.filter((l) => l.workspaceId === c && /healthy again/.test(l.msg))).toHaveLength(1);
     expect(await item(c)).toMatchObject({ health: 'healthy' });
   });
 
+  it("keeps nothing and logs nothing of a workspace the agent doesn't run; of two reports at once, the later counts", async () => {
+    await say('agent-1', health('no-such-workspace', { proxy: 'missing' }));
+    await say('agent-2', health(ids[3]!, { proxy: 'missing' }));
+    expect(lines.filter((l) => l.workspaceId === 'no-such-workspace' || l.workspaceId === ids[3])).toEqual([]);
+    const b = ids[1]!;
+    hub.handleMessage('agent-1', { governanceHealth: health(b, { hooks: 'missing' }) });
+    hub.handleMessage('agent-1', { governanceHealth: health(b, { gateway: 'unused', mode: 'monitor' }) });
+    await governanceHealth.settled();
+    expect(await item(b)).toMatchObject({ health: 'healthy', hooks: 'active' });
+  });
+
   it('does not take a word it does not know for a good one', async () => {
     const a = ids[0]!;
-    hub.handleMessage('agent-1', { governanceHealth: health(a, { hooks: 'fine', mode: 'strict' }) });
+    await say('agent-1', health(a, { hooks: 'fine', mode: 'strict' }));
     expect(await item(a)).toMatchObject({ health: 'unhealthy', hooks: 'unknown', mode: 'unknown' });
-    hub.handleMessage('agent-1', { governanceHealth: health(a) });
+    await say('agent-1', health(a));
   });
 
   it('forgets a stopped workspace, and every report of an agent that went away', async () => {
     const [a, b] = ids as [string, string];
-    hub.handleMessage('agent-1', { governanceHealth: health(a, { stopped: true }) });
+    await say('agent-1', health(a, { stopped: true }));
     expect(await item(a)).toMatchObject({ health: 'unknown' });
-    hub.handleMessage('agent-1', { governanceHealth: health(a) });
+    await say('agent-1', health(a));
     expect(await item(a)).toMatchObject({ health: 'healthy' });
     // A reconnect must say it all again: until then, unknown.
     agent1.emit('end');
@@ -145,7 +161,7 @@ describe('governance health', () => {
   it('is a gauge on the portal registry, labelled by health only', async () => {
     const metrics = new PortalMetrics();
     metrics.observeGovernance(t.db, { killSwitch: async () => ({ org: { engaged: true }, blueprints: { x: { engaged: true }, y: { engaged: false } } }) }, governanceHealth);
-    hub.handleMessage('agent-1', { governanceHealth: health(ids[0]!, { hooks: 'missing' }) });
+    await say('agent-1', health(ids[0]!, { hooks: 'missing' }));
     const text = (await metrics.text()).body;
     expect(text).toContain('paddock_governance_workspaces{health="unhealthy"} 1');
     expect(text).toContain('paddock_governance_workspaces{health="unknown"} 3');

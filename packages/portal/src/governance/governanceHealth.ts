@@ -56,18 +56,39 @@ export class GovernanceHealth {
   private readonly reports = new Map<string, Reported>();
   /** What was last logged of each workspace, so a report that changes nothing logs nothing. */
   private readonly logged = new Map<string, string>();
+  /** The last report received of each workspace whose placement is being looked up. */
+  private readonly latest = new Map<string, number>();
+  private received = 0;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly deps: Deps) {}
 
   /** Listens to the agents on this portal's hub. */
   start(): void {
-    this.deps.hub.on('governance-health', (agentId, health) => this.record(agentId, health));
+    this.deps.hub.on('governance-health', (agentId, health) => { this.track(this.record(agentId, health)); });
     this.deps.hub.on('agent-disconnected', (agentId) => this.forgetAgent(agentId));
   }
 
-  /** One agent's report of one workspace. Whether the workspace is the agent's is checked when it is read. */
-  record(agentId: string, h: GovernanceHealth__Output): void {
+  /** Resolves once every report received so far is taken (tests). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+  }
+
+  /**
+   * One agent's report of one workspace, taken only when the workspace is placed on that
+   * agent: an agent can't fill this portal's memory or log with workspaces it doesn't run.
+   * Reports of one workspace are taken in the order they came.
+   */
+  async record(agentId: string, h: GovernanceHealth__Output): Promise<void> {
     if (!h.workspaceId || h.workspaceId.length > 64) return;
+    const seq = ++this.received;
+    this.latest.set(h.workspaceId, seq);
+    const placed = await this.deps.db.selectFrom('workspaces').select('id')
+      .where('id', '=', h.workspaceId).where('agent_id', '=', agentId).executeTakeFirst();
+    // A later report of the same workspace came meanwhile: it is the one that counts.
+    if (this.latest.get(h.workspaceId) !== seq) return;
+    this.latest.delete(h.workspaceId);
+    if (!placed) return;
     if (h.stopped) {
       if (this.reports.get(h.workspaceId)?.agentId === agentId) this.reports.delete(h.workspaceId);
       this.logged.delete(h.workspaceId);
@@ -85,10 +106,16 @@ export class GovernanceHealth {
     this.logged.set(h.workspaceId, key);
     if (problems.length > 0) {
       this.deps.log.warn({ workspaceId: h.workspaceId, agentId, problems, hooks: reported.hooks, gateway: reported.gateway, proxy: reported.proxy, mode: reported.mode },
-        "a governed workspace is unhealthy: one of its enforcement points does not serve it, or governance is off");
+        'a governed workspace is unhealthy: one of its enforcement points does not serve it, or governance is off');
     } else if (before) {
-      this.deps.log.info({ workspaceId: h.workspaceId, agentId }, "a governed workspace is healthy again: its hooks, gateway and proxy serve it");
+      this.deps.log.info({ workspaceId: h.workspaceId, agentId }, 'a governed workspace is healthy again: its hooks, gateway and proxy serve it');
     }
+  }
+
+  private track(p: Promise<void>): void {
+    const tracked = p.catch((err: unknown) => this.deps.log.error({ err }, "taking an agent's governance health report failed"))
+      .finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
   }
 
   /** Its reports went with its connection: its workspaces are unknown until it says again. */
