@@ -209,6 +209,12 @@ const SAMPLES: Record<string, Sample> = {
   'PUT /api/v1/governance/policy': { call: () => ({ body: defaultGovernancePolicy(['registry.npmjs.org']) }) },
   'GET /api/v1/blueprints/:id/governance': { record: newBlueprint, call: () => ({ check: (res) => expect(res.body).toEqual({}) }) },
   'PUT /api/v1/blueprints/:id/governance': { record: newBlueprint, call: () => ({ body: { mode: 'enforce' }, check: (res) => expect(res.body).toEqual({ mode: 'enforce' }) }) },
+  'POST /api/v1/governance/simulate': {
+    call: () => ({ body: { policy: defaultGovernancePolicy(['registry.npmjs.org']), days: 1 }, check: (res) => expect(res.body.totals.events).toEqual(expect.any(Number)) }),
+  },
+  'GET /api/v1/blueprints/:id/governance/suggestions': {
+    record: newBlueprint, call: () => ({ query: 'days=1', check: (res) => expect(res.body.suggestions).toEqual([]) }),
+  },
   'GET /api/v1/governance/events': { call: () => ({ query: 'limit=5&class=bash_command' }) },
   'GET /api/v1/governance/health': {},
   'GET /api/v1/governance/approvals': { call: () => ({ query: 'state=pending' }) },
@@ -514,6 +520,7 @@ describe('every service method that touches an owned object', () => {
     Workspaces: fx.services.workspaces, PreviewAuth: fx.services.previews, TerminalTickets: fx.services.tickets,
     Blueprints: fx.services.blueprints, BlueprintAccessControl: fx.services.blueprints.access, Identity: fx.services.identity,
     GovernancePolicies: fx.services.governancePolicies, GovernanceEvents: fx.services.governanceEvents, GovernanceApprovals: fx.services.governanceApprovals,
+    GovernanceSimulator: fx.services.governanceSimulator, GovernanceSuggester: fx.services.governanceSuggester,
   });
 
   it('has a rule for each of its methods, and none for a method that does not exist', () => {

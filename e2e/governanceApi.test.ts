@@ -57,6 +57,7 @@ describe('the org policy', () => {
       mode: 'enforce', defaults: { llm_call: 'allow', bash_command: 'allow', file_write: 'allow', git_push: 'ask', http_request: 'deny' },
       rules: [{ class: 'http_request', match: { domain: '*.example.com' }, verdict: 'allow' }, { id: 'mine', class: 'bash_command', match: { command: 'curl **' }, verdict: 'deny' }],
       contentFilters: { secrets: true, privateKeys: false, exfiltration: true },
+      passthrough: ['pinned.example.com'],
     };
     expect((await fx.request('PUT', '/api/v1/governance/policy', { credential: auditor(), body: policy })).status).toBe(403);
     expect((await fx.request('GET', '/api/v1/governance/policy', { credential: builder() })).status).toBe(403);
@@ -64,6 +65,7 @@ describe('the org policy', () => {
     expect(res.status).toBe(200);
     expect(res.body.rules[0].id).toMatch(/^rule-/);
     expect(res.body.rules[1].id).toBe('mine');
+    expect(res.body.passthrough).toEqual(['pinned.example.com']);
     expect((await fx.request('GET', '/api/v1/governance/policy', { credential: auditor() })).body).toEqual(res.body);
     const [entry] = await fx.services.audit.list({ limit: 1, action: 'governance.policy.update' });
     expect(entry?.actor).toMatchObject({ kind: 'user', email: fx.members.admin.email });
@@ -89,7 +91,7 @@ describe("a blueprint's override and the effective policy", () => {
   it('inherits what it leaves out; its rules come before the org rules', async () => {
     const bp = (await fx.services.blueprints.create({ name: fresh('bp'), description: 'x' }, fx.members.admin.actor)).id;
     expect((await fx.request('GET', `/api/v1/blueprints/${bp}/governance`, { credential: auditor() })).body).toEqual({});
-    const override = { mode: 'monitor', defaults: { bash_command: 'ask' }, rules: [{ id: 'bp-rule', class: 'http_request', match: { domain: 'api.example.com' }, verdict: 'deny' }] };
+    const override = { mode: 'monitor', defaults: { bash_command: 'ask' }, rules: [{ id: 'bp-rule', class: 'http_request', match: { domain: 'api.example.com' }, verdict: 'deny' }], passthrough: ['*.bank.example'] };
     const put = await fx.request('PUT', `/api/v1/blueprints/${bp}/governance`, { credential: admin(), body: override });
     expect(put.status).toBe(200);
     const org = await fx.services.governancePolicies.org();
@@ -98,6 +100,8 @@ describe("a blueprint's override and the effective policy", () => {
     expect(effective.defaults).toEqual({ ...org.defaults, bash_command: 'ask' });
     expect(effective.rules.map((r) => r.id)).toEqual(['bp-rule', ...org.rules.map((r) => r.id)]);
     expect(effective.killSwitch).toEqual({ engaged: false });
+    // The egress proxy passes through the blueprint's domains and the org's.
+    expect(effective.passthrough).toEqual(['*.bank.example', ...org.passthrough ?? []]);
     expect((await fx.request('PUT', '/api/v1/blueprints/00000000-0000-4000-8000-000000000000/governance', { credential: admin(), body: {} })).status).toBe(404);
   });
 });

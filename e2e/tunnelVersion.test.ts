@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalRuntime, createAgent, type Agent } from '@paddock/agent';
+import { EgressCa, LocalRuntime, createAgent, type Agent } from '@paddock/agent';
 import { TUNNEL_PROTOCOL, type ProtocolVersion } from '@paddock/protocol/tunnel';
 import { launchChromium } from './harness/browser.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, LogCapture, TestStack } from './harness/testStack.js';
@@ -14,10 +14,11 @@ class OtherAgent {
   private readonly dir = mkdtempSync(join(tmpdir(), 'paddock-version-agent-'));
   private readonly agent: Agent;
 
-  constructor(stack: TestStack, readonly name: string, protocol: ProtocolVersion, token: string) {
+  constructor(stack: TestStack, readonly name: string, protocol: ProtocolVersion, token: string, egressCa: EgressCa) {
     chmodSync(this.dir, 0o711);
     this.agent = createAgent({
       runtime: new LocalRuntime({ dataDir: this.dir }),
+      egressCa,
       portalAddress: `localhost:${stack.portal.tunnelPort}`, caCert: stack.portal.tls.cert, dataDir: this.dir,
       name, version: `test-${protocol.major}.${protocol.minor}`, enrollmentToken: () => token,
       log: pino({ level: 'info' }, this.logs), protocol,
@@ -44,7 +45,9 @@ describe('tunnel protocol versions', () => {
   let stack: TestStack;
   const others: OtherAgent[] = [];
   const agent = async (name: string, protocol: ProtocolVersion) => {
-    const a = new OtherAgent(stack, name, protocol, await stack.portal.services.enrollment.createToken());
+    // The stack's agent's CA will do: these agents run no workspace.
+    const ca = await EgressCa.open(join(stack.dataDir, 'agent', 'egress-ca'));
+    const a = new OtherAgent(stack, name, protocol, await stack.portal.services.enrollment.createToken(), ca);
     others.push(a);
     return a;
   };
@@ -132,7 +135,7 @@ describe('tunnel protocol versions', () => {
     }
   });
 
-  it("an agent from before governance health (1.2) leaves its workspaces unknown, never healthy; its upgrade says they are", async () => {
+  it("an agent from before governance health (1.3) leaves its workspaces unknown, never healthy; its upgrade says they are", async () => {
     const health = async () => (await stack.api('GET', '/api/v1/governance/health')).body;
     // The workspace goes to the stack's own agent: the other agents of the tests before leave.
     for (const a of others.splice(0)) await a.close();
@@ -140,13 +143,13 @@ describe('tunnel protocol versions', () => {
     const item = async () => (await health()).items.find((i: { workspaceId: string }) => i.workspaceId === id);
     await expect.poll(async () => (await item())?.health, { timeout: 15_000 }).toBe('healthy');
 
-    await stack.restartAgent({ agent: { version: 'test-1.2', protocol: { major: 1, minor: 2 } } });
+    await stack.restartAgent({ agent: { version: 'test-1.3', protocol: { major: 1, minor: 3 } } });
     await stack.waitForState(id, 'running');
-    expect(await listed('test-agent')).toMatchObject({ connected: true, protocol: '1.2' });
+    expect(await listed('test-agent')).toMatchObject({ connected: true, protocol: '1.3' });
     // The portal sent the re-adopted workspace its spec; the agent applied it and said nothing of its enforcement points.
     const unknown = await item();
     expect(unknown).toMatchObject({ health: 'unknown', hooks: 'unknown', gateway: 'unknown', proxy: 'unknown', mode: 'unknown', reportedAt: null });
-    expect(unknown.problems[0]).toMatch(/older than tunnel protocol 1\.3/);
+    expect(unknown.problems[0]).toMatch(/older than tunnel protocol 1\.4/);
     expect((await health()).healthy).toBe(0);
 
     await stack.restartAgent({ agent: { version: 'test-again', protocol: TUNNEL_PROTOCOL } });

@@ -171,6 +171,44 @@ describe('an admin governing agents in the browser', () => {
     await expect.poll(async () => (await stack.api('GET', `/api/v1/blueprints/${starter}/governance`)).body, { timeout: 10_000 }).toEqual({});
   });
 
+  it('simulates a draft before saving it, and adds a rule suggested from monitor mode with one click', async () => {
+    const starter = await stack.starterId();
+    const uplink = stack.agentParts.governanceUplink;
+    // What the agent reported in monitor mode: a web request the default would deny in enforce.
+    uplink.report({
+      workspaceId, at: new Date().toISOString(), point: 'proxy', class: 'http_request', summary: 'GET cdn.jsdelivr.net/npm/chart.js',
+      verdict: 'deny', enforced: false, action: { class: 'http_request', domain: 'cdn.jsdelivr.net', method: 'GET', path: '/npm/chart.js' },
+    });
+    uplink.flush();
+    await expect.poll(async () => (await stack.api('GET', '/api/v1/governance/events?class=http_request')).body.items
+      .some((e: { summary: string }) => e.summary === 'GET cdn.jsdelivr.net/npm/chart.js'), { timeout: 10_000 }).toBe(true);
+
+    // The org draft allows web requests by default: the simulation says what that would have let through, nothing is saved.
+    await page.goto(`${stack.url}/admin/governance`);
+    const form = page.getByRole('form', { name: 'Org policy' });
+    await visible(form.getByRole('button', { name: 'Simulate' }));
+    const saved = await policy();
+    await form.getByLabel('Default for web requests').selectOption('allow');
+    await form.getByRole('button', { name: 'Simulate' }).click();
+    const result = form.getByRole('region', { name: 'Simulation result' });
+    await expect.poll(() => result.getByTestId('simulation-summary').textContent(), { timeout: 10_000 }).toMatch(/would have been decided differently: .*denied → allowed/);
+    await visible(result.getByText(/decided by a content filter/));
+    await visible(result.getByText('GET cdn.jsdelivr.net/npm/chart.js'));
+    expect(await policy()).toEqual(saved);
+    await form.getByRole('button', { name: 'Reset' }).click();
+
+    // The blueprint's suggestions: the domain, added to its override in one click, and then no longer suggested.
+    await page.goto(`${stack.url}/admin/blueprints/${starter}`);
+    const suggested = page.getByRole('list', { name: 'Suggested rules' });
+    const item = suggested.getByRole('listitem').filter({ hasText: 'domain cdn.jsdelivr.net' });
+    await visible(item);
+    await item.getByRole('button', { name: 'Add to policy' }).click();
+    await expect.poll(async () => (await stack.api('GET', `/api/v1/blueprints/${starter}/governance`)).body.rules, { timeout: 10_000 })
+      .toEqual([expect.objectContaining({ class: 'http_request', match: { domain: 'cdn.jsdelivr.net' }, verdict: 'allow', id: expect.stringMatching(/^suggested-/) })]);
+    await visible(page.getByText(/Nothing to suggest/));
+    await stack.api('PUT', `/api/v1/blueprints/${starter}/governance`, {});
+  }, 60_000);
+
   it("shows the workspace's own agent activity on its page", async () => {
     await page.goto(`${stack.url}/workspaces/${workspaceId}`);
     await page.getByRole('button', { name: 'Agent activity' }).click();

@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import WebSocket from 'ws';
 import pino from 'pino';
-import { LocalRuntime, createAgent, runInWorkspace, type Agent, type AgentOptions, type LlmGateway, type LocalRuntimeOptions, type TunnelClient } from '@paddock/agent';
+import { EgressCa, LocalRuntime, createAgent, runInWorkspace, type Agent, type AgentOptions, type LlmGateway, type LocalRuntimeOptions, type TunnelClient } from '@paddock/agent';
 import { configFromEnv, createLogger, startPortal, type Clock, type Portal, type PortalConfig } from '@paddock/portal';
 import { openTestDatabase, type TestDatabase } from '@paddock/portal/testing';
 import { freePort } from './freePort.js';
@@ -16,7 +16,7 @@ export const ADMIN_PASSWORD = 'correct-horse-battery-staple';
 export const ADMIN_TOKEN = 'pdk_test_admin_token_for_automation';
 
 /** What a restarted agent may be told differently from the first: it is another build (an upgrade). */
-export type AgentOverrides = Partial<Pick<AgentOptions, 'version' | 'protocol' | 'metricsAddress' | 'egressDestinations'>>;
+export type AgentOverrides = Partial<Pick<AgentOptions, 'version' | 'protocol' | 'metricsAddress' | 'egressDestinations' | 'egressUpstreamCa'>>;
 
 /** Everything the portal and agent logged, for tests that prove what is never logged. */
 export class LogCapture extends Writable {
@@ -107,9 +107,11 @@ export class TestStack {
 
   /** A new agent (tunnel client, runtime, gateway) over the agent's data dir, as a new agent process would be. */
   private async startAgent(enrollmentToken?: string, runtime: Partial<LocalRuntimeOptions> = {}, agent: AgentOverrides = {}) {
-    this.runtime = new LocalRuntime({ dataDir: join(this.dataDir, 'agent'), ...(this.options.diskUsageEveryMs ? { diskUsageEveryMs: this.options.diskUsageEveryMs } : {}), ...runtime });
+    const egressCa = await EgressCa.open(join(this.dataDir, 'agent', 'egress-ca'));
+    this.runtime = new LocalRuntime({ dataDir: join(this.dataDir, 'agent'), egressCaCertificate: egressCa.certificatePem, ...(this.options.diskUsageEveryMs ? { diskUsageEveryMs: this.options.diskUsageEveryMs } : {}), ...runtime });
     this.agentParts = createAgent({
       runtime: this.runtime,
+      egressCa,
       portalAddress: `localhost:${this.proxy?.port ?? this.portal.tunnelPort}`,
       caCert: this.portal.tls.cert,
       dataDir: join(this.dataDir, 'agent'),

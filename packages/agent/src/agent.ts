@@ -5,6 +5,7 @@ import { EgressBridge } from './bridges/egressBridge.js';
 import { LlmBridge } from './bridges/llmBridge.js';
 import { PolicyBridge } from './bridges/policyBridge.js';
 import { publicDestinations, type Destinations } from './gateway/egress/destinations.js';
+import type { EgressCa } from './gateway/egress/egressCa.js';
 import { EgressProxy } from './gateway/egress/egressProxy.js';
 import { LlmGateway } from './gateway/llm/llmGateway.js';
 import { systemClock } from './governance/clock.js';
@@ -27,6 +28,10 @@ export interface AgentOptions extends Omit<TunnelClientOptions, 'workspaces'> {
   governanceUplink?: GovernanceUplink;
   /** Where the egress proxy connects an allowed domain: public addresses only, unless a test maps its own test domains. */
   egressDestinations?: Destinations;
+  /** The egress proxy's interception CA (EgressCa.open over <dataDir>/egress-ca); its certificate goes to the runtime. */
+  egressCa: EgressCa;
+  /** Roots an inspected request's upstream may chain to besides Node's own: a test's local TLS servers. */
+  egressUpstreamCa?: string[];
 }
 
 export interface Agent {
@@ -52,14 +57,17 @@ export interface Agent {
  * the egress proxy and the policy bridge behind paddock-guard, all asking one decider.
  */
 export function createAgent(options: AgentOptions): Agent {
-  const { runtime, governanceUplink, egressDestinations, ...tunnel } = options;
+  const { runtime, governanceUplink, egressDestinations, egressCa, egressUpstreamCa, ...tunnel } = options;
   // The decider reports and holds through the tunnel; the uplink is made first and connected to the client once
   // it exists (the client takes the workspaces, which take the decider). Until then holds are refused (fail closed).
   const tunnelUplink = new TunnelGovernanceUplink(options.log.child({ component: 'governance-uplink' }));
   const decider = new PolicyDecider({ uplink: governanceUplink ?? tunnelUplink, clock: systemClock, log: options.log.child({ component: 'governance' }) });
   const llmGateway = new LlmGateway({ log: options.log.child({ component: 'llm-gateway' }), governance: decider, clock: options.clock });
   const keys = new BridgeKeys(options.dataDir);
-  const egressProxy = new EgressProxy({ governance: decider, destinations: egressDestinations ?? publicDestinations, log: options.log.child({ component: 'egress-proxy' }) });
+  const egressProxy = new EgressProxy({
+    governance: decider, destinations: egressDestinations ?? publicDestinations, ca: egressCa,
+    ...(egressUpstreamCa ? { upstreamCa: egressUpstreamCa } : {}), log: options.log.child({ component: 'egress-proxy' }),
+  });
   const bridges: Bridge[] = [new LlmBridge(llmGateway, keys), new EgressBridge(egressProxy), new PolicyBridge(decider, { log: options.log.child({ component: 'policy-bridge' }) })];
   const workspaces = new Workspaces(runtime, bridges, keys, decider);
   const client = new TunnelClient({ ...tunnel, workspaces });

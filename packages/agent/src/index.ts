@@ -18,6 +18,7 @@ export { LlmGateway, type UsageRecord } from './gateway/llm/llmGateway.js';
 export { createAgentLogger } from './logger.js';
 export { DestinationError, publicDestinations, type Destination, type Destinations } from './gateway/egress/destinations.js';
 export { EgressProxy, HELD_STATUS } from './gateway/egress/egressProxy.js';
+export { EgressCa } from './gateway/egress/egressCa.js';
 export { PolicyDecider, type KillListener, type PolicyDeciderOptions } from './governance/policyDecider.js';
 export type { DecideContext, Decider, DeciderControl, EnforcementPoint, GovernanceUplink } from './governance/decider.js';
 export type { DeciderClock } from './governance/clock.js';

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createAgent } from './agent.js';
+import { EgressCa } from './gateway/egress/egressCa.js';
 import { createAgentLogger } from './logger.js';
 import { runtimeNamed } from './runtime/runtimeFromEnv.js';
 
@@ -38,8 +39,11 @@ if (!existsSync(caFile)) {
   process.exit(1);
 }
 const tokenFile = env.PADDOCK_ENROLLMENT_TOKEN_FILE;
+// Made on the first start; its key stays here, its certificate goes into every workspace.
+const egressCa = await EgressCa.open(join(dataDir, 'egress-ca'));
 const agent = createAgent({
-  runtime: makeRuntime({ dataDir, env, log: log.child({ component: 'runtime' }) }),
+  runtime: makeRuntime({ dataDir, env, log: log.child({ component: 'runtime' }), egressCaCertificate: egressCa.certificatePem }),
+  egressCa,
   portalAddress: env.PADDOCK_PORTAL_TUNNEL ?? 'localhost:8443',
   caCert: readFileSync(caFile, 'utf8'),
   dataDir,

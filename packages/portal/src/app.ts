@@ -60,6 +60,8 @@ import { registerRequestIds, requestIdFor } from './requestId.js';
 import { GovernancePolicies } from './governance/governancePolicies.js';
 import { GovernanceEvents } from './governance/governanceEvents.js';
 import { GovernanceApprovals } from './governance/governanceApprovals.js';
+import { GovernanceSimulator } from './governance/governanceSimulator.js';
+import { GovernanceSuggester } from './governance/governanceSuggester.js';
 import { GovernanceTunnel } from './governance/governanceTunnel.js';
 import { GovernanceHealth } from './governance/governanceHealth.js';
 import { configuredRegistries } from './governance/packageRegistries.js';
@@ -140,6 +142,8 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   governanceHealth.start();
   const governanceApprovals = new GovernanceApprovals({ db, clock, audit, events });
   metrics.observeGovernance(db, governancePolicies, governanceHealth);
+  const governanceSimulator = new GovernanceSimulator({ db, clock, governancePolicies });
+  const governanceSuggester = new GovernanceSuggester({ governancePolicies, simulator: governanceSimulator });
   const governanceTunnel = new GovernanceTunnel({ hub, events, governanceEvents, approvals: governanceApprovals, log: log.child({ component: 'governance' }) });
   const services: PortalServices = {
     config, db, clock, log, audit, identity, blueprints, workspaces, events, hub, workspaceHttp, enrollment, reconciler, usage,
@@ -151,7 +155,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     ipAllowlist: new IpAllowlist(db, clock, audit, log.child({ component: 'ip-allowlist' })),
     settings, sso, signInSettings, oidc,
     previews: new PreviewAuth(db, clock),
-    governancePolicies, governanceEvents, governanceApprovals, governanceHealth, metrics,
+    governancePolicies, governanceEvents, governanceApprovals, governanceSimulator, governanceSuggester, governanceHealth, metrics,
     openCode: new OpenCodeProxy({ config, workspaces, workspaceHttp }),
   };
   const boot = await bootstrap(config, services);

@@ -29,6 +29,8 @@ import type { GovernancePolicies } from './governance/governancePolicies.js';
 import type { GovernanceEvents } from './governance/governanceEvents.js';
 import type { GovernanceApprovals } from './governance/governanceApprovals.js';
 import type { GovernanceHealth } from './governance/governanceHealth.js';
+import type { GovernanceSimulator } from './governance/governanceSimulator.js';
+import type { GovernanceSuggester } from './governance/governanceSuggester.js';
 import type { OpenCodeProxy } from './ai/openCodeProxy.js';
 import type { PortalMetrics } from './metrics/portalMetrics.js';
 
@@ -77,6 +79,9 @@ export interface PortalServices {
   governanceHealth: GovernanceHealth;
   /** This portal's Prometheus registry (`GET /metrics`): services that count something take it. */
   metrics: PortalMetrics;
+  /** Rolling out a policy: recorded events replayed against a draft, and allow rules suggested from a blueprint's monitor-mode baseline. */
+  governanceSimulator: GovernanceSimulator;
+  governanceSuggester: GovernanceSuggester;
   /** The AI chat's way to OpenCode inside a workspace. */
   openCode: OpenCodeProxy;
 }

@@ -69,12 +69,24 @@ export const classDefaultsSchema = z.object({
   http_request: verdictSchema,
 });
 
-/** The org policy: `{mode, defaults:{<class>:<verdict>}, rules:[…], contentFilters:{…}}`. Rules are tried in order; the first match decides. */
+/**
+ * Domains the egress proxy passes TLS through for, end to end (a domain that
+ * pins its certificate, or speaks something other than HTTP/1.1 over TLS):
+ * domain rules only, no path rules, content filters or git push checks.
+ * Exact or `*.`-prefixed, like a rule's domain.
+ */
+export const passthroughSchema = z.array(pattern(253)).max(1000);
+
+/**
+ * The org policy: `{mode, defaults:{<class>:<verdict>}, rules:[…], contentFilters:{…}}`. Rules are tried in order; the first match decides.
+ * `passthrough` (optional, added to the issue's shape) lists the domains whose TLS the egress proxy does not open.
+ */
 export const governancePolicySchema = z.object({
   mode: governanceModeSchema,
   defaults: classDefaultsSchema,
   rules: z.array(policyRuleSchema).max(1000),
   contentFilters: contentFiltersSchema,
+  passthrough: passthroughSchema.optional(),
 });
 export type GovernancePolicy = z.infer<typeof governancePolicySchema>;
 
@@ -84,6 +96,8 @@ export const governanceOverrideSchema = z.object({
   defaults: classDefaultsSchema.partial().optional(),
   rules: z.array(policyRuleSchema).max(1000).optional(),
   contentFilters: contentFiltersSchema.partial().optional(),
+  /** Added to the org's: a blueprint whose app needs a domain end to end says so. */
+  passthrough: passthroughSchema.optional(),
 });
 export type GovernanceOverride = z.infer<typeof governanceOverrideSchema>;
 
@@ -96,6 +110,18 @@ export const governanceActionSchema = z.discriminatedUnion('class', [
   z.object({ class: z.literal('http_request'), domain: z.string().max(253), method: z.string().max(16), path: z.string().max(8192), port: z.number().int().min(1).max(65535).optional() }),
 ]);
 export type GovernanceAction = z.infer<typeof governanceActionSchema>;
+
+/** The longest command, path or URL path an event records as its action: metadata, never a payload. */
+export const RECORDED_ACTION_MAX = 4096;
+
+/** An action as a governance event records it: the same shape, each text at most RECORDED_ACTION_MAX. */
+export const recordedActionSchema = z.discriminatedUnion('class', [
+  z.object({ class: z.literal('llm_call'), model: z.string().max(200).optional() }),
+  z.object({ class: z.literal('bash_command'), command: z.string().max(RECORDED_ACTION_MAX), cwd: z.string().max(RECORDED_ACTION_MAX).optional() }),
+  z.object({ class: z.literal('file_write'), path: z.string().max(RECORDED_ACTION_MAX) }),
+  z.object({ class: z.literal('git_push'), remote: z.string().max(2000), ref: z.string().max(1000), force: z.boolean(), delete: z.boolean() }),
+  z.object({ class: z.literal('http_request'), domain: z.string().max(253), method: z.string().max(16), path: z.string().max(RECORDED_ACTION_MAX), port: z.number().int().min(1).max(65535).optional() }),
+]);
 
 /** A content filter's match: which rule, and what matched, masked (never the secret itself). */
 export const filterMatchSchema = z.object({ filter: z.enum(['secrets', 'privateKeys', 'exfiltration']), rule: z.string(), masked: z.string() });
@@ -185,6 +211,11 @@ export const governanceEventReportSchema = z.object({
   filter: filterMatchSchema.optional(),
   /** Set when the action was held: the approval it waits on. */
   heldId: z.string().max(64).optional(),
+  /**
+   * The action decided (protocol 1.3), with the workspace's own credentials masked as in the
+   * summary; left out when it is longer than a recorded action may be. What the simulator replays.
+   */
+  action: recordedActionSchema.optional(),
 });
 export type GovernanceEventReport = z.infer<typeof governanceEventReportSchema>;
 

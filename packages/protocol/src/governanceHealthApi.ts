@@ -4,7 +4,7 @@ import { governanceModeSchema } from './governanceApi.js';
 /**
  * Governance health (issue 9): whether each running workspace's three
  * enforcement points serve it, as its agent reports them over the tunnel
- * (GovernanceHealth, protocol 1.3), and the share of running workspaces where
+ * (GovernanceHealth, protocol 1.4), and the share of running workspaces where
  * all of them do.
  */
 
@@ -13,7 +13,7 @@ import { governanceModeSchema } from './governanceApi.js';
  * and asks its policy. `missing`: it should and does not. `unused`: nothing
  * to govern there (the gateway of a workspace without a model route, which
  * has no way to call a model at all). `unknown`: its agent has not said
- * (not reported yet, or an agent older than tunnel protocol 1.3).
+ * (not reported yet, or an agent older than tunnel protocol 1.4).
  */
 export const enforcementPointStatusSchema = z.enum(['active', 'missing', 'unused', 'unknown']);
 export type EnforcementPointStatus = z.infer<typeof enforcementPointStatusSchema>;

@@ -73,6 +73,13 @@ describe('effectivePolicy', () => {
     expect(effectivePolicy(org, { rules: [] }, off).rules).toEqual(org.rules);
   });
 
+  it("passes through the org's domains and the blueprint's together, and says nothing when neither lists one", () => {
+    expect(effectivePolicy(org, undefined, off)).not.toHaveProperty('passthrough');
+    const p = effectivePolicy({ ...org, passthrough: ['pinned.example.com'] }, { passthrough: ['*.bank.example', 'pinned.example.com'] }, off);
+    expect(p.passthrough).toEqual(['*.bank.example', 'pinned.example.com']);
+    expect(effectivePolicySchema.parse(p)).toEqual(p);
+  });
+
   it('carries the kill switch', () => {
     expect(effectivePolicy(org, undefined, { engaged: true, scope: 'org', reason: 'incident' }).killSwitch).toEqual({ engaged: true, scope: 'org', reason: 'incident' });
   });

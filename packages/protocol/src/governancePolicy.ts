@@ -6,7 +6,7 @@ import type {
 export const DEFAULT_HOLD_TIMEOUT_SECONDS = 300;
 
 /**
- * How the agent's decider reads rules (packages/agent/src/governance/*Match.ts):
+ * How the agent's decider reads rules (packages/protocol/src/governance/*Match.ts):
  * a command pattern is matched against each subcommand's words joined by single
  * spaces, `*` any run of characters (spaces and slashes too), with no escape;
  * paths, refs and HTTP paths are picomatch globs (`*` within a segment, `**`
@@ -85,6 +85,7 @@ export interface EffectivePolicyOptions {
  * (allow a domain its app needs) and tighten (deny what the org allows) for
  * itself; an org rule the blueprint does not contradict still applies. Grants
  * come before both: each matches exactly one action an admin decided.
+ * Passthrough domains: the org's and the blueprint's together.
  */
 export function effectivePolicy(
   org: GovernancePolicy,
@@ -93,11 +94,14 @@ export function effectivePolicy(
   options: EffectivePolicyOptions = {},
 ): EffectivePolicy {
   const o = override ?? {};
+  const passthrough = [...new Set([...o.passthrough ?? [], ...org.passthrough ?? []])];
   return {
     mode: o.mode ?? org.mode,
     defaults: { ...org.defaults, ...definedOnly(o.defaults ?? {}) },
     rules: [...options.grants ?? [], ...o.rules ?? [], ...org.rules],
     contentFilters: { ...org.contentFilters, ...definedOnly(o.contentFilters ?? {}) },
+    // Only when set: a policy without it keeps the issue's shape.
+    ...(passthrough.length ? { passthrough } : {}),
     killSwitch,
     holdTimeoutSeconds: options.holdTimeoutSeconds ?? DEFAULT_HOLD_TIMEOUT_SECONDS,
   };

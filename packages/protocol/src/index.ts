@@ -17,4 +17,5 @@ export * from './governanceApi.js';
 export * from './governancePolicy.js';
 export * from './governanceAdminApi.js';
 export * from './governanceHealthApi.js';
+export * from './governanceSimulationApi.js';
 export * from './policyBridgeApi.js';

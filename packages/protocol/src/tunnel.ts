@@ -46,11 +46,14 @@ export type { TunnelClient, TunnelHandlers } from './generated/paddock/tunnel/v1
  *      GovernanceEventReports) and .hold_request (a GovernanceHold, answered at once by
  *      PortalMessage.hold_reply); PortalMessage.hold_decision (an admin decided, or the hold expired).
  *      A 1.1 portal ignores a 1.2 agent's events and holds: its agent's holds time out and are denied.
- * 1.3: AgentMessage.governance_health (whether each running workspace's hooks, gateway and proxy serve it,
- *      and the mode in force). A 1.2 portal ignores it; a 1.2 agent never sends it, so its workspaces are
+ * 1.3: GovernanceEventReport.action (the structured action the verdict was about: a command line, a path,
+ *      a domain and path, a remote and ref; never content), so the portal can replay events against a draft
+ *      policy (the simulator). A 1.2 portal drops the field; a 1.2 agent's events are "not replayable".
+ * 1.4: AgentMessage.governance_health (whether each running workspace's hooks, gateway and proxy serve it,
+ *      and the mode in force). A 1.3 portal ignores it; an older agent never sends it, so its workspaces are
  *      "unknown" on the portal's governance health, never "healthy".
  */
-export const TUNNEL_PROTOCOL = { major: 1, minor: 3 } as const;
+export const TUNNEL_PROTOCOL = { major: 1, minor: 4 } as const;
 /** The major version, as Hello.protocol_version and Welcome.protocol_version carry it. */
 export const TUNNEL_PROTOCOL_VERSION = TUNNEL_PROTOCOL.major;
 

@@ -1,4 +1,5 @@
 import { WORKSPACE_SERVICES } from '@paddock/protocol';
+import { egressCaEnv } from '../gateway/egress/egressCa.js';
 import type { EgressProxy } from '../gateway/egress/egressProxy.js';
 import type { WorkspaceAddress } from '../runtime/driver.js';
 import type { WorkspaceSpec } from '../workspaces/workspaceSpec.js';
@@ -16,6 +17,8 @@ const NO_PROXY = 'localhost,127.0.0.1,::1';
  * goes through it, as the issue asks). Every process is pointed at it, in the
  * spellings tools read (curl and Python read the lower case, Node tools and npm
  * the upper); one that ignores them reaches nothing, the sandbox having no network.
+ * The same environment has them trust the proxy's CA (the runtime binds its
+ * certificate read-only at the paths named), so the HTTPS it inspects verifies.
  */
 export class EgressBridge implements Bridge {
   readonly name = 'egress';
@@ -48,6 +51,7 @@ export class EgressBridge implements Bridge {
         HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url,
         NO_PROXY, no_proxy: NO_PROXY,
         npm_config_proxy: url, npm_config_https_proxy: url,
+        ...egressCaEnv,
         PADDOCK_EGRESS_SOCKET: inside.path,
         PADDOCK_EGRESS_PORT: String(workspacePort),
       }),

@@ -75,16 +75,46 @@ describe('PolicyDecider', () => {
     expect(uplink.events).toEqual([]);
   });
 
+  it("tells the egress proxy which domains it opens: none ungoverned or off, none the policy passes through, every other", () => {
+    const { decider } = setup();
+    expect(decider.egressInspection('w1', 'api.example.com')).toBe('off');
+    decider.setPolicy('w1', policy({ mode: 'off' }));
+    expect(decider.egressInspection('w1', 'api.example.com')).toBe('off');
+    decider.setPolicy('w1', policy({ mode: 'monitor', passthrough: ['*.bank.example', 'pinned.example.com'] }));
+    expect(decider.egressInspection('w1', 'api.example.com')).toBe('inspect');
+    expect(decider.egressInspection('w1', 'Login.Bank.Example.')).toBe('passthrough');
+    expect(decider.egressInspection('w1', 'bank.example')).toBe('inspect');
+    expect(decider.egressInspection('w1', 'pinned.example.com')).toBe('passthrough');
+  });
+
   it('reports one event per decision, with a one-line summary and never the content', async () => {
     const { decider, uplink } = setup();
     decider.setPolicy('w1', policy());
     const out = await decider.decide('w1', { class: 'bash_command', command: 'ls &&\n  rm -rf /' }, { point: 'hook', content: 'ignored for commands' });
     expect(out).toMatchObject({ verdict: 'deny', enforced: true, ruleId: 'no-rm' });
-    expect(uplink.events).toEqual([{ workspaceId: 'w1', at: '2026-12-01T10:00:00.000Z', point: 'hook', class: 'bash_command', summary: 'ls && rm -rf /', verdict: 'deny', enforced: true, ruleId: 'no-rm' }]);
+    expect(uplink.events).toEqual([{
+      workspaceId: 'w1', at: '2026-12-01T10:00:00.000Z', point: 'hook', class: 'bash_command', summary: 'ls && rm -rf /', verdict: 'deny', enforced: true, ruleId: 'no-rm',
+      action: { class: 'bash_command', command: 'ls &&\n  rm -rf /' },
+    }]);
     await decider.decide('w1', { class: 'http_request', domain: 'evil.example', method: 'POST', path: '/up?token=abc' }, { point: 'proxy' });
-    expect(uplink.events[1]).toMatchObject({ summary: 'POST evil.example/up', verdict: 'deny' });
+    expect(uplink.events[1]).toMatchObject({ summary: 'POST evil.example/up', verdict: 'deny', action: { class: 'http_request', domain: 'evil.example', method: 'POST', path: '/up' } });
     await decider.decide('w1', { class: 'bash_command', command: `echo ${'x'.repeat(5000)}` }, { point: 'hook' });
     expect(uplink.events[2]?.summary.length).toBeLessThanOrEqual(300);
+    // Too long to record whole: no action (the simulator counts it not replayable), never a cut one.
+    expect(uplink.events[2]?.action).toBeUndefined();
+  });
+
+  it("records the action for the simulator without the workspace's own credentials or a remote's", async () => {
+    const { decider, uplink } = setup();
+    decider.setPolicy('w1', policy());
+    const secret = 'sk-live-0123456789abcdefABCDEF';
+    decider.setCredentials('w1', [secret]);
+    await decider.decide('w1', { class: 'bash_command', command: `curl -H "Authorization: ${secret}" https://x.example` }, { point: 'hook' });
+    await decider.decide('w1', forcePush, { point: 'proxy' });
+    expect(JSON.stringify(uplink.events)).not.toContain(secret);
+    expect(JSON.stringify(uplink.events)).not.toContain('ghp_tok');
+    expect(uplink.events[0]?.action).toEqual({ class: 'bash_command', command: expect.stringContaining('curl -H "Authorization: sk-l') });
+    expect(uplink.events[1]?.action).toEqual({ class: 'git_push', remote: 'https://github.com/acme/app.git', ref: 'refs/heads/main', force: true, delete: false });
   });
 
   it('records but does not enforce in monitor mode, and reports nothing in mode off', async () => {

@@ -2,15 +2,14 @@ import {
   heldActionSchema, holdDecisionSchema,
   type Decision, type DecisionOutcome, type EffectivePolicy, type GovernanceAction, type GovernanceEventReport, type HoldDecision,
 } from '@paddock/protocol';
+import { evaluate, loadShellParser, recordedAction, summaryOf } from '@paddock/protocol/governance';
 import type pino from 'pino';
 import type { DeciderClock } from './clock.js';
 import { scanContent } from './contentFilters.js';
 import type { DecideContext, Decider, DeciderControl, GovernanceUplink } from './decider.js';
-import { evaluate } from './evaluate.js';
 import { credentialNeedles, longestNeedle, MIN_CREDENTIAL_LENGTH, RollingTails, type Needle } from './exfiltration.js';
+import { domainPatternMatches } from './httpMatch.js';
 import { mask } from './mask.js';
-import { loadShellParser } from './shellCommands.js';
-import { summaryOf } from './summary.js';
 
 export interface PolicyDeciderOptions {
   uplink: GovernanceUplink;
@@ -131,6 +130,19 @@ export class PolicyDecider implements Decider, DeciderControl {
     this.report(workspaceId, { point }, action, summaryOf(action, (text) => this.redact(workspaceId, text)), decision);
   }
 
+  /**
+   * How the egress proxy treats the workspace's traffic to `domain`: `off`
+   * (ungoverned, or mode off: nothing is intercepted), `passthrough` (the
+   * policy lists the domain: its TLS is not opened, domain rules only) or
+   * `inspect` (TLS opened with the agent's CA; path rules, content filters
+   * and git push checks apply to each request inside).
+   */
+  egressInspection(workspaceId: string, domain: string): 'off' | 'passthrough' | 'inspect' {
+    const policy = this.policies.get(workspaceId);
+    if (!policy || (policy.mode === 'off' && !policy.killSwitch.engaged)) return 'off';
+    return (policy.passthrough ?? []).some((pattern) => domainPatternMatches(pattern, domain)) ? 'passthrough' : 'inspect';
+  }
+
   /** Why the workspace's kill switch is engaged, or undefined when it isn't: checked before anything else is read. */
   killReason(workspaceId: string): string | undefined {
     const policy = this.policies.get(workspaceId);
@@ -221,6 +233,8 @@ export class PolicyDecider implements Decider, DeciderControl {
     if (decision.ruleId !== undefined) event.ruleId = decision.ruleId;
     if (decision.filter) event.filter = decision.filter;
     if (heldId !== undefined) event.heldId = heldId;
+    const recorded = recordedAction(action, (text) => this.redact(workspaceId, text));
+    if (recorded) event.action = recorded;
     try {
       this.options.uplink.report(event);
     } catch (error) {

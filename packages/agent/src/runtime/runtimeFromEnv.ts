@@ -5,11 +5,13 @@ export interface RuntimeSetting {
   dataDir: string;
   env: NodeJS.ProcessEnv;
   log: RuntimeLog;
+  /** The egress proxy's CA certificate, for the runtime to put in every workspace (none: their inspected HTTPS won't verify). */
+  egressCaCertificate?: string;
 }
 
 /** The runtimes this agent has, by their PADDOCK_RUNTIME name, each with the settings of its own it reads. */
 const runtimes: Record<string, (setting: RuntimeSetting) => RuntimeDriver> = {
-  local: ({ dataDir, env, log }) => new LocalRuntime({ dataDir, log, ...(env.PADDOCK_CGROUP_PARENT ? { cgroupParent: env.PADDOCK_CGROUP_PARENT } : {}) }),
+  local: ({ dataDir, env, log, egressCaCertificate }) => new LocalRuntime({ dataDir, log, ...(egressCaCertificate ? { egressCaCertificate } : {}), ...(env.PADDOCK_CGROUP_PARENT ? { cgroupParent: env.PADDOCK_CGROUP_PARENT } : {}) }),
 };
 
 export const DEFAULT_RUNTIME = 'local';

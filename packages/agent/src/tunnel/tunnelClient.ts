@@ -263,10 +263,10 @@ export class TunnelClient extends EventEmitter<TunnelClientEvents> {
 
   /**
    * Says whether a workspace's enforcement points serve it; the next connection sends them all again anyway.
-   * Since protocol 1.3: an agent playing an older one (tests) says nothing, as that agent would.
+   * Since protocol 1.4: an agent playing an older one (tests) says nothing, as that agent would.
    */
   private reportGovernanceHealth(h: WorkspaceGovernanceHealth): void {
-    if (!this.connected || (this.protocol.major === 1 && this.protocol.minor < 3)) return;
+    if (!this.connected || (this.protocol.major === 1 && this.protocol.minor < 4)) return;
     this.send({
       governanceHealth: {
         workspaceId: h.workspaceId, hooks: h.hooks, gateway: h.gateway, proxy: h.proxy, mode: h.mode, killSwitch: h.killSwitch, stopped: h.stopped,

@@ -1,6 +1,7 @@
 import {
   approvalDecisionRequestSchema, approvalDecisionResultSchema, approvalsPageSchema, approvalsQuerySchema, governanceEventsPageSchema,
-  governanceEventsQuerySchema, governanceHealthSchema, governanceOverrideSchema, governancePolicySchema, killSwitchChangeSchema, killSwitchSchema,
+  governanceEventsQuerySchema, governanceHealthSchema, governanceOverrideSchema, governancePolicySchema, governanceSuggestionsSchema,
+  killSwitchChangeSchema, killSwitchSchema, simulationReportSchema, simulationRequestSchema, suggestionsQuerySchema,
 } from '@paddock/protocol';
 import { route } from './route.js';
 
@@ -27,6 +28,18 @@ export const governanceRoutes = [
     summary: "Replace a blueprint's governance override; fields left out inherit the org's (audited)",
     body: governanceOverrideSchema, response: governanceOverrideSchema,
     handler: async ({ body, actor, params, services }) => services.governancePolicies.putOverride(params.id!, body, actor),
+  }),
+  route({
+    method: 'POST', url: '/api/v1/governance/simulate', access: 'admin',
+    summary: "Replay the last days' governance events against a draft policy (an org policy, or a blueprint's override with blueprintId): what would change, by class, rule, user and workspace. Changes nothing",
+    body: simulationRequestSchema, response: simulationReportSchema,
+    handler: async ({ body, services }) => services.governanceSimulator.simulate(body),
+  }),
+  route({
+    method: 'GET', url: '/api/v1/blueprints/:id/governance/suggestions', access: 'auditor',
+    summary: "Allow rules that would let through what the blueprint's workspaces did in monitor mode that enforce would hold or deny (?days=), with their simulated effect",
+    query: suggestionsQuerySchema, response: governanceSuggestionsSchema,
+    handler: async ({ params, query, services }) => services.governanceSuggester.suggest(params.id!, query.days),
   }),
   route({
     method: 'GET', url: '/api/v1/governance/events', access: 'auditor',

@@ -110,6 +110,8 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   'PUT /api/v1/governance/policy': none,
   'GET /api/v1/blueprints/:id/governance': record,
   'PUT /api/v1/blueprints/:id/governance': record,
+  'POST /api/v1/governance/simulate': none,
+  'GET /api/v1/blueprints/:id/governance/suggestions': record,
   'GET /api/v1/governance/events': none,
   'GET /api/v1/governance/health': none,
   'GET /api/v1/governance/approvals': none,

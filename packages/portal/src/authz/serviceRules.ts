@@ -76,7 +76,14 @@ export const SERVICE_RULES: Record<string, Record<string, MethodRule>> = {
     org: readers, override: readers, killSwitch: readers,
     putOrg: admins, putOverride: admins, setKillSwitch: admins,
     effectiveFor: { holder: 'a workspace row the reconciler is sending the spec of' },
-    storedOverride: internal, assertBlueprint: internal,
+    storedOverride: readers, grantsOf: readers, assertBlueprint: internal,
+  },
+  // Reads only: a draft is replayed, nothing is saved (an admin's draft, a reader's suggestions).
+  GovernanceSimulator: {
+    simulate: admins, report: readers, replay: readers, replayPage: internal, labels: internal,
+  },
+  GovernanceSuggester: {
+    suggest: readers, overreaching: internal,
   },
   GovernanceEvents: {
     record: ownAgent, list: readers, get: readers, row: internal,

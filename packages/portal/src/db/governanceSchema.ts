@@ -51,6 +51,8 @@ export interface GovernanceEventsTable {
   rule_id: string | null;
   filter: ColumnType<FilterMatch | null, string | null, string | null>;
   held_id: string | null;
+  /** migrations/0021: what the verdict was about; null for an event recorded before (not replayable). */
+  action: ColumnType<GovernanceAction | null, string | null | undefined, string | null>;
 }
 
 export interface GovernanceApprovalsTable {

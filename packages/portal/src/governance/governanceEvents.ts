@@ -58,6 +58,8 @@ export class GovernanceEvents {
       at, received_at: now, agent_id: agentId, workspace_id: r.workspaceId, user_id: w.owner_id, blueprint_id: w.blueprint_id,
       point: r.point, class: r.class, summary: r.summary, verdict: r.verdict, enforced: r.enforced,
       rule_id: r.ruleId ?? null, filter: r.filter ? JSON.stringify(r.filter) : null, held_id: r.heldId ?? null,
+      // An action of another class than the event's can't be what it decided: not stored, not replayable.
+      action: r.action && r.action.class === r.class ? JSON.stringify(r.action) : null,
     };
   }
 

@@ -84,7 +84,7 @@ describe('governance health', () => {
     expect(await governanceHealth.countsHere()).toEqual({ healthy: 0, unhealthy: 0, unknown: 0 });
   });
 
-  it('takes each report of the agent the workspace is placed on; an agent that says nothing (older than 1.3) leaves it unknown', async () => {
+  it('takes each report of the agent the workspace is placed on; an agent that says nothing (older than 1.4) leaves it unknown', async () => {
     agent1 = connect('agent-1');
     const [a, b, c, d] = ids as [string, string, string, string];
     await say('agent-1', health(a));
@@ -101,7 +101,7 @@ describe('governance health', () => {
     expect(r.items[0]).toMatchObject({ workspaceId: c, hooks: 'active', gateway: 'active', proxy: 'missing', mode: 'enforce' });
     expect(r.items[0]!.problems).toEqual(['Egress proxy: it does not serve the workspace, its only way out.']);
     expect(r.items[1]).toMatchObject({ workspaceId: d, health: 'unknown' });
-    expect(r.items[1]!.problems[0]).toMatch(/older than tunnel protocol 1\.3/);
+    expect(r.items[1]!.problems[0]).toMatch(/older than tunnel protocol 1\.4/);
     expect(await item(b)).toMatchObject({ health: 'healthy', gateway: 'unused', mode: 'monitor', problems: [] });
     expect(await governanceHealth.countsHere()).toEqual({ healthy: 2, unhealthy: 1, unknown: 1 });
   });

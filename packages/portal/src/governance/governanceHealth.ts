@@ -23,7 +23,7 @@ interface Reported {
 const pointStatus = (s: string): EnforcementPointStatus => enforcementPointStatusSchema.catch('unknown').parse(s);
 const healthMode = (s: string): GovernanceHealthMode => governanceHealthModeSchema.catch('unknown').parse(s);
 
-const NOT_REPORTED = 'Its agent has not reported its enforcement points: an agent older than tunnel protocol 1.3, '
+const NOT_REPORTED = 'Its agent has not reported its enforcement points: an agent older than tunnel protocol 1.4, '
   + 'or one that has not applied its spec since it connected.';
 const NOT_CONNECTED = 'Its agent is not connected to this portal (offline, or connected to another portal replica).';
 
@@ -49,7 +49,7 @@ export function healthProblems(r: Pick<Reported, 'hooks' | 'gateway' | 'proxy' |
  * and proxy serve it and a policy is in force, as its agent reports it
  * (GovernanceHealth on the tunnel). Kept in memory, per workspace, for the
  * agents connected to this portal; a workspace whose agent never said (one
- * older than tunnel protocol 1.3, or connected elsewhere) is `unknown`, never
+ * older than tunnel protocol 1.4, or connected elsewhere) is `unknown`, never
  * healthy. A workspace that goes unhealthy is logged, once per change.
  */
 export class GovernanceHealth {

@@ -124,25 +124,41 @@ export class GovernancePolicies {
       this.storedOverride(workspace.blueprintId),
       this.deps.db.selectFrom('governance_kill_switches').select(['target', 'engaged', 'reason'])
         .where('target', 'in', [ORG, workspace.blueprintId]).execute(),
-      this.deps.db.selectFrom('governance_grants').select(['rule']).where('workspace_id', '=', workspace.id)
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)])).orderBy('created_at', 'desc').execute(),
+      this.grantsOf([workspace.id]),
     ]);
     const state = (target: string): KillSwitchState | undefined => {
       const r = switches.find((s) => s.target === target);
       return r && { engaged: r.engaged, ...(r.reason ? { reason: r.reason } : {}) };
     };
-    const rules = grants.map((g) => policyRuleSchema.safeParse(g.rule)).flatMap((p) => (p.success ? [p.data] : []));
-    return effectivePolicy(org, override, killSwitchFor(state(ORG) ?? { engaged: false }, state(workspace.blueprintId)), { grants: rules });
+    return effectivePolicy(org, override, killSwitchFor(state(ORG) ?? { engaged: false }, state(workspace.blueprintId)), { grants: grants.get(workspace.id) ?? [] });
   }
 
-  private async storedOverride(blueprintId: string): Promise<GovernanceOverride> {
+  /** The rules admins' decisions added for these workspaces that are still in force, newest first, by workspace. */
+  async grantsOf(workspaceIds: string[]): Promise<Map<string, PolicyRule[]>> {
+    const out = new Map<string, PolicyRule[]>();
+    if (!workspaceIds.length) return out;
+    const now = this.deps.clock.now();
+    const rows = await this.deps.db.selectFrom('governance_grants').select(['workspace_id', 'rule']).where('workspace_id', 'in', workspaceIds)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)])).orderBy('created_at', 'desc').execute();
+    for (const row of rows) {
+      const parsed = policyRuleSchema.safeParse(row.rule);
+      if (!parsed.success) continue;
+      const list = out.get(row.workspace_id) ?? [];
+      list.push(parsed.data);
+      out.set(row.workspace_id, list);
+    }
+    return out;
+  }
+
+  /** A blueprint's saved override ({} when it has none), for one that is known to exist. */
+  async storedOverride(blueprintId: string): Promise<GovernanceOverride> {
     const row = await this.deps.db.selectFrom('governance_blueprint_overrides').select('override').where('blueprint_id', '=', blueprintId).executeTakeFirst();
     if (!row) return {};
     const parsed = governanceOverrideSchema.safeParse(row.override);
     return parsed.success ? parsed.data : { mode: 'enforce', defaults: lockedDown().defaults, rules: [] };
   }
 
-  private async assertBlueprint(id: string): Promise<void> {
+  async assertBlueprint(id: string): Promise<void> {
     const row = await this.deps.db.selectFrom('blueprints').select('id').where('id', '=', id).executeTakeFirst();
     if (!row) throw new NotFoundError('blueprint');
   }

@@ -1,7 +1,7 @@
 import { queryOptions, type QueryClient } from '@tanstack/react-query';
 import type {
   ApprovalDecisionRequest, ApprovalItem, ApprovalState, GovernanceEventFilter, GovernanceEventsPage, GovernanceHealthReport, GovernanceOverride,
-  GovernancePolicy, KillSwitch, KillSwitchChange,
+  GovernancePolicy, GovernanceSuggestions, KillSwitch, KillSwitchChange, SimulationReport,
 } from '@paddock/protocol';
 import { api } from './client';
 
@@ -33,7 +33,11 @@ export function governanceOverrideQuery(blueprintId: string) {
 export function putGovernanceOverrideMutation(queryClient: QueryClient, blueprintId: string) {
   return {
     mutationFn: (body: GovernanceOverride) => api.put<GovernanceOverride>(overridePath(blueprintId), body),
-    onSuccess: (saved: GovernanceOverride) => queryClient.setQueryData(governanceOverrideQuery(blueprintId).queryKey, saved),
+    onSuccess: (saved: GovernanceOverride) => {
+      queryClient.setQueryData(governanceOverrideQuery(blueprintId).queryKey, saved);
+      // What is left to suggest depends on the override.
+      void queryClient.invalidateQueries({ queryKey: suggestionsQueryKey(blueprintId) });
+    },
   };
 }
 
@@ -97,4 +101,28 @@ export function putKillSwitchMutation(queryClient: QueryClient) {
     mutationFn: (change: KillSwitchChange) => api.put<KillSwitch>('/api/v1/governance/kill-switch', change),
     onSuccess: (saved: KillSwitch) => queryClient.setQueryData(killSwitchQuery().queryKey, saved),
   };
+}
+
+/** A draft to replay: an org policy, or a blueprint's override (with its id). */
+export interface SimulationBody {
+  policy: GovernancePolicy | GovernanceOverride;
+  days?: number;
+  blueprintId?: string;
+}
+
+/** Replays the recorded events against a draft; saves nothing. */
+export function simulateMutation() {
+  return {
+    mutationFn: (body: SimulationBody) => api.post<SimulationReport>('/api/v1/governance/simulate', body),
+  };
+}
+
+export const suggestionsQueryKey = (blueprintId: string) => [...governanceQueryKey, 'suggestions', blueprintId] as const;
+
+/** Allow rules from the blueprint's monitor-mode baseline, with the simulated effect of adopting them all. */
+export function governanceSuggestionsQuery(blueprintId: string, days: number) {
+  return queryOptions({
+    queryKey: [...suggestionsQueryKey(blueprintId), days] as const,
+    queryFn: ({ signal }) => api.get<GovernanceSuggestions>(`${overridePath(blueprintId)}/suggestions?days=${days}`, signal),
+  });
 }

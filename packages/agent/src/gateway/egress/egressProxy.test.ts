@@ -1,7 +1,11 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { EffectivePolicy, GovernanceEventReport, HeldAction, HoldRequest } from '@paddock/protocol';
 import selfsigned from 'selfsigned';
@@ -10,10 +14,15 @@ import { systemClock } from '../../governance/clock.js';
 import type { GovernanceUplink } from '../../governance/decider.js';
 import { PolicyDecider } from '../../governance/policyDecider.js';
 import { DestinationError, isPublic, publicDestinations, type Destinations } from './destinations.js';
+import { EgressCa } from './egressCa.js';
 import { EgressProxy, HELD_STATUS } from './egressProxy.js';
 
 const run = promisify(execFile);
 const WS = 'ws-egress';
+/** The test proxy reads bodies up to this before it refuses them (413). */
+const BODY_LIMIT = 256 * 1024;
+/** And holds this much of one workspace's bodies at once (503 above it). */
+const BUFFER_BUDGET = 4 * 1024 * 1024;
 
 /** The portal's side of the uplink, in memory. */
 class RecordingUplink implements GovernanceUplink {
@@ -50,7 +59,12 @@ describe('the egress proxy', () => {
   let proxy: EgressProxy;
   let decider: PolicyDecider;
   let uplink: RecordingUplink;
+  let ca: EgressCa;
+  const caDir = mkdtempSync(join(tmpdir(), 'paddock-egress-proxy-'));
+  const caBundle = join(caDir, 'workspace-ca.pem');
   const trapped: string[] = [];
+  const tlsSeen: string[] = [];
+  const gitRoot = mkdtempSync(join(tmpdir(), 'paddock-egress-git-'));
   const looked: string[] = [];
   let proxyUrl = '';
   let port = 0;
@@ -61,8 +75,20 @@ describe('the egress proxy', () => {
     target = createHttpServer((req, res) => res.end(`target saw ${req.method} ${req.url} host=${req.headers.host} proxy-auth=${req.headers['proxy-authorization'] ?? 'none'}`));
     await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
     port = (target.address() as AddressInfo).port;
-    const pems = await selfsigned.generate([{ name: 'commonName', value: 'tls.allowed.test' }], { keySize: 2048 });
-    tlsTarget = createHttpsServer({ key: pems.private, cert: pems.cert }, (_req, res) => res.end('over tls'));
+    const pems = await selfsigned.generate([{ name: 'commonName', value: 'tls.allowed.test' }], {
+      keySize: 2048,
+      extensions: [{ name: 'subjectAltName', altNames: ['tls.allowed.test', 'api.allowed.test', 'git.allowed.test'].map((value) => ({ type: 2 as const, value })) }],
+    });
+    // The upstream of every HTTPS test: says what it was asked; git's smart HTTP under /repo.git.
+    tlsTarget = createHttpsServer({ key: pems.private, cert: pems.cert }, (req, res) => {
+      if (req.url?.startsWith('/repo.git/')) return gitBackend(gitRoot, req, res);
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        tlsSeen.push(`${req.method} ${req.url}`);
+        res.end(`over tls: ${req.method} ${req.url} host=${req.headers.host} body=${Buffer.concat(chunks).length}`);
+      });
+    });
     await new Promise<void>((r) => tlsTarget.listen(0, '127.0.0.1', r));
     tlsPort = (tlsTarget.address() as AddressInfo).port;
     // Anything reaching it is a request that should never have left.
@@ -81,7 +107,10 @@ describe('the egress proxy', () => {
     };
     uplink = new RecordingUplink();
     decider = new PolicyDecider({ uplink, clock: systemClock });
-    proxy = new EgressProxy({ governance: decider, destinations });
+    ca = await EgressCa.open(join(caDir, 'egress-ca'));
+    // The workspace's trust, as its environment names it: the CA alone (curl and git read these files by variable only).
+    writeFileSync(caBundle, ca.certificatePem);
+    proxy = new EgressProxy({ governance: decider, destinations, ca, upstreamCa: [pems.cert], bodyLimit: BODY_LIMIT, bufferBudget: BUFFER_BUDGET });
     // What the runtime does: connections to the workspace's socket handed over, tagged with the workspace.
     proxyListener = createNetServer((socket) => proxy.accept(WS, socket));
     await new Promise<void>((r) => proxyListener.listen(0, '127.0.0.1', r));
@@ -90,17 +119,22 @@ describe('the egress proxy', () => {
   afterAll(async () => {
     await proxy.closeAll();
     for (const s of [target, tlsTarget, trap, proxyListener]) s.close();
+    for (const d of [caDir, gitRoot]) rmSync(d, { recursive: true, force: true });
   });
   beforeEach(() => {
     decider.setPolicy(WS, policy());
     trapped.length = 0;
+    tlsSeen.length = 0;
     looked.length = 0;
     uplink.events.length = 0;
   });
 
-  /** curl through the proxy: status, headers and body. */
-  const curl = async (url: string, extra: string[] = []) => {
-    const { stdout } = await run('curl', ['-s', '-k', '-i', '--max-time', '10', '-x', proxyUrl, ...extra, url]).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
+  /** curl through the proxy: status, headers and body. Without `trusting`, it trusts any certificate (-k). */
+  const curl = async (url: string, extra: string[] = [], trusting?: 'the workspace CA') => {
+    const args = ['-s', '-i', '--max-time', '10', '-x', proxyUrl, ...(trusting ? [] : ['-k']), ...extra, url];
+    // Trust as a workspace has it: by the variables its environment sets, nothing on the command line.
+    const env = { ...process.env, CURL_CA_BUNDLE: caBundle, SSL_CERT_FILE: caBundle };
+    const { stdout } = await run('curl', args, trusting ? { env } : {}).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
     const [head = '', ...rest] = stdout.split('\r\n\r\n').filter((p) => !p.startsWith('HTTP/1.1 200 Connection Established'));
     return { status: Number(/^HTTP\/[\d.]+ (\d+)/.exec(head)?.[1] ?? 0), head, body: rest.join('\r\n\r\n') };
   };
@@ -113,10 +147,11 @@ describe('the egress proxy', () => {
     expect(uplink.events[0]!.summary).toContain('api.allowed.test');
   });
 
-  it('passes CONNECT through end to end (TLS it does not open) for an allowed domain', async () => {
+  it('passes CONNECT through end to end (TLS it does not open) for a domain the policy passes through', async () => {
+    decider.setPolicy(WS, policy({ passthrough: ['tls.allowed.test'] }));
     const res = await curl(`https://tls.allowed.test:${tlsPort}/`);
     expect(res.status).toBe(200);
-    expect(res.body).toBe('over tls');
+    expect(res.body).toBe('over tls: GET / host=tls.allowed.test:' + tlsPort + ' body=0');
     expect(uplink.events[0]).toMatchObject({ class: 'http_request', verdict: 'allow', enforced: true });
   });
 
@@ -195,6 +230,251 @@ describe('the egress proxy', () => {
     expect(await raw(`GET http://user:pw@api.allowed.test:${port}/ HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400/);
     expect(looked).toEqual([]);
   });
+  describe('with TLS opened by the CA (inspected)', () => {
+    const proxyPort = () => Number(new URL(proxyUrl).port);
+    const api = () => `https://api.allowed.test:${tlsPort}`;
+
+    /** A CONNECT, then a TLS handshake with the proxy trusting its CA, saying `servername`. */
+    const tunnelTo = async (authority: string, servername: string | undefined) => {
+      const { connect } = await import('node:net');
+      const tls = await import('node:tls');
+      const raw = connect(proxyPort(), '127.0.0.1');
+      raw.on('error', () => { /* the proxy may cut it: some tests are about that */ });
+      await new Promise<void>((r) => raw.once('connect', () => r()));
+      raw.write(`CONNECT ${authority} HTTP/1.1\r\nhost: ${authority}\r\n\r\n`);
+      const answer = await new Promise<string>((r) => raw.once('data', (d) => r(d.toString())));
+      expect(answer).toMatch(/^HTTP\/1\.1 200/);
+      const secure = tls.connect({ socket: raw, ca: ca.certificatePem, ...(servername ? { servername } : {}) });
+      return new Promise<import('node:tls').TLSSocket>((resolve, reject) => {
+        secure.once('secureConnect', () => resolve(secure));
+        secure.once('error', reject);
+      });
+    };
+    /** Raw bytes into an open tunnel; everything the proxy answers until it closes. */
+    const exchange = (secure: import('node:tls').TLSSocket, text: string) => new Promise<string>((r) => {
+      let out = '';
+      secure.on('data', (d) => { out += d; });
+      secure.on('error', () => { /* a reset after the answer */ });
+      secure.once('close', () => r(out));
+      secure.write(text);
+    });
+
+    it('refuses a TLS handshake that names another host than the CONNECT (SNI), before anything is sent', async () => {
+      await expect(tunnelTo(`api.allowed.test:${tlsPort}`, 'denied.test')).rejects.toThrow();
+      expect(looked).toEqual([]);
+      expect(uplink.events).toEqual([]);
+    });
+
+    it('refuses a request inside the tunnel for another host (421), an absolute or //host target, a second Host', async () => {
+      const authority = `api.allowed.test:${tlsPort}`;
+      const ask = async (head: string) => exchange(await tunnelTo(authority, 'api.allowed.test'), `${head}\r\nconnection: close\r\n\r\n`);
+      expect(await ask(`GET /ok HTTP/1.1\r\nhost: denied.test:${trapPort}`)).toMatch(/^HTTP\/1\.1 421[^]*this tunnel goes to api\.allowed\.test/);
+      expect(await ask(`GET /ok HTTP/1.1\r\nhost: api.allowed.test:${trapPort}`)).toMatch(/^HTTP\/1\.1 421/);
+      expect(await ask(`GET http://denied.test:${trapPort}/ HTTP/1.1\r\nhost: ${authority}`)).toMatch(/^HTTP\/1\.1 400/);
+      expect(await ask(`GET //denied.test:${trapPort}/ HTTP/1.1\r\nhost: ${authority}`)).toMatch(/^HTTP\/1\.1 400/);
+      // URL parsing turns `/\\host` into `//host`: the request would go to the tunnel's address with another Host (fronting).
+      expect(await ask(`GET /\\denied.test/ok HTTP/1.1\r\nhost: ${authority}`)).toMatch(/^HTTP\/1\.1 400/);
+      expect(await ask(`GET /ok HTTP/1.1\r\nhost: ${authority}\r\nhost: denied.test`)).toMatch(/^HTTP\/1\.1 421/);
+      expect(looked).toEqual([]);
+      expect(trapped).toEqual([]);
+      expect(tlsSeen).toEqual([]);
+    });
+
+    it('reads requests with Node\'s parser: a request smuggled behind a body never reaches upstream undecided', async () => {
+      const authority = `api.allowed.test:${tlsPort}`;
+      const smuggled = `GET /secret/keys HTTP/1.1\r\nhost: ${authority}\r\n\r\n`;
+      // Content-Length and chunked at once: refused as a whole.
+      const both = await exchange(await tunnelTo(authority, 'api.allowed.test'),
+        `POST /ok HTTP/1.1\r\nhost: ${authority}\r\ncontent-length: 5\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n${smuggled}`);
+      expect(both).toMatch(/^HTTP\/1\.1 400/);
+      // A well-framed pipeline: each request decided on its own, the second refused by its path rule.
+      const pipelined = await exchange(await tunnelTo(authority, 'api.allowed.test'),
+        `POST /ok HTTP/1.1\r\nhost: ${authority}\r\ncontent-length: 2\r\n\r\nhi${smuggled.replace('\r\n\r\n', '\r\nconnection: close\r\n\r\n')}`);
+      expect(pipelined).toMatch(/^HTTP\/1\.1 200[^]*HTTP\/1\.1 403/);
+      expect(tlsSeen).toEqual(['POST /ok']);
+      expect(uplink.events.map((e) => [e.summary, e.verdict])).toEqual([[`POST api.allowed.test:${tlsPort}/ok`, 'allow'], [`GET api.allowed.test:${tlsPort}/secret/keys`, 'deny']]);
+    });
+
+    it('applies path rules inside HTTPS, trusting the CA by the environment alone, each request its own event', async () => {
+      const ok = await curl(`${api()}/ok`, [], 'the workspace CA');
+      expect(ok.status).toBe(200);
+      expect(ok.body).toBe(`over tls: GET /ok host=api.allowed.test:${tlsPort} body=0`);
+      const secret = await curl(`${api()}/secret/keys`, [], 'the workspace CA');
+      expect(secret.status).toBe(403);
+      expect(secret.body).toMatch(/no-secret-path/);
+      expect(tlsSeen).toEqual(['GET /ok']);
+      expect(uplink.events).toMatchObject([
+        { class: 'http_request', verdict: 'allow', ruleId: 'allowed', summary: `GET api.allowed.test:${tlsPort}/ok` },
+        { class: 'http_request', verdict: 'deny', ruleId: 'no-secret-path', summary: `GET api.allowed.test:${tlsPort}/secret/keys` },
+      ]);
+    });
+
+    it('decides every request of a kept-alive tunnel', async () => {
+      const { stdout } = await run('curl', ['-s', '-o', '/dev/null', '-o', '/dev/null', '-o', '/dev/null', '--max-time', '10', '-x', proxyUrl, '-w', '%{http_code} %{num_connects}\\n',
+        `${api()}/ok`, `${api()}/secret/x`, `${api()}/ok`], { env: { ...process.env, CURL_CA_BUNDLE: caBundle } });
+      // One tunnel (the later transfers make no new connection), three decisions.
+      expect(stdout).toBe('200 1\n403 0\n200 0\n');
+      expect(uplink.events.map((e) => e.verdict)).toEqual(['allow', 'deny', 'allow']);
+    });
+
+    it('answers a held or a denied domain inside the tunnel with a readable answer, before any lookup', async () => {
+      const held = await curl(`https://review.test:${trapPort}/`, [], 'the workspace CA');
+      expect(held.status).toBe(HELD_STATUS);
+      expect(held.head).toMatch(/x-paddock-held-id: held-\d+/i);
+      const denied = await curl(`https://denied.test:${trapPort}/`, [], 'the workspace CA');
+      expect(denied.status).toBe(403);
+      expect(denied.body).toMatch(/denied\.test/);
+      expect(looked).toEqual([]);
+      expect(trapped).toEqual([]);
+    });
+
+    it('inspects a CONNECT to an IP address with a leaf for that address, decided like a name', async () => {
+      const res = await curl(`https://127.0.0.1:${trapPort}/`, [], 'the workspace CA');
+      expect(res.status).toBe(403);
+      expect(uplink.events).toMatchObject([{ verdict: 'deny', summary: `GET 127.0.0.1:${trapPort}/` }]);
+      expect(trapped).toEqual([]);
+    });
+
+    it('blocks a secret in a request body, encoded or not, and sends none of it', async () => {
+      const secret = `aws_access_key_id = AKIA${'QWERTYUIOPASDFGH'}\n`;
+      const plain = await curl(`${api()}/ok`, ['--data-binary', secret], 'the workspace CA');
+      expect(plain.status).toBe(403);
+      expect(plain.body).toMatch(/secret \(aws/);
+      const { gzipSync } = await import('node:zlib');
+      const gz = join(caDir, 'body.gz');
+      writeFileSync(gz, gzipSync(secret));
+      const zipped = await curl(`${api()}/ok`, ['--data-binary', `@${gz}`, '-H', 'content-encoding: gzip'], 'the workspace CA');
+      expect(zipped.status).toBe(403);
+      // The workspace's own credential, in a body to a domain it may reach: exfiltration.
+      decider.setCredentials(WS, ['sk-live-0123456789abcdefghij']);
+      const own = await curl(`${api()}/ok`, ['--data-binary', '{"k":"sk-live-0123456789abcdefghij"}'], 'the workspace CA');
+      expect(own.status).toBe(403);
+      decider.setCredentials(WS, []);
+      expect(tlsSeen).toEqual([]);
+      expect(looked).toEqual([]);
+      expect(uplink.events.map((e) => e.filter?.filter)).toEqual(['secrets', 'secrets', 'exfiltration']);
+      expect(JSON.stringify(uplink.events)).not.toMatch(/QWERTYUIOPASDFGH|sk-live-0123456789abcdefghij/);
+    });
+
+    it('refuses a body over its limit (413) and sends none of it; a body under it goes whole', async () => {
+      const big = join(caDir, 'big.bin');
+      writeFileSync(big, Buffer.alloc(BODY_LIMIT + 1, 'a'));
+      const over = await curl(`${api()}/ok`, ['--data-binary', `@${big}`], 'the workspace CA');
+      expect(over.status).toBe(413);
+      writeFileSync(big, Buffer.alloc(BODY_LIMIT, 'a'));
+      const under = await curl(`${api()}/ok`, ['--data-binary', `@${big}`, '-H', 'transfer-encoding: chunked'], 'the workspace CA');
+      expect(under.body).toBe(`over tls: POST /ok host=api.allowed.test:${tlsPort} body=${BODY_LIMIT}`);
+      expect(tlsSeen).toEqual(['POST /ok']);
+    });
+
+    it("holds no more of a workspace's bodies at once than its budget (503, retry), and gives it back when a request ends", async () => {
+      const authority = `git.allowed.test:${tlsPort}`;
+      // A push that sends most of the budget and then waits.
+      const slow = await tunnelTo(authority, 'git.allowed.test');
+      slow.on('error', () => { /* ended below */ });
+      slow.write(`POST /repo.git/git-receive-pack HTTP/1.1\r\nhost: ${authority}\r\ncontent-length: ${8 << 20}\r\n\r\n`);
+      slow.write(Buffer.alloc(BUFFER_BUDGET - 100 * 1024, 0x30));
+      const small = join(caDir, 'small.bin');
+      writeFileSync(small, Buffer.alloc(200 * 1024, 'b'));
+      let status = 0;
+      for (let i = 0; i < 50 && status !== 503; i++) {
+        status = (await curl(`${api()}/ok`, ['--data-binary', `@${small}`], 'the workspace CA')).status;
+        if (status !== 503) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(status).toBe(503);
+      slow.destroy();
+      await new Promise((r) => setTimeout(r, 100));
+      expect((await curl(`${api()}/ok`, ['--data-binary', `@${small}`], 'the workspace CA')).status).toBe(200);
+    });
+
+    it('passes a passthrough domain end to end: decided on the domain, its own certificate shown', async () => {
+      decider.setPolicy(WS, policy({ passthrough: ['*.allowed.test'] }));
+      // Trusting only the workspace CA, the upstream's own certificate does not verify: the proxy did not open it.
+      expect((await curl(`${api()}/secret/keys`, [], 'the workspace CA')).status).toBe(0);
+      const res = await curl(`${api()}/secret/keys`);
+      expect(res.status).toBe(200);
+      expect(uplink.events.map((e) => e.summary)).toEqual([`CONNECT api.allowed.test:${tlsPort}/`, `CONNECT api.allowed.test:${tlsPort}/`]);
+    });
+
+    it('sees a git push over HTTPS as git_push events with the remote and ref, holds a force push, and tells a deletion', async () => {
+      decider.setPolicy(WS, policy({ rules: [{ id: 'force-ask', class: 'git_push', match: { force: true }, verdict: 'ask' }, ...policy().rules] }));
+      const home = mkdtempSync(join(tmpdir(), 'paddock-egress-git-home-'));
+      // git as a workspace runs it: the proxy and the CA from the environment, no config of its own.
+      const env = {
+        ...process.env, HOME: home, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0',
+        HTTPS_PROXY: proxyUrl, https_proxy: proxyUrl, GIT_SSL_CAINFO: caBundle,
+        GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t',
+      };
+      const git = (cwd: string, ...args: string[]) => run('git', ['-C', cwd, ...args], { env }).then((r) => r.stdout.trim());
+      const tryGit = (cwd: string, ...args: string[]) => run('git', ['-C', cwd, ...args], { env }).then(() => 0, (err: { code?: number }) => err.code ?? 1);
+      const bare = join(gitRoot, 'repo.git');
+      await run('git', ['init', '-q', '--bare', bare], { env });
+      await run('git', ['-C', bare, 'config', 'http.receivepack', 'true'], { env });
+      const work = join(home, 'work');
+      await run('git', ['init', '-q', '-b', 'main', work], { env });
+      const commit = async (text: string) => {
+        writeFileSync(join(work, 'file.txt'), text);
+        await git(work, 'add', 'file.txt');
+        await git(work, 'commit', '-q', '-m', text);
+        return git(work, 'rev-parse', 'HEAD');
+      };
+      const remote = `https://git.allowed.test:${tlsPort}/repo.git`;
+      const serverMain = () => run('git', ['-C', bare, 'rev-parse', 'refs/heads/main'], { env }).then((r) => r.stdout.trim(), () => '');
+      const pushes = () => uplink.events.filter((e) => e.class === 'git_push').map((e) => [e.summary, e.verdict]);
+      try {
+        await commit('one');
+        expect(await tryGit(work, 'push', '-q', remote, 'main')).toBe(0);
+        const two = await commit('two');
+        expect(await tryGit(work, 'push', '-q', remote, 'main')).toBe(0);
+        expect(await serverMain()).toBe(two);
+        expect(pushes()).toEqual([[`git push to ${remote} refs/heads/main`, 'allow'], [`git push to ${remote} refs/heads/main`, 'allow']]);
+        // Over git's post buffer (1 MiB): it probes with a flush first, then sends the pack chunked.
+        writeFileSync(join(work, 'big.bin'), randomBytes(3 * 1024 * 1024));
+        await git(work, 'add', 'big.bin');
+        await git(work, 'commit', '-q', '-m', 'big');
+        const big = await git(work, 'rev-parse', 'HEAD');
+        expect(await tryGit(work, 'push', '-q', remote, 'main')).toBe(0);
+        expect(await serverMain()).toBe(big);
+        await git(work, 'reset', '-q', '--hard', two);
+        await run('git', ['-C', bare, 'update-ref', 'refs/heads/main', two], { env });
+        // Each request of git's smart HTTP is an event too.
+        expect(uplink.events.some((e) => e.class === 'http_request' && e.summary === `POST git.allowed.test:${tlsPort}/repo.git/git-receive-pack`)).toBe(true);
+
+        uplink.events.length = 0;
+        await git(work, 'commit', '-q', '--amend', '-m', 'two, rewritten');
+        expect(await tryGit(work, 'push', '-q', '--force', remote, 'main')).not.toBe(0);
+        expect(await serverMain()).toBe(two);
+        expect(pushes()).toEqual([[`git push --force to ${remote} refs/heads/main`, 'ask']]);
+        expect(uplink.events.find((e) => e.class === 'git_push')?.heldId).toMatch(/^held-/);
+
+        uplink.events.length = 0;
+        await git(work, 'reset', '-q', '--hard', two);
+        expect(await tryGit(work, 'push', '-q', remote, 'main:topic')).toBe(0);
+        expect(await tryGit(work, 'push', '-q', remote, ':topic')).toBe(0);
+        expect(pushes()).toEqual([[`git push to ${remote} refs/heads/topic`, 'allow'], [`git push --delete to ${remote} refs/heads/topic`, 'allow']]);
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+      }
+    });
+
+    it("checks the upstream's certificate for the domain the policy decided on, and says so when it doesn't verify", async () => {
+      // The upstream's certificate names tls/api/git.allowed.test, not this one.
+      const res = await curl(`https://other.allowed.test:${tlsPort}/ok`, [], 'the workspace CA');
+      expect(res.status).toBe(502);
+      expect(res.body).toMatch(/other\.allowed\.test:\d+'s certificate could not be verified \(ERR_TLS_CERT_ALTNAME_INVALID\)/);
+      expect(tlsSeen).toEqual([]);
+    });
+
+    it('ends an inspected tunnel within a second when the kill switch is engaged', async () => {
+      const secure = await tunnelTo(`api.allowed.test:${tlsPort}`, 'api.allowed.test');
+      const closed = new Promise<number>((r) => { const t0 = Date.now(); secure.once('close', () => r(Date.now() - t0)); });
+      secure.on('error', () => { /* cut */ });
+      decider.setPolicy(WS, policy({ killSwitch: { engaged: true, reason: 'incident 43', scope: 'org' } }));
+      expect(await closed).toBeLessThan(1000);
+      // A new tunnel is refused at its CONNECT (curl shows no body of a refused CONNECT).
+      expect((await curl(`${api()}/ok`, [], 'the workspace CA')).status).toBe(403);
+    });
+  });
 });
 
 describe('where the egress proxy may connect', () => {
@@ -214,3 +494,35 @@ describe('where the egress proxy may connect', () => {
     expect(await publicDestinations.resolve('93.184.216.34')).toEqual({ address: '93.184.216.34', family: 4 });
   });
 });
+
+/** git's smart HTTP, served by the real git-http-backend (a CGI) over `root`; pushes allowed. */
+function gitBackend(root: string, req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void {
+  const url = new URL(req.url ?? '/', 'https://git.test');
+  const child = spawn('/usr/lib/git-core/git-http-backend', [], {
+    env: {
+      GIT_PROJECT_ROOT: root, GIT_HTTP_EXPORT_ALL: '1', PATH_INFO: url.pathname, QUERY_STRING: url.search.slice(1),
+      REQUEST_METHOD: req.method ?? 'GET', CONTENT_TYPE: req.headers['content-type'] ?? '', REMOTE_USER: 'test', REMOTE_ADDR: '127.0.0.1',
+      ...(req.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: req.headers['content-encoding'] } : {}),
+    },
+  });
+  req.pipe(child.stdin);
+  let head = Buffer.alloc(0);
+  let started = false;
+  child.stdout.on('data', (chunk: Buffer) => {
+    if (started) return void res.write(chunk);
+    head = Buffer.concat([head, chunk]);
+    const end = head.indexOf('\r\n\r\n');
+    if (end < 0) return;
+    started = true;
+    let status = 200;
+    for (const line of head.subarray(0, end).toString().split('\r\n')) {
+      const [name, ...rest] = line.split(':');
+      const value = rest.join(':').trim();
+      if (name!.toLowerCase() === 'status') status = Number(value.split(' ')[0]);
+      else res.setHeader(name!, value);
+    }
+    res.writeHead(status);
+    res.write(head.subarray(end + 4));
+  });
+  child.stdout.on('end', () => res.end());
+}

@@ -1,6 +1,8 @@
-import { chmodSync, chownSync, existsSync, mkdirSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { rootCertificates } from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import { SANDBOX_EGRESS_CA, SANDBOX_EGRESS_CA_BUNDLE } from '../../gateway/egress/egressCa.js';
 import { claudeManagedSettings } from '../../gateway/hooks/claudeManagedSettings.js';
 import { opencodeManagedConfig, SANDBOX_OPENCODE_MANAGED_DIR } from '../../gateway/hooks/opencodeManagedConfig.js';
 import { SANDBOX_CLAUDE_MANAGED_SETTINGS, SANDBOX_GUARD_BIN, SANDBOX_GUARD_DIR } from '../../guard/guardPaths.js';
@@ -22,7 +24,7 @@ const opencodePlugin = fileURLToPath(new URL('../../../sandbox/opencode-paddock-
  * other bits: the sandbox user reads them as their owner (`sandboxUid`, when the agent runs as
  * root), and can't change them, the binds being read-only.
  */
-export function guardMounts(dataDir: string, nodeBinary: string, sandboxUid?: number): ReadOnlyMount[] {
+export function guardMounts(dataDir: string, nodeBinary: string, sandboxUid?: number, egressCaCertificate?: string): ReadOnlyMount[] {
   const dir = join(dataDir, 'guard');
   const claudeDir = join(dir, 'claude-code');
   const opencodeDir = join(dir, 'opencode');
@@ -42,13 +44,32 @@ export function guardMounts(dataDir: string, nodeBinary: string, sandboxUid?: nu
   writeAtomically(join(claudeDir, 'managed-settings.json'), `${JSON.stringify(claudeManagedSettings(), null, 2)}\n`, 0o400, own);
   writeAtomically(join(opencodeDir, 'opencode.json'), `${JSON.stringify(opencodeManagedConfig(SANDBOX_OPENCODE_PLUGIN), null, 2)}\n`, 0o400, own);
   if (!existsSync(join(guardDist, 'main.js'))) throw new Error(`paddock-guard is not built (${guardDist}/main.js is missing): run tsc -b`);
+  const egress: ReadOnlyMount[] = [];
+  if (egressCaCertificate !== undefined) {
+    // The egress proxy's CA certificate (never its key, which stays in <dataDir>/egress-ca), alone and with the host's roots.
+    const ca = join(dir, 'egress-ca.pem');
+    const bundle = join(dir, 'egress-ca-bundle.pem');
+    writeAtomically(ca, egressCaCertificate, 0o400, own);
+    writeAtomically(bundle, `${hostRoots()}\n${egressCaCertificate}`, 0o400, own);
+    egress.push({ source: ca, dest: SANDBOX_EGRESS_CA }, { source: bundle, dest: SANDBOX_EGRESS_CA_BUNDLE });
+  }
   return [
+    ...egress,
     { source: realpathSync(guardDist), dest: SANDBOX_GUARD_DIR },
     { source: launcher, dest: SANDBOX_GUARD_BIN },
     { source: claudeDir, dest: dirname(SANDBOX_CLAUDE_MANAGED_SETTINGS) },
     { source: opencodeDir, dest: SANDBOX_OPENCODE_MANAGED_DIR },
     { source: realpathSync(opencodePlugin), dest: SANDBOX_OPENCODE_PLUGIN },
   ];
+}
+
+/** The host's trusted roots (Debian's bundle, with the operator's own CAs), or Node's when the host has none. */
+function hostRoots(): string {
+  try {
+    return readFileSync('/etc/ssl/certs/ca-certificates.crt', 'utf8');
+  } catch {
+    return rootCertificates.join('\n');
+  }
 }
 
 function writeAtomically(path: string, content: string, mode: number, own: (path: string, mode: number) => void): void {

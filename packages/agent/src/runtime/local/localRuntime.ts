@@ -46,6 +46,8 @@ export interface LocalRuntimeOptions {
   startTimeoutMs?: number;
   /** Mount the pinned AI CLIs (claude, opencode) into every workspace; default true. */
   toolchain?: boolean;
+  /** The egress proxy's CA certificate (EgressCa.certificatePem), bound read-only into sandboxes with the toolchain. */
+  egressCaCertificate?: string;
   /** Workspace cgroups go to <cgroupParent>/<agent key>/<workspace id> in each hierarchy (default paddock). */
   cgroupParent?: string;
   /** How often a running workspace's disk use is measured; default 60 s. */
@@ -112,7 +114,7 @@ export class LocalRuntime implements RuntimeDriver {
     this.bwrapPath = options.bwrapPath ?? '/usr/bin/bwrap';
     this.startTimeoutMs = options.startTimeoutMs ?? 10_000;
     // The agent hooks (paddock-guard, the tools' managed settings) go wherever the AI tools go.
-    this.toolchain = options.toolchain === false ? [] : [...toolchainMounts(), ...guardMounts(this.dataDir, process.execPath, this.asRoot ? this.sandboxUid : undefined)];
+    this.toolchain = options.toolchain === false ? [] : [...toolchainMounts(), ...guardMounts(this.dataDir, process.execPath, this.asRoot ? this.sandboxUid : undefined, options.egressCaCertificate)];
     this.log = options.log ?? pino({ level: 'warn', base: { component: 'local-runtime' } });
     this.setpriv = options.setprivPath ?? '/usr/bin/setpriv';
     this.clock = options.clock ?? systemClock;

@@ -5,8 +5,9 @@ import { QueryView, type QueryLike } from '../../components/QueryView';
 import { Section } from '../../components/Section';
 import { Skeleton } from '../../components/Skeleton';
 import { BlueprintOverrideEditor } from './PolicyEditor';
+import { SuggestedRules } from './SuggestedRules';
 
-/** On the admin blueprint page: the blueprint's governance override, beside what it inherits from the org. */
+/** On the admin blueprint page: the blueprint's governance override, beside what it inherits from the org, and the rules suggested from its monitor-mode baseline. */
 export function BlueprintGovernance({ blueprintId, readOnly }: { blueprintId: string; readOnly: boolean }) {
   const override = useQuery(governanceOverrideQuery(blueprintId));
   const org = useQuery(governancePolicyQuery());
@@ -28,7 +29,12 @@ export function BlueprintGovernance({ blueprintId, readOnly }: { blueprintId: st
       }
       errorTitle="Could not load this blueprint's governance"
     >
-      {(d) => <BlueprintOverrideEditor blueprintId={blueprintId} saved={d.override} org={d.org} readOnly={readOnly} />}
+      {(d) => (
+        <div className="space-y-8">
+          <BlueprintOverrideEditor blueprintId={blueprintId} saved={d.override} org={d.org} readOnly={readOnly} />
+          <SuggestedRules blueprintId={blueprintId} saved={d.override} readOnly={readOnly} />
+        </div>
+      )}
     </QueryView>
   );
 }

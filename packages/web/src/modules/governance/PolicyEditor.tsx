@@ -3,7 +3,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import {
   GOVERNANCE_CLASSES, type ContentFilters, type GovernanceMode, type GovernanceOverride, type GovernancePolicy, type Verdict,
 } from '@paddock/protocol';
-import { putGovernanceOverrideMutation, putGovernancePolicyMutation } from '../../api/governance';
+import { putGovernanceOverrideMutation, putGovernancePolicyMutation, simulateMutation, type SimulationBody } from '../../api/governance';
 import { errorsUnder, fieldErrors } from '../../api/fieldErrors';
 import { Button } from '../../components/Button';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
@@ -11,10 +11,12 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 import { controlClass } from '../../components/Field';
 import { Notice } from '../../components/Notice';
 import { SavedNote } from '../../components/SavedNote';
+import { Spinner } from '../../components/Spinner';
 import { Section } from '../../components/Section';
 import { cn } from '../../components/cn';
 import { CLASS_LABELS, FILTER_LABELS, MODE_DESCRIPTIONS, MODE_LABELS, VERDICT_LABELS } from './governanceWords';
 import { RulesEditor, draftRules, savedRules, type DraftRule } from './RulesEditor';
+import { SimulationReportView } from './SimulationReport';
 
 const MODES: GovernanceMode[] = ['off', 'monitor', 'enforce'];
 const VERDICTS: Verdict[] = ['allow', 'ask', 'deny'];
@@ -58,6 +60,7 @@ export function OrgPolicyEditor({ saved, readOnly }: { saved: GovernancePolicy; 
         contentFilters: { ...saved.contentFilters, ...definedOnly(d.contentFilters) },
       })}
       saveLabel="Save policy"
+      simulateBody={(policy) => ({ policy })}
     />
   );
 }
@@ -89,6 +92,7 @@ export function BlueprintOverrideEditor({ blueprintId, saved, org, readOnly }: {
         return body;
       }}
       saveLabel="Save override"
+      simulateBody={(policy) => ({ policy, blueprintId })}
     />
   );
 }
@@ -113,10 +117,15 @@ interface PolicyFormProps<T> {
   mutation: SaveMutation<T>;
   toBody: (draft: Draft) => T;
   saveLabel: string;
+  /** What the simulator replays for this draft (the org policy, or the override with its blueprint). */
+  simulateBody: (body: T) => SimulationBody;
 }
 
-function PolicyForm<T>({ title, description, initial, savedMode, org, readOnly, mutation, toBody, saveLabel }: PolicyFormProps<T>) {
+function PolicyForm<T>({ title, description, initial, savedMode, org, readOnly, mutation, toBody, saveLabel, simulateBody }: PolicyFormProps<T>) {
   const [draft, setDraft] = useState(initial);
+  const [days, setDays] = useState(7);
+  const simulation = useMutation(simulateMutation());
+  const [simulated, setSimulated] = useState<string>();
   const [confirmEnforce, setConfirmEnforce] = useState(false);
   const body = toBody(draft);
   const dirty = JSON.stringify(body) !== JSON.stringify(toBody(initial));
@@ -159,7 +168,7 @@ function PolicyForm<T>({ title, description, initial, savedMode, org, readOnly, 
           {turnsEnforceOn && (
             <Notice tone="warning" title="Enforce applies verdicts">
               Once saved, denied actions are refused and asked ones wait for an admin, in every running workspace within a second.
-              Check the live feed for what monitor mode would have denied first.
+              Simulate first: it replays the recorded events against this draft and shows what would be refused or held.
             </Notice>
           )}
         </fieldset>
@@ -219,10 +228,36 @@ function PolicyForm<T>({ title, description, initial, savedMode, org, readOnly, 
         </fieldset>
 
         {!readOnly && (
-          <div className="flex items-center justify-end gap-3">
+          <div className="flex flex-wrap items-center justify-end gap-3">
+            <label className="flex items-center gap-2 text-xs text-zinc-600">
+              Replay the last
+              <select aria-label="Days to replay" value={days} onChange={(e) => setDays(Number(e.target.value))} className={cn(controlClass, 'w-28 pr-8')}>
+                {[1, 7, 30, 90].map((d) => <option key={d} value={d}>{d === 1 ? '1 day' : `${d} days`}</option>)}
+              </select>
+            </label>
+            <Button
+              onClick={() => { setSimulated(JSON.stringify([body, days])); simulation.mutate({ ...simulateBody(body), days }); }}
+              loading={simulation.isPending}
+            >
+              Simulate
+            </Button>
             <SavedNote show={mutation.isSuccess && !dirty} />
             <Button onClick={() => { setDraft(initial); mutation.reset(); }} disabled={!dirty || mutation.isPending}>Reset</Button>
             <Button type="submit" variant="primary" loading={mutation.isPending && !confirmEnforce} disabled={!dirty}>{saveLabel}</Button>
+          </div>
+        )}
+        {!readOnly && (simulation.isPending || simulation.error != null || simulation.data) && (
+          <div aria-live="polite" className="space-y-2">
+            {simulation.isPending ? (
+              <p className="flex items-center gap-2 text-sm text-zinc-600"><Spinner label="Replaying" /> Replaying the recorded events against this draft…</p>
+            ) : simulation.error != null ? (
+              <ErrorBanner title="Could not simulate this draft" error={simulation.error} />
+            ) : simulation.data && (
+              <>
+                {simulated !== JSON.stringify([body, days]) && <p className="text-xs text-amber-700">The draft changed since this simulation: simulate again to see its effect.</p>}
+                <SimulationReportView report={simulation.data} />
+              </>
+            )}
           </div>
         )}
       </form>

@@ -1,4 +1,4 @@
-import type { EffectivePolicy, GovernanceAction, PolicyRule } from '@paddock/protocol';
+import type { EffectivePolicy, GovernanceAction, PolicyRule } from '../index.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluate } from './evaluate.js';
 import { loadShellParser } from './shellCommands.js';

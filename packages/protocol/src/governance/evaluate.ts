@@ -1,4 +1,4 @@
-import type { Decision, EffectivePolicy, FilterMatch, GovernanceAction, GovernanceClass, PolicyRule, RuleMatch, Verdict } from '@paddock/protocol';
+import type { Decision, EffectivePolicy, FilterMatch, GovernanceAction, GovernanceClass, PolicyRule, RuleMatch, Verdict } from '../governanceApi.js';
 import { commandPatternMatches } from './commandMatch.js';
 import { refPatternMatches, remotePatternMatches } from './gitMatch.js';
 import { domainPatternMatches, httpPathMatches, methodMatches, normalizeDomain } from './httpMatch.js';
