@@ -73,6 +73,8 @@ try {
     bwrap: 'bubblewrap', chromium: 'chromium',
     // Prometheus' own Python client parses what /metrics serves (e2e/harness/prometheusText.ts).
     '/usr/lib/python3/dist-packages/prometheus_client/parser.py': 'python3-prometheus-client',
+    // The PostgreSQL pass backs up and restores with the client tools, also against a DATABASE_URL given.
+    pg_dump: 'postgresql-client',
   });
   ensureBuilt();
 

@@ -56,6 +56,7 @@ import { OpenCodeProxy } from './ai/openCodeProxy.js';
 import { registerPreviewProxy } from './preview/previewProxy.js';
 import { registerSecurityHeaders } from './securityHeaders.js';
 import { scheduledBackups } from './backup/backupScheduler.js';
+import { BackupDirectory } from './backup/backupDirectory.js';
 import { registerRequestIds, requestIdFor } from './requestId.js';
 import { GovernancePolicies } from './governance/governancePolicies.js';
 import { GovernanceEvents } from './governance/governanceEvents.js';
@@ -145,6 +146,10 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const governanceSimulator = new GovernanceSimulator({ db, clock, governancePolicies });
   const governanceSuggester = new GovernanceSuggester({ governancePolicies, simulator: governanceSimulator });
   const governanceTunnel = new GovernanceTunnel({ hub, events, governanceEvents, approvals: governanceApprovals, log: log.child({ component: 'governance' }) });
+  const backups = new BackupDirectory({
+    config, db, clock, onOutcome: (kind, outcome) => metrics.backups.inc({ kind, outcome }),
+  });
+  metrics.observeBackups(backups);
   const services: PortalServices = {
     config, db, clock, log, audit, identity, blueprints, workspaces, events, hub, workspaceHttp, enrollment, reconciler, usage,
     activity: new WorkspaceActivity(db, clock, audit),
@@ -157,6 +162,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     previews: new PreviewAuth(db, clock),
     governancePolicies, governanceEvents, governanceApprovals, governanceSimulator, governanceSuggester, governanceHealth, metrics,
     openCode: new OpenCodeProxy({ config, workspaces, workspaceHttp }),
+    backups,
   };
   const boot = await bootstrap(config, services);
 
@@ -217,8 +223,8 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   governanceTunnel.start();
   reconciler.start();
   accessSweep.start();
-  const backups = scheduledBackups(config, db, clock, log.child({ component: 'backup' }));
-  backups?.start();
+  const backupSchedule = scheduledBackups(backups, config.backup.intervalMs, clock, log.child({ component: 'backup' }));
+  backupSchedule?.start();
 
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
@@ -235,7 +241,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
       await accessSweep.stop();
       await reconciler.stop();
       await governanceTunnel.stop();
-      await backups?.stop();
+      await backupSchedule?.stop();
       tunnelListening = false;
       await tunnel.close();
       await app.close();

@@ -32,6 +32,7 @@ import type { GovernanceHealth } from './governance/governanceHealth.js';
 import type { GovernanceSimulator } from './governance/governanceSimulator.js';
 import type { GovernanceSuggester } from './governance/governanceSuggester.js';
 import type { OpenCodeProxy } from './ai/openCodeProxy.js';
+import type { BackupDirectory } from './backup/backupDirectory.js';
 import type { PortalMetrics } from './metrics/portalMetrics.js';
 
 /**
@@ -84,4 +85,6 @@ export interface PortalServices {
   governanceSuggester: GovernanceSuggester;
   /** The AI chat's way to OpenCode inside a workspace. */
   openCode: OpenCodeProxy;
+  /** PADDOCK_BACKUP_DIR: the online backups this portal writes, scheduled and on request. */
+  backups: BackupDirectory;
 }

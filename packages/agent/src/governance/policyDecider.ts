@@ -2,13 +2,12 @@ import {
   heldActionSchema, holdDecisionSchema,
   type Decision, type DecisionOutcome, type EffectivePolicy, type GovernanceAction, type GovernanceEventReport, type HoldDecision,
 } from '@paddock/protocol';
-import { evaluate, loadShellParser, recordedAction, summaryOf } from '@paddock/protocol/governance';
+import { domainPatternMatches, evaluate, loadShellParser, recordedAction, summaryOf } from '@paddock/protocol/governance';
 import type pino from 'pino';
 import type { DeciderClock } from './clock.js';
 import { scanContent } from './contentFilters.js';
 import type { DecideContext, Decider, DeciderControl, GovernanceUplink } from './decider.js';
 import { credentialNeedles, longestNeedle, MIN_CREDENTIAL_LENGTH, RollingTails, type Needle } from './exfiltration.js';
-import { domainPatternMatches } from './httpMatch.js';
 import { mask } from './mask.js';
 
 export interface PolicyDeciderOptions {

@@ -32,7 +32,7 @@ export async function runBackupCommand(command: BackupCommand, args: string[], e
   if (command === 'restore') {
     const r = await restoreBackup(path, { dataDir: config.dataDir, databaseUrl: config.databaseUrl, keys, force: !!values.force, clock: systemClock });
     return [
-      `restored the ${r.manifest.engine} backup made ${r.manifest.createdAt} (schema ${r.manifest.schemaVersion}) into ${config.databaseUrl ? 'DATABASE_URL' : join(config.dataDir, 'pglite')}`,
+      `restored the ${r.manifest.engine} backup made ${r.manifest.createdAt}${r.manifest.paddockVersion ? ` by Paddock ${r.manifest.paddockVersion}` : ''} (schema ${r.manifest.schemaVersion}) into ${config.databaseUrl ? 'DATABASE_URL' : join(config.dataDir, 'pglite')}`,
       r.movedAside && `the database that was there is kept at ${r.movedAside}; remove it once you are satisfied`,
       r.keyFileWritten && `the master key it carried is now ${r.keyFileWritten} (0600)`,
       `${r.secrets} secret(s) open with the configured master key`,

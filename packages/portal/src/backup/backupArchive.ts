@@ -33,6 +33,10 @@ export const backupManifestSchema = z.object({
   payload: z.object({ name: z.string(), bytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
   /** Who made it: the engine's version (a PGlite copy opens only with a PGlite of the same Postgres major). */
   engineVersion: z.string(),
+  /** The Paddock portal that made it (absent in backups made before it was recorded). */
+  paddockVersion: z.string().optional(),
+  /** PostgreSQL: `pg_dump --version` of the tool that made it; pg_restore must be at least its major version. */
+  dumpToolVersion: z.string().optional(),
   masterKey: z.object({
     /** Ids of the master keys that wrap the backup's secrets: restore checks the keys it has cover them. */
     keyIds: z.array(z.string()),

@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../clock.js';
 import { configFromEnv } from '../config.js';
 import { openDatabase, type Database } from '../db/database.js';
-import { restoreBackup } from './backups.js';
+import { PortalMetrics } from '../metrics/portalMetrics.js';
+import { BackupDirectory } from './backupDirectory.js';
+import { createBackup, restoreBackup } from './backups.js';
 import { scheduledBackups } from './backupScheduler.js';
 
 const HOUR = 3_600_000;
@@ -27,7 +29,10 @@ describe('scheduled backups', () => {
     const clock = new FakeClock(new Date('2026-03-01T00:00:00Z'));
     const config = { ...configFromEnv({ PADDOCK_DATA_DIR: join(dir, 'data'), PADDOCK_BACKUP_INTERVAL: '6h', PADDOCK_BACKUP_RETENTION: '3' }) };
     expect(config.backup).toEqual({ intervalMs: 6 * HOUR, retention: 3, dir: join(dir, 'data', 'backups') });
-    const scheduler = scheduledBackups(config, db, clock, pino({ level: 'silent' }))!;
+    const metrics = new PortalMetrics();
+    const directory = new BackupDirectory({ config, db, clock, onOutcome: (kind, outcome) => metrics.backups.inc({ kind, outcome }) });
+    metrics.observeBackups(directory);
+    const scheduler = scheduledBackups(directory, config.backup.intervalMs, clock, pino({ level: 'silent' }))!;
     const backupsDir = config.backup.dir;
 
     expect(await scheduler.runDue()).toBe('paddock-20260301T000000.000Z.tar');
@@ -50,6 +55,9 @@ describe('scheduled backups', () => {
     ]);
     expect(statSync(backupsDir).mode & 0o777).toBe(0o700);
     for (const n of names.filter((x) => x.endsWith('.tar'))) expect(statSync(join(backupsDir, n)).mode & 0o777).toBe(0o600);
+    const scraped = (await metrics.text()).body;
+    expect(scraped).toContain('paddock_backups_total{kind="scheduled",outcome="success"} 6');
+    expect(scraped).toContain(`paddock_backup_last_success_timestamp_seconds ${Date.parse('2026-03-02T06:00:00Z') / 1000}`);
 
     // They are real backups: the newest restores with everything written before it.
     const target = join(dir, 'restored');
@@ -63,14 +71,55 @@ describe('scheduled backups', () => {
     }
   }, 180_000);
 
+  it('logs and counts a failed backup, tries again after a pause rather than at every check, and the metric keeps the last success', async () => {
+    const clock = new FakeClock(new Date('2026-04-01T00:00:00Z'));
+    const config = configFromEnv({ PADDOCK_DATA_DIR: join(dir, 'failing'), PADDOCK_BACKUP_INTERVAL: '1h', PADDOCK_BACKUP_RETENTION: '2' });
+    const metrics = new PortalMetrics();
+    let failing = false;
+    const directory = new BackupDirectory({
+      config, db, clock, onOutcome: (kind, outcome) => metrics.backups.inc({ kind, outcome }),
+      copy: async (file) => {
+        if (failing) throw new Error('disk full');
+        return createBackup(file, { db, clock, keys: { keyFile: join(dir, 'failing', 'master.key') } });
+      },
+    });
+    metrics.observeBackups(directory);
+    const logged: string[] = [];
+    const log = pino({ level: 'error' }, { write: (line: string) => { logged.push(line); } });
+    const scheduler = scheduledBackups(directory, config.backup.intervalMs, clock, log)!;
+
+    expect(await scheduler.runDue()).toBe('paddock-20260401T000000.000Z.tar');
+    failing = true;
+    clock.advance(HOUR);
+    expect(await scheduler.runDue()).toBeUndefined();
+    expect(logged.map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ msg: 'the scheduled backup failed', err: expect.objectContaining({ message: 'disk full' }) })]);
+    // The next minute's check does not try again: a broken disk is not hammered (nor the log filled) every minute.
+    clock.advance(60_000);
+    expect(await scheduler.runDue()).toBeUndefined();
+    expect(logged).toHaveLength(1);
+    clock.advance(10 * 60_000);
+    expect(await scheduler.runDue()).toBeUndefined();
+    expect(logged).toHaveLength(2);
+    failing = false;
+    clock.advance(10 * 60_000);
+    expect(await scheduler.runDue()).toBe('paddock-20260401T012100.000Z.tar');
+
+    const scraped = (await metrics.text()).body;
+    expect(scraped).toContain('paddock_backups_total{kind="scheduled",outcome="failure"} 2');
+    expect(scraped).toContain('paddock_backups_total{kind="scheduled",outcome="success"} 2');
+    expect(scraped).toContain(`paddock_backup_last_success_timestamp_seconds ${Date.parse('2026-04-01T01:21:00Z') / 1000}`);
+  }, 120_000);
+
   it('is off with PADDOCK_BACKUP_INTERVAL=off, by default with PostgreSQL, and for a database that lives only in memory', async () => {
     const clock = new FakeClock();
     const log = pino({ level: 'silent' });
-    expect(scheduledBackups(configFromEnv({ PADDOCK_DATA_DIR: join(dir, 'data'), PADDOCK_BACKUP_INTERVAL: 'off' }), db, clock, log)).toBeUndefined();
+    const off = configFromEnv({ PADDOCK_DATA_DIR: join(dir, 'data'), PADDOCK_BACKUP_INTERVAL: 'off' });
+    expect(scheduledBackups(new BackupDirectory({ config: off, db, clock }), off.backup.intervalMs, clock, log)).toBeUndefined();
     expect(configFromEnv({ DATABASE_URL: 'postgres://x@localhost/x' }).backup.intervalMs).toBeUndefined();
     const memory = await openDatabase({});
     try {
-      expect(scheduledBackups(configFromEnv({}), memory, clock, log)).toBeUndefined();
+      const config = configFromEnv({});
+      expect(scheduledBackups(new BackupDirectory({ config, db: memory, clock }), config.backup.intervalMs, clock, log)).toBeUndefined();
     } finally {
       await memory.destroy();
     }

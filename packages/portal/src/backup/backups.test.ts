@@ -2,14 +2,19 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPortal, type Portal } from '../app.js';
 import { systemClock } from '../clock.js';
 import { configFromEnv, type PortalConfig } from '../config.js';
-import { BadBackupError } from './backupArchive.js';
+import { openDatabase } from '../db/database.js';
+import { loadMigrations } from '../db/migrate.js';
+import { generateMasterKey, writeMasterKeyFile } from '../secrets/masterKeys.js';
+import { portalVersion } from '../version.js';
+import { BadBackupError, MANIFEST_NAME } from './backupArchive.js';
 import { createBackup, restoreBackup } from './backups.js';
 import { scratchPostgresDatabase, testEngine } from '../testing/testDatabase.js';
+import { filesWithSizes, publicTables } from '../testing/untouched.js';
 
 const ADMIN_TOKEN = 'pdk_backup_test_admin_token';
 const engine = testEngine();
@@ -39,22 +44,26 @@ async function api(portal: Portal, method: string, url: string, payload?: unknow
 
 const keyOptions = (install: Install) => ({ keyFile: join(install.dataDir, 'master.key') });
 
-/** Every file under a directory with its size: "changed nothing" is checked against this. */
-function listing(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => { const p = join(e.parentPath, e.name); return `${p.slice(dir.length)}:${statSync(p).size}`; })
-    .sort();
+/** The manifest inside a backup file, as text. */
+async function readManifest(file: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'paddock-manifest-'));
+  try {
+    await tar.extract({ file, cwd: dir, filter: (path) => path === MANIFEST_NAME });
+    return readFileSync(join(dir, MANIFEST_NAME), 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
-async function tablesIn(url: string): Promise<number> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
+/** A copy of a backup with its manifest changed (the payload and its checksums as they were). */
+async function rewriteManifest(file: string, to: string, change: (m: Record<string, unknown>) => Record<string, unknown>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'paddock-manifest-'));
   try {
-    return Number((await c.query(`select count(*) as n from pg_tables where schemaname = 'public'`)).rows[0].n);
+    await tar.extract({ file, cwd: dir });
+    writeFileSync(join(dir, MANIFEST_NAME), JSON.stringify(change(JSON.parse(readFileSync(join(dir, MANIFEST_NAME), 'utf8')))));
+    await tar.create({ cwd: dir, file: to, portable: true }, readdirSync(dir));
   } finally {
-    await c.end();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -65,6 +74,7 @@ describe(`backup and restore (${engine})`, () => {
   let backupFile: string;
   let blueprintId: string;
   let keptKey: string;
+  let governancePolicy: unknown;
   const secretValue = `s3cr3t-${randomBytes(8).toString('hex')}`;
 
   beforeAll(async () => {
@@ -80,6 +90,10 @@ describe(`backup and restore (${engine})`, () => {
       expect((await api(portal, 'PUT', `/api/v1/blueprints/${blueprintId}/secrets/DB_PASSWORD`, { value: secretValue })).status).toBe(200);
       expect((await api(portal, 'PUT', `/api/v1/blueprints/${blueprintId}/access`, { access: 'restricted', rules: [{ kind: 'domain', value: 'example.com' }] })).status).toBe(200);
       expect((await api(portal, 'PUT', '/api/v1/admin/ip-allowlist', { cidrs: ['127.0.0.0/8', '10.0.0.0/8'], trustedProxies: [] })).status).toBe(200);
+      const policy = (await api(portal, 'GET', '/api/v1/governance/policy')).body;
+      const saved = await api(portal, 'PUT', '/api/v1/governance/policy', { ...policy, mode: policy.mode === 'enforce' ? 'monitor' : 'enforce' });
+      expect(saved.status).toBe(200);
+      governancePolicy = saved.body;
       // Online: the portal is serving while its database is copied.
       backupFile = join(root, 'paddock.backup');
       const manifest = await createBackup(backupFile, {
@@ -113,9 +127,89 @@ describe(`backup and restore (${engine})`, () => {
     installs.push(target);
     await expect(restoreBackup(backupFile, { dataDir: target.dataDir, databaseUrl: target.databaseUrl, keys: keyOptions(target), clock: systemClock }))
       .rejects.toThrow(/wrapped by master key .* not configured here.*nothing was changed/);
-    expect(listing(target.dataDir)).toEqual([]);
-    if (target.databaseUrl) expect(await tablesIn(target.databaseUrl)).toBe(0);
+    expect(filesWithSizes(target.dataDir)).toEqual([]);
+    if (target.databaseUrl) expect(await publicTables(target.databaseUrl)).toBe(0);
   });
+
+  it('refuses to restore with a different master key, naming both, before writing anything', async () => {
+    const target = await newInstall(root, 'wrong-key');
+    installs.push(target);
+    const wrong = generateMasterKey();
+    writeMasterKeyFile(join(target.dataDir, 'master.key'), [wrong]);
+    const before = filesWithSizes(target.dataDir);
+    const needed = JSON.parse(await readManifest(backupFile)).masterKey.keyIds[0];
+    const err = await restoreBackup(backupFile, { dataDir: target.dataDir, databaseUrl: target.databaseUrl, keys: keyOptions(target), clock: systemClock }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(new RegExp(`wrapped by master key ${needed}, which is not among the keys configured here \\(${wrong.id}\\).*nothing was changed`));
+    // The same from PADDOCK_MASTER_KEY.
+    await expect(restoreBackup(backupFile, { dataDir: target.dataDir, databaseUrl: target.databaseUrl, keys: { ...keyOptions(target), envKey: generateMasterKey().key.toString('base64') }, clock: systemClock }))
+      .rejects.toThrow(/not among the keys configured here.*nothing was changed/);
+    expect(filesWithSizes(target.dataDir)).toEqual(before);
+    if (target.databaseUrl) expect(await publicTables(target.databaseUrl)).toBe(0);
+  });
+
+  it('opens every secret before writing anything: a manifest edited to need no key is still refused', async () => {
+    const edited = join(root, 'no-keys-claimed.backup');
+    await rewriteManifest(backupFile, edited, (m) => ({ ...m, masterKey: { keyIds: [], included: false } }));
+    const target = await newInstall(root, 'edited-manifest');
+    installs.push(target);
+    writeMasterKeyFile(join(target.dataDir, 'master.key'), [generateMasterKey()]);
+    const before = filesWithSizes(target.dataDir);
+    await expect(restoreBackup(edited, { dataDir: target.dataDir, databaseUrl: target.databaseUrl, keys: keyOptions(target), clock: systemClock }))
+      .rejects.toThrow(/the secret blueprint:[^ ]+ in the backup does not open with the configured master keys.*nothing was changed/);
+    expect(filesWithSizes(target.dataDir)).toEqual(before);
+    expect(await publicTables(target.databaseUrl)).toBe(0);
+  });
+
+  it('records in its manifest what made it: format, engine, schema, time, Paddock and engine versions', async () => {
+    const m = JSON.parse(await readManifest(backupFile));
+    expect(m).toMatchObject({
+      paddockBackup: 1, engine, schemaVersion: loadMigrations().at(-1)!.version, paddockVersion: portalVersion,
+      engineVersion: expect.stringMatching(/^PostgreSQL \d+/), createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+    if (engine === 'postgres') expect(m.dumpToolVersion).toMatch(/^pg_dump \(PostgreSQL\) \d+/);
+  });
+
+  it('refuses a backup whose schema is newer than this Paddock, before writing anything', async () => {
+    const newest = loadMigrations().at(-1)!.version;
+    const future = join(root, 'future.backup');
+    await rewriteManifest(backupFile, future, (m) => ({ ...m, schemaVersion: newest + 1 }));
+    const target = await newInstall(root, 'future');
+    installs.push(target);
+    mkdirSync(target.dataDir, { recursive: true });
+    copyFileSync(keptKey, join(target.dataDir, 'master.key'));
+    const before = filesWithSizes(target.dataDir);
+    await expect(restoreBackup(future, { dataDir: target.dataDir, databaseUrl: target.databaseUrl, keys: keyOptions(target), clock: systemClock }))
+      .rejects.toThrow(new RegExp(`schema version ${newest + 1}, newer than this Paddock knows \\(${newest}\\).*nothing was changed`));
+    expect(filesWithSizes(target.dataDir)).toEqual(before);
+    if (target.databaseUrl) expect(await publicTables(target.databaseUrl)).toBe(0);
+  });
+
+  it('brings a backup of an older schema up to this version as it restores it', async () => {
+    const old = await newInstall(root, 'old-schema');
+    installs.push(old);
+    const olderVersion = 16;
+    const db = await openDatabase({ url: old.databaseUrl, pgliteDir: join(old.dataDir, 'pglite'), migrateUpTo: olderVersion });
+    const oldFile = join(root, 'old-schema.backup');
+    try {
+      await db.insertInto('settings').values({ key: 'from-the-past', value: JSON.stringify('still here'), updated_at: new Date() }).execute();
+      expect((await createBackup(oldFile, { db, databaseUrl: old.databaseUrl, clock: systemClock, keys: keyOptions(old) })).schemaVersion).toBe(olderVersion);
+    } finally {
+      await db.destroy();
+    }
+    const target = await newInstall(root, 'old-schema-target');
+    installs.push(target);
+    const result = await restoreBackup(oldFile, { dataDir: target.dataDir, databaseUrl: target.databaseUrl, keys: keyOptions(target), clock: systemClock });
+    expect(result.manifest.schemaVersion).toBe(olderVersion);
+    expect(result.audit.ok).toBe(true);
+    const restored = await openDatabase({ url: target.databaseUrl, pgliteDir: join(target.dataDir, 'pglite') });
+    try {
+      const versions = (await restored.selectFrom('schema_migrations' as never).select('version' as never).execute()).map((r) => (r as { version: number }).version);
+      expect(Math.max(...versions)).toBe(loadMigrations().at(-1)!.version);
+      expect((await restored.selectFrom('settings').select('value').where('key', '=', 'from-the-past').executeTakeFirst())?.value).toBe('still here');
+    } finally {
+      await restored.destroy();
+    }
+  }, 120_000);
 
   it('round-trips into an empty install: users, blueprints, policies, secrets and an audit chain that verifies', async () => {
     const target = await newInstall(root, 'restored');
@@ -139,6 +233,7 @@ describe(`backup and restore (${engine})`, () => {
       expect(bp.body.name).toBe('Finance dashboards');
       expect((await api(portal, 'GET', `/api/v1/blueprints/${blueprintId}/access`)).body).toMatchObject({ access: 'restricted', rules: [{ kind: 'domain', value: 'example.com' }] });
       expect((await api(portal, 'GET', '/api/v1/admin/ip-allowlist')).body.cidrs).toEqual(['127.0.0.0/8', '10.0.0.0/8']);
+      expect((await api(portal, 'GET', '/api/v1/governance/policy')).body).toEqual(governancePolicy);
       expect(await portal.services.blueprintSecrets.envFor(blueprintId)).toEqual({ DB_PASSWORD: secretValue });
       const audit = await api(portal, 'GET', '/api/v1/audit?limit=200');
       const actions = audit.body.entries.map((e: { action: string }) => e.action);
@@ -149,10 +244,10 @@ describe(`backup and restore (${engine})`, () => {
     }
 
     // Now it holds data: a second restore is refused, then with force replaces it (PGlite keeps the old copy beside it).
-    const before = listing(target.dataDir);
+    const before = filesWithSizes(target.dataDir);
     await expect(restoreBackup(backupFile, { dataDir: target.dataDir, databaseUrl: target.databaseUrl, keys: keyOptions(target), clock: systemClock }))
       .rejects.toThrow(/already holds .*--force.*nothing was changed/);
-    expect(listing(target.dataDir)).toEqual(before);
+    expect(filesWithSizes(target.dataDir)).toEqual(before);
     const forced = await restoreBackup(backupFile, { dataDir: target.dataDir, databaseUrl: target.databaseUrl, keys: keyOptions(target), clock: systemClock, force: true });
     expect(forced.audit.ok).toBe(true);
     if (engine === 'pglite') expect(existsSync(forced.movedAside!)).toBe(true);
@@ -175,13 +270,13 @@ describe(`backup and restore (${engine})`, () => {
     const foreign = join(root, 'notes.txt');
     writeFileSync(foreign, 'these are not the bytes you are looking for\n');
 
-    const before = listing(target.dataDir);
+    const before = filesWithSizes(target.dataDir);
     for (const file of [truncated, damaged, foreign, join(root, 'missing.backup')]) {
       const err = await restoreBackup(file, { dataDir: target.dataDir, databaseUrl: target.databaseUrl, keys: keyOptions(target), clock: systemClock }).catch((e: unknown) => e);
       expect(err, file).toBeInstanceOf(BadBackupError);
       expect((err as Error).message).toMatch(/is not a usable Paddock backup: .*nothing was changed/);
-      expect(listing(target.dataDir)).toEqual(before);
-      if (target.databaseUrl) expect(await tablesIn(target.databaseUrl)).toBe(0);
+      expect(filesWithSizes(target.dataDir)).toEqual(before);
+      if (target.databaseUrl) expect(await publicTables(target.databaseUrl)).toBe(0);
     }
   }, 120_000);
 
@@ -200,6 +295,9 @@ describe(`backup and restore (${engine})`, () => {
     } finally {
       await portal.close();
     }
+    // A key configured here comes first, and the restore says how to use the backup's instead.
+    await expect(restoreBackup(withKey, { dataDir: target.dataDir, databaseUrl: target.databaseUrl, keys: { ...keyOptions(target), envKey: generateMasterKey().key.toString('base64') }, clock: systemClock }))
+      .rejects.toThrow(/the backup carries the key it needs, but a configured key comes first: move .*master\.key aside \(or unset PADDOCK_MASTER_KEY\).*nothing was changed/);
     const result = await restoreBackup(withKey, { dataDir: target.dataDir, databaseUrl: target.databaseUrl, keys: keyOptions(target), clock: systemClock });
     expect(result.keyFileWritten).toBe(join(target.dataDir, 'master.key'));
     expect(statSync(result.keyFileWritten!).mode & 0o777).toBe(0o600);
@@ -225,6 +323,9 @@ describe(`backup and restore (${engine})`, () => {
       copyFileSync(keptKey, join(copy.dataDir, 'master.key'));
       expect((await restoreBackup(file, { dataDir: copy.dataDir, databaseUrl: copy.databaseUrl, keys: keyOptions(copy), clock: systemClock })).audit.ok).toBe(true);
       expect((await api(portal, 'GET', '/api/v1/audit?action=backup.create')).body.entries).toHaveLength(1);
+      const metrics = (await portal.app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(metrics).toContain('paddock_backups_total{kind="manual",outcome="success"} 1');
+      expect(metrics).toMatch(/\npaddock_backup_last_success_timestamp_seconds [1-9]\d{9}/);
     } finally {
       await portal.close();
     }

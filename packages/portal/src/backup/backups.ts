@@ -11,9 +11,10 @@ import { lockDataDir } from '../db/dataDirLock.js';
 import { loadMigrations } from '../db/migrate.js';
 import { parseMasterKey, writeMasterKeyFile, type MasterKeyOptions } from '../secrets/masterKeys.js';
 import { SecretBox, type MasterKey } from '../secrets/secretBox.js';
-import { Secrets } from '../secrets/secrets.js';
+import { secretContext } from '../secrets/secrets.js';
 import { openBackupArchive, scratchDir, writeBackupArchive, type BackupManifest } from './backupArchive.js';
-import { pgConnection, runPgTool } from './postgresTools.js';
+import { pgConnection, postgresMajor, requirePgTool, runPgTool } from './postgresTools.js';
+import { portalVersion } from '../version.js';
 import { currentOperator } from '../auth/actor.js';
 
 export interface CreateBackupOptions {
@@ -47,6 +48,7 @@ export async function createBackup(file: string, opts: CreateBackupOptions): Pro
     const embedded = embeddedPGlite(opts.db);
     let engine: 'pglite' | 'postgres';
     let facts: Awaited<ReturnType<typeof readFacts>>;
+    let dumpToolVersion: string | undefined;
     if (embedded) {
       engine = 'pglite';
       // One connection is all PGlite has: holding it means no transaction is open while the files are copied.
@@ -61,6 +63,8 @@ export async function createBackup(file: string, opts: CreateBackupOptions): Pro
       engine = 'postgres';
       if (!opts.databaseUrl) throw new Error('a PostgreSQL backup needs DATABASE_URL');
       const conn = pgConnection(opts.databaseUrl);
+      const server = await sql<{ v: string }>`select version() as v`.execute(opts.db);
+      dumpToolVersion = await requirePgTool('pg_dump', postgresMajor(server.rows[0]?.v ?? ''), 'the server it would dump');
       facts = await opts.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(async (tx) => {
         const { rows } = await sql<{ snapshot: string }>`select pg_export_snapshot() as snapshot`.execute(tx);
         const f = await readFacts(tx);
@@ -76,7 +80,8 @@ export async function createBackup(file: string, opts: CreateBackupOptions): Pro
     return await writeBackupArchive(file, {
       manifest: {
         paddockBackup: 1, engine, createdAt: opts.clock.now().toISOString(), schemaVersion: facts.schemaVersion,
-        engineVersion: facts.engineVersion, masterKey: { keyIds: facts.keyIds },
+        engineVersion: facts.engineVersion, paddockVersion: portalVersion, ...(dumpToolVersion ? { dumpToolVersion } : {}),
+        masterKey: { keyIds: facts.keyIds },
       },
       payloadFile,
       ...(masterKeyFile ? { masterKeyFile } : {}),
@@ -152,7 +157,9 @@ export async function restoreBackup(file: string, opts: RestoreOptions): Promise
     const missing = manifest.masterKey.keyIds.filter((id) => !keys.some((k) => k.id === id));
     if (missing.length) {
       throw new RestoreRefusedError(`the backup's secrets are wrapped by master key ${missing.join(', ')}, which ${keys.length ? `is not among the keys configured here (${keys.map((k) => k.id).join(', ')})` : 'is not configured here'}: `
-        + `put the key file you kept at ${opts.keys.keyFile} or set PADDOCK_MASTER_KEY (the key is not in the backup unless it was made with --include-master-key)`);
+        + (missing.every((id) => carried.some((k) => k.id === id))
+          ? `the backup carries the key it needs, but a configured key comes first: move ${opts.keys.keyFile} aside (or unset PADDOCK_MASTER_KEY) to use the backup's`
+          : `put the key file you kept at ${opts.keys.keyFile} or set PADDOCK_MASTER_KEY (the key is not in the backup unless it was made with --include-master-key)`));
     }
     const writeKeyFile = !configured.length && carried.length ? opts.keys.keyFile : undefined;
     const box = keys.length ? new SecretBox(keys[0]!, keys.slice(1)) : undefined;
@@ -168,20 +175,42 @@ export async function restoreBackup(file: string, opts: RestoreOptions): Promise
 
 type Restored = Pick<RestoreResult, 'movedAside' | 'secrets' | 'audit'>;
 
-/** Opens the restored copy with this version's code: migrations forward, chain verified, every secret opened, the restore recorded. */
-async function checkRestored(db: Database, box: SecretBox | undefined, manifest: BackupManifest, clock: Clock): Promise<Omit<Restored, 'movedAside'>> {
-  const audit = new AuditLog(db, clock);
-  const verified = await audit.verify();
-  const rows = await db.selectFrom('secrets').select(['scope', 'name']).execute();
+type SecretRow = { scope: string; name: string; ciphertext: string; wrapped_key: string; master_key_id: string };
+
+/** Opens every secret of a backup with the keys the restored portal will have; the first that doesn't open is named. */
+function openEverySecret(rows: SecretRow[], box: SecretBox | undefined): void {
   if (rows.length && !box) throw new Error('the backup holds secrets but no master key is configured');
-  const secrets = new Secrets(db, box ?? new SecretBox({ id: 'none', key: randomBytes(32) }), clock);
   for (const r of rows) {
     try {
-      await secrets.get(r.scope, r.name);
+      box!.open({ ciphertext: r.ciphertext, wrappedKey: r.wrapped_key, masterKeyId: r.master_key_id }, secretContext(r.scope, r.name));
     } catch (err) {
       throw new Error(`the secret ${r.scope}/${r.name} in the backup does not open with the configured master keys (${err instanceof Error ? err.message : String(err)})`);
     }
   }
+}
+
+/** The rows of one table's COPY … FROM stdin block in a pg_restore script (COPY's text format). */
+function copyRows(script: string, table: string): Record<string, string | null>[] {
+  const lines = script.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(`COPY public.${table} (`));
+  if (start < 0) return [];
+  const columns = /\((.*)\) FROM stdin;$/.exec(lines[start]!)![1]!.split(', ').map((c) => c.replace(/^"|"$/g, ''));
+  const unescape = (v: string) => (v === '\\N' ? null : v.replace(/\\(.)/g, (_m, c: string) => ({ t: '\t', n: '\n', r: '\r', b: '\b', f: '\f', v: '\v' })[c] ?? c));
+  const rows: Record<string, string | null>[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (line === '\\.') break;
+    const values = line.split('\t').map(unescape);
+    rows.push(Object.fromEntries(columns.map((c, i) => [c, values[i] ?? null])));
+  }
+  return rows;
+}
+
+/** Opens the restored copy with this version's code: migrations forward, chain verified, every secret opened, the restore recorded. */
+async function checkRestored(db: Database, box: SecretBox | undefined, manifest: BackupManifest, clock: Clock): Promise<Omit<Restored, 'movedAside'>> {
+  const audit = new AuditLog(db, clock);
+  const verified = await audit.verify();
+  const rows = await db.selectFrom('secrets').select(['scope', 'name', 'ciphertext', 'wrapped_key', 'master_key_id']).execute();
+  openEverySecret(rows, box);
   await audit.append({
     actor: currentOperator(), action: 'backup.restore', outcome: 'success',
     detail: { engine: manifest.engine, backupCreatedAt: manifest.createdAt, schemaVersion: manifest.schemaVersion, sha256: manifest.payload.sha256, auditChainOk: verified.ok },
@@ -232,6 +261,11 @@ async function restorePGlite(payloadFile: string, opts: RestoreOptions, box: Sec
 
 async function restorePostgres(payloadFile: string, opts: RestoreOptions, box: SecretBox | undefined, manifest: BackupManifest, writeKey: () => unknown): Promise<Restored> {
   const url = opts.databaseUrl!;
+  try {
+    await requirePgTool('pg_restore', postgresMajor(manifest.dumpToolVersion ?? manifest.engineVersion), 'the pg_dump that made this backup');
+  } catch (err) {
+    throw new RestoreRefusedError(err instanceof Error ? err.message : String(err));
+  }
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -252,6 +286,16 @@ async function restorePostgres(payloadFile: string, opts: RestoreOptions, box: S
     // psql then runs the script (after the drop, with --force) in one transaction: all of it or nothing.
     const script = join(work, 'restore.sql');
     await runPgTool('pg_restore', ['--no-owner', '--no-acl', '--file', script, payloadFile]);
+    // Every secret is opened before the database changes: a key that doesn't open them refuses the restore here.
+    const secretsScript = join(work, 'secrets.sql');
+    await runPgTool('pg_restore', ['--data-only', '--table=secrets', '--file', secretsScript, payloadFile]);
+    try {
+      const rows = copyRows(readFileSync(secretsScript, 'utf8'), 'secrets') as SecretRow[];
+      if (!rows.length && manifest.masterKey.keyIds.length) throw new Error('its secrets could not be read from the dump');
+      openEverySecret(rows, box);
+    } catch (err) {
+      throw new RestoreRefusedError(err instanceof Error ? err.message : String(err));
+    }
     const conn = pgConnection(url);
     await runPgTool('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction',
       ...(opts.force ? ['-c', 'drop schema public cascade; create schema public;'] : []),

@@ -41,3 +41,24 @@ export function runPgTool(tool: 'pg_dump' | 'pg_restore' | 'psql', args: string[
     });
   });
 }
+
+/** The major version in `select version()` or `pg_dump --version` output ("PostgreSQL 15.20 …", "pg_dump (PostgreSQL) 15.20"). */
+export function postgresMajor(version: string): number | undefined {
+  const m = /PostgreSQL\)?\s+(\d+)/.exec(version);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Finds a client tool and checks it is at least `minMajor` (the server it dumps,
+ * or the pg_dump that made an archive): an older tool can't read what a newer
+ * one wrote. Returns its `--version` line. Refuses before anything is changed.
+ */
+export async function requirePgTool(tool: 'pg_dump' | 'pg_restore', minMajor: number | undefined, forWhat: string): Promise<string> {
+  const line = (await runPgTool(tool, ['--version'])).trim();
+  const have = postgresMajor(line);
+  if (minMajor !== undefined && (have === undefined || have < minMajor)) {
+    throw new PgToolError(tool, `${line || tool} is older than ${forWhat} (PostgreSQL ${minMajor}): install the client tools of PostgreSQL ${minMajor} or newer `
+      + `(Debian: postgresql-client-${minMajor}) and point PADDOCK_PG_BIN at their directory (such as /usr/lib/postgresql/${minMajor}/bin)`);
+  }
+  return line;
+}

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { sql } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
+import type { BackupDirectory } from '../backup/backupDirectory.js';
 import type { GovernanceHealth } from '../governance/governanceHealth.js';
 import type { GovernancePolicies } from '../governance/governancePolicies.js';
 import type { AgentHub, StreamKind } from '../tunnel/agentHub.js';
@@ -76,6 +77,13 @@ export class PortalMetrics {
     name: 'paddock_reconciler_retries_total',
     help: 'Commands the reconciler sent again because its agent did not answer within the timeout, by verb (run, stop, delete).',
     labelNames: ['verb'] as const,
+    registers: [this.registry],
+  });
+
+  readonly backups = new Counter({
+    name: 'paddock_backups_total',
+    help: 'Backups this portal wrote (scheduled, or asked for through the API), by outcome (success, failure).',
+    labelNames: ['kind', 'outcome'] as const,
     registers: [this.registry],
   });
 
@@ -182,13 +190,23 @@ export class PortalMetrics {
     new Gauge({
       name: 'paddock_governance_workspaces',
       help: 'Running workspaces whose agent is connected to this replica, by governance health: healthy (hooks, gateway and proxy serve it, '
-        + 'a policy in force), unhealthy, unknown (its agent has not said: older than tunnel protocol 1.3).',
+        + 'a policy in force), unhealthy, unknown (its agent has not said: older than tunnel protocol 1.4).',
       labelNames: ['health'] as const,
       registers: [this.registry],
       async collect() {
         const counts = await health.countsHere();
         for (const [h, n] of Object.entries(counts)) this.set({ health: h }, n);
       },
+    });
+  }
+
+  /** The backups in the portal's backup directory: the newest one's time, read when scraped (it holds across restarts). */
+  observeBackups(backups: Pick<BackupDirectory, 'list'>): void {
+    new Gauge({
+      name: 'paddock_backup_last_success_timestamp_seconds',
+      help: 'When the newest backup in the backup directory was made, Unix time (0: none yet). Alert on its age.',
+      registers: [this.registry],
+      collect() { this.set((backups.list()[0]?.at.getTime() ?? 0) / 1000); },
     });
   }
 

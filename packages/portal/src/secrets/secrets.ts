@@ -16,6 +16,9 @@ export interface KeyRing { box(): SecretBox; reload(): SecretBox }
 
 type SecretRow = { scope: string; name: string; ciphertext: string; wrapped_key: string; master_key_id: string };
 
+/** What a secret's ciphertext is bound to (AES-GCM associated data): its scope and name, so a row copied elsewhere does not open. */
+export const secretContext = (scope: string, name: string): string => `${scope}/${name}`;
+
 /**
  * Recoverable secrets (provider keys, blueprint credentials, the OIDC client
  * secret, the SCIM token), encrypted at rest with per-secret data keys.
@@ -28,7 +31,7 @@ export class Secrets {
     this.keys = keys instanceof SecretBox ? { box: () => keys, reload: () => keys } : keys;
   }
 
-  private context = (scope: string, name: string) => `${scope}/${name}`;
+  private context = secretContext;
 
   /** The id of the master key new secrets are sealed with. */
   get currentKeyId(): string { return this.keys.box().current.id; }

@@ -2,3 +2,4 @@ export { openTestDatabase, scratchPostgresDatabase, testEngine, testPostgresServ
 export { engineSpecific, engineSpecificTests } from './engineSpecific.js';
 export { AUDITOR_QUERY, canonicalizeWithCli, verifyAuditChainAsAuditor } from './auditorCheck.js';
 export { undeclaredAnswer } from './declaredAnswer.js';
+export { filesWithSizes, publicTables } from './untouched.js';
