@@ -30,6 +30,26 @@ describe('an admin governing agents in the browser', () => {
   const visible = (locator: Locator, timeout = 10_000) => expect.poll(() => locator.isVisible(), { timeout });
   const policy = async () => (await stack.api('GET', '/api/v1/governance/policy')).body;
 
+  it('sees the share of governed workspaces, and a workspace whose egress proxy is missing with what is wrong', async () => {
+    await page.goto(`${stack.url}/admin/governance`);
+    const health = page.getByTestId('governance-health');
+    await expect.poll(() => health.getByTestId('governance-health-share').textContent(), { timeout: 15_000 }).toMatch(/1 of 1 healthy \(100%\)/);
+    await visible(health.getByText('Every running workspace is governed'));
+
+    // The agent says its proxy no longer serves the workspace (as its Workspaces would, over the real tunnel).
+    const said = stack.agentParts.workspaces.governanceHealth().find((h) => h.workspaceId === workspaceId)!;
+    stack.agentParts.workspaces.emit('governance-health', { ...said, proxy: 'missing' });
+    try {
+      await page.reload();
+      const row = health.getByTestId('governance-health-problem');
+      await visible(row, 15_000);
+      expect(await health.getByTestId('governance-health-share').textContent()).toMatch(/0 of 1 healthy \(0%\)/);
+      expect(await row.textContent()).toMatch(/Missing.*Egress proxy: it does not serve the workspace/);
+    } finally {
+      stack.agentParts.workspaces.emit('governance-health', said);
+    }
+  }, 60_000);
+
   it('adds a rule, sees a bad one refused beside its field, saves, and turns enforce on after a warning', async () => {
     await page.goto(`${stack.url}/admin/governance`);
     const form = page.getByRole('form', { name: 'Org policy' });

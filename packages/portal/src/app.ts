@@ -65,6 +65,7 @@ import { GovernanceSimulator } from './governance/governanceSimulator.js';
 import { GovernanceSuggester } from './governance/governanceSuggester.js';
 import { WorkspaceGovernance } from './governance/workspaceGovernance.js';
 import { GovernanceTunnel } from './governance/governanceTunnel.js';
+import { GovernanceHealth } from './governance/governanceHealth.js';
 import { configuredRegistries } from './governance/packageRegistries.js';
 import { registerGovernanceFeed } from './api/governanceFeedRoute.js';
 
@@ -128,7 +129,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   // Read once: the default org policy allows the package registries this machine is configured with.
   const registries = configuredRegistries();
   const governancePolicies = new GovernancePolicies({ db, clock, audit, events }, () => registries);
-  const reconciler = new Reconciler({ db, clock, hub, workspaces, events, blueprintSecrets, workspaceSetup, governancePolicies, log: log.child({ component: 'reconciler' }) });
+  const reconciler = new Reconciler({ db, clock, hub, workspaces, events, blueprintSecrets, workspaceSetup, governancePolicies, metrics, log: log.child({ component: 'reconciler' }) });
   const accessSweep = new BlueprintAccessSweep(workspaces, log.child({ component: 'blueprint-access' }));
   const usage = new LlmUsage(db, clock, events);
   hub.on('usage', (agentId, record) => void usage.record(agentId, record).catch((err: unknown) => log.error({ err }, 'storing a usage record failed')));
@@ -138,8 +139,11 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const sso = new SsoSettings(config.oidc, settings, secrets, audit);
   const signInSettings = new SignInSettings(settings, sso, audit);
   const oidc = new OidcSignIn({ db, clock, audit, identity, sso, signInSettings, log: log.child({ component: 'oidc' }) });
-  const governanceEvents = new GovernanceEvents({ db, clock, events });
+  const governanceEvents = new GovernanceEvents({ db, clock, events, metrics });
+  const governanceHealth = new GovernanceHealth({ db, clock, hub, log: log.child({ component: 'governance-health' }) });
+  governanceHealth.start();
   const governanceApprovals = new GovernanceApprovals({ db, clock, audit, events });
+  metrics.observeGovernance(db, governancePolicies, governanceHealth);
   const governanceSimulator = new GovernanceSimulator({ db, clock, governancePolicies });
   const governanceSuggester = new GovernanceSuggester({ governancePolicies, simulator: governanceSimulator });
   const governanceTunnel = new GovernanceTunnel({ hub, events, governanceEvents, approvals: governanceApprovals, log: log.child({ component: 'governance' }) });
@@ -157,7 +161,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     ipAllowlist: new IpAllowlist(db, clock, audit, log.child({ component: 'ip-allowlist' })),
     settings, sso, signInSettings, oidc,
     previews: new PreviewAuth(db, clock),
-    governancePolicies, governanceEvents, governanceApprovals, governanceSimulator, governanceSuggester,
+    governancePolicies, governanceEvents, governanceApprovals, governanceSimulator, governanceSuggester, governanceHealth, metrics,
     workspaceGovernance: new WorkspaceGovernance({ db, clock, workspaces, governancePolicies }),
     openCode: new OpenCodeProxy({ config, workspaces, workspaceHttp }),
     backups,

@@ -23,6 +23,7 @@ export type * from './generated/paddock/tunnel/v1/GovernanceEvents.js';
 export type * from './generated/paddock/tunnel/v1/GovernanceHold.js';
 export type * from './generated/paddock/tunnel/v1/GovernanceHoldReply.js';
 export type * from './generated/paddock/tunnel/v1/GovernanceHoldDecision.js';
+export type * from './generated/paddock/tunnel/v1/GovernanceHealth.js';
 export type { TunnelClient, TunnelHandlers } from './generated/paddock/tunnel/v1/Tunnel.js';
 
 /**
@@ -48,8 +49,11 @@ export type { TunnelClient, TunnelHandlers } from './generated/paddock/tunnel/v1
  * 1.3: GovernanceEventReport.action (the structured action the verdict was about: a command line, a path,
  *      a domain and path, a remote and ref; never content), so the portal can replay events against a draft
  *      policy (the simulator). A 1.2 portal drops the field; a 1.2 agent's events are "not replayable".
+ * 1.4: AgentMessage.governance_health (whether each running workspace's hooks, gateway and proxy serve it,
+ *      and the mode in force). A 1.3 portal ignores it; an older agent never sends it, so its workspaces are
+ *      "unknown" on the portal's governance health, never "healthy".
  */
-export const TUNNEL_PROTOCOL = { major: 1, minor: 3 } as const;
+export const TUNNEL_PROTOCOL = { major: 1, minor: 4 } as const;
 /** The major version, as Hello.protocol_version and Welcome.protocol_version carry it. */
 export const TUNNEL_PROTOCOL_VERSION = TUNNEL_PROTOCOL.major;
 
