@@ -70,7 +70,7 @@ export function findCredential(needles: readonly Needle[], content: string, tail
 }
 
 /** `%XX` escapes decoded as bytes, anything else left as it is (never throws, unlike decodeURIComponent). */
-function percentDecode(text: string): string {
+export function percentDecode(text: string): string {
   if (!text.includes('%')) return text;
   const bytes: number[] = [];
   const raw = Buffer.from(text, 'utf8');
