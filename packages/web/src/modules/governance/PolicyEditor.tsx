@@ -237,7 +237,7 @@ function PolicyForm<T>({ title, description, initial, savedMode, org, readOnly, 
           </div>
         </fieldset>
 
-        <PassthroughField id={`${idPrefix}-passthrough`} value={draft.passthrough} readOnly={readOnly} org={org?.passthrough}
+        <PassthroughField id={`${idPrefix}-passthrough`} value={draft.passthrough} readOnly={readOnly} org={org ? org.passthrough ?? [] : undefined}
           sent={passthroughOf(draft).passthrough ?? []} errors={fields} onChange={(passthrough) => setDraft({ ...draft, passthrough })} />
 
         {!readOnly && (
@@ -346,14 +346,15 @@ function PassthroughField({ id, value, readOnly, org, sent, errors, onChange }: 
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
   return (
-    <fieldset>
+    // min-w-0: a fieldset is as wide as its longest word by default, and a refused domain can be 253 characters of one.
+    <fieldset className="min-w-0">
       <legend className="mb-1 text-sm font-medium text-zinc-700">
         <label htmlFor={id}>Passthrough domains</label>
       </legend>
       <p id={hintId} className="mb-2 text-xs text-zinc-500">
         Domains whose TLS the egress proxy does not open; domain rules only. For a client that pins its certificate or a protocol other
-        than HTTPS: path rules, content filters and git push checks can&apos;t see inside them, so list only what must be. One a line, exact
-        or starting with <code>*.</code>.
+        than HTTPS: path rules, content filters and git push checks can&apos;t see inside them, so list only what must be. One a line: a domain,
+        or <code>*.example.com</code> for its subdomains.
         {org !== undefined && ' Added to the org’s list.'}
       </p>
       <textarea
@@ -371,7 +372,7 @@ function PassthroughField({ id, value, readOnly, org, sent, errors, onChange }: 
       {org !== undefined && (
         <p className="mt-1 text-xs text-zinc-500">{org.length ? `The org passes through: ${org.join(', ')}` : 'The org passes nothing through.'}</p>
       )}
-      {messages.length > 0 && <p id={errorId} className="mt-1 text-xs text-red-600" role="alert">{messages.join('; ')}</p>}
+      {messages.length > 0 && <p id={errorId} className="mt-1 text-xs break-all text-red-600" role="alert">{messages.join('; ')}</p>}
     </fieldset>
   );
 }
