@@ -157,6 +157,14 @@ describe('bad input at the edge', () => {
       'PUT /api/v1/blueprints/:id/governance': { mode: 'enforce', defaults: { bash_command: 'ask' }, rules: [{ class: 'git_push', match: { force: true, ref: 'refs/heads/*' }, verdict: 'ask' }] },
       'POST /api/v1/governance/approvals/:id': { decision: 'approve', scope: 'minutes', minutes: 5, reason: 'fuzz' },
       'PUT /api/v1/governance/kill-switch': { scope: 'org', engaged: false, reason: 'fuzz' },
+      'POST /api/v1/governance/simulate': {
+        days: 7,
+        policy: {
+          mode: 'enforce', defaults: { llm_call: 'allow', bash_command: 'allow', file_write: 'allow', git_push: 'ask', http_request: 'deny' },
+          rules: [{ id: 'fuzz', class: 'bash_command', match: { command: 'curl *' }, verdict: 'deny' }],
+          contentFilters: { secrets: true, privateKeys: true, exfiltration: true },
+        },
+      },
       'POST /scim/v2/Users': {
         schemas: [USER], userName: 'fuzz-new@corp.example', name: { givenName: 'F', familyName: 'Z' },
         emails: [{ value: 'fuzz-new@corp.example', type: 'work' }], externalId: 'e', active: true,
