@@ -19,3 +19,4 @@ export * from './governanceAdminApi.js';
 export * from './governanceSimulationApi.js';
 export * from './workspaceGovernanceApi.js';
 export * from './policyBridgeApi.js';
+export * from './publishApi.js';
