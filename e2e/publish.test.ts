@@ -46,7 +46,7 @@ describe('publish requests', () => {
 
   let first: { id: string; version: string };
 
-  it('takes a builder\'s request as pending, with the checks run on its version, and tells them live', async () => {
+  it('takes a builder\'s request as pending, with the checks run on its version; others see none of it', async () => {
     await write(aliceWs, 'index.html', `<h1>${unique}</h1>\n`, alice.token);
     const res = await publish(aliceWs, { subdomain: 'alice-app', access: 'organization', note: 'first version' }, alice.token);
     expect(res.status, JSON.stringify(res.body)).toBe(201);
@@ -180,6 +180,30 @@ describe('publish requests', () => {
     // Nor may an admin publish a builder's workspace for them.
     expect((await publish(aliceWs, { subdomain: 'alice-app', access: 'organization' }, ADMIN_TOKEN)).status).toBe(403);
   }, 60_000);
+
+  it('has the agent answer versions dials only for workspaces it holds, and parse what the portal sends at its edge', async () => {
+    const { hub, workspaceHttp, workspaces } = stack.portal.services;
+    const agentId = (await workspaces.agentOf(aliceWs))!;
+    await expect(hub.dial(agentId, '00000000-0000-4000-8000-000000000000', { versions: true })).rejects.toThrow(/not on this agent/);
+    const ask = async (method: string, path: string, body?: unknown) => {
+      const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+      const res = await workspaceHttp.request({ agentId, workspaceId: aliceWs, target: { versions: true } }, {
+        peer: 'the version store', method, path, headersTimeoutMs: 30_000, bodyTimeoutMs: 30_000,
+        ...(payload ? { body: payload, headers: { 'content-type': 'application/json', 'content-length': payload.length } } : {}),
+      });
+      let text = '';
+      for await (const chunk of res) text += String(chunk);
+      return { status: res.statusCode, body: JSON.parse(text) as { error?: { code: string } } };
+    };
+    const snapshot = { message: 'm', author: { name: 'a', email: 'a@example.com' } };
+    expect((await ask('POST', '/snapshot', { ...snapshot, since: 'HEAD~1' })).status).toBe(400);
+    expect((await ask('POST', '/snapshot', { ...snapshot, since: 'empty', workspaceId: carolWs })).status).toBe(400);
+    expect((await ask('GET', '/diff?from=empty&to=--output%3D%2Ftmp%2Fx')).status).toBe(400);
+    // Another workspace's version is not in this workspace's store.
+    const carols = (await stack.api('GET', '/api/v1/publish-requests?state=approved')).body.items.find((r: { workspaceId: string }) => r.workspaceId === carolWs);
+    expect(await ask('GET', `/diff?from=empty&to=${carols.version}`)).toMatchObject({ status: 404, body: { error: { code: 'not-found' } } });
+    expect((await ask('GET', '/versions')).body).toMatchObject({ items: expect.arrayContaining([expect.objectContaining({ version: first.version })]) });
+  });
 
   it("keeps no published file's content in the portal's database or logs", async () => {
     const tables = (await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(stack.db)).rows;
