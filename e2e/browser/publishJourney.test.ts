@@ -60,4 +60,21 @@ describe('a builder asks to publish, an admin approves', () => {
     // Over the event stream: no reload.
     await expect.poll(() => state.textContent(), { timeout: 5_000 }).toBe('Approved');
   }, 90_000);
+
+  it("offers public access once an admin allows it on the blueprint's page", async () => {
+    const starter = await stack.starterId();
+    await builderPage.getByRole('button', { name: 'Publish' }).click();
+    const publicOption = builderPage.getByRole('option', { name: 'Anyone, without signing in' });
+    expect(await publicOption.isDisabled()).toBe(true);
+    await builderPage.getByRole('button', { name: 'Cancel' }).click();
+
+    await adminPage.goto(`${stack.url}/admin/blueprints/${starter}`);
+    // The switch is a visually hidden checkbox: its label is what one clicks.
+    await adminPage.getByText('Allow public apps (anyone, without signing in)').click();
+    await expect.poll(async () => (await stack.api('GET', `/api/v1/blueprints/${starter}`)).body.allowPublicApps).toBe(true);
+
+    await builderPage.reload();
+    await builderPage.getByRole('button', { name: 'Publish' }).click();
+    await expect.poll(() => builderPage.getByRole('option', { name: 'Anyone, without signing in' }).isDisabled()).toBe(false);
+  }, 60_000);
 });
