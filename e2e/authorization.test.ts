@@ -234,6 +234,7 @@ const SAMPLES: Record<string, Sample> = {
     record: newBlueprint, call: () => ({ query: 'days=1', check: (res) => expect(res.body.suggestions).toEqual([]) }),
   },
   'GET /api/v1/governance/events': { call: () => ({ query: 'limit=5&class=bash_command' }) },
+  'GET /api/v1/governance/health': {},
   'GET /api/v1/governance/approvals': { call: () => ({ query: 'state=pending' }) },
   'POST /api/v1/governance/approvals/:id': {
     record: pendingApproval, call: (c) => ({ body: { decision: 'deny', scope: 'once' }, check: (res) => expect(res.body.approval).toMatchObject({ id: c.id, state: 'denied' }) }),

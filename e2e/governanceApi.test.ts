@@ -251,12 +251,18 @@ describe('approvals', () => {
     expect((await decide(wild.id, { decision: 'deny', scope: 'once' })).status).toBe(200);
     // An action the agent masked (it carried the workspace's credential): the portal holds only the mask, so once only.
     const masked = await fx.services.governanceApprovals.hold(agentId, hold(w.id, { action: { class: 'bash_command', command: 'curl -H "Authorization: sk-l***"' }, summary: 'curl', redacted: true }));
+    // The queue says so, so the page can offer "once" only; an ordinary hold says it isn't.
+    const listed = await fx.request('GET', `/api/v1/governance/approvals?state=pending&workspaceId=${w.id}`, { credential: auditor() });
+    expect(listed.status).toBe(200);
+    expect(Object.fromEntries(listed.body.items.map((i: { id: string; redacted: boolean }) => [i.id, i.redacted]))).toEqual({ [masked.id]: true, [llm.id]: false });
     for (const body of [{ decision: 'approve', scope: 'minutes', minutes: 5 }, { decision: 'approve', scope: 'rule' }]) {
       const res = await decide(masked.id, body);
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.error.message).toMatch(/credentials .*decide it once/);
     }
-    expect((await decide(masked.id, { decision: 'approve', scope: 'once' })).status).toBe(200);
+    const once = await decide(masked.id, { decision: 'approve', scope: 'once' });
+    expect(once.status).toBe(200);
+    expect(once.body.approval).toMatchObject({ state: 'approved', redacted: true });
     for (const body of [{ decision: 'approve', scope: 'minutes' }, { decision: 'deny', scope: 'minutes', minutes: 5 }, { decision: 'approve', scope: 'once', minutes: 5 }, { decision: 'maybe', scope: 'once' }]) {
       expect((await decide(llm.id, body)).status, JSON.stringify(body)).toBe(400);
     }

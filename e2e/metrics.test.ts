@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInWorkspace } from '@paddock/agent';
@@ -79,16 +80,6 @@ describe('Prometheus metrics and health', () => {
     expect(one(m, 'paddock_model_tokens_total', { kind: 'output' })).toBeGreaterThan(0);
     expect(one(m, 'paddock_portal_process_resident_memory_bytes')).toBeGreaterThan(0);
 
-    // The shipped Grafana dashboard asks only for series the portal serves.
-    const dashboard = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'deploy', 'grafana', 'paddock-portal.json'), 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
-    expect(dashboard.panels.length).toBeGreaterThan(10);
-    const served = new Set(m.samples.map((s) => s.name));
-    for (const p of dashboard.panels) {
-      const asked = p.targets.flatMap((t) => t.expr.match(/paddock_[a-z0-9_]+/g) ?? []);
-      expect(asked.length, p.title).toBeGreaterThan(0);
-      for (const name of asked) expect(served.has(name), `${p.title}: ${name}`).toBe(true);
-    }
-
     // Bounded cardinality: no series is labelled with a workspace's or a user's id.
     const ws = await stack.db.selectFrom('workspaces').select(['id', 'owner_id']).where('id', '=', id).executeTakeFirstOrThrow();
     for (const s of m.samples) expect(Object.values(s.labels), s.name).not.toContain(ws.id);
@@ -100,6 +91,82 @@ describe('Prometheus metrics and health', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(one(m, 'paddock_tunnel_streams_open', { kind: 'terminal' })).toBe(0);
+  }, 120_000);
+
+  it('counts governance: decisions as they are stored, held actions, kill switches, the health of running workspaces', async () => {
+    // The workspace of the test before, running.
+    const { id } = await stack.db.selectFrom('workspaces').select('id').where('state', '=', 'running').executeTakeFirstOrThrow();
+    const health = async () => (await stack.api('GET', '/api/v1/governance/health')).body;
+    const until = async <T>(read: () => Promise<T>, done: (v: T) => boolean): Promise<T> => {
+      let v = await read();
+      for (const deadline = Date.now() + 10_000; !done(v) && Date.now() < deadline; v = await read()) await new Promise((r) => setTimeout(r, 100));
+      return v;
+    };
+    // The real agent says its hooks, gateway (the stack has a model route) and proxy serve it, in the default mode.
+    const healthy = await until(health, (h) => h.items[0]?.health === 'healthy');
+    expect(healthy).toMatchObject({ runningWorkspaces: 1, healthy: 1, unhealthy: 0, unknown: 0, share: 1 });
+    expect(healthy.items[0]).toMatchObject({ workspaceId: id, hooks: 'active', gateway: 'active', proxy: 'active', mode: 'monitor', problems: [] });
+
+    const uplink = stack.agentParts.governanceUplink;
+    const at = new Date().toISOString();
+    uplink.report({ workspaceId: id, at, point: 'proxy', class: 'http_request', summary: 'GET evil.example/', verdict: 'deny', enforced: true });
+    uplink.report({ workspaceId: id, at, point: 'hook', class: 'bash_command', summary: 'rm -rf /', verdict: 'ask', enforced: false });
+    await uplink.hold({ workspaceId: id, action: { class: 'git_push', remote: 'origin', ref: 'main', force: true, delete: false }, summary: 'git push --force to origin main', timeoutSeconds: 300 });
+    const decisions = (m: Scrape, labels: Record<string, string>) => m.samples.find((s) => s.name === 'paddock_governance_decisions_total' && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value ?? 0;
+    let m = await until(scrape, (x) => decisions(x, { class: 'bash_command' }) >= 1 && decisions(x, { class: 'http_request' }) >= 1);
+    expect(m.types.get('paddock_governance_decisions')).toBe('counter');
+    expect(one(m, 'paddock_governance_decisions_total', { class: 'http_request', verdict: 'deny', enforced: 'true' })).toBe(1);
+    expect(one(m, 'paddock_governance_decisions_total', { class: 'bash_command', verdict: 'ask', enforced: 'false' })).toBe(1);
+    expect(one(m, 'paddock_governance_held_actions')).toBe(1);
+    expect(one(m, 'paddock_governance_kill_switch_engaged', { scope: 'org' })).toBe(0);
+    expect(one(m, 'paddock_governance_kill_switch_engaged', { scope: 'blueprint' })).toBe(0);
+    expect(one(m, 'paddock_governance_workspaces', { health: 'healthy' })).toBe(1);
+    expect(one(m, 'paddock_governance_workspaces', { health: 'unhealthy' })).toBe(0);
+    expect(one(m, 'paddock_reconciler_retries_total', { verb: 'run' })).toBe(0);
+
+    const engaged = await stack.api('PUT', '/api/v1/governance/kill-switch', { scope: 'org', engaged: true, reason: 'metrics test' });
+    expect(engaged.status).toBe(200);
+    try {
+      expect(one(await scrape(), 'paddock_governance_kill_switch_engaged', { scope: 'org' })).toBe(1);
+      // The agent says so when the policy it holds changes.
+      expect((await until(health, (h) => h.items[0]?.killSwitch === true)).items[0]).toMatchObject({ health: 'healthy', killSwitch: true });
+    } finally {
+      expect((await stack.api('PUT', '/api/v1/governance/kill-switch', { scope: 'org', engaged: false })).status).toBe(200);
+    }
+    expect((await until(health, (h) => h.items[0]?.killSwitch === false)).items[0]).toMatchObject({ health: 'healthy', killSwitch: false });
+
+    // The agent's proxy stops serving the workspace (as its Workspaces would say it, over the real tunnel).
+    const said = stack.agentParts.workspaces.governanceHealth().find((h) => h.workspaceId === id)!;
+    stack.agentParts.workspaces.emit('governance-health', { ...said, proxy: 'missing' });
+    const unhealthy = await until(health, (h) => h.unhealthy === 1);
+    expect(unhealthy).toMatchObject({ runningWorkspaces: 1, healthy: 0, unhealthy: 1, share: 0 });
+    expect(unhealthy.items[0]).toMatchObject({ workspaceId: id, health: 'unhealthy', proxy: 'missing', problems: [expect.stringMatching(/Egress proxy/)] });
+    m = await scrape();
+    expect(one(m, 'paddock_governance_workspaces', { health: 'unhealthy' })).toBe(1);
+    expect(stack.logs.text).toMatch(/a governed workspace is unhealthy/);
+    stack.agentParts.workspaces.emit('governance-health', said);
+    await until(health, (h) => h.healthy === 1);
+
+    // The shipped Grafana dashboard asks only for series the portal serves (after a session and governance events).
+    const served = new Set(m.samples.map((s) => s.name));
+    const dashboard = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'deploy', 'grafana', 'paddock-portal.json'), 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
+    expect(dashboard.panels.length).toBeGreaterThan(10);
+    for (const p of dashboard.panels) {
+      const asked = p.targets.flatMap((t) => t.expr.match(/paddock_[a-z0-9_]+/g) ?? []);
+      expect(asked.length, p.title).toBeGreaterThan(0);
+      for (const name of asked) expect(served.has(name), `${p.title}: ${name}`).toBe(true);
+    }
+    // So do the shipped alerting rules, and one fires on an unhealthy workspace.
+    const rules = parseYaml(readFileSync(join(import.meta.dirname, '..', 'deploy', 'prometheus', 'paddock-alerts.yml'), 'utf8')) as { groups: Array<{ name: string; rules: Array<{ alert: string; expr: string; for?: string }> }> };
+    const all = rules.groups.flatMap((g) => g.rules);
+    expect(all.length).toBeGreaterThan(0);
+    for (const rule of all) {
+      const asked = String(rule.expr).match(/paddock_[a-z0-9_]+/g) ?? [];
+      expect(asked.length, rule.alert).toBeGreaterThan(0);
+      for (const name of asked) expect(served.has(name), `${rule.alert}: ${name}`).toBe(true);
+    }
+    const alert = all.find((r) => r.alert === 'PaddockGovernedWorkspaceUnhealthy');
+    expect(alert?.expr).toMatch(/paddock_governance_workspaces\{health="unhealthy"\}/);
   }, 120_000);
 
   it('answers only this machine unless a token is set, whatever X-Forwarded-For says', async () => {

@@ -134,4 +134,25 @@ describe('tunnel protocol versions', () => {
       await chromium.close();
     }
   });
+
+  it("an agent from before governance health (1.3) leaves its workspaces unknown, never healthy; its upgrade says they are", async () => {
+    const health = async () => (await stack.api('GET', '/api/v1/governance/health')).body;
+    // The workspace goes to the stack's own agent: the other agents of the tests before leave.
+    for (const a of others.splice(0)) await a.close();
+    const id = await stack.runningWorkspace('health-of-an-old-agent');
+    const item = async () => (await health()).items.find((i: { workspaceId: string }) => i.workspaceId === id);
+    await expect.poll(async () => (await item())?.health, { timeout: 15_000 }).toBe('healthy');
+
+    await stack.restartAgent({ agent: { version: 'test-1.3', protocol: { major: 1, minor: 3 } } });
+    await stack.waitForState(id, 'running');
+    expect(await listed('test-agent')).toMatchObject({ connected: true, protocol: '1.3' });
+    // The portal sent the re-adopted workspace its spec; the agent applied it and said nothing of its enforcement points.
+    const unknown = await item();
+    expect(unknown).toMatchObject({ health: 'unknown', hooks: 'unknown', gateway: 'unknown', proxy: 'unknown', mode: 'unknown', reportedAt: null });
+    expect(unknown.problems[0]).toMatch(/older than tunnel protocol 1\.4/);
+    expect((await health()).healthy).toBe(0);
+
+    await stack.restartAgent({ agent: { version: 'test-again', protocol: TUNNEL_PROTOCOL } });
+    await expect.poll(async () => (await item())?.health, { timeout: 15_000 }).toBe('healthy');
+  }, 120_000);
 });

@@ -25,6 +25,7 @@ const { fmt, ratio } = await import('../bench/lib/stats.mjs');
 const { runPreviewProxy, previewReport } = await import('../bench/previewProxy.mjs');
 const { runLlmGateway, llmGatewayReport } = await import('../bench/llmGateway.mjs');
 const { runPolicyGuard, policyGuardReport } = await import('../bench/policyGuard.mjs');
+const { runEgressProxy, egressProxyReport } = await import('../bench/egressProxy.mjs');
 
 let stack;
 async function cleanupAndExit(code) {
@@ -63,6 +64,7 @@ try {
   await phase('preview', () => runPreviewProxy(stack, quick ? { durationS: 2 } : { durationS: 5 }));
   await phase('llmGateway', () => runLlmGateway(stack, quick ? { warmup: 10, samples: 50, budgetS: 5 } : { warmup: 30, samples: 200, budgetS: 12 }));
   await phase('policyGuard', () => runPolicyGuard(quick ? { warmup: 20, samples: 100, processes: 10 } : { warmup: 50, samples: 500, processes: 40 }));
+  await phase('egressProxy', () => runEgressProxy(quick ? { warmup: 10, samples: 60 } : { warmup: 30, samples: 300 }));
 } catch (err) {
   console.error('bench failed:', err);
   if (stack) console.error(stack.logs.slice(-30).join(''));
@@ -179,6 +181,7 @@ function report(r, seconds) {
   if (r.preview) previewReport(r.preview, { fmt, ratio }, L);
   if (r.llmGateway) llmGatewayReport(r.llmGateway, { fmt, ratio }, L);
   if (r.policyGuard) policyGuardReport(r.policyGuard, { fmt, ratio }, L);
+  if (r.egressProxy) egressProxyReport(r.egressProxy, { fmt, ratio }, L);
   return lines.join('\n') + '\n' + notes(r) + '\n';
 }
 

@@ -67,6 +67,7 @@ import { WorkspaceGovernance } from './governance/workspaceGovernance.js';
 import { AgentVersions } from './publish/agentVersions.js';
 import { Publishing } from './publish/publishing.js';
 import { GovernanceTunnel } from './governance/governanceTunnel.js';
+import { GovernanceHealth } from './governance/governanceHealth.js';
 import { configuredRegistries } from './governance/packageRegistries.js';
 import { registerGovernanceFeed } from './api/governanceFeedRoute.js';
 
@@ -130,7 +131,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   // Read once: the default org policy allows the package registries this machine is configured with.
   const registries = configuredRegistries();
   const governancePolicies = new GovernancePolicies({ db, clock, audit, events }, () => registries);
-  const reconciler = new Reconciler({ db, clock, hub, workspaces, events, blueprintSecrets, workspaceSetup, governancePolicies, log: log.child({ component: 'reconciler' }) });
+  const reconciler = new Reconciler({ db, clock, hub, workspaces, events, blueprintSecrets, workspaceSetup, governancePolicies, metrics, log: log.child({ component: 'reconciler' }) });
   const accessSweep = new BlueprintAccessSweep(workspaces, log.child({ component: 'blueprint-access' }));
   const usage = new LlmUsage(db, clock, events);
   hub.on('usage', (agentId, record) => void usage.record(agentId, record).catch((err: unknown) => log.error({ err }, 'storing a usage record failed')));
@@ -140,8 +141,11 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const sso = new SsoSettings(config.oidc, settings, secrets, audit);
   const signInSettings = new SignInSettings(settings, sso, audit);
   const oidc = new OidcSignIn({ db, clock, audit, identity, sso, signInSettings, log: log.child({ component: 'oidc' }) });
-  const governanceEvents = new GovernanceEvents({ db, clock, events });
+  const governanceEvents = new GovernanceEvents({ db, clock, events, metrics });
+  const governanceHealth = new GovernanceHealth({ db, clock, hub, log: log.child({ component: 'governance-health' }) });
+  governanceHealth.start();
   const governanceApprovals = new GovernanceApprovals({ db, clock, audit, events });
+  metrics.observeGovernance(db, governancePolicies, governanceHealth);
   const governanceSimulator = new GovernanceSimulator({ db, clock, governancePolicies });
   const governanceSuggester = new GovernanceSuggester({ governancePolicies, simulator: governanceSimulator });
   const governanceTunnel = new GovernanceTunnel({ hub, events, governanceEvents, approvals: governanceApprovals, log: log.child({ component: 'governance' }) });
@@ -159,7 +163,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     ipAllowlist: new IpAllowlist(db, clock, audit, log.child({ component: 'ip-allowlist' })),
     settings, sso, signInSettings, oidc,
     previews: new PreviewAuth(db, clock),
-    governancePolicies, governanceEvents, governanceApprovals, governanceSimulator, governanceSuggester,
+    governancePolicies, governanceEvents, governanceApprovals, governanceSimulator, governanceSuggester, governanceHealth, metrics,
     workspaceGovernance: new WorkspaceGovernance({ db, clock, workspaces, governancePolicies }),
     openCode: new OpenCodeProxy({ config, workspaces, workspaceHttp }),
     publishing: new Publishing({ db, clock, audit, events, workspaces, versions: new AgentVersions({ workspaceHttp }) }),

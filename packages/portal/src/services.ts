@@ -28,12 +28,14 @@ import type { PreviewAuth } from './preview/previewAuth.js';
 import type { GovernancePolicies } from './governance/governancePolicies.js';
 import type { GovernanceEvents } from './governance/governanceEvents.js';
 import type { GovernanceApprovals } from './governance/governanceApprovals.js';
+import type { GovernanceHealth } from './governance/governanceHealth.js';
 import type { GovernanceSimulator } from './governance/governanceSimulator.js';
 import type { GovernanceSuggester } from './governance/governanceSuggester.js';
 import type { WorkspaceGovernance } from './governance/workspaceGovernance.js';
 import type { OpenCodeProxy } from './ai/openCodeProxy.js';
 import type { BackupDirectory } from './backup/backupDirectory.js';
 import type { Publishing } from './publish/publishing.js';
+import type { PortalMetrics } from './metrics/portalMetrics.js';
 
 /**
  * Everything a route handler may use, built once in app.ts, in order. Whatever else
@@ -76,6 +78,10 @@ export interface PortalServices {
   governancePolicies: GovernancePolicies;
   governanceEvents: GovernanceEvents;
   governanceApprovals: GovernanceApprovals;
+  /** Whether each running workspace's hooks, gateway and proxy serve it, as the agents connected here report. */
+  governanceHealth: GovernanceHealth;
+  /** This portal's Prometheus registry (`GET /metrics`): services that count something take it. */
+  metrics: PortalMetrics;
   /** Rolling out a policy: recorded events replayed against a draft, and allow rules suggested from a blueprint's monitor-mode baseline. */
   governanceSimulator: GovernanceSimulator;
   governanceSuggester: GovernanceSuggester;

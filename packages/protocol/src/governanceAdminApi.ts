@@ -73,6 +73,11 @@ export const approvalItemSchema = z.object({
   minutes: z.number().int().optional(),
   /** The rule a "minutes" or "rule" decision added for the workspace. */
   grantId: z.string().optional(),
+  /**
+   * The agent masked the action (it carried one of the workspace's credentials): `action` and
+   * `summary` hold the mask, so no rule or grant can name it and it can only be decided once.
+   */
+  redacted: z.boolean(),
 });
 export type ApprovalItem = z.infer<typeof approvalItemSchema>;
 

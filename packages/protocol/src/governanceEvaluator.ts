@@ -4,7 +4,7 @@
  * node:url and node:path). The agent decides with it; the portal replays
  * recorded events through it (the simulator). The browser never imports it.
  */
-export { evaluate, ruleMatches, type EvaluateContext } from './governance/evaluate.js';
+export { evaluate, firstMatchingRule, ruleMatches, type EvaluateContext } from './governance/evaluate.js';
 export { commandPatternMatches } from './governance/commandMatch.js';
 export { normalizeRemote, refPatternMatches, remotePatternMatches } from './governance/gitMatch.js';
 export { domainPatternMatches, httpPathMatches, methodMatches, normalizeDomain, normalizeHttpPath } from './governance/httpMatch.js';

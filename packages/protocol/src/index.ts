@@ -16,6 +16,7 @@ export * from './activityApi.js';
 export * from './governanceApi.js';
 export * from './governancePolicy.js';
 export * from './governanceAdminApi.js';
+export * from './governanceHealthApi.js';
 export * from './governanceSimulationApi.js';
 export * from './workspaceGovernanceApi.js';
 export * from './policyBridgeApi.js';

@@ -23,6 +23,7 @@ export type * from './generated/paddock/tunnel/v1/GovernanceEvents.js';
 export type * from './generated/paddock/tunnel/v1/GovernanceHold.js';
 export type * from './generated/paddock/tunnel/v1/GovernanceHoldReply.js';
 export type * from './generated/paddock/tunnel/v1/GovernanceHoldDecision.js';
+export type * from './generated/paddock/tunnel/v1/GovernanceHealth.js';
 export type { TunnelClient, TunnelHandlers } from './generated/paddock/tunnel/v1/Tunnel.js';
 
 /**
@@ -48,11 +49,14 @@ export type { TunnelClient, TunnelHandlers } from './generated/paddock/tunnel/v1
  * 1.3: GovernanceEventReport.action (the structured action the verdict was about: a command line, a path,
  *      a domain and path, a remote and ref; never content), so the portal can replay events against a draft
  *      policy (the simulator). A 1.2 portal drops the field; a 1.2 agent's events are "not replayable".
- * 1.4: DialRequest.versions (issue 10): a stream to the agent's own version store for a workspace it
- *      runs, spoken as HTTP (packages/protocol/src/versionsApi.ts). A 1.3 agent sees a dial naming no
+ * 1.4: AgentMessage.governance_health (whether each running workspace's hooks, gateway and proxy serve it,
+ *      and the mode in force). A 1.3 portal ignores it; an older agent never sends it, so its workspaces are
+ *      "unknown" on the portal's governance health, never "healthy".
+ * 1.5: DialRequest.versions (issue 10): a stream to the agent's own version store for a workspace it
+ *      runs, spoken as HTTP (packages/protocol/src/publishApi.ts). An older agent sees a dial naming no
  *      target and refuses it, so publishing fails there with a clear error and nothing else changes.
  */
-export const TUNNEL_PROTOCOL = { major: 1, minor: 4 } as const;
+export const TUNNEL_PROTOCOL = { major: 1, minor: 5 } as const;
 /** The major version, as Hello.protocol_version and Welcome.protocol_version carry it. */
 export const TUNNEL_PROTOCOL_VERSION = TUNNEL_PROTOCOL.major;
 

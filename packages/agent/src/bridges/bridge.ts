@@ -1,3 +1,4 @@
+import type { EnforcementPoint } from '../governance/governanceHealth.js';
 import type { AcceptConnection, WorkspaceAddress } from '../runtime/driver.js';
 import type { WorkspaceSpec } from '../workspaces/workspaceSpec.js';
 
@@ -14,6 +15,8 @@ export interface Bridge {
   readonly name: string;
   /** What it carries, in words, for errors and logs ("model route"). */
   readonly what: string;
+  /** The enforcement point it is, for the workspace's governance health; none for a bridge that governs nothing. */
+  readonly point?: EnforcementPoint;
   /**
    * The workspace is being created: serve it from now on. Undefined when its
    * spec asks for none of this bridge; a rejection fails the start.

@@ -23,6 +23,7 @@ const NO_PROXY = 'localhost,127.0.0.1,::1';
 export class EgressBridge implements Bridge {
   readonly name = 'egress';
   readonly what = 'egress proxy';
+  readonly point = 'proxy' as const;
 
   constructor(private readonly proxy: EgressProxy) {}
 

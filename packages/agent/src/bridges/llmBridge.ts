@@ -19,6 +19,7 @@ const workspacePort = WORKSPACE_SERVICES.llmGateway.port;
 export class LlmBridge implements Bridge {
   readonly name = 'llm';
   readonly what = 'model route';
+  readonly point = 'gateway' as const;
 
   constructor(private readonly gateway: LlmGateway, private readonly keys: BridgeKeys) {}
 

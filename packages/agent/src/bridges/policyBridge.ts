@@ -15,6 +15,7 @@ import type { Bridge, BridgeService } from './bridge.js';
 export class PolicyBridge implements Bridge {
   readonly name = 'policy';
   readonly what = 'policy decisions';
+  readonly point = 'hooks' as const;
   private readonly server: PolicyServer;
 
   constructor(decider: Decider, options: PolicyServerOptions = {}) {

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { scanContent } from './contentFilters.js';
+import { findLargeEncodedPayload, LARGE_PAYLOAD_BYTES } from './encodedPayload.js';
 import { credentialNeedles, findCredential, longestNeedle, RollingTails } from './exfiltration.js';
 import { scanSecrets } from './secretScan.js';
 
@@ -30,7 +31,8 @@ describe('scanSecrets', () => {
     const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const jwt = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'user-1234567890', name: 'Ada' })}.${alnum(43)}`;
     expect(await scanSecrets(`Authorization: Bearer ${jwt}\n`, { secrets: true, privateKeys: false })).toMatchObject({ rule: 'jwt', masked: 'eyJh***' });
-    expect(await scanSecrets(`DB_PASSWORD="${alnum(12)}9xQ"`, { secrets: true, privateKeys: false })).toMatchObject({ rule: 'generic-api-key' });
+    // A fixed value: a random one is sometimes below the rule's entropy threshold.
+    expect(await scanSecrets('DB_PASSWORD="Xk8pQ2vLr7Tz4mNb"', { secrets: true, privateKeys: false })).toMatchObject({ rule: 'generic-api-key' });
     expect(await scanSecrets('password = "aaaaaaaaaaaa"\nthe token is in the jar', { secrets: true, privateKeys: true })).toBeUndefined();
     expect(await scanSecrets('Write a React app with a chart of sales per region.', { secrets: true, privateKeys: true })).toBeUndefined();
   });
@@ -87,5 +89,67 @@ describe('exfiltration', () => {
     expect(await scanContent(all, `k=${aws}`, { needles: credentialNeedles([aws]), tail: '' })).toMatchObject({ filter: 'exfiltration' });
     expect(await scanContent({ ...all, exfiltration: false }, `k=${aws}`, { needles: credentialNeedles([aws]), tail: '' })).toMatchObject({ filter: 'secrets' });
     expect(await scanContent({ secrets: false, privateKeys: false, exfiltration: false }, `k=${aws}`)).toBeUndefined();
+  });
+});
+
+describe('large encoded payloads', () => {
+  const blob = (bytes: number) => randomBytes(bytes);
+  const large = { filter: 'exfiltration', rule: 'large-encoded-payload', masked: expect.stringMatching(/^.{4}\*\*\*$/) };
+
+  it('finds one run of base64, base64url or hex that decodes to 4 KiB or more, wrapped or not', () => {
+    expect(findLargeEncodedPayload(blob(64 * 1024).toString('base64'))).toEqual(large);
+    expect(findLargeEncodedPayload(`{"data":"${blob(LARGE_PAYLOAD_BYTES).toString('base64url')}"}`)).toEqual(large);
+    expect(findLargeEncodedPayload(`dump=${blob(LARGE_PAYLOAD_BYTES).toString('hex')}`)).toEqual(large);
+    // `base64` wraps at 76, PEM at 64, `xxd -p` at 60; JSON escapes the line breaks and may escape the slashes.
+    const wrapped = (text: string, width: number, sep: string) => text.match(new RegExp(`.{1,${width}}`, 'g'))!.join(sep);
+    expect(findLargeEncodedPayload(wrapped(blob(8192).toString('base64'), 76, '\n'))).toEqual(large);
+    expect(findLargeEncodedPayload(wrapped(blob(8192).toString('hex'), 60, '\r\n'))).toEqual(large);
+    expect(findLargeEncodedPayload(JSON.stringify({ b: wrapped(blob(8192).toString('base64'), 64, '\n') }).replace(/\//g, '\\/'))).toEqual(large);
+    // A form post spells + / = as escapes.
+    expect(findLargeEncodedPayload(`f=${encodeURIComponent(blob(8192).toString('base64'))}`)).toEqual(large);
+  });
+
+  it('finds content that is mostly long runs adding up to 4 KiB: a blob cut into chunks', () => {
+    const chunks = Array.from({ length: 8 }, () => blob(768).toString('base64'));
+    expect(findLargeEncodedPayload(JSON.stringify({ parts: chunks }))).toEqual(large);
+    // The same chunks inside as much ordinary text are not "mostly" encoded.
+    const prose = 'The quarterly numbers for each region, as a table with totals. '.repeat(200);
+    expect(findLargeEncodedPayload(JSON.stringify({ prose, parts: chunks.slice(0, 2) }))).toBeUndefined();
+  });
+
+  it('leaves ordinary content alone: JSON, a JWT, lockfile integrity, ids, form text, paths, a short blob, padding', () => {
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const jwt = `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64({ sub: 'user-1234567890', scope: 'read write', exp: 1_900_000_000 })}.${blob(256).toString('base64url')}`;
+    const lock = JSON.stringify({ packages: Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`node_modules/pkg-${i}`, {
+      version: `1.${i}.0`, resolved: `https://registry.npmjs.org/pkg-${i}/-/pkg-${i}-1.${i}.0.tgz`, integrity: `sha512-${blob(64).toString('base64')}`,
+    }])) }, null, 2);
+    const ids = JSON.stringify(Array.from({ length: 400 }, () => crypto.randomUUID()));
+    const digests = JSON.stringify({ layers: Array.from({ length: 100 }, () => ({ digest: `sha256:${blob(32).toString('hex')}`, size: 1234 })) });
+    const form = `comment=${'the+quick+brown+fox+jumps+over+the+lazy+dog+'.repeat(300)}`;
+    const path = `/${'segment/'.repeat(2000)}`;
+    const cases = {
+      json: JSON.stringify({ model: 'x', messages: Array.from({ length: 200 }, (_, i) => ({ role: 'user', content: `Row ${i}: sales in region ${i % 7}` })) }),
+      jwt: `Authorization: Bearer ${jwt}`, lock, ids, digests, form, path,
+      short: blob(3000).toString('base64'),
+      padding: 'A'.repeat(100_000),
+      zeros: '0'.repeat(100_000),
+      kebab: `${'some-long-kebab-case-name-'.repeat(400)}`,
+    };
+    for (const [name, content] of Object.entries(cases)) expect(findLargeEncodedPayload(content), name).toBeUndefined();
+  });
+
+  it('reads an 8 MiB body in reasonable time', () => {
+    const body = blob(6 * 1024 * 1024).toString('base64');
+    const started = performance.now();
+    expect(findLargeEncodedPayload(`${'{"a":1},'.repeat(100_000)}${body}`)).toEqual(large);
+    expect(findLargeEncodedPayload(`f=${encodeURIComponent(body)}`)).toEqual(large);
+    expect(performance.now() - started).toBeLessThan(4000);
+  });
+
+  it('is scanned only when asked (a domain no rule allows) and the exfiltration filter is on', async () => {
+    const payload = blob(8192).toString('base64');
+    expect(await scanContent(all, payload, undefined, { encodedPayloads: true })).toMatchObject({ rule: 'large-encoded-payload' });
+    expect(await scanContent(all, payload)).toBeUndefined();
+    expect(await scanContent({ ...all, exfiltration: false }, payload, undefined, { encodedPayloads: true })).toBeUndefined();
   });
 });

@@ -70,18 +70,20 @@ export function findCredential(needles: readonly Needle[], content: string, tail
 }
 
 /** `%XX` escapes decoded as bytes, anything else left as it is (never throws, unlike decodeURIComponent). */
-function percentDecode(text: string): string {
+export function percentDecode(text: string): string {
   if (!text.includes('%')) return text;
-  const bytes: number[] = [];
   const raw = Buffer.from(text, 'utf8');
+  // Decoding only shortens: one buffer of the input's size holds it (a body may be megabytes).
+  const bytes = Buffer.allocUnsafe(raw.length);
+  let n = 0;
   for (let i = 0; i < raw.length; i++) {
     const byte = raw[i] ?? 0;
     if (byte === 0x25 && i + 2 < raw.length && isHex(raw[i + 1]) && isHex(raw[i + 2])) {
-      bytes.push(parseInt(String.fromCharCode(raw[i + 1] ?? 0, raw[i + 2] ?? 0), 16));
+      bytes[n++] = parseInt(String.fromCharCode(raw[i + 1] ?? 0, raw[i + 2] ?? 0), 16);
       i += 2;
-    } else bytes.push(byte);
+    } else bytes[n++] = byte;
   }
-  return Buffer.from(bytes).toString('utf8');
+  return bytes.subarray(0, n).toString('utf8');
 }
 
 function isHex(byte: number | undefined): boolean {

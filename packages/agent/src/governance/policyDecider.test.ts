@@ -245,6 +245,29 @@ describe('PolicyDecider', () => {
     expect(JSON.stringify(uplink.events)).not.toContain(secret.slice(0, 9));
   });
 
+  it('refuses a large encoded payload to a domain no rule allows (a default, or a hold), not to one a rule allows', async () => {
+    const { decider, uplink } = setup();
+    const allowRule: PolicyRule = { id: 'uploads', class: 'http_request', match: { domain: 'uploads.example' }, verdict: 'allow' };
+    const askRule: PolicyRule = { id: 'review', class: 'http_request', match: { domain: 'review.example' }, verdict: 'ask' };
+    decider.setPolicy('w1', policy({ rules: [allowRule, askRule], defaults: { ...policy().defaults, http_request: 'allow' } }));
+    const blob = `{"file":"${Buffer.alloc(64 * 1024, 'x').map((_, i) => (i * 7919) % 251).toString('base64')}"}`;
+    const post = (domain: string) => ({ class: 'http_request' as const, domain, method: 'POST', path: '/up' });
+    expect(await decider.decide('w1', post('paste.example'), { point: 'proxy', content: blob })).toMatchObject({
+      verdict: 'deny', enforced: true, filter: { filter: 'exfiltration', rule: 'large-encoded-payload' }, reason: expect.stringMatching(/a large encoded payload to a domain no rule allows/),
+    });
+    expect(await decider.decide('w1', post('review.example'), { point: 'proxy', content: blob })).toMatchObject({ verdict: 'deny', filter: { rule: 'large-encoded-payload' } });
+    expect(uplink.holds).toEqual([]);
+    expect(await decider.decide('w1', post('uploads.example'), { point: 'proxy', content: blob })).toMatchObject({ verdict: 'allow', ruleId: 'uploads' });
+    // Not a web request's filter: a prompt or a file write with the same blob passes.
+    expect((await decider.decide('w1', { class: 'llm_call' }, { point: 'gateway', content: blob })).verdict).toBe('allow');
+    expect((await decider.decide('w1', { class: 'file_write', path: 'a.b64' }, { point: 'hook', content: blob })).verdict).toBe('allow');
+    // Monitor: recorded as a deny, not enforced.
+    decider.setPolicy('w1', policy({ mode: 'monitor', defaults: { ...policy().defaults, http_request: 'allow' } }));
+    expect(await decider.decide('w1', post('paste.example'), { point: 'proxy', content: blob })).toMatchObject({ verdict: 'deny', enforced: false, filter: { rule: 'large-encoded-payload' } });
+    expect(uplink.events.at(-1)).toMatchObject({ verdict: 'deny', enforced: false, filter: { filter: 'exfiltration', rule: 'large-encoded-payload', masked: expect.stringMatching(/^.{4}\*\*\*$/) } });
+    expect(JSON.stringify(uplink.events)).not.toContain(blob.slice(20, 60));
+  });
+
   it('forgets a stopped workspace: its policy, its credentials, its holds', async () => {
     const { decider } = setup();
     decider.setPolicy('w1', policy());

@@ -2,7 +2,7 @@ import {
   heldActionSchema, holdDecisionSchema,
   type Decision, type DecisionOutcome, type EffectivePolicy, type GovernanceAction, type GovernanceEventReport, type HoldDecision,
 } from '@paddock/protocol';
-import { domainPatternMatches, evaluate, loadShellParser, recordedAction, redactedAction, summaryOf } from '@paddock/protocol/governance';
+import { domainPatternMatches, evaluate, firstMatchingRule, loadShellParser, recordedAction, redactedAction, summaryOf } from '@paddock/protocol/governance';
 import type pino from 'pino';
 import type { DeciderClock } from './clock.js';
 import { scanContent } from './contentFilters.js';
@@ -191,8 +191,10 @@ export class PolicyDecider implements Decider, DeciderControl {
     const credentials = action.class === 'file_write' ? undefined : this.credentials.get(workspaceId);
     const stream = action.class;
     const exfiltration = credentials ? { needles: credentials.needles, tail: this.tails.get(workspaceId, stream) } : undefined;
+    // A large encoded payload is exfiltration only where no rule of the admin's allows the domain: a default is not a choice.
+    const encodedPayloads = action.class === 'http_request' && firstMatchingRule(policy, action)?.verdict !== 'allow';
     try {
-      return await scanContent(filters, context.content, exfiltration);
+      return await scanContent(filters, context.content, exfiltration, { encodedPayloads });
     } finally {
       if (credentials) this.tails.push(workspaceId, stream, context.content, credentials.keep);
     }

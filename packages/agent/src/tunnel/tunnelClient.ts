@@ -21,6 +21,7 @@ import {
 import { holdDecisionSchema, type HoldDecision, type WorkspaceLimits } from '@paddock/protocol';
 import type { UsageRecord } from '../gateway/llm/llmGateway.js';
 import { isDialableService } from '@paddock/protocol';
+import type { WorkspaceGovernanceHealth } from '../governance/governanceHealth.js';
 import { policyFromSpec } from '../governance/policyFromSpec.js';
 import { KeyedQueue } from '../keyedQueue.js';
 import type { DialTarget, WorkspaceUsage } from '../runtime/driver.js';
@@ -123,6 +124,7 @@ export class TunnelClient extends EventEmitter<TunnelClientEvents> {
       'grpc.initial_reconnect_backoff_ms': 200,
       'grpc.max_reconnect_backoff_ms': 5_000,
     }) as unknown as GrpcTunnelClient;
+    opts.workspaces.on('governance-health', (health) => this.reportGovernanceHealth(health));
   }
 
   start(): void {
@@ -218,6 +220,8 @@ export class TunnelClient extends EventEmitter<TunnelClientEvents> {
       clearInterval(this.usageTimer);
       this.usageTimer = setInterval(() => this.reportWorkspaceUsage(), this.opts.usageEveryMs ?? 15_000);
       this.reportWorkspaceUsage();
+      // What the portal knew of them went with the last connection (or it is another portal).
+      for (const health of this.opts.workspaces.governanceHealth()) this.reportGovernanceHealth(health);
       this.emit('connected');
     } else if (msg.command) {
       this.onCommand(msg.command);
@@ -258,6 +262,19 @@ export class TunnelClient extends EventEmitter<TunnelClientEvents> {
     if (this.connected && this.call) return this.send({ usage });
     if (this.unsentUsage.length >= MAX_UNSENT_USAGE) this.unsentUsage.shift();
     this.unsentUsage.push(usage);
+  }
+
+  /**
+   * Says whether a workspace's enforcement points serve it; the next connection sends them all again anyway.
+   * Since protocol 1.4: an agent playing an older one (tests) says nothing, as that agent would.
+   */
+  private reportGovernanceHealth(h: WorkspaceGovernanceHealth): void {
+    if (!this.connected || (this.protocol.major === 1 && this.protocol.minor < 4)) return;
+    this.send({
+      governanceHealth: {
+        workspaceId: h.workspaceId, hooks: h.hooks, gateway: h.gateway, proxy: h.proxy, mode: h.mode, killSwitch: h.killSwitch, stopped: h.stopped,
+      },
+    });
   }
 
   /** Sends a batch of governance events (GovernanceEventReport JSON each); false when not connected (the caller keeps them). */

@@ -1,5 +1,7 @@
+import { EventEmitter } from 'node:events';
 import type { Bridge } from '../bridges/bridge.js';
 import type { BridgeKeys } from '../bridges/bridgeKeys.js';
+import { governanceHealthOf, stoppedHealth, type EnforcementPoint, type WorkspaceGovernanceHealth } from '../governance/governanceHealth.js';
 import type { PolicyDecider } from '../governance/policyDecider.js';
 import { KeyedQueue } from '../keyedQueue.js';
 import type { RuntimeDriver } from '../runtime/driver.js';
@@ -14,16 +16,30 @@ import { runSpecOf, type WorkspaceSpec } from './workspaceSpec.js';
 /** What the workspaces tell the decider from each spec: its policy and its own credentials. */
 export type WorkspaceGovernance = Pick<PolicyDecider, 'setPolicy' | 'setCredentials'>;
 
-export class Workspaces {
+export interface WorkspacesEvents {
+  /** A workspace's enforcement points or mode changed (the tunnel tells the portal), or it is served no more (`stopped`). */
+  'governance-health': [health: WorkspaceGovernanceHealth];
+}
+
+export class Workspaces extends EventEmitter<WorkspacesEvents> {
   /** One operation per workspace at a time: a bridge and its sandbox always agree on the key. */
   private readonly queue = new KeyedQueue();
+  /** Each served workspace's governance health, as last said. */
+  private readonly health = new Map<string, WorkspaceGovernanceHealth>();
 
   constructor(
     readonly runtime: RuntimeDriver,
     private readonly bridges: readonly Bridge[],
     private readonly keys: BridgeKeys,
     private readonly governance?: WorkspaceGovernance,
-  ) {}
+  ) {
+    super();
+  }
+
+  /** The governance health of every workspace served now (sent to the portal after each connect). */
+  governanceHealth(): WorkspaceGovernanceHealth[] {
+    return [...this.health.values()];
+  }
 
   /**
    * A workspace that doesn't run is created with each bridge's socket already
@@ -37,18 +53,26 @@ export class Workspaces {
       this.governance?.setPolicy(spec.workspaceId, spec.governance);
       this.governance?.setCredentials(spec.workspaceId, Object.values(spec.env));
       let started = false;
+      const served = new Set<EnforcementPoint>();
       try {
         const outcome = await this.runtime.ensureRunning(runSpecOf(spec), {
           beforeStart: () => {
             started = true;
-            return this.startBridges(spec);
+            return this.startBridges(spec, served);
           },
         });
-        if (outcome === 'running') await this.refreshBridges(spec);
+        if (outcome === 'running') await this.refreshBridges(spec, served);
       } catch (error) {
-        if (started) await this.stopBridges(spec.workspaceId);
+        if (started) {
+          await this.stopBridges(spec.workspaceId);
+          this.forgetHealth(spec.workspaceId);
+        } else if (error instanceof SpecNotAppliedError) {
+          // It runs on, without what a bridge could not take: said as it is.
+          this.setHealth(governanceHealthOf(spec.workspaceId, served, spec));
+        }
         throw error;
       }
+      this.setHealth(governanceHealthOf(spec.workspaceId, served, spec));
     });
   }
 
@@ -56,6 +80,7 @@ export class Workspaces {
     return this.queue.run(workspaceId, async () => {
       await this.stopBridges(workspaceId);
       this.governance?.setPolicy(workspaceId, undefined);
+      this.forgetHealth(workspaceId);
       await this.runtime.ensureStopped(workspaceId);
     });
   }
@@ -64,6 +89,7 @@ export class Workspaces {
     return this.queue.run(workspaceId, async () => {
       await this.stopBridges(workspaceId);
       this.governance?.setPolicy(workspaceId, undefined);
+      this.forgetHealth(workspaceId);
       await this.runtime.ensureDeleted(workspaceId);
       this.keys.removeAll(workspaceId);
     });
@@ -76,7 +102,8 @@ export class Workspaces {
     await Promise.all(this.bridges.map((bridge) => bridge.close()));
   }
 
-  private async startBridges(spec: WorkspaceSpec): Promise<Record<string, string>> {
+  /** `served` gets the enforcement point of each bridge that serves the workspace. */
+  private async startBridges(spec: WorkspaceSpec, served: Set<EnforcementPoint>): Promise<Record<string, string>> {
     const env: Record<string, string> = {};
     for (const bridge of this.bridges) {
       const service = await bridge.start(spec);
@@ -86,23 +113,43 @@ export class Workspaces {
       }
       const inside = await this.runtime.exposeSocket(spec.workspaceId, bridge.name, service.accept);
       Object.assign(env, service.env(inside));
+      if (bridge.point) served.add(bridge.point);
     }
     return env;
   }
 
-  /** Each bridge on its own: one that can't take the spec doesn't keep the others from it. */
-  private async refreshBridges(spec: WorkspaceSpec): Promise<void> {
+  /**
+   * Each bridge on its own: one that can't take the spec doesn't keep the others from it.
+   * One that failed counts as not serving: the health says "missing" rather than guess.
+   */
+  private async refreshBridges(spec: WorkspaceSpec, served: Set<EnforcementPoint>): Promise<void> {
     let failed: { bridge: Bridge; reason: unknown } | undefined;
     for (const bridge of this.bridges) {
       try {
         const service = await bridge.refresh(spec);
-        if (service) await this.runtime.exposeSocket(spec.workspaceId, bridge.name, service.accept);
-        else await this.runtime.closeSocket(spec.workspaceId, bridge.name);
+        if (service) {
+          await this.runtime.exposeSocket(spec.workspaceId, bridge.name, service.accept);
+          if (bridge.point) served.add(bridge.point);
+        } else {
+          await this.runtime.closeSocket(spec.workspaceId, bridge.name);
+        }
       } catch (reason) {
         failed ??= { bridge, reason };
       }
     }
     if (failed) throw new SpecNotAppliedError(spec.workspaceId, failed.bridge.what, failed.reason);
+  }
+
+  /** Told only when it changed. */
+  private setHealth(health: WorkspaceGovernanceHealth): void {
+    const before = this.health.get(health.workspaceId);
+    if (before && JSON.stringify(before) === JSON.stringify(health)) return;
+    this.health.set(health.workspaceId, health);
+    this.emit('governance-health', health);
+  }
+
+  private forgetHealth(workspaceId: string): void {
+    if (this.health.delete(workspaceId)) this.emit('governance-health', stoppedHealth(workspaceId));
   }
 
   private async stopBridges(workspaceId: string): Promise<void> {

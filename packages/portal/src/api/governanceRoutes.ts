@@ -1,7 +1,7 @@
 import {
   approvalDecisionRequestSchema, approvalDecisionResultSchema, approvalsPageSchema, approvalsQuerySchema, governanceEventsPageSchema,
-  governanceEventsQuerySchema, governanceOverrideSchema, governancePolicySchema, governanceSuggestionsSchema, killSwitchChangeSchema, killSwitchSchema,
-  simulationReportSchema, simulationRequestSchema, suggestionsQuerySchema, workspaceGovernanceSchema,
+  governanceEventsQuerySchema, governanceHealthSchema, governanceOverrideSchema, governancePolicySchema, governanceSuggestionsSchema,
+  killSwitchChangeSchema, killSwitchSchema, simulationReportSchema, simulationRequestSchema, suggestionsQuerySchema, workspaceGovernanceSchema,
 } from '@paddock/protocol';
 import { route } from './route.js';
 
@@ -46,6 +46,12 @@ export const governanceRoutes = [
     summary: 'Governance events, newest first: ?workspaceId=&class=&verdict=&since=&limit=&cursor=',
     query: governanceEventsQuerySchema, response: governanceEventsPageSchema,
     handler: async ({ query, services }) => services.governanceEvents.list(query),
+  }),
+  route({
+    method: 'GET', url: '/api/v1/governance/health', access: 'auditor',
+    summary: "The share of running workspaces whose hooks, gateway and proxy serve them with a policy in force, and each one's problems",
+    response: governanceHealthSchema,
+    handler: async ({ services }) => services.governanceHealth.report(),
   }),
   route({
     method: 'GET', url: '/api/v1/governance/approvals', access: 'auditor', summary: 'Held agent actions: ?state=pending|approved|denied|expired&workspaceId=',

@@ -116,6 +116,7 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   'POST /api/v1/governance/simulate': none,
   'GET /api/v1/blueprints/:id/governance/suggestions': record,
   'GET /api/v1/governance/events': none,
+  'GET /api/v1/governance/health': none,
   'GET /api/v1/governance/approvals': none,
   'POST /api/v1/governance/approvals/:id': record,
   'GET /api/v1/governance/kill-switch': none,

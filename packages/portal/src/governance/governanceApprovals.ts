@@ -37,6 +37,7 @@ const toItem = (r: Row): ApprovalItem => ({
   ...(r.decided_at ? { decidedAt: r.decided_at.toISOString() } : {}),
   ...(r.decided_at && r.state !== 'expired' ? { decidedBy: { id: r.decided_by, email: r.decided_by_email } } : {}),
   ...(r.scope ? { scope: r.scope } : {}), ...(r.minutes ? { minutes: r.minutes } : {}), ...(r.grant_id ? { grantId: r.grant_id } : {}),
+  redacted: r.redacted,
 });
 
 /** Identical actions, told apart without keeping a second copy of a long command. */

@@ -5,7 +5,7 @@ import {
 import type { GovernanceEventsTable } from '../db/governanceSchema.js';
 import type { PortalServices } from '../services.js';
 
-type Deps = Pick<PortalServices, 'db' | 'clock' | 'events'>;
+type Deps = Pick<PortalServices, 'db' | 'clock' | 'events'> & { metrics: Pick<PortalServices['metrics'], 'governanceDecisions'> };
 
 /** Events one agent message may carry; the rest of a larger batch is dropped (an agent batches far fewer). */
 export const MAX_EVENTS_PER_BATCH = 500;
@@ -46,6 +46,7 @@ export class GovernanceEvents {
     const rows = valid.filter((r) => hosted.has(r.workspaceId)).map((r) => this.row(agentId, r, hosted.get(r.workspaceId)!, now));
     if (rows.length === 0) return 0;
     const stored = await this.deps.db.insertInto('governance_events').values(rows).returning(['id', 'workspace_id']).execute();
+    for (const r of rows) this.deps.metrics.governanceDecisions.inc({ class: r.class, verdict: r.verdict, enforced: String(r.enforced) });
     for (const s of stored) this.deps.events.publish('governance', { decisionId: String(s.id), workspaceId: s.workspace_id });
     return stored.length;
   }

@@ -3,6 +3,8 @@ import { sql } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import type { BackupDirectory } from '../backup/backupDirectory.js';
+import type { GovernanceHealth } from '../governance/governanceHealth.js';
+import type { GovernancePolicies } from '../governance/governancePolicies.js';
 import type { AgentHub, StreamKind } from '../tunnel/agentHub.js';
 
 /**
@@ -64,6 +66,20 @@ export class PortalMetrics {
     registers: [this.registry],
   });
 
+  readonly governanceDecisions = new Counter({
+    name: 'paddock_governance_decisions_total',
+    help: 'Governance decisions the agents reported and this portal stored, by class, verdict and whether it was enforced (false: monitor mode).',
+    labelNames: ['class', 'verdict', 'enforced'] as const,
+    registers: [this.registry],
+  });
+
+  readonly reconcilerRetries = new Counter({
+    name: 'paddock_reconciler_retries_total',
+    help: 'Commands the reconciler sent again because its agent did not answer within the timeout, by verb (run, stop, delete).',
+    labelNames: ['verb'] as const,
+    registers: [this.registry],
+  });
+
   readonly backups = new Counter({
     name: 'paddock_backups_total',
     help: 'Backups this portal wrote (scheduled, or asked for through the API), by outcome (success, failure).',
@@ -73,6 +89,8 @@ export class PortalMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'paddock_portal_' });
+    // Every verb's series exists from the start: a rate over it needs its zero.
+    for (const verb of ['run', 'stop', 'delete']) this.reconcilerRetries.inc({ verb }, 0);
   }
 
   /** Counts what the agents connected to this replica report and relay. */
@@ -139,6 +157,45 @@ export class PortalMetrics {
           .executeTakeFirst();
         const oldest = row?.oldest ? new Date(row.oldest) : undefined;
         this.set(oldest ? Math.max(0, (clock.now().getTime() - oldest.getTime()) / 1000) : 0);
+      },
+    });
+  }
+
+  /**
+   * Governance, read when scraped: pending approvals and kill switches from the
+   * database (the same on every replica), the workspaces' health from this
+   * portal's agents (governanceHealth.ts).
+   */
+  observeGovernance(db: Database, policies: Pick<GovernancePolicies, 'killSwitch'>, health: Pick<GovernanceHealth, 'countsHere'>): void {
+    new Gauge({
+      name: 'paddock_governance_held_actions',
+      help: 'Agent actions held for an admin\'s decision now (pending approvals).',
+      registers: [this.registry],
+      async collect() {
+        const row = await db.selectFrom('governance_approvals').select(sql<number>`count(*)::int`.as('n')).where('state', '=', 'pending').executeTakeFirst();
+        this.set(row?.n ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'paddock_governance_kill_switch_engaged',
+      help: 'Kill switches engaged: scope "org" is 0 or 1, scope "blueprint" counts the blueprints whose switch is engaged.',
+      labelNames: ['scope'] as const,
+      registers: [this.registry],
+      async collect() {
+        const state = await policies.killSwitch();
+        this.set({ scope: 'org' }, state.org.engaged ? 1 : 0);
+        this.set({ scope: 'blueprint' }, Object.values(state.blueprints).filter((b) => b.engaged).length);
+      },
+    });
+    new Gauge({
+      name: 'paddock_governance_workspaces',
+      help: 'Running workspaces whose agent is connected to this replica, by governance health: healthy (hooks, gateway and proxy serve it, '
+        + 'a policy in force), unhealthy, unknown (its agent has not said: older than tunnel protocol 1.4).',
+      labelNames: ['health'] as const,
+      registers: [this.registry],
+      async collect() {
+        const counts = await health.countsHere();
+        for (const [h, n] of Object.entries(counts)) this.set({ health: h }, n);
       },
     });
   }

@@ -7,6 +7,7 @@ import {
   type Frame,
   type Frame__Output,
   type GovernanceEvents__Output,
+  type GovernanceHealth__Output,
   type GovernanceHold__Output,
   type Hello__Output,
   type PortalMessage,
@@ -60,6 +61,7 @@ export interface AgentHubEvents {
   'workspace-usage': [agentId: string, usage: WorkspaceUsage__Output];
   'governance-events': [agentId: string, events: GovernanceEvents__Output];
   'hold-request': [agentId: string, hold: GovernanceHold__Output];
+  'governance-health': [agentId: string, health: GovernanceHealth__Output];
 }
 
 export interface AgentHubOptions {
@@ -134,6 +136,7 @@ export class AgentHub extends EventEmitter<AgentHubEvents> {
     else if (msg.workspaceUsage) this.emit('workspace-usage', agentId, msg.workspaceUsage);
     else if (msg.governanceEvents) this.emit('governance-events', agentId, msg.governanceEvents);
     else if (msg.holdRequest) this.emit('hold-request', agentId, msg.holdRequest);
+    else if (msg.governanceHealth) this.emit('governance-health', agentId, msg.governanceHealth);
     else if (msg.dialResult && !msg.dialResult.ok) {
       const p = this.pending.get(msg.dialResult.dialId);
       if (p?.agentId === agentId) this.settle(msg.dialResult.dialId)?.reject(new DialError('refused', msg.dialResult.error || 'the agent could not connect'));

@@ -18,6 +18,7 @@ import { InProcessEventBus } from '../events/eventBus.js';
 import { openTestDatabase, type TestDatabase } from '../testing/testDatabase.js';
 import { AgentHub } from '../tunnel/agentHub.js';
 import { GovernancePolicies } from '../governance/governancePolicies.js';
+import { PortalMetrics } from '../metrics/portalMetrics.js';
 import { Reconciler } from './reconciler.js';
 import { Workspaces } from './workspaces.js';
 import { BOOTSTRAP } from '../auth/actor.js';
@@ -88,6 +89,7 @@ describe("the reconciler's timeouts", () => {
   let clock: FakeClock;
   let hub: AgentHub;
   let reconciler: Reconciler;
+  let metrics: PortalMetrics;
   const sent: PortalMessage[] = [];
 
   beforeAll(async () => {
@@ -95,7 +97,7 @@ describe("the reconciler's timeouts", () => {
     clock = new FakeClock();
     hub = new AgentHub({ clock });
     const built = await buildReconciler(t, clock, hub);
-    reconciler = built.reconciler;
+    ({ reconciler, metrics } = built);
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     reconciler.start();
     await t.db.insertInto('agents').values({ id: 'agent-1', name: 'agent-1', secret_hash: 'x', version: 'test', created_at: clock.now(), last_seen_at: null }).execute();
@@ -119,19 +121,25 @@ describe("the reconciler's timeouts", () => {
     return starts();
   }
 
-  it('sends an unanswered start again only once its timeout has passed on its clock', async () => {
+  const retries = async () => (await metrics.reconcilerRetries.get()).values.find((v) => v.labels.verb === 'run')?.value ?? 0;
+
+  it('sends an unanswered start again only once its timeout has passed on its clock, and counts each retry', async () => {
     expect(starts()).toBe(1);
     expect(await passAfter(0)).toBe(1);
     expect(await passAfter(59_000)).toBe(1);
+    expect(await retries()).toBe(0);
     expect(await passAfter(2_000)).toBe(2);
+    expect(await retries()).toBe(1);
     // The new send starts a new wait.
     expect(await passAfter(59_000)).toBe(2);
     expect(await passAfter(2_000)).toBe(3);
+    expect(await retries()).toBe(2);
   });
 });
 
 /** A reconciler over a test database, with one admin and one blueprint. */
 async function buildReconciler(t: TestDatabase, clock: FakeClock, hub: AgentHub) {
+  const metrics = new PortalMetrics();
   const audit = new AuditLog(t.db, clock);
   const access = new BlueprintAccessControl(t.db, clock, audit);
   const identity = new Identity(t.db, clock, audit);
@@ -146,6 +154,7 @@ async function buildReconciler(t: TestDatabase, clock: FakeClock, hub: AgentHub)
     blueprintSecrets: new BlueprintSecrets(t.db, secrets, audit),
     workspaceSetup: new WorkspaceSetup(t.db, new BlueprintLlmKeys(t.db, secrets, audit), undefined, pino({ level: 'silent' })),
     governancePolicies: new GovernancePolicies({ db: t.db, clock, audit, events: bus }, () => []),
+    metrics,
   });
-  return { bus, workspaces, reconciler, actor, blueprintId: blueprint.id };
+  return { bus, workspaces, reconciler, actor, blueprintId: blueprint.id, metrics };
 }

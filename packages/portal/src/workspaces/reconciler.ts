@@ -12,7 +12,7 @@ import type { PortalServices } from '../services.js';
 import { SingleFlight } from '../singleFlight.js';
 
 export type ReconcilerDeps = Pick<PortalServices, 'db' | 'clock' | 'hub' | 'workspaces' | 'events' | 'blueprintSecrets' | 'workspaceSetup' | 'governancePolicies'>
-  & { log: pino.Logger };
+  & { log: pino.Logger; metrics: Pick<PortalServices['metrics'], 'reconcilerRetries'> };
 
 /** A command sent and not yet answered; resent when older than this. */
 const INFLIGHT_TIMEOUT_MS = 60_000;
@@ -175,6 +175,7 @@ export class Reconciler {
       }
       const current = this.inflight.get(r.id);
       if (current && current.verb === verb && this.clock.now().getTime() - current.at < INFLIGHT_TIMEOUT_MS) continue;
+      const retry = current?.verb === verb;
       let command: Command;
       try {
         command = verb === 'run' ? await this.runCommand(r, await this.dynamicParts(r)) : this.command(verb, r);
@@ -186,7 +187,7 @@ export class Reconciler {
       }
       const transitional: WorkspaceState = verb === 'run' ? 'starting' : 'stopping';
       await this.workspaces.setObserved(RECONCILER, r.id, transitional, '', agentId);
-      this.send(agentId, r.id, verb, command);
+      if (this.send(agentId, r.id, verb, command) && retry) this.deps.metrics.reconcilerRetries.inc({ verb });
     }
   }
 
@@ -206,7 +207,8 @@ export class Reconciler {
     // A governance change can't wait for an unanswered spec's timeout: what the agent was sent is compared now.
     if (governanceChanged && sent?.agentId === agentId && (!inflight || inflight.verb === 'run')) return this.resendIfChanged(r, agentId, sent);
     if (inflight && this.clock.now().getTime() - inflight.at < (inflight.verb === 'run' ? REFRESH_TIMEOUT_MS : INFLIGHT_TIMEOUT_MS)) return;
-    if (inflight?.verb === 'run') {
+    const retry = inflight?.verb === 'run';
+    if (retry) {
       this.log.warn({ workspaceId: r.id, agentId }, "the agent did not apply the running workspace's spec; sending it again");
     }
     // What was sent counts only once answered: an unanswered spec goes again.
@@ -231,7 +233,7 @@ export class Reconciler {
       this.sentRoute.set(r.id, { agentId, route: 'unavailable', checkedAt: this.clock.now().getTime() });
       return;
     }
-    this.send(agentId, r.id, 'run', command);
+    if (this.send(agentId, r.id, 'run', command) && retry) this.deps.metrics.reconcilerRetries.inc({ verb: 'run' });
   }
 
   /** After a governance change: the spec goes again only if what the agent holds differs (a failure is the next regular check's). */
@@ -249,8 +251,9 @@ export class Reconciler {
     this.send(agentId, r.id, 'run', command);
   }
 
-  private send(agentId: string, workspaceId: string, verb: Verb, command: Command): void {
-    if (!this.hub.send(agentId, { command })) return;
+  /** Whether the command went (its agent is connected here). */
+  private send(agentId: string, workspaceId: string, verb: Verb, command: Command): boolean {
+    if (!this.hub.send(agentId, { command })) return false;
     this.inflight.set(workspaceId, { verb, at: this.clock.now().getTime(), agentId });
     if (command.ensureRunning) {
       const spec = command.ensureRunning;
@@ -258,6 +261,7 @@ export class Reconciler {
     } else {
       this.sentRoute.delete(workspaceId);
     }
+    return true;
   }
 
   private verbFor(state: WorkspaceState, desired: string): Verb | null {

@@ -9,6 +9,7 @@ import type { EnrollRequest as _paddock_tunnel_v1_EnrollRequest, EnrollRequest__
 import type { EnrollResponse as _paddock_tunnel_v1_EnrollResponse, EnrollResponse__Output as _paddock_tunnel_v1_EnrollResponse__Output } from './paddock/tunnel/v1/EnrollResponse.js';
 import type { Frame as _paddock_tunnel_v1_Frame, Frame__Output as _paddock_tunnel_v1_Frame__Output } from './paddock/tunnel/v1/Frame.js';
 import type { GovernanceEvents as _paddock_tunnel_v1_GovernanceEvents, GovernanceEvents__Output as _paddock_tunnel_v1_GovernanceEvents__Output } from './paddock/tunnel/v1/GovernanceEvents.js';
+import type { GovernanceHealth as _paddock_tunnel_v1_GovernanceHealth, GovernanceHealth__Output as _paddock_tunnel_v1_GovernanceHealth__Output } from './paddock/tunnel/v1/GovernanceHealth.js';
 import type { GovernanceHold as _paddock_tunnel_v1_GovernanceHold, GovernanceHold__Output as _paddock_tunnel_v1_GovernanceHold__Output } from './paddock/tunnel/v1/GovernanceHold.js';
 import type { GovernanceHoldDecision as _paddock_tunnel_v1_GovernanceHoldDecision, GovernanceHoldDecision__Output as _paddock_tunnel_v1_GovernanceHoldDecision__Output } from './paddock/tunnel/v1/GovernanceHoldDecision.js';
 import type { GovernanceHoldReply as _paddock_tunnel_v1_GovernanceHoldReply, GovernanceHoldReply__Output as _paddock_tunnel_v1_GovernanceHoldReply__Output } from './paddock/tunnel/v1/GovernanceHoldReply.js';
@@ -42,6 +43,7 @@ export interface ProtoGrpcType {
         EnrollResponse: MessageTypeDefinition<_paddock_tunnel_v1_EnrollResponse, _paddock_tunnel_v1_EnrollResponse__Output>
         Frame: MessageTypeDefinition<_paddock_tunnel_v1_Frame, _paddock_tunnel_v1_Frame__Output>
         GovernanceEvents: MessageTypeDefinition<_paddock_tunnel_v1_GovernanceEvents, _paddock_tunnel_v1_GovernanceEvents__Output>
+        GovernanceHealth: MessageTypeDefinition<_paddock_tunnel_v1_GovernanceHealth, _paddock_tunnel_v1_GovernanceHealth__Output>
         GovernanceHold: MessageTypeDefinition<_paddock_tunnel_v1_GovernanceHold, _paddock_tunnel_v1_GovernanceHold__Output>
         GovernanceHoldDecision: MessageTypeDefinition<_paddock_tunnel_v1_GovernanceHoldDecision, _paddock_tunnel_v1_GovernanceHoldDecision__Output>
         GovernanceHoldReply: MessageTypeDefinition<_paddock_tunnel_v1_GovernanceHoldReply, _paddock_tunnel_v1_GovernanceHoldReply__Output>

@@ -61,6 +61,7 @@ function withMode(reason: string, enforced: boolean): string {
 }
 
 function filterWords(filter: FilterMatch): string {
+  if (filter.rule === 'large-encoded-payload') return `a large encoded payload to a domain no rule allows (${filter.rule}: ${filter.masked})`;
   const kind = filter.filter === 'privateKeys' ? 'a private key or certificate' : filter.filter === 'exfiltration' ? "one of this workspace's credentials" : 'a secret';
   return `${kind} (${filter.rule}: ${filter.masked})`;
 }
@@ -99,11 +100,21 @@ function commandRuleMatches(rule: PolicyRule, words: string[]): boolean {
   return commandPatternMatches(pattern, [basename(head), ...rest]);
 }
 
+/**
+ * The rule that decides an action (not a command line: those are decided per
+ * subcommand), or undefined when its class's default does. An invalid domain
+ * has none: it is denied outright.
+ */
+export function firstMatchingRule(policy: EffectivePolicy, action: Exclude<GovernanceAction, { class: 'bash_command' }>): PolicyRule | undefined {
+  if (action.class === 'http_request' && normalizeDomain(action.domain) === undefined) return undefined;
+  return policy.rules.find((r) => r.class === action.class && ruleMatches(r.match, action));
+}
+
 function decideOne(policy: EffectivePolicy, action: Exclude<GovernanceAction, { class: 'bash_command' }>): Found {
   if (action.class === 'http_request' && normalizeDomain(action.domain) === undefined) {
     return { verdict: 'deny', note: 'The domain name is not valid.' };
   }
-  const rule = policy.rules.find((r) => r.class === action.class && ruleMatches(r.match, action));
+  const rule = firstMatchingRule(policy, action);
   const found: Found = { verdict: rule?.verdict ?? policy.defaults[action.class] };
   if (rule?.id !== undefined) found.ruleId = rule.id;
   return found;

@@ -1,6 +1,6 @@
 import { queryOptions, type QueryClient } from '@tanstack/react-query';
 import type {
-  ApprovalDecisionRequest, ApprovalItem, ApprovalState, GovernanceEventFilter, GovernanceEventsPage, GovernanceOverride,
+  ApprovalDecisionRequest, ApprovalItem, ApprovalState, GovernanceEventFilter, GovernanceEventsPage, GovernanceHealthReport, GovernanceOverride,
   GovernancePolicy, GovernanceSuggestions, KillSwitch, KillSwitchChange, SimulationReport,
 } from '@paddock/protocol';
 import { api } from './client';
@@ -56,6 +56,15 @@ export function governanceEventsQuery(filter: GovernanceEventFilter) {
   return queryOptions({
     queryKey: governanceEventsQueryKey(filter),
     queryFn: ({ signal }) => api.get<GovernanceEventsPage>(`/api/v1/governance/events${eventFilterSearch(filter)}`, signal),
+  });
+}
+
+/** Whether each running workspace's hooks, gateway and proxy serve it; agents say so as it changes. */
+export function governanceHealthQuery() {
+  return queryOptions({
+    queryKey: [...governanceQueryKey, 'health'] as const,
+    queryFn: ({ signal }) => api.get<GovernanceHealthReport>('/api/v1/governance/health', signal),
+    refetchInterval: 10_000,
   });
 }
 

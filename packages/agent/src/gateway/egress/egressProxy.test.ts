@@ -356,6 +356,47 @@ describe('the egress proxy', () => {
       expect(JSON.stringify(uplink.events)).not.toMatch(/QWERTYUIOPASDFGH|sk-live-0123456789abcdefghij/);
     });
 
+    it('refuses a large encoded payload to a domain no rule allows (default allow, or held), sends it to one a rule allows', async () => {
+      const blobFile = join(caDir, 'blob.b64');
+      writeFileSync(blobFile, randomBytes(64 * 1024).toString('base64'));
+      const post = (file: string) => curl(`${api()}/upload`, ['--data-binary', `@${file}`], 'the workspace CA');
+      const explicit = policy().rules.filter((r) => r.id !== 'allowed');
+      // api.allowed.test by the default (allow), and by an ask rule: refused, nothing sent or held.
+      decider.setPolicy(WS, policy({ rules: explicit, defaults: { ...policy().defaults, http_request: 'allow' } }));
+      const byDefault = await post(blobFile);
+      expect(byDefault.status).toBe(403);
+      expect(byDefault.body).toMatch(/large encoded payload/);
+      decider.setPolicy(WS, policy({ rules: [{ id: 'hold-api', class: 'http_request', match: { domain: 'api.allowed.test' }, verdict: 'ask' }] }));
+      expect((await post(blobFile)).status).toBe(403);
+      expect(tlsSeen).toEqual([]);
+      expect(looked).toEqual([]);
+      expect(uplink.events).toMatchObject([0, 1].map(() => ({ verdict: 'deny', enforced: true, filter: { filter: 'exfiltration', rule: 'large-encoded-payload' } })));
+      // Ordinary JSON and a lockfile to the same default-allowed domain go through; a JWT is the secrets filter's (jwt), not this one's.
+      decider.setPolicy(WS, policy({ rules: explicit, defaults: { ...policy().defaults, http_request: 'allow' } }));
+      const jwt = `${Buffer.from('{"alg":"RS256","typ":"JWT"}').toString('base64url')}.${Buffer.from('{"sub":"u1","exp":1900000000}').toString('base64url')}.${randomBytes(256).toString('base64url')}`;
+      const lockFile = join(caDir, 'package-lock.json');
+      writeFileSync(lockFile, JSON.stringify({ lockfileVersion: 3, packages: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`node_modules/p${i}`, { version: '1.0.0', integrity: `sha512-${randomBytes(64).toString('base64')}` }])) }));
+      expect((await curl(`${api()}/ok`, ['--data-binary', JSON.stringify({ rows: Array.from({ length: 500 }, (_, i) => ({ id: i, name: `row ${i}` })) })], 'the workspace CA')).status).toBe(200);
+      expect((await curl(`${api()}/ok`, ['--data-binary', `@${lockFile}`], 'the workspace CA')).status).toBe(200);
+      await curl(`${api()}/ok`, ['--data-binary', `{"token":"${jwt}"}`], 'the workspace CA');
+      expect(uplink.events.slice(2).map((e) => e.filter?.rule)).toEqual([undefined, undefined, 'jwt']);
+      // The blob itself to a domain a rule allows: sent whole.
+      decider.setPolicy(WS, policy());
+      const allowed = await post(blobFile);
+      expect(allowed.status).toBe(200);
+      expect(allowed.body).toMatch(/body=\d{5,}/);
+      expect(uplink.events.at(-1)).toMatchObject({ verdict: 'allow', ruleId: 'allowed' });
+      expect(uplink.events.at(-1)?.filter).toBeUndefined();
+    });
+
+    it('in monitor mode sends a large encoded payload and records what enforce would have done', async () => {
+      const blobFile = join(caDir, 'blob-monitor.b64');
+      writeFileSync(blobFile, randomBytes(64 * 1024).toString('base64'));
+      decider.setPolicy(WS, policy({ mode: 'monitor', rules: policy().rules.filter((r) => r.id !== 'allowed'), defaults: { ...policy().defaults, http_request: 'allow' } }));
+      expect((await curl(`${api()}/upload`, ['--data-binary', `@${blobFile}`], 'the workspace CA')).status).toBe(200);
+      expect(uplink.events).toMatchObject([{ verdict: 'deny', enforced: false, filter: { filter: 'exfiltration', rule: 'large-encoded-payload', masked: expect.stringMatching(/^.{4}\*\*\*$/) } }]);
+    });
+
     it('refuses a body over its limit (413) and sends none of it; a body under it goes whole', async () => {
       const big = join(caDir, 'big.bin');
       writeFileSync(big, Buffer.alloc(BODY_LIMIT + 1, 'a'));

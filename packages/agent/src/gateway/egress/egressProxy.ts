@@ -2,7 +2,7 @@ import { request as httpRequest, createServer, type IncomingHttpHeaders, type In
 import { request as httpsRequest } from 'node:https';
 import { connect, isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { rootCertificates, TLSSocket } from 'node:tls';
+import { createSecureContext, rootCertificates, TLSSocket, type SecureContext } from 'node:tls';
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import type { DecisionOutcome } from '@paddock/protocol';
 import type pino from 'pino';
@@ -82,7 +82,8 @@ export class EgressProxy {
   private readonly connections = new Map<string, Set<Duplex>>();
   private readonly killSubscriptions = new Map<string, () => void>();
   private readonly log: pino.Logger | undefined;
-  private readonly upstreamCa: string[] | undefined;
+  /** Built once: a context made per request would parse every root certificate each time (~20 ms). */
+  private readonly upstreamContext: SecureContext | undefined;
   private readonly bodyLimit: number;
   private readonly packLimit: number;
   private readonly bufferBudget: number;
@@ -91,7 +92,7 @@ export class EgressProxy {
 
   constructor(private readonly options: EgressProxyOptions) {
     this.log = options.log;
-    this.upstreamCa = options.upstreamCa ? [...rootCertificates, ...options.upstreamCa] : undefined;
+    this.upstreamContext = options.upstreamCa ? createSecureContext({ ca: [...rootCertificates, ...options.upstreamCa] }) : undefined;
     this.bodyLimit = options.bodyLimit ?? BODY_LIMIT;
     this.packLimit = options.packLimit ?? PACK_LIMIT;
     this.bufferBudget = options.bufferBudget ?? BUFFER_BUDGET;
@@ -312,7 +313,7 @@ export class EgressProxy {
     };
     const upstreamReq = target.scheme === 'https'
       // The upstream's certificate is checked for the domain the policy decided on, against the roots (never our CA).
-      ? httpsRequest({ ...options, ...(isIP(domain) ? {} : { servername: domain }), ...(this.upstreamCa ? { ca: this.upstreamCa } : {}) }, onResponse)
+      ? httpsRequest({ ...options, ...(isIP(domain) ? {} : { servername: domain }), ...(this.upstreamContext ? { secureContext: this.upstreamContext } : {}) }, onResponse)
       : httpRequest(options, onResponse);
     upstreamReq.on('socket', (socket) => this.track(workspaceId, socket));
     upstreamReq.on('error', (err: NodeJS.ErrnoException) => {

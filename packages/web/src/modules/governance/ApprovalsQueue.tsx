@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { Check, Hourglass, X } from 'lucide-react';
@@ -62,6 +62,7 @@ function ApprovalCard({ approval: a, now, readOnly, onDecided }: { approval: App
   const queryClient = useQueryClient();
   const names = useGovernanceNames();
   const [minutes, setMinutes] = useState('30');
+  const onceOnlyId = useId();
   const decide = useMutation({
     ...decideApprovalMutation(queryClient),
     onSuccess: (result, { decision }) => {
@@ -77,6 +78,8 @@ function ApprovalCard({ approval: a, now, readOnly, onDecided }: { approval: App
   const minutesOk = Number.isInteger(minutesValue) && minutesValue >= 1 && minutesValue <= MAX_APPROVAL_MINUTES;
   // A model call has no exact match to make a rule of; the API refuses it.
   const canRule = a.class !== 'llm_call';
+  // The portal holds only a mask of a credential the action carried: a grant would name the mask and match nothing.
+  const onceOnly = a.redacted;
   const left = timeLeft(a.expiresAt, now);
   const busy = decide.isPending;
 
@@ -103,14 +106,21 @@ function ApprovalCard({ approval: a, now, readOnly, onDecided }: { approval: App
               <Button size="sm" variant="primary" icon={<Check className="size-4" aria-hidden />} onClick={() => send({ decision: 'approve', scope: 'once' })}>Approve once</Button>
               <span className="inline-flex items-center gap-1">
                 <input aria-label="Minutes" type="number" min={1} max={MAX_APPROVAL_MINUTES} value={minutes} onChange={(e) => setMinutes(e.target.value)}
-                  aria-invalid={minutesOk ? undefined : true} className={cn(controlClass, 'h-8 w-20')} />
-                <Button size="sm" disabled={!minutesOk} onClick={() => send({ decision: 'approve', scope: 'minutes', minutes: minutesValue })}>Approve for {minutesOk ? minutesValue : 'N'} min</Button>
+                  disabled={onceOnly} aria-invalid={minutesOk ? undefined : true} className={cn(controlClass, 'h-8 w-20')} />
+                <Button size="sm" disabled={!minutesOk || onceOnly} aria-describedby={onceOnly ? onceOnlyId : undefined}
+                  onClick={() => send({ decision: 'approve', scope: 'minutes', minutes: minutesValue })}>Approve for {minutesOk ? minutesValue : 'N'} min</Button>
               </span>
-              {canRule && <Button size="sm" onClick={() => send({ decision: 'approve', scope: 'rule' })}>Approve and add rule</Button>}
+              {canRule && <Button size="sm" disabled={onceOnly} aria-describedby={onceOnly ? onceOnlyId : undefined} onClick={() => send({ decision: 'approve', scope: 'rule' })}>Approve and add rule</Button>}
               <span className="mx-1 h-5 w-px bg-zinc-200" aria-hidden />
               <Button size="sm" variant="danger" icon={<X className="size-4" aria-hidden />} onClick={() => send({ decision: 'deny', scope: 'once' })}>Deny once</Button>
-              {canRule && <Button size="sm" variant="danger" onClick={() => send({ decision: 'deny', scope: 'rule' })}>Deny and add rule</Button>}
+              {canRule && <Button size="sm" variant="danger" disabled={onceOnly} aria-describedby={onceOnly ? onceOnlyId : undefined} onClick={() => send({ decision: 'deny', scope: 'rule' })}>Deny and add rule</Button>}
             </div>
+          )}
+          {!readOnly && !busy && onceOnly && (
+            <p id={onceOnlyId} className="mt-2 text-xs text-zinc-600" data-testid="approval-once-only">
+              This action carried one of the workspace&apos;s secrets, which Paddock hides here. A time window or a rule would have to name the
+              hidden value, so it can only be approved or denied once.
+            </p>
           )}
         </article>
       </Card>

@@ -28,6 +28,8 @@ interface Draft {
   defaults: Partial<GovernancePolicy['defaults']>;
   rules: DraftRule[];
   contentFilters: Partial<ContentFilters>;
+  /** The passthrough domains as typed: one a line. */
+  passthrough: string;
 }
 
 const draftOf = (p: GovernanceOverride): Draft => ({
@@ -35,7 +37,14 @@ const draftOf = (p: GovernanceOverride): Draft => ({
   defaults: { ...p.defaults },
   rules: draftRules(p.rules ?? []),
   contentFilters: { ...p.contentFilters },
+  passthrough: (p.passthrough ?? []).join('\n'),
 });
+
+/** The domains typed, one a line, blank lines and spaces around dropped; none: the field is left out of the PUT. */
+const passthroughOf = (d: Draft): { passthrough?: string[] } => {
+  const list = d.passthrough.split('\n').map((line) => line.trim()).filter(Boolean);
+  return list.length ? { passthrough: list } : {};
+};
 
 const definedOnly = <T extends object>(o: T): Partial<T> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -58,6 +67,7 @@ export function OrgPolicyEditor({ saved, readOnly }: { saved: GovernancePolicy; 
         defaults: { ...saved.defaults, ...definedOnly(d.defaults) },
         rules: savedRules(d.rules),
         contentFilters: { ...saved.contentFilters, ...definedOnly(d.contentFilters) },
+        ...passthroughOf(d),
       })}
       saveLabel="Save policy"
       simulateBody={(policy) => ({ policy })}
@@ -89,7 +99,7 @@ export function BlueprintOverrideEditor({ blueprintId, saved, org, readOnly }: {
         if (d.rules.length) body.rules = savedRules(d.rules);
         const filters = definedOnly(d.contentFilters);
         if (Object.keys(filters).length) body.contentFilters = filters;
-        return body;
+        return { ...body, ...passthroughOf(d) };
       }}
       saveLabel="Save override"
       simulateBody={(policy) => ({ policy, blueprintId })}
@@ -227,6 +237,9 @@ function PolicyForm<T>({ title, description, initial, savedMode, org, readOnly, 
           </div>
         </fieldset>
 
+        <PassthroughField id={`${idPrefix}-passthrough`} value={draft.passthrough} readOnly={readOnly} org={org ? org.passthrough ?? [] : undefined}
+          sent={passthroughOf(draft).passthrough ?? []} errors={fields} onChange={(passthrough) => setDraft({ ...draft, passthrough })} />
+
         {!readOnly && (
           <div className="flex flex-wrap items-center justify-end gap-3">
             <label className="flex items-center gap-2 text-xs text-zinc-600">
@@ -314,5 +327,52 @@ function FilterChoice({ id, label, hint, value, inherited, readOnly, onChange }:
         <option value="off">Off</option>
       </select>
     </div>
+  );
+}
+
+/**
+ * The egress proxy's passthrough list: domains whose TLS it does not open (a client that pins its
+ * certificate, a protocol other than HTTP/1.1). A blueprint's list is added to the org's, never
+ * replaces it. The API checks each domain (`passthrough.3: …`); its messages show here, by domain.
+ */
+function PassthroughField({ id, value, readOnly, org, sent, errors, onChange }: {
+  id: string; value: string; readOnly: boolean; org: string[] | undefined; sent: string[]; errors: Record<string, string>;
+  onChange: (value: string) => void;
+}) {
+  const messages = Object.entries(errors).filter(([k]) => k === 'passthrough' || k.startsWith('passthrough.')).map(([k, v]) => {
+    const index = Number(k.split('.')[1]);
+    return Number.isInteger(index) && sent[index] !== undefined ? `${sent[index]}: ${v}` : v;
+  });
+  const hintId = `${id}-hint`;
+  const errorId = `${id}-error`;
+  return (
+    // min-w-0: a fieldset is as wide as its longest word by default, and a refused domain can be 253 characters of one.
+    <fieldset className="min-w-0">
+      <legend className="mb-1 text-sm font-medium text-zinc-700">
+        <label htmlFor={id}>Passthrough domains</label>
+      </legend>
+      <p id={hintId} className="mb-2 text-xs text-zinc-500">
+        Domains whose TLS the egress proxy does not open; domain rules only. For a client that pins its certificate or a protocol other
+        than HTTPS: path rules, content filters and git push checks can&apos;t see inside them, so list only what must be. One a line: a domain,
+        or <code>*.example.com</code> for its subdomains.
+        {org !== undefined && ' Added to the org’s list.'}
+      </p>
+      <textarea
+        id={id}
+        rows={3}
+        value={value}
+        readOnly={readOnly}
+        spellCheck={false}
+        placeholder={readOnly ? undefined : 'pinned.example.com\n*.grpc.example.com'}
+        aria-describedby={messages.length ? `${hintId} ${errorId}` : hintId}
+        aria-invalid={messages.length ? true : undefined}
+        onChange={(e) => onChange(e.target.value)}
+        className={cn(controlClass, 'h-auto w-full py-2 font-mono text-sm')}
+      />
+      {org !== undefined && (
+        <p className="mt-1 text-xs text-zinc-500">{org.length ? `The org passes through: ${org.join(', ')}` : 'The org passes nothing through.'}</p>
+      )}
+      {messages.length > 0 && <p id={errorId} className="mt-1 text-xs break-all text-red-600" role="alert">{messages.join('; ')}</p>}
+    </fieldset>
   );
 }

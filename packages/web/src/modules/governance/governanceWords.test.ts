@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { heldOutcomeWords, killSwitchScopeWords, killSwitchWords, matchForClass, outcomeWords, waitingWords } from './governanceWords';
+import { healthShareWords, heldOutcomeWords, killSwitchScopeWords, killSwitchWords, matchForClass, outcomeWords, waitingWords } from './governanceWords';
 
 describe('governance words', () => {
   it('says what monitor mode would have done, not that it was done', () => {
@@ -26,5 +26,12 @@ describe('governance words', () => {
     expect(killSwitchScopeWords('blueprint')).toMatch(/this workspace's blueprint/);
     expect(heldOutcomeWords({ state: 'denied', summary: 'dropdb prod' })).toBe('An admin denied: dropdb prod');
     expect(heldOutcomeWords({ state: 'expired', summary: 'dropdb prod' })).toBe('No admin decided in time, so it was denied: dropdb prod');
+  });
+
+  it('says the governance health share, rounded down, and when nothing runs', () => {
+    expect(healthShareWords({ runningWorkspaces: 0, healthy: 0, share: null })).toBe('No workspace runs');
+    expect(healthShareWords({ runningWorkspaces: 3, healthy: 3, share: 1 })).toBe('3 of 3 healthy (100%)');
+    expect(healthShareWords({ runningWorkspaces: 200, healthy: 199, share: 0.995 })).toBe('199 of 200 healthy (99%)');
+    expect(healthShareWords({ runningWorkspaces: 3, healthy: 0, share: 0 })).toBe('0 of 3 healthy (0%)');
   });
 });

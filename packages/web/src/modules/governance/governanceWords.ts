@@ -101,3 +101,12 @@ export function killSwitchScopeWords(scope: WorkspaceGovernance['killSwitch']['s
 export function heldOutcomeWords(hold: Pick<WorkspaceDecidedHold, 'state' | 'summary'>): string {
   return hold.state === 'expired' ? `No admin decided in time, so it was denied: ${hold.summary}` : `An admin denied: ${hold.summary}`;
 }
+
+/**
+ * The governance health share: "12 of 14 healthy (85%)", rounded down so a
+ * fleet with one unhealthy workspace never reads 100%; a word when nothing runs.
+ */
+export function healthShareWords(r: { runningWorkspaces: number; healthy: number; share: number | null }): string {
+  if (r.share === null) return 'No workspace runs';
+  return `${r.healthy} of ${r.runningWorkspaces} healthy (${Math.floor(r.share * 100)}%)`;
+}

@@ -6,10 +6,11 @@ import { Section } from '../../components/Section';
 import { Skeleton } from '../../components/Skeleton';
 import { ReadOnlyBadge } from '../../modules/admin/AdminLayout';
 import { useCanManage } from '../../modules/auth/permissions';
+import { GovernanceHealthPanel } from '../../modules/governance/GovernanceHealth';
 import { KillSwitchPanel } from '../../modules/governance/KillSwitch';
 import { OrgPolicyEditor } from '../../modules/governance/PolicyEditor';
 
-/** Agent governance for admins (auditors read it): the kill switches and the org policy. */
+/** Agent governance for admins (auditors read it): the health of running workspaces, the kill switches and the org policy. */
 export function GovernancePage() {
   const canManage = useCanManage();
   const policy = useQuery(governancePolicyQuery());
@@ -21,6 +22,7 @@ export function GovernancePage() {
         actions={canManage ? undefined : <ReadOnlyBadge />}
       />
       <div className="space-y-8">
+        <GovernanceHealthPanel />
         <KillSwitchPanel readOnly={!canManage} />
         <QueryView
           query={policy}

@@ -8,6 +8,7 @@ import type { UsageRecord as _paddock_tunnel_v1_UsageRecord, UsageRecord__Output
 import type { WorkspaceUsage as _paddock_tunnel_v1_WorkspaceUsage, WorkspaceUsage__Output as _paddock_tunnel_v1_WorkspaceUsage__Output } from '../../../paddock/tunnel/v1/WorkspaceUsage.js';
 import type { GovernanceEvents as _paddock_tunnel_v1_GovernanceEvents, GovernanceEvents__Output as _paddock_tunnel_v1_GovernanceEvents__Output } from '../../../paddock/tunnel/v1/GovernanceEvents.js';
 import type { GovernanceHold as _paddock_tunnel_v1_GovernanceHold, GovernanceHold__Output as _paddock_tunnel_v1_GovernanceHold__Output } from '../../../paddock/tunnel/v1/GovernanceHold.js';
+import type { GovernanceHealth as _paddock_tunnel_v1_GovernanceHealth, GovernanceHealth__Output as _paddock_tunnel_v1_GovernanceHealth__Output } from '../../../paddock/tunnel/v1/GovernanceHealth.js';
 
 export interface AgentMessage {
   'hello'?: (_paddock_tunnel_v1_Hello | null);
@@ -18,7 +19,8 @@ export interface AgentMessage {
   'workspaceUsage'?: (_paddock_tunnel_v1_WorkspaceUsage | null);
   'governanceEvents'?: (_paddock_tunnel_v1_GovernanceEvents | null);
   'holdRequest'?: (_paddock_tunnel_v1_GovernanceHold | null);
-  'msg'?: "hello"|"heartbeat"|"workspaceStatus"|"dialResult"|"usage"|"workspaceUsage"|"governanceEvents"|"holdRequest";
+  'governanceHealth'?: (_paddock_tunnel_v1_GovernanceHealth | null);
+  'msg'?: "hello"|"heartbeat"|"workspaceStatus"|"dialResult"|"usage"|"workspaceUsage"|"governanceEvents"|"holdRequest"|"governanceHealth";
 }
 
 export interface AgentMessage__Output {
@@ -30,5 +32,6 @@ export interface AgentMessage__Output {
   'workspaceUsage'?: (_paddock_tunnel_v1_WorkspaceUsage__Output | null);
   'governanceEvents'?: (_paddock_tunnel_v1_GovernanceEvents__Output | null);
   'holdRequest'?: (_paddock_tunnel_v1_GovernanceHold__Output | null);
-  'msg'?: "hello"|"heartbeat"|"workspaceStatus"|"dialResult"|"usage"|"workspaceUsage"|"governanceEvents"|"holdRequest";
+  'governanceHealth'?: (_paddock_tunnel_v1_GovernanceHealth__Output | null);
+  'msg'?: "hello"|"heartbeat"|"workspaceStatus"|"dialResult"|"usage"|"workspaceUsage"|"governanceEvents"|"holdRequest"|"governanceHealth";
 }
