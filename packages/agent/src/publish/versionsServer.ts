@@ -19,7 +19,7 @@ const STATUS: Record<PublishErrorCode, number> = { 'not-found': 404, invalid: 40
 
 /**
  * The version store as the portal reaches it: HTTP over a stream the portal
- * dialed (`versions`, tunnel protocol 1.5) for one workspace. The workspace a
+ * dialed (`versions`, tunnel protocol 1.4) for one workspace. The workspace a
  * request acts on is the dial's, checked against the runtime before the stream
  * was handed here; nothing in a request names another. Every input is parsed
  * (publishApi.ts) before it reaches git. Contents and diffs go back over the
