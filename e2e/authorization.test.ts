@@ -51,12 +51,18 @@ function expected(r: Route, rule: RouteRule, caller: Caller, ownership: Ownershi
 function objectLayer(rule: RouteRule, caller: Role, ownership: Ownership, r: Route): Expected {
   if (rule.object !== 'none' && ownership === 'none') return { status: 404, code: r.access === 'scim' ? undefined : 'not_found' };
   const ok: Expected = rule.object === 'workspace' && rule.needs ? { status: 409, code: 'not_running' } : { status: 'ok' };
+  // Nobody decides their own publish request (only admins reach a decision at all).
+  if (rule.object === 'publishRequest' && ownership === 'own' && r.method === 'POST') return { status: 403, code: 'forbidden' };
   if (ownership !== 'others') return ok;
   switch (rule.object) {
-    // Admins act on everyone's workspaces; auditors read them (the route layer already stopped their writes).
-    case 'workspace': return caller === 'admin' || (caller === 'auditor' && rule.action === 'read') ? ok : { status: 404, code: 'not_found' };
+    case 'workspace':
+      // Publishing is the owner's alone: an admin sees the workspace and is told so; anyone else finds nothing.
+      if (rule.action === 'publish') return caller === 'admin' ? { status: 403, code: 'forbidden' } : { status: 404, code: 'not_found' };
+      // Admins act on everyone's workspaces; auditors read them (the route layer already stopped their writes).
+      return caller === 'admin' || (caller === 'auditor' && rule.action === 'read') ? ok : { status: 404, code: 'not_found' };
     case 'account': return { status: 404, code: 'not_found' };
     case 'blueprint': return caller === 'builder' ? { status: 404, code: 'not_found' } : ok;
+    case 'publishRequest': return caller === 'builder' ? { status: 404, code: 'not_found' } : ok;
     default: return ok;
   }
 }
@@ -65,8 +71,9 @@ function ownerships(rule: RouteRule, caller: Caller): Ownership[] {
   switch (rule.object) {
     case 'none': return ['none'];
     case 'record': return ['own', 'none'];
-    // Auditors own no workspaces (they may not create one).
-    case 'workspace': return caller === 'auditor' ? ['others', 'none'] : ['own', 'others', 'none'];
+    // Auditors own no workspaces (they may not create one), so no publish requests either.
+    case 'workspace':
+    case 'publishRequest': return caller === 'auditor' ? ['others', 'none'] : ['own', 'others', 'none'];
     default: return ['own', 'others', 'none'];
   }
 }
@@ -112,6 +119,17 @@ const pendingApproval = async (): Promise<string> => {
   return (await fx.services.governanceApprovals.hold(holdAgent, {
     workspaceId: w.id, action: { class: 'bash_command', command: `rm -rf /srv/${fresh('d')}` }, summary: 'rm -rf /srv/…', ruleId: 'default-rm-1', timeoutSeconds: 300,
   })).id;
+};
+/** A pending publish request of a fresh workspace of `owner`'s, as the service would have stored it (no agent in-process). */
+const pendingPublishRequest = async (owner: Role): Promise<string> => {
+  const w = await fx.services.workspaces.create(fx.members[owner].actor, { blueprintId: starterId, name: fresh('ws') });
+  const id = crypto.randomUUID();
+  await fx.services.db.insertInto('publish_requests').values({
+    id, workspace_id: w.id, owner_id: w.ownerId, blueprint_id: starterId, subdomain: fresh('app'), access: 'organization',
+    version: 'a'.repeat(40), base_version: 'empty', state: 'pending', checks: JSON.stringify([{ name: 'secret-scan', status: 'passed', findings: [] }]),
+    requested_at: fx.clock.now(),
+  }).execute();
+  return id;
 };
 /** A member with a password, made once: links and lookups don't change it (argon2 is slow; a suite need not pay it per call). */
 let withPassword: string | undefined;
@@ -224,6 +242,15 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/v1/governance/kill-switch': {},
   'PUT /api/v1/governance/kill-switch': { call: () => ({ body: { scope: 'org', engaged: false, reason: 'the suite' } }) },
   'GET /api/v1/workspaces/:id/governance': { call: () => ({ check: (res) => expect(res.body).toMatchObject({ killSwitch: { engaged: false }, holds: [] }) }) },
+  'POST /api/v1/workspaces/:id/publish-requests': { call: () => ({ body: { subdomain: fresh('app'), access: 'organization' } }) },
+  'GET /api/v1/publish-requests': { call: () => ({ query: 'state=pending' }) },
+  'GET /api/v1/publish-requests/:id': {
+    permitted: { status: 409, why: "the diff is read from the workspace's agent, and no agent runs in-process (e2e/publish.test.ts reads it)" },
+  },
+  'POST /api/v1/publish-requests/:id/approve': { call: (c) => ({ check: (res) => expect(res.body).toMatchObject({ id: c.id, state: 'approved' }) }) },
+  'POST /api/v1/publish-requests/:id/reject': {
+    call: (c) => ({ body: { feedback: 'not yet' }, check: (res) => expect(res.body).toMatchObject({ id: c.id, state: 'rejected', feedback: 'not yet' }) }),
+  },
   'GET /scim/v2/ServiceProviderConfig': {},
   'GET /scim/v2/ResourceTypes': {},
   'GET /scim/v2/ResourceTypes/:id': { record: async () => 'User' },
@@ -265,6 +292,7 @@ async function targetOf(r: Route, rule: RouteRule, sample: Sample, caller: Calle
       await fx.session(whose.id);
       return (await fx.services.identity.listSessions(whose.actor))[0]!.id;
     case 'blueprint': return ownership === 'own' ? starterId : restrictedId;
+    case 'publishRequest': return pendingPublishRequest(ownership === 'own' ? roleOf(caller) : otherOf(caller));
     case 'record': return sample.record!();
   }
 }
@@ -522,7 +550,7 @@ describe('every service method that touches an owned object', () => {
     Blueprints: fx.services.blueprints, BlueprintAccessControl: fx.services.blueprints.access, Identity: fx.services.identity,
     GovernancePolicies: fx.services.governancePolicies, GovernanceEvents: fx.services.governanceEvents, GovernanceApprovals: fx.services.governanceApprovals,
     GovernanceSimulator: fx.services.governanceSimulator, GovernanceSuggester: fx.services.governanceSuggester,
-    WorkspaceGovernance: fx.services.workspaceGovernance,
+    WorkspaceGovernance: fx.services.workspaceGovernance, Publishing: fx.services.publishing,
   });
 
   it('has a rule for each of its methods, and none for a method that does not exist', () => {
@@ -663,9 +691,37 @@ describe('every service method that touches an owned object', () => {
     },
   };
 
+  Object.assign(cases, {
+    'Publishing.request': async () => {
+      const theirs = await ws('builder');
+      const ask = { subdomain: fresh('app'), access: 'organization' as const };
+      await refused(fx.services.publishing.request(fx.members.admin.actor, theirs.id, ask), 403);
+      await refused(fx.services.publishing.request(fx.members.auditor.actor, theirs.id, ask), 403);
+      // The owner passes authorization and meets the sandbox that isn't there.
+      await refused(fx.services.publishing.request(fx.members.builder.actor, theirs.id, ask), 409);
+    },
+    'Publishing.list': async () => {
+      const theirs = await pendingPublishRequest('admin');
+      expect((await fx.services.publishing.list(fx.members.builder.actor)).map((p) => p.id)).not.toContain(theirs);
+      expect((await fx.services.publishing.list(fx.members.auditor.actor)).map((p) => p.id)).toContain(theirs);
+    },
+    'Publishing.get': async () => {
+      await refused(fx.services.publishing.get(fx.members.builder.actor, await pendingPublishRequest('admin')), 404);
+    },
+    'Publishing.approve': async () => {
+      await refused(fx.services.publishing.approve(fx.members.builder.actor, await pendingPublishRequest('admin')), 404);
+      await refused(fx.services.publishing.approve(fx.members.auditor.actor, await pendingPublishRequest('builder')), 403);
+      await refused(fx.services.publishing.approve(fx.members.admin.actor, await pendingPublishRequest('admin')), 403);
+    },
+    'Publishing.reject': async () => {
+      await refused(fx.services.publishing.reject(fx.members.builder.actor, await pendingPublishRequest('admin'), 'no'), 404);
+      await refused(fx.services.publishing.reject(fx.members.admin.actor, await pendingPublishRequest('admin'), 'no'), 403);
+    },
+  } satisfies Record<string, () => Promise<void>>);
+
   it('has an authorization case for every method the policy checks', () => {
     const checked = Object.entries(SERVICE_RULES).flatMap(([cls, methods]) => Object.entries(methods)
-      .filter(([, rule]) => 'workspace' in rule || 'account' in rule || 'member' in rule || 'blueprint' in rule).map(([m]) => `${cls}.${m}`));
+      .filter(([, rule]) => 'workspace' in rule || 'account' in rule || 'member' in rule || 'blueprint' in rule || 'publishRequest' in rule).map(([m]) => `${cls}.${m}`));
     expect(checked.filter((m) => !(m in cases)), 'add an authorization case for these methods').toEqual([]);
   });
 

@@ -13,6 +13,7 @@ const validBodies: Record<string, unknown> = {
   'POST /api/v1/workspaces/:id/previews': { port: 5173 },
   'PUT /api/v1/workspaces/:id/files/content': 'hello',
   'POST /api/v1/workspaces/:id/files/rename': { from: 'a.txt', to: 'b.txt' },
+  'POST /api/v1/workspaces/:id/publish-requests': { subdomain: 'alices-app', access: 'organization' },
 };
 
 describe('security', () => {
@@ -273,6 +274,18 @@ describe('security', () => {
         expect(page.text).toBe('app says /hello');
       }
       for (const { auth } of readers) expect((await call('POST', `/api/v1/workspaces/${aliceWs}/previews`, auth, { json: { port: 5173 } })).status).toBe(403);
+    });
+
+    it('publishes it for its owner alone, by token and by cookie; an admin and an auditor are refused', async () => {
+      const body = { json: { subdomain: 'alices-app', access: 'organization' } };
+      for (const { who, auth } of callers.slice(0, 2)) {
+        const res = await call('POST', `/api/v1/workspaces/${aliceWs}/publish-requests`, auth, body);
+        succeeds('POST /api/v1/workspaces/:id/publish-requests', res, who);
+        expect(res.body.state, who).toBe('pending');
+      }
+      for (const { who, auth } of [...callers.slice(2), ...readers]) {
+        expect((await call('POST', `/api/v1/workspaces/${aliceWs}/publish-requests`, auth, body)).status, who).toBe(403);
+      }
     });
 
     it('has exercised every route that needs a running workspace', () => {

@@ -15,6 +15,8 @@ import { TunnelGovernanceUplink, followHoldDecisions } from './governance/tunnel
 import { AgentMetrics } from './metrics/agentMetrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics/metricsServer.js';
 import type { RuntimeDriver } from './runtime/driver.js';
+import { VersionStores } from './publish/versionStore.js';
+import { VersionsServer } from './publish/versionsServer.js';
 import { TunnelClient, type TunnelClientOptions } from './tunnel/tunnelClient.js';
 import { Workspaces } from './workspaces/workspaces.js';
 
@@ -70,7 +72,9 @@ export function createAgent(options: AgentOptions): Agent {
   });
   const bridges: Bridge[] = [new LlmBridge(llmGateway, keys), new EgressBridge(egressProxy), new PolicyBridge(decider, { log: options.log.child({ component: 'policy-bridge' }) })];
   const workspaces = new Workspaces(runtime, bridges, keys, decider);
-  const client = new TunnelClient({ ...tunnel, workspaces });
+  // Published versions live here, beside the workspaces, and are reached only over a `versions` dial.
+  const versions = new VersionsServer(new VersionStores(options.dataDir), (id) => runtime.filesDir(id), options.log.child({ component: 'versions' }));
+  const client = new TunnelClient({ ...tunnel, workspaces, versions });
   llmGateway.on('usage', (record) => client.reportUsage(record));
   const metrics = new AgentMetrics({ client, runtime, llmGateway });
   tunnelUplink.connect(client);

@@ -64,6 +64,8 @@ import { GovernanceApprovals } from './governance/governanceApprovals.js';
 import { GovernanceSimulator } from './governance/governanceSimulator.js';
 import { GovernanceSuggester } from './governance/governanceSuggester.js';
 import { WorkspaceGovernance } from './governance/workspaceGovernance.js';
+import { AgentVersions } from './publish/agentVersions.js';
+import { Publishing } from './publish/publishing.js';
 import { GovernanceTunnel } from './governance/governanceTunnel.js';
 import { GovernanceHealth } from './governance/governanceHealth.js';
 import { configuredRegistries } from './governance/packageRegistries.js';
@@ -164,6 +166,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     governancePolicies, governanceEvents, governanceApprovals, governanceSimulator, governanceSuggester, governanceHealth, metrics,
     workspaceGovernance: new WorkspaceGovernance({ db, clock, workspaces, governancePolicies }),
     openCode: new OpenCodeProxy({ config, workspaces, workspaceHttp }),
+    publishing: new Publishing({ db, clock, audit, events, workspaces, versions: new AgentVersions({ workspaceHttp }) }),
     backups,
   };
   const boot = await bootstrap(config, services);

@@ -34,6 +34,7 @@ import type { GovernanceSuggester } from './governance/governanceSuggester.js';
 import type { WorkspaceGovernance } from './governance/workspaceGovernance.js';
 import type { OpenCodeProxy } from './ai/openCodeProxy.js';
 import type { BackupDirectory } from './backup/backupDirectory.js';
+import type { Publishing } from './publish/publishing.js';
 import type { PortalMetrics } from './metrics/portalMetrics.js';
 
 /**
@@ -90,4 +91,6 @@ export interface PortalServices {
   openCode: OpenCodeProxy;
   /** PADDOCK_BACKUP_DIR: the online backups this portal writes, scheduled and on request. */
   backups: BackupDirectory;
+  /** Publish requests (issue 10): versions snapshotted and checked on the agent, reviewed here; the files stay on the agent. */
+  publishing: Publishing;
 }

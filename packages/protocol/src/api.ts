@@ -166,6 +166,10 @@ export type BlueprintAccess = z.infer<typeof blueprintAccessSchema>;
 
 export const blueprintSchema = z.object({
   id, name: z.string(), description: z.string(), access: blueprintAccessLevelSchema, createdAt: z.string(), updatedAt: z.string(),
+  /** Its apps may be published for anyone, signed in or not (publishing; default false). */
+  allowPublicApps: z.boolean(),
+  /** Its trusted builders skip review when every check of a publish passes (default true; false revokes it for this blueprint). */
+  trustedPublishing: z.boolean(),
   // Workspace setup (model, AGENTS.md, tabs): see blueprintConfig.ts.
   ...blueprintWorkspaceConfigFields,
 });
@@ -177,6 +181,7 @@ export const createBlueprintRequestSchema = z.object({
 export type CreateBlueprintRequest = z.input<typeof createBlueprintRequestSchema>;
 export const updateBlueprintRequestSchema = z.object({
   name: name.optional(), description: wellFormedString().trim().max(2000).optional(),
+  allowPublicApps: z.boolean().optional(), trustedPublishing: z.boolean().optional(),
   ...blueprintWorkspaceConfigPatchSchema.shape,
 }).refine((v) => Object.keys(v).length > 0, 'nothing to change');
 export type UpdateBlueprintRequest = z.input<typeof updateBlueprintRequestSchema>;

@@ -20,3 +20,4 @@ export * from './governanceHealthApi.js';
 export * from './governanceSimulationApi.js';
 export * from './workspaceGovernanceApi.js';
 export * from './policyBridgeApi.js';
+export * from './publishApi.js';

@@ -52,6 +52,10 @@ export type { TunnelClient, TunnelHandlers } from './generated/paddock/tunnel/v1
  * 1.4: AgentMessage.governance_health (whether each running workspace's hooks, gateway and proxy serve it,
  *      and the mode in force). A 1.3 portal ignores it; an older agent never sends it, so its workspaces are
  *      "unknown" on the portal's governance health, never "healthy".
+ *      Also (issue 10, added before 1.4 was released) DialRequest.versions: a stream to the agent's own
+ *      version store for a workspace it runs, spoken as HTTP (packages/protocol/src/publishApi.ts). An agent
+ *      without it sees a dial naming no target and refuses it: publishing fails there with a clear error,
+ *      and nothing else changes. (A minor of its own would put 1.3 agents two minors away, out of reach.)
  */
 export const TUNNEL_PROTOCOL = { major: 1, minor: 4 } as const;
 /** The major version, as Hello.protocol_version and Welcome.protocol_version carry it. */

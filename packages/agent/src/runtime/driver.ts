@@ -115,6 +115,12 @@ export interface RuntimeDriver {
   status(workspaceId: string): Promise<RuntimeState>;
   /** Every workspace this runtime holds (anything but missing). */
   list(): Promise<WorkspaceListing[]>;
+  /**
+   * The directory on this host that holds the workspace's files (what the sandbox sees as
+   * /workspace), for the agent's own readers (a publish snapshot); rejects for a workspace
+   * this runtime doesn't hold. Never handed to the workspace.
+   */
+  filesDir(workspaceId: string): Promise<string>;
   /** Opens a byte stream to the workspace's daemon, one of its ports or one of its services. */
   connect(workspaceId: string, target: DialTarget): Promise<Duplex>;
   /**

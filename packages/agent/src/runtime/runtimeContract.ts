@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
@@ -192,6 +192,16 @@ export function runtimeContractSuite(name: string, setup: RuntimeContractSetup):
         await driver.ensureRunning(s);
         const result = await runInWorkspace(driver, s.workspaceId, 'cat /workspace/note.txt ~/h.txt');
         expect(result.output).toBe('kept\nhome\n');
+      });
+
+      it("gives the agent its files' directory on this host (what a publish snapshot reads), running or stopped, and none for a workspace it doesn't hold", async () => {
+        const s = spec();
+        await driver.ensureRunning(s);
+        await runInWorkspace(driver, s.workspaceId, 'echo snap > /workspace/snap.txt');
+        expect(readFileSync(join(await driver.filesDir(s.workspaceId), 'snap.txt'), 'utf8')).toBe('snap\n');
+        await driver.ensureStopped(s.workspaceId);
+        expect(readFileSync(join(await driver.filesDir(s.workspaceId), 'snap.txt'), 'utf8')).toBe('snap\n');
+        await expect(driver.filesDir(`ct-${randomUUID().slice(0, 8)}`)).rejects.toThrow(/not on this agent/);
       });
 
       it('ends every process of the workspace on stop', async () => {

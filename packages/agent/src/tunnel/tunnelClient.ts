@@ -27,6 +27,7 @@ import { KeyedQueue } from '../keyedQueue.js';
 import type { DialTarget, WorkspaceUsage } from '../runtime/driver.js';
 import { SpecNotAppliedError } from '../workspaces/specNotApplied.js';
 import type { Workspaces } from '../workspaces/workspaces.js';
+import type { VersionsServer } from '../publish/versionsServer.js';
 import type { WorkspaceSpec } from '../workspaces/workspaceSpec.js';
 import { Backoff } from './backoff.js';
 import { loadCredentials, saveCredentials, type AgentCredentials } from './credentials.js';
@@ -53,6 +54,8 @@ export interface TunnelClientOptions {
   usageEveryMs?: number;
   /** The tunnel protocol this agent speaks (TUNNEL_PROTOCOL; tests play older and newer agents). */
   protocol?: ProtocolVersion;
+  /** Answers `versions` dials (publishing); without it they are refused. */
+  versions?: Pick<VersionsServer, 'accept'>;
 }
 
 /** While the portal refuses this agent's protocol, ask again this often: it may be upgraded meanwhile. */
@@ -368,6 +371,7 @@ export class TunnelClient extends EventEmitter<TunnelClientEvents> {
   }
 
   private async onDial(req: DialRequest__Output): Promise<void> {
+    if (req.target === 'versions') return this.onVersionsDial(req);
     let local;
     try {
       const target = dialTarget(req);
@@ -390,6 +394,23 @@ export class TunnelClient extends EventEmitter<TunnelClientEvents> {
     remote.on('close', () => local.destroy());
     local.pipe(remote);
     remote.pipe(local);
+  }
+
+  /** The version store, for a workspace this agent holds (its runtime knows it): served here, never in the sandbox. */
+  private async onVersionsDial(req: DialRequest__Output): Promise<void> {
+    const versions = this.opts.versions;
+    let held = false;
+    try {
+      held = (await this.runtime.status(req.workspaceId)) !== 'missing';
+    } catch { /* an id the runtime refuses is not one it holds */ }
+    if (!versions || !held) {
+      const error = versions ? `workspace ${req.workspaceId} is not on this agent` : 'this agent keeps no versions';
+      this.send({ dialResult: { dialId: req.dialId, ok: false, error } });
+      return;
+    }
+    const remote = new FrameDuplex(this.client.Dial(this.metadata({ [TunnelMetadata.dialId]: req.dialId })));
+    remote.on('error', () => remote.destroy());
+    versions.accept(req.workspaceId, remote);
   }
 
   private onClosed(err?: grpc.ServiceError): void {

@@ -1,4 +1,4 @@
-import type { Workspace, WorkspaceGovernanceEvent } from '@paddock/protocol';
+import type { PublishRequestEvent, Workspace, WorkspaceGovernanceEvent } from '@paddock/protocol';
 import { can } from '../authz/policy.js';
 import type { PortalServices } from '../services.js';
 import { route } from './route.js';
@@ -23,7 +23,8 @@ function ownerOf(services: Pick<PortalServices, 'workspaces'>, event: object, wo
 export const eventRoutes = [
   route({
     method: 'GET', url: '/api/v1/events', access: 'user', response: 'event-stream',
-    summary: 'Server-sent events: `workspace` whenever a workspace you can see changes; `governance` when what its page shows of governance may have',
+    summary: 'Server-sent events: `workspace` whenever a workspace you can see changes; `governance` when what its page shows of governance may have; '
+      + '`publish` when a publish request of a workspace you can see changed (read it again)',
     handler: async ({ actor, req, reply, services }) => {
       const res = openEventStream(reply);
       res.write('retry: 2000\n\n');
@@ -43,10 +44,17 @@ export const eventRoutes = [
         const ownerId = await ownerOf(services, event, workspaceId);
         if (ownerId && can(actor, 'read', { type: 'workspace', ownerId })) onGovernance({ type: 'governance', workspaceId });
       };
+      // A publish request is seen by whoever may see its workspace: its owner, admins and auditors.
+      const onPublish = async (event: { publishId: string; workspaceId: string }) => {
+        const ownerId = await ownerOf(services, event, event.workspaceId);
+        const data: PublishRequestEvent = { type: 'publish', requestId: event.publishId, workspaceId: event.workspaceId };
+        if (ownerId && can(actor, 'read', { type: 'workspace', ownerId })) send('publish', data);
+      };
       const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
       const subscriptions = [
         services.events.on('workspace', onWorkspace),
         services.events.on('approval', (event) => onWorkspaceGovernance(event, event.workspaceId)),
+        services.events.on('publish', onPublish),
         // A policy or kill switch change names a blueprint (or nothing, for the org's): that it changed is all this says.
         services.events.on('governancePolicy', async (event) => {
           if (event.workspaceId) await onWorkspaceGovernance(event, event.workspaceId);

@@ -20,6 +20,7 @@ import { workspaceRoutes } from './workspaceRoutes.js';
 import { masterKeyRoutes } from './masterKeyRoutes.js';
 import { backupRoutes } from './backupRoutes.js';
 import { governanceRoutes } from './governanceRoutes.js';
+import { publishRoutes } from './publishRoutes.js';
 import { governanceFeedRoute } from './governanceFeedRoute.js';
 
 /** The route table: every API route, with who may call it. */
@@ -43,6 +44,7 @@ export const apiRoutes: Route[] = [
   ...agentRoutes,
   ...usageRoutes,
   ...governanceRoutes,
+  ...publishRoutes,
   ...scimRoutes,
 ];
 

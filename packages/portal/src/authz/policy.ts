@@ -28,6 +28,8 @@ interface Rule {
    * reaches into it for an owner who lost them.
    */
   ownerMayUseBlueprint?: true;
+  /** Never the object's owner, whatever their role (an admin's own publish request goes to another admin). */
+  notOwner?: true;
 }
 
 /**
@@ -36,8 +38,9 @@ interface Rule {
  * - connect: open its terminal or its preview (a live session inside it)
  * - observe: record what its runtime reports
  * - stop: stop it on someone's behalf (deactivation, lost access)
+ * - publish: ask for its files to be published as an app (its owner only: an app is theirs)
  */
-export const WORKSPACE_ACTIONS = ['read', 'operate', 'connect', 'observe', 'stop'] as const;
+export const WORKSPACE_ACTIONS = ['read', 'operate', 'connect', 'observe', 'stop', 'publish'] as const;
 export type WorkspaceAction = (typeof WORKSPACE_ACTIONS)[number];
 
 /** One's own account: its sign-in sessions and API tokens. */
@@ -48,6 +51,14 @@ export type AccountAction = (typeof ACCOUNT_ACTIONS)[number];
 export const MEMBER_ACTIONS = ['manage'] as const;
 export type MemberAction = (typeof MEMBER_ACTIONS)[number];
 
+/**
+ * A publish request (publishing/publishing.ts):
+ * - read: see it, its checks and its diff
+ * - decide: approve or reject it; never its owner's own (nobody approves their own request)
+ */
+export const PUBLISH_REQUEST_ACTIONS = ['read', 'decide'] as const;
+export type PublishRequestAction = (typeof PUBLISH_REQUEST_ACTIONS)[number];
+
 export const POLICY = {
   workspace: {
     read: { roles: ['admin', 'auditor'], owner: true, system: ['reconciler', 'policy-sweeper', 'agent'] },
@@ -55,6 +66,11 @@ export const POLICY = {
     connect: { roles: ['admin'], owner: true, system: [], ownerMayUseBlueprint: true },
     observe: { roles: [], owner: false, system: ['reconciler', 'agent'] },
     stop: { roles: ['admin'], owner: true, system: ['policy-sweeper', 'scim'] },
+    publish: { roles: [], owner: true, system: [], ownerMayUseBlueprint: true },
+  },
+  publishRequest: {
+    read: { roles: ['admin', 'auditor'], owner: true, system: [] },
+    decide: { roles: ['admin'], owner: false, system: [], notOwner: true },
   },
   account: {
     manage: { roles: [], owner: true, system: [] },
@@ -62,7 +78,9 @@ export const POLICY = {
   member: {
     manage: { roles: ['admin'], owner: false, system: ['scim', 'sso', 'operator', 'bootstrap'] },
   },
-} as const satisfies { workspace: Record<WorkspaceAction, Rule>; account: Record<AccountAction, Rule>; member: Record<MemberAction, Rule> };
+} as const satisfies {
+  workspace: Record<WorkspaceAction, Rule>; account: Record<AccountAction, Rule>; member: Record<MemberAction, Rule>; publishRequest: Record<PublishRequestAction, Rule>;
+};
 
 export interface WorkspaceResource {
   type: 'workspace';
@@ -72,8 +90,10 @@ export interface WorkspaceResource {
 }
 export interface AccountResource { type: 'account'; userId: string }
 export interface MemberResource { type: 'member' }
-export type Resource = WorkspaceResource | AccountResource | MemberResource;
-type ActionOf<R extends Resource> = R extends WorkspaceResource ? WorkspaceAction : R extends AccountResource ? AccountAction : MemberAction;
+export interface PublishRequestResource { type: 'publishRequest'; ownerId: string }
+export type Resource = WorkspaceResource | AccountResource | MemberResource | PublishRequestResource;
+type ActionOf<R extends Resource> = R extends WorkspaceResource ? WorkspaceAction : R extends AccountResource ? AccountAction
+  : R extends PublishRequestResource ? PublishRequestAction : MemberAction;
 
 function ruleFor(resource: Resource, action: string): Rule | undefined {
   const rules = POLICY[resource.type] as Record<string, Rule>;
@@ -81,7 +101,7 @@ function ruleFor(resource: Resource, action: string): Rule | undefined {
 }
 
 function ownerOf(resource: Resource): string | undefined {
-  return resource.type === 'workspace' ? resource.ownerId : resource.type === 'account' ? resource.userId : undefined;
+  return resource.type === 'workspace' || resource.type === 'publishRequest' ? resource.ownerId : resource.type === 'account' ? resource.userId : undefined;
 }
 
 /** Whether the actor may do this to the object. */
@@ -92,6 +112,7 @@ export function can<R extends Resource>(actor: Actor, action: ActionOf<R>, resou
   if (actor.kind === 'system') who = rule.system.includes(actor.name);
   else who = rule.roles.includes(actor.user.role) || (rule.owner && ownerOf(resource) !== undefined && ownerOf(resource) === actor.user.id);
   if (!who) return false;
+  if (rule.notOwner && (actor.kind !== 'user' || ownerOf(resource) === actor.user.id)) return false;
   if (rule.ownerMayUseBlueprint && (resource.type !== 'workspace' || resource.ownerMayUseBlueprint !== true)) return false;
   return true;
 }
@@ -105,8 +126,16 @@ export function authorize<R extends Resource>(actor: Actor, action: ActionOf<R>,
   if (can(actor, action, resource)) return;
   // Members are listed to admins and auditors anyway: a refusal there says so.
   if (resource.type === 'member') throw new ForbiddenError('only admins can do that');
-  const sees = resource.type === 'workspace' ? can<WorkspaceResource>(actor, 'read', resource) : can<AccountResource>(actor, 'manage', resource);
+  const sees = resource.type === 'workspace' ? can<WorkspaceResource>(actor, 'read', resource)
+    : resource.type === 'publishRequest' ? can<PublishRequestResource>(actor, 'read', resource)
+      : can<AccountResource>(actor, 'manage', resource);
   if (!sees) throw new NotFoundError(what);
+  if (resource.type === 'publishRequest' && action === 'decide' && actor.kind === 'user' && actor.user.id === resource.ownerId) {
+    throw new ForbiddenError('nobody approves or rejects their own publish request: another admin must');
+  }
+  if (resource.type === 'workspace' && action === 'publish' && can<WorkspaceResource>(actor, 'read', resource) && !(actor.kind === 'user' && actor.user.id === resource.ownerId)) {
+    throw new ForbiddenError("only the workspace's owner may publish it");
+  }
   const rule = ruleFor(resource, action);
   if (rule?.ownerMayUseBlueprint && resource.type === 'workspace' && resource.ownerMayUseBlueprint === false && can(actor, action, { ...resource, ownerMayUseBlueprint: true })) {
     throw new BlueprintAccessLostError(actor.kind === 'user' && actor.user.id === resource.ownerId);
@@ -150,4 +179,9 @@ export function workspaceScope(actor: Actor | SqlActor, action: WorkspaceAction,
 /** Rows of an account table (`user_id`: sessions, api_tokens) this actor may manage: its own. */
 export function accountScope(actor: Actor, table: string): RawBuilder<SqlBool> {
   return ruleSql(POLICY.account.manage, sqlActor(actor), { ownerId: sql.ref(`${table}.user_id`) });
+}
+
+/** The publish requests this actor may read: `.where(publishRequestScope(actor))`. */
+export function publishRequestScope(actor: Actor, table = 'publish_requests'): RawBuilder<SqlBool> {
+  return ruleSql(POLICY.publishRequest.read, sqlActor(actor), { ownerId: sql.ref(`${table}.owner_id`) });
 }

@@ -14,6 +14,8 @@ import type { WorkspaceAction } from './policy.js';
  *   workspace (a sandbox), or its AI (OpenCode with a model route).
  * - account: `:id` is one of the caller's own sessions or API tokens.
  * - blueprint: `:id` is a blueprint the caller may use (mayUseBlueprint).
+ * - publishRequest: `:id` is a publish request, read by its owner, admins and auditors;
+ *   decided (approve, reject) by admins other than its owner.
  * - record: `:id` names something no user owns (a member, an invite, a blueprint's
  *   settings, a SCIM resource): the route's roles manage all of them.
  */
@@ -22,6 +24,7 @@ export type RouteRule =
   | { object: 'workspace'; action: WorkspaceAction; needs?: 'running' | 'ai' }
   | { object: 'account' }
   | { object: 'blueprint' }
+  | { object: 'publishRequest' }
   | { object: 'record' };
 
 const none = { object: 'none' } as const;
@@ -119,6 +122,12 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   'GET /api/v1/governance/kill-switch': none,
   'PUT /api/v1/governance/kill-switch': none,
   'GET /api/v1/workspaces/:id/governance': ws('read'),
+  'POST /api/v1/workspaces/:id/publish-requests': ws('publish', 'running'),
+  // Each subscriber's own requests, or all for admins and auditors (publishRequestScope).
+  'GET /api/v1/publish-requests': none,
+  'GET /api/v1/publish-requests/:id': { object: 'publishRequest' },
+  'POST /api/v1/publish-requests/:id/approve': { object: 'publishRequest' },
+  'POST /api/v1/publish-requests/:id/reject': { object: 'publishRequest' },
   'POST /api/v1/admin/scim-tokens': none,
   'GET /scim/v2/ServiceProviderConfig': none,
   'GET /scim/v2/ResourceTypes': none,

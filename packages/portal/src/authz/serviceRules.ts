@@ -1,5 +1,5 @@
 import type { Role } from '@paddock/protocol';
-import type { WorkspaceAction } from './policy.js';
+import type { PublishRequestAction, WorkspaceAction } from './policy.js';
 
 /**
  * For every method of the services that read or change an owned object, how it is
@@ -25,6 +25,7 @@ export type MethodRule =
   | { account: 'manage' }
   | { member: 'manage' }
   | { blueprint: 'use' }
+  | { publishRequest: PublishRequestAction }
   | { roles: readonly Role[] }
   | { holder: string }
   | { credential: true }
@@ -95,6 +96,15 @@ export const SERVICE_RULES: Record<string, Record<string, MethodRule>> = {
   },
   WorkspaceGovernance: {
     get: { workspace: 'read' },
+  },
+  Publishing: {
+    request: { workspace: 'publish' },
+    list: { publishRequest: 'read' },
+    get: { publishRequest: 'read' },
+    approve: { publishRequest: 'decide' },
+    reject: { publishRequest: 'decide' },
+    decide: { holder: 'a request from row(actor, id, \'decide\')' },
+    row: internal, assertSubdomainFree: internal, changed: internal,
   },
   Identity: {
     createUser: { member: 'manage' },

@@ -12,6 +12,7 @@ import { readWorkspaceConfig, validWorkspaceConfig } from './workspaceSetup.js';
 
 const toBlueprint = (r: Selectable<BlueprintsTable>): Blueprint => ({
   id: r.id, name: r.name, description: r.description, access: r.access,
+  allowPublicApps: r.allow_public_apps, trustedPublishing: r.trusted_publishing,
   createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
   ...readWorkspaceConfig(r.workspace_config),
 });
@@ -73,7 +74,7 @@ export class Blueprints {
     });
   }
 
-  async update(id: string, patch: { name?: string; description?: string } & Partial<BlueprintWorkspaceConfig>, by: UserActor): Promise<Blueprint> {
+  async update(id: string, patch: { name?: string; description?: string; allowPublicApps?: boolean; trustedPublishing?: boolean } & Partial<BlueprintWorkspaceConfig>, by: UserActor): Promise<Blueprint> {
     return this.db.transaction().execute(async (tx) => {
       const configPatch = configPart(patch);
       let workspaceConfig: string | undefined;
@@ -90,6 +91,8 @@ export class Blueprints {
       const row = await tx.updateTable('blueprints').set({
         ...(patch.name !== undefined ? { name: patch.name } : {}),
         ...(patch.description !== undefined ? { description: patch.description } : {}),
+        ...(patch.allowPublicApps !== undefined ? { allow_public_apps: patch.allowPublicApps } : {}),
+        ...(patch.trustedPublishing !== undefined ? { trusted_publishing: patch.trustedPublishing } : {}),
         ...(workspaceConfig !== undefined ? { workspace_config: workspaceConfig } : {}),
         updated_at: this.clock.now(),
       })
@@ -97,7 +100,13 @@ export class Blueprints {
       if (!row) throw new NotFoundError('blueprint');
       await this.audit.append({
         actor: by, action: 'blueprint.update',
-        targetType: 'blueprint', targetId: id, blueprintId: id, outcome: 'success', detail: { fields: Object.keys(patch) },
+        targetType: 'blueprint', targetId: id, blueprintId: id, outcome: 'success',
+        detail: {
+          fields: Object.keys(patch),
+          // Who may open its apps, and whether its trusted builders skip review: said, not only named.
+          ...(patch.allowPublicApps !== undefined ? { allowPublicApps: patch.allowPublicApps } : {}),
+          ...(patch.trustedPublishing !== undefined ? { trustedPublishing: patch.trustedPublishing } : {}),
+        },
       }, tx);
       return toBlueprint(row);
     });

@@ -3,6 +3,7 @@ import {
   auditActorKindSchema, auditOutcomeSchema, blueprintAccessKindSchema, blueprintAccessLevelSchema, deactivatedBySchema, desiredStateSchema,
   identitySourceSchema, roleSchema, workspaceStateSchema,
   approvalScopeSchema, approvalStateSchema, enforcementPointSchema, governanceClassSchema, verdictSchema,
+  publishAccessSchema, publishStateSchema,
 } from '@paddock/protocol';
 import type { Tables } from './schema.js';
 
@@ -33,6 +34,8 @@ export const enumColumns: Record<string, readonly unknown[]> = {
   'governance_kill_switches.scope': allOf('governance_kill_switches', 'scope')(['org', 'blueprint']),
   'groups.source': allOf('groups', 'source')(identitySourceSchema.options),
   'invites.role': allOf('invites', 'role')(roleSchema.options),
+  'publish_requests.access': allOf('publish_requests', 'access')(publishAccessSchema.options),
+  'publish_requests.state': allOf('publish_requests', 'state')(publishStateSchema.options),
   'users.deactivated_by': allOf('users', 'deactivated_by')(deactivatedBySchema.options),
   'users.role': allOf('users', 'role')(roleSchema.options),
   'users.source': allOf('users', 'source')(identitySourceSchema.options),

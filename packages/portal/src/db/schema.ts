@@ -7,6 +7,7 @@ import type { WorkspaceActivityTable } from './activitySchema.js';
 import type { BlueprintWorkspaceConfigColumn } from './blueprintConfigSchema.js';
 import type { OidcLoginStatesTable, OidcSessionsTable } from './oidcTables.js';
 import type { PreviewSessionsTable, PreviewTokensTable } from './previewTables.js';
+import type { PublishRequestsTable } from './publishSchema.js';
 import type {
   GovernanceApprovalsTable, GovernanceBlueprintOverridesTable, GovernanceEventsTable, GovernanceGrantsTable, GovernanceKillSwitchesTable,
   GovernanceOrgPolicyTable,
@@ -78,6 +79,10 @@ export interface BlueprintsTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   workspace_config: BlueprintWorkspaceConfigColumn;
+  /** Its apps may be public (migration 0023). */
+  allow_public_apps: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Its trusted builders skip review when every check passes (migration 0023). */
+  trusted_publishing: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface AgentsTable {
@@ -264,4 +269,5 @@ export interface Tables {
   governance_events: GovernanceEventsTable;
   governance_approvals: GovernanceApprovalsTable;
   governance_grants: GovernanceGrantsTable;
+  publish_requests: PublishRequestsTable;
 }

@@ -103,7 +103,7 @@ export class PortalMetrics {
       this.modelTokens.inc({ kind: 'cache_read' }, Number(record.cacheReadTokens));
       this.modelTokens.inc({ kind: 'cache_write' }, Number(record.cacheWriteTokens));
     });
-    for (const kind of ['terminal', 'preview', 'chat'] satisfies StreamKind[]) this.streamsOpen.set({ kind }, 0);
+    for (const kind of ['terminal', 'preview', 'chat', 'versions'] satisfies StreamKind[]) this.streamsOpen.set({ kind }, 0);
     hub.observeStreams({
       opened: (kind) => {
         this.streamsOpen.inc({ kind });

@@ -21,18 +21,22 @@ import type { DialableService } from '@paddock/protocol';
 import { systemClock, type Clock } from '../clock.js';
 import { DialError } from './dialError.js';
 
-/** The daemon's API, a workspace port (never one of its services'), or one of its services by name. */
-export type DialTarget = { daemon: true } | { port: number } | { service: DialableService };
+/**
+ * The daemon's API, a workspace port (never one of its services'), one of its services by name,
+ * or the agent's own version store for the workspace (publishing; outside the sandbox).
+ */
+export type DialTarget = { daemon: true } | { port: number } | { service: DialableService } | { versions: true };
 
 type ControlCall = ServerDuplexStream<AgentMessage__Output, PortalMessage>;
 type DialCall = ServerDuplexStream<Frame__Output, Frame>;
 
 /** What a stream carries, by its target: the daemon (terminals, files), a preview port, the chat service. */
-export type StreamKind = 'terminal' | 'preview' | 'chat';
+export type StreamKind = 'terminal' | 'preview' | 'chat' | 'versions';
 
 function streamKind(target: DialTarget): StreamKind {
   if ('daemon' in target) return 'terminal';
   if ('port' in target) return 'preview';
+  if ('versions' in target) return 'versions';
   return 'chat';
 }
 

@@ -230,7 +230,7 @@ export function workspaceHttpError(err: unknown, peer: string): ApiError {
 }
 
 function poolKey({ agentId, workspaceId, target }: DialDestination, partition: string): string {
-  const to = 'daemon' in target ? 'daemon' : 'port' in target ? `port:${target.port}` : `service:${target.service}`;
+  const to = 'daemon' in target ? 'daemon' : 'port' in target ? `port:${target.port}` : 'versions' in target ? 'versions' : `service:${target.service}`;
   return JSON.stringify([agentId, workspaceId, to, partition]);
 }
 

@@ -1,7 +1,8 @@
 import { useEffect } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import type { WorkspaceEvent, WorkspaceGovernanceEvent } from '@paddock/protocol';
+import type { PublishRequestEvent, WorkspaceEvent, WorkspaceGovernanceEvent } from '@paddock/protocol';
 import { meQueryKey } from './auth';
+import { refreshPublishRequests } from './publishing';
 import { refreshWorkspaceGovernance } from './workspaceGovernance';
 import { storeWorkspace, workspacesQueryKey } from './workspaces';
 
@@ -9,7 +10,8 @@ const MAX_RETRY_MS = 30_000;
 
 /**
  * Follows GET /api/v1/events and writes each workspace change into the query
- * cache; a governance event makes the workspace's governance view look again.
+ * cache; a governance event makes the workspace's governance view look again,
+ * a publish event every view of publish requests.
  * After any (re)connect it refetches, since events sent while we were away are gone.
  */
 export function useWorkspaceEvents(): void {
@@ -36,6 +38,9 @@ export function useWorkspaceEvents(): void {
       });
       listen<WorkspaceGovernanceEvent>(source, 'governance', (data) => {
         if (data.type === 'governance') refreshWorkspaceGovernance(queryClient, data.workspaceId);
+      });
+      listen<PublishRequestEvent>(source, 'publish', (data) => {
+        if (data.type === 'publish') refreshPublishRequests(queryClient);
       });
 
       source.addEventListener('error', () => {

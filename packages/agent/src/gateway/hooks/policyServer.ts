@@ -8,8 +8,8 @@ import {
   type DecisionOutcome, type HeldAction, type PolicyWaitResponse,
 } from '@paddock/protocol';
 import type pino from 'pino';
-import type { z } from 'zod';
 import type { Decider } from '../../governance/decider.js';
+import { parse, readJson, sendError, sendJson } from '../../http/jsonHttp.js';
 
 export interface PolicyServerOptions {
   log?: pino.Logger;
@@ -118,7 +118,7 @@ export class PolicyServer {
       req.resume();
       return sendError(res, 405, 'method_not_allowed', 'POST only');
     }
-    const body = await readJson(req);
+    const body = await readJson(req, POLICY_BRIDGE_MAX_BODY_BYTES);
     if (!body.ok) return sendError(res, body.status, 'invalid_request', body.message);
     if (path === POLICY_BRIDGE_PATHS.decide) {
       const request = parse(policyDecideRequestSchema, body.value);
@@ -170,55 +170,6 @@ export class PolicyServer {
       if (gone) req.socket.off('close', gone);
     }
   }
-}
-
-type Read<T> = { ok: true; value: T } | { ok: false; status: number; message: string };
-
-/** The body as JSON, refused past the bound before it is all read. */
-function readJson(req: IncomingMessage): Promise<Read<unknown>> {
-  return new Promise((resolve) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > POLICY_BRIDGE_MAX_BODY_BYTES) {
-      req.resume();
-      return resolve({ ok: false, status: 413, message: 'the request is too large' });
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > POLICY_BRIDGE_MAX_BODY_BYTES) {
-        resolve({ ok: false, status: 413, message: 'the request is too large' });
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('error', () => resolve({ ok: false, status: 400, message: 'the request could not be read' }));
-    req.on('end', () => {
-      try {
-        resolve({ ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown });
-      } catch {
-        resolve({ ok: false, status: 400, message: 'the body must be JSON' });
-      }
-    });
-  });
-}
-
-function parse<T>(schema: z.ZodType<T>, value: unknown): Read<T> {
-  const result = schema.safeParse(value);
-  if (result.success) return { ok: true, value: result.data };
-  const issue = result.error.issues[0];
-  return { ok: false, status: 400, message: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` };
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
-}
-
-function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-  sendJson(res, status, { error: { code, message } });
 }
 
 function endRaw(socket: Duplex, status: number): void {

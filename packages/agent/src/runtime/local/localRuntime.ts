@@ -248,6 +248,12 @@ export class LocalRuntime implements RuntimeDriver {
     await this.listeners.close(`${workspaceId}/${name}`);
   }
 
+  async filesDir(workspaceId: string): Promise<string> {
+    const paths = this.paths(workspaceId);
+    if (this.stateOf(workspaceId, paths) === 'missing') throw new Error(`workspace ${workspaceId} is not on this agent`);
+    return paths.workspace;
+  }
+
   async connect(workspaceId: string, target: DialTarget): Promise<Socket> {
     const paths = this.paths(workspaceId);
     if (target.kind === 'port' && !(Number.isInteger(target.port) && target.port >= 1024 && target.port <= 65535)) {

@@ -9,6 +9,7 @@ import { Skeleton } from '../../components/Skeleton';
 import { ReadOnlyBadge } from '../../modules/admin/AdminLayout';
 import { BlueprintAccessEditor } from '../../modules/blueprints/BlueprintAccessEditor';
 import { BlueprintDetailsForm } from '../../modules/blueprints/BlueprintDetailsForm';
+import { BlueprintPublishing } from '../../modules/blueprints/BlueprintPublishing';
 import { BlueprintSecrets } from '../../modules/blueprints/BlueprintSecrets';
 import { BlueprintGovernance } from '../../modules/governance/BlueprintGovernance';
 import { useCanManage } from '../../modules/auth/permissions';
@@ -59,6 +60,7 @@ export function AdminBlueprintPage({ blueprintId }: { blueprintId: string }) {
               <BlueprintDetailsForm blueprint={bp} readOnly={!canManage} />
               <BlueprintAccessEditor blueprintId={blueprintId} readOnly={!canManage} />
               <BlueprintGovernance blueprintId={blueprintId} readOnly={!canManage} />
+              <BlueprintPublishing blueprint={bp} readOnly={!canManage} />
               {/* Credentials are for admins alone: auditors see everything else, never secrets. */}
               {canManage && <BlueprintSecrets blueprintId={blueprintId} />}
             </div>

@@ -14,6 +14,8 @@ import { Skeleton } from '../../components/Skeleton';
 import { Spinner } from '../../components/Spinner';
 import { timeAgo } from '../../components/formatTime';
 import { WorkspaceAgentActivity } from '../../modules/governance/WorkspaceAgentActivity';
+import { PublishButton } from '../../modules/publishing/PublishButton';
+import { useCurrentUser } from '../../modules/auth/permissions';
 import { WorkspaceActions } from '../../modules/workspaces/WorkspaceActions';
 import { WorkspaceStateBadge } from '../../modules/workspaces/WorkspaceStateBadge';
 
@@ -28,6 +30,8 @@ const backLinkClass =
 export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
   const navigate = useNavigate();
   const workspace = useQuery(workspaceQuery(workspaceId));
+  // Publishing is the owner's alone (an admin sees someone's workspace, and can't publish it).
+  const me = useCurrentUser();
   const [actionError, setActionError] = useState<string | null>(null);
 
   if (workspace.isError && isApiError(workspace.error) && workspace.error.isNotFound) {
@@ -79,6 +83,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
             </div>
             <div className="flex flex-wrap items-center gap-2">
               <WorkspaceAgentActivity workspaceId={ws.id} />
+              {ws.state !== 'deleted' && me?.id === ws.ownerId && <PublishButton workspace={ws} />}
               {ws.state !== 'deleted' && (
                 <WorkspaceActions
                   workspace={ws}

@@ -7,7 +7,8 @@ export interface DialRequest {
   'daemon'?: (boolean);
   'port'?: (number);
   'service'?: (string);
-  'target'?: "daemon"|"port"|"service";
+  'versions'?: (boolean);
+  'target'?: "daemon"|"port"|"service"|"versions";
 }
 
 export interface DialRequest__Output {
@@ -16,5 +17,6 @@ export interface DialRequest__Output {
   'daemon'?: (boolean);
   'port'?: (number);
   'service'?: (string);
-  'target'?: "daemon"|"port"|"service";
+  'versions'?: (boolean);
+  'target'?: "daemon"|"port"|"service"|"versions";
 }

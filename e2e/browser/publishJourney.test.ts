@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, signIn } from '../harness/browser.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, TestStack } from '../harness/testStack.js';
+
+/**
+ * Issue 10's first journey, in Chromium against a real portal and agent, up to what
+ * this slice builds: a builder writes a page, asks to publish it from the workspace
+ * header and sees it pending; an admin opens the Approvals page, reads the diff
+ * (relayed from the agent) and approves; the builder's header says so without a reload.
+ * (Serving it at <sub>.apps.localhost is the next slice.)
+ */
+describe('a builder asks to publish, an admin approves', () => {
+  let stack: TestStack;
+  let chromium: { browser: Browser; close(): Promise<void> };
+  let builderPage: Page;
+  let adminPage: Page;
+  let workspaceId: string;
+  const page = `hello-${randomBytes(6).toString('hex')}`;
+
+  beforeAll(async () => {
+    [stack, chromium] = await Promise.all([TestStack.start(), launchChromium()]);
+    const builder = await stack.userToken('pat@example.com');
+    workspaceId = await stack.runningWorkspace('pats-page', builder.token);
+    const res = await fetch(`${stack.url}/api/v1/workspaces/${workspaceId}/files/content?path=index.html`, {
+      method: 'PUT', headers: { authorization: `Bearer ${builder.token}`, 'content-type': 'text/plain' }, body: `<h1>${page}</h1>\n`,
+    });
+    expect(res.status).toBe(200);
+    builderPage = await chromium.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    adminPage = await chromium.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(builderPage, stack.url, 'pat@example.com', ADMIN_PASSWORD);
+    await signIn(adminPage, stack.url, ADMIN_EMAIL, ADMIN_PASSWORD);
+  }, 120_000);
+  afterAll(async () => {
+    await chromium?.close();
+    await stack?.close();
+  });
+
+  it('goes from the Publish button to pending, and to approved live once an admin approves', async () => {
+    await builderPage.goto(`${stack.url}/workspaces/${workspaceId}`);
+    await builderPage.getByRole('button', { name: 'Publish' }).click();
+    const dialog = builderPage.getByRole('dialog', { name: 'Publish this workspace' });
+    await expect.poll(() => dialog.getByLabel('Subdomain').inputValue()).toBe('pats-page');
+    await dialog.getByLabel('Note for the reviewer').fill('my first page');
+    await dialog.getByRole('button', { name: 'Ask to publish' }).click();
+    await expect.poll(() => dialog.getByRole('status').textContent(), { timeout: 20_000 }).toContain('Pending review');
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    const state = builderPage.getByTestId('publish-state');
+    await expect.poll(() => state.textContent()).toBe('Pending review');
+
+    await adminPage.goto(`${stack.url}/admin/governance/approvals`);
+    const card = adminPage.getByRole('article', { name: 'Publish pats-page' });
+    await card.waitFor({ timeout: 10_000 });
+    await card.getByRole('button', { name: 'Show the changes' }).click();
+    await expect.poll(() => card.locator('pre').textContent(), { timeout: 10_000 }).toContain(page);
+    await card.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => adminPage.getByRole('article', { name: 'Publish pats-page' }).count(), { timeout: 5_000 }).toBe(0);
+
+    // Over the event stream: no reload.
+    await expect.poll(() => state.textContent(), { timeout: 5_000 }).toBe('Approved');
+  }, 90_000);
+
+  it("offers public access once an admin allows it on the blueprint's page", async () => {
+    const starter = await stack.starterId();
+    await builderPage.getByRole('button', { name: 'Publish' }).click();
+    const publicOption = builderPage.getByRole('option', { name: 'Anyone, without signing in' });
+    expect(await publicOption.isDisabled()).toBe(true);
+    await builderPage.getByRole('button', { name: 'Cancel' }).click();
+
+    await adminPage.goto(`${stack.url}/admin/blueprints/${starter}`);
+    // The switch is a visually hidden checkbox: its label is what one clicks.
+    await adminPage.getByText('Allow public apps (anyone, without signing in)').click();
+    await expect.poll(async () => (await stack.api('GET', `/api/v1/blueprints/${starter}`)).body.allowPublicApps).toBe(true);
+
+    await builderPage.reload();
+    await builderPage.getByRole('button', { name: 'Publish' }).click();
+    await expect.poll(() => builderPage.getByRole('option', { name: 'Anyone, without signing in' }).isDisabled()).toBe(false);
+  }, 60_000);
+});

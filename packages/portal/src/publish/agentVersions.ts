@@ -1,0 +1,59 @@
+import {
+  snapshotResponseSchema, versionDiffSchema, versionsErrorSchema,
+  type SnapshotRequest, type SnapshotResponse, type VersionDiffResult,
+} from '@paddock/protocol';
+import type { z } from 'zod';
+import { ApiError, InputError, WorkspaceUnreachableError } from '../errors.js';
+import type { PortalServices } from '../services.js';
+import { readBody } from '../tunnel/workspaceHttp.js';
+
+type Deps = Pick<PortalServices, 'workspaceHttp'>;
+
+const PEER = "the workspace's version store";
+/** A diff is capped by the agent (2 MiB of patch, 5000 files); this is room for its JSON. */
+const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+/** A snapshot reads every file and scans each: give a large workspace time. */
+const SNAPSHOT_TIMEOUT_MS = 120_000;
+const READ_TIMEOUT_MS = 30_000;
+
+/**
+ * The agent's version store for a workspace, over a `versions` dial (HTTP on a tunnel
+ * stream, through WorkspaceHttp). What it answers is held in memory for the one call
+ * that asked and never stored: a diff goes to the reviewer who opened it, and only the
+ * checks' summary (masked findings) is kept by the caller.
+ */
+export class AgentVersions {
+  constructor(private readonly deps: Deps) {}
+
+  async snapshot(agentId: string, workspaceId: string, request: SnapshotRequest): Promise<SnapshotResponse> {
+    const body = Buffer.from(JSON.stringify(request));
+    return this.call(agentId, workspaceId, 'POST', '/snapshot', snapshotResponseSchema, SNAPSHOT_TIMEOUT_MS, body);
+  }
+
+  async diff(agentId: string, workspaceId: string, from: string, to: string): Promise<VersionDiffResult> {
+    const query = new URLSearchParams({ from, to }).toString();
+    return this.call(agentId, workspaceId, 'GET', `/diff?${query}`, versionDiffSchema, READ_TIMEOUT_MS);
+  }
+
+  private async call<T>(agentId: string, workspaceId: string, method: string, path: string, schema: z.ZodType<T>, timeoutMs: number, body?: Buffer): Promise<T> {
+    const res = await this.deps.workspaceHttp.request({ agentId, workspaceId, target: { versions: true } }, {
+      peer: PEER, method, path, headersTimeoutMs: timeoutMs, bodyTimeoutMs: READ_TIMEOUT_MS,
+      ...(body ? { body, headers: { 'content-type': 'application/json', 'content-length': body.length } } : {}),
+    });
+    const text = (await readBody(res, MAX_ANSWER_BYTES, PEER)).toString('utf8');
+    let json: unknown;
+    try { json = JSON.parse(text); } catch { throw new WorkspaceUnreachableError(`${PEER} answered with something that is not JSON`); }
+    const status = res.statusCode ?? 502;
+    if (status >= 400) {
+      const refusal = versionsErrorSchema.safeParse(json);
+      const message = refusal.success ? refusal.data.error.message : `${PEER} answered ${status}`;
+      // The workspace's own fault (a link out of it, too many files) is the builder's to fix: said as it is.
+      if (status === 422 || status === 413) throw new ApiError(422, 'snapshot_refused', message);
+      if (status === 400) throw new InputError(message);
+      throw new WorkspaceUnreachableError(`${PEER} could not answer: ${message}`);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw new WorkspaceUnreachableError(`${PEER} answered in a shape the portal does not know`);
+    return parsed.data;
+  }
+}

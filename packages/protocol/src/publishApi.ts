@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { wellFormedString } from './strings.js';
+
+/**
+ * Publishing (issue 10), in two parts: what the agent's version store answers
+ * over a `versions` dial (the portal is its only caller), and the portal's
+ * publish-request API. Versions and their contents stay on the agent; the
+ * portal keeps the request, its state and the checks' summary.
+ */
+
+/** A version's id: the commit id in the agent's store for the workspace. */
+export const versionIdSchema = z.string().regex(/^[0-9a-f]{40}$/, 'a version id is 40 hex digits');
+/** The left side of a diff or of the checks: an earlier version, or nothing (a first publish). */
+export const versionBaseSchema = z.union([versionIdSchema, z.literal('empty')]);
+
+export const checkStatusSchema = z.enum(['passed', 'warning', 'failed']);
+export type CheckStatus = z.infer<typeof checkStatusSchema>;
+
+/**
+ * A finding as the checks report it: masked secrets with file and line, dependency changes,
+ * files not scanned. Small records of short strings and numbers; never a file's contents.
+ */
+export const checkFindingSchema = z.record(z.string().max(64), z.union([z.string().max(2000), z.number(), z.boolean()]));
+export const publishCheckSchema = z.object({
+  name: z.string().max(64),
+  status: checkStatusSchema,
+  findings: z.array(checkFindingSchema),
+});
+export type PublishCheckResult = z.infer<typeof publishCheckSchema>;
+
+// ---- The agent's version store, over a `versions` dial ----
+
+/** POST /snapshot: takes the workspace's files as a version and runs the checks on exactly it. */
+export const snapshotRequestSchema = z.object({
+  message: wellFormedString().max(2000),
+  author: z.object({ name: wellFormedString().min(1).max(200), email: wellFormedString().min(3).max(254) }),
+  includeNodeModules: z.boolean().default(false),
+  /** What the checks compare with: the version published before, or 'empty'. */
+  since: versionBaseSchema,
+}).strict();
+export type SnapshotRequest = z.input<typeof snapshotRequestSchema>;
+export const snapshotResponseSchema = z.object({
+  version: versionIdSchema,
+  parent: versionIdSchema.optional(),
+  files: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  checks: z.array(publishCheckSchema),
+});
+export type SnapshotResponse = z.infer<typeof snapshotResponseSchema>;
+
+/** GET /diff?from=&to= */
+export const diffQuerySchema = z.object({ from: versionBaseSchema, to: versionIdSchema }).strict();
+export const diffFileSchema = z.object({
+  path: z.string(),
+  from: z.string().optional(),
+  status: z.enum(['added', 'modified', 'deleted', 'renamed']),
+  additions: z.number().int().nonnegative(),
+  deletions: z.number().int().nonnegative(),
+  binary: z.boolean(),
+});
+export const versionDiffSchema = z.object({ files: z.array(diffFileSchema), patch: z.string(), truncated: z.boolean() });
+export type VersionDiffResult = z.infer<typeof versionDiffSchema>;
+
+/** GET /versions: newest first. */
+export const versionInfoSchema = z.object({
+  version: versionIdSchema,
+  parent: versionIdSchema.optional(),
+  author: z.object({ name: z.string(), email: z.string() }),
+  createdAt: z.string(),
+  message: z.string(),
+});
+export const versionListSchema = z.object({ items: z.array(versionInfoSchema) });
+
+/** What the version store answers when it refuses: its PublishError's code and message. */
+export const versionsErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+// ---- The portal's publish requests ----
+
+export const publishAccessSchema = z.enum(['organization', 'public']);
+export type PublishAccess = z.infer<typeof publishAccessSchema>;
+export const publishStateSchema = z.enum(['pending', 'approved', 'publishing', 'live', 'rejected', 'failed']);
+export type PublishState = z.infer<typeof publishStateSchema>;
+
+/** Names an app may not take: the portal's own hosts and ones that would mislead. */
+export const RESERVED_SUBDOMAINS: ReadonlySet<string> = new Set([
+  'www', 'api', 'app', 'apps', 'admin', 'portal', 'paddock', 'auth', 'login', 'sso', 'mail', 'static', 'assets', 'cdn', 'preview', 'previews', 'status', 'metrics', 'localhost',
+]);
+
+/** A DNS label: lowercase letters, digits and hyphens, 1–63, no hyphen first or last. */
+export const subdomainSchema = z.string()
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'a subdomain is a DNS label: 1 to 63 lowercase letters, digits or hyphens, not starting or ending with a hyphen')
+  .refine((s) => !RESERVED_SUBDOMAINS.has(s), 'this subdomain is reserved');
+
+export const createPublishRequestSchema = z.object({
+  subdomain: subdomainSchema,
+  access: publishAccessSchema,
+  command: wellFormedString().trim().min(1).max(1000).optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  note: wellFormedString().trim().max(2000).optional(),
+}).strict();
+export type CreatePublishRequest = z.input<typeof createPublishRequestSchema>;
+
+export const publishRequestSchema = z.object({
+  id: z.string(),
+  workspaceId: z.string(),
+  ownerId: z.string(),
+  blueprintId: z.string(),
+  subdomain: z.string(),
+  access: publishAccessSchema,
+  command: z.string().nullable(),
+  port: z.number().int().nullable(),
+  note: z.string().nullable(),
+  version: versionIdSchema,
+  /** What the checks and the diff compare with: the version approved before, or 'empty'. */
+  baseVersion: versionBaseSchema,
+  state: publishStateSchema,
+  checks: z.array(publishCheckSchema),
+  /** The owner was trusted (per user and per blueprint) when they asked. */
+  trusted: z.boolean(),
+  requestedAt: z.string(),
+  decidedBy: z.string().nullable(),
+  decidedAt: z.string().nullable(),
+  feedback: z.string().nullable(),
+});
+export type PublishRequest = z.infer<typeof publishRequestSchema>;
+
+/** POST /api/v1/workspaces/:id/publish-requests → 201: the contract's fields first, and the rest of the request. */
+export const createdPublishRequestSchema = publishRequestSchema;
+/** GET /api/v1/publish-requests/:id: the request, and what changed, read from the agent as it is asked. */
+export const publishRequestDetailSchema = publishRequestSchema.extend({ diff: versionDiffSchema });
+export type PublishRequestDetail = z.infer<typeof publishRequestDetailSchema>;
+export const publishRequestListSchema = z.object({ items: z.array(publishRequestSchema) });
+export const publishRequestListQuerySchema = z.object({ state: publishStateSchema.optional() });
+export const rejectPublishRequestSchema = z.object({ feedback: wellFormedString().trim().min(1).max(4000) }).strict();
+
+/** On GET /api/v1/events: a publish request of a workspace you can see changed (read it again). */
+export const publishRequestEventSchema = z.object({ type: z.literal('publish'), requestId: z.string(), workspaceId: z.string() });
+export type PublishRequestEvent = z.infer<typeof publishRequestEventSchema>;

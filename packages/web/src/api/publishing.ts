@@ -1,0 +1,42 @@
+import { queryOptions, type QueryClient } from '@tanstack/react-query';
+import type { CreatePublishRequest, PublishRequest, PublishRequestDetail, PublishState } from '@paddock/protocol';
+import { api } from './client';
+
+const publishKey = ['publish-requests'] as const;
+
+/** Publish requests: everyone's for admins and auditors, one's own otherwise; newest first. Live over the event stream. */
+export function publishRequestsQuery(state?: PublishState) {
+  return queryOptions({
+    queryKey: [...publishKey, 'list', state ?? 'all'] as const,
+    queryFn: async ({ signal }) => (await api.get<{ items: PublishRequest[] }>(`/api/v1/publish-requests${state ? `?state=${state}` : ''}`, signal)).items,
+  });
+}
+
+/** One request with its diff, read from the workspace's agent as it is asked (never kept by the portal). */
+export function publishRequestQuery(id: string) {
+  return queryOptions({
+    queryKey: [...publishKey, 'one', id] as const,
+    queryFn: ({ signal }) => api.get<PublishRequestDetail>(`/api/v1/publish-requests/${encodeURIComponent(id)}`, signal),
+  });
+}
+
+export function createPublishRequestMutation(queryClient: QueryClient) {
+  return {
+    mutationFn: ({ workspaceId, request }: { workspaceId: string; request: CreatePublishRequest }) =>
+      api.post<PublishRequest>(`/api/v1/workspaces/${encodeURIComponent(workspaceId)}/publish-requests`, request),
+    onSettled: () => refreshPublishRequests(queryClient),
+  };
+}
+
+export function decidePublishRequestMutation(queryClient: QueryClient) {
+  return {
+    mutationFn: ({ id, decision, feedback }: { id: string; decision: 'approve' | 'reject'; feedback?: string }) =>
+      api.post<PublishRequest>(`/api/v1/publish-requests/${encodeURIComponent(id)}/${decision}`, decision === 'reject' ? { feedback } : undefined),
+    onSettled: () => refreshPublishRequests(queryClient),
+  };
+}
+
+/** A `publish` event (or our own change): every view of publish requests looks again. */
+export function refreshPublishRequests(queryClient: QueryClient): void {
+  void queryClient.invalidateQueries({ queryKey: publishKey });
+}
