@@ -137,7 +137,7 @@ describe('bad input at the edge', () => {
         name: 'Fuzz made', description: 'x', model: 'm', systemPrompt: 's', dataSourceNotes: 'd',
         tabs: [{ id: 'run', kind: 'command', title: 'Run', command: 'true' }], defaultTab: 'run', previewPorts: [3000],
       },
-      'PATCH /api/v1/blueprints/:id': { description: 'x', llm: { kind: 'anthropic-compatible', baseUrl: 'http://127.0.0.1:9/' } },
+      'PATCH /api/v1/blueprints/:id': { description: 'x', llm: { kind: 'anthropic-compatible', baseUrl: 'http://127.0.0.1:9/' }, allowPublicApps: false, trustedPublishing: true },
       'PUT /api/v1/blueprints/:id/access': { access: 'open', rules: [{ kind: 'email', value: 'a@example.com' }] },
       'PUT /api/v1/blueprints/:id/secrets/:name': { value: 'x' },
       'PUT /api/v1/blueprints/:id/llm-key': { value: 'sk-fuzz' },
@@ -157,6 +157,8 @@ describe('bad input at the edge', () => {
       'PUT /api/v1/blueprints/:id/governance': { mode: 'enforce', defaults: { bash_command: 'ask' }, rules: [{ class: 'git_push', match: { force: true, ref: 'refs/heads/*' }, verdict: 'ask' }] },
       'POST /api/v1/governance/approvals/:id': { decision: 'approve', scope: 'minutes', minutes: 5, reason: 'fuzz' },
       'PUT /api/v1/governance/kill-switch': { scope: 'org', engaged: false, reason: 'fuzz' },
+      'POST /api/v1/workspaces/:id/publish-requests': { subdomain: 'fuzz-app', access: 'organization', command: 'npm start', port: 3000, note: 'fuzz' },
+      'POST /api/v1/publish-requests/:id/reject': { feedback: 'fuzz' },
       'POST /api/v1/governance/simulate': {
         days: 7,
         policy: {
@@ -191,6 +193,8 @@ describe('bad input at the edge', () => {
       ['/scim/v2/ResourceTypes/:id', 'User'], ['/scim/v2/Schemas/:id', USER],
       // No action is held here: a decision names nothing (404), after its body was checked.
       ['/api/v1/governance/approvals/:id', MISSING],
+      // Nor is anything asked to be published: a decision names nothing (404), after its body was checked.
+      ['/api/v1/publish-requests/:id', MISSING],
     ];
     const found = byPrefix.find(([prefix]) => url.startsWith(prefix));
     if (!found) throw new Error(`add a valid :${name} for ${url} to validParam`);
