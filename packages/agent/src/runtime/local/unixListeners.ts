@@ -1,4 +1,6 @@
-import { chmodSync, lstatSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, lstatSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AcceptConnection } from '../driver.js';
 
@@ -35,15 +37,25 @@ export class UnixListeners {
       socket.on('error', () => socket.destroy());
       listener.accept(socket);
     }) };
+    // Made under a name of its own (no longer than the real one, for sun_path's 108 bytes), given its mode, then
+    // renamed into place: the socket never stands at its path with the mode the umask gave it.
+    const made = join(dirname(path), `.${randomBytes(3).toString('hex')}`);
     await new Promise<void>((resolve, reject) => {
       listener.server.once('error', reject);
-      listener.server.listen(path, () => {
+      listener.server.listen(made, () => {
         listener.server.off('error', reject);
         resolve();
       });
     });
-    // Connectable by any uid of the sandbox: the directory it sits in is what confines it to one workspace.
-    chmodSync(path, 0o666);
+    try {
+      // Connectable by any uid of the sandbox: the directory it sits in is what confines it to one workspace.
+      chmodSync(made, 0o666);
+      renameSync(made, path);
+    } catch (err) {
+      listener.server.close();
+      rmSync(made, { force: true });
+      throw err;
+    }
     this.listeners.set(key, listener);
   }
 
