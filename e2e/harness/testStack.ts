@@ -81,19 +81,27 @@ export class TestStack {
 
   private async boot() {
     this.database = await openTestDatabase();
-    // The port is chosen before the start: the public URL, which every link is built on, names it.
-    const port = await freePort();
-    const publicUrl = this.options.publicUrl === null ? {} : { PADDOCK_PUBLIC_URL: this.options.publicUrl ?? `http://127.0.0.1:${port}` };
-    this.config = {
-      ...configFromEnv({ PORT: String(port), ...publicUrl }),
-      host: '127.0.0.1', tunnelPort: 0, dataDir: join(this.dataDir, 'portal'),
-      adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD, adminToken: ADMIN_TOKEN, logLevel: 'info',
-      // On PostgreSQL the portal's events go over LISTEN/NOTIFY, as a replica's do.
-      databaseUrl: this.database.url,
-      llm: this.options.llm,
-      ...this.options.portal,
-    };
-    await this.startPortal();
+    // The port is chosen before the start: the public URL, which every link is built on, names it. Free a
+    // moment ago is not free now (another test process may take it in between): then another one.
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      const publicUrl = this.options.publicUrl === null ? {} : { PADDOCK_PUBLIC_URL: this.options.publicUrl ?? `http://127.0.0.1:${port}` };
+      this.config = {
+        ...configFromEnv({ PORT: String(port), ...publicUrl }),
+        host: '127.0.0.1', tunnelPort: 0, dataDir: join(this.dataDir, 'portal'),
+        adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD, adminToken: ADMIN_TOKEN, logLevel: 'info',
+        // On PostgreSQL the portal's events go over LISTEN/NOTIFY, as a replica's do.
+        databaseUrl: this.database.url,
+        llm: this.options.llm,
+        ...this.options.portal,
+      };
+      try {
+        await this.startPortal();
+        break;
+      } catch (err) {
+        if (attempt >= 3 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      }
+    }
     // Later starts reuse the same ports, as a restarted portal would.
     this.config = { ...this.config, port: this.portal.port, tunnelPort: this.portal.tunnelPort };
     if (this.options.proxy) {

@@ -231,7 +231,25 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const backupSchedule = scheduledBackups(backups, config.backup.intervalMs, clock, log.child({ component: 'backup' }));
   backupSchedule?.start();
 
-  await app.listen({ host: config.host, port: config.port });
+  const close = async () => {
+    await accessSweep.stop();
+    await reconciler.stop();
+    await governanceTunnel.stop();
+    await backupSchedule?.stop();
+    tunnelListening = false;
+    await tunnel.close();
+    await app.close();
+    workspaceHttp.close();
+    await events.close();
+    if (!options.db) await db.destroy();
+  };
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    // A port in use: nothing of this portal is left running (its tunnel, reconciler, timers) when it says so.
+    await close();
+    throw err;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
 
@@ -241,18 +259,6 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   }
 
   return {
-    app, services, port, tunnelPort: tunnel.port, tls, bootstrap: boot,
-    close: async () => {
-      await accessSweep.stop();
-      await reconciler.stop();
-      await governanceTunnel.stop();
-      await backupSchedule?.stop();
-      tunnelListening = false;
-      await tunnel.close();
-      await app.close();
-      workspaceHttp.close();
-      await events.close();
-      if (!options.db) await db.destroy();
-    },
+    app, services, port, tunnelPort: tunnel.port, tls, bootstrap: boot, close,
   };
 }
