@@ -250,7 +250,7 @@ describe('PolicyDecider', () => {
     const allowRule: PolicyRule = { id: 'uploads', class: 'http_request', match: { domain: 'uploads.example' }, verdict: 'allow' };
     const askRule: PolicyRule = { id: 'review', class: 'http_request', match: { domain: 'review.example' }, verdict: 'ask' };
     decider.setPolicy('w1', policy({ rules: [allowRule, askRule], defaults: { ...policy().defaults, http_request: 'allow' } }));
-    const blob = `{"file":"${Buffer.alloc(64 * 1024, 'x').map((_, i) => (i * 7919) % 251).toString('base64')}"}`;
+    const blob = `{"file":"${Buffer.from(Buffer.alloc(64 * 1024).map((_, i) => (i * 7919) % 251)).toString('base64')}"}`;
     const post = (domain: string) => ({ class: 'http_request' as const, domain, method: 'POST', path: '/up' });
     expect(await decider.decide('w1', post('paste.example'), { point: 'proxy', content: blob })).toMatchObject({
       verdict: 'deny', enforced: true, filter: { filter: 'exfiltration', rule: 'large-encoded-payload' }, reason: expect.stringMatching(/a large encoded payload to a domain no rule allows/),
