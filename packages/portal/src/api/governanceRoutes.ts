@@ -21,13 +21,13 @@ export const governanceRoutes = [
   route({
     method: 'GET', url: '/api/v1/blueprints/:id/governance', access: 'auditor', summary: "A blueprint's governance override ({}: it inherits everything)",
     response: governanceOverrideSchema,
-    handler: async ({ params, services }) => services.governancePolicies.override(params.id!),
+    handler: async ({ params, services }) => services.governancePolicies.override(params.id),
   }),
   route({
     method: 'PUT', url: '/api/v1/blueprints/:id/governance', access: 'admin',
     summary: "Replace a blueprint's governance override; fields left out inherit the org's (audited)",
     body: governanceOverrideSchema, response: governanceOverrideSchema,
-    handler: async ({ body, actor, params, services }) => services.governancePolicies.putOverride(params.id!, body, actor),
+    handler: async ({ body, actor, params, services }) => services.governancePolicies.putOverride(params.id, body, actor),
   }),
   route({
     method: 'POST', url: '/api/v1/governance/simulate', access: 'admin',
@@ -39,7 +39,7 @@ export const governanceRoutes = [
     method: 'GET', url: '/api/v1/blueprints/:id/governance/suggestions', access: 'auditor',
     summary: "Allow rules that would let through what the blueprint's workspaces did in monitor mode that enforce would hold or deny (?days=), with their simulated effect",
     query: suggestionsQuerySchema, response: governanceSuggestionsSchema,
-    handler: async ({ params, query, services }) => services.governanceSuggester.suggest(params.id!, query.days),
+    handler: async ({ params, query, services }) => services.governanceSuggester.suggest(params.id, query.days),
   }),
   route({
     method: 'GET', url: '/api/v1/governance/events', access: 'auditor',
@@ -62,7 +62,7 @@ export const governanceRoutes = [
     method: 'POST', url: '/api/v1/governance/approvals/:id', access: 'admin',
     summary: 'Decide a held action: approve once, for N minutes or with a rule; deny once or with a rule (audited)',
     body: approvalDecisionRequestSchema, response: approvalDecisionResultSchema,
-    handler: async ({ body, actor, params, services }) => services.governanceApprovals.decide(params.id!, body, actor),
+    handler: async ({ body, actor, params, services }) => services.governanceApprovals.decide(params.id, body, actor),
   }),
   route({
     method: 'GET', url: '/api/v1/governance/kill-switch', access: 'auditor', summary: 'The kill switches, org-wide and per blueprint',
