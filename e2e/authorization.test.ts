@@ -34,6 +34,7 @@ let starterId: string;
 let restrictedId: string;
 let seq = 0;
 const fresh = (what: string) => `${what}-${++seq}-${Math.random().toString(36).slice(2, 8)}`;
+const SONNET_PRICE = { model: 'claude-sonnet-4', inputUsdPerMTok: 3, outputUsdPerMTok: 15, cacheReadUsdPerMTok: 0.3, cacheWriteUsdPerMTok: 3.75 };
 
 const keyOf = (r: { method: string; url: string }) => `${r.method} ${r.url}`;
 
@@ -222,6 +223,9 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/v1/agents': {},
   'POST /api/v1/agents/enrollment-tokens': {},
   'GET /api/v1/usage': {},
+  'GET /api/v1/usage/summary': { call: () => ({ query: 'groupBy=user', check: (res) => expect(res.body.rows).toEqual(expect.any(Array)) }) },
+  'GET /api/v1/admin/model-prices': { call: () => ({ check: (res) => expect(res.body.items.length).toBeGreaterThan(0) }) },
+  'PUT /api/v1/admin/model-prices': { call: () => ({ body: { items: [SONNET_PRICE] }, check: (res) => expect(res.body.items).toEqual([expect.objectContaining(SONNET_PRICE)]) }) },
   'POST /api/v1/admin/scim-tokens': {},
   'GET /api/v1/governance/policy': { call: () => ({ check: (res) => expect(res.body.mode).toEqual(expect.any(String)) }) },
   'PUT /api/v1/governance/policy': { call: () => ({ body: defaultGovernancePolicy(['registry.npmjs.org']) }) },

@@ -38,6 +38,7 @@ import { openEventBus } from './events/openEventBus.js';
 import { Reconciler } from './workspaces/reconciler.js';
 import { BlueprintAccessSweep } from './workspaces/blueprintAccessSweep.js';
 import { LlmUsage } from './usage/llmUsage.js';
+import { ModelPrices } from './usage/modelPrices.js';
 import { IpAllowlist } from './ipAllowlist/ipAllowlist.js';
 import { registerIpAllowlist } from './ipAllowlist/ipAllowlistHook.js';
 import { BlueprintSecrets } from './secrets/blueprintSecrets.js';
@@ -133,7 +134,8 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const governancePolicies = new GovernancePolicies({ db, clock, audit, events }, () => registries);
   const reconciler = new Reconciler({ db, clock, hub, workspaces, events, blueprintSecrets, workspaceSetup, governancePolicies, metrics, log: log.child({ component: 'reconciler' }) });
   const accessSweep = new BlueprintAccessSweep(workspaces, log.child({ component: 'blueprint-access' }));
-  const usage = new LlmUsage(db, clock, events);
+  const modelPrices = new ModelPrices(db, clock, audit);
+  const usage = new LlmUsage(db, clock, events, modelPrices);
   hub.on('usage', (agentId, record) => void usage.record(agentId, record).catch((err: unknown) => log.error({ err }, 'storing a usage record failed')));
   const resourceReports = new WorkspaceResourceReports(db, clock, (id) => workspaces.notifyChanged(id), log.child({ component: 'workspace-resources' }));
   hub.on('workspace-usage', (agentId, report) => void resourceReports.record(agentId, report).catch((err: unknown) => log.error({ err }, 'storing a workspace usage report failed')));
@@ -154,7 +156,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   });
   metrics.observeBackups(backups);
   const services: PortalServices = {
-    config, db, clock, log, audit, identity, blueprints, workspaces, events, hub, workspaceHttp, enrollment, reconciler, usage,
+    config, db, clock, log, audit, identity, blueprints, workspaces, events, hub, workspaceHttp, enrollment, reconciler, usage, modelPrices,
     activity: new WorkspaceActivity(db, clock, audit),
     tickets: new TerminalTickets(db, clock),
     invites: new Invites(db, clock, audit, identity),

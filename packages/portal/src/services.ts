@@ -15,6 +15,7 @@ import type { AgentHub } from './tunnel/agentHub.js';
 import type { WorkspaceHttp } from './tunnel/workspaceHttp.js';
 import type { Enrollment } from './tunnel/enrollment.js';
 import type { LlmUsage } from './usage/llmUsage.js';
+import type { ModelPrices } from './usage/modelPrices.js';
 import type { Reconciler } from './workspaces/reconciler.js';
 import type { IpAllowlist } from './ipAllowlist/ipAllowlist.js';
 import type { BlueprintSecrets } from './secrets/blueprintSecrets.js';
@@ -63,6 +64,8 @@ export interface PortalServices {
   enrollment: Enrollment;
   reconciler: Reconciler;
   usage: LlmUsage;
+  /** The model price table that costs usage (usage/usageCost.ts). */
+  modelPrices: ModelPrices;
   secrets: Secrets;
   blueprintSecrets: BlueprintSecrets;
   blueprintLlmKeys: BlueprintLlmKeys;

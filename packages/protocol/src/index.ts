@@ -8,6 +8,7 @@ export * from './daemonBoot.js';
 export * from './filesApi.js';
 export * from './secretsApi.js';
 export * from './ipAllowlistApi.js';
+export * from './usageApi.js';
 export * from './sso.js';
 export * from './previewApi.js';
 export * from './aiApi.js';

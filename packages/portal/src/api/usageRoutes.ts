@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dateTimeSchema } from '@paddock/protocol';
+import { dateTimeSchema, modelPricesResponseSchema, modelPricesSchema, usageSummaryQuerySchema, usageSummaryResponseSchema } from '@paddock/protocol';
 import { route } from './route.js';
 
 const totals = {
@@ -32,5 +32,29 @@ export const usageRoutes = [
       ...(query.since ? { since: new Date(query.since) } : {}),
       ...(query.until ? { until: new Date(query.until) } : {}),
     }),
+  }),
+  route({
+    method: 'GET', url: '/api/v1/usage/summary', access: 'user',
+    summary: 'Usage and spend per user, blueprint, workspace or model over [from, to), costed with the price table; admins and auditors see everyone, anyone else their own calls',
+    query: usageSummaryQuerySchema, response: usageSummaryResponseSchema,
+    handler: async ({ query, actor, services }) => ({
+      rows: await services.usage.costSummary(actor, {
+        groupBy: query.groupBy,
+        ...(query.from ? { from: new Date(query.from) } : {}),
+        ...(query.to ? { to: new Date(query.to) } : {}),
+      }),
+    }),
+  }),
+  route({
+    method: 'GET', url: '/api/v1/admin/model-prices', access: 'auditor',
+    summary: 'The price per million tokens of each model (input, output, cache read, cache write), in US dollars',
+    response: modelPricesResponseSchema,
+    handler: async ({ services }) => ({ items: await services.modelPrices.list() }),
+  }),
+  route({
+    method: 'PUT', url: '/api/v1/admin/model-prices', access: 'admin',
+    summary: 'Replace the model price table; a model left out has no price (shown as such, never as $0)',
+    body: modelPricesSchema, response: modelPricesResponseSchema,
+    handler: async ({ body, actor, services }) => ({ items: await services.modelPrices.replace(body.items, actor) }),
   }),
 ];

@@ -75,11 +75,15 @@ export const POLICY = {
   account: {
     manage: { roles: [], owner: true, system: [] },
   },
+  /** Model usage and its cost (usage/llmUsage.ts): a builder sees their own calls. */
+  usage: {
+    read: { roles: ['admin', 'auditor'], owner: true, system: [] },
+  },
   member: {
     manage: { roles: ['admin'], owner: false, system: ['scim', 'sso', 'operator', 'bootstrap'] },
   },
 } as const satisfies {
-  workspace: Record<WorkspaceAction, Rule>; account: Record<AccountAction, Rule>; member: Record<MemberAction, Rule>; publishRequest: Record<PublishRequestAction, Rule>;
+  workspace: Record<WorkspaceAction, Rule>; account: Record<AccountAction, Rule>; member: Record<MemberAction, Rule>; publishRequest: Record<PublishRequestAction, Rule>; usage: Record<'read', Rule>;
 };
 
 export interface WorkspaceResource {
@@ -184,4 +188,9 @@ export function accountScope(actor: Actor, table: string): RawBuilder<SqlBool> {
 /** The publish requests this actor may read: `.where(publishRequestScope(actor))`. */
 export function publishRequestScope(actor: Actor, table = 'publish_requests'): RawBuilder<SqlBool> {
   return ruleSql(POLICY.publishRequest.read, sqlActor(actor), { ownerId: sql.ref(`${table}.owner_id`) });
+}
+
+/** The usage records (`llm_usage` rows) this actor may read: `.where(usageScope(actor))`. */
+export function usageScope(actor: Actor, table = 'llm_usage'): RawBuilder<SqlBool> {
+  return ruleSql(POLICY.usage.read, sqlActor(actor), { ownerId: sql.ref(`${table}.user_id`) });
 }

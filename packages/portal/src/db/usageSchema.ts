@@ -16,3 +16,16 @@ export interface LlmUsageTable {
   cache_read_tokens: TokenCount;
   cache_write_tokens: TokenCount;
 }
+
+/** numeric: read as a string by the drivers; callers parse. */
+type Price = ColumnType<string, number, number>;
+
+/** migrations/0024_model_prices.sql */
+export interface ModelPricesTable {
+  model: string;
+  input_usd_per_mtok: Price;
+  output_usd_per_mtok: Price;
+  cache_read_usd_per_mtok: Price;
+  cache_write_usd_per_mtok: Price;
+  updated_at: ColumnType<Date, Date, Date>;
+}

@@ -1,9 +1,13 @@
 import { sql } from 'kysely';
-import type { UsageEvent } from '@paddock/protocol';
+import type { UsageEvent, UsageGroup, UsageSummaryRow } from '@paddock/protocol';
 import type { UsageRecord__Output } from '@paddock/protocol/tunnel';
+import type { Actor } from '../auth/actor.js';
+import { usageScope } from '../authz/policy.js';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import type { EventBus } from '../events/eventBus.js';
+import type { ModelPrices } from './modelPrices.js';
+import { costedRow, type ModelTotals } from './usageCost.js';
 
 export interface UsageTotals {
   requests: number;
@@ -36,7 +40,7 @@ const MAX_SKEW_MS = 24 * 60 * 60 * 1000;
  * report for it.
  */
 export class LlmUsage {
-  constructor(private readonly db: Database, private readonly clock: Clock, private readonly events: EventBus) {}
+  constructor(private readonly db: Database, private readonly clock: Clock, private readonly events: EventBus, private readonly prices: ModelPrices) {}
 
   /** Stores one record; returns false when it was refused (unknown workspace, another agent's). */
   async record(agentId: string, usage: UsageRecord__Output): Promise<boolean> {
@@ -116,5 +120,48 @@ export class LlmUsage {
       byWorkspace: workspaces.map((r) => ({ workspaceId: r.workspace_id, name: r.name ?? null, userId: r.user_id, blueprintId: r.blueprint_id, ...totals(r) })),
       byModel: models.map((r) => ({ model: r.model, ...totals(r) })),
     };
+  }
+
+  /**
+   * Usage and spend over [from, to), one row per user, blueprint, workspace or model,
+   * costed with today's price table (usageCost.ts), most expensive first. The actor's
+   * scope says whose calls count: a builder sees only their own.
+   */
+  async costSummary(actor: Actor, input: { groupBy: UsageGroup; from?: Date; to?: Date }): Promise<UsageSummaryRow[]> {
+    let q = this.db.selectFrom('llm_usage')
+      .leftJoin('users', 'users.id', 'llm_usage.user_id')
+      .leftJoin('blueprints', 'blueprints.id', 'llm_usage.blueprint_id')
+      .leftJoin('workspaces', 'workspaces.id', 'llm_usage.workspace_id');
+    if (input.from) q = q.where('llm_usage.at', '>=', input.from);
+    if (input.to) q = q.where('llm_usage.at', '<', input.to);
+    q = q.where(usageScope(actor));
+    const [key, label] = ({
+      user: ['llm_usage.user_id', 'users.email'],
+      blueprint: ['llm_usage.blueprint_id', 'blueprints.name'],
+      workspace: ['llm_usage.workspace_id', 'workspaces.name'],
+      model: ['llm_usage.model', 'llm_usage.model'],
+    } as const)[input.groupBy];
+    const [rows, prices] = await Promise.all([
+      q.select([
+        sql.ref<string>(key).as('key'), sql.ref<string | null>(label).as('label'), 'llm_usage.model',
+        sql<string>`count(*)`.as('requests'),
+        sql<string>`coalesce(sum(llm_usage.input_tokens), 0)`.as('input_tokens'),
+        sql<string>`coalesce(sum(llm_usage.output_tokens), 0)`.as('output_tokens'),
+        sql<string>`coalesce(sum(llm_usage.cache_read_tokens), 0)`.as('cache_read_tokens'),
+        sql<string>`coalesce(sum(llm_usage.cache_write_tokens), 0)`.as('cache_write_tokens'),
+      ]).groupBy([key, label, 'llm_usage.model']).execute(),
+      this.prices.list(),
+    ]);
+    const groups = new Map<string, { label: string | null; parts: ModelTotals[] }>();
+    for (const r of rows) {
+      const group = groups.get(r.key) ?? { label: r.label ?? null, parts: [] };
+      group.parts.push({
+        model: r.model, requests: count(r.requests), inputTokens: count(r.input_tokens), outputTokens: count(r.output_tokens),
+        cacheReadTokens: count(r.cache_read_tokens), cacheWriteTokens: count(r.cache_write_tokens),
+      });
+      groups.set(r.key, group);
+    }
+    return [...groups].map(([k, g]) => costedRow(k, g.label, g.parts, prices))
+      .sort((a, b) => (b.costUsd ?? -1) - (a.costUsd ?? -1) || b.requests - a.requests || a.key.localeCompare(b.key));
   }
 }
