@@ -30,6 +30,22 @@ const count = (value: unknown): number => {
   return Number.isFinite(n) && n >= 0 ? Math.floor(n) : 0;
 };
 
+/** A group's sums, in SQL; `totals` reads them back. */
+const sums = [
+  sql<string>`count(*)`.as('requests'),
+  sql<string>`coalesce(sum(llm_usage.input_tokens), 0)`.as('input_tokens'),
+  sql<string>`coalesce(sum(llm_usage.output_tokens), 0)`.as('output_tokens'),
+  sql<string>`coalesce(sum(llm_usage.cache_read_tokens), 0)`.as('cache_read_tokens'),
+  sql<string>`coalesce(sum(llm_usage.cache_write_tokens), 0)`.as('cache_write_tokens'),
+] as const;
+const totals = (r: { requests: unknown; input_tokens: unknown; output_tokens: unknown; cache_read_tokens: unknown; cache_write_tokens: unknown }): UsageTotals => ({
+  requests: count(r.requests),
+  inputTokens: count(r.input_tokens),
+  outputTokens: count(r.output_tokens),
+  cacheReadTokens: count(r.cache_read_tokens),
+  cacheWriteTokens: count(r.cache_write_tokens),
+});
+
 // A record's clock is the agent's; one far from ours is stored at our time.
 const MAX_SKEW_MS = 24 * 60 * 60 * 1000;
 
@@ -85,20 +101,6 @@ export class LlmUsage {
       if (range.until) q = q.where('llm_usage.at', '<', range.until);
       return q;
     };
-    const sums = [
-      sql<string>`count(*)`.as('requests'),
-      sql<string>`coalesce(sum(llm_usage.input_tokens), 0)`.as('input_tokens'),
-      sql<string>`coalesce(sum(llm_usage.output_tokens), 0)`.as('output_tokens'),
-      sql<string>`coalesce(sum(llm_usage.cache_read_tokens), 0)`.as('cache_read_tokens'),
-      sql<string>`coalesce(sum(llm_usage.cache_write_tokens), 0)`.as('cache_write_tokens'),
-    ] as const;
-    const totals = (r: { requests: unknown; input_tokens: unknown; output_tokens: unknown; cache_read_tokens: unknown; cache_write_tokens: unknown }): UsageTotals => ({
-      requests: count(r.requests),
-      inputTokens: count(r.input_tokens),
-      outputTokens: count(r.output_tokens),
-      cacheReadTokens: count(r.cache_read_tokens),
-      cacheWriteTokens: count(r.cache_write_tokens),
-    });
     const [all, users, blueprints, workspaces, models] = await Promise.all([
       base().select([...sums]).executeTakeFirstOrThrow(),
       base().leftJoin('users', 'users.id', 'llm_usage.user_id')
@@ -142,23 +144,13 @@ export class LlmUsage {
       model: ['llm_usage.model', 'llm_usage.model'],
     } as const)[input.groupBy];
     const [rows, prices] = await Promise.all([
-      q.select([
-        sql.ref<string>(key).as('key'), sql.ref<string | null>(label).as('label'), 'llm_usage.model',
-        sql<string>`count(*)`.as('requests'),
-        sql<string>`coalesce(sum(llm_usage.input_tokens), 0)`.as('input_tokens'),
-        sql<string>`coalesce(sum(llm_usage.output_tokens), 0)`.as('output_tokens'),
-        sql<string>`coalesce(sum(llm_usage.cache_read_tokens), 0)`.as('cache_read_tokens'),
-        sql<string>`coalesce(sum(llm_usage.cache_write_tokens), 0)`.as('cache_write_tokens'),
-      ]).groupBy([key, label, 'llm_usage.model']).execute(),
+      q.select([sql.ref<string>(key).as('key'), sql.ref<string | null>(label).as('label'), 'llm_usage.model', ...sums]).groupBy([key, label, 'llm_usage.model']).execute(),
       this.prices.list(),
     ]);
     const groups = new Map<string, { label: string | null; parts: ModelTotals[] }>();
     for (const r of rows) {
       const group = groups.get(r.key) ?? { label: r.label ?? null, parts: [] };
-      group.parts.push({
-        model: r.model, requests: count(r.requests), inputTokens: count(r.input_tokens), outputTokens: count(r.output_tokens),
-        cacheReadTokens: count(r.cache_read_tokens), cacheWriteTokens: count(r.cache_write_tokens),
-      });
+      group.parts.push({ model: r.model, ...totals(r) });
       groups.set(r.key, group);
     }
     return [...groups].map(([k, g]) => costedRow(k, g.label, g.parts, prices))

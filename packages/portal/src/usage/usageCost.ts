@@ -18,7 +18,7 @@ export function priceOf(prices: readonly ModelPrice[], model: string): ModelPric
 /** One model's part of a summary row: its tokens, summed in the database. */
 export type ModelTotals = UsageTotals & { model: string };
 
-// Money is summed in micro-dollars per token kind and rounded once, so a row is the exact sum of its parts.
+// A row's money is summed unrounded over its models and rounded once, to the micro-dollar.
 const MILLION = 1_000_000;
 const rounded = (usd: number) => Math.round(usd * MILLION) / MILLION;
 
