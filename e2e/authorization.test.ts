@@ -229,6 +229,8 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/v1/admin/policies': { call: () => ({ check: (res) => expect(res.body).toEqual(HANDS_OFF_RESOURCE_POLICY) }) },
   // The same values back: the suite's portal keeps its hands-off policy (other routes create workspace after workspace).
   'PUT /api/v1/admin/policies': { call: () => ({ body: HANDS_OFF_RESOURCE_POLICY, check: (res) => expect(res.body).toEqual(HANDS_OFF_RESOURCE_POLICY) }) },
+  'POST /api/v1/admin/policies/impact': { call: () => ({ body: HANDS_OFF_RESOURCE_POLICY, check: (res) => expect(res.body).toMatchObject({ stopNow: 0, deleteNow: 0 }) }) },
+  'POST /api/v1/blueprints/:id/policies/impact': { record: newBlueprint, call: () => ({ body: { idleStopMinutes: 30 }, check: (res) => expect(res.body).toMatchObject({ usersOverLimit: 0, limitsChange: 0 }) }) },
   'GET /api/v1/blueprints/:id/policies': { record: newBlueprint, call: () => ({ check: (res) => expect(res.body).toMatchObject({ idleStopMinutes: null, limits: { cpus: null } }) }) },
   'PUT /api/v1/blueprints/:id/policies': { record: newBlueprint, call: () => ({ body: { idleStopMinutes: 30 }, check: (res) => expect(res.body).toMatchObject({ idleStopMinutes: 30, maxLifetimeHours: null }) }) },
   'PUT /api/v1/admin/model-prices': { call: () => ({ body: { items: [SONNET_PRICE] }, check: (res) => expect(res.body.items).toEqual([expect.objectContaining(SONNET_PRICE)]) }) },

@@ -152,6 +152,8 @@ describe('bad input at the edge', () => {
       'PUT /api/v1/admin/ip-allowlist': { cidrs: [], trustedProxies: [] },
       // The hands-off values the stack runs with, so the fuzz changes nothing the rest relies on.
       'PUT /api/v1/admin/policies': HANDS_OFF_RESOURCE_POLICY,
+      'POST /api/v1/admin/policies/impact': HANDS_OFF_RESOURCE_POLICY,
+      'POST /api/v1/blueprints/:id/policies/impact': { idleStopMinutes: 5, limits: { pids: 64 } },
       'PUT /api/v1/blueprints/:id/policies': { idleStopMinutes: 60, maxRunningPerUser: null, limits: { cpus: 1, memoryMiB: null } },
       'PUT /api/v1/admin/model-prices': { items: [{ model: 'claude-sonnet-4', inputUsdPerMTok: 3, outputUsdPerMTok: 15, cacheReadUsdPerMTok: 0.3, cacheWriteUsdPerMTok: 3.75 }] },
       'PUT /api/v1/governance/policy': {

@@ -243,7 +243,26 @@ describe('resource policies', () => {
       expect(res.status).toBe(201);
       ids.push(res.body.id);
     }
-    minutes(121);
+    // What a change would do, before it is saved: the three just made run; 'short-lived' has been stopped about two days.
+    const impact = async (change: Partial<ResourcePolicy>) => {
+      const res = await stack.api('POST', '/api/v1/admin/policies/impact', { ...DEFAULT_RESOURCE_POLICY, maxRunningPerUser: 10, ...change });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return res.body;
+    };
+    const nothing = { deadlinesChange: 0, stopNow: 0, usersOverLimit: 0, deleteNow: 0, limitsChange: 0 };
+    expect(await impact({})).toEqual(nothing);
+    expect(await impact({ idleStopMinutes: 60 })).toEqual({ ...nothing, deadlinesChange: 3 });
+    expect(await impact({ maxRunningPerUser: 2 })).toEqual({ ...nothing, usersOverLimit: 1 });
+    expect(await impact({ cleanupStoppedAfterDays: 1 })).toEqual({ ...nothing, deleteNow: 1 });
+    expect(await impact({ limits: { cpus: 1, memoryMiB: 4096, pids: 1024 } })).toEqual({ ...nothing, limitsChange: 4 });
+    const forStarter = await stack.api('POST', `/api/v1/blueprints/${starter}/policies/impact`, { idleStopMinutes: 1 });
+    expect(forStarter.body).toEqual({ ...nothing, deadlinesChange: 3 });
+    minutes(2);
+    expect((await stack.api('POST', `/api/v1/blueprints/${starter}/policies/impact`, { idleStopMinutes: 1 })).body).toEqual({ ...nothing, deadlinesChange: 3, stopNow: 3 });
+    // Nothing was saved by asking.
+    expect((await stack.api('GET', `/api/v1/blueprints/${starter}/policies`)).body.idleStopMinutes).toBeNull();
+
+    minutes(119);
     const pass = sweep();
     await stack.restartPortal();
     await pass;

@@ -85,6 +85,17 @@ describe('a builder in the browser', () => {
     await warning.getByRole('button', { name: 'Keep running' }).click();
     await expect.poll(async () => (await stack.api('GET', `/api/v1/workspaces/${id}`)).body.stopsAt > before, { timeout: 10_000 }).toBe(true);
 
+
+    // The policy page says what a change would do before it is saved.
+    await page.goto(`${stack.url}/admin/policies`);
+    const limit = page.getByLabel('Running workspaces per person');
+    await expect.poll(() => limit.inputValue(), { timeout: 10_000 }).toBe('2');
+    await limit.fill('1');
+    const impact = page.getByTestId('policy-impact');
+    await expect.poll(() => impact.textContent(), { timeout: 10_000 }).toContain('puts 1 person over the running limit');
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await expect.poll(async () => (await stack.api('GET', '/api/v1/admin/policies')).body.maxRunningPerUser, { timeout: 10_000 }).toBe(1);
+
     expect((await stack.api('PUT', '/api/v1/admin/policies', HANDS_OFF_RESOURCE_POLICY)).status).toBe(200);
     await page.close();
   });

@@ -121,7 +121,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const events = await openEventBus({ databaseUrl: config.databaseUrl, db, log: log.child({ component: 'events' }) });
   const workspaces = new Workspaces(db, clock, audit, events, blueprints.access);
   const settings = new Settings(db, clock);
-  const resourcePolicies = new ResourcePolicies({ db, audit, settings, workspaces });
+  const resourcePolicies = new ResourcePolicies({ db, clock, audit, settings, workspaces });
   const policySweep = new ResourcePolicySweep(workspaces, log.child({ component: 'resource-policy' }));
   const hub = new AgentHub({ dialTimeoutMs: config.tunnelHttp.dialMs, clock });
   metrics.observeHub(hub);

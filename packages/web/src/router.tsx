@@ -20,6 +20,7 @@ import { GovernanceFeedPage } from './pages/GovernanceFeedPage/GovernanceFeedPag
 import { GovernancePage } from './pages/GovernancePage/GovernancePage';
 import { InvitePage } from './pages/InvitePage/InvitePage';
 import { IpAllowlistPage } from './pages/IpAllowlistPage/IpAllowlistPage';
+import { PoliciesPage } from './pages/PoliciesPage/PoliciesPage';
 import { MembersPage } from './pages/MembersPage/MembersPage';
 import { ResetPasswordPage } from './pages/ResetPasswordPage/ResetPasswordPage';
 import { ScimPage } from './pages/ScimPage/ScimPage';
@@ -171,6 +172,7 @@ const adminIpAllowlistRoute = createRoute({
   path: '/ip-allowlist',
   component: IpAllowlistPage,
 });
+const adminPoliciesRoute = createRoute({ getParentRoute: () => adminRoute, path: '/policies', component: PoliciesPage });
 const adminAgentsRoute = createRoute({ getParentRoute: () => adminRoute, path: '/agents', component: AgentsPage });
 const adminGovernanceRoute = createRoute({ getParentRoute: () => adminRoute, path: '/governance', component: GovernancePage });
 const adminGovernanceFeedRoute = createRoute({ getParentRoute: () => adminRoute, path: '/governance/activity', component: GovernanceFeedPage });
@@ -194,6 +196,7 @@ const routeTree = rootRoute.addChildren([
       adminSsoRoute,
       adminScimRoute,
       adminIpAllowlistRoute,
+      adminPoliciesRoute,
       adminAgentsRoute,
       adminGovernanceRoute,
       adminGovernanceFeedRoute,

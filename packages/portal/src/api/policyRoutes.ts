@@ -1,4 +1,4 @@
-import { blueprintResourcePolicySchema, resourcePolicySchema } from '@paddock/protocol';
+import { blueprintResourcePolicySchema, resourcePolicyImpactSchema, resourcePolicySchema } from '@paddock/protocol';
 import { route } from './route.js';
 
 export const policyRoutes = [
@@ -25,5 +25,18 @@ export const policyRoutes = [
     summary: "Replace a blueprint's overrides of the org resource policy (null or absent: inherit)",
     body: blueprintResourcePolicySchema, response: blueprintResourcePolicySchema,
     handler: async ({ actor, body, params, services }) => services.resourcePolicies.putBlueprint(params.id, body, actor),
+  }),
+
+  route({
+    method: 'POST', url: '/api/v1/admin/policies/impact', access: 'admin',
+    summary: 'What saving this org policy would do now, before it is saved: deadlines moved, workspaces stopped or deleted at once, people over the running limit, limits changed',
+    body: resourcePolicySchema, response: resourcePolicyImpactSchema,
+    handler: async ({ body, services }) => services.resourcePolicies.impact({ org: body }),
+  }),
+  route({
+    method: 'POST', url: '/api/v1/blueprints/:id/policies/impact', access: 'admin',
+    summary: "What saving these overrides for the blueprint would do now, before it is saved",
+    body: blueprintResourcePolicySchema, response: resourcePolicyImpactSchema,
+    handler: async ({ body, params, services }) => services.resourcePolicies.impact({ blueprintId: params.id, policy: body }),
   }),
 ];

@@ -117,6 +117,8 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   'PUT /api/v1/admin/policies': none,
   'GET /api/v1/blueprints/:id/policies': record,
   'PUT /api/v1/blueprints/:id/policies': record,
+  'POST /api/v1/admin/policies/impact': none,
+  'POST /api/v1/blueprints/:id/policies/impact': record,
   'GET /api/v1/governance/policy': none,
   'PUT /api/v1/governance/policy': none,
   'GET /api/v1/blueprints/:id/governance': record,

@@ -39,7 +39,7 @@ const toWorkspace = (r: WorkspaceRow): Workspace => ({
 });
 
 /** Workspaces with their owner, blueprint and the org's resource policy (the settings row, absent until saved). */
-function withPolicy(db: Db) {
+export function withPolicy(db: Db) {
   return db.selectFrom('workspaces')
     .innerJoin('users', 'users.id', 'workspaces.owner_id')
     .innerJoin('blueprints', 'blueprints.id', 'workspaces.blueprint_id')

@@ -1,5 +1,5 @@
 import { Link, Outlet } from '@tanstack/react-router';
-import { Activity, Bot, Fingerprint, Hourglass, LayoutTemplate, Network, ScrollText, ShieldCheck, Users, Workflow, Eye } from 'lucide-react';
+import { Activity, Bot, Fingerprint, Gauge, Hourglass, LayoutTemplate, Network, ScrollText, ShieldCheck, Users, Workflow, Eye } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { PageContainer } from '../../components/PageContainer';
 import { useCanManage } from '../auth/permissions';
@@ -11,6 +11,7 @@ type AdminPath =
   | '/admin/sso'
   | '/admin/scim'
   | '/admin/ip-allowlist'
+  | '/admin/policies'
   | '/admin/agents'
   | '/admin/governance'
   | '/admin/governance/activity'
@@ -19,6 +20,7 @@ type AdminPath =
 const items: Array<{ to: AdminPath; label: string; icon: ReactNode; exact?: boolean }> = [
   { to: '/admin/members', label: 'Members', icon: <Users className="size-4" aria-hidden /> },
   { to: '/admin/blueprints', label: 'Blueprints', icon: <LayoutTemplate className="size-4" aria-hidden /> },
+  { to: '/admin/policies', label: 'Resource policies', icon: <Gauge className="size-4" aria-hidden /> },
   { to: '/admin/governance', label: 'Agent governance', icon: <ShieldCheck className="size-4" aria-hidden />, exact: true },
   { to: '/admin/governance/activity', label: 'Agent activity', icon: <Activity className="size-4" aria-hidden /> },
   { to: '/admin/governance/approvals', label: 'Approvals', icon: <Hourglass className="size-4" aria-hidden /> },

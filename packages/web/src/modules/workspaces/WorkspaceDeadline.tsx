@@ -22,7 +22,7 @@ function when(iso: string, now: number): string {
 }
 
 function minutesLeft(iso: string, now: number): number {
-  return Math.max(0, Math.ceil((new Date(iso).getTime() - now) / 60_000));
+  return Math.max(1, Math.round((new Date(iso).getTime() - now) / 60_000));
 }
 
 /**
@@ -32,7 +32,7 @@ function minutesLeft(iso: string, now: number): number {
  * without saying why is worse than one that never stops.
  */
 export function WorkspaceDeadline({ workspace, canOperate }: { workspace: Workspace; canOperate: boolean }) {
-  const now = useNow(15_000);
+  const now = useNow(5_000);
   const queryClient = useQueryClient();
   const keep = useMutation(keepAliveMutation(queryClient));
   const { stopsAt, stopReason } = workspace;

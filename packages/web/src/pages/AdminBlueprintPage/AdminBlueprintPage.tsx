@@ -12,6 +12,7 @@ import { BlueprintDetailsForm } from '../../modules/blueprints/BlueprintDetailsF
 import { BlueprintPublishing } from '../../modules/blueprints/BlueprintPublishing';
 import { BlueprintSecrets } from '../../modules/blueprints/BlueprintSecrets';
 import { BlueprintGovernance } from '../../modules/governance/BlueprintGovernance';
+import { BlueprintPolicy } from '../../modules/policies/BlueprintPolicy';
 import { useCanManage } from '../../modules/auth/permissions';
 import { AccessBadge } from '../AdminBlueprintsPage/AdminBlueprintsPage';
 
@@ -60,6 +61,7 @@ export function AdminBlueprintPage({ blueprintId }: { blueprintId: string }) {
               <BlueprintDetailsForm blueprint={bp} readOnly={!canManage} />
               <BlueprintAccessEditor blueprintId={blueprintId} readOnly={!canManage} />
               <BlueprintGovernance blueprintId={blueprintId} readOnly={!canManage} />
+              <BlueprintPolicy blueprintId={blueprintId} readOnly={!canManage} />
               <BlueprintPublishing blueprint={bp} readOnly={!canManage} />
               {/* Credentials are for admins alone: auditors see everything else, never secrets. */}
               {canManage && <BlueprintSecrets blueprintId={blueprintId} />}
