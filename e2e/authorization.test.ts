@@ -225,6 +225,7 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/v1/agents/enrollment-tokens': {},
   'GET /api/v1/usage': {},
   'GET /api/v1/usage/summary': { call: () => ({ query: 'groupBy=user', check: (res) => expect(res.body.rows).toEqual(expect.any(Array)) }) },
+  'GET /api/v1/usage/compute': { call: () => ({ query: 'groupBy=user', check: (res) => expect(res.body.rows).toEqual(expect.any(Array)) }) },
   'GET /api/v1/admin/model-prices': { call: () => ({ check: (res) => expect(res.body.items.length).toBeGreaterThan(0) }) },
   'GET /api/v1/admin/policies': { call: () => ({ check: (res) => expect(res.body).toEqual(HANDS_OFF_RESOURCE_POLICY) }) },
   // The same values back: the suite's portal keeps its hands-off policy (other routes create workspace after workspace).

@@ -273,4 +273,34 @@ describe('resource policies', () => {
     }
     await putOrg({});
   }, 60_000);
+
+  it('counts running hours per user and blueprint from the runs, clipped to a period and costed at the hourly rate', async () => {
+    expect((await stack.api('PATCH', `/api/v1/blueprints/${starter}`, { hourlyRateUsd: 0.5 })).status).toBe(200);
+    const runs = await stack.db.selectFrom('workspace_runs').selectAll().where('user_id', '=', builder.id).execute();
+    // The idle one ran from its start until the sweep stopped it, 171 minutes of the test's clock later.
+    const idleRun = runs.find((r) => r.workspace_id === idleId)!;
+    expect(idleRun.ended_at!.getTime() - idleRun.started_at.getTime()).toBe(171 * 60_000);
+    const hours = runs.reduce((n, r) => n + ((r.ended_at ?? clock.now()).getTime() - r.started_at.getTime()) / 3_600_000, 0);
+
+    const mine = await stack.api('GET', '/api/v1/usage/compute?groupBy=user', undefined, builder.token);
+    expect(mine.status).toBe(200);
+    expect(mine.body.rows).toEqual([{
+      key: builder.id, label: 'policy-builder@example.com', hours: Number(hours.toFixed(4)), costUsd: Number((hours * 0.5).toFixed(4)),
+      unpricedHours: 0, workspaces: new Set(runs.map((r) => r.workspace_id)).size,
+    }]);
+    // An hour into the idle run and on: that hour is left out.
+    const from = new Date(idleRun.started_at.getTime() + 60 * 60_000).toISOString();
+    const clipped = await stack.api('GET', `/api/v1/usage/compute?groupBy=user&from=${from}&to=${idleRun.ended_at!.toISOString()}`, undefined, builder.token);
+    expect(clipped.body.rows[0].hours).toBe(Number((111 / 60).toFixed(4)));
+
+    // Admins see every blueprint; one with no hourly rate is "no price", its hours counted apart.
+    const byBlueprint = (await stack.api('GET', '/api/v1/usage/compute?groupBy=blueprint')).body.rows as Array<{ label: string; costUsd: number | null; unpricedHours: number; hours: number }>;
+    const shortLived = byBlueprint.find((r) => r.label === 'Short lived')!;
+    expect(shortLived).toMatchObject({ costUsd: null });
+    expect(shortLived.unpricedHours).toBe(shortLived.hours);
+    expect(shortLived.hours).toBeGreaterThan(0);
+    expect(byBlueprint.find((r) => r.label === 'Starter')!.costUsd).toBeGreaterThan(0);
+    expect((await stack.api('GET', '/api/v1/usage/compute?groupBy=workspace')).status).toBe(400);
+    expect((await stack.api('PATCH', `/api/v1/blueprints/${starter}`, { hourlyRateUsd: -1 })).status).toBe(400);
+  });
 });

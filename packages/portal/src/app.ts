@@ -53,6 +53,7 @@ import { Workspaces } from './workspaces/workspaces.js';
 import { WorkspaceActivity } from './workspaces/workspaceActivity.js';
 import { ResourcePolicies } from './policies/resourcePolicies.js';
 import { ResourcePolicySweep } from './policies/resourcePolicySweep.js';
+import { ComputeUsage } from './usage/computeUsage.js';
 import { WorkspaceResourceReports } from './workspaces/workspaceResources.js';
 import { PreviewAuth } from './preview/previewAuth.js';
 import { OpenCodeProxy } from './ai/openCodeProxy.js';
@@ -166,6 +167,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     config, db, clock, log, audit, identity, blueprints, workspaces, events, hub, workspaceHttp, enrollment, reconciler, usage, modelPrices,
     activity: new WorkspaceActivity(db, clock, audit, workspaces),
     resourcePolicies, policySweep,
+    computeUsage: new ComputeUsage(db, clock),
     tickets: new TerminalTickets(db, clock),
     invites: new Invites(db, clock, audit, identity),
     passwordResets: new PasswordResets(db, clock, audit, identity),

@@ -27,6 +27,7 @@ import type { Workspaces } from './workspaces/workspaces.js';
 import type { WorkspaceActivity } from './workspaces/workspaceActivity.js';
 import type { ResourcePolicies } from './policies/resourcePolicies.js';
 import type { ResourcePolicySweep } from './policies/resourcePolicySweep.js';
+import type { ComputeUsage } from './usage/computeUsage.js';
 import type { PreviewAuth } from './preview/previewAuth.js';
 import type { GovernancePolicies } from './governance/governancePolicies.js';
 import type { GovernanceEvents } from './governance/governanceEvents.js';
@@ -77,6 +78,7 @@ export interface PortalServices {
   settings: Settings;
   resourcePolicies: ResourcePolicies;
   policySweep: ResourcePolicySweep;
+  computeUsage: ComputeUsage;
   sso: SsoSettings;
   signInSettings: SignInSettings;
   oidc: OidcSignIn;

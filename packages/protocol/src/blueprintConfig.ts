@@ -96,6 +96,9 @@ export function resolveWorkspaceLimits(resources: WorkspaceResources, defaults: 
   };
 }
 
+/** Dollars an hour, to the cent's hundredth. */
+const hourlyRateSchema = z.number().min(0).max(10_000).refine((n) => Math.round(n * 10_000) === n * 10_000, 'at most four decimals');
+
 export const blueprintWorkspaceConfigFields = {
   /** The model the workspace's tools ask for; '' means the portal's default (the demo model when no provider is configured). */
   model: wellFormedString().trim().max(200).default(''),
@@ -111,6 +114,8 @@ export const blueprintWorkspaceConfigFields = {
   previewPorts: z.array(z.number().int().min(1).max(65535)).max(10).default([]),
   /** CPU, memory, processes, /tmp and disk of each workspace; applied when a workspace starts. */
   resources: workspaceResourcesSchema.default({}),
+  /** What an hour of one of its workspaces running costs, in US dollars, for the cost pages; null: no price. */
+  hourlyRateUsd: hourlyRateSchema.nullable().default(null),
 };
 
 type ConfigShape = { tabs?: WorkspaceTab[]; defaultTab?: string };
@@ -149,6 +154,7 @@ export const blueprintWorkspaceConfigPatchSchema = z.object({
   previewPorts: z.array(z.number().int().min(1).max(65535)).max(10),
   /** Replaces the blueprint's limits as a whole: a limit left out takes its default. */
   resources: workspaceResourcesSchema,
+  hourlyRateUsd: hourlyRateSchema.nullable(),
 }).partial();
 export type BlueprintWorkspaceConfigPatch = z.infer<typeof blueprintWorkspaceConfigPatchSchema>;
 

@@ -23,3 +23,4 @@ export * from './governanceSimulationApi.js';
 export * from './workspaceGovernanceApi.js';
 export * from './policyBridgeApi.js';
 export * from './publishApi.js';
+export * from './computeApi.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dateTimeSchema, modelPricesResponseSchema, modelPricesSchema, usageSummaryQuerySchema, usageSummaryResponseSchema } from '@paddock/protocol';
+import { computeSummaryQuerySchema, computeSummaryResponseSchema, dateTimeSchema, modelPricesResponseSchema, modelPricesSchema, usageSummaryQuerySchema, usageSummaryResponseSchema } from '@paddock/protocol';
 import { route } from './route.js';
 
 const totals = {
@@ -39,6 +39,18 @@ export const usageRoutes = [
     query: usageSummaryQuerySchema, response: usageSummaryResponseSchema,
     handler: async ({ query, actor, services }) => ({
       rows: await services.usage.costSummary(actor, {
+        groupBy: query.groupBy,
+        ...(query.from ? { from: new Date(query.from) } : {}),
+        ...(query.to ? { to: new Date(query.to) } : {}),
+      }),
+    }),
+  }),
+  route({
+    method: 'GET', url: '/api/v1/usage/compute', access: 'user',
+    summary: "Running hours per user or blueprint over [from, to), costed at each blueprint's hourly rate; admins and auditors see everyone, anyone else their own workspaces",
+    query: computeSummaryQuerySchema, response: computeSummaryResponseSchema,
+    handler: async ({ query, actor, services }) => ({
+      rows: await services.computeUsage.summary(actor, {
         groupBy: query.groupBy,
         ...(query.from ? { from: new Date(query.from) } : {}),
         ...(query.to ? { to: new Date(query.to) } : {}),

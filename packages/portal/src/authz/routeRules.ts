@@ -111,6 +111,7 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   'POST /api/v1/agents/enrollment-tokens': none,
   'GET /api/v1/usage': none,
   'GET /api/v1/usage/summary': none,
+  'GET /api/v1/usage/compute': none,
   'GET /api/v1/admin/model-prices': none,
   'PUT /api/v1/admin/model-prices': none,
   'GET /api/v1/admin/policies': none,

@@ -52,6 +52,7 @@ export const SERVICE_RULES: Record<string, Record<string, MethodRule>> = {
     policyChange: internal,
     assertWithinRunningLimit: internal,
     markActive: internal,
+    recordRun: internal,
     touch: { holder: "a workspace id from an authorized use (a terminal, a preview grant, a file save, a prompt) or a usage record its own agent sent; it only moves the idle deadline" },
     agentOf: { holder: 'a workspace from Workspaces.get' },
     ownerOf: { holder: "a workspace id from a bus event; the event stream asks can(actor, 'read') with the owner for each subscriber" },

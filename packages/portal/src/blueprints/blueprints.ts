@@ -17,7 +17,7 @@ const toBlueprint = (r: Selectable<BlueprintsTable>): Blueprint => ({
   ...readWorkspaceConfig(r.workspace_config),
 });
 
-const configKeys = ['model', 'llm', 'systemPrompt', 'dataSourceNotes', 'tabs', 'defaultTab', 'layoutLocked', 'editorEnabled', 'previewPorts', 'resources'] as const;
+const configKeys = ['model', 'llm', 'systemPrompt', 'dataSourceNotes', 'tabs', 'defaultTab', 'layoutLocked', 'editorEnabled', 'previewPorts', 'resources', 'hourlyRateUsd'] as const;
 /** The workspace-setup fields of a create or update body. */
 const configPart = (input: object): Partial<BlueprintWorkspaceConfig> =>
   Object.fromEntries(Object.entries(input).filter(([k, v]) => (configKeys as readonly string[]).includes(k) && v !== undefined));

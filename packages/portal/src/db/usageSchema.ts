@@ -29,3 +29,13 @@ export interface ModelPricesTable {
   cache_write_usd_per_mtok: Price;
   updated_at: ColumnType<Date, Date, Date>;
 }
+
+/** migrations/0027_workspace_runs.sql: one stretch a workspace ran; ended_at null while it runs. */
+export interface WorkspaceRunsTable {
+  id: Generated<string>;
+  workspace_id: string;
+  user_id: string;
+  blueprint_id: string;
+  started_at: ColumnType<Date, Date, Date>;
+  ended_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}

@@ -265,7 +265,7 @@ export class Workspaces {
       .leftJoin('settings as resource_org', (j) => j.on('resource_org.key', '=', RESOURCE_POLICY_KEY))
       .select(effectiveValue('maxRunningPerUser').as('limit')).where('blueprints.id', '=', blueprintId).executeTakeFirst();
     let running = tx.selectFrom('workspaces').select(['id', 'name'])
-      .where('owner_id', '=', ownerId).where('desired_state', '=', 'running').orderBy('created_at');
+      .where('owner_id', '=', ownerId).where('desired_state', '=', 'running').orderBy('created_at').orderBy('name');
     if (exceptId) running = running.where('id', '<>', exceptId);
     const rows = await running.execute();
     const limit = policy?.limit ?? 1;
@@ -375,6 +375,7 @@ export class Workspaces {
       await tx.updateTable('workspaces')
         .set({ state, state_message: message, updated_at: this.clock.now(), ...(agentId !== undefined ? { agent_id: agentId } : {}) })
         .where('id', '=', id).execute();
+      await this.recordRun(tx, { id, ownerId: before.owner_id, blueprintId: before.blueprint_id }, before.state, state);
       if (before.state !== state && ['running', 'stopped', 'failed', 'deleted'].includes(state)) {
         await this.audit.append({
           actor: by, action: `workspace.${state}`, targetType: 'workspace', targetId: id,
@@ -385,6 +386,17 @@ export class Workspaces {
       return readWorkspace(tx, id);
     });
     if (w) this.changed(w);
+  }
+
+  /** Compute time: a run opens when the workspace is reported running, and closes when it is reported anything else. */
+  private async recordRun(tx: Transaction<Tables>, w: { id: string; ownerId: string; blueprintId: string }, from: WorkspaceState, to: WorkspaceState): Promise<void> {
+    const now = this.clock.now();
+    if (from !== 'running' && to === 'running') {
+      await tx.insertInto('workspace_runs').values({ workspace_id: w.id, user_id: w.ownerId, blueprint_id: w.blueprintId, started_at: now })
+        .onConflict((oc) => oc.column('workspace_id').where('ended_at', 'is', null).doNothing()).execute();
+    } else if (from === 'running' && to !== 'running') {
+      await tx.updateTable('workspace_runs').set({ ended_at: now }).where('workspace_id', '=', w.id).where('ended_at', 'is', null).execute();
+    }
   }
 
   /** Tells subscribers about a change made elsewhere (a resource report). */
