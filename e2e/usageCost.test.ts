@@ -4,7 +4,7 @@ import { DEMO_MODEL_ID, startModelSim, type ModelSim } from '@paddock/model-sim'
 import { TestStack } from './harness/testStack.js';
 
 type Row = { key: string; label: string | null; requests: number; inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number; costUsd: number | null; savedUsd: number | null; savedShare: number | null; unpricedRequests: number };
-type Ledger = { user_id: string; blueprint_id: string; workspace_id: string; model: string; input_tokens: number; output_tokens: number; cache_read_tokens: number; cache_write_tokens: number };
+type Ledger = { at: Date; user_id: string; blueprint_id: string; workspace_id: string; model: string; input_tokens: number; output_tokens: number; cache_read_tokens: number; cache_write_tokens: number };
 
 // Per million tokens: input, output, cache read, cache write.
 const PRICE = { model: DEMO_MODEL_ID, inputUsdPerMTok: 3, outputUsdPerMTok: 15, cacheReadUsdPerMTok: 0.3, cacheWriteUsdPerMTok: 3.75 };
@@ -34,7 +34,7 @@ describe('usage and cost, from scripted-model calls through the gateway', () => 
       expect((await call(ws, turns)).output).toBe('200');
     }
     for (const deadline = Date.now() + 10_000; ledger.length < 3 && Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
-      ledger = await stack.db.selectFrom('llm_usage').select(['user_id', 'blueprint_id', 'workspace_id', 'model', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens']).execute();
+      ledger = await stack.db.selectFrom('llm_usage').select(['at', 'user_id', 'blueprint_id', 'workspace_id', 'model', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens']).execute();
     }
     expect(ledger).toHaveLength(3);
   }, 120_000);
@@ -89,6 +89,15 @@ describe('usage and cost, from scripted-model calls through the gateway', () => 
       }
       // Most expensive first.
       expect(rows.map((r) => r.costUsd)).toEqual([...rows.map((r) => r.costUsd)].sort((a, b) => b! - a!));
+    }
+    // Per UTC day, in order: the cost page's chart over time.
+    const dayOf = (r: Ledger) => r.at.toISOString().slice(0, 10);
+    const days = await summary('groupBy=day');
+    expect(days.map((r) => r.key)).toEqual([...new Set(ledger.map(dayOf))].sort());
+    for (const row of days) {
+      const want = expected(ledger.filter((r) => dayOf(r) === row.key));
+      expect(row).toMatchObject({ label: row.key, requests: want.requests, inputTokens: want.inputTokens, cacheReadTokens: want.cacheReadTokens });
+      expect(row.costUsd).toBeCloseTo(want.cost, 6);
     }
     const labels = await summary('groupBy=workspace');
     expect(labels.find((r) => r.key === adminWs)?.label).toBe('cost-admin');

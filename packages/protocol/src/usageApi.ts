@@ -31,7 +31,8 @@ export const modelPricesResponseSchema = z.object({
   items: z.array(modelPriceSchema.extend({ updatedAt: z.string() })),
 });
 
-export const USAGE_GROUPS = ['user', 'blueprint', 'workspace', 'model'] as const;
+/** The contract's four, and `day` (UTC, key YYYY-MM-DD): the cost page's chart over time. */
+export const USAGE_GROUPS = ['user', 'blueprint', 'workspace', 'model', 'day'] as const;
 export type UsageGroup = (typeof USAGE_GROUPS)[number];
 
 export const usageSummaryQuerySchema = z.object({

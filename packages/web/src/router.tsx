@@ -21,6 +21,7 @@ import { GovernancePage } from './pages/GovernancePage/GovernancePage';
 import { InvitePage } from './pages/InvitePage/InvitePage';
 import { IpAllowlistPage } from './pages/IpAllowlistPage/IpAllowlistPage';
 import { PoliciesPage } from './pages/PoliciesPage/PoliciesPage';
+import { UsagePage } from './pages/UsagePage/UsagePage';
 import { MembersPage } from './pages/MembersPage/MembersPage';
 import { ResetPasswordPage } from './pages/ResetPasswordPage/ResetPasswordPage';
 import { ScimPage } from './pages/ScimPage/ScimPage';
@@ -125,6 +126,11 @@ const workspaceRoute = createRoute({
   },
 });
 
+const usageRoute = createRoute({
+  getParentRoute: () => authenticatedRoute,
+  path: '/usage',
+  component: UsagePage,
+});
 const accountRoute = createRoute({
   getParentRoute: () => authenticatedRoute,
   path: '/account',
@@ -186,6 +192,7 @@ const routeTree = rootRoute.addChildren([
     blueprintsRoute,
     workspacesRoute,
     workspaceRoute,
+    usageRoute,
     accountRoute,
     adminRoute.addChildren([
       adminIndexRoute,

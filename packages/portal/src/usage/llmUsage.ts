@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { UsageEvent, UsageGroup, UsageSummaryRow } from '@paddock/protocol';
 import type { UsageRecord__Output } from '@paddock/protocol/tunnel';
 import type { Actor } from '../auth/actor.js';
@@ -137,14 +137,17 @@ export class LlmUsage {
     if (input.from) q = q.where('llm_usage.at', '>=', input.from);
     if (input.to) q = q.where('llm_usage.at', '<', input.to);
     q = q.where(usageScope(actor));
-    const [key, label] = ({
-      user: ['llm_usage.user_id', 'users.email'],
-      blueprint: ['llm_usage.blueprint_id', 'blueprints.name'],
-      workspace: ['llm_usage.workspace_id', 'workspaces.name'],
-      model: ['llm_usage.model', 'llm_usage.model'],
-    } as const)[input.groupBy];
+    const day: RawBuilder<string> = sql<string>`to_char(llm_usage.at at time zone 'UTC', 'YYYY-MM-DD')`;
+    const groupings: Record<UsageGroup, [RawBuilder<string>, RawBuilder<string | null>]> = {
+      user: [sql.ref<string>('llm_usage.user_id'), sql.ref<string | null>('users.email')],
+      blueprint: [sql.ref<string>('llm_usage.blueprint_id'), sql.ref<string | null>('blueprints.name')],
+      workspace: [sql.ref<string>('llm_usage.workspace_id'), sql.ref<string | null>('workspaces.name')],
+      model: [sql.ref<string>('llm_usage.model'), sql.ref<string | null>('llm_usage.model')],
+      day: [day, day],
+    };
+    const [key, label] = groupings[input.groupBy];
     const [rows, prices] = await Promise.all([
-      q.select([sql.ref<string>(key).as('key'), sql.ref<string | null>(label).as('label'), 'llm_usage.model', ...sums]).groupBy([key, label, 'llm_usage.model']).execute(),
+      q.select([key.as('key'), label.as('label'), 'llm_usage.model', ...sums]).groupBy([key, label, 'llm_usage.model']).execute(),
       this.prices.list(),
     ]);
     const groups = new Map<string, { label: string | null; parts: ModelTotals[] }>();
@@ -153,7 +156,10 @@ export class LlmUsage {
       group.parts.push({ model: r.model, ...totals(r) });
       groups.set(r.key, group);
     }
-    return [...groups].map(([k, g]) => costedRow(k, g.label, g.parts, prices))
-      .sort((a, b) => (b.costUsd ?? -1) - (a.costUsd ?? -1) || b.requests - a.requests || a.key.localeCompare(b.key));
+    const rowsOut = [...groups].map(([k, g]) => costedRow(k, g.label, g.parts, prices));
+    // Days in order, for a chart; everything else most expensive first.
+    return input.groupBy === 'day'
+      ? rowsOut.sort((a, b) => a.key.localeCompare(b.key))
+      : rowsOut.sort((a, b) => (b.costUsd ?? -1) - (a.costUsd ?? -1) || b.requests - a.requests || a.key.localeCompare(b.key));
   }
 }

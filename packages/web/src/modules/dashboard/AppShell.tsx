@@ -64,6 +64,13 @@ export function AppShell({ children }: { children?: ReactNode }) {
             >
               My workspaces
             </Link>
+            <Link
+              to="/usage"
+              className={navLinkClass}
+              activeProps={{ className: 'bg-zinc-100 text-zinc-900' }}
+            >
+              Usage
+            </Link>
             {canSeeAdmin(me?.user.role) && (
               <Link
                 to="/admin"

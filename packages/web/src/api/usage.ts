@@ -1,0 +1,23 @@
+import { queryOptions } from '@tanstack/react-query';
+import type { ComputeGroup, ComputeSummaryRow, UsageGroup, UsageSummaryRow } from '@paddock/protocol';
+import { api } from './client';
+
+export interface Period { from: string; to: string }
+
+const range = (p: Period) => `from=${encodeURIComponent(p.from)}&to=${encodeURIComponent(p.to)}`;
+
+/** Tokens, spend and cache savings per user, blueprint, workspace, model or day; a builder's answer covers only their own. */
+export function usageSummaryQuery(groupBy: UsageGroup, period: Period) {
+  return queryOptions({
+    queryKey: ['usage', 'summary', groupBy, period] as const,
+    queryFn: async ({ signal }) => (await api.get<{ rows: UsageSummaryRow[] }>(`/api/v1/usage/summary?groupBy=${groupBy}&${range(period)}`, signal)).rows,
+  });
+}
+
+/** Running hours per user or blueprint, costed at the blueprints' hourly rates. */
+export function computeSummaryQuery(groupBy: ComputeGroup, period: Period) {
+  return queryOptions({
+    queryKey: ['usage', 'compute', groupBy, period] as const,
+    queryFn: async ({ signal }) => (await api.get<{ rows: ComputeSummaryRow[] }>(`/api/v1/usage/compute?groupBy=${groupBy}&${range(period)}`, signal)).rows,
+  });
+}
