@@ -226,6 +226,14 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/v1/usage/summary': { call: () => ({ query: 'groupBy=user', check: (res) => expect(res.body.rows).toEqual(expect.any(Array)) }) },
   'GET /api/v1/admin/model-prices': { call: () => ({ check: (res) => expect(res.body.items.length).toBeGreaterThan(0) }) },
   'PUT /api/v1/admin/model-prices': { call: () => ({ body: { items: [SONNET_PRICE] }, check: (res) => expect(res.body.items).toEqual([expect.objectContaining(SONNET_PRICE)]) }) },
+  'GET /api/v1/admin/budgets': { call: () => ({ check: (res) => expect(res.body).toEqual(expect.any(Array)) }) },
+  'PUT /api/v1/admin/budgets': {
+    call: () => {
+      const budget = { scope: 'user', targetId: admin().id, period: 'month', limitTokens: 1_000_000, action: 'alert' };
+      return { body: [budget], check: (res) => expect(res.body).toEqual([expect.objectContaining({ ...budget, id: expect.any(String), spentTokens: expect.any(Number) })]) };
+    },
+  },
+  'GET /api/v1/usage/budget': { call: () => ({ check: (res) => expect(res.body.budgets).toEqual(expect.any(Array)) }) },
   'POST /api/v1/admin/scim-tokens': {},
   'GET /api/v1/governance/policy': { call: () => ({ check: (res) => expect(res.body.mode).toEqual(expect.any(String)) }) },
   'PUT /api/v1/governance/policy': { call: () => ({ body: defaultGovernancePolicy(['registry.npmjs.org']) }) },
