@@ -563,6 +563,7 @@ describe('every service method that touches an owned object', () => {
     GovernancePolicies: fx.services.governancePolicies, GovernanceEvents: fx.services.governanceEvents, GovernanceApprovals: fx.services.governanceApprovals,
     GovernanceSimulator: fx.services.governanceSimulator, GovernanceSuggester: fx.services.governanceSuggester,
     WorkspaceGovernance: fx.services.workspaceGovernance, Publishing: fx.services.publishing,
+    Budgets: fx.services.budgets, BudgetWatch: fx.services.budgetWatch,
   });
 
   it('has a rule for each of its methods, and none for a method that does not exist', () => {
