@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInWorkspace } from '@paddock/agent';
 import { DEMO_MODEL_ID, startModelSim, type ModelSim, type SeenRequest } from '@paddock/model-sim';
-import { TestStack } from './harness/testStack.js';
+import { launchChromium, signIn } from './harness/browser.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, TestStack } from './harness/testStack.js';
 
 type Row = { key: string; label: string | null; requests: number; inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number; costUsd: number | null; savedUsd: number | null; savedShare: number | null; unpricedRequests: number };
 type Budget = { id: string; scope: string; targetId: string; targetLabel: string | null; limitUsd?: number; limitTokens?: number; action: string; month: string; spentUsd: number; spentTokens: number; remaining: number; usedShare: number; blocking: boolean; alertedAt: { at80: string | null; at100: string | null }; refusals: number };
@@ -209,7 +211,7 @@ describe('usage and cost, from scripted-model calls through the gateway', () => 
     const claudeStarted = Date.now();
     const claude = await runInWorkspace(stack.runtime, adminWs, 'claude -p "say hello" 2>&1; echo "exit=$?"', 90_000);
     const claudeMs = Date.now() - claudeStarted;
-    expect(claude.output).toContain(REFUSAL);
+    expect(claude.output).toContain(`API Error: 400 ${REFUSAL}`);
     expect(claude.output).not.toContain('Hello from the Paddock demo model');
     expect(claude.output).toMatch(/exit=[1-9]/);
 
@@ -224,6 +226,20 @@ describe('usage and cost, from scripted-model calls through the gateway', () => 
     await expect.poll(async () => JSON.stringify(await replyError() ?? null), { timeout: 60_000, interval: 250 }).toContain(REFUSAL);
     expect(seen.filter((r) => r.path.startsWith('/v1/messages')).length).toBe(before);
 
+    // And the owner's workspace page says so, before anyone asks the AI.
+    const chromium = await launchChromium();
+    try {
+      const page = await chromium.browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await signIn(page, stack.url, ADMIN_EMAIL, ADMIN_PASSWORD);
+      await page.goto(`${stack.url}/workspaces/${adminWs}`);
+      const notice = page.getByRole('alert').filter({ hasText: 'Your monthly AI budget of $20 is used up' });
+      await notice.waitFor({ timeout: 15_000 });
+      expect(await notice.textContent()).toContain('Ask your admin');
+      if (process.env.PADDOCK_SCREENSHOTS) await page.screenshot({ path: join(process.env.PADDOCK_SCREENSHOTS, 'budget-used-up.png') });
+    } finally {
+      await chromium.close();
+    }
+
     // Counted: against the budget (admins see it), and in the metrics.
     await expect.poll(async () => (await budget(blockBudget.id)).refusals, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
     expect(await refusalsMetric()).toBeGreaterThanOrEqual(3);
@@ -235,7 +251,7 @@ describe('usage and cost, from scripted-model calls through the gateway', () => 
     expect(alerts[1]!.summary).toContain('model calls are refused');
     // Another user's calls go on.
     expect((await call(builderWs, 1)).output).toBe('200');
-    console.log(`budget block: refused ${refusedAfterMs} ms after the save; claude -p exited in ${claudeMs} ms`);
+    console.log(`budget block: refused ${refusedAfterMs} ms after the save; claude -p exited in ${claudeMs} ms, saying: ${claude.output.split('\n').find((l) => l.includes(REFUSAL))?.trim()}`);
   }, 240_000);
 
   it('holds across a portal restart: no alert is raised twice, the block still refuses; a budget removed lets calls through', async () => {
