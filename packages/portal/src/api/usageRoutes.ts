@@ -57,7 +57,12 @@ export const usageRoutes = [
     method: 'PUT', url: '/api/v1/admin/model-prices', access: 'admin',
     summary: 'Replace the model price table; a model left out has no price (shown as such, never as $0)',
     body: modelPricesSchema, response: modelPricesResponseSchema,
-    handler: async ({ body, actor, services }) => ({ items: await services.modelPrices.replace(body.items, actor) }),
+    handler: async ({ body, actor, services }) => {
+      const items = await services.modelPrices.replace(body.items, actor);
+      // Money budgets are counted with these prices: what they alert on or block follows at once.
+      services.budgetWatch.trigger();
+      return { items };
+    },
   }),
   route({
     method: 'GET', url: '/api/v1/admin/budgets', access: 'auditor',

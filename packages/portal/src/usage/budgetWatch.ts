@@ -20,6 +20,12 @@ type Evaluated = BudgetStatus & { budget: StoredBudget; members: ReadonlySet<str
 
 /** Read again on this timer as well as after every model call: what no event announces (a group's members, a new month, another portal's list). */
 const EVERY_MS = 30_000;
+/**
+ * Model calls come in bursts, and a pass sums the month's ledger: the calls of one
+ * moment share one pass, this long after the first of them. A budget is therefore
+ * overrun by at most the calls made (or under way) in this time after it is used up.
+ */
+const USAGE_COALESCE_MS = 250;
 
 /**
  * Budgets, watched. A level-triggered pass (after every model call any portal
@@ -39,18 +45,22 @@ export class BudgetWatch {
   private passed = false;
   private readonly changed = new Set<() => void>();
   private unsubscribe: Unsubscribe | undefined;
+  private usageTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: Deps) {
     this.passes = new SingleFlight(() => this.pass(), (err) => this.deps.log.error({ err }, 'a budget pass failed'));
   }
 
   start(): void {
-    this.unsubscribe = this.deps.events.on('usage', () => this.trigger());
+    this.unsubscribe = this.deps.events.on('usage', () => {
+      this.usageTimer ??= setTimeout(() => { this.usageTimer = undefined; this.trigger(); }, USAGE_COALESCE_MS);
+    });
     this.passes.start(EVERY_MS);
   }
 
   async stop(): Promise<void> {
     this.unsubscribe?.();
+    clearTimeout(this.usageTimer);
     await this.passes.stop();
   }
 
@@ -62,11 +72,13 @@ export class BudgetWatch {
 
   /**
    * What the gateway must answer this workspace's model calls with, or undefined to let
-   * them through. Waits for the first pass: a portal just started never sends a route
-   * that lets through what a used-up budget blocks.
+   * them through. Waits for the first pass, and throws while none has succeeded: a portal
+   * just started (or whose database fails) never sends a route that lets through what a
+   * used-up budget blocks; the reconciler keeps the route the agent holds.
    */
   async refusalFor(w: { ownerId: string; blueprintId: string }): Promise<string | undefined> {
     if (!this.passed) await this.passes.settled();
+    if (!this.passed) throw new Error('the budgets could not be checked yet');
     const budget = this.blocked.byUser.get(w.ownerId) ?? this.blocked.byBlueprint.get(w.blueprintId);
     return budget && refusalMessage(budget.budget, budget.targetLabel);
   }
