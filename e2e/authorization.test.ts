@@ -6,7 +6,7 @@ import {
 } from '@paddock/portal';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, TerminalConnection, TerminalRefused } from './harness/testStack.js';
 import { InProcessPortal, type Answer, type Credential, type Role } from './harness/inProcessPortal.js';
-import { undeclaredAnswer } from '@paddock/portal/testing';
+import { HANDS_OFF_RESOURCE_POLICY, undeclaredAnswer } from '@paddock/portal/testing';
 
 /**
  * The authorization suite: every route of the route table × every role (and nobody)
@@ -194,6 +194,7 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/v1/workspaces/:id': { call: (c) => ({ check: (res) => expect(res.body.id).toBe(c.id) }) },
   'POST /api/v1/workspaces/:id/start': { call: (c) => ({ check: (res) => expect(res.body).toMatchObject({ id: c.id, desiredState: 'running' }) }) },
   'POST /api/v1/workspaces/:id/stop': { call: (c) => ({ check: (res) => expect(res.body).toMatchObject({ id: c.id, desiredState: 'stopped' }) }) },
+  'POST /api/v1/workspaces/:id/keep-alive': { call: (c) => ({ check: (res) => expect(res.body).toMatchObject({ id: c.id, stopReason: 'idle', stopsAt: expect.any(String) }) }) },
   'DELETE /api/v1/workspaces/:id': { call: (c) => ({ check: (res) => expect(res.body).toMatchObject({ id: c.id, desiredState: 'deleted' }) }) },
   'POST /api/v1/workspaces/:id/terminal-tickets': {},
   'POST /api/v1/workspaces/:id/previews': { call: () => ({ body: { port: 5173 } }) },
@@ -225,6 +226,11 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/v1/usage': {},
   'GET /api/v1/usage/summary': { call: () => ({ query: 'groupBy=user', check: (res) => expect(res.body.rows).toEqual(expect.any(Array)) }) },
   'GET /api/v1/admin/model-prices': { call: () => ({ check: (res) => expect(res.body.items.length).toBeGreaterThan(0) }) },
+  'GET /api/v1/admin/policies': { call: () => ({ check: (res) => expect(res.body).toEqual(HANDS_OFF_RESOURCE_POLICY) }) },
+  // The same values back: the suite's portal keeps its hands-off policy (other routes create workspace after workspace).
+  'PUT /api/v1/admin/policies': { call: () => ({ body: HANDS_OFF_RESOURCE_POLICY, check: (res) => expect(res.body).toEqual(HANDS_OFF_RESOURCE_POLICY) }) },
+  'GET /api/v1/blueprints/:id/policies': { record: newBlueprint, call: () => ({ check: (res) => expect(res.body).toMatchObject({ idleStopMinutes: null, limits: { cpus: null } }) }) },
+  'PUT /api/v1/blueprints/:id/policies': { record: newBlueprint, call: () => ({ body: { idleStopMinutes: 30 }, check: (res) => expect(res.body).toMatchObject({ idleStopMinutes: 30, maxLifetimeHours: null }) }) },
   'PUT /api/v1/admin/model-prices': { call: () => ({ body: { items: [SONNET_PRICE] }, check: (res) => expect(res.body.items).toEqual([expect.objectContaining(SONNET_PRICE)]) }) },
   'GET /api/v1/admin/budgets': { call: () => ({ check: (res) => expect(res.body).toEqual(expect.any(Array)) }) },
   'PUT /api/v1/admin/budgets': {
@@ -626,6 +632,26 @@ describe('every service method that touches an owned object', () => {
       // is checked is who stopped it: the policy sweeper, once, and never the reconciler.
       expect(await fx.services.workspaces.stopWhereBlueprintAccessLost(RECONCILER)).toBe(0);
       expect(await fx.services.workspaces.stopWhereBlueprintAccessLost(POLICY_SWEEPER)).toBeGreaterThanOrEqual(0);
+      expect((await fx.services.workspaces.get(RECONCILER, w.id)).desiredState).toBe('stopped');
+      const stops = (await fx.services.audit.list({ limit: 50, action: 'workspace.stop' })).filter((e) => e.targetId === w.id);
+      expect(stops.map((e) => e.actor)).toEqual([{ kind: 'system', name: 'policy-sweeper' }]);
+    },
+    'Workspaces.keepAlive': async () => {
+      const theirs = await ws('admin');
+      await refused(fx.services.workspaces.keepAlive(fx.members.builder.actor, theirs.id), 404);
+      await refused(fx.services.workspaces.keepAlive(fx.members.auditor.actor, theirs.id), 403);
+      await refused(fx.services.workspaces.keepAlive(POLICY_SWEEPER, theirs.id), 403);
+    },
+    'Workspaces.enforceResourcePolicy': async () => {
+      const bp = await newBlueprint();
+      await fx.services.resourcePolicies.putBlueprint(bp, { idleStopMinutes: 1 }, admin().actor);
+      const w = await fx.services.workspaces.create(fx.members.builder.actor, { blueprintId: bp, name: fresh('ws') });
+      fx.clock.advance(2 * 60_000);
+      // Only the policy sweeper stops for the policy; the portal's own sweep (its timer) may do so at any moment,
+      // so what is checked is who stopped it: the policy sweeper, once, and never the reconciler or SCIM.
+      expect(await fx.services.workspaces.enforceResourcePolicy(RECONCILER)).toEqual({ stopped: 0, deleted: 0 });
+      expect(await fx.services.workspaces.enforceResourcePolicy(SCIM_ACTOR)).toEqual({ stopped: 0, deleted: 0 });
+      await fx.services.workspaces.enforceResourcePolicy(POLICY_SWEEPER);
       expect((await fx.services.workspaces.get(RECONCILER, w.id)).desiredState).toBe('stopped');
       const stops = (await fx.services.audit.list({ limit: 50, action: 'workspace.stop' })).filter((e) => e.targetId === w.id);
       expect(stops.map((e) => e.actor)).toEqual([{ kind: 'system', name: 'policy-sweeper' }]);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiRoutes, webSocketRoutes, type Route } from '@paddock/portal';
+import { HANDS_OFF_RESOURCE_POLICY } from '@paddock/portal/testing';
 import { ADMIN_TOKEN, TestStack } from './harness/testStack.js';
 import { httpRequest, rawExchange, type RawResponse } from './harness/rawHttp.js';
 
@@ -149,6 +150,9 @@ describe('bad input at the edge', () => {
       'PUT /api/v1/admin/sso': { issuer: 'http://127.0.0.1:9/', clientId: 'x', clientSecret: 'y', allowedDomains: ['example.com'], roleMappings: [{ value: 'a', role: 'admin' }] },
       'PUT /api/v1/admin/auth-settings': { localPasswords: true },
       'PUT /api/v1/admin/ip-allowlist': { cidrs: [], trustedProxies: [] },
+      // The hands-off values the stack runs with, so the fuzz changes nothing the rest relies on.
+      'PUT /api/v1/admin/policies': HANDS_OFF_RESOURCE_POLICY,
+      'PUT /api/v1/blueprints/:id/policies': { idleStopMinutes: 60, maxRunningPerUser: null, limits: { cpus: 1, memoryMiB: null } },
       'PUT /api/v1/admin/model-prices': { items: [{ model: 'claude-sonnet-4', inputUsdPerMTok: 3, outputUsdPerMTok: 15, cacheReadUsdPerMTok: 0.3, cacheWriteUsdPerMTok: 3.75 }] },
       'PUT /api/v1/admin/budgets': [{ scope: 'blueprint', targetId: blueprint, period: 'month', limitUsd: 20, action: 'block' }],
       'PUT /api/v1/governance/policy': {

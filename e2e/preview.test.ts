@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { chownSync, copyFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -8,6 +7,7 @@ import { SESSION_COOKIE } from '@paddock/protocol';
 import { previewCookieName } from '@paddock/portal';
 import { launchChromium } from './harness/browser.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, TestStack } from './harness/testStack.js';
+import { previewGet, redeem } from './harness/previewClient.js';
 
 const DEV_PORT = 5173;
 const fixture = new URL('./fixtures/hotReloadServer.cjs', import.meta.url).pathname;
@@ -22,28 +22,6 @@ export async function startDevServer(stack: TestStack, workspaceId: string, toke
   t.type(`node /workspace/server.cjs ${port} /workspace\n`);
   await t.waitFor(`dev server on ${port}`);
   t.close();
-}
-
-/** A request to the portal with a preview Host header (Node can't resolve *.localhost itself). */
-function previewGet(stack: TestStack, host: string, path: string, cookie?: string): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
-  return new Promise((resolve, reject) => {
-    const r = request({ host: '127.0.0.1', port: stack.portal.port, path, headers: { host, ...(cookie ? { cookie } : {}) } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-    });
-    r.on('error', reject);
-    r.end();
-  });
-}
-
-/** Redeems a preview link outside the browser; returns the cookie pair it set. */
-async function redeem(stack: TestStack, url: string): Promise<{ status: number; cookie: string | undefined; setCookie: string | undefined }> {
-  const u = new URL(url);
-  const res = await previewGet(stack, u.host, `${u.pathname}${u.search}`);
-  const setCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? [])[0];
-  return { status: res.status, cookie: setCookie?.split(';')[0], setCookie };
 }
 
 describe('live preview through the tunnel', () => {

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../harness/browser.js';
+import { DEFAULT_RESOURCE_POLICY } from '@paddock/protocol';
+import { HANDS_OFF_RESOURCE_POLICY } from '@paddock/portal/testing';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, TestStack } from '../harness/testStack.js';
 
 describe('a builder in the browser', () => {
@@ -42,6 +44,48 @@ describe('a builder in the browser', () => {
     await expect.poll(() => page.getByText('Page not found').isVisible(), { timeout: 10_000 }).toBe(true);
     await page.getByRole('link', { name: 'My workspaces' }).click();
     await page.waitForURL(/\/workspaces$/);
+    await page.close();
+  });
+
+  it('offers to stop a running workspace when the running limit refuses another, and says when a workspace will stop', async () => {
+    // The stack runs hands-off; this journey is the default limit of 2 running workspaces.
+    expect((await stack.api('PUT', '/api/v1/admin/policies', DEFAULT_RESOURCE_POLICY)).status).toBe(200);
+    const running = (await stack.api('GET', '/api/v1/workspaces')).body.workspaces.filter((w: { desiredState: string }) => w.desiredState === 'running');
+    expect(running).toHaveLength(1);
+    const second = await stack.api('POST', '/api/v1/workspaces', { blueprintId: await stack.starterId(), name: 'journey-second' });
+    expect(second.status).toBe(201);
+
+    const page = await chromium.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${stack.url}/`);
+    await page.getByLabel('Email').fill(ADMIN_EMAIL);
+    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('blueprint-card').filter({ hasText: 'Starter' }).getByRole('button', { name: 'Create' }).click();
+
+    const dialog = page.getByRole('dialog', { name: 'You can run 2 workspaces at once' });
+    await expect.poll(() => dialog.isVisible(), { timeout: 10_000 }).toBe(true);
+    const listed = dialog.getByRole('list', { name: 'Running workspaces' });
+    expect(await listed.textContent()).toContain(running[0].name);
+    expect(await listed.textContent()).toContain('journey-second');
+    expect(await dialog.getByRole('button', { name: 'Create the workspace' }).isDisabled()).toBe(true);
+    await dialog.getByRole('button', { name: 'Stop journey-second' }).click();
+    await dialog.getByRole('button', { name: 'Create the workspace' }).click();
+    await page.waitForURL(/\/workspaces\/[0-9a-f-]+$/);
+    const id = page.url().split('/').pop()!;
+    await expect.poll(() => page.getByTestId('workspace-state').textContent(), { timeout: 20_000 }).toBe('running');
+    expect((await stack.api('GET', `/api/v1/workspaces/${second.body.id}`)).body.desiredState).toBe('stopped');
+
+    // The header says when it stops; a shorter idle stop reaches the open page at once, with its warning.
+    expect(await page.getByTestId('workspace-deadline').textContent()).toMatch(/^Stops at .+ if idle$/);
+    expect((await stack.api('PUT', '/api/v1/admin/policies', { ...DEFAULT_RESOURCE_POLICY, idleStopMinutes: 5 })).status).toBe(200);
+    const warning = page.getByRole('alert').filter({ hasText: 'This workspace stops in' });
+    await expect.poll(() => warning.isVisible(), { timeout: 10_000 }).toBe(true);
+    const before = (await stack.api('GET', `/api/v1/workspaces/${id}`)).body.stopsAt as string;
+    await new Promise((r) => setTimeout(r, 1_100));
+    await warning.getByRole('button', { name: 'Keep running' }).click();
+    await expect.poll(async () => (await stack.api('GET', `/api/v1/workspaces/${id}`)).body.stopsAt > before, { timeout: 10_000 }).toBe(true);
+
+    expect((await stack.api('PUT', '/api/v1/admin/policies', HANDS_OFF_RESOURCE_POLICY)).status).toBe(200);
     await page.close();
   });
 });

@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import pino from 'pino';
 import { EgressCa, LocalRuntime, createAgent, runInWorkspace, type Agent, type AgentOptions, type LlmGateway, type LocalRuntimeOptions, type TunnelClient } from '@paddock/agent';
 import { configFromEnv, createLogger, startPortal, type Clock, type Portal, type PortalConfig } from '@paddock/portal';
-import { openTestDatabase, type TestDatabase } from '@paddock/portal/testing';
+import { openTestDatabase, useHandsOffResourcePolicy, type TestDatabase } from '@paddock/portal/testing';
 import { freePort } from './freePort.js';
 import { TcpProxy } from './tcpProxy.js';
 
@@ -41,6 +41,8 @@ export interface StackOptions {
   runtime?: Partial<LocalRuntimeOptions>;
   /** The first agent's own options (its metrics address). */
   agent?: AgentOverrides;
+  /** Keep the default resource policy (running limit 2, idle stop after 2 h…) rather than HANDS_OFF_RESOURCE_POLICY. */
+  resourcePolicyDefaults?: boolean;
 }
 
 /**
@@ -102,6 +104,7 @@ export class TestStack {
         if (attempt >= 3 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
       }
     }
+    if (!this.options.resourcePolicyDefaults) await useHandsOffResourcePolicy(this.portal.services);
     // Later starts reuse the same ports, as a restarted portal would.
     this.config = { ...this.config, port: this.portal.port, tunnelPort: this.portal.tunnelPort };
     if (this.options.proxy) {

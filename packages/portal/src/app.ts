@@ -53,6 +53,8 @@ import { SignInSettings } from './auth/signInSettings.js';
 import { TerminalTickets } from './workspaces/terminalTickets.js';
 import { Workspaces } from './workspaces/workspaces.js';
 import { WorkspaceActivity } from './workspaces/workspaceActivity.js';
+import { ResourcePolicies } from './policies/resourcePolicies.js';
+import { ResourcePolicySweep } from './policies/resourcePolicySweep.js';
 import { WorkspaceResourceReports } from './workspaces/workspaceResources.js';
 import { PreviewAuth } from './preview/previewAuth.js';
 import { OpenCodeProxy } from './ai/openCodeProxy.js';
@@ -120,6 +122,9 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   // The bus is listening before anything could publish, so no other portal's event is missed from here on.
   const events = await openEventBus({ databaseUrl: config.databaseUrl, db, log: log.child({ component: 'events' }) });
   const workspaces = new Workspaces(db, clock, audit, events, blueprints.access);
+  const settings = new Settings(db, clock);
+  const resourcePolicies = new ResourcePolicies({ db, audit, settings, workspaces });
+  const policySweep = new ResourcePolicySweep(workspaces, log.child({ component: 'resource-policy' }));
   const hub = new AgentHub({ dialTimeoutMs: config.tunnelHttp.dialMs, clock });
   metrics.observeHub(hub);
   const workspaceHttp = new WorkspaceHttp(hub, { clock, poolIdleMs: config.tunnelHttp.poolIdleMs });
@@ -130,7 +135,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const blueprintSecrets = new BlueprintSecrets(db, secrets, audit);
   const blueprintLlmKeys = new BlueprintLlmKeys(db, secrets, audit);
   const llmRoute = config.llm && { upstreamBaseUrl: config.llm.baseUrl, upstreamApiKey: config.llm.apiKey, model: config.llm.model };
-  const workspaceSetup = new WorkspaceSetup(db, blueprintLlmKeys, llmRoute, log.child({ component: 'workspace-setup' }));
+  const workspaceSetup = new WorkspaceSetup(db, blueprintLlmKeys, llmRoute, () => resourcePolicies.orgLimits(), log.child({ component: 'workspace-setup' }));
   // Read once: the default org policy allows the package registries this machine is configured with.
   const registries = configuredRegistries();
   const governancePolicies = new GovernancePolicies({ db, clock, audit, events }, () => registries);
@@ -139,15 +144,17 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const governanceEvents = new GovernanceEvents({ db, clock, events, metrics });
   const budgets = new Budgets(db, clock, audit);
   const budgetWatch = new BudgetWatch({ db, clock, events, modelPrices, governanceEvents, budgets, usage, metrics, log: log.child({ component: 'budgets' }) });
-  // A call the gateway refused by a used-up budget reached no model: it is counted against the budget, not in the ledger.
-  hub.on('usage', (agentId, record) => void (record.refused ? budgetWatch.refused(agentId, record) : usage.record(agentId, record))
+  // A model call is activity: an agent at work keeps its workspace from the idle stop. One the gateway refused by a
+  // used-up budget reached no model: it is counted against the budget, not in the ledger, and is no activity.
+  hub.on('usage', (agentId, record) => void (record.refused
+    ? budgetWatch.refused(agentId, record)
+    : usage.record(agentId, record).then((stored) => (stored ? workspaces.touch(record.workspaceId) : undefined)))
     .catch((err: unknown) => log.error({ err }, 'storing a usage record failed')));
   const reconciler = new Reconciler({ db, clock, hub, workspaces, events, blueprintSecrets, workspaceSetup, governancePolicies, budgetWatch, metrics, log: log.child({ component: 'reconciler' }) });
   budgetWatch.onRefusalsChanged(() => reconciler.refreshSpecs());
   const accessSweep = new BlueprintAccessSweep(workspaces, log.child({ component: 'blueprint-access' }));
   const resourceReports = new WorkspaceResourceReports(db, clock, (id) => workspaces.notifyChanged(id), log.child({ component: 'workspace-resources' }));
   hub.on('workspace-usage', (agentId, report) => void resourceReports.record(agentId, report).catch((err: unknown) => log.error({ err }, 'storing a workspace usage report failed')));
-  const settings = new Settings(db, clock);
   const sso = new SsoSettings(config.oidc, settings, secrets, audit);
   const signInSettings = new SignInSettings(settings, sso, audit);
   const oidc = new OidcSignIn({ db, clock, audit, identity, sso, signInSettings, log: log.child({ component: 'oidc' }) });
@@ -164,7 +171,8 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   metrics.observeBackups(backups);
   const services: PortalServices = {
     config, db, clock, log, audit, identity, blueprints, workspaces, events, hub, workspaceHttp, enrollment, reconciler, usage, modelPrices, budgets, budgetWatch,
-    activity: new WorkspaceActivity(db, clock, audit),
+    activity: new WorkspaceActivity(db, clock, audit, workspaces),
+    resourcePolicies, policySweep,
     tickets: new TerminalTickets(db, clock),
     invites: new Invites(db, clock, audit, identity),
     passwordResets: new PasswordResets(db, clock, audit, identity),
@@ -238,11 +246,13 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   budgetWatch.start();
   reconciler.start();
   accessSweep.start();
+  policySweep.start();
   const backupSchedule = scheduledBackups(backups, config.backup.intervalMs, clock, log.child({ component: 'backup' }));
   backupSchedule?.start();
 
   const close = async () => {
     await accessSweep.stop();
+    await policySweep.stop();
     await reconciler.stop();
     await budgetWatch.stop();
     await governanceTunnel.stop();

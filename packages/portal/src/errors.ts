@@ -4,6 +4,9 @@
  * with a generic message (the details go to the log, never to the client).
  */
 export class ApiError extends Error {
+  /** What a client needs beyond the words to act on the error (the UI offers to stop one of `running`); sent as error.details. */
+  details: Record<string, unknown> | undefined;
+
   constructor(readonly status: number, readonly code: string, message: string) {
     super(message);
     this.name = new.target.name;
@@ -40,6 +43,20 @@ export class BlueprintAccessLostError extends ApiError {
 export class ConflictError extends ApiError {
   constructor(message: string) { super(409, 'conflict', message); }
 }
+/**
+ * A start or create past the resource policy's running limit. Not a plain conflict: the
+ * message names what runs, and details.running lists it, so the UI can offer to stop one.
+ */
+export class QuotaExceededError extends ApiError {
+  constructor(limit: number, running: { id: string; name: string }[], ownWorkspaces: boolean) {
+    const names = running.map((w) => w.name).join(', ');
+    super(409, 'quota_exceeded', ownWorkspaces
+      ? `you may run ${limit} workspace${limit === 1 ? '' : 's'} at once, and ${running.length === 1 ? 'this one runs' : 'these run'}: ${names}. Stop one of them first`
+      : `its owner may run ${limit} workspace${limit === 1 ? '' : 's'} at once, and ${running.length === 1 ? 'this one runs' : 'these run'}: ${names}`);
+    this.details = { limit, running };
+  }
+}
+
 /** The organisation always keeps one active admin: refused for a demotion, a removal or a deactivation. */
 export class LastAdminError extends ConflictError {
   constructor() { super('this is the last active admin; make someone else an admin first'); }

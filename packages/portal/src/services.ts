@@ -27,6 +27,8 @@ import type { Settings } from './settings.js';
 import type { TerminalTickets } from './workspaces/terminalTickets.js';
 import type { Workspaces } from './workspaces/workspaces.js';
 import type { WorkspaceActivity } from './workspaces/workspaceActivity.js';
+import type { ResourcePolicies } from './policies/resourcePolicies.js';
+import type { ResourcePolicySweep } from './policies/resourcePolicySweep.js';
 import type { PreviewAuth } from './preview/previewAuth.js';
 import type { GovernancePolicies } from './governance/governancePolicies.js';
 import type { GovernanceEvents } from './governance/governanceEvents.js';
@@ -79,6 +81,8 @@ export interface PortalServices {
   workspaceSetup: WorkspaceSetup;
   ipAllowlist: IpAllowlist;
   settings: Settings;
+  resourcePolicies: ResourcePolicies;
+  policySweep: ResourcePolicySweep;
   sso: SsoSettings;
   signInSettings: SignInSettings;
   oidc: OidcSignIn;

@@ -1,6 +1,8 @@
+import type { Transaction } from 'kysely';
 import type { z } from 'zod';
 import type { Clock } from './clock.js';
 import type { Database } from './db/database.js';
+import type { Tables } from './db/schema.js';
 
 /** Org-wide settings, one validated JSON value per key, with a default when unset. */
 export class Settings {
@@ -13,10 +15,11 @@ export class Settings {
     return parsed.success ? parsed.data : fallback;
   }
 
-  async set<T>(key: string, value: T): Promise<void> {
+  /** Within `tx` when given, so a change commits with its audit record or not at all. */
+  async set<T>(key: string, value: T, tx: Database | Transaction<Tables> = this.db): Promise<void> {
     const json = JSON.stringify(value);
     const now = this.clock.now();
-    await this.db.insertInto('settings').values({ key, value: json, updated_at: now })
+    await tx.insertInto('settings').values({ key, value: json, updated_at: now })
       .onConflict((oc) => oc.column('key').doUpdateSet({ value: json, updated_at: now })).execute();
   }
 }

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { wellFormedString } from './strings.js';
 import { blueprintWorkspaceConfigFields, blueprintWorkspaceConfigPatchSchema, checkBlueprintTabs, workspaceLimitsSchema } from './blueprintConfig.js';
+import { stopReasonSchema } from './policyApi.js';
 
 /** The one error body of the whole API. */
 export const apiErrorSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string() }),
+  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
 });
 export type ApiError = z.infer<typeof apiErrorSchema>;
 
@@ -221,6 +222,15 @@ export const workspaceSchema = z.object({
   desiredState: desiredStateSchema,
   stateMessage: z.string(),
   resources: workspaceResourceStatusSchema,
+  /**
+   * While it is meant to run: when the resource policy stops it (ISO time), and why, the
+   * nearer of its idle deadline and its lifetime's end. Once the policy stopped it,
+   * stopsAt is null and stopReason says why it stopped; null when a person stopped it.
+   */
+  stopsAt: z.string().nullable(),
+  stopReason: stopReasonSchema.nullable(),
+  /** While stopped: when the cleanup policy deletes it with its files; null when none applies. */
+  deletesAt: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -50,7 +50,7 @@ const MIN_MEMORY_MIB = 128;
  * own daemon can't run (it is about 70 MiB and a dozen threads); above them a
  * typo would hand one workspace a whole machine.
  */
-const workspaceLimitFields = {
+export const workspaceLimitFields = {
   /** CPU time, in cores: 0.5 is half of one core, 2 is two cores' worth. */
   cpus: z.number().min(0.1).max(64),
   /** Memory of every process in the workspace together, /tmp included (it is a tmpfs, held in memory). */

@@ -9,6 +9,7 @@ export * from './filesApi.js';
 export * from './secretsApi.js';
 export * from './ipAllowlistApi.js';
 export * from './usageApi.js';
+export * from './policyApi.js';
 export * from './sso.js';
 export * from './previewApi.js';
 export * from './aiApi.js';

@@ -8,7 +8,7 @@ import { fastifyClientFault, httpReason, parserFault } from './clientFaults.js';
 export function errorHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) {
   if (err instanceof ApiError) {
     if (err instanceof RateLimitedError) void reply.header('retry-after', String(err.retryAfterSeconds));
-    return reply.status(err.status).send({ error: { code: err.code, message: err.message } });
+    return reply.status(err.status).send({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
   }
   const fault = fastifyClientFault(err);
   if (fault) return reply.status(fault.status).send({ error: { code: fault.code, message: fault.message } });

@@ -49,6 +49,7 @@ export const fileRoutes = [
       const ifNoneMatch = req.headers['if-none-match'];
       if (typeof ifMatch === 'string') headers['if-match'] = ifMatch;
       if (typeof ifNoneMatch === 'string') headers['if-none-match'] = ifNoneMatch;
+      await services.activity.touch(w.id);
       return forward(services, w, reply, {
         method: 'PUT', path: `/v1/files/content?path=${encodeURIComponent(query.path)}`, headers, body: Buffer.from(req.body, 'utf8'),
         audit: { actor, action: 'workspace.file.write', detail: { path: query.path } },

@@ -15,6 +15,7 @@ import { terminalRoute } from './terminalRoute.js';
 import { ssoRoutes } from './ssoRoutes.js';
 import { tokenRoutes } from './tokenRoutes.js';
 import { usageRoutes } from './usageRoutes.js';
+import { policyRoutes } from './policyRoutes.js';
 import { userRoutes } from './userRoutes.js';
 import { workspaceRoutes } from './workspaceRoutes.js';
 import { masterKeyRoutes } from './masterKeyRoutes.js';
@@ -35,6 +36,7 @@ export const apiRoutes: Route[] = [
   ...blueprintSecretRoutes,
   ...blueprintLlmKeyRoutes,
   ...workspaceRoutes,
+  ...policyRoutes,
   ...previewRoutes,
   ...fileRoutes,
   ...aiRoutes,

@@ -169,6 +169,10 @@ async function connect(
         if (!isBinary) { const text = browserControl(data.toString('utf8')); if (text) upstream.send(text); } else upstream.send(data);
       }
       relayWebSockets(socket, upstream, { filterAtoB: browserControl });
+      // Keystrokes (binary frames; text ones are resizes) are activity: they keep the workspace from its idle stop.
+      socket.on('message', (_data: Buffer, isBinary: boolean) => {
+        if (isBinary) services.activity.touch(workspaceId).catch((err: unknown) => req.log.warn({ err }, 'recording terminal activity failed'));
+      });
       resolve();
     });
     upstream.once('error', reject);

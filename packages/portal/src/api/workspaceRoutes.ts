@@ -29,6 +29,12 @@ export const workspaceRoutes = [
     handler: async ({ actor, params, services }) => services.workspaces.setDesired(actor, params.id, 'stopped'),
   }),
   route({
+    method: 'POST', url: '/api/v1/workspaces/:id/keep-alive', access: 'user',
+    summary: 'Keep running: push the idle stop from now (the maximum lifetime still bounds it); answers the workspace with its new stopsAt',
+    response: workspaceSchema,
+    handler: async ({ actor, params, services }) => services.workspaces.keepAlive(actor, params.id),
+  }),
+  route({
     method: 'DELETE', url: '/api/v1/workspaces/:id', access: 'user', summary: 'Delete a workspace and its files', status: 202, response: workspaceSchema,
     handler: async ({ actor, params, services }) => services.workspaces.setDesired(actor, params.id, 'deleted'),
   }),

@@ -39,8 +39,9 @@ interface Rule {
  * - observe: record what its runtime reports
  * - stop: stop it on someone's behalf (deactivation, lost access)
  * - publish: ask for its files to be published as an app (its owner only: an app is theirs)
+ * - enforcePolicy: stop it past its idle or lifetime deadline, delete it (files too) stopped past the cleanup: the resource policy's own
  */
-export const WORKSPACE_ACTIONS = ['read', 'operate', 'connect', 'observe', 'stop', 'publish'] as const;
+export const WORKSPACE_ACTIONS = ['read', 'operate', 'connect', 'observe', 'stop', 'publish', 'enforcePolicy'] as const;
 export type WorkspaceAction = (typeof WORKSPACE_ACTIONS)[number];
 
 /** One's own account: its sign-in sessions and API tokens. */
@@ -67,6 +68,7 @@ export const POLICY = {
     observe: { roles: [], owner: false, system: ['reconciler', 'agent'] },
     stop: { roles: ['admin'], owner: true, system: ['policy-sweeper', 'scim'] },
     publish: { roles: [], owner: true, system: [], ownerMayUseBlueprint: true },
+    enforcePolicy: { roles: [], owner: false, system: ['policy-sweeper'] },
   },
   publishRequest: {
     read: { roles: ['admin', 'auditor'], owner: true, system: [] },

@@ -46,6 +46,13 @@ export const SERVICE_RULES: Record<string, Record<string, MethodRule>> = {
     stopAllOwnedBy: { workspace: 'stop' },
     stopWhereBlueprintAccessLost: { workspace: 'stop' },
     setObserved: { workspace: 'observe' },
+    keepAlive: { workspace: 'operate' },
+    // Each stop and cleanup is checked again, for the actor given, in policyChange.
+    enforceResourcePolicy: { workspace: 'enforcePolicy' },
+    policyChange: internal,
+    assertWithinRunningLimit: internal,
+    markActive: internal,
+    touch: { holder: "a workspace id from an authorized use (a terminal, a preview grant, a file save, a prompt) or a usage record its own agent sent; it only moves the idle deadline" },
     agentOf: { holder: 'a workspace from Workspaces.get' },
     ownerOf: { holder: "a workspace id from a bus event; the event stream asks can(actor, 'read') with the owner for each subscriber" },
     notifyChanged: { holder: 'a workspace id an agent reported on; it only tells subscribers, who each see it by their own read' },

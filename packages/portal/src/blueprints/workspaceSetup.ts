@@ -1,6 +1,6 @@
 import {
   blueprintWorkspaceConfigSchema, defaultBlueprintWorkspaceConfig, resolveWorkspaceLimits, tabSessionName,
-  type BlueprintWorkspaceConfig, type LlmKeyStatus, type LlmRoute,
+  type BlueprintWorkspaceConfig, type LlmKeyStatus, type LlmRoute, type WorkspaceLimits,
 } from '@paddock/protocol';
 import type pino from 'pino';
 import type { AuditLog } from '../audit/auditLog.js';
@@ -18,8 +18,8 @@ export interface WorkspaceStartSpec {
 }
 
 /** The limits a blueprint's workspaces start with (its own where set, else the defaults), as WorkspaceSpec.resources carries them. */
-export function workspaceResources(config: Pick<BlueprintWorkspaceConfig, 'resources'>): NonNullable<WorkspaceStartSpec['resources']> {
-  const l = resolveWorkspaceLimits(config.resources);
+export function workspaceResources(config: Pick<BlueprintWorkspaceConfig, 'resources'>, defaults: WorkspaceLimits): NonNullable<WorkspaceStartSpec['resources']> {
+  const l = resolveWorkspaceLimits(config.resources, defaults);
   return { cpus: l.cpus, memoryMib: l.memoryMiB, processes: l.processes, tmpMib: l.tmpMiB, diskMib: l.diskMiB };
 }
 
@@ -126,6 +126,8 @@ export class WorkspaceSetup {
     private readonly keys: BlueprintLlmKeys,
     /** The portal's own provider (PADDOCK_LLM_*; the demo model in the embedded default). */
     private readonly portalDefault: LlmRoute | undefined,
+    /** The org resource policy's limits, which a blueprint's unset resources take. */
+    private readonly orgLimits: () => Promise<WorkspaceLimits>,
     private readonly log: pino.Logger,
   ) {}
 
@@ -156,6 +158,6 @@ export class WorkspaceSetup {
 
   async startSpec(blueprintId: string): Promise<WorkspaceStartSpec> {
     const config = await this.config(blueprintId);
-    return { agentInstructions: agentInstructions(config), sessions: workspaceSessions(config), resources: workspaceResources(config) };
+    return { agentInstructions: agentInstructions(config), sessions: workspaceSessions(config), resources: workspaceResources(config, await this.orgLimits()) };
   }
 }

@@ -3,7 +3,7 @@ import {
   auditActorKindSchema, auditOutcomeSchema, blueprintAccessKindSchema, blueprintAccessLevelSchema, deactivatedBySchema, desiredStateSchema,
   identitySourceSchema, roleSchema, workspaceStateSchema,
   approvalScopeSchema, approvalStateSchema, enforcementPointSchema, governanceClassSchema, verdictSchema,
-  publishAccessSchema, publishStateSchema, BUDGET_ACTIONS, BUDGET_SCOPES,
+  publishAccessSchema, publishStateSchema, stopReasonSchema, BUDGET_ACTIONS, BUDGET_SCOPES,
 } from '@paddock/protocol';
 import type { Tables } from './schema.js';
 
@@ -42,5 +42,6 @@ export const enumColumns: Record<string, readonly unknown[]> = {
   'users.role': allOf('users', 'role')(roleSchema.options),
   'users.source': allOf('users', 'source')(identitySourceSchema.options),
   'workspaces.desired_state': allOf('workspaces', 'desired_state')(desiredStateSchema.options),
+  'workspaces.stop_reason': allOf('workspaces', 'stop_reason')(stopReasonSchema.options),
   'workspaces.state': allOf('workspaces', 'state')(workspaceStateSchema.options),
 };

@@ -1,6 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 import type {
-  AuditActorKind, AuditOutcome, BlueprintAccessKind, BlueprintAccessLevel, DeactivatedBy, DesiredState, IdentitySource, Role, WorkspaceState,
+  AuditActorKind, AuditOutcome, BlueprintAccessKind, BlueprintAccessLevel, DeactivatedBy, DesiredState, IdentitySource, Role, WorkspaceState, StopReason,
 } from '@paddock/protocol';
 import type { BudgetMonthsTable, BudgetsTable, LlmUsageTable, ModelPricesTable } from './usageSchema.js';
 import type { WorkspaceActivityTable } from './activitySchema.js';
@@ -83,6 +83,8 @@ export interface BlueprintsTable {
   allow_public_apps: ColumnType<boolean, boolean | undefined, boolean>;
   /** Its trusted builders skip review when every check passes (migration 0023). */
   trusted_publishing: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Its overrides of the org's lifecycle policy (migration 0025; BlueprintLifecycleOverrides): read as parsed JSON, written as a JSON string. */
+  resource_policy: ColumnType<unknown, string | undefined, string>;
 }
 
 export interface AgentsTable {
@@ -119,6 +121,12 @@ export interface WorkspacesTable {
   resource_usage: ColumnType<unknown, string | null | undefined, string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** migrations/0025: the last activity, when it was last asked to run, and to stop; the policy's deadlines are computed from them (policies/resourcePolicySql.ts). */
+  last_active_at: WithDefault<Date>;
+  running_since: Date | null;
+  stopped_at: Date | null;
+  /** Why the resource policy stopped it; null when a person did, or it runs. */
+  stop_reason: StopReason | null;
 }
 
 export interface AuditLogTable {

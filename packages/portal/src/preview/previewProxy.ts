@@ -32,7 +32,7 @@ const responseChallenges = new Set(['www-authenticate']);
  * Register it right after the IP allowlist and the WebSocket plugin: its hook
  * takes preview hosts before any portal route, cookie or static file sees them.
  */
-type PreviewProxyDeps = Pick<PortalServices, 'config' | 'log' | 'workspaceHttp' | 'ipAllowlist' | 'previews'>;
+type PreviewProxyDeps = Pick<PortalServices, 'config' | 'log' | 'workspaceHttp' | 'ipAllowlist' | 'previews' | 'activity'>;
 
 export function registerPreviewProxy(app: FastifyInstance, services: PreviewProxyDeps): void {
   const proxy = new PreviewProxy(services);
@@ -92,6 +92,8 @@ class PreviewProxy {
     if (!grant) {
       return this.sendPage(res, 401, 'Open this preview from Paddock', 'This preview needs a fresh link: open it again from your workspace in Paddock. (Links work once and expire after a minute.)');
     }
+    // Someone using the app in the preview is activity (throttled: mostly no write at all).
+    await this.services.activity.touch(target.workspaceId);
     await this.forward(target, grant, req, res);
   }
 

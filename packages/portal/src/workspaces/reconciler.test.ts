@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import pino from 'pino';
-import type { Workspace } from '@paddock/protocol';
+import { DEFAULT_WORKSPACE_LIMITS, type Workspace } from '@paddock/protocol';
 import type { PortalMessage } from '@paddock/protocol/tunnel';
 import { AuditLog } from '../audit/auditLog.js';
 import { BlueprintAccessControl } from '../blueprints/blueprintAccess.js';
@@ -167,7 +167,7 @@ async function buildReconciler(t: TestDatabase, clock: FakeClock, hub: AgentHub)
   const reconciler = new Reconciler({
     db: t.db, clock, hub, workspaces, events: bus, log: pino({ level: 'silent' }),
     blueprintSecrets: new BlueprintSecrets(t.db, secrets, audit),
-    workspaceSetup: new WorkspaceSetup(t.db, new BlueprintLlmKeys(t.db, secrets, audit), undefined, pino({ level: 'silent' })),
+    workspaceSetup: new WorkspaceSetup(t.db, new BlueprintLlmKeys(t.db, secrets, audit), undefined, async () => DEFAULT_WORKSPACE_LIMITS, pino({ level: 'silent' })),
     governancePolicies: new GovernancePolicies({ db: t.db, clock, audit, events: bus }, () => []),
     budgetWatch: budgetWatchOver(t, clock, audit, bus, metrics),
     metrics,

@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit/auditLog.js';
 import type { UserActor } from '../auth/actor.js';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
+import type { Workspaces } from './workspaces.js';
 
 /**
  * Who used a workspace, and how: a terminal attached, a preview link issued, a
@@ -13,7 +14,21 @@ import type { Database } from '../db/database.js';
  * that is audited too.
  */
 export class WorkspaceActivity {
-  constructor(private readonly db: Database, private readonly clock: Clock, private readonly audit: AuditLog) {}
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+    private readonly audit: AuditLog,
+    private readonly workspaces: Pick<Workspaces, 'touch'>,
+  ) {}
+
+  /**
+   * Use that pushes a workspace's idle deadline but is too frequent to list: terminal
+   * input, a model call, a preview request, a file save (docs/usage-and-cost.md lists what
+   * counts). Every recorded use counts too. Having its page open does not.
+   */
+  touch(workspaceId: string): Promise<void> {
+    return this.workspaces.touch(workspaceId);
+  }
 
   async record(
     actor: UserActor,
@@ -25,6 +40,7 @@ export class WorkspaceActivity {
       at: this.clock.now(), workspace_id: workspace.id, actor_id: actor.user.id, actor_email: actor.user.email,
       action, detail: JSON.stringify(detail),
     }).execute();
+    await this.touch(workspace.id);
     if (actor.user.id === workspace.ownerId) return;
     await this.audit.append({
       actor, action, targetType: 'workspace', targetId: workspace.id,

@@ -1,5 +1,5 @@
-import type { Selectable, Transaction } from 'kysely';
-import type { DesiredState, Workspace, WorkspaceState } from '@paddock/protocol';
+import type { ExpressionBuilder, Selectable, Transaction } from 'kysely';
+import type { DesiredState, StopReason, Workspace, WorkspaceState } from '@paddock/protocol';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import type { Tables } from '../db/schema.js';
@@ -7,15 +7,27 @@ import type { AuditLog } from '../audit/auditLog.js';
 import type { Actor, SystemActor, UserActor } from '../auth/actor.js';
 import { authorize, workspaceScope, type WorkspaceAction, type WorkspaceResource } from '../authz/policy.js';
 import { sql } from 'kysely';
-import { ApiError, BlueprintAccessLostError, ConflictError, NotFoundError } from '../errors.js';
+import { ApiError, BlueprintAccessLostError, ConflictError, NotFoundError, QuotaExceededError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { EventBus } from '../events/eventBus.js';
 import { mayUseBlueprint, type BlueprintAccessControl } from '../blueprints/blueprintAccess.js';
 import { workspaceResourceStatus } from './workspaceResources.js';
+import { cleanupDeadline, effectiveValue, idleDeadline, lifetimeDeadline, nearestDeadline, RESOURCE_POLICY_KEY, stopDeadline } from '../policies/workspaceDeadlines.js';
 
 type Db = Database | Transaction<Tables>;
 
-type WorkspaceRow = Selectable<Tables['workspaces']> & { owner_email: string; blueprint_name: string };
+type WorkspaceRow = Selectable<Tables['workspaces']> & {
+  owner_email: string; blueprint_name: string; idle_deadline: Date; lifetime_deadline: Date | null; cleanup_at: Date | null;
+};
+
+/** Its deadline while meant to run, and its cleanup while stopped, as the policy in force puts them (policies/workspaceDeadlines.ts). */
+function deadlines(r: WorkspaceRow): Pick<Workspace, 'stopsAt' | 'stopReason' | 'deletesAt'> {
+  if (r.desired_state === 'running') {
+    const { at, reason } = nearestDeadline(r.idle_deadline, r.lifetime_deadline);
+    return { stopsAt: at.toISOString(), stopReason: reason, deletesAt: null };
+  }
+  return { stopsAt: null, stopReason: r.stop_reason, deletesAt: r.desired_state === 'stopped' && r.cleanup_at ? r.cleanup_at.toISOString() : null };
+}
 
 const toWorkspace = (r: WorkspaceRow): Workspace => ({
   id: r.id, name: r.name, ownerId: r.owner_id, ownerEmail: r.owner_email,
@@ -23,15 +35,32 @@ const toWorkspace = (r: WorkspaceRow): Workspace => ({
   state: r.state, desiredState: r.desired_state,
   stateMessage: r.state_message, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
   resources: workspaceResourceStatus(r.resource_usage),
+  ...deadlines(r),
 });
 
-function workspaceQuery(db: Db) {
+/** Workspaces with their owner, blueprint and the org's resource policy (the settings row, absent until saved). */
+function withPolicy(db: Db) {
   return db.selectFrom('workspaces')
     .innerJoin('users', 'users.id', 'workspaces.owner_id')
     .innerJoin('blueprints', 'blueprints.id', 'workspaces.blueprint_id')
-    .selectAll('workspaces')
-    .select(['users.email as owner_email', 'blueprints.name as blueprint_name']);
+    .leftJoin('settings as resource_org', (j) => j.on('resource_org.key', '=', RESOURCE_POLICY_KEY));
 }
+
+function workspaceQuery(db: Db) {
+  return withPolicy(db)
+    .selectAll('workspaces')
+    .select(['users.email as owner_email', 'blueprints.name as blueprint_name'])
+    .select([idleDeadline().as('idle_deadline'), lifetimeDeadline().as('lifetime_deadline'), cleanupDeadline().as('cleanup_at')]);
+}
+
+/** The columns a change of a workspace's wish sets beside it: when it was asked to run or stop, and (only the policy gives one) why it stopped. */
+function wishColumns(desired: DesiredState, now: Date, stopReason: StopReason | null = null) {
+  if (desired === 'running') return { desired_state: desired, running_since: now, last_active_at: now, stopped_at: null, stop_reason: null };
+  return { desired_state: desired, running_since: null, stopped_at: now, stop_reason: stopReason };
+}
+
+/** How often one workspace's activity is written at most: its idle deadline is this precise, and a keystroke costs no write. */
+const TOUCH_EVERY_MS = 30_000;
 
 /**
  * A workspace as it is now, whoever owns it: for the event bus, which reads a
@@ -55,6 +84,9 @@ export class Workspaces {
     private readonly events: EventBus,
     private readonly blueprintAccess: BlueprintAccessControl,
   ) {}
+
+  /** When each workspace's activity was last written (touch), on the clock's time. */
+  private readonly touched = new Map<string, number>();
 
   /** My workspaces; with `all`, every workspace the actor may read (admins and auditors: everyone's). */
   async list(actor: UserActor, options: { all?: boolean } = {}): Promise<Workspace[]> {
@@ -118,10 +150,11 @@ export class Workspaces {
       const clash = await tx.selectFrom('workspaces').select('id')
         .where('owner_id', '=', actor.user.id).where('name', '=', input.name).where('state', '<>', 'deleted').executeTakeFirst();
       if (clash) throw new ConflictError(`you already have a workspace named ${input.name}`);
+      await this.assertWithinRunningLimit(tx, actor, actor.user.id, bp.id, null);
       const id = newId();
       await tx.insertInto('workspaces').values({
         id, name: input.name, owner_id: actor.user.id, blueprint_id: bp.id, agent_id: null,
-        state: 'pending', desired_state: 'running', state_message: '', created_at: now, updated_at: now,
+        state: 'pending', state_message: '', created_at: now, updated_at: now, ...wishColumns('running', now),
       }).execute();
       await this.audit.append({
         actor, action: 'workspace.create',
@@ -149,10 +182,15 @@ export class Workspaces {
       if (desired === 'running' && !(await this.blueprintAccess.mayUse(current.ownerId, current.blueprintId, tx))) {
         throw new BlueprintAccessLostError(actor.kind === 'user' && current.ownerId === actor.user.id);
       }
+      if (desired === 'running' && current.desiredState !== 'running') {
+        await this.assertWithinRunningLimit(tx, actor, current.ownerId, current.blueprintId, id);
+      }
       // Starting a failed workspace is how its owner retries.
       const state = desired === 'running' && current.state === 'failed' ? 'pending' : current.state;
+      // Asking again for what it is already asked to do keeps its deadlines (a start is not activity).
+      const wish = desired === current.desiredState ? {} : wishColumns(desired, this.clock.now());
       await tx.updateTable('workspaces')
-        .set({ desired_state: desired, state, state_message: '', updated_at: this.clock.now() })
+        .set({ ...wish, state, state_message: '', updated_at: this.clock.now() })
         .where('id', '=', id).execute();
       await this.audit.append({
         actor, action,
@@ -172,7 +210,7 @@ export class Workspaces {
   async stopAllOwnedBy(by: Actor, userId: string, reason: string): Promise<number> {
     authorize(by, 'stop', { type: 'workspace', ownerId: userId }, 'workspace');
     const rows = await this.db.updateTable('workspaces')
-      .set({ desired_state: 'stopped', updated_at: this.clock.now() })
+      .set({ ...wishColumns('stopped', this.clock.now()), updated_at: this.clock.now() })
       .where('owner_id', '=', userId).where('desired_state', '=', 'running')
       .returning(['id', 'blueprint_id']).execute();
     for (const r of rows) {
@@ -196,7 +234,7 @@ export class Workspaces {
   async stopWhereBlueprintAccessLost(by: SystemActor): Promise<number> {
     const stopped = await this.db.transaction().execute(async (tx) => {
       const rows = await tx.updateTable('workspaces')
-        .set({ desired_state: 'stopped', updated_at: this.clock.now() })
+        .set({ ...wishColumns('stopped', this.clock.now()), updated_at: this.clock.now() })
         .where('desired_state', '=', 'running')
         .where(workspaceScope(by, 'stop'))
         .where(sql<boolean>`not ${mayUseBlueprint(sql.ref('workspaces.owner_id'), sql.ref('workspaces.blueprint_id'))}`)
@@ -214,6 +252,110 @@ export class Workspaces {
       if (w) this.changed(w);
     }
     return stopped.length;
+  }
+
+  /**
+   * Refuses a start past the running limit of the policy in force for this blueprint,
+   * counting the owner's other workspaces meant to run (starting ones too; stopped ones
+   * don't). The owner's row is locked first, so two starts at once can't both pass.
+   */
+  private async assertWithinRunningLimit(tx: Transaction<Tables>, actor: Actor, ownerId: string, blueprintId: string, exceptId: string | null): Promise<void> {
+    await tx.selectFrom('users').select('id').where('id', '=', ownerId).forUpdate().execute();
+    const policy = await tx.selectFrom('blueprints')
+      .leftJoin('settings as resource_org', (j) => j.on('resource_org.key', '=', RESOURCE_POLICY_KEY))
+      .select(effectiveValue('maxRunningPerUser').as('limit')).where('blueprints.id', '=', blueprintId).executeTakeFirst();
+    let running = tx.selectFrom('workspaces').select(['id', 'name'])
+      .where('owner_id', '=', ownerId).where('desired_state', '=', 'running').orderBy('created_at');
+    if (exceptId) running = running.where('id', '<>', exceptId);
+    const rows = await running.execute();
+    const limit = policy?.limit ?? 1;
+    if (rows.length >= limit) throw new QuotaExceededError(limit, rows, actor.kind === 'user' && actor.user.id === ownerId);
+  }
+
+  /**
+   * Activity in a workspace meant to run (terminal input, a chat prompt, a model call, a
+   * preview request, a file save): pushes its idle deadline. Written at most every
+   * TOUCH_EVERY_MS per workspace, on the injected clock, so a burst of keystrokes is one write.
+   */
+  async touch(id: string): Promise<void> {
+    const now = this.clock.now();
+    const last = this.touched.get(id);
+    if (last !== undefined && now.getTime() - last < TOUCH_EVERY_MS) return;
+    this.touched.set(id, now.getTime());
+    await this.markActive(id, now);
+  }
+
+  /** Keep running: its owner (or an admin) pushes the idle deadline now; the lifetime still bounds it. */
+  async keepAlive(actor: Actor, id: string): Promise<Workspace> {
+    const w = await this.get(actor, id, 'operate');
+    if (w.desiredState !== 'running') throw new ConflictError('the workspace is not running; start it instead');
+    await this.markActive(id, this.clock.now());
+    return this.get(actor, id);
+  }
+
+  private async markActive(id: string, now: Date): Promise<void> {
+    const r = await this.db.updateTable('workspaces').set({ last_active_at: now })
+      .where('id', '=', id).where('desired_state', '=', 'running').where('last_active_at', '<', now).executeTakeFirst();
+    if (r.numUpdatedRows > 0n) await this.notifyChanged(id);
+  }
+
+  /**
+   * One pass of the resource policy, as the policy sweeper: stops every workspace meant
+   * to run whose deadline (idle or lifetime, policies/workspaceDeadlines.ts) has passed,
+   * except while an admin's decision on one of its agent's actions is pending (its agent
+   * is waiting, not idle) or a publish of it is under way; and deletes, files and all,
+   * every workspace stopped longer than the cleanup allows. Each workspace in its own
+   * transaction with its audit record, its row re-checked under lock: a pass cut off
+   * anywhere (a restart) leaves each one done or not, and the next does the rest, never twice.
+   */
+  async enforceResourcePolicy(by: SystemActor): Promise<{ stopped: number; deleted: number }> {
+    const now = this.clock.now();
+    const busy = (eb: ExpressionBuilder<Tables & { workspaces: Tables['workspaces'] }, 'workspaces'>) => eb.or([
+      eb.exists(eb.selectFrom('governance_approvals').select('id')
+        .whereRef('governance_approvals.workspace_id', '=', 'workspaces.id').where('governance_approvals.state', '=', 'pending')),
+      eb.exists(eb.selectFrom('publish_requests').select('id')
+        .whereRef('publish_requests.workspace_id', '=', 'workspaces.id').where('publish_requests.state', 'in', ['approved', 'publishing'])),
+    ]);
+    const due = await withPolicy(this.db).select(['workspaces.id'])
+      .where('workspaces.desired_state', '=', 'running').where(stopDeadline(), '<=', now)
+      .where((eb) => eb.not(busy(eb))).where(workspaceScope(by, 'enforcePolicy')).execute();
+    const expired = await withPolicy(this.db).select(['workspaces.id'])
+      .where('workspaces.desired_state', '=', 'stopped').where(cleanupDeadline(), '<=', now)
+      .where(workspaceScope(by, 'enforcePolicy')).execute();
+    let stopped = 0;
+    let deleted = 0;
+    for (const { id } of due) if (await this.policyChange(by, id, 'stopped', now)) stopped++;
+    for (const { id } of expired) if (await this.policyChange(by, id, 'deleted', now)) deleted++;
+    return { stopped, deleted };
+  }
+
+  /** One workspace stopped or cleaned up by the policy, if it is still due once locked. */
+  private async policyChange(by: SystemActor, id: string, to: 'stopped' | 'deleted', now: Date): Promise<boolean> {
+    const w = await this.db.transaction().execute(async (tx) => {
+      await tx.selectFrom('workspaces').select('id').where('id', '=', id).forUpdate().execute();
+      const r = await workspaceQuery(tx).where('workspaces.id', '=', id).executeTakeFirst();
+      if (!r) return undefined;
+      const current = toWorkspace(r);
+      let reason: StopReason | null = null;
+      let detail: Record<string, unknown>;
+      if (to === 'stopped') {
+        if (current.desiredState !== 'running' || !current.stopsAt || new Date(current.stopsAt) > now) return undefined;
+        reason = current.stopReason;
+        detail = { name: current.name, reason, deadline: current.stopsAt };
+      } else {
+        if (current.desiredState !== 'stopped' || !current.deletesAt || new Date(current.deletesAt) > now) return undefined;
+        detail = { name: current.name, reason: 'cleanup', stoppedAt: r.stopped_at?.toISOString() ?? null };
+      }
+      authorize(by, 'enforcePolicy', { type: 'workspace', ownerId: current.ownerId }, 'workspace');
+      await tx.updateTable('workspaces').set({ ...wishColumns(to, now, reason), updated_at: now }).where('id', '=', id).execute();
+      await this.audit.append({
+        actor: by, action: to === 'stopped' ? 'workspace.stop' : 'workspace.delete', targetType: 'workspace', targetId: id,
+        blueprintId: current.blueprintId, outcome: 'success', detail,
+      }, tx);
+      return readWorkspace(tx, id);
+    });
+    if (w) this.changed(w);
+    return Boolean(w);
   }
 
   /**

@@ -4,12 +4,15 @@ import { CSRF_HEADER } from '@paddock/protocol';
 export class ApiError extends Error {
   readonly code: string;
   readonly status: number;
+  /** What the error carries beyond its words, for the UI to act on (the running workspaces of a quota_exceeded). */
+  readonly details: Record<string, unknown> | undefined;
 
-  constructor(status: number, code: string, message: string) {
+  constructor(status: number, code: string, message: string, details?: Record<string, unknown>) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
+    this.details = details;
   }
 
   get isUnauthorized(): boolean {
@@ -86,13 +89,14 @@ function safeParse(text: string): unknown {
 }
 
 function toApiError(response: Response, data: unknown): ApiError {
-  const body = data as { error?: { code?: unknown; message?: unknown } } | undefined;
+  const body = data as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined;
   const code = typeof body?.error?.code === 'string' ? body.error.code : `http_${response.status}`;
   const message =
     typeof body?.error?.message === 'string' && body.error.message
       ? body.error.message
       : response.statusText || `Request failed with status ${response.status}`;
-  return new ApiError(response.status, code, message);
+  const details = body?.error?.details;
+  return new ApiError(response.status, code, message, details && typeof details === 'object' ? (details as Record<string, unknown>) : undefined);
 }
 
 /** The one HTTP client of the web app. */

@@ -1,6 +1,6 @@
 import { queryOptions, type QueryClient } from '@tanstack/react-query';
 import type { CreateWorkspaceRequest, TerminalTicket, Workspace, WorkspaceState } from '@paddock/protocol';
-import { api } from './client';
+import { ApiError, api } from './client';
 
 export const workspacesQueryKey = ['workspaces'] as const;
 
@@ -70,6 +70,21 @@ export function workspaceActionMutation(queryClient: QueryClient) {
     },
     onSuccess: (workspace: Workspace) => storeWorkspace(queryClient, workspace),
   };
+}
+
+/** Keep running: pushes the idle stop from now (the lifetime still bounds it). */
+export function keepAliveMutation(queryClient: QueryClient) {
+  return {
+    mutationFn: (workspaceId: string) => api.post<Workspace>(`/api/v1/workspaces/${encodeURIComponent(workspaceId)}/keep-alive`),
+    onSuccess: (workspace: Workspace) => storeWorkspace(queryClient, workspace),
+  };
+}
+
+/** The workspaces a quota_exceeded refusal names as running (null for any other error): the UI offers to stop one. */
+export function quotaRefusal(error: unknown): { limit: number; running: Array<{ id: string; name: string }> } | null {
+  if (!(error instanceof ApiError) || error.code !== 'quota_exceeded') return null;
+  const running = Array.isArray(error.details?.running) ? (error.details.running as Array<{ id: string; name: string }>) : [];
+  return { limit: Number(error.details?.limit) || running.length, running };
 }
 
 export function createTerminalTicket(workspaceId: string): Promise<TerminalTicket> {

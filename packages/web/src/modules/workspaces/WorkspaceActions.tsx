@@ -2,11 +2,12 @@ import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Play, Square, Trash2 } from 'lucide-react';
 import type { Workspace } from '@paddock/protocol';
-import { workspaceActionMutation, type WorkspaceAction } from '../../api/workspaces';
+import { quotaRefusal, workspaceActionMutation, type WorkspaceAction } from '../../api/workspaces';
 import { errorMessage } from '../../api/client';
 import { Button } from '../../components/Button';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { canDelete, canStart, canStop } from './workspaceActions';
+import { QuotaDialog } from './QuotaDialog';
 
 interface WorkspaceActionsProps {
   workspace: Workspace;
@@ -21,10 +22,16 @@ interface WorkspaceActionsProps {
 export function WorkspaceActions({ workspace, size = 'md', labelWithName = false, onDeleted, onError }: WorkspaceActionsProps) {
   const queryClient = useQueryClient();
   const [confirmingDelete, setConfirmingDelete] = useState(false);
+  const [quota, setQuota] = useState<ReturnType<typeof quotaRefusal>>(null);
   const mutation = useMutation({
     ...workspaceActionMutation(queryClient),
     onMutate: () => onError?.(null),
-    onError: (error) => onError?.(errorMessage(error)),
+    onError: (error) => {
+      // Past the running limit: offer to stop one of those that run, rather than only saying so.
+      const refusal = quotaRefusal(error);
+      if (refusal) setQuota(refusal);
+      else onError?.(errorMessage(error));
+    },
   });
   const pending = mutation.isPending ? mutation.variables?.action : undefined;
 
@@ -80,6 +87,15 @@ export function WorkspaceActions({ workspace, size = 'md', labelWithName = false
       >
         Delete
       </Button>
+      <QuotaDialog
+        refusal={quota}
+        retryLabel={`Start ${workspace.name}`}
+        onClose={() => setQuota(null)}
+        onRetry={() => {
+          setQuota(null);
+          run('start');
+        }}
+      />
       <ConfirmDialog
         open={confirmingDelete}
         title="Delete workspace?"

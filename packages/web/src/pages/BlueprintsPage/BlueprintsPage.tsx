@@ -5,7 +5,7 @@ import { ArrowRight, LayoutTemplate, Lock, Plus } from 'lucide-react';
 import type { Blueprint, Workspace } from '@paddock/protocol';
 import { blueprintsQuery } from '../../api/blueprints';
 import { isApiError } from '../../api/client';
-import { createWorkspaceMutation } from '../../api/workspaces';
+import { createWorkspaceMutation, quotaRefusal } from '../../api/workspaces';
 import { Badge } from '../../components/Badge';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
@@ -16,6 +16,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { QueryView } from '../../components/QueryView';
 import { Skeleton } from '../../components/Skeleton';
 import { generateWorkspaceName } from '../../modules/workspaces/workspaceName';
+import { QuotaDialog } from '../../modules/workspaces/QuotaDialog';
 
 // A generated name can collide; a new random suffix is the fix.
 const NAME_ATTEMPTS = 3;
@@ -27,6 +28,7 @@ export function BlueprintsPage() {
   const create = useMutation(createWorkspaceMutation(queryClient));
   const [creatingId, setCreatingId] = useState<string | null>(null);
   const [createError, setCreateError] = useState<unknown>(null);
+  const [quota, setQuota] = useState<{ blueprint: Blueprint; refusal: NonNullable<ReturnType<typeof quotaRefusal>> } | null>(null);
 
   const onCreate = async (blueprint: Blueprint) => {
     setCreatingId(blueprint.id);
@@ -42,7 +44,9 @@ export function BlueprintsPage() {
       }
       await navigate({ to: '/workspaces/$workspaceId', params: { workspaceId: workspace.id } });
     } catch (error) {
-      setCreateError(error);
+      const refusal = quotaRefusal(error);
+      if (refusal) setQuota({ blueprint, refusal });
+      else setCreateError(error);
     } finally {
       setCreatingId(null);
     }
@@ -57,6 +61,16 @@ export function BlueprintsPage() {
       {createError != null && (
         <ErrorBanner title="Could not create the workspace" error={createError} className="mb-6" />
       )}
+      <QuotaDialog
+        refusal={quota?.refusal ?? null}
+        retryLabel="Create the workspace"
+        onClose={() => setQuota(null)}
+        onRetry={() => {
+          const blueprint = quota?.blueprint;
+          setQuota(null);
+          if (blueprint) void onCreate(blueprint);
+        }}
+      />
       <QueryView
         query={blueprints}
         loading={

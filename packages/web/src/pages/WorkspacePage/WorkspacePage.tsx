@@ -19,6 +19,7 @@ import { useCurrentUser } from '../../modules/auth/permissions';
 import { BudgetNotice } from '../../modules/usage/BudgetNotice';
 import { WorkspaceActions } from '../../modules/workspaces/WorkspaceActions';
 import { WorkspaceStateBadge } from '../../modules/workspaces/WorkspaceStateBadge';
+import { StoppedByPolicy, WorkspaceDeadline } from '../../modules/workspaces/WorkspaceDeadline';
 
 // The tabs (and xterm.js, the largest dependency, in them) load only on this page.
 const WorkspaceLayout = lazy(() =>
@@ -81,6 +82,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
                   <> · files {mebibytes(ws.resources.diskUsedBytes)} of {mebibytes(ws.resources.limits.diskMiB * 1024 * 1024)}</>
                 )}
               </p>
+              <WorkspaceDeadline workspace={ws} canOperate={me?.id === ws.ownerId || me?.role === 'admin'} />
             </div>
             <div className="flex flex-wrap items-center gap-2">
               <WorkspaceAgentActivity workspaceId={ws.id} />
@@ -137,7 +139,12 @@ function WorkspaceBody({ workspace }: { workspace: Workspace }) {
             className="border-0"
             icon={<CircleStop className="size-5" />}
             title="This workspace is stopped"
-            description="Its files are kept. Start it to open the terminal again."
+            description={
+              <>
+                <StoppedByPolicy workspace={workspace} />
+                Its files are kept. Start it to open the terminal again.
+              </>
+            }
           />
         </Panel>
       );

@@ -12,6 +12,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { QueryView } from '../../components/QueryView';
 import { Skeleton } from '../../components/Skeleton';
 import { formatDateTime, timeAgo } from '../../components/formatTime';
+import { useNow } from '../../components/useNow';
 import { WorkspaceActions } from '../../modules/workspaces/WorkspaceActions';
 import { WorkspaceStateBadge } from '../../modules/workspaces/WorkspaceStateBadge';
 
@@ -94,6 +95,7 @@ function WorkspacesTable({
                   >
                     {workspace.name}
                   </Link>
+                  <CleanupWarning workspace={workspace} />
                   {workspace.state === 'failed' && workspace.stateMessage && (
                     <p className="mt-0.5 max-w-xs truncate text-xs text-red-600" title={workspace.stateMessage}>
                       {workspace.stateMessage}
@@ -118,6 +120,17 @@ function WorkspacesTable({
         </table>
       </div>
     </Card>
+  );
+}
+
+/** A day before the cleanup policy deletes a stopped workspace, its owner sees it here, in the list they come back to. */
+function CleanupWarning({ workspace }: { workspace: Workspace }) {
+  const now = useNow(60_000);
+  if (!workspace.deletesAt || new Date(workspace.deletesAt).getTime() - now > 24 * 60 * 60_000) return null;
+  return (
+    <p className="mt-0.5 text-xs text-amber-700" data-testid="cleanup-warning">
+      Deleted {timeAgo(workspace.deletesAt, now)} unless you start it
+    </p>
   );
 }
 
