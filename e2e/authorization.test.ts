@@ -235,6 +235,14 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/v1/blueprints/:id/policies': { record: newBlueprint, call: () => ({ check: (res) => expect(res.body).toMatchObject({ idleStopMinutes: null, limits: { cpus: null } }) }) },
   'PUT /api/v1/blueprints/:id/policies': { record: newBlueprint, call: () => ({ body: { idleStopMinutes: 30 }, check: (res) => expect(res.body).toMatchObject({ idleStopMinutes: 30, maxLifetimeHours: null }) }) },
   'PUT /api/v1/admin/model-prices': { call: () => ({ body: { items: [SONNET_PRICE] }, check: (res) => expect(res.body.items).toEqual([expect.objectContaining(SONNET_PRICE)]) }) },
+  'GET /api/v1/admin/budgets': { call: () => ({ check: (res) => expect(res.body).toEqual(expect.any(Array)) }) },
+  'PUT /api/v1/admin/budgets': {
+    call: () => {
+      const budget = { scope: 'user', targetId: admin().id, period: 'month', limitTokens: 1_000_000, action: 'alert' };
+      return { body: [budget], check: (res) => expect(res.body).toEqual([expect.objectContaining({ ...budget, id: expect.any(String), spentTokens: expect.any(Number) })]) };
+    },
+  },
+  'GET /api/v1/usage/budget': { call: () => ({ check: (res) => expect(res.body.budgets).toEqual(expect.any(Array)) }) },
   'POST /api/v1/admin/scim-tokens': {},
   'GET /api/v1/governance/policy': { call: () => ({ check: (res) => expect(res.body.mode).toEqual(expect.any(String)) }) },
   'PUT /api/v1/governance/policy': { call: () => ({ body: defaultGovernancePolicy(['registry.npmjs.org']) }) },
@@ -564,6 +572,7 @@ describe('every service method that touches an owned object', () => {
     GovernancePolicies: fx.services.governancePolicies, GovernanceEvents: fx.services.governanceEvents, GovernanceApprovals: fx.services.governanceApprovals,
     GovernanceSimulator: fx.services.governanceSimulator, GovernanceSuggester: fx.services.governanceSuggester,
     WorkspaceGovernance: fx.services.workspaceGovernance, Publishing: fx.services.publishing,
+    Budgets: fx.services.budgets, BudgetWatch: fx.services.budgetWatch,
   });
 
   it('has a rule for each of its methods, and none for a method that does not exist', () => {

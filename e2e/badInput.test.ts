@@ -156,6 +156,7 @@ describe('bad input at the edge', () => {
       'POST /api/v1/blueprints/:id/policies/impact': { idleStopMinutes: 5, limits: { pids: 64 } },
       'PUT /api/v1/blueprints/:id/policies': { idleStopMinutes: 60, maxRunningPerUser: null, limits: { cpus: 1, memoryMiB: null } },
       'PUT /api/v1/admin/model-prices': { items: [{ model: 'claude-sonnet-4', inputUsdPerMTok: 3, outputUsdPerMTok: 15, cacheReadUsdPerMTok: 0.3, cacheWriteUsdPerMTok: 3.75 }] },
+      'PUT /api/v1/admin/budgets': [{ scope: 'blueprint', targetId: blueprint, period: 'month', limitUsd: 20, action: 'block' }],
       'PUT /api/v1/governance/policy': {
         mode: 'monitor', defaults: { llm_call: 'allow', bash_command: 'allow', file_write: 'ask', git_push: 'allow', http_request: 'deny' },
         rules: [{ id: 'fuzz', class: 'http_request', match: { domain: '*.example.com', method: 'GET', path: '/x/**' }, verdict: 'allow' }],

@@ -39,6 +39,8 @@ import { Reconciler } from './workspaces/reconciler.js';
 import { BlueprintAccessSweep } from './workspaces/blueprintAccessSweep.js';
 import { LlmUsage } from './usage/llmUsage.js';
 import { ModelPrices } from './usage/modelPrices.js';
+import { Budgets } from './usage/budgets.js';
+import { BudgetWatch } from './usage/budgetWatch.js';
 import { IpAllowlist } from './ipAllowlist/ipAllowlist.js';
 import { registerIpAllowlist } from './ipAllowlist/ipAllowlistHook.js';
 import { BlueprintSecrets } from './secrets/blueprintSecrets.js';
@@ -138,20 +140,25 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   // Read once: the default org policy allows the package registries this machine is configured with.
   const registries = configuredRegistries();
   const governancePolicies = new GovernancePolicies({ db, clock, audit, events }, () => registries);
-  const reconciler = new Reconciler({ db, clock, hub, workspaces, events, blueprintSecrets, workspaceSetup, governancePolicies, metrics, log: log.child({ component: 'reconciler' }) });
-  const accessSweep = new BlueprintAccessSweep(workspaces, log.child({ component: 'blueprint-access' }));
   const modelPrices = new ModelPrices(db, clock, audit);
   const usage = new LlmUsage(db, clock, events, modelPrices);
-  // A model call is activity: an agent at work keeps its workspace from the idle stop.
-  hub.on('usage', (agentId, record) => void usage.record(agentId, record)
-    .then((stored) => (stored ? workspaces.touch(record.workspaceId) : undefined))
+  const governanceEvents = new GovernanceEvents({ db, clock, events, metrics });
+  const budgets = new Budgets(db, clock, audit);
+  const budgetWatch = new BudgetWatch({ db, clock, events, modelPrices, governanceEvents, budgets, usage, metrics, log: log.child({ component: 'budgets' }) });
+  // A model call is activity: an agent at work keeps its workspace from the idle stop. One the gateway refused by a
+  // used-up budget reached no model: it is counted against the budget, not in the ledger, and is no activity.
+  hub.on('usage', (agentId, record) => void (record.refused
+    ? budgetWatch.refused(agentId, record)
+    : usage.record(agentId, record).then((stored) => (stored ? workspaces.touch(record.workspaceId) : undefined)))
     .catch((err: unknown) => log.error({ err }, 'storing a usage record failed')));
+  const reconciler = new Reconciler({ db, clock, hub, workspaces, events, blueprintSecrets, workspaceSetup, governancePolicies, budgetWatch, metrics, log: log.child({ component: 'reconciler' }) });
+  budgetWatch.onRefusalsChanged(() => reconciler.refreshSpecs());
+  const accessSweep = new BlueprintAccessSweep(workspaces, log.child({ component: 'blueprint-access' }));
   const resourceReports = new WorkspaceResourceReports(db, clock, (id) => workspaces.notifyChanged(id), log.child({ component: 'workspace-resources' }));
   hub.on('workspace-usage', (agentId, report) => void resourceReports.record(agentId, report).catch((err: unknown) => log.error({ err }, 'storing a workspace usage report failed')));
   const sso = new SsoSettings(config.oidc, settings, secrets, audit);
   const signInSettings = new SignInSettings(settings, sso, audit);
   const oidc = new OidcSignIn({ db, clock, audit, identity, sso, signInSettings, log: log.child({ component: 'oidc' }) });
-  const governanceEvents = new GovernanceEvents({ db, clock, events, metrics });
   const governanceHealth = new GovernanceHealth({ db, clock, hub, log: log.child({ component: 'governance-health' }) });
   governanceHealth.start();
   const governanceApprovals = new GovernanceApprovals({ db, clock, audit, events });
@@ -164,7 +171,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   });
   metrics.observeBackups(backups);
   const services: PortalServices = {
-    config, db, clock, log, audit, identity, blueprints, workspaces, events, hub, workspaceHttp, enrollment, reconciler, usage, modelPrices,
+    config, db, clock, log, audit, identity, blueprints, workspaces, events, hub, workspaceHttp, enrollment, reconciler, usage, modelPrices, budgets, budgetWatch,
     activity: new WorkspaceActivity(db, clock, audit, workspaces),
     resourcePolicies, policySweep,
     computeUsage: new ComputeUsage(db, clock),
@@ -238,6 +245,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   });
   tunnelListening = true;
   governanceTunnel.start();
+  budgetWatch.start();
   reconciler.start();
   accessSweep.start();
   policySweep.start();
@@ -248,6 +256,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     await accessSweep.stop();
     await policySweep.stop();
     await reconciler.stop();
+    await budgetWatch.stop();
     await governanceTunnel.stop();
     await backupSchedule?.stop();
     tunnelListening = false;

@@ -16,6 +16,8 @@ import type { WorkspaceHttp } from './tunnel/workspaceHttp.js';
 import type { Enrollment } from './tunnel/enrollment.js';
 import type { LlmUsage } from './usage/llmUsage.js';
 import type { ModelPrices } from './usage/modelPrices.js';
+import type { Budgets } from './usage/budgets.js';
+import type { BudgetWatch } from './usage/budgetWatch.js';
 import type { Reconciler } from './workspaces/reconciler.js';
 import type { IpAllowlist } from './ipAllowlist/ipAllowlist.js';
 import type { BlueprintSecrets } from './secrets/blueprintSecrets.js';
@@ -69,6 +71,10 @@ export interface PortalServices {
   usage: LlmUsage;
   /** The model price table that costs usage (usage/usageCost.ts). */
   modelPrices: ModelPrices;
+  /** The monthly budget list (usage/budgets.ts). */
+  budgets: Budgets;
+  /** Budgets as they stand this month: alerts, and what the gateway must refuse (usage/budgetWatch.ts). */
+  budgetWatch: BudgetWatch;
   secrets: Secrets;
   blueprintSecrets: BlueprintSecrets;
   blueprintLlmKeys: BlueprintLlmKeys;

@@ -16,6 +16,11 @@ export interface LlmRoute {
   model: string;
   /** How the upstream speaks: the Messages API (default), or Chat Completions, which the gateway translates both ways. */
   upstreamFormat?: LlmUpstreamFormat;
+  /**
+   * Set when a monthly budget with action "block" is used up (the portal decides, the gateway
+   * enforces): every model call is answered with this message, in plain words, and reaches no model.
+   */
+  refusal?: string;
 }
 
 export type LlmUpstreamFormat = 'anthropic' | 'openai';

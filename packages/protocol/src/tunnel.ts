@@ -56,8 +56,12 @@ export type { TunnelClient, TunnelHandlers } from './generated/paddock/tunnel/v1
  *      version store for a workspace it runs, spoken as HTTP (packages/protocol/src/publishApi.ts). An agent
  *      without it sees a dial naming no target and refuses it: publishing fails there with a clear error,
  *      and nothing else changes. (A minor of its own would put 1.3 agents two minors away, out of reach.)
+ * 1.5: budgets (issue 11). LlmRoute.refusal (a used-up "block" budget: the gateway answers model calls with
+ *      that message and reaches no model) and UsageRecord.refused (such a refusal, counted by the portal).
+ *      A 1.4 agent ignores the refusal and lets calls through; the portal still raises the budget's alerts.
+ *      A 1.4 portal never sends one, so a 1.5 agent never refuses.
  */
-export const TUNNEL_PROTOCOL = { major: 1, minor: 4 } as const;
+export const TUNNEL_PROTOCOL = { major: 1, minor: 5 } as const;
 /** The major version, as Hello.protocol_version and Welcome.protocol_version carry it. */
 export const TUNNEL_PROTOCOL_VERSION = TUNNEL_PROTOCOL.major;
 

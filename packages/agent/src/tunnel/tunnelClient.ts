@@ -258,6 +258,7 @@ export class TunnelClient extends EventEmitter<TunnelClientEvents> {
       inputTokens: record.inputTokens, outputTokens: record.outputTokens,
       cacheReadTokens: record.cacheReadTokens, cacheWriteTokens: record.cacheWriteTokens,
       unixMs: String(record.at.getTime()),
+      ...(record.refused ? { refused: true } : {}),
     };
     if (this.connected && this.call) return this.send({ usage });
     if (this.unsentUsage.length >= MAX_UNSENT_USAGE) this.unsentUsage.shift();
@@ -471,6 +472,7 @@ export function workspaceSpec(spec: NonNullable<Command__Output['ensureRunning']
       llm: {
         upstreamBaseUrl: spec.llm.upstreamBaseUrl, upstreamApiKey: spec.llm.upstreamApiKey, model: spec.llm.model,
         upstreamFormat: spec.llm.upstreamFormat === 'openai' ? 'openai' as const : 'anthropic' as const,
+        ...(spec.llm.refusal ? { refusal: spec.llm.refusal } : {}),
       },
     } : {}),
     agentInstructions: spec.agentInstructions,

@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { computeSummaryQuerySchema, computeSummaryResponseSchema, dateTimeSchema, modelPricesResponseSchema, modelPricesSchema, usageSummaryQuerySchema, usageSummaryResponseSchema } from '@paddock/protocol';
+import {
+  budgetsResponseSchema, budgetsSchema, computeSummaryQuerySchema, computeSummaryResponseSchema, dateTimeSchema, modelPricesResponseSchema,
+  modelPricesSchema, myBudgetsResponseSchema, usageSummaryQuerySchema, usageSummaryResponseSchema,
+} from '@paddock/protocol';
 import { route } from './route.js';
 
 const totals = {
@@ -67,6 +70,34 @@ export const usageRoutes = [
     method: 'PUT', url: '/api/v1/admin/model-prices', access: 'admin',
     summary: 'Replace the model price table; a model left out has no price (shown as such, never as $0)',
     body: modelPricesSchema, response: modelPricesResponseSchema,
-    handler: async ({ body, actor, services }) => ({ items: await services.modelPrices.replace(body.items, actor) }),
+    handler: async ({ body, actor, services }) => {
+      const items = await services.modelPrices.replace(body.items, actor);
+      // Money budgets are counted with these prices: what they alert on or block follows at once.
+      services.budgetWatch.trigger();
+      return { items };
+    },
+  }),
+  route({
+    method: 'GET', url: '/api/v1/admin/budgets', access: 'auditor',
+    summary: 'The monthly budgets per user, group and blueprint, each as it stands this month: spent, remaining, its 80 % and 100 % alerts, the model calls it refused',
+    response: budgetsResponseSchema,
+    handler: async ({ services }) => services.budgetWatch.statuses(),
+  }),
+  route({
+    method: 'PUT', url: '/api/v1/admin/budgets', access: 'admin',
+    summary: 'Replace the budget list whole (an item with an id keeps that budget and its alerts this month); a bad item refuses the whole list and the old one stays',
+    body: budgetsSchema, response: budgetsResponseSchema,
+    handler: async ({ body, actor, services }) => {
+      await services.budgets.replace(body, actor);
+      // Alerts the new limits cross are raised, and what they block is refused, at once.
+      services.budgetWatch.trigger();
+      return services.budgetWatch.statuses();
+    },
+  }),
+  route({
+    method: 'GET', url: '/api/v1/usage/budget', access: 'user',
+    summary: 'The budgets your model calls count against (yours, your groups\', your workspaces\' blueprints\'): spent this month, remaining, alerts raised, and whether calls are refused',
+    response: myBudgetsResponseSchema,
+    handler: async ({ actor, services }) => services.budgetWatch.forActor(actor.user),
   }),
 ];

@@ -97,6 +97,19 @@ export const SERVICE_RULES: Record<string, Record<string, MethodRule>> = {
   },
   GovernanceEvents: {
     record: ownAgent, list: readers, get: readers, row: internal,
+    recordPortalEvent: { holder: "a budget's alert, raised by the budget watch about the ledger's own call that crossed the threshold" },
+  },
+  Budgets: {
+    list: readers, replace: admins,
+    months: internal, markAlerted: internal, countRefusal: internal, checkTargets: internal,
+  },
+  BudgetWatch: {
+    statuses: readers,
+    forActor: { holder: "the signed-in user: the route passes its own actor's id, and only budgets counting that user's calls are answered" },
+    refused: ownAgent,
+    refusalFor: { holder: 'a workspace row the reconciler read, to build its model route' },
+    start: internal, stop: internal, trigger: internal, settled: internal, onRefusalsChanged: internal,
+    pass: internal, alert: internal, evaluate: internal, groupMembers: internal, labels: internal,
   },
   GovernanceApprovals: {
     hold: ownAgent, list: readers, decide: admins,

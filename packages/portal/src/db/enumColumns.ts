@@ -3,7 +3,7 @@ import {
   auditActorKindSchema, auditOutcomeSchema, blueprintAccessKindSchema, blueprintAccessLevelSchema, deactivatedBySchema, desiredStateSchema,
   identitySourceSchema, roleSchema, workspaceStateSchema,
   approvalScopeSchema, approvalStateSchema, enforcementPointSchema, governanceClassSchema, verdictSchema,
-  publishAccessSchema, publishStateSchema, stopReasonSchema,
+  publishAccessSchema, publishStateSchema, stopReasonSchema, BUDGET_ACTIONS, BUDGET_SCOPES,
 } from '@paddock/protocol';
 import type { Tables } from './schema.js';
 
@@ -25,6 +25,8 @@ export const enumColumns: Record<string, readonly unknown[]> = {
   'audit_log.outcome': allOf('audit_log', 'outcome')(auditOutcomeSchema.options),
   'blueprint_access_rules.kind': allOf('blueprint_access_rules', 'kind')(blueprintAccessKindSchema.options),
   'blueprints.access': allOf('blueprints', 'access')(blueprintAccessLevelSchema.options),
+  'budgets.action': allOf('budgets', 'action')(BUDGET_ACTIONS),
+  'budgets.scope': allOf('budgets', 'scope')(BUDGET_SCOPES),
   'governance_approvals.class': allOf('governance_approvals', 'class')(governanceClassSchema.options),
   'governance_approvals.scope': allOf('governance_approvals', 'scope')(approvalScopeSchema.options),
   'governance_approvals.state': allOf('governance_approvals', 'state')(approvalStateSchema.options),

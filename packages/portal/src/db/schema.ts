@@ -2,7 +2,7 @@ import type { ColumnType, Generated } from 'kysely';
 import type {
   AuditActorKind, AuditOutcome, BlueprintAccessKind, BlueprintAccessLevel, DeactivatedBy, DesiredState, IdentitySource, Role, WorkspaceState, StopReason,
 } from '@paddock/protocol';
-import type { LlmUsageTable, ModelPricesTable, WorkspaceRunsTable } from './usageSchema.js';
+import type { BudgetMonthsTable, BudgetsTable, LlmUsageTable, ModelPricesTable, WorkspaceRunsTable } from './usageSchema.js';
 import type { WorkspaceActivityTable } from './activitySchema.js';
 import type { BlueprintWorkspaceConfigColumn } from './blueprintConfigSchema.js';
 import type { OidcLoginStatesTable, OidcSessionsTable } from './oidcTables.js';
@@ -271,6 +271,7 @@ export interface Tables {
   llm_usage: LlmUsageTable;
   model_prices: ModelPricesTable;
   workspace_runs: WorkspaceRunsTable;
+  budgets: BudgetsTable; budget_months: BudgetMonthsTable;
   workspace_activity: WorkspaceActivityTable;
   preview_tokens: PreviewTokensTable; preview_sessions: PreviewSessionsTable;
   governance_org_policy: GovernanceOrgPolicyTable;

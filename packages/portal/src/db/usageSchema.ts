@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { BudgetAction, BudgetScope } from '@paddock/protocol';
 
 /** bigint: read as a number (the database layer parses int8); callers still coerce. */
 type TokenCount = ColumnType<number, number, number>;
@@ -38,4 +39,28 @@ export interface WorkspaceRunsTable {
   blueprint_id: string;
   started_at: ColumnType<Date, Date, Date>;
   ended_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+/** migrations/0026_budgets.sql */
+export interface BudgetsTable {
+  id: string;
+  position: number;
+  scope: BudgetScope;
+  target_id: string;
+  period: 'month';
+  /** numeric: read as a string. */
+  limit_usd: ColumnType<string | null, number | null, number | null>;
+  limit_tokens: ColumnType<number | null, number | null, number | null>;
+  action: BudgetAction;
+  created_at: ColumnType<Date, Date, never>;
+  updated_at: ColumnType<Date, Date, Date>;
+}
+
+/** What one budget did in one month: its alerts (each raised once) and the calls it refused. */
+export interface BudgetMonthsTable {
+  budget_id: string;
+  month: string;
+  alerted_80_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  alerted_100_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  refusals: ColumnType<number, number | undefined, number>;
 }

@@ -51,6 +51,21 @@ export class GovernanceEvents {
     return stored.length;
   }
 
+  /**
+   * An event the portal raised itself about a workspace's model calls (a budget's alert,
+   * usage/budgetWatch.ts): stored and sent to the feed as an agent's would be, at the
+   * gateway, which is where the budget bites. Not replayable: it names no action.
+   */
+  async recordPortalEvent(e: { agentId: string; workspaceId: string; userId: string; blueprintId: string; summary: string; verdict: 'allow' | 'deny'; enforced: boolean; ruleId: string }): Promise<void> {
+    const now = this.deps.clock.now();
+    const stored = await this.deps.db.insertInto('governance_events').values({
+      at: now, received_at: now, agent_id: e.agentId, workspace_id: e.workspaceId, user_id: e.userId, blueprint_id: e.blueprintId,
+      point: 'gateway', class: 'llm_call', summary: e.summary, verdict: e.verdict, enforced: e.enforced, rule_id: e.ruleId,
+      filter: null, held_id: null, action: null,
+    }).returning(['id']).executeTakeFirstOrThrow();
+    this.deps.events.publish('governance', { decisionId: String(stored.id), workspaceId: e.workspaceId });
+  }
+
   private row(agentId: string, r: GovernanceEventReport, w: { owner_id: string; blueprint_id: string }, now: Date) {
     const reported = Date.parse(r.at);
     const at = Number.isFinite(reported) && Math.abs(reported - now.getTime()) < MAX_SKEW_MS ? new Date(reported) : now;

@@ -73,6 +73,12 @@ export class PortalMetrics {
     registers: [this.registry],
   });
 
+  readonly budgetRefusals = new Counter({
+    name: 'paddock_budget_refusals_total',
+    help: 'Model calls the agents\' LLM gateways refused because a monthly budget with action "block" was used up, as reported by the agents.',
+    registers: [this.registry],
+  });
+
   readonly reconcilerRetries = new Counter({
     name: 'paddock_reconciler_retries_total',
     help: 'Commands the reconciler sent again because its agent did not answer within the timeout, by verb (run, stop, delete).',
@@ -97,6 +103,8 @@ export class PortalMetrics {
   observeHub(hub: AgentHub): void {
     hub.on('agent-connected', () => this.agentConnections.inc());
     hub.on('usage', (_agentId, record) => {
+      // A call the gateway refused (a used-up budget) reached no model: budgetRefusals counts it.
+      if (record.refused) return;
       this.modelCalls.inc();
       this.modelTokens.inc({ kind: 'input' }, Number(record.inputTokens));
       this.modelTokens.inc({ kind: 'output' }, Number(record.outputTokens));

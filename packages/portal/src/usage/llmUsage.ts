@@ -162,4 +162,25 @@ export class LlmUsage {
       ? rowsOut.sort((a, b) => a.key.localeCompare(b.key))
       : rowsOut.sort((a, b) => (b.costUsd ?? -1) - (a.costUsd ?? -1) || b.requests - a.requests || a.key.localeCompare(b.key));
   }
+
+  /**
+   * Totals over [from, to) per user, blueprint and model: what budgets count against
+   * (usage/budgetWatch.ts costs them with usageCost.ts, as the summary does).
+   */
+  async totalsByUserAndBlueprint(range: { from: Date; to: Date }): Promise<Array<ModelTotals & { userId: string; blueprintId: string }>> {
+    const rows = await this.db.selectFrom('llm_usage').where('llm_usage.at', '>=', range.from).where('llm_usage.at', '<', range.to)
+      .select(['llm_usage.user_id', 'llm_usage.blueprint_id', 'llm_usage.model', ...sums])
+      .groupBy(['llm_usage.user_id', 'llm_usage.blueprint_id', 'llm_usage.model']).execute();
+    return rows.map((r) => ({ userId: r.user_id, blueprintId: r.blueprint_id, model: r.model, ...totals(r) }));
+  }
+
+  /** The latest call in [from, to) of these users or of this blueprint: the one that took a budget over a threshold. */
+  async latestCall(of: { userIds: readonly string[] } | { blueprintId: string }, range: { from: Date; to: Date }) {
+    let q = this.db.selectFrom('llm_usage').select(['agent_id', 'workspace_id', 'user_id', 'blueprint_id'])
+      .where('at', '>=', range.from).where('at', '<', range.to);
+    if ('blueprintId' in of) q = q.where('blueprint_id', '=', of.blueprintId);
+    else if (of.userIds.length === 0) return undefined;
+    else q = q.where('user_id', 'in', of.userIds);
+    return q.orderBy('at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  }
 }

@@ -19,6 +19,11 @@ import { openTestDatabase, type TestDatabase } from '../testing/testDatabase.js'
 import { AgentHub } from '../tunnel/agentHub.js';
 import { GovernancePolicies } from '../governance/governancePolicies.js';
 import { PortalMetrics } from '../metrics/portalMetrics.js';
+import { GovernanceEvents } from '../governance/governanceEvents.js';
+import { Budgets } from '../usage/budgets.js';
+import { BudgetWatch } from '../usage/budgetWatch.js';
+import { LlmUsage } from '../usage/llmUsage.js';
+import { ModelPrices } from '../usage/modelPrices.js';
 import { Reconciler } from './reconciler.js';
 import { Workspaces } from './workspaces.js';
 import { BOOTSTRAP } from '../auth/actor.js';
@@ -137,6 +142,16 @@ describe("the reconciler's timeouts", () => {
   });
 });
 
+/** The portal's budgets over the test database: none are set, so nothing is refused. */
+function budgetWatchOver(t: TestDatabase, clock: FakeClock, audit: AuditLog, bus: InProcessEventBus, metrics: PortalMetrics) {
+  const modelPrices = new ModelPrices(t.db, clock, audit);
+  return new BudgetWatch({
+    db: t.db, clock, events: bus, modelPrices, metrics, log: pino({ level: 'silent' }),
+    governanceEvents: new GovernanceEvents({ db: t.db, clock, events: bus, metrics }),
+    budgets: new Budgets(t.db, clock, audit), usage: new LlmUsage(t.db, clock, bus, modelPrices),
+  });
+}
+
 /** A reconciler over a test database, with one admin and one blueprint. */
 async function buildReconciler(t: TestDatabase, clock: FakeClock, hub: AgentHub) {
   const metrics = new PortalMetrics();
@@ -154,6 +169,7 @@ async function buildReconciler(t: TestDatabase, clock: FakeClock, hub: AgentHub)
     blueprintSecrets: new BlueprintSecrets(t.db, secrets, audit),
     workspaceSetup: new WorkspaceSetup(t.db, new BlueprintLlmKeys(t.db, secrets, audit), undefined, async () => DEFAULT_WORKSPACE_LIMITS, pino({ level: 'silent' })),
     governancePolicies: new GovernancePolicies({ db: t.db, clock, audit, events: bus }, () => []),
+    budgetWatch: budgetWatchOver(t, clock, audit, bus, metrics),
     metrics,
   });
   return { bus, workspaces, reconciler, actor, blueprintId: blueprint.id, metrics };

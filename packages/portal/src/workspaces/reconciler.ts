@@ -12,7 +12,7 @@ import type { PortalServices } from '../services.js';
 import { SingleFlight } from '../singleFlight.js';
 
 export type ReconcilerDeps = Pick<PortalServices, 'db' | 'clock' | 'hub' | 'workspaces' | 'events' | 'blueprintSecrets' | 'workspaceSetup' | 'governancePolicies'>
-  & { log: pino.Logger; metrics: Pick<PortalServices['metrics'], 'reconcilerRetries'> };
+  & { log: pino.Logger; metrics: Pick<PortalServices['metrics'], 'reconcilerRetries'>; budgetWatch: Pick<PortalServices['budgetWatch'], 'refusalFor'> };
 
 /** A command sent and not yet answered; resent when older than this. */
 const INFLIGHT_TIMEOUT_MS = 60_000;
@@ -99,11 +99,12 @@ export class Reconciler {
   private readonly clock: Clock;
   private readonly log: pino.Logger;
   /**
-   * A governance policy, kill switch or grant changed: the next pass compares
-   * every running workspace's spec with what its agent holds at once, past the
-   * waits that otherwise spread those checks out, so agents hold it within a second.
+   * A governance policy, kill switch or grant changed, or what a budget refuses: the
+   * next pass compares every running workspace's spec with what its agent holds at
+   * once, past the waits that otherwise spread those checks out, so agents hold it
+   * within a second.
    */
-  private governanceChanged = false;
+  private specsChanged = false;
 
   /**
    * A start command is built from the blueprint's secrets, decrypted (they travel
@@ -122,8 +123,8 @@ export class Reconciler {
     // Changes made here and, over PostgreSQL, in other portals (an agent is connected to one of them).
     this.unsubscribe = [
       this.events.on('workspace', (w) => this.onWorkspace(w)),
-      this.events.on('governancePolicy', () => { this.governanceChanged = true; this.trigger(); }),
-      this.events.onMissed(() => { this.governanceChanged = true; this.trigger(); }),
+      this.events.on('governancePolicy', () => this.refreshSpecs()),
+      this.events.onMissed(() => this.refreshSpecs()),
     ];
     this.passes.start(RESYNC_EVERY_MS);
   }
@@ -135,6 +136,12 @@ export class Reconciler {
 
   /** Runs a pass soon; passes never overlap, and a trigger during a pass runs one more. */
   trigger(): void { this.passes.trigger(); }
+
+  /** Something a running workspace's spec is built from changed (its policy, a budget's refusal): agents get it at once. */
+  refreshSpecs(): void {
+    this.specsChanged = true;
+    this.trigger();
+  }
 
   private onWorkspace(w: Workspace): void {
     const key = `${w.state}/${w.desiredState}`;
@@ -150,8 +157,8 @@ export class Reconciler {
   private async pass(): Promise<void> {
     // Nothing starts for an owner who may no longer use its blueprint, however the
     // access went (the access sweep also runs on its own after every write).
-    const governanceChanged = this.governanceChanged;
-    this.governanceChanged = false;
+    const specsChanged = this.specsChanged;
+    this.specsChanged = false;
     await this.workspaces.stopWhereBlueprintAccessLost(POLICY_SWEEPER);
     const rows = await this.db.selectFrom('workspaces')
       .select(['id', 'agent_id', 'state', 'desired_state', 'owner_id', 'blueprint_id'])
@@ -170,7 +177,7 @@ export class Reconciler {
       }
       const verb: Verb | null = this.verbFor(r.state, r.desired_state);
       if (!verb) {
-        if (r.state === 'running' && r.desired_state === 'running') await this.keepSpecCurrent(r, agentId, governanceChanged);
+        if (r.state === 'running' && r.desired_state === 'running') await this.keepSpecCurrent(r, agentId, specsChanged);
         continue;
       }
       const current = this.inflight.get(r.id);
@@ -201,11 +208,11 @@ export class Reconciler {
    * A spec the agent couldn't apply goes unanswered (the workspace runs on as it
    * was) and is sent again after REFRESH_TIMEOUT_MS.
    */
-  private async keepSpecCurrent(r: Row, agentId: string, governanceChanged = false): Promise<void> {
+  private async keepSpecCurrent(r: Row, agentId: string, specsChanged = false): Promise<void> {
     const inflight = this.inflight.get(r.id);
     const sent = this.sentRoute.get(r.id);
-    // A governance change can't wait for an unanswered spec's timeout: what the agent was sent is compared now.
-    if (governanceChanged && sent?.agentId === agentId && (!inflight || inflight.verb === 'run')) return this.resendIfChanged(r, agentId, sent);
+    // A governance or budget change can't wait for an unanswered spec's timeout: what the agent was sent is compared now.
+    if (specsChanged && sent?.agentId === agentId && (!inflight || inflight.verb === 'run')) return this.resendIfChanged(r, agentId, sent);
     if (inflight && this.clock.now().getTime() - inflight.at < (inflight.verb === 'run' ? REFRESH_TIMEOUT_MS : INFLIGHT_TIMEOUT_MS)) return;
     const retry = inflight?.verb === 'run';
     if (retry) {
@@ -236,7 +243,7 @@ export class Reconciler {
     if (this.send(agentId, r.id, 'run', command) && retry) this.deps.metrics.reconcilerRetries.inc({ verb: 'run' });
   }
 
-  /** After a governance change: the spec goes again only if what the agent holds differs (a failure is the next regular check's). */
+  /** After a governance or budget change: the spec goes again only if what the agent holds differs (a failure is the next regular check's). */
   private async resendIfChanged(r: Row, agentId: string, sent: { route: string }): Promise<void> {
     let command: Command;
     try {
@@ -245,7 +252,7 @@ export class Reconciler {
       command = await this.runCommand(r, parts);
     } catch (err) {
       if (!(err instanceof SpecPartError)) throw err;
-      this.log.error({ workspaceId: r.id, err: errorText(err.reason) }, `the running workspace's spec could not be built after a governance change: ${specParts[err.part].log}`);
+      this.log.error({ workspaceId: r.id, err: errorText(err.reason) }, `the running workspace's spec could not be built after a governance or budget change: ${specParts[err.part].log}`);
       return;
     }
     this.send(agentId, r.id, 'run', command);
@@ -276,11 +283,16 @@ export class Reconciler {
 
   /**
    * The parts of a running workspace's spec the agent must hold as they are now: the model route
-   * (its blueprint's provider, else the portal's default) and the governance policy.
+   * (its blueprint's provider, else the portal's default; with the refusal of a used-up budget)
+   * and the governance policy.
    */
   private async dynamicParts(w: Row): Promise<DynamicParts> {
     return {
-      llm: await buildPart('llm', () => this.deps.workspaceSetup.llmRoute(w.blueprint_id)),
+      llm: await buildPart('llm', async () => {
+        const route = await this.deps.workspaceSetup.llmRoute(w.blueprint_id);
+        const refusal = route && await this.deps.budgetWatch.refusalFor({ ownerId: w.owner_id, blueprintId: w.blueprint_id });
+        return route && refusal ? { ...route, refusal } : route;
+      }),
       governancePolicy: await buildPart('governance', async () => JSON.stringify(await this.deps.governancePolicies.effectiveFor({ id: w.id, blueprintId: w.blueprint_id }))),
     };
   }
@@ -344,6 +356,6 @@ type DynamicParts = { llm: LlmRoute | undefined; governancePolicy: string };
 /** Tells specs' routes and policies apart without keeping their keys in memory longer than a pass. */
 function routeFingerprint(parts: { llm: { [K in keyof LlmRoute]?: string } | null | undefined; governancePolicy: string }): string {
   const route = parts.llm;
-  const llm = route ? [route.upstreamBaseUrl, route.upstreamApiKey, route.model, route.upstreamFormat ?? 'anthropic'] : 'none';
+  const llm = route ? [route.upstreamBaseUrl, route.upstreamApiKey, route.model, route.upstreamFormat ?? 'anthropic', route.refusal ?? ''] : 'none';
   return createHash('sha256').update(JSON.stringify([llm, parts.governancePolicy])).digest('hex');
 }

@@ -1,5 +1,5 @@
 import { queryOptions } from '@tanstack/react-query';
-import type { ComputeGroup, ComputeSummaryRow, UsageGroup, UsageSummaryRow } from '@paddock/protocol';
+import type { ComputeGroup, ComputeSummaryRow, MyBudgets, UsageGroup, UsageSummaryRow } from '@paddock/protocol';
 import { api } from './client';
 
 export interface Period { from: string; to: string }
@@ -19,5 +19,17 @@ export function computeSummaryQuery(groupBy: ComputeGroup, period: Period) {
   return queryOptions({
     queryKey: ['usage', 'compute', groupBy, period] as const,
     queryFn: async ({ signal }) => (await api.get<{ rows: ComputeSummaryRow[] }>(`/api/v1/usage/compute?groupBy=${groupBy}&${range(period)}`, signal)).rows,
+  });
+}
+
+// Spend moves with every model call, and no event announces it to the browser: a slow poll keeps it near.
+const POLL_MS = 60_000;
+
+/** The budgets the signed-in user's model calls count against, as they stand this month. */
+export function myBudgetsQuery() {
+  return queryOptions({
+    queryKey: ['usage', 'budget'] as const,
+    queryFn: ({ signal }) => api.get<MyBudgets>('/api/v1/usage/budget', signal),
+    refetchInterval: POLL_MS,
   });
 }

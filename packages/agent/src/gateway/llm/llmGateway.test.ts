@@ -175,6 +175,24 @@ describe('the LLM gateway', () => {
     expect(usage).toHaveLength(0);
   });
 
+  it("answers every model call with the route's refusal (a used-up budget) and reaches no model; counting tokens still works; lifted with the next route", async () => {
+    const { socket, key } = await openGateway(sim.url);
+    const route = { upstreamBaseUrl: sim.url, upstreamApiKey: REAL_KEY, model: 'paddock-demo-model' };
+    const refusal = 'Your monthly AI budget of $20 is used up; ask your admin';
+    gateway.serve('ws1', { ...route, refusal }, key);
+    const body = { model: 'm', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'say hello' }] };
+    const refused = await call(socket, '/v1/messages?beta=true', { 'x-api-key': key }, body);
+    expect(refused.status).toBe(400);
+    expect(JSON.parse(refused.body)).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: refusal } });
+    expect(seen).toEqual([]);
+    expect(usage).toEqual([expect.objectContaining({ workspaceId: 'ws1', refused: true, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 })]);
+    expect((await call(socket, '/v1/messages/count_tokens', { 'x-api-key': key }, body)).status).toBe(200);
+
+    gateway.serve('ws1', route, key);
+    expect((await call(socket, '/v1/messages', { 'x-api-key': key }, { ...body, stream: false })).status).toBe(200);
+    expect(usage.filter((u) => u.refused)).toHaveLength(1);
+  });
+
   it('swaps the virtual key for the provider key (x-api-key or Bearer) and records usage from a JSON answer', async () => {
     const { socket, key } = await openGateway(sim.url);
     const body = { model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'say hello' }] };

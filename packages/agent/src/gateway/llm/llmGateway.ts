@@ -24,6 +24,8 @@ export interface UsageRecord {
   cacheReadTokens: number;
   cacheWriteTokens: number;
   at: Date;
+  /** The call was refused by the route's refusal (a used-up budget): it reached no model, its tokens are 0. */
+  refused?: boolean;
 }
 
 /** What the gateway asks of governance: a decision per model call, a record per tool call, the kill switch. */
@@ -154,6 +156,14 @@ export class LlmGateway extends EventEmitter<{ usage: [UsageRecord]; request: [G
     if (!keyMatches(presentedKey(req.headers), entry.virtualKey)) {
       req.resume();
       return sendError(res, 401, 'authentication_error', 'invalid or missing workspace key');
+    }
+    // A used-up budget: the portal decided, the gateway refuses every model call, before the kill switch or any
+    // filter, in plain words. A 400, as governance's refusals: Claude Code prints "API Error: 400 <message>" and
+    // stops, where a 429 or 5xx it would retry and a 403 it would call a failed login.
+    if (entry.route.refusal && isMetered(call)) {
+      req.resume();
+      this.emit('usage', { workspaceId, model: entry.route.model, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, at: this.clock.now(), refused: true });
+      return sendError(res, 400, 'invalid_request_error', entry.route.refusal);
     }
     if (!this.governance) return this.dispatch(workspaceId, entry, call, req, res);
     this.governed(this.governance, workspaceId, entry, call, req, res).catch((err: unknown) => {

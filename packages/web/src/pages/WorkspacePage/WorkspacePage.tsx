@@ -16,6 +16,7 @@ import { timeAgo } from '../../components/formatTime';
 import { WorkspaceAgentActivity } from '../../modules/governance/WorkspaceAgentActivity';
 import { PublishButton } from '../../modules/publishing/PublishButton';
 import { useCurrentUser } from '../../modules/auth/permissions';
+import { BudgetNotice } from '../../modules/usage/BudgetNotice';
 import { WorkspaceActions } from '../../modules/workspaces/WorkspaceActions';
 import { WorkspaceStateBadge } from '../../modules/workspaces/WorkspaceStateBadge';
 import { StoppedByPolicy, WorkspaceDeadline } from '../../modules/workspaces/WorkspaceDeadline';
@@ -100,6 +101,8 @@ export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
               {ws.resources.notice}
             </Notice>
       )}
+      {/* The budgets are the signed-in user's: shown on their own workspace only. */}
+      {ws.state !== 'deleted' && me?.id === ws.ownerId && <BudgetNotice blueprintId={ws.blueprintId} />}
       {actionError && (
         <ErrorBanner className="mb-4" title="The action failed">
           {actionError}

@@ -6,6 +6,7 @@ export interface LlmRoute {
   'upstreamApiKey'?: (string);
   'model'?: (string);
   'upstreamFormat'?: (string);
+  'refusal'?: (string);
 }
 
 export interface LlmRoute__Output {
@@ -13,4 +14,5 @@ export interface LlmRoute__Output {
   'upstreamApiKey': (string);
   'model': (string);
   'upstreamFormat': (string);
+  'refusal': (string);
 }

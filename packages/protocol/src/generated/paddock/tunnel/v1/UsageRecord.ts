@@ -10,6 +10,7 @@ export interface UsageRecord {
   'cacheReadTokens'?: (number | string | Long);
   'cacheWriteTokens'?: (number | string | Long);
   'unixMs'?: (number | string | Long);
+  'refused'?: (boolean);
 }
 
 export interface UsageRecord__Output {
@@ -20,4 +21,5 @@ export interface UsageRecord__Output {
   'cacheReadTokens': (string);
   'cacheWriteTokens': (string);
   'unixMs': (string);
+  'refused': (boolean);
 }
