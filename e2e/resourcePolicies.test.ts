@@ -277,8 +277,10 @@ describe('resource policies', () => {
   it('counts running hours per user and blueprint from the runs, clipped to a period and costed at the hourly rate', async () => {
     expect((await stack.api('PATCH', `/api/v1/blueprints/${starter}`, { hourlyRateUsd: 0.5 })).status).toBe(200);
     const runs = await stack.db.selectFrom('workspace_runs').selectAll().where('user_id', '=', builder.id).execute();
-    // The idle one ran from its start until the sweep stopped it, 171 minutes of the test's clock later.
-    const idleRun = runs.find((r) => r.workspace_id === idleId)!;
+    // The idle one ran once, from its start until the sweep stopped it, 171 minutes of the test's clock later.
+    const idleRuns = runs.filter((r) => r.workspace_id === idleId);
+    expect(idleRuns).toHaveLength(1);
+    const idleRun = idleRuns[0]!;
     expect(idleRun.ended_at!.getTime() - idleRun.started_at.getTime()).toBe(171 * 60_000);
     const hours = runs.reduce((n, r) => n + ((r.ended_at ?? clock.now()).getTime() - r.started_at.getTime()) / 3_600_000, 0);
 

@@ -177,9 +177,12 @@ describe('usage and cost, from scripted-model calls through the gateway', () => 
     expect(mine.body.budgets[0]).not.toHaveProperty('refusals');
 
     // Past the limit: warned, never refused.
+    const callsBefore = (await readLedger()).filter((r) => r.user_id === builder.id).length;
     expect((await call(builderWs, 5)).output).toBe('200');
     await expect.poll(async () => (await feed(alertBudget.id)).map((e) => e.summary), { timeout: 10_000 }).toEqual([expect.stringContaining('80 % used'), expect.stringContaining('100 % used')]);
     expect((await call(builderWs, 1)).output).toBe('200');
+    // A call's usage record reaches the portal a moment after its answer: wait for both in the ledger.
+    await expect.poll(async () => (await readLedger()).filter((r) => r.user_id === builder.id).length, { timeout: 10_000 }).toBe(callsBefore + 2);
     const after = tokensOf((await readLedger()).filter((r) => r.user_id === builder.id));
     await expect.poll(async () => (await budget(alertBudget.id)).spentTokens, { timeout: 10_000 }).toBe(after);
     await stack.portal.services.budgetWatch.settled();

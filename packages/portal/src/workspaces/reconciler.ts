@@ -193,7 +193,9 @@ export class Reconciler {
         continue;
       }
       const transitional: WorkspaceState = verb === 'run' ? 'starting' : 'stopping';
-      await this.workspaces.setObserved(RECONCILER, r.id, transitional, '', agentId);
+      // The row was read at the pass's start: an agent's report since (running, say) wins, and this
+      // workspace waits for the next pass rather than being sent a start it no longer needs.
+      if (!(await this.workspaces.setObserved(RECONCILER, r.id, transitional, '', agentId, { ifState: r.state }))) continue;
       if (this.send(agentId, r.id, verb, command) && retry) this.deps.metrics.reconcilerRetries.inc({ verb });
     }
   }

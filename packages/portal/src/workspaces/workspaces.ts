@@ -59,6 +59,9 @@ function wishColumns(desired: DesiredState, now: Date, stopReason: StopReason | 
   return { desired_state: desired, running_since: null, stopped_at: now, stop_reason: stopReason };
 }
 
+/** The reported states that end a run of compute time. */
+const RUN_ENDS: ReadonlySet<WorkspaceState> = new Set(['stopping', 'stopped', 'failed', 'deleted']);
+
 /** How often one workspace's activity is written at most: its idle deadline is this precise, and a keystroke costs no write. */
 const TOUCH_EVERY_MS = 30_000;
 
@@ -361,14 +364,20 @@ export class Workspaces {
   /**
    * What the runtime reports, recorded by the reconciler (what it sent) or an agent
    * (what it saw). Settled outcomes (running, stopped, failed, deleted) are audited
-   * as that actor's doing.
+   * as that actor's doing. With `ifState`, only from that state: false when it had moved on.
    */
-  async setObserved(by: SystemActor, id: string, state: WorkspaceState, message: string, agentId?: string): Promise<void> {
+  async setObserved(by: SystemActor, id: string, state: WorkspaceState, message: string, agentId?: string, options: { ifState?: WorkspaceState } = {}): Promise<boolean> {
+    let stale = false;
     const w = await this.db.transaction().execute(async (tx) => {
       const before = await tx.selectFrom('workspaces').select(['state', 'state_message', 'blueprint_id', 'agent_id', 'owner_id'])
         .where('id', '=', id).forUpdate().executeTakeFirst();
       if (before) authorize(by, 'observe', { type: 'workspace', ownerId: before.owner_id }, 'workspace');
       if (!before || before.state === 'deleted') return undefined;
+      // Compare-and-set: the caller acted on a state it read earlier, and a report came in since.
+      if (options.ifState !== undefined && before.state !== options.ifState) {
+        stale = true;
+        return undefined;
+      }
       if (before.state === state && before.state_message === message && (agentId === undefined || before.agent_id === agentId)) {
         return undefined;
       }
@@ -386,15 +395,20 @@ export class Workspaces {
       return readWorkspace(tx, id);
     });
     if (w) this.changed(w);
+    return !stale;
   }
 
-  /** Compute time: a run opens when the workspace is reported running, and closes when it is reported anything else. */
+  /**
+   * Compute time: a run opens when the workspace is reported running, and closes when it is
+   * reported on its way down or down (stopping, stopped, failed, deleted). A stale "starting"
+   * from an agent right after "running" is no stop: the run stays open, rather than splitting in two.
+   */
   private async recordRun(tx: Transaction<Tables>, w: { id: string; ownerId: string; blueprintId: string }, from: WorkspaceState, to: WorkspaceState): Promise<void> {
     const now = this.clock.now();
-    if (from !== 'running' && to === 'running') {
+    if (to === 'running') {
       await tx.insertInto('workspace_runs').values({ workspace_id: w.id, user_id: w.ownerId, blueprint_id: w.blueprintId, started_at: now })
         .onConflict((oc) => oc.column('workspace_id').where('ended_at', 'is', null).doNothing()).execute();
-    } else if (from === 'running' && to !== 'running') {
+    } else if (from !== to && RUN_ENDS.has(to)) {
       await tx.updateTable('workspace_runs').set({ ended_at: now }).where('workspace_id', '=', w.id).where('ended_at', 'is', null).execute();
     }
   }
