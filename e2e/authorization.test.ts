@@ -154,6 +154,7 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/v1/admin/auth-settings': {},
   'PUT /api/v1/admin/auth-settings': { call: () => ({ body: { localPasswords: true } }) },
   'GET /api/v1/users': {},
+  'GET /api/v1/groups': { call: () => ({ check: (res) => expect(res.body.groups).toEqual(expect.any(Array)) }) },
   'POST /api/v1/users': { call: () => ({ body: { email: `${fresh('new')}@example.com`, name: 'New', role: 'builder', password: ADMIN_PASSWORD } }) },
   'PATCH /api/v1/users/:id': { record: () => newUser(false), call: (c) => ({ body: { name: 'Renamed' }, check: (res) => expect(res.body).toMatchObject({ id: c.id, name: 'Renamed' }) }) },
   'DELETE /api/v1/users/:id': { record: () => newUser(false) },

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInWorkspace } from '@paddock/agent';
@@ -248,6 +249,28 @@ describe('usage and cost, from scripted-model calls through the gateway', () => 
       await notice.waitFor({ timeout: 15_000 });
       expect(await notice.textContent()).toContain('Ask your admin');
       if (process.env.PADDOCK_SCREENSHOTS) await page.screenshot({ path: join(process.env.PADDOCK_SCREENSHOTS, 'budget-used-up.png') });
+
+      // The Usage & cost page: the chart, the top tables, the budgets as they stand, and a CSV of what a table shows.
+      await page.goto(`${stack.url}/usage`);
+      await page.getByTestId('spend-chart').waitFor({ timeout: 15_000 });
+      await expect.poll(() => page.getByTestId('usage-row-user').count(), { timeout: 10_000 }).toBe(2);
+      const blockRow = page.getByTestId('budget-row').filter({ hasText: 'Used up: AI calls refused' });
+      await blockRow.waitFor({ timeout: 10_000 });
+      expect(await blockRow.textContent()).toContain('$20.00 a month');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export top users as CSV' }).click()]);
+      const csv = readFileSync((await download.path())!, 'utf8').trim().split('\r\n');
+      expect(csv[0]).toBe('key,label,requests,inputTokens,outputTokens,cacheReadTokens,cacheWriteTokens,costUsd,savedUsd,savedShare,unpricedRequests');
+      expect(csv.slice(1).map((l) => l.split(',')[1]).sort()).toEqual([ADMIN_EMAIL, 'cost-builder@example.com'].sort());
+      if (process.env.PADDOCK_SCREENSHOTS) await page.screenshot({ path: join(process.env.PADDOCK_SCREENSHOTS, 'usage-and-cost.png'), fullPage: true });
+
+      // A builder sees the same page over their own work: no one else's row, their own budget and what is left of it.
+      const builderPage = await (await chromium.browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+      await signIn(builderPage, stack.url, 'cost-builder@example.com', ADMIN_PASSWORD);
+      await builderPage.goto(`${stack.url}/usage`);
+      await builderPage.getByTestId('usage-row-workspace').first().waitFor({ timeout: 15_000 });
+      expect(await builderPage.getByTestId('usage-row-workspace').allTextContents()).toEqual([expect.stringContaining('cost-builder')]);
+      expect(await builderPage.getByText('Top users').count()).toBe(0);
+      await expect.poll(() => builderPage.getByTestId('budget-row').count(), { timeout: 10_000 }).toBe(1);
     } finally {
       await chromium.close();
     }

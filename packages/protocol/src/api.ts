@@ -165,6 +165,10 @@ export const blueprintAccessSchema = z.object({
 });
 export type BlueprintAccess = z.infer<typeof blueprintAccessSchema>;
 
+/** A group of members, as SCIM or SSO sign-in keeps it. */
+export const groupSchema = z.object({ id: z.string(), displayName: z.string(), source: identitySourceSchema, members: z.number().int() });
+export type Group = z.infer<typeof groupSchema>;
+
 export const blueprintSchema = z.object({
   id, name: z.string(), description: z.string(), access: blueprintAccessLevelSchema, createdAt: z.string(), updatedAt: z.string(),
   /** Its apps may be published for anyone, signed in or not (publishing; default false). */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import {
   acceptInviteRequestSchema, createInviteRequestSchema, createUserRequestSchema, createdInviteSchema, createdPasswordResetSchema, inviteLookupSchema, inviteSchema,
-  meResponseSchema, passwordResetLookupSchema, passwordResetTokenSchema, redeemPasswordResetRequestSchema, updateUserRequestSchema, userSchema,
+  groupSchema, meResponseSchema, passwordResetLookupSchema, passwordResetTokenSchema, redeemPasswordResetRequestSchema, updateUserRequestSchema, userSchema,
 } from '@paddock/protocol';
 import { NotFoundError } from '../errors.js';
 import type { PortalServices } from '../services.js';
@@ -29,6 +29,11 @@ export const userRoutes = [
     method: 'GET', url: '/api/v1/users', access: 'auditor', summary: 'Members, with role, trusted flag, state and last sign-in',
     response: z.object({ users: z.array(userSchema) }),
     handler: async ({ services }) => ({ users: await services.identity.listUsers() }),
+  }),
+  route({
+    method: 'GET', url: '/api/v1/groups', access: 'auditor', summary: 'Groups (from SCIM or SSO sign-in), with their member counts',
+    response: z.object({ groups: z.array(groupSchema) }),
+    handler: async ({ services }) => ({ groups: await services.identity.listGroups() }),
   }),
   route({
     method: 'POST', url: '/api/v1/users', access: 'admin', summary: 'Create a user with a password', status: 201,

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { DeactivatedBy, Role, SessionInfo, User } from '@paddock/protocol';
+import type { DeactivatedBy, Group, Role, SessionInfo, User } from '@paddock/protocol';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import type { Tables, UsersTable } from '../db/schema.js';
@@ -157,6 +157,15 @@ export class Identity {
 
   async listUsers(): Promise<User[]> {
     return (await this.db.selectFrom('users').selectAll().orderBy('created_at').execute()).map(toUser);
+  }
+
+  /** Groups (from SCIM or SSO sign-in), by name, with how many members each has: what budgets and access rules name. */
+  async listGroups(): Promise<Group[]> {
+    const rows = await this.db.selectFrom('groups')
+      .leftJoin('group_members', 'group_members.group_id', 'groups.id')
+      .select(['groups.id', 'groups.display_name', 'groups.source', (eb) => eb.fn.count<string>('group_members.user_id').as('members')])
+      .groupBy(['groups.id', 'groups.display_name', 'groups.source']).orderBy('groups.display_name').execute();
+    return rows.map((r) => ({ id: r.id, displayName: r.display_name, source: r.source, members: Number(r.members) }));
   }
 
   /**

@@ -48,6 +48,7 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   'GET /api/v1/admin/auth-settings': none,
   'PUT /api/v1/admin/auth-settings': none,
   'GET /api/v1/users': none,
+  'GET /api/v1/groups': none,
   'POST /api/v1/users': none,
   'PATCH /api/v1/users/:id': record,
   'DELETE /api/v1/users/:id': record,

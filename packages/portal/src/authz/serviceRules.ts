@@ -135,6 +135,7 @@ export const SERVICE_RULES: Record<string, Record<string, MethodRule>> = {
     reactivate: { member: 'manage' },
     getUser: { roles: ['admin', 'auditor'] },
     listUsers: { roles: ['admin', 'auditor'] },
+    listGroups: { roles: ['admin', 'auditor'] },
     listSessions: { account: 'manage' },
     revokeSession: { account: 'manage' },
     listTokens: { account: 'manage' },

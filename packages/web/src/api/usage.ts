@@ -1,5 +1,5 @@
-import { queryOptions } from '@tanstack/react-query';
-import type { ComputeGroup, ComputeSummaryRow, MyBudgets, UsageGroup, UsageSummaryRow } from '@paddock/protocol';
+import { queryOptions, type QueryClient } from '@tanstack/react-query';
+import type { Budget, BudgetStatus, ComputeGroup, ComputeSummaryRow, MyBudgets, UsageGroup, UsageSummaryRow } from '@paddock/protocol';
 import { api } from './client';
 
 export interface Period { from: string; to: string }
@@ -32,4 +32,30 @@ export function myBudgetsQuery() {
     queryFn: ({ signal }) => api.get<MyBudgets>('/api/v1/usage/budget', signal),
     refetchInterval: POLL_MS,
   });
+}
+
+const budgetsKey = ['admin', 'budgets'] as const;
+
+/** Every budget, as it stands this month (admins and auditors). */
+export function budgetsQuery() {
+  return queryOptions({ queryKey: budgetsKey, queryFn: ({ signal }) => api.get<BudgetStatus[]>('/api/v1/admin/budgets', signal), refetchInterval: POLL_MS });
+}
+
+/** Replaces the list whole (kept budgets carry their id, and their alerts this month). */
+export function putBudgetsMutation(queryClient: QueryClient) {
+  return {
+    mutationFn: (list: Budget[]) => api.put<BudgetStatus[]>('/api/v1/admin/budgets', list),
+    onSuccess: (saved: BudgetStatus[]) => {
+      queryClient.setQueryData(budgetsKey, saved);
+      void queryClient.invalidateQueries({ queryKey: ['usage', 'budget'] });
+    },
+  };
+}
+
+/** A budget as the list to PUT holds it. */
+export function budgetOf(b: BudgetStatus): Budget {
+  return {
+    id: b.id, scope: b.scope, targetId: b.targetId, period: 'month', action: b.action,
+    ...(b.limitUsd !== undefined ? { limitUsd: b.limitUsd } : { limitTokens: b.limitTokens ?? 0 }),
+  };
 }

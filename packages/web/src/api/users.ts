@@ -1,12 +1,20 @@
 import { queryOptions, type QueryClient } from '@tanstack/react-query';
 import type {
-  AcceptInviteRequest, CreateInviteRequest, CreatedInvite, CreatedPasswordReset, Invite, InviteLookup, MeResponse, PasswordResetLookup,
+  AcceptInviteRequest, CreateInviteRequest, Group, CreatedInvite, CreatedPasswordReset, Invite, InviteLookup, MeResponse, PasswordResetLookup,
   RedeemPasswordResetRequest, UpdateUserRequest, User,
 } from '@paddock/protocol';
 import { api } from './client';
 
 export const usersQueryKey = ['users'] as const;
 export const invitesQueryKey = ['invites'] as const;
+
+/** Groups (SCIM or SSO), for what names a group: budgets. */
+export function groupsQuery() {
+  return queryOptions({
+    queryKey: ['groups'] as const,
+    queryFn: async ({ signal }) => (await api.get<{ groups: Group[] }>('/api/v1/groups', signal)).groups,
+  });
+}
 
 export function usersQuery() {
   return queryOptions({

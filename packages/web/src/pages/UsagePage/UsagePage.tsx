@@ -12,7 +12,8 @@ import { Section } from '../../components/Section';
 import { Skeleton } from '../../components/Skeleton';
 import { TBody, THead, Table, TableEmpty, TableSkeleton, Td, Th } from '../../components/Table';
 import { selectClass } from '../../components/Field';
-import { canSeeAdmin, useCurrentUser } from '../../modules/auth/permissions';
+import { canManage, canSeeAdmin, useCurrentUser } from '../../modules/auth/permissions';
+import { BudgetsSection } from '../../modules/usage/BudgetsSection';
 import { downloadCsv, toCsv } from '../../modules/usage/csv';
 import { money, tokens } from '../../modules/usage/format';
 
@@ -95,6 +96,7 @@ export function UsagePage() {
           <UsageTable title={everyone ? 'Top workspaces' : 'By workspace'} groupBy="workspace" period={period} nameHeader="Workspace" />
           <UsageTable title="By model" groupBy="model" period={period} nameHeader="Model" />
         </div>
+        <BudgetsSection everyone={everyone} canManage={canManage(me?.role)} />
         <ComputeTable period={period} everyone={everyone} />
       </div>
     </PageContainer>
