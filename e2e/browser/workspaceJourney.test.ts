@@ -96,6 +96,26 @@ describe('a builder in the browser', () => {
     await page.getByRole('button', { name: 'Save policy' }).click();
     await expect.poll(async () => (await stack.api('GET', '/api/v1/admin/policies')).body.maxRunningPerUser, { timeout: 10_000 }).toBe(1);
 
+    // A day before the cleanup deletes a stopped workspace, its owner's list says so.
+    expect((await stack.api('PUT', '/api/v1/admin/policies', { ...DEFAULT_RESOURCE_POLICY, cleanupStoppedAfterDays: 1 })).status).toBe(200);
+    await page.goto(`${stack.url}/workspaces`);
+    const stoppedRow = page.getByTestId('workspace-row').filter({ hasText: 'journey-second' });
+    await expect.poll(() => stoppedRow.getByTestId('cleanup-warning').textContent(), { timeout: 10_000 }).toMatch(/^Deleted .+ unless you start it$/);
+
+    // A blueprint's own policy and its compute price, on its page.
+    const starterId = await stack.starterId();
+    await page.goto(`${stack.url}/admin/blueprints/${starterId}`);
+    const idle = page.getByLabel('Stop after inactivity (minutes)');
+    await idle.waitFor({ timeout: 10_000 });
+    expect(await idle.getAttribute('placeholder')).toBe('120 (org)');
+    await idle.fill('30');
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await expect.poll(async () => (await stack.api('GET', `/api/v1/blueprints/${starterId}/policies`)).body.idleStopMinutes, { timeout: 10_000 }).toBe(30);
+    await page.getByLabel('Compute price (US dollars per running hour)').fill('0.25');
+    await page.getByRole('button', { name: 'Save details' }).click();
+    await expect.poll(async () => (await stack.api('GET', `/api/v1/blueprints/${starterId}`)).body.hourlyRateUsd, { timeout: 10_000 }).toBe(0.25);
+    expect((await stack.api('PUT', `/api/v1/blueprints/${starterId}/policies`, {})).status).toBe(200);
+
     expect((await stack.api('PUT', '/api/v1/admin/policies', HANDS_OFF_RESOURCE_POLICY)).status).toBe(200);
     await page.close();
   });

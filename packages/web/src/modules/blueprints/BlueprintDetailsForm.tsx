@@ -13,10 +13,16 @@ export function BlueprintDetailsForm({ blueprint, readOnly }: { blueprint: Bluep
   const update = useMutation(updateBlueprintMutation(queryClient, blueprint.id));
   const [name, setName] = useState(blueprint.name);
   const [description, setDescription] = useState(blueprint.description);
+  const savedRate = blueprint.hourlyRateUsd === null ? '' : String(blueprint.hourlyRateUsd);
+  const [rate, setRate] = useState(savedRate);
+  // Empty: no price (the cost page shows "no rate", never $0).
+  const rateValue = rate.trim() === '' ? null : Number(rate);
+  const rateInvalid = rateValue !== null && (!Number.isFinite(rateValue) || rateValue < 0);
 
-  const changes: { name?: string; description?: string } = {};
+  const changes: { name?: string; description?: string; hourlyRateUsd?: number | null } = {};
   if (name.trim() !== blueprint.name) changes.name = name.trim();
   if (description.trim() !== blueprint.description) changes.description = description.trim();
+  if (!rateInvalid && rateValue !== blueprint.hourlyRateUsd) changes.hourlyRateUsd = rateValue;
   const dirty = Object.keys(changes).length > 0;
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
@@ -50,6 +56,24 @@ export function BlueprintDetailsForm({ blueprint, readOnly }: { blueprint: Bluep
             className={textareaClass}
           />
         </Field>
+        <Field
+          id="bp-rate"
+          label="Compute price (US dollars per running hour)"
+          hint="What an hour of one of its workspaces running costs, for the Usage & cost page. Leave empty for no price."
+          error={rateInvalid ? 'Enter an amount of 0 or more' : null}
+        >
+          <input
+            id="bp-rate"
+            inputMode="decimal"
+            readOnly={readOnly}
+            value={rate}
+            onChange={(e) => setRate(e.target.value)}
+            placeholder="no price"
+            aria-invalid={rateInvalid}
+            aria-describedby="bp-rate-hint"
+            className={inputClass}
+          />
+        </Field>
         {!readOnly && (
           <div className="flex items-center justify-end gap-3">
             <SavedNote show={update.isSuccess && !dirty} />
@@ -57,12 +81,13 @@ export function BlueprintDetailsForm({ blueprint, readOnly }: { blueprint: Bluep
               onClick={() => {
                 setName(blueprint.name);
                 setDescription(blueprint.description);
+                setRate(savedRate);
               }}
               disabled={!dirty || update.isPending}
             >
               Reset
             </Button>
-            <Button type="submit" variant="primary" loading={update.isPending} disabled={!dirty || !name.trim()}>
+            <Button type="submit" variant="primary" loading={update.isPending} disabled={!dirty || !name.trim() || rateInvalid}>
               Save details
             </Button>
           </div>
