@@ -204,6 +204,23 @@ describe('resource policies', () => {
     await putOrg({});
   }, 120_000);
 
+  it('keeps a workspace whose publish is under way from its idle stop', async () => {
+    const id = await stack.runningWorkspace('publishing-one', builder.token);
+    const saved = await fetch(`${stack.url}/api/v1/workspaces/${id}/files/content?path=index.html`, {
+      method: 'PUT', headers: { authorization: `Bearer ${builder.token}`, 'content-type': 'text/plain' }, body: '<h1>Retention</h1>\n',
+    });
+    expect(saved.status).toBe(200);
+    const request = await stack.api('POST', `/api/v1/workspaces/${id}/publish-requests`, { subdomain: 'policy-app', access: 'organization' }, builder.token);
+    expect(request.status, JSON.stringify(request.body)).toBe(201);
+    expect((await stack.api('POST', `/api/v1/publish-requests/${request.body.id}/approve`)).status).toBe(200);
+    minutes(121);
+    await sweep();
+    // Past its idle deadline, but an approved version is on its way out of it: it keeps running.
+    expect((await workspace(id, builder.token)).desiredState).toBe('running');
+    expect(await sweeperRecords(id)).toEqual([]);
+    expect((await stack.api('DELETE', `/api/v1/workspaces/${id}`, undefined, builder.token)).status).toBe(202);
+  }, 60_000);
+
   it('cleans up a workspace stopped longer than the policy allows, saying when beforehand, and keeps files until then', async () => {
     const { stopped_at } = await stack.db.selectFrom('workspaces').select('stopped_at').where('id', '=', idleId).executeTakeFirstOrThrow();
     const day = 24 * 60 * 60_000;
