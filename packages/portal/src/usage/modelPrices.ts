@@ -27,10 +27,10 @@ export class ModelPrices {
 
   /** Replaces the table in one transaction with its audit record: models left out lose their price. */
   async replace(items: readonly ModelPrice[], by: UserActor): Promise<StoredModelPrice[]> {
-    const before = await this.list();
     const now = this.clock.now();
     await this.db.transaction().execute(async (tx) => {
-      await tx.deleteFrom('model_prices').execute();
+      // Read and replaced in one transaction, so the audit's "removed" is what this save removed.
+      const before = await tx.deleteFrom('model_prices').returning('model').execute();
       if (items.length > 0) {
         await tx.insertInto('model_prices').values(items.map((p) => ({
           model: p.model,
