@@ -1,6 +1,7 @@
-// `npm test`: every test. Unit and integration tests run on PGlite, then the
-// database-touching ones again on PostgreSQL (DATABASE_URL, or a throwaway
-// cluster), including the browser journeys in Chromium.
+// `npm test`: every test. The packages other than the portal's run first, two files
+// at a time; the portal's and e2e tests (the browser journeys in Chromium among them)
+// then run on PGlite, and those about the data layer again on PostgreSQL
+// (DATABASE_URL, or a throwaway cluster).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,8 +75,16 @@ const postgresPassExcludes = [
   'packages/portal/src/usage/usageCost.test.ts',
 ];
 
-/** What the PostgreSQL pass never covers: tests outside the portal and e2e don't touch its database. */
-const postgresPassOutside = ['packages/!(portal)/**'];
+/**
+ * The tests outside the portal and e2e touch no database of the portal's: they run once,
+ * apart, two files at a time (one per core of CI's machine). They share no database, port or
+ * data dir, and most of their time goes to loading and waiting, not computing. Measured
+ * (2026-12, a 2-core machine another suite was loading too): 277 s one file at a time, 93 s
+ * two at a time. The portal's and e2e tests stay one at a time: a TestStack each, real
+ * ports, timings that contention would stretch.
+ */
+const otherPackages = ['packages/!(portal)/**'];
+const portalAndE2e = ['packages/portal/**', 'e2e/**'];
 
 /** Runs vitest; returns its counts from the JSON report. */
 function vitest(label, env, paths) {
@@ -126,8 +135,14 @@ try {
   });
   ensureBuilt();
 
-  // The lint and the tests' type check cover whole packages: a run narrowed to some tests skips them.
-  const results = [...(filters.length ? [] : [lint(), typecheckTests()]), vitest('PGlite', { PADDOCK_TEST_DB: 'pglite' }, [])];
+  // The lint and the tests' type check cover whole packages: a run narrowed to some tests skips them,
+  // and either half of the tests may have none of the tests it names.
+  const narrowed = filters.length ? ['--passWithNoTests'] : [];
+  const results = [
+    ...(filters.length ? [] : [lint(), typecheckTests()]),
+    vitest('the other packages, two files at a time', {}, [...narrowed, '--fileParallelism', '--maxWorkers=2', ...portalAndE2e.flatMap((g) => ['--exclude', g])]),
+    vitest('PGlite', { PADDOCK_TEST_DB: 'pglite' }, [...narrowed, ...otherPackages.flatMap((g) => ['--exclude', g])]),
+  ];
 
   let url = process.env.DATABASE_URL;
   if (!url) {
@@ -137,7 +152,7 @@ try {
   // Narrowed to some tests, the pass runs those of them that touch the database (vitest ORs its
   // path filters: listing the directories as well would run all of them).
   const postgresPaths = filters.length
-    ? ['--passWithNoTests', ...postgresPassOutside.flatMap((g) => ['--exclude', g])]
+    ? ['--passWithNoTests', ...otherPackages.flatMap((g) => ['--exclude', g])]
     : ['packages/portal', 'e2e'];
   results.push(vitest('PostgreSQL', { PADDOCK_TEST_DB: 'postgres', PADDOCK_TEST_PG_URL: url }, [...postgresPaths, ...postgresPassExcludes.flatMap((g) => ['--exclude', g])]));
 
