@@ -132,7 +132,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   // Read once: the default org policy allows the package registries this machine is configured with.
   const registries = configuredRegistries();
   const governancePolicies = new GovernancePolicies({ db, clock, audit, events }, () => registries);
-  const reconciler = new Reconciler({ db, clock, hub, workspaces, events, blueprintSecrets, workspaceSetup, governancePolicies, metrics, log: log.child({ component: 'reconciler' }) });
+  const reconciler = new Reconciler({ db, clock, hub, workspaces, events, blueprintSecrets, workspaceSetup, governancePolicies, metrics, timings: config.reconciler, log: log.child({ component: 'reconciler' }) });
   const accessSweep = new BlueprintAccessSweep(workspaces, log.child({ component: 'blueprint-access' }));
   const modelPrices = new ModelPrices(db, clock, audit);
   const usage = new LlmUsage(db, clock, events, modelPrices);
