@@ -2,7 +2,7 @@
 // at a time; the portal's and e2e tests (the browser journeys in Chromium among them)
 // then run on PGlite, and those about the data layer again on PostgreSQL
 // (DATABASE_URL, or a throwaway cluster).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,9 +24,9 @@ const filters = process.argv.slice(2);
  * keep their one-time links and sessions in the database, files check ownership
  * there (measured on PostgreSQL: preview 21 s, files 16 s of test time, 44 s wall
  * for the two). Measured on 2 cores (2026-12), the files below that this list
- * gained took 252 s of the pass's 487 s wall, most of it workspaceSpec 73 s,
- * llmRestart 36 s, workspaceHttp 31 s, workspaceSetup 13 s, terminalSessions 12 s,
- * resourceLimits 11 s, tunnel 10 s and backupScheduler 9 s.
+ * gained took 263 s of the pass's 490 s wall, most of it workspaceSpec 72 s,
+ * llmRestart 34 s, workspaceHttp 32 s, workspaceSetup 13 s, backupScheduler 13 s,
+ * resourceLimits 12 s, terminalSessions 12 s, tunnel 11 s and dataDirModes 10 s.
  */
 const postgresPassExcludes = [
   // The browser (Chromium), and the AI path: the model gateway, its upstreams and restarts, the real claude and OpenCode.
@@ -79,7 +79,7 @@ const postgresPassExcludes = [
  * The tests outside the portal and e2e touch no database of the portal's: they run once,
  * apart, two files at a time (one per core of CI's machine). They share no database, port or
  * data dir, and most of their time goes to loading and waiting, not computing. Measured
- * (2026-12, a 2-core machine another suite was loading too): 277 s one file at a time, 93 s
+ * (2026-12, a 2-core machine another suite was loading too): 155 s one file at a time, 93 s
  * two at a time. The portal's and e2e tests stay one at a time: a TestStack each, real
  * ports, timings that contention would stretch.
  */
@@ -107,21 +107,38 @@ function vitest(label, env, paths) {
   return counts;
 }
 
-/** The tests' own types (vitest runs them untyped): a test that doesn't compile tests something else than it says. */
-function typecheckTests() {
-  log('Type-checking the tests…');
-  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.tests.json'], { cwd: root, stdio: 'inherit' });
-  return r.status === 0 ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 };
+/** A check as a promise, so that two run at once (each is one process on one core); what it printed is shown when it ends, not interleaved. */
+function check(label, args) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c) => { output += c; });
+    child.stderr.on('data', (c) => { output += c; });
+    child.on('close', (code) => {
+      log(`${label}: ${code === 0 ? 'passed' : 'failed'}`);
+      if (output) process.stdout.write(output);
+      resolve(code === 0 ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 });
+    });
+  });
 }
 
-/** No floating promises, and time read only through the clock, in the portal, agent, CLI and protocol (eslint.config.js says which files): one rejected promise would end the process. */
-function lint() {
-  log('Lint: no floating promises, time only through the clock…');
-  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), 'packages/portal/src', 'packages/agent/src', 'packages/cli/src', 'packages/protocol/src'], { cwd: root, stdio: 'inherit' });
-  return r.status === 0 ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 };
+/**
+ * Before the tests, side by side (about 30 s each on CI's 2 cores): the lint, that is no floating
+ * promises and time read only through the clock, in the portal, agent, CLI and protocol
+ * (eslint.config.js says which files), since one rejected promise would end the process; and the
+ * tests' own types (vitest runs them untyped): a test that doesn't compile tests something else
+ * than it says.
+ */
+function lintAndTypecheckTests() {
+  log('Lint (no floating promises, time only through the clock) and the tests\' type check, side by side…');
+  return Promise.all([
+    check('Lint', [join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), 'packages/portal/src', 'packages/agent/src', 'packages/cli/src', 'packages/protocol/src']),
+    check('The tests\' type check', [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.tests.json']),
+  ]);
 }
 
 let pg;
+const pgliteSnapshots = mkdtempSync(join(tmpdir(), 'paddock-pglite-snapshots-'));
 let exitCode = 1;
 try {
   ensureNodeModules();
@@ -139,9 +156,10 @@ try {
   // and either half of the tests may have none of the tests it names.
   const narrowed = filters.length ? ['--passWithNoTests'] : [];
   const results = [
-    ...(filters.length ? [] : [lint(), typecheckTests()]),
+    ...(filters.length ? [] : await lintAndTypecheckTests()),
     vitest('the other packages, two files at a time', {}, [...narrowed, '--fileParallelism', '--maxWorkers=2', ...portalAndE2e.flatMap((g) => ['--exclude', g])]),
-    vitest('PGlite', { PADDOCK_TEST_DB: 'pglite' }, [...narrowed, ...otherPackages.flatMap((g) => ['--exclude', g])]),
+    // Its test databases start from one migrated copy, made by the first (testing/testDatabase.ts).
+    vitest('PGlite', { PADDOCK_TEST_DB: 'pglite', PADDOCK_TEST_PGLITE_SNAPSHOTS: pgliteSnapshots }, [...narrowed, ...otherPackages.flatMap((g) => ['--exclude', g])]),
   ];
 
   let url = process.env.DATABASE_URL;
@@ -163,5 +181,6 @@ try {
   process.stderr.write(`\n${err.message}\n`);
 } finally {
   pg?.stop();
+  rmSync(pgliteSnapshots, { recursive: true, force: true });
 }
 process.exit(exitCode);
