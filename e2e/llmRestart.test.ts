@@ -27,7 +27,8 @@ describe('model calls from a running workspace across restarts (issue 7)', () =>
   beforeAll(async () => {
     sim = await startModelSim({ onRequest: (r) => seen.push(r) });
     otherSim = await startModelSim({ onRequest: (r) => seenByOther.push(r) });
-    stack = await TestStack.start({ llm: { baseUrl: sim.url, apiKey: PORTAL_KEY, model: DEMO_MODEL_ID } });
+    // A changed route reaches a running workspace at the reconciler's next check of it: every second here, not every 5 s.
+    stack = await TestStack.start({ llm: { baseUrl: sim.url, apiKey: PORTAL_KEY, model: DEMO_MODEL_ID }, portal: { reconciler: { resyncEveryMs: 1_000, refreshTimeoutMs: 15_000 } } });
   });
   afterAll(async () => {
     await stack?.close();
@@ -89,7 +90,7 @@ describe('model calls from a running workspace across restarts (issue 7)', () =>
     await stack.waitForState(id, 'running');
     const key = (await run(id, 'echo before-restarts > /tmp/started-marker; echo "$ANTHROPIC_API_KEY"')).output.trim();
 
-    /** Calls until the answer came from `where` with `providerKey` (the reconciler re-checks a route every few seconds). */
+    /** Calls until the answer came from `where` with `providerKey` (the reconciler re-checks a route every second here). */
     async function callsReach(where: SeenRequest[], providerKey: string) {
       let last = '';
       for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {

@@ -23,7 +23,12 @@ describe("a workspace's spec (issue 8)", () => {
 
   beforeAll(async () => {
     sim = await startModelSim({ onRequest: (r) => seen.push(r) });
-    stack = await TestStack.start({ llm: { baseUrl: sim.url, apiKey: 'sk-ant-portal-default', model: DEMO_MODEL_ID } });
+    // The reconciler's waits shortened (5 s between checks, 15 s before a spec goes again): a spec sent again is
+    // what these tests wait for. The refresh stays above the agent's own 10 s start timeout, as the default does.
+    stack = await TestStack.start({
+      llm: { baseUrl: sim.url, apiKey: 'sk-ant-portal-default', model: DEMO_MODEL_ID },
+      portal: { reconciler: { resyncEveryMs: 1_000, refreshTimeoutMs: 12_000 } },
+    });
   });
   afterAll(async () => {
     await stack?.close();

@@ -151,7 +151,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     ? budgetWatch.refused(agentId, record)
     : usage.record(agentId, record).then((stored) => (stored ? workspaces.touch(record.workspaceId) : undefined)))
     .catch((err: unknown) => log.error({ err }, 'storing a usage record failed')));
-  const reconciler = new Reconciler({ db, clock, hub, workspaces, events, blueprintSecrets, workspaceSetup, governancePolicies, budgetWatch, metrics, log: log.child({ component: 'reconciler' }) });
+  const reconciler = new Reconciler({ db, clock, hub, workspaces, events, blueprintSecrets, workspaceSetup, governancePolicies, budgetWatch, metrics, timings: config.reconciler, log: log.child({ component: 'reconciler' }) });
   budgetWatch.onRefusalsChanged(() => reconciler.refreshSpecs());
   const accessSweep = new BlueprintAccessSweep(workspaces, log.child({ component: 'blueprint-access' }));
   const resourceReports = new WorkspaceResourceReports(db, clock, (id) => workspaces.notifyChanged(id), log.child({ component: 'workspace-resources' }));

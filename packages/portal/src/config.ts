@@ -58,6 +58,15 @@ export interface PortalConfig {
    * socket's does. Fixed defaults, not read from the environment; tests shorten them.
    */
   tunnelHttp: TunnelHttpTimeouts;
+  /** How often the reconciler checks every workspace, and when it sends an unanswered spec again (workspaces/reconciler.ts). Fixed defaults; tests shorten them. */
+  reconciler: ReconcilerTimings;
+}
+
+export interface ReconcilerTimings {
+  /** Every pass: a running workspace's changed route (provider key, endpoint, model) reaches its agent within this. */
+  resyncEveryMs: number;
+  /** A spec sent again to a running workspace and not answered goes again after this: more than its agent's own 10 s start timeout. */
+  refreshTimeoutMs: number;
 }
 
 export interface TunnelHttpTimeouts {
@@ -80,6 +89,8 @@ export interface TunnelHttpTimeouts {
 export const defaultTunnelHttp: TunnelHttpTimeouts = {
   dialMs: 10_000, filesMs: 30_000, portsMs: 5_000, aiHeadersMs: 5_000, aiMs: 30_000, previewHeadersMs: 60_000, poolIdleMs: 5 * 60_000,
 };
+
+export const defaultReconcilerTimings: ReconcilerTimings = { resyncEveryMs: 5_000, refreshTimeoutMs: 15_000 };
 
 const defaultWebDir = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
@@ -172,6 +183,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): PortalConfi
     },
     metricsToken: metricsToken(env.PADDOCK_METRICS_TOKEN),
     tunnelHttp: { ...defaultTunnelHttp },
+    reconciler: { ...defaultReconcilerTimings },
   };
 }
 

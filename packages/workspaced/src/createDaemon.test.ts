@@ -21,7 +21,8 @@ afterEach(async () => {
   for (const client of clients.splice(0)) client.socket.terminate();
   await daemon?.close();
   daemon = undefined;
-  rmSync(dir, { recursive: true, force: true });
+  // A session's shell may still be writing its last file as it ends (ENOTEMPTY mid-removal): retried.
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
 });
 
 async function start(options: Partial<DaemonOptions> = {}): Promise<void> {

@@ -23,6 +23,8 @@ export interface DatabaseOptions {
   onConnectionError?: (err: Error) => void;
   /** Stop at this migration (making a fixture of an older schema); default: all of them. */
   migrateUpTo?: number;
+  /** In memory only: start from this copy of a data directory (PGlite's dumpDataDir) rather than an empty one (tests). */
+  pgliteSnapshot?: Blob;
 }
 
 /** Bigint columns come back as numbers on both engines (ids stay far below 2^53). */
@@ -42,7 +44,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const lock = options.pgliteDir ? lockDataDir(options.pgliteDir) : undefined;
     let pglite: PGlite;
     try {
-      pglite = await openPGlite(options.pgliteDir);
+      pglite = await openPGlite(options.pgliteDir, options.pgliteSnapshot);
     } catch (err) {
       lock?.release();
       throw err;
@@ -83,9 +85,9 @@ export function withQueryPlugin(db: Database, plugin: KyselyPlugin): Database {
  */
 const PGLITE_CONF = ['shared_buffers=32MB'];
 
-async function openPGlite(dir: string | undefined): Promise<PGlite> {
+async function openPGlite(dir: string | undefined, snapshot: Blob | undefined): Promise<PGlite> {
   const open = () => new PGlite(dir, { postgresqlconf: PGLITE_CONF });
-  if (!dir) return open();
+  if (!dir) return new PGlite({ postgresqlconf: PGLITE_CONF, ...(snapshot ? { loadDataDir: snapshot } : {}) });
   // The database is the portal's user's only (a data dir created here is too).
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const fresh = !existsSync(join(dir, 'PG_VERSION'));

@@ -10,20 +10,13 @@ import type { AgentHub } from '../tunnel/agentHub.js';
 import type { Workspaces } from './workspaces.js';
 import type { PortalServices } from '../services.js';
 import { SingleFlight } from '../singleFlight.js';
+import { defaultReconcilerTimings, type ReconcilerTimings } from '../config.js';
 
 export type ReconcilerDeps = Pick<PortalServices, 'db' | 'clock' | 'hub' | 'workspaces' | 'events' | 'blueprintSecrets' | 'workspaceSetup' | 'governancePolicies'>
-  & { log: pino.Logger; metrics: Pick<PortalServices['metrics'], 'reconcilerRetries'>; budgetWatch: Pick<PortalServices['budgetWatch'], 'refusalFor'> };
+  & { log: pino.Logger; metrics: Pick<PortalServices['metrics'], 'reconcilerRetries'>; budgetWatch: Pick<PortalServices['budgetWatch'], 'refusalFor'>; timings?: ReconcilerTimings };
 
 /** A command sent and not yet answered; resent when older than this. */
 const INFLIGHT_TIMEOUT_MS = 60_000;
-/**
- * A spec sent again to a running workspace and not answered: the agent answers
- * once it applied it, and says nothing when it could not (the workspace runs on
- * as it was), so it is sent again. Its agent answers well within this (its own
- * start timeout is 10 s), and applying the same spec twice is harmless.
- */
-const REFRESH_TIMEOUT_MS = 15_000;
-const RESYNC_EVERY_MS = 5_000;
 
 type Verb = 'run' | 'stop' | 'delete';
 type Row = { id: string; owner_id: string; blueprint_id: string };
@@ -99,6 +92,14 @@ export class Reconciler {
   private readonly clock: Clock;
   private readonly log: pino.Logger;
   /**
+   * Every workspace is checked every resyncEveryMs (5 s). A spec sent again to a running
+   * workspace and not answered goes again after refreshTimeoutMs (15 s): the agent answers
+   * once it applied it, and says nothing when it could not (the workspace runs on as it was).
+   * Its agent answers well within this (its own start timeout is 10 s), and applying the same
+   * spec twice is harmless.
+   */
+  private readonly timings: ReconcilerTimings;
+  /**
    * A governance policy, kill switch or grant changed, or what a budget refuses: the
    * next pass compares every running workspace's spec with what its agent holds at
    * once, past the waits that otherwise spread those checks out, so agents hold it
@@ -114,6 +115,7 @@ export class Reconciler {
   constructor(private readonly deps: ReconcilerDeps) {
     ({ db: this.db, hub: this.hub, workspaces: this.workspaces, events: this.events, clock: this.clock, log: this.log } = deps);
     this.passes = new SingleFlight(() => this.pass(), (err) => this.log.error({ err }, 'reconcile pass failed'));
+    this.timings = deps.timings ?? defaultReconcilerTimings;
   }
 
   start(): void {
@@ -126,7 +128,7 @@ export class Reconciler {
       this.events.on('governancePolicy', () => this.refreshSpecs()),
       this.events.onMissed(() => this.refreshSpecs()),
     ];
-    this.passes.start(RESYNC_EVERY_MS);
+    this.passes.start(this.timings.resyncEveryMs);
   }
 
   async stop(): Promise<void> {
@@ -206,16 +208,16 @@ export class Reconciler {
    * listener and route), so a (re)connected agent is sent the spec of every
    * workspace it runs: a restarted agent listens again with the virtual key the
    * sandbox already holds. A changed route (provider key, endpoint, model) is
-   * sent too, within RESYNC_EVERY_MS. The sandbox itself is left as it runs.
+   * sent too, within timings.resyncEveryMs. The sandbox itself is left as it runs.
    * A spec the agent couldn't apply goes unanswered (the workspace runs on as it
-   * was) and is sent again after REFRESH_TIMEOUT_MS.
+   * was) and is sent again after timings.refreshTimeoutMs.
    */
   private async keepSpecCurrent(r: Row, agentId: string, specsChanged = false): Promise<void> {
     const inflight = this.inflight.get(r.id);
     const sent = this.sentRoute.get(r.id);
     // A governance or budget change can't wait for an unanswered spec's timeout: what the agent was sent is compared now.
     if (specsChanged && sent?.agentId === agentId && (!inflight || inflight.verb === 'run')) return this.resendIfChanged(r, agentId, sent);
-    if (inflight && this.clock.now().getTime() - inflight.at < (inflight.verb === 'run' ? REFRESH_TIMEOUT_MS : INFLIGHT_TIMEOUT_MS)) return;
+    if (inflight && this.clock.now().getTime() - inflight.at < (inflight.verb === 'run' ? this.timings.refreshTimeoutMs : INFLIGHT_TIMEOUT_MS)) return;
     const retry = inflight?.verb === 'run';
     if (retry) {
       this.log.warn({ workspaceId: r.id, agentId }, "the agent did not apply the running workspace's spec; sending it again");
@@ -223,7 +225,7 @@ export class Reconciler {
     // What was sent counts only once answered: an unanswered spec goes again.
     const onThisConnection = sent?.agentId === agentId && !inflight;
     this.inflight.delete(r.id);
-    if (onThisConnection && this.clock.now().getTime() - sent.checkedAt < RESYNC_EVERY_MS) return;
+    if (onThisConnection && this.clock.now().getTime() - sent.checkedAt < this.timings.resyncEveryMs) return;
     let command: Command;
     try {
       const parts = await this.dynamicParts(r);

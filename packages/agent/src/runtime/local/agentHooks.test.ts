@@ -76,8 +76,10 @@ describe('agent hooks in a sandbox, with the real Claude Code and OpenCode', () 
   }, 180_000);
 
   it("the Claude Code tab (interactive, in a terminal): an allowed command runs without a prompt or auto mode's check", async () => {
-    // As the tab runs it: `claude` on a PTY. It stays open after answering; the timeout ends it.
-    const tab = await run('timeout 30 claude "Please run the command \\`touch /workspace/allowed-tab\\`"; echo', 90_000);
+    // As the tab runs it: `claude` on a PTY. It stays open after answering: once the command ran, a watcher ends it a
+    // moment later (its last words drawn), or the timeout does (waiting out the whole timeout took 30 s of every run).
+    const watcher = '(for i in $(seq 300); do [ -e /workspace/allowed-tab ] && break; sleep 0.1; done; sleep 3; kill "$(cat /tmp/tab-claude.pid)") 2>/dev/null &';
+    const tab = await run(`${watcher} sh -c 'echo $$ > /tmp/tab-claude.pid; exec timeout 30 claude "Please run the command \\\`touch /workspace/allowed-tab\\\`"'; wait; echo`, 90_000);
     expect(await exists('/workspace/allowed-tab')).toBe(true);
     expect(tab.output).toContain('manual mode');
     expect(tab.output).not.toMatch(/auto mode/i);
