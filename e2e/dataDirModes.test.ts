@@ -37,6 +37,9 @@ function allowedBits(entry: Entry): { bits: number; why: string } | undefined {
   // The agent's bridges (the model gateway): the sandbox binds this directory and connects to the sockets in it.
   if (entry.kind === 'dir' && /^agent\/workspaces\/[^/]+\/bridges$/.test(p)) return { bits: 0o011, why: "search only: bound into the sandbox for the agent's bridge sockets" };
   if (entry.kind === 'socket' && /^agent\/workspaces\/[^/]+\/bridges\/[a-z][a-z0-9-]*\.sock$/.test(p)) return { bits: 0o066, why: 'the sandbox connects to a bridge of the agent through it (a socket holds no data)' };
+  // A bridge socket between its listen and its rename into place (unixListeners.ts), a moment a scan can land in:
+  // the umask's mode, without a write bit, so nothing can connect to it yet.
+  if (entry.kind === 'socket' && /^agent\/workspaces\/[^/]+\/bridges\/\.[0-9a-f]{6}$/.test(p)) return { bits: 0o055, why: 'a bridge socket not yet renamed into place: no one can connect to it' };
   return undefined;
 }
 

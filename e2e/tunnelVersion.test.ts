@@ -65,7 +65,7 @@ describe('tunnel protocol versions', () => {
       const a = await agent(name, protocol);
       a.client.start();
       await a.client.waitConnected(30_000);
-      expect(await listed(name)).toMatchObject({ connected: true, protocol: `${protocol.major}.${protocol.minor}`, refused: null });
+      await expect.poll(() => listed(name), { timeout: 10_000 }).toMatchObject({ connected: true, protocol: `${protocol.major}.${protocol.minor}`, refused: null });
     }
     // And the stack's own agent, on this version, is listed with it.
     expect((await stack.api('GET', '/api/v1/agents')).body.agents.find((a: { name: string }) => a.name === 'test-agent'))
@@ -82,7 +82,8 @@ describe('tunnel protocol versions', () => {
     // The agent process is replaced by a newer one (as an upgrade would), its sandboxes left running.
     await stack.restartAgent({ agent: { version: 'test-upgraded', protocol: { major: TUNNEL_PROTOCOL.major, minor: TUNNEL_PROTOCOL.minor + 1 } } });
 
-    expect(await listed('test-agent')).toMatchObject({ connected: true, version: 'test-upgraded', protocol: `${TUNNEL_PROTOCOL.major}.${TUNNEL_PROTOCOL.minor + 1}` });
+    // The version and the protocol are recorded apart as the agent connects: either may be listed a moment before the other.
+    await expect.poll(() => listed('test-agent'), { timeout: 10_000 }).toMatchObject({ connected: true, version: 'test-upgraded', protocol: `${TUNNEL_PROTOCOL.major}.${TUNNEL_PROTOCOL.minor + 1}` });
     await stack.waitForState(id, 'running');
     const after = await stack.terminal(id);
     // The same shell, reattached: it still holds what was set in it before the upgrade.
@@ -102,7 +103,7 @@ describe('tunnel protocol versions', () => {
     expect(a.logs.text).toContain('Upgrade the portal first');
     expect(stack.logs.text).toContain(`this agent speaks ${major}.${minor + 2}`);
     await expect.poll(async () => (await listed('too-new'))?.refused?.reason, { timeout: 10_000 }).toBe(message);
-    expect(await listed('too-new')).toMatchObject({ connected: false, protocol: `${major}.${minor + 2}` });
+    await expect.poll(() => listed('too-new'), { timeout: 10_000 }).toMatchObject({ connected: false, protocol: `${major}.${minor + 2}` });
   });
 
   it('refuses an agent of another major version, and tells it to upgrade itself when it is the older one', async () => {
@@ -147,7 +148,7 @@ describe('tunnel protocol versions', () => {
     const older = { major: TUNNEL_PROTOCOL.major, minor: TUNNEL_PROTOCOL.minor - 1 };
     await stack.restartAgent({ agent: { version: 'test-older', protocol: older } });
     await stack.waitForState(id, 'running');
-    expect(await listed('test-agent')).toMatchObject({ connected: true, protocol: `${older.major}.${older.minor}` });
+    await expect.poll(() => listed('test-agent'), { timeout: 10_000 }).toMatchObject({ connected: true, protocol: `${older.major}.${older.minor}` });
     await expect.poll(async () => (await item())?.health, { timeout: 15_000 }).toBe('healthy');
 
     await stack.restartAgent({ agent: { version: 'test-again', protocol: TUNNEL_PROTOCOL } });

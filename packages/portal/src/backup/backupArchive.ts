@@ -130,7 +130,8 @@ export async function openBackupArchive(file: string): Promise<OpenedBackup> {
     throw new BadBackupError(file, 'the file does not exist');
   }
   const work = scratchDir('restore');
-  const dispose = () => rmSync(work, { recursive: true, force: true });
+  // Retried: a truncated archive's extraction can still be finishing a write as it fails (ENOTEMPTY).
+  const dispose = () => rmSync(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   try {
     const allowed = new Set<string>([MANIFEST_NAME, MASTER_KEY_NAME, ...Object.values(PAYLOAD_NAMES)]);
     const seen: string[] = [];
