@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CSRF_HEADER, SESSION_COOKIE } from '@paddock/protocol';
 import { FakeClock, configFromEnv, createLogger, startPortal, type Portal, type UserActor } from '@paddock/portal';
-import { openTestDatabase, useHandsOffResourcePolicy, type TestDatabase } from '@paddock/portal/testing';
+import { openTestDatabase, type TestDatabase } from '@paddock/portal/testing';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ADMIN_TOKEN, LogCapture } from './testStack.js';
 
 export type Role = 'admin' | 'builder' | 'auditor';
@@ -54,7 +54,6 @@ export class InProcessPortal {
       clock: this.clock,
       log: createLogger('info', this.logs),
     });
-    await useHandsOffResourcePolicy(this.services);
     const admin = (await this.services.identity.actorFromToken(ADMIN_TOKEN))!;
     this.members.admin = { id: admin.user.id, email: admin.user.email, token: ADMIN_TOKEN, actor: admin };
     this.members.builder = await this.member('bo@example.com', 'builder');

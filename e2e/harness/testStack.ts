@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import pino from 'pino';
 import { EgressCa, LocalRuntime, createAgent, runInWorkspace, type Agent, type AgentOptions, type LlmGateway, type LocalRuntimeOptions, type TunnelClient } from '@paddock/agent';
 import { configFromEnv, createLogger, startPortal, type Clock, type Portal, type PortalConfig } from '@paddock/portal';
-import { openTestDatabase, useHandsOffResourcePolicy, type TestDatabase } from '@paddock/portal/testing';
+import { openTestDatabase, useDefaultResourcePolicy, type TestDatabase } from '@paddock/portal/testing';
 import { freePort } from './freePort.js';
 import { TcpProxy } from './tcpProxy.js';
 
@@ -41,7 +41,7 @@ export interface StackOptions {
   runtime?: Partial<LocalRuntimeOptions>;
   /** The first agent's own options (its metrics address). */
   agent?: AgentOverrides;
-  /** Keep the default resource policy (running limit 2, idle stop after 2 h…) rather than HANDS_OFF_RESOURCE_POLICY. */
+  /** The default resource policy (running limit 2, idle stop after 2 h…) rather than the test databases' HANDS_OFF_RESOURCE_POLICY. */
   resourcePolicyDefaults?: boolean;
 }
 
@@ -83,6 +83,7 @@ export class TestStack {
 
   private async boot() {
     this.database = await openTestDatabase();
+    if (this.options.resourcePolicyDefaults) await useDefaultResourcePolicy(this.database.db);
     // The port is chosen before the start: the public URL, which every link is built on, names it. Free a
     // moment ago is not free now (another test process may take it in between): then another one.
     for (let attempt = 1; ; attempt++) {
@@ -104,7 +105,6 @@ export class TestStack {
         if (attempt >= 3 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
       }
     }
-    if (!this.options.resourcePolicyDefaults) await useHandsOffResourcePolicy(this.portal.services);
     // Later starts reuse the same ports, as a restarted portal would.
     this.config = { ...this.config, port: this.portal.port, tunnelPort: this.portal.tunnelPort };
     if (this.options.proxy) {

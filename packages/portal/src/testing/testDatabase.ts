@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { embeddedPGlite, openDatabase, type Database } from '../db/database.js';
 import { loadMigrations } from '../db/migrate.js';
+import { seedHandsOffResourcePolicy } from './handsOffPolicy.js';
 
 export type TestEngine = 'pglite' | 'postgres';
 
@@ -55,10 +56,12 @@ export interface TestDatabase {
 export async function openTestDatabase(): Promise<TestDatabase> {
   if (testEngine() === 'pglite') {
     const db = await openMigratedPGlite();
+    await seedHandsOffResourcePolicy(db);
     return { db, engine: 'pglite', close: () => db.destroy() };
   }
   const scratch = await scratchPostgresDatabase('paddock_test');
   const db = await openDatabase({ url: scratch.url });
+  await seedHandsOffResourcePolicy(db);
   return {
     db,
     engine: 'postgres',
