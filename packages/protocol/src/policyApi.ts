@@ -45,21 +45,6 @@ export type BlueprintResourcePolicy = z.infer<typeof blueprintResourcePolicySche
 /** The lifecycle values a blueprint overrides, as stored (limits live in its workspace_config.resources). */
 export type BlueprintLifecycleOverrides = Partial<Record<keyof typeof lifecycleFields, number>>;
 
-/** The policy a blueprint's workspaces live under: its own values where set, else the org's. */
-export function effectiveResourcePolicy(org: ResourcePolicy, own: BlueprintResourcePolicy): ResourcePolicy {
-  return {
-    maxRunningPerUser: own.maxRunningPerUser ?? org.maxRunningPerUser,
-    idleStopMinutes: own.idleStopMinutes ?? org.idleStopMinutes,
-    maxLifetimeHours: own.maxLifetimeHours ?? org.maxLifetimeHours,
-    cleanupStoppedAfterDays: own.cleanupStoppedAfterDays ?? org.cleanupStoppedAfterDays,
-    limits: {
-      cpus: own.limits?.cpus ?? org.limits.cpus,
-      memoryMiB: own.limits?.memoryMiB ?? org.limits.memoryMiB,
-      pids: own.limits?.pids ?? org.limits.pids,
-    },
-  };
-}
-
 /** The org's limits as the defaults a blueprint's unset resources take (/tmp and disk keep theirs). */
 export function orgWorkspaceLimits(org: ResourcePolicy): WorkspaceLimits {
   return { ...DEFAULT_WORKSPACE_LIMITS, cpus: org.limits.cpus, memoryMiB: org.limits.memoryMiB, processes: org.limits.pids };

@@ -26,6 +26,12 @@ const rangeQuery = z.object({
   until: dateTimeSchema.optional(),
 });
 
+/** A query's `[from, to)` as dates, each only when given. */
+const period = (q: { from?: string | undefined; to?: string | undefined }) => ({
+  ...(q.from ? { from: new Date(q.from) } : {}),
+  ...(q.to ? { to: new Date(q.to) } : {}),
+});
+
 export const usageRoutes = [
   route({
     method: 'GET', url: '/api/v1/usage', access: 'admin',
@@ -41,11 +47,7 @@ export const usageRoutes = [
     summary: 'Usage and spend per user, blueprint, workspace or model over [from, to), costed with the price table; admins and auditors see everyone, anyone else their own calls',
     query: usageSummaryQuerySchema, response: usageSummaryResponseSchema,
     handler: async ({ query, actor, services }) => ({
-      rows: await services.usage.costSummary(actor, {
-        groupBy: query.groupBy,
-        ...(query.from ? { from: new Date(query.from) } : {}),
-        ...(query.to ? { to: new Date(query.to) } : {}),
-      }),
+      rows: await services.usage.costSummary(actor, { groupBy: query.groupBy, ...period(query) }),
     }),
   }),
   route({
@@ -53,11 +55,7 @@ export const usageRoutes = [
     summary: "Running hours per user or blueprint over [from, to), costed at each blueprint's hourly rate; admins and auditors see everyone, anyone else their own workspaces",
     query: computeSummaryQuerySchema, response: computeSummaryResponseSchema,
     handler: async ({ query, actor, services }) => ({
-      rows: await services.computeUsage.summary(actor, {
-        groupBy: query.groupBy,
-        ...(query.from ? { from: new Date(query.from) } : {}),
-        ...(query.to ? { to: new Date(query.to) } : {}),
-      }),
+      rows: await services.computeUsage.summary(actor, { groupBy: query.groupBy, ...period(query) }),
     }),
   }),
   route({

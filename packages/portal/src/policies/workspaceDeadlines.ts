@@ -4,7 +4,7 @@ import { DEFAULT_RESOURCE_POLICY, type ResourcePolicy, type StopReason } from '@
 /** The settings row that holds the org's resource policy (absent: DEFAULT_RESOURCE_POLICY). */
 export const RESOURCE_POLICY_KEY = 'resourcePolicy';
 
-/** The alias the org policy's settings row joins as, beside `blueprints` (see joinOrgPolicy). */
+/** The alias the org policy's settings row joins as, beside `blueprints` (workspaces.ts's withPolicy). */
 export const ORG_POLICY = 'resource_org';
 
 type LifecycleField = Exclude<keyof ResourcePolicy, 'limits'>;

@@ -37,29 +37,23 @@ export class ComputeUsage {
         sql.ref<string>(key).as('key'), sql.ref<string | null>(label).as('label'),
         sql<string | null>`(blueprints.workspace_config->>'hourlyRateUsd')`.as('rate'),
         sql<string>`coalesce(sum(greatest(0, extract(epoch from (${end} - ${start})))), 0)`.as('seconds'),
-        sql<string>`array_agg(distinct workspace_runs.workspace_id)`.as('workspace_ids'),
+        // A workspace has one blueprint, so the rows of a user's blueprints add up to their distinct workspaces.
+        sql<string>`count(distinct workspace_runs.workspace_id)`.as('workspaces'),
       ])
       .groupBy([key, label, 'workspace_runs.blueprint_id', sql`blueprints.workspace_config->>'hourlyRateUsd'`])
       .execute();
-    const groups = new Map<string, { label: string | null; hours: number; cost: number | null; unpriced: number; workspaces: Set<string> }>();
+    const groups = new Map<string, { label: string | null; hours: number; cost: number | null; unpriced: number; workspaces: number }>();
     for (const r of rows) {
-      const g = groups.get(r.key) ?? { label: r.label, hours: 0, cost: null, unpriced: 0, workspaces: new Set<string>() };
+      const g = groups.get(r.key) ?? { label: r.label, hours: 0, cost: null, unpriced: 0, workspaces: 0 };
       const hours = Number(r.seconds) / 3600;
       g.hours += hours;
       if (r.rate === null) g.unpriced += hours;
       else g.cost = (g.cost ?? 0) + hours * Number(r.rate);
-      for (const id of workspaceIds(r.workspace_ids)) g.workspaces.add(id);
+      g.workspaces += Number(r.workspaces);
       groups.set(r.key, g);
     }
     return [...groups].map(([k, g]): ComputeSummaryRow => ({
-      key: k, label: g.label, hours: round4(g.hours), costUsd: g.cost === null ? null : round4(g.cost), unpricedHours: round4(g.unpriced), workspaces: g.workspaces.size,
+      key: k, label: g.label, hours: round4(g.hours), costUsd: g.cost === null ? null : round4(g.cost), unpricedHours: round4(g.unpriced), workspaces: g.workspaces,
     })).sort((a, b) => b.hours - a.hours || a.key.localeCompare(b.key));
   }
-}
-
-/** array_agg comes back as an array from node-postgres, as its text form ("{a,b}") from some drivers. */
-function workspaceIds(value: unknown): string[] {
-  if (Array.isArray(value)) return value.map(String);
-  if (typeof value === 'string') return value.replace(/^\{|\}$/g, '').split(',').filter(Boolean);
-  return [];
 }

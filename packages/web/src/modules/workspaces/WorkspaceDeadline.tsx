@@ -5,20 +5,25 @@ import { errorMessage } from '../../api/client';
 import { keepAliveMutation } from '../../api/workspaces';
 import { Button } from '../../components/Button';
 import { Notice } from '../../components/Notice';
+import { formatDateTime } from '../../components/formatTime';
 import { useNow } from '../../components/useNow';
 
 /** How long before an automatic stop the page warns. */
 const WARN_MS = 10 * 60_000;
-/** How long before a cleanup the page warns. */
+/** How long before a cleanup its owner is warned. */
 const CLEANUP_WARN_MS = 24 * 60 * 60_000;
 
+/** A stopped workspace the cleanup deletes within a day: its owner is warned (its page, the list). */
+export function cleanupSoon(workspace: Pick<Workspace, 'deletesAt'>, now: number): boolean {
+  return workspace.deletesAt !== null && new Date(workspace.deletesAt).getTime() - now <= CLEANUP_WARN_MS;
+}
+
 const clockTime = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
-const dayAndTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 /** "14:20" today, else the date too. */
 function when(iso: string, now: number): string {
   const at = new Date(iso);
-  return at.toDateString() === new Date(now).toDateString() ? clockTime.format(at) : dayAndTime.format(at);
+  return at.toDateString() === new Date(now).toDateString() ? clockTime.format(at) : formatDateTime(iso);
 }
 
 function minutesLeft(iso: string, now: number): number {
@@ -77,13 +82,13 @@ export function StoppedByPolicy({ workspace }: { workspace: Workspace }) {
     : stopReason === 'lifetime'
       ? 'It stopped by itself at the end of its maximum running time.'
       : null;
-  const deletingSoon = deletesAt && new Date(deletesAt).getTime() - now <= CLEANUP_WARN_MS;
+  const deletingSoon = deletesAt && cleanupSoon(workspace, now);
   return (
     <>
       {why && <span className="block">{why}</span>}
-      {deletesAt && !deletingSoon && <span className="block">Unused workspaces are deleted: this one on {dayAndTime.format(new Date(deletesAt))}, unless you start it.</span>}
+      {deletesAt && !deletingSoon && <span className="block">Unused workspaces are deleted: this one on {formatDateTime(deletesAt)}, unless you start it.</span>}
       {deletingSoon && (
-        <Notice tone="warning" role="alert" className="mt-3 text-left" title={`It will be deleted with its files on ${dayAndTime.format(new Date(deletesAt))}`}>
+        <Notice tone="warning" role="alert" className="mt-3 text-left" title={`It will be deleted with its files on ${formatDateTime(deletesAt)}`}>
           It has been stopped a long time. Start it to keep it.
         </Notice>
       )}

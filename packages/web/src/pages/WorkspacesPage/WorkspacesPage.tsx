@@ -15,6 +15,7 @@ import { formatDateTime, timeAgo } from '../../components/formatTime';
 import { useNow } from '../../components/useNow';
 import { WorkspaceActions } from '../../modules/workspaces/WorkspaceActions';
 import { WorkspaceStateBadge } from '../../modules/workspaces/WorkspaceStateBadge';
+import { cleanupSoon } from '../../modules/workspaces/WorkspaceDeadline';
 
 const newWorkspaceLink =
   'inline-flex h-9 items-center gap-2 rounded-md bg-zinc-900 px-4 text-sm font-medium text-white shadow-sm hover:bg-zinc-700';
@@ -126,7 +127,7 @@ function WorkspacesTable({
 /** A day before the cleanup policy deletes a stopped workspace, its owner sees it here, in the list they come back to. */
 function CleanupWarning({ workspace }: { workspace: Workspace }) {
   const now = useNow(60_000);
-  if (!workspace.deletesAt || new Date(workspace.deletesAt).getTime() - now > 24 * 60 * 60_000) return null;
+  if (!workspace.deletesAt || !cleanupSoon(workspace, now)) return null;
   return (
     <p className="mt-0.5 text-xs text-amber-700" data-testid="cleanup-warning">
       Deleted {timeAgo(workspace.deletesAt, now)} unless you start it
