@@ -64,6 +64,8 @@ function objectLayer(rule: RouteRule, caller: Role, ownership: Ownership, r: Rou
     case 'account': return { status: 404, code: 'not_found' };
     case 'blueprint': return caller === 'builder' ? { status: 404, code: 'not_found' } : ok;
     case 'publishRequest': return caller === 'builder' ? { status: 404, code: 'not_found' } : ok;
+    // An app is its builder's and the admins' to manage, everyone's with a read role to see.
+    case 'app': return caller === 'builder' ? { status: 404, code: 'not_found' } : ok;
     default: return ok;
   }
 }
@@ -74,7 +76,8 @@ function ownerships(rule: RouteRule, caller: Caller): Ownership[] {
     case 'record': return ['own', 'none'];
     // Auditors own no workspaces (they may not create one), so no publish requests either.
     case 'workspace':
-    case 'publishRequest': return caller === 'auditor' ? ['others', 'none'] : ['own', 'others', 'none'];
+    case 'publishRequest':
+    case 'app': return caller === 'auditor' ? ['others', 'none'] : ['own', 'others', 'none'];
     default: return ['own', 'others', 'none'];
   }
 }
@@ -124,13 +127,35 @@ const pendingApproval = async (): Promise<string> => {
 /** A pending publish request of a fresh workspace of `owner`'s, as the service would have stored it (no agent in-process). */
 const pendingPublishRequest = async (owner: Role): Promise<string> => {
   const w = await fx.services.workspaces.create(fx.members[owner].actor, { blueprintId: starterId, name: fresh('ws') });
+  holdAgent ??= (await fx.services.enrollment.enroll(await fx.services.enrollment.createToken(), 'holds', 'test'))!.agentId;
+  // Placed on an agent: an approval makes its app there (where the versions are).
+  await fx.services.workspaces.setObserved(agentActor(holdAgent), w.id, 'running', '', holdAgent);
   const id = crypto.randomUUID();
   await fx.services.db.insertInto('publish_requests').values({
     id, workspace_id: w.id, owner_id: w.ownerId, blueprint_id: starterId, subdomain: fresh('app'), access: 'organization',
-    version: 'a'.repeat(40), base_version: 'empty', state: 'pending', checks: JSON.stringify([{ name: 'secret-scan', status: 'passed', findings: [] }]),
+    command: 'node serve.mjs', port: 8000, version: 'a'.repeat(40), base_version: 'empty', state: 'pending', checks: JSON.stringify([{ name: 'secret-scan', status: 'passed', findings: [] }]),
     requested_at: fx.clock.now(),
   }).execute();
   return id;
+};
+/** An earlier approved version of every liveApp: what a rollback may take. */
+const EARLIER = 'b'.repeat(40);
+/** A live app of a fresh workspace of `owner`'s, as the services would have left it (no agent in-process), with an earlier approved version. */
+const liveApp = async (owner: Role): Promise<string> => {
+  const w = await fx.services.workspaces.create(fx.members[owner].actor, { blueprintId: starterId, name: fresh('ws') });
+  const subdomain = fresh('app');
+  const request = (id: string, version: string, state: 'approved' | 'live') => ({
+    id, workspace_id: w.id, owner_id: w.ownerId, blueprint_id: starterId, subdomain, access: 'organization' as const, command: 'node serve.mjs', port: 8000,
+    version, base_version: 'empty', state, checks: JSON.stringify([{ name: 'secret-scan', status: 'passed', findings: [] }]), requested_at: fx.clock.now(),
+  });
+  const live = crypto.randomUUID();
+  await fx.services.db.insertInto('publish_requests').values([request(crypto.randomUUID(), EARLIER, 'approved'), request(live, 'a'.repeat(40), 'live')]).execute();
+  await fx.services.db.insertInto('published_apps').values({
+    id: crypto.randomUUID(), subdomain, workspace_id: w.id, owner_id: w.ownerId, blueprint_id: starterId, agent_id: 'no-agent', access: 'organization',
+    command: 'node serve.mjs', port: 8000, request_id: live, version: 'a'.repeat(40), live_version: 'a'.repeat(40), state: 'live',
+    created_at: fx.clock.now(), updated_at: fx.clock.now(),
+  }).execute();
+  return subdomain;
 };
 /** A member with a password, made once: links and lookups don't change it (argon2 is slow; a suite need not pay it per call). */
 let withPassword: string | undefined;
@@ -267,9 +292,18 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/v1/workspaces/:id/publish-requests': { call: () => ({ body: { subdomain: fresh('app'), access: 'organization' } }) },
   'GET /api/v1/publish-requests': { call: () => ({ query: 'state=pending' }) },
   'GET /api/v1/publish-requests/:id': {
-    permitted: { status: 409, why: "the diff is read from the workspace's agent, and no agent runs in-process (e2e/publish.test.ts reads it)" },
+    permitted: { status: 503, why: "the diff is read from the workspace's agent, which is enrolled but not connected in-process (e2e/publish.test.ts reads it)" },
   },
-  'POST /api/v1/publish-requests/:id/approve': { call: (c) => ({ check: (res) => expect(res.body).toMatchObject({ id: c.id, state: 'approved' }) }) },
+  // Approved is publishing at once: the app's sandbox is the (not connected) agent's to start.
+  'POST /api/v1/publish-requests/:id/approve': { call: (c) => ({ check: (res) => expect(res.body).toMatchObject({ id: c.id, state: 'publishing' }) }) },
+  'GET /api/v1/apps': { call: () => ({ query: 'state=live' }) },
+  'GET /api/v1/apps/:subdomain': { call: (c) => ({ check: (res) => expect(res.body).toMatchObject({ subdomain: c.id, state: 'live' }) }) },
+  'GET /api/v1/apps/:subdomain/versions': { call: () => ({ check: (res) => expect(res.body.items).toHaveLength(2) }) },
+  'POST /api/v1/apps/:subdomain/rollback': { call: () => ({ body: { version: EARLIER }, check: (res) => expect(res.body).toMatchObject({ state: 'publishing', version: EARLIER }) }) },
+  'POST /api/v1/apps/:subdomain/unpublish': { call: () => ({ check: (res) => expect(res.body).toMatchObject({ state: 'unpublished', liveVersion: null }) }) },
+  'GET /api/v1/apps/:subdomain/sign-in-link': {
+    record: () => liveApp('builder'), call: () => ({ query: 'path=/x', check: (res) => expect(res.body.url).toMatch(/\.apps\.localhost(:\d+)?\/__paddock\/auth\?token=apt_/) }),
+  },
   'POST /api/v1/publish-requests/:id/reject': {
     call: (c) => ({ body: { feedback: 'not yet' }, check: (res) => expect(res.body).toMatchObject({ id: c.id, state: 'rejected', feedback: 'not yet' }) }),
   },
@@ -315,6 +349,7 @@ async function targetOf(r: Route, rule: RouteRule, sample: Sample, caller: Calle
       return (await fx.services.identity.listSessions(whose.actor))[0]!.id;
     case 'blueprint': return ownership === 'own' ? starterId : restrictedId;
     case 'publishRequest': return pendingPublishRequest(ownership === 'own' ? roleOf(caller) : otherOf(caller));
+    case 'app': return liveApp(ownership === 'own' ? roleOf(caller) : otherOf(caller));
     case 'record': return sample.record!();
   }
 }
@@ -344,7 +379,7 @@ async function openStream(url: string, credential: Credential): Promise<Answer> 
 }
 
 function fill(url: string, id: string | undefined, params: Record<string, string> = {}): string {
-  return url.replace(/:([a-zA-Z]+)/g, (_, name: string) => encodeURIComponent(name === 'id' ? id! : params[name]!));
+  return url.replace(/:([a-zA-Z]+)/g, (_, name: string) => encodeURIComponent(name === 'id' || name === 'subdomain' ? id! : params[name]!));
 }
 
 beforeAll(async () => {
@@ -372,7 +407,7 @@ describe('the policy names every route', () => {
   });
 
   it('names an :id for every rule about an object, and none otherwise', () => {
-    for (const r of apiRoutes) expect(ROUTE_RULES[keyOf(r)]!.object === 'none', keyOf(r)).toBe(!r.url.includes(':id'));
+    for (const r of apiRoutes) expect(ROUTE_RULES[keyOf(r)]!.object === 'none', keyOf(r)).toBe(!/:(id|subdomain)\b/.test(r.url));
   });
 });
 
@@ -572,7 +607,7 @@ describe('every service method that touches an owned object', () => {
     Blueprints: fx.services.blueprints, BlueprintAccessControl: fx.services.blueprints.access, Identity: fx.services.identity,
     GovernancePolicies: fx.services.governancePolicies, GovernanceEvents: fx.services.governanceEvents, GovernanceApprovals: fx.services.governanceApprovals,
     GovernanceSimulator: fx.services.governanceSimulator, GovernanceSuggester: fx.services.governanceSuggester,
-    WorkspaceGovernance: fx.services.workspaceGovernance, Publishing: fx.services.publishing,
+    WorkspaceGovernance: fx.services.workspaceGovernance, Publishing: fx.services.publishing, PublishedApps: fx.services.apps,
     Budgets: fx.services.budgets, BudgetWatch: fx.services.budgetWatch,
   });
 
@@ -760,11 +795,30 @@ describe('every service method that touches an owned object', () => {
       await refused(fx.services.publishing.reject(fx.members.builder.actor, await pendingPublishRequest('admin'), 'no'), 404);
       await refused(fx.services.publishing.reject(fx.members.admin.actor, await pendingPublishRequest('admin'), 'no'), 403);
     },
+    'PublishedApps.list': async () => {
+      const theirs = await liveApp('admin');
+      expect((await fx.services.apps.list(fx.members.builder.actor)).map((a) => a.subdomain)).not.toContain(theirs);
+      expect((await fx.services.apps.list(fx.members.auditor.actor)).map((a) => a.subdomain)).toContain(theirs);
+    },
+    'PublishedApps.get': async () => {
+      await refused(fx.services.apps.get(fx.members.builder.actor, await liveApp('admin')), 404);
+    },
+    'PublishedApps.versions': async () => {
+      await refused(fx.services.apps.versions(fx.members.builder.actor, await liveApp('admin')), 404);
+    },
+    'PublishedApps.rollback': async () => {
+      await refused(fx.services.apps.rollback(fx.members.builder.actor, await liveApp('admin'), EARLIER), 404);
+      await refused(fx.services.apps.rollback(fx.members.auditor.actor, await liveApp('builder'), EARLIER), 403);
+    },
+    'PublishedApps.unpublish': async () => {
+      await refused(fx.services.apps.unpublish(fx.members.builder.actor, await liveApp('admin')), 404);
+      await refused(fx.services.apps.unpublish(fx.members.auditor.actor, await liveApp('builder')), 403);
+    },
   } satisfies Record<string, () => Promise<void>>);
 
   it('has an authorization case for every method the policy checks', () => {
     const checked = Object.entries(SERVICE_RULES).flatMap(([cls, methods]) => Object.entries(methods)
-      .filter(([, rule]) => 'workspace' in rule || 'account' in rule || 'member' in rule || 'blueprint' in rule || 'publishRequest' in rule).map(([m]) => `${cls}.${m}`));
+      .filter(([, rule]) => 'workspace' in rule || 'account' in rule || 'member' in rule || 'blueprint' in rule || 'publishRequest' in rule || 'app' in rule).map(([m]) => `${cls}.${m}`));
     expect(checked.filter((m) => !(m in cases)), 'add an authorization case for these methods').toEqual([]);
   });
 

@@ -138,7 +138,7 @@ describe('bad input at the edge', () => {
         name: 'Fuzz made', description: 'x', model: 'm', systemPrompt: 's', dataSourceNotes: 'd',
         tabs: [{ id: 'run', kind: 'command', title: 'Run', command: 'true' }], defaultTab: 'run', previewPorts: [3000],
       },
-      'PATCH /api/v1/blueprints/:id': { description: 'x', llm: { kind: 'anthropic-compatible', baseUrl: 'http://127.0.0.1:9/' }, allowPublicApps: false, trustedPublishing: true },
+      'PATCH /api/v1/blueprints/:id': { description: 'x', llm: { kind: 'anthropic-compatible', baseUrl: 'http://127.0.0.1:9/' }, allowPublicApps: false, trustedPublishing: true, appsGetCredentials: false },
       'PUT /api/v1/blueprints/:id/access': { access: 'open', rules: [{ kind: 'email', value: 'a@example.com' }] },
       'PUT /api/v1/blueprints/:id/secrets/:name': { value: 'x' },
       'PUT /api/v1/blueprints/:id/llm-key': { value: 'sk-fuzz' },
@@ -167,6 +167,7 @@ describe('bad input at the edge', () => {
       'PUT /api/v1/governance/kill-switch': { scope: 'org', engaged: false, reason: 'fuzz' },
       'POST /api/v1/workspaces/:id/publish-requests': { subdomain: 'fuzz-app', access: 'organization', command: 'npm start', port: 3000, note: 'fuzz' },
       'POST /api/v1/publish-requests/:id/reject': { feedback: 'fuzz' },
+      'POST /api/v1/apps/:subdomain/rollback': { version: 'a'.repeat(40) },
       'POST /api/v1/governance/simulate': {
         days: 7,
         policy: {
@@ -203,6 +204,8 @@ describe('bad input at the edge', () => {
       ['/api/v1/governance/approvals/:id', MISSING],
       // Nor is anything asked to be published: a decision names nothing (404), after its body was checked.
       ['/api/v1/publish-requests/:id', MISSING],
+      // Nor is any app published: a rollback names nothing (404), after its body was checked.
+      ['/api/v1/apps/:subdomain', 'fuzz-no-app'],
     ];
     const found = byPrefix.find(([prefix]) => url.startsWith(prefix));
     if (!found) throw new Error(`add a valid :${name} for ${url} to validParam`);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, TestStack } from './harness/testStack.js';
@@ -31,8 +32,55 @@ describe('publish requests', () => {
   const remove = async (workspaceId: string, path: string, token: string) => {
     expect((await stack.api('DELETE', `/api/v1/workspaces/${workspaceId}/files?path=${encodeURIComponent(path)}`, undefined, token)).status).toBe(204);
   };
-  const publish = (workspaceId: string, body: unknown, token: string) => stack.api('POST', `/api/v1/workspaces/${workspaceId}/publish-requests`, body, token);
-  const audit = async () => (await stack.api('GET', '/api/v1/audit?limit=500')).body.entries as Array<{ action: string; actorEmail: string; targetId: string; detail: Record<string, unknown> }>;
+  // The starter blueprint has no dev server to start an app like: each request says how (server.mjs, written below).
+  const publish = (workspaceId: string, body: object, token: string) => stack.api('POST', `/api/v1/workspaces/${workspaceId}/publish-requests`, { command: 'node server.mjs', port: 8000, ...body }, token);
+  /** A request to an app's origin: the portal's port, the app's Host (a resolver need not know *.localhost). */
+  const appGet = (subdomain: string, path = '/', headers: Record<string, string> = {}) => new Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>((resolve, reject) => {
+    const port = Number(new URL(stack.url).port);
+    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { host: `${subdomain}.apps.localhost:${port}`, ...headers } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  /** Signs a member in to an app the way a browser is: a one-time link from the portal, redeemed on the app's origin for its cookie. */
+  const signInToApp = async (subdomain: string, token: string): Promise<string> => {
+    const link = await stack.api('GET', `/api/v1/apps/${subdomain}/sign-in-link?path=%2F`, undefined, token);
+    expect(link.status, JSON.stringify(link.body)).toBe(200);
+    const url = new URL(link.body.url);
+    const redeemed = await appGet(subdomain, url.pathname + url.search);
+    expect(redeemed.status, redeemed.body).toBe(302);
+    expect(redeemed.headers.location).toBe('/');
+    const cookie = String(redeemed.headers['set-cookie']).split(';')[0]!;
+    expect(cookie).toMatch(new RegExp(`^__paddock_app_${subdomain}=aps_`));
+    // The link works once.
+    expect((await appGet(subdomain, url.pathname + url.search)).status).toBe(401);
+    return cookie;
+  };
+  const waitForApp = async (subdomain: string, want: { state: string; liveVersion?: string }, timeoutMs = 60_000) => {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    while (Date.now() < deadline) {
+      const res = await stack.api('GET', `/api/v1/apps/${subdomain}`);
+      last = res.body;
+      if (res.status === 200 && res.body.state === want.state && (!want.liveVersion || res.body.liveVersion === want.liveVersion)) return res.body;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`app ${subdomain} did not reach ${JSON.stringify(want)}: ${JSON.stringify(last)}`);
+  };
+  /** The app's server: the page, and what the app was sent (/headers), trying to set a cookie of Paddock's beside its own. */
+  const server = [
+    "import { createServer } from 'node:http';",
+    "import { readFileSync } from 'node:fs';",
+    'createServer((req, res) => {',
+    "  if (req.url === '/headers') { res.setHeader('set-cookie', ['own=1; Path=/', 'paddock_session=planted; Path=/']); return res.end(JSON.stringify(req.headers)); }",
+    "  res.setHeader('content-type', 'text/html'); res.end(readFileSync('index.html'));",
+    "}).listen(Number(process.env.PORT), '127.0.0.1');",
+  ].join('\n');
+  const audit = async () => (await stack.api('GET', '/api/v1/audit?limit=500')).body.entries as Array<{ action: string; actor: { kind: string }; actorEmail: string; targetId: string; detail: Record<string, unknown> }>;
 
   beforeAll(async () => {
     stack = await TestStack.start();
@@ -41,6 +89,7 @@ describe('publish requests', () => {
     carol = await stack.userToken('carol@example.com');
     starter = await stack.starterId();
     [aliceWs, carolWs] = await Promise.all([stack.runningWorkspace('alice-app', alice.token), stack.runningWorkspace('carol-app', carol.token)]);
+    await Promise.all([write(aliceWs, 'server.mjs', server, alice.token), write(carolWs, 'server.mjs', server, carol.token)]);
   }, 120_000);
   afterAll(async () => { await stack?.close(); });
 
@@ -83,7 +132,8 @@ describe('publish requests', () => {
     const reader = stream.body!.getReader();
     const approved = await stack.api('POST', `/api/v1/publish-requests/${first.id}/approve`);
     expect(approved.status, JSON.stringify(approved.body)).toBe(200);
-    expect(approved.body).toMatchObject({ id: first.id, state: 'approved', decidedAt: expect.any(String) });
+    // Approved and on its way: the app's sandbox starts from exactly this version.
+    expect(approved.body).toMatchObject({ id: first.id, state: 'publishing', decidedAt: expect.any(String) });
     let seen = '';
     const deadline = Date.now() + 10_000;
     while (!seen.includes(first.id) && Date.now() < deadline) {
@@ -99,6 +149,34 @@ describe('publish requests', () => {
     // Decided once.
     expect((await stack.api('POST', `/api/v1/publish-requests/${first.id}/approve`)).status).toBe(409);
   });
+
+  it('serves the approved version at its subdomain to members signed in through the portal, never to anonymous visitors', async () => {
+    const app = await waitForApp('alice-app', { state: 'live', liveVersion: first.version });
+    expect(app).toMatchObject({ subdomain: 'alice-app', url: expect.stringMatching(/^http:\/\/alice-app\.apps\.localhost:\d+$/), ownerId: alice.id, workspaceId: aliceWs, access: 'organization' });
+    expect((await stack.api('GET', `/api/v1/publish-requests/${first.id}`)).body.state).toBe('live');
+    const anonymous = await appGet('alice-app', '/some/page?x=1');
+    expect(anonymous.status).toBe(302);
+    expect(anonymous.headers.location).toBe(`${stack.url}/apps/open/alice-app?path=${encodeURIComponent('/some/page?x=1')}`);
+    expect(anonymous.body).not.toContain(unique);
+    // A colleague (not the builder, not an admin) opens it.
+    const cookie = await signInToApp('alice-app', bob.token);
+    const page = await appGet('alice-app', '/', { cookie });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain(unique);
+    // A cookie of another app's name, or a made-up session, signs nobody in.
+    expect((await appGet('alice-app', '/', { cookie: cookie.replace('__paddock_app_alice-app', '__paddock_app_carol-app') })).status).toBe(302);
+    expect((await appGet('alice-app', '/', { cookie: `__paddock_app_alice-app=aps_${'x'.repeat(43)}` })).status).toBe(302);
+    // The portal's cookies, Paddock's own and credentials never reach the app; it can't set one of Paddock's.
+    const seen = await appGet('alice-app', '/headers', { cookie: `${cookie}; paddock_session=the-portals; theirs=2`, authorization: 'Bearer pdk_secret' });
+    const received = JSON.parse(seen.body) as Record<string, string>;
+    expect(received.cookie).toBe('theirs=2');
+    expect(received.authorization).toBeUndefined();
+    expect(seen.headers['set-cookie']).toEqual(['own=1; Path=/']);
+    expect((await audit()).find((e) => e.action === 'app.live' && e.targetId === 'alice-app')).toMatchObject({ detail: { version: first.version } });
+    // Nothing else is served under the apps domain.
+    expect((await appGet('nobody-here')).status).toBe(404);
+    expect((await appGet('not_a.label')).status).toBe(404);
+  }, 90_000);
 
   it('shows in a second request only what changed since the approved version; an older request is stale', async () => {
     await write(aliceWs, 'index.html', `<h1>${changed}</h1>\n`, alice.token);
@@ -116,6 +194,35 @@ describe('publish requests', () => {
     expect(rejected.body).toMatchObject({ state: 'rejected', feedback: 'make the heading bigger' });
     expect((await audit()).find((e) => e.action === 'publish.reject' && e.targetId === second.body.id)).toBeDefined();
   });
+
+  it('leaves the live app as it was when the workspace changes; a newer version goes live, and a rollback brings the first back', async () => {
+    const cookie = await signInToApp('alice-app', bob.token);
+    // The workspace holds `changed` since the test before: the app still serves what was approved.
+    expect((await appGet('alice-app', '/', { cookie })).body).toContain(unique);
+    const third = await publish(aliceWs, { subdomain: 'alice-app', access: 'organization', note: 'bigger heading' }, alice.token);
+    expect(third.body).toMatchObject({ state: 'pending', baseVersion: first.version });
+    expect((await stack.api('POST', `/api/v1/publish-requests/${third.body.id}/approve`)).body.state).toBe('publishing');
+    await waitForApp('alice-app', { state: 'live', liveVersion: third.body.version });
+    expect((await appGet('alice-app', '/', { cookie })).body).toContain(changed);
+    expect((await stack.api('GET', `/api/v1/publish-requests/${first.id}`)).body.state).toBe('approved');
+    const versions = await stack.api('GET', '/api/v1/apps/alice-app/versions', undefined, alice.token);
+    expect(versions.body.items.map((v: { version: string; live: boolean }) => [v.version, v.live])).toEqual([[third.body.version, true], [first.version, false]]);
+    // A version never approved is refused; an approved one comes back without review.
+    expect((await stack.api('POST', '/api/v1/apps/alice-app/rollback', { version: 'c'.repeat(40) }, alice.token)).status).toBe(409);
+    expect((await stack.api('POST', '/api/v1/apps/alice-app/rollback', { version: first.version }, bob.token)).status).toBe(404);
+    const rolled = await stack.api('POST', '/api/v1/apps/alice-app/rollback', { version: first.version }, alice.token);
+    expect(rolled.body).toMatchObject({ state: 'publishing', version: first.version, liveVersion: third.body.version });
+    await waitForApp('alice-app', { state: 'live', liveVersion: first.version });
+    expect((await appGet('alice-app', '/', { cookie })).body).toContain(unique);
+    expect((await audit()).find((e) => e.action === 'app.rollback' && e.targetId === 'alice-app')).toMatchObject({ actorEmail: 'alice@example.com', detail: { version: first.version, from: third.body.version } });
+    // The sandbox of the version no longer served is removed.
+    const agentId = (await stack.portal.services.workspaces.agentOf(aliceWs))!;
+    const deadline = Date.now() + 30_000;
+    const sandboxes = async () => (await stack.agentProcess.runtime.list()).map((w) => w.workspaceId).filter((id) => id.startsWith('app-'));
+    while ((await sandboxes()).some((id) => id.endsWith(third.body.version.slice(0, 12))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    expect((await sandboxes()).filter((id) => id.endsWith(third.body.version.slice(0, 12)))).toEqual([]);
+    expect(agentId).toBeTruthy();
+  }, 120_000);
 
   it('refuses public access unless the blueprint allows public apps', async () => {
     const refused = await publish(aliceWs, { subdomain: 'alice-app', access: 'public' }, alice.token);
@@ -158,7 +265,7 @@ describe('publish requests', () => {
     await remove(carolWs, 'src/config.js', carol.token);
     const res = await publish(carolWs, { subdomain: 'carol-app', access: 'organization' }, carol.token);
     expect(res.body.checks.map((c: { status: string }) => c.status)).toEqual(['passed', 'passed']);
-    expect(res.body).toMatchObject({ state: 'approved', trusted: true, decidedBy: carol.id });
+    expect(res.body).toMatchObject({ state: 'publishing', trusted: true, decidedBy: carol.id });
     expect((await audit()).find((e) => e.action === 'publish.approve' && e.targetId === res.body.id))
       .toMatchObject({ actorEmail: 'carol@example.com', detail: { version: res.body.version, trusted: true, automatic: true } });
     // Trust is per blueprint too: revoked there, the same builder waits for review.
@@ -168,6 +275,43 @@ describe('publish requests', () => {
     expect(again.body).toMatchObject({ state: 'pending', trusted: false });
     await stack.api('PATCH', `/api/v1/blueprints/${starter}`, { trustedPublishing: true });
   });
+
+  it('serves a public app to anyone, and keeps live apps live through a portal and an agent restart', async () => {
+    await stack.api('PATCH', `/api/v1/blueprints/${starter}`, { allowPublicApps: true });
+    await write(carolWs, 'index.html', '<h1>carol, public</h1>\n', carol.token);
+    const res = await publish(carolWs, { subdomain: 'carol-app', access: 'public' }, carol.token);
+    expect(res.body).toMatchObject({ state: 'publishing', access: 'public' });
+    await waitForApp('carol-app', { state: 'live', liveVersion: res.body.version });
+    expect((await appGet('carol-app')).body).toContain('carol, public');
+    await stack.restartAgent();
+    expect((await appGet('carol-app')).body).toContain('carol, public');
+    await stack.restartPortal();
+    const deadline = Date.now() + 30_000;
+    let after = await appGet('carol-app');
+    while (after.status !== 200 && Date.now() < deadline) { await new Promise((r) => setTimeout(r, 250)); after = await appGet('carol-app'); }
+    expect(after.body).toContain('carol, public');
+    await stack.api('PATCH', `/api/v1/blueprints/${starter}`, { allowPublicApps: false });
+  }, 120_000);
+
+  it('unpublishes at its builder\'s word or an admin\'s, and at a governance kill switch', async () => {
+    expect((await stack.api('POST', '/api/v1/apps/carol-app/unpublish', undefined, bob.token)).status).toBe(404);
+    const down = await stack.api('POST', '/api/v1/apps/carol-app/unpublish', undefined, carol.token);
+    expect(down.body).toMatchObject({ state: 'unpublished', liveVersion: null });
+    expect((await appGet('carol-app')).status).toBe(404);
+    expect((await stack.api('POST', '/api/v1/apps/carol-app/unpublish', undefined, carol.token)).status).toBe(409);
+    expect((await audit()).find((e) => e.action === 'app.unpublish' && e.targetId === 'carol-app')).toMatchObject({ actorEmail: 'carol@example.com' });
+    // The admins' list holds every app with its owner.
+    const all = await stack.api('GET', '/api/v1/apps');
+    expect(all.body.items.map((a: { subdomain: string; ownerEmail: string; state: string }) => [a.subdomain, a.ownerEmail, a.state]))
+      .toEqual(expect.arrayContaining([['alice-app', 'alice@example.com', 'live'], ['carol-app', 'carol@example.com', 'unpublished']]));
+    expect((await stack.api('GET', '/api/v1/apps', undefined, bob.token)).body.items).toEqual([]);
+    const engaged = await stack.api('PUT', '/api/v1/governance/kill-switch', { scope: 'blueprint', blueprintId: starter, engaged: true, reason: 'the suite' });
+    expect(engaged.status, JSON.stringify(engaged.body)).toBe(200);
+    await waitForApp('alice-app', { state: 'unpublished' }, 20_000);
+    expect((await appGet('alice-app')).status).toBe(404);
+    expect((await audit()).find((e) => e.action === 'app.unpublish' && e.targetId === 'alice-app')).toMatchObject({ actor: expect.objectContaining({ kind: 'system' }), detail: { reason: expect.stringMatching(/kill switch/) } });
+    await stack.api('PUT', '/api/v1/governance/kill-switch', { scope: 'blueprint', blueprintId: starter, engaged: false });
+  }, 60_000);
 
   it("refuses an admin approving their own request, with a clear error", async () => {
     const adminWs = await stack.runningWorkspace('admin-app', ADMIN_TOKEN);
@@ -200,7 +344,7 @@ describe('publish requests', () => {
     expect((await ask('POST', '/snapshot', { ...snapshot, since: 'empty', workspaceId: carolWs })).status).toBe(400);
     expect((await ask('GET', '/diff?from=empty&to=--output%3D%2Ftmp%2Fx')).status).toBe(400);
     // Another workspace's version is not in this workspace's store.
-    const carols = (await stack.api('GET', '/api/v1/publish-requests?state=approved')).body.items.find((r: { workspaceId: string }) => r.workspaceId === carolWs);
+    const carols = (await stack.api('GET', '/api/v1/publish-requests')).body.items.find((r: { workspaceId: string }) => r.workspaceId === carolWs);
     expect(await ask('GET', `/diff?from=empty&to=${carols.version}`)).toMatchObject({ status: 404, body: { error: { code: 'not-found' } } });
     expect((await ask('GET', '/versions')).body).toMatchObject({ items: expect.arrayContaining([expect.objectContaining({ version: first.version })]) });
   });

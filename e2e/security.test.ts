@@ -13,7 +13,7 @@ const validBodies: Record<string, unknown> = {
   'POST /api/v1/workspaces/:id/previews': { port: 5173 },
   'PUT /api/v1/workspaces/:id/files/content': 'hello',
   'POST /api/v1/workspaces/:id/files/rename': { from: 'a.txt', to: 'b.txt' },
-  'POST /api/v1/workspaces/:id/publish-requests': { subdomain: 'alices-app', access: 'organization' },
+  'POST /api/v1/workspaces/:id/publish-requests': { subdomain: 'alices-app', access: 'organization', command: 'node server.mjs', port: 8000 },
 };
 
 describe('security', () => {
@@ -277,7 +277,7 @@ describe('security', () => {
     });
 
     it('publishes it for its owner alone, by token and by cookie; an admin and an auditor are refused', async () => {
-      const body = { json: { subdomain: 'alices-app', access: 'organization' } };
+      const body = { json: { subdomain: 'alices-app', access: 'organization', command: 'node server.mjs', port: 8000 } };
       for (const { who, auth } of callers.slice(0, 2)) {
         const res = await call('POST', `/api/v1/workspaces/${aliceWs}/publish-requests`, auth, body);
         succeeds('POST /api/v1/workspaces/:id/publish-requests', res, who);

@@ -5,11 +5,11 @@ import { launchChromium, signIn } from '../harness/browser.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, TestStack } from '../harness/testStack.js';
 
 /**
- * Issue 10's first journey, in Chromium against a real portal and agent, up to what
- * this slice builds: a builder writes a page, asks to publish it from the workspace
- * header and sees it pending; an admin opens the Approvals page, reads the diff
- * (relayed from the agent) and approves; the builder's header says so without a reload.
- * (Serving it at <sub>.apps.localhost is the next slice.)
+ * Issue 10's journey, in Chromium against a real portal and agent: a builder writes a
+ * page, asks to publish it from the workspace header and sees it pending; an admin opens
+ * the Approvals page, reads the diff (relayed from the agent) and approves; the builder's
+ * header says it is live without a reload. A colleague opens it at <sub>.apps.localhost,
+ * is sent to sign in, and sees the page; an anonymous visitor never does.
  */
 describe('a builder asks to publish, an admin approves', () => {
   let stack: TestStack;
@@ -18,15 +18,20 @@ describe('a builder asks to publish, an admin approves', () => {
   let adminPage: Page;
   let workspaceId: string;
   const page = `hello-${randomBytes(6).toString('hex')}`;
+  const server = "import { createServer } from 'node:http';\nimport { readFileSync } from 'node:fs';\n"
+    + "createServer((req, res) => { res.setHeader('content-type', 'text/html'); res.end(readFileSync('index.html')); }).listen(Number(process.env.PORT), '127.0.0.1');\n";
 
   beforeAll(async () => {
     [stack, chromium] = await Promise.all([TestStack.start(), launchChromium()]);
     const builder = await stack.userToken('pat@example.com');
     workspaceId = await stack.runningWorkspace('pats-page', builder.token);
-    const res = await fetch(`${stack.url}/api/v1/workspaces/${workspaceId}/files/content?path=index.html`, {
-      method: 'PUT', headers: { authorization: `Bearer ${builder.token}`, 'content-type': 'text/plain' }, body: `<h1>${page}</h1>\n`,
-    });
-    expect(res.status).toBe(200);
+    for (const [path, body] of [['index.html', `<h1>${page}</h1>\n`], ['server.mjs', server]]) {
+      const res = await fetch(`${stack.url}/api/v1/workspaces/${workspaceId}/files/content?path=${path}`, {
+        method: 'PUT', headers: { authorization: `Bearer ${builder.token}`, 'content-type': 'text/plain' }, body,
+      });
+      expect(res.status).toBe(200);
+    }
+    await stack.userToken('sam@example.com');
     builderPage = await chromium.browser.newPage({ viewport: { width: 1280, height: 900 } });
     adminPage = await chromium.browser.newPage({ viewport: { width: 1280, height: 900 } });
     await signIn(builderPage, stack.url, 'pat@example.com', ADMIN_PASSWORD);
@@ -37,11 +42,13 @@ describe('a builder asks to publish, an admin approves', () => {
     await stack?.close();
   });
 
-  it('goes from the Publish button to pending, and to approved live once an admin approves', async () => {
+  it('goes from the Publish button to pending, and to live once an admin approves', async () => {
     await builderPage.goto(`${stack.url}/workspaces/${workspaceId}`);
     await builderPage.getByRole('button', { name: 'Publish' }).click();
     const dialog = builderPage.getByRole('dialog', { name: 'Publish this workspace' });
     await expect.poll(() => dialog.getByLabel('Subdomain').inputValue()).toBe('pats-page');
+    await dialog.getByLabel('Start command').fill('node server.mjs');
+    await dialog.getByLabel('Port').fill('8000');
     await dialog.getByLabel('Note for the reviewer').fill('my first page');
     await dialog.getByRole('button', { name: 'Ask to publish' }).click();
     await expect.poll(() => dialog.getByRole('status').textContent(), { timeout: 20_000 }).toContain('Pending review');
@@ -57,9 +64,32 @@ describe('a builder asks to publish, an admin approves', () => {
     await card.getByRole('button', { name: 'Approve' }).click();
     await expect.poll(() => adminPage.getByRole('article', { name: 'Publish pats-page' }).count(), { timeout: 5_000 }).toBe(0);
 
-    // Over the event stream: no reload.
-    await expect.poll(() => state.textContent(), { timeout: 5_000 }).toBe('Approved');
-  }, 90_000);
+    // Over the event stream: no reload. Approved, publishing, then live with its address.
+    await expect.poll(() => state.textContent(), { timeout: 60_000 }).toBe('Live');
+    const app = builderPage.getByTestId('published-app');
+    await expect.poll(() => app.getByRole('link').textContent(), { timeout: 5_000 }).toMatch(/^pats-page\.apps\.localhost:\d+$/);
+  }, 120_000);
+
+  it('sends a colleague to sign in and then shows them the page; an anonymous visitor never sees it', async () => {
+    const appUrl = `http://pats-page.apps.localhost:${new URL(stack.url).port}/`;
+    const colleague = await chromium.browser.newPage();
+    await colleague.goto(appUrl);
+    await colleague.waitForURL(/\/login/);
+    await colleague.getByLabel('Email').fill('sam@example.com');
+    await colleague.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await colleague.getByRole('button', { name: 'Sign in' }).click();
+    await colleague.waitForURL(appUrl, { timeout: 15_000 });
+    expect(await colleague.locator('h1').textContent()).toBe(page);
+    // The app's origin holds no cookie of the portal's, and its own sign-in cookie is out of its scripts' reach.
+    expect(await colleague.evaluate(() => document.cookie)).toBe('');
+    await colleague.close();
+
+    const anonymous = await chromium.browser.newPage();
+    await anonymous.goto(appUrl);
+    await anonymous.waitForURL(/\/login/);
+    expect(await anonymous.content()).not.toContain(page);
+    await anonymous.close();
+  }, 60_000);
 
   it("offers public access once an admin allows it on the blueprint's page", async () => {
     const starter = await stack.starterId();

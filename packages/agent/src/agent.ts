@@ -71,9 +71,11 @@ export function createAgent(options: AgentOptions): Agent {
     ...(egressUpstreamCa ? { upstreamCa: egressUpstreamCa } : {}), log: options.log.child({ component: 'egress-proxy' }),
   });
   const bridges: Bridge[] = [new LlmBridge(llmGateway, keys), new EgressBridge(egressProxy), new PolicyBridge(decider, { log: options.log.child({ component: 'policy-bridge' }) })];
-  const workspaces = new Workspaces(runtime, bridges, keys, decider);
-  // Published versions live here, beside the workspaces, and are reached only over a `versions` dial.
-  const versions = new VersionsServer(new VersionStores(options.dataDir), (id) => runtime.filesDir(id), options.log.child({ component: 'versions' }));
+  // Published versions live here, beside the workspaces, and are reached only over a `versions` dial;
+  // a published app's sandbox is made from one of them.
+  const stores = new VersionStores(options.dataDir);
+  const workspaces = new Workspaces(runtime, bridges, keys, decider, stores);
+  const versions = new VersionsServer(stores, (id) => runtime.filesDir(id), options.log.child({ component: 'versions' }));
   const client = new TunnelClient({ ...tunnel, workspaces, versions });
   llmGateway.on('usage', (record) => client.reportUsage(record));
   const metrics = new AgentMetrics({ client, runtime, llmGateway });

@@ -72,6 +72,10 @@ import { GovernanceSuggester } from './governance/governanceSuggester.js';
 import { WorkspaceGovernance } from './governance/workspaceGovernance.js';
 import { AgentVersions } from './publish/agentVersions.js';
 import { Publishing } from './publish/publishing.js';
+import { PublishedApps } from './publish/publishedApps.js';
+import { AppReconciler } from './publish/appReconciler.js';
+import { AppAuth } from './publish/appAuth.js';
+import { registerAppProxy } from './publish/appProxy.js';
 import { GovernanceTunnel } from './governance/governanceTunnel.js';
 import { GovernanceHealth } from './governance/governanceHealth.js';
 import { configuredRegistries } from './governance/packageRegistries.js';
@@ -170,6 +174,12 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     config, db, clock, onOutcome: (kind, outcome) => metrics.backups.inc({ kind, outcome }),
   });
   metrics.observeBackups(backups);
+  const appAuth = new AppAuth(db, clock);
+  const apps = new PublishedApps({ db, clock, audit, events, config, appAuth });
+  const appReconciler = new AppReconciler({
+    db, clock, hub, events, blueprintSecrets, workspaceSetup, governancePolicies, workspaceHttp, apps, log: log.child({ component: 'app-reconciler' }),
+    resyncEveryMs: config.reconciler.resyncEveryMs,
+  });
   const services: PortalServices = {
     config, db, clock, log, audit, identity, blueprints, workspaces, events, hub, workspaceHttp, enrollment, reconciler, usage, modelPrices, budgets, budgetWatch,
     activity: new WorkspaceActivity(db, clock, audit, workspaces),
@@ -185,7 +195,8 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     governancePolicies, governanceEvents, governanceApprovals, governanceSimulator, governanceSuggester, governanceHealth, metrics,
     workspaceGovernance: new WorkspaceGovernance({ db, clock, workspaces, governancePolicies }),
     openCode: new OpenCodeProxy({ config, workspaces, workspaceHttp }),
-    publishing: new Publishing({ db, clock, audit, events, workspaces, versions: new AgentVersions({ workspaceHttp }) }),
+    publishing: new Publishing({ db, clock, audit, events, workspaces, apps, versions: new AgentVersions({ workspaceHttp }) }),
+    apps, appReconciler,
     backups,
   };
   const boot = await bootstrap(config, services);
@@ -211,6 +222,8 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024, perMessageDeflate: false } });
   // Preview hosts are proxied before any portal route sees them (after the allowlist; it wraps the plugin's upgrade listener).
   registerPreviewProxy(app, services);
+  // Published apps the same way, on their own domain.
+  registerAppProxy(app, { ...services, appAuth });
   await registerSecurityHeaders(app, config);
   let tunnelListening = false;
   registerHealthRoutes(app, { db, tunnelUp: () => tunnelListening });
@@ -247,6 +260,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   governanceTunnel.start();
   budgetWatch.start();
   reconciler.start();
+  appReconciler.start();
   accessSweep.start();
   policySweep.start();
   const backupSchedule = scheduledBackups(backups, config.backup.intervalMs, clock, log.child({ component: 'backup' }));
@@ -256,6 +270,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     await accessSweep.stop();
     await policySweep.stop();
     await reconciler.stop();
+    await appReconciler.stop();
     await budgetWatch.stop();
     await governanceTunnel.stop();
     await backupSchedule?.stop();

@@ -39,6 +39,8 @@ export interface PortalConfig {
   masterKeyPrevious: string | undefined;
   /** Previews are served on <port>--<workspace>.<previewDomain> (PADDOCK_PREVIEW_DOMAIN). */
   previewDomain: string;
+  /** Published apps are served on <subdomain>.<appsDomain> (PADDOCK_APPS_DOMAIN, default apps.localhost). */
+  appsDomain: string;
   /**
    * Terminal sessions per workspace: at most maxSessions live (PADDOCK_TERMINAL_MAX_SESSIONS),
    * and a shell or Claude Code session with no browser attached ends after idleMs
@@ -146,7 +148,7 @@ function retention(value: string | undefined): number {
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): PortalConfig {
   const dataDir = resolve(env.PADDOCK_DATA_DIR ?? './data');
   const port = int(env.PORT, 8080, 'PORT');
-  return {
+  const config: PortalConfig = {
     host: env.HOST ?? '127.0.0.1',
     port,
     dataDir,
@@ -171,6 +173,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): PortalConfi
     publicUrl: publicOrigin(env.PADDOCK_PUBLIC_URL, port),
     masterKeyPrevious: env.PADDOCK_MASTER_KEY_PREVIOUS || undefined,
     previewDomain: (env.PADDOCK_PREVIEW_DOMAIN || 'preview.localhost').trim().toLowerCase().replace(/^\.+|\.+$/g, ''),
+    appsDomain: (env.PADDOCK_APPS_DOMAIN || 'apps.localhost').trim().toLowerCase().replace(/^\.+|\.+$/g, ''),
     terminal: {
       maxSessions: bounded(env.PADDOCK_TERMINAL_MAX_SESSIONS, 16, 'PADDOCK_TERMINAL_MAX_SESSIONS', 1, 1000),
       idleMs: bounded(env.PADDOCK_TERMINAL_IDLE_MINUTES, 60, 'PADDOCK_TERMINAL_IDLE_MINUTES', 0, 7 * 24 * 60) * 60_000,
@@ -185,6 +188,26 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): PortalConfi
     tunnelHttp: { ...defaultTunnelHttp },
     reconciler: { ...defaultReconcilerTimings },
   };
+  assertSeparateOrigins(config);
+  return config;
+}
+
+/**
+ * The portal, previews and apps must never share an origin or a cookie scope: an app
+ * under the preview domain (or the portal's host under the apps domain) would be
+ * answered by the wrong one, and could be sent the other's cookies.
+ */
+function assertSeparateOrigins(config: Pick<PortalConfig, 'publicUrl' | 'previewDomain' | 'appsDomain'>): void {
+  const { previewDomain: preview, appsDomain: apps } = config;
+  const portalHost = new URL(config.publicUrl).hostname.toLowerCase();
+  const nested = (a: string, b: string) => a === b || a.endsWith(`.${b}`);
+  if (!apps) throw new Error('PADDOCK_APPS_DOMAIN is empty');
+  if (nested(apps, preview) || nested(preview, apps)) {
+    throw new Error(`PADDOCK_APPS_DOMAIN (${apps}) and PADDOCK_PREVIEW_DOMAIN (${preview}) must be separate domains, neither inside the other`);
+  }
+  if (nested(portalHost, apps) || nested(portalHost, preview)) {
+    throw new Error(`the portal's host ${portalHost} must not be inside PADDOCK_APPS_DOMAIN (${apps}) or PADDOCK_PREVIEW_DOMAIN (${preview})`);
+  }
 }
 
 function metricsToken(value: string | undefined): string | undefined {

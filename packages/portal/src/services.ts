@@ -41,6 +41,8 @@ import type { WorkspaceGovernance } from './governance/workspaceGovernance.js';
 import type { OpenCodeProxy } from './ai/openCodeProxy.js';
 import type { BackupDirectory } from './backup/backupDirectory.js';
 import type { Publishing } from './publish/publishing.js';
+import type { PublishedApps } from './publish/publishedApps.js';
+import type { AppReconciler } from './publish/appReconciler.js';
 import type { PortalMetrics } from './metrics/portalMetrics.js';
 
 /**
@@ -108,4 +110,8 @@ export interface PortalServices {
   backups: BackupDirectory;
   /** Publish requests (issue 10): versions snapshotted and checked on the agent, reviewed here; the files stay on the agent. */
   publishing: Publishing;
+  /** Published apps: what serves at each subdomain (publish/publishedApps.ts). */
+  apps: PublishedApps;
+  /** Keeps each app's sandboxes on its agent as `apps` says. */
+  appReconciler: AppReconciler;
 }

@@ -175,6 +175,8 @@ export const blueprintSchema = z.object({
   allowPublicApps: z.boolean(),
   /** Its trusted builders skip review when every check of a publish passes (default true; false revokes it for this blueprint). */
   trustedPublishing: z.boolean(),
+  /** Its published apps get its secrets as environment (default false: apps get none). */
+  appsGetCredentials: z.boolean(),
   // Workspace setup (model, AGENTS.md, tabs): see blueprintConfig.ts.
   ...blueprintWorkspaceConfigFields,
 });
@@ -186,7 +188,7 @@ export const createBlueprintRequestSchema = z.object({
 export type CreateBlueprintRequest = z.input<typeof createBlueprintRequestSchema>;
 export const updateBlueprintRequestSchema = z.object({
   name: name.optional(), description: wellFormedString().trim().max(2000).optional(),
-  allowPublicApps: z.boolean().optional(), trustedPublishing: z.boolean().optional(),
+  allowPublicApps: z.boolean().optional(), trustedPublishing: z.boolean().optional(), appsGetCredentials: z.boolean().optional(),
   ...blueprintWorkspaceConfigPatchSchema.shape,
 }).refine((v) => Object.keys(v).length > 0, 'nothing to change');
 export type UpdateBlueprintRequest = z.input<typeof updateBlueprintRequestSchema>;

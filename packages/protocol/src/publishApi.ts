@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { wellFormedString } from './strings.js';
+import type { BlueprintWorkspaceConfig } from './blueprintConfig.js';
+import { RESERVED_PORTS } from './daemon.js';
 
 /**
  * Publishing (issue 10), in two parts: what the agent's version store answers
@@ -121,6 +123,8 @@ export const publishRequestSchema = z.object({
   decidedBy: z.string().nullable(),
   decidedAt: z.string().nullable(),
   feedback: z.string().nullable(),
+  /** Why it failed to go live (state `failed`); null otherwise. */
+  message: z.string().nullable(),
 });
 export type PublishRequest = z.infer<typeof publishRequestSchema>;
 
@@ -136,3 +140,72 @@ export const rejectPublishRequestSchema = z.object({ feedback: wellFormedString(
 /** On GET /api/v1/events: a publish request of a workspace you can see changed (read it again). */
 export const publishRequestEventSchema = z.object({ type: z.literal('publish'), requestId: z.string(), workspaceId: z.string() });
 export type PublishRequestEvent = z.infer<typeof publishRequestEventSchema>;
+
+// ---- Published apps ----
+
+/**
+ * - publishing: its version is starting (an earlier one, if any, serves meanwhile)
+ * - live: it serves `version`
+ * - failed: its version did not start (`message` says why); an earlier one, if any, still serves
+ * - unpublished: it serves nothing (its builder, an admin or a governance kill switch took it down)
+ */
+export const appStateSchema = z.enum(['publishing', 'live', 'failed', 'unpublished']);
+export type AppState = z.infer<typeof appStateSchema>;
+
+export const publishedAppSchema = z.object({
+  subdomain: z.string(),
+  url: z.string(),
+  ownerId: z.string(),
+  ownerEmail: z.string(),
+  workspaceId: z.string(),
+  blueprintId: z.string(),
+  /** The version it serves, or is starting (`state` publishing). */
+  version: versionIdSchema,
+  /** The version that answers now; null until one did (or once unpublished). */
+  liveVersion: versionIdSchema.nullable(),
+  access: publishAccessSchema,
+  state: appStateSchema,
+  message: z.string(),
+  command: z.string(),
+  port: z.number().int(),
+  requestId: z.string(),
+  updatedAt: z.string(),
+});
+export type PublishedApp = z.infer<typeof publishedAppSchema>;
+export const appListSchema = z.object({ items: z.array(publishedAppSchema) });
+export const appListQuerySchema = z.object({ state: appStateSchema.optional() });
+
+/** GET /api/v1/apps/:subdomain/versions: every approved version of the app, newest first; one a rollback may take. */
+export const appVersionSchema = z.object({
+  version: versionIdSchema,
+  requestId: z.string(),
+  note: z.string().nullable(),
+  requestedAt: z.string(),
+  decidedBy: z.string().nullable(),
+  decidedAt: z.string().nullable(),
+  /** It serves now. */
+  live: z.boolean(),
+});
+export type AppVersion = z.infer<typeof appVersionSchema>;
+export const appVersionListSchema = z.object({ items: z.array(appVersionSchema) });
+
+export const rollbackAppSchema = z.object({ version: versionIdSchema }).strict();
+
+
+/**
+ * How a published app starts when its request doesn't say: the blueprint's first command tab
+ * (the dev server its workspaces run) on its first preview port. What the Publish dialog
+ * pre-fills, and what the portal takes for a request without a command or port.
+ */
+export function defaultAppStart(config: Pick<BlueprintWorkspaceConfig, 'tabs' | 'previewPorts'>): { command?: string; port?: number } {
+  const command = config.tabs.find((t) => t.kind === 'command' && t.command)?.command;
+  const port = config.previewPorts[0];
+  return { ...(command ? { command } : {}), ...(port ? { port } : {}) };
+}
+
+/** Why an app can't listen on this port ('' when it can): its sandbox's own services and the privileged ports are not an app's. */
+export function appPortProblem(port: number): string {
+  if (port < 1024) return `port ${port} is privileged: an app listens on 1024 or above`;
+  if (RESERVED_PORTS.has(port)) return `port ${port} is the workspace's own service: choose another`;
+  return '';
+}

@@ -60,8 +60,11 @@ export type { TunnelClient, TunnelHandlers } from './generated/paddock/tunnel/v1
  *      that message and reaches no model) and UsageRecord.refused (such a refusal, counted by the portal).
  *      A 1.4 agent ignores the refusal and lets calls through; the portal still raises the budget's alerts.
  *      A 1.4 portal never sends one, so a 1.5 agent never refuses.
+ * 1.6: published apps (issue 10). WorkspaceSpec.app: the sandbox is an app, created with a version of a
+ *      workspace's store as its files. A 1.5 agent ignores the field and would start an empty sandbox that
+ *      never answers on the app's port, so the portal places apps only on agents of 1.6 or later.
  */
-export const TUNNEL_PROTOCOL = { major: 1, minor: 5 } as const;
+export const TUNNEL_PROTOCOL = { major: 1, minor: 6 } as const;
 /** The major version, as Hello.protocol_version and Welcome.protocol_version carry it. */
 export const TUNNEL_PROTOCOL_VERSION = TUNNEL_PROTOCOL.major;
 

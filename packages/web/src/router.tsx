@@ -14,6 +14,8 @@ import { AccountPage } from './pages/AccountPage/AccountPage';
 import { AdminBlueprintPage } from './pages/AdminBlueprintPage/AdminBlueprintPage';
 import { AdminBlueprintsPage } from './pages/AdminBlueprintsPage/AdminBlueprintsPage';
 import { AgentsPage } from './pages/AgentsPage/AgentsPage';
+import { AppOpenPage } from './pages/AppOpenPage/AppOpenPage';
+import { AppsPage } from './pages/AppsPage/AppsPage';
 import { ApprovalsPage } from './pages/ApprovalsPage/ApprovalsPage';
 import { AuditLogPage } from './pages/AuditLogPage/AuditLogPage';
 import { GovernanceFeedPage } from './pages/GovernanceFeedPage/GovernanceFeedPage';
@@ -131,6 +133,17 @@ const usageRoute = createRoute({
   path: '/usage',
   component: UsagePage,
 });
+/** An "everyone signed in" app sends visitors here to be signed in to it (publish/appProxy.ts). */
+const appOpenRoute = createRoute({
+  getParentRoute: () => authenticatedRoute,
+  path: '/apps/open/$subdomain',
+  validateSearch: (search: Record<string, unknown>): { path?: string } => (typeof search.path === 'string' ? { path: search.path } : {}),
+  component: function AppOpenRoute() {
+    const { subdomain } = appOpenRoute.useParams();
+    const { path } = appOpenRoute.useSearch();
+    return <AppOpenPage subdomain={subdomain} path={path ?? '/'} />;
+  },
+});
 const accountRoute = createRoute({
   getParentRoute: () => authenticatedRoute,
   path: '/account',
@@ -183,6 +196,7 @@ const adminAgentsRoute = createRoute({ getParentRoute: () => adminRoute, path: '
 const adminGovernanceRoute = createRoute({ getParentRoute: () => adminRoute, path: '/governance', component: GovernancePage });
 const adminGovernanceFeedRoute = createRoute({ getParentRoute: () => adminRoute, path: '/governance/activity', component: GovernanceFeedPage });
 const adminApprovalsRoute = createRoute({ getParentRoute: () => adminRoute, path: '/governance/approvals', component: ApprovalsPage });
+const adminAppsRoute = createRoute({ getParentRoute: () => adminRoute, path: '/apps', component: AppsPage });
 
 const routeTree = rootRoute.addChildren([
   loginRoute,
@@ -194,6 +208,7 @@ const routeTree = rootRoute.addChildren([
     workspaceRoute,
     usageRoute,
     accountRoute,
+    appOpenRoute,
     adminRoute.addChildren([
       adminIndexRoute,
       adminMembersRoute,
@@ -208,6 +223,7 @@ const routeTree = rootRoute.addChildren([
       adminGovernanceRoute,
       adminGovernanceFeedRoute,
       adminApprovalsRoute,
+      adminAppsRoute,
     ]),
   ]),
 ]);

@@ -24,6 +24,13 @@ export interface StartHooks {
    * its environment is `spec.env` plus what this returns. A rejection fails the start.
    */
   beforeStart?(): Promise<Record<string, string>>;
+  /**
+   * Writes the workspace's first files into `dir` (what the sandbox will see as /workspace) while
+   * nothing of it runs, when the runtime creates its files: a published app's version. Called only
+   * while that directory is empty (a stopped one that kept its files is not seeded again); the
+   * runtime then gives what was written to the sandbox's user. A rejection fails the start.
+   */
+  seedFiles?(dir: string): Promise<void>;
 }
 
 /** Where a process inside a workspace connects to reach an exposed socket. A pod network adds `tcp` (issue 15). */

@@ -479,6 +479,7 @@ export function workspaceSpec(spec: NonNullable<Command__Output['ensureRunning']
     sessions: spec.sessions.map((s) => ({ name: s.name, command: s.command, start: s.start })),
     ...(spec.resources ? { resources: limitsFromMessage(spec.resources) } : {}),
     ...(governance ? { governance } : {}),
+    ...(spec.app?.sourceWorkspaceId ? { app: { sourceWorkspaceId: spec.app.sourceWorkspaceId, version: spec.app.version } } : {}),
   };
 }
 

@@ -10,10 +10,18 @@ export interface WorkspaceSpec extends WorkspaceRunSpec {
   llm?: LlmRoute;
   /** The policy the agent's decider applies to the workspace's agents; none: governance off. */
   governance?: EffectivePolicy;
+  /** A published app: its files are this version of a workspace's store, written when the sandbox is first made. */
+  app?: AppSource;
+}
+
+/** Where a published app's files come from (WorkspaceSpec.app in the tunnel). */
+export interface AppSource {
+  sourceWorkspaceId: string;
+  version: string;
 }
 
 /** The part a runtime driver sees. */
 export function runSpecOf(spec: WorkspaceSpec): WorkspaceRunSpec {
-  const { llm: _served, governance: _decided, ...run } = spec;
+  const { llm: _served, governance: _decided, app: _seeded, ...run } = spec;
   return run;
 }

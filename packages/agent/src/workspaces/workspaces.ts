@@ -6,6 +6,7 @@ import type { PolicyDecider } from '../governance/policyDecider.js';
 import { KeyedQueue } from '../keyedQueue.js';
 import type { RuntimeDriver } from '../runtime/driver.js';
 import { SpecNotAppliedError } from './specNotApplied.js';
+import type { VersionStores } from '../publish/versionStore.js';
 import { runSpecOf, type WorkspaceSpec } from './workspaceSpec.js';
 
 /**
@@ -32,6 +33,8 @@ export class Workspaces extends EventEmitter<WorkspacesEvents> {
     private readonly bridges: readonly Bridge[],
     private readonly keys: BridgeKeys,
     private readonly governance?: WorkspaceGovernance,
+    /** Where a published app's version is read from when its sandbox is first made; without it an app can't start. */
+    private readonly versions?: VersionStores,
   ) {
     super();
   }
@@ -60,6 +63,7 @@ export class Workspaces extends EventEmitter<WorkspacesEvents> {
             started = true;
             return this.startBridges(spec, served);
           },
+          ...(spec.app ? { seedFiles: (dir: string) => this.seedApp(spec.app!, dir) } : {}),
         });
         if (outcome === 'running') await this.refreshBridges(spec, served);
       } catch (error) {
@@ -100,6 +104,13 @@ export class Workspaces extends EventEmitter<WorkspacesEvents> {
     await this.queue.drain();
     await this.runtime.close();
     await Promise.all(this.bridges.map((bridge) => bridge.close()));
+  }
+
+  /** A published app's files: the version, as the source workspace's store holds it (the workspace itself is never read). */
+  private async seedApp(app: NonNullable<WorkspaceSpec['app']>, dir: string): Promise<void> {
+    if (!this.versions) throw new Error('this agent keeps no versions: a published app cannot start here');
+    const store = await this.versions.of(app.sourceWorkspaceId);
+    await store.materialise(app.version, dir);
   }
 
   /** `served` gets the enforcement point of each bridge that serves the workspace. */

@@ -22,6 +22,7 @@ import { masterKeyRoutes } from './masterKeyRoutes.js';
 import { backupRoutes } from './backupRoutes.js';
 import { governanceRoutes } from './governanceRoutes.js';
 import { publishRoutes } from './publishRoutes.js';
+import { appRoutes } from './appRoutes.js';
 import { governanceFeedRoute } from './governanceFeedRoute.js';
 
 /** The route table: every API route, with who may call it. */
@@ -47,6 +48,7 @@ export const apiRoutes: Route[] = [
   ...usageRoutes,
   ...governanceRoutes,
   ...publishRoutes,
+  ...appRoutes,
   ...scimRoutes,
 ];
 

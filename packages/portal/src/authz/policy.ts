@@ -60,6 +60,14 @@ export type MemberAction = (typeof MEMBER_ACTIONS)[number];
 export const PUBLISH_REQUEST_ACTIONS = ['read', 'decide'] as const;
 export type PublishRequestAction = (typeof PUBLISH_REQUEST_ACTIONS)[number];
 
+/**
+ * A published app (publish/publishedApps.ts):
+ * - read: see it, its state and its versions
+ * - manage: roll it back to a version approved before, unpublish it (its builder, or an admin)
+ */
+export const APP_ACTIONS = ['read', 'manage'] as const;
+export type AppAction = (typeof APP_ACTIONS)[number];
+
 export const POLICY = {
   workspace: {
     read: { roles: ['admin', 'auditor'], owner: true, system: ['reconciler', 'policy-sweeper', 'agent'] },
@@ -74,6 +82,10 @@ export const POLICY = {
     read: { roles: ['admin', 'auditor'], owner: true, system: [] },
     decide: { roles: ['admin'], owner: false, system: [], notOwner: true },
   },
+  app: {
+    read: { roles: ['admin', 'auditor'], owner: true, system: [] },
+    manage: { roles: ['admin'], owner: true, system: ['policy-sweeper'] },
+  },
   account: {
     manage: { roles: [], owner: true, system: [] },
   },
@@ -85,7 +97,7 @@ export const POLICY = {
     manage: { roles: ['admin'], owner: false, system: ['scim', 'sso', 'operator', 'bootstrap'] },
   },
 } as const satisfies {
-  workspace: Record<WorkspaceAction, Rule>; account: Record<AccountAction, Rule>; member: Record<MemberAction, Rule>; publishRequest: Record<PublishRequestAction, Rule>; usage: Record<'read', Rule>;
+  workspace: Record<WorkspaceAction, Rule>; account: Record<AccountAction, Rule>; member: Record<MemberAction, Rule>; publishRequest: Record<PublishRequestAction, Rule>; app: Record<AppAction, Rule>; usage: Record<'read', Rule>;
 };
 
 export interface WorkspaceResource {
@@ -97,9 +109,10 @@ export interface WorkspaceResource {
 export interface AccountResource { type: 'account'; userId: string }
 export interface MemberResource { type: 'member' }
 export interface PublishRequestResource { type: 'publishRequest'; ownerId: string }
-export type Resource = WorkspaceResource | AccountResource | MemberResource | PublishRequestResource;
+export interface AppResource { type: 'app'; ownerId: string }
+export type Resource = WorkspaceResource | AccountResource | MemberResource | PublishRequestResource | AppResource;
 type ActionOf<R extends Resource> = R extends WorkspaceResource ? WorkspaceAction : R extends AccountResource ? AccountAction
-  : R extends PublishRequestResource ? PublishRequestAction : MemberAction;
+  : R extends PublishRequestResource ? PublishRequestAction : R extends AppResource ? AppAction : MemberAction;
 
 function ruleFor(resource: Resource, action: string): Rule | undefined {
   const rules = POLICY[resource.type] as Record<string, Rule>;
@@ -107,7 +120,7 @@ function ruleFor(resource: Resource, action: string): Rule | undefined {
 }
 
 function ownerOf(resource: Resource): string | undefined {
-  return resource.type === 'workspace' || resource.type === 'publishRequest' ? resource.ownerId : resource.type === 'account' ? resource.userId : undefined;
+  return resource.type === 'workspace' || resource.type === 'publishRequest' || resource.type === 'app' ? resource.ownerId : resource.type === 'account' ? resource.userId : undefined;
 }
 
 /** Whether the actor may do this to the object. */
@@ -134,7 +147,8 @@ export function authorize<R extends Resource>(actor: Actor, action: ActionOf<R>,
   if (resource.type === 'member') throw new ForbiddenError('only admins can do that');
   const sees = resource.type === 'workspace' ? can<WorkspaceResource>(actor, 'read', resource)
     : resource.type === 'publishRequest' ? can<PublishRequestResource>(actor, 'read', resource)
-      : can<AccountResource>(actor, 'manage', resource);
+      : resource.type === 'app' ? can<AppResource>(actor, 'read', resource)
+        : can<AccountResource>(actor, 'manage', resource);
   if (!sees) throw new NotFoundError(what);
   if (resource.type === 'publishRequest' && action === 'decide' && actor.kind === 'user' && actor.user.id === resource.ownerId) {
     throw new ForbiddenError('nobody approves or rejects their own publish request: another admin must');
@@ -190,6 +204,11 @@ export function accountScope(actor: Actor, table: string): RawBuilder<SqlBool> {
 /** The publish requests this actor may read: `.where(publishRequestScope(actor))`. */
 export function publishRequestScope(actor: Actor, table = 'publish_requests'): RawBuilder<SqlBool> {
   return ruleSql(POLICY.publishRequest.read, sqlActor(actor), { ownerId: sql.ref(`${table}.owner_id`) });
+}
+
+/** The published apps this actor may read: `.where(appScope(actor))`. */
+export function appScope(actor: Actor, table = 'published_apps'): RawBuilder<SqlBool> {
+  return ruleSql(POLICY.app.read, sqlActor(actor), { ownerId: sql.ref(`${table}.owner_id`) });
 }
 
 /** The usage records (`llm_usage` rows) this actor may read: `.where(usageScope(actor))`. */

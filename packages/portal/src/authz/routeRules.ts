@@ -16,6 +16,8 @@ import type { WorkspaceAction } from './policy.js';
  * - blueprint: `:id` is a blueprint the caller may use (mayUseBlueprint).
  * - publishRequest: `:id` is a publish request, read by its owner, admins and auditors;
  *   decided (approve, reject) by admins other than its owner.
+ * - app: `:subdomain` is a published app, read by its builder, admins and auditors; rolled
+ *   back and unpublished by its builder and admins.
  * - record: `:id` names something no user owns (a member, an invite, a blueprint's
  *   settings, a SCIM resource): the route's roles manage all of them.
  */
@@ -25,6 +27,7 @@ export type RouteRule =
   | { object: 'account' }
   | { object: 'blueprint' }
   | { object: 'publishRequest' }
+  | { object: 'app' }
   | { object: 'record' };
 
 const none = { object: 'none' } as const;
@@ -143,6 +146,14 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   'GET /api/v1/publish-requests/:id': { object: 'publishRequest' },
   'POST /api/v1/publish-requests/:id/approve': { object: 'publishRequest' },
   'POST /api/v1/publish-requests/:id/reject': { object: 'publishRequest' },
+  // Each caller's own apps, or all for admins and auditors (appScope).
+  'GET /api/v1/apps': none,
+  'GET /api/v1/apps/:subdomain': { object: 'app' },
+  'GET /api/v1/apps/:subdomain/versions': { object: 'app' },
+  'POST /api/v1/apps/:subdomain/rollback': { object: 'app' },
+  'POST /api/v1/apps/:subdomain/unpublish': { object: 'app' },
+  // Any member may open any published app: the subdomain names something, but nobody's to keep from them.
+  'GET /api/v1/apps/:subdomain/sign-in-link': record,
   'POST /api/v1/admin/scim-tokens': none,
   'GET /scim/v2/ServiceProviderConfig': none,
   'GET /scim/v2/ResourceTypes': none,

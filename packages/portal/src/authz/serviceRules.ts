@@ -1,5 +1,5 @@
 import type { Role } from '@paddock/protocol';
-import type { PublishRequestAction, WorkspaceAction } from './policy.js';
+import type { AppAction, PublishRequestAction, WorkspaceAction } from './policy.js';
 
 /**
  * For every method of the services that read or change an owned object, how it is
@@ -26,6 +26,7 @@ export type MethodRule =
   | { member: 'manage' }
   | { blueprint: 'use' }
   | { publishRequest: PublishRequestAction }
+  | { app: AppAction }
   | { roles: readonly Role[] }
   | { holder: string }
   | { credential: true }
@@ -125,7 +126,20 @@ export const SERVICE_RULES: Record<string, Record<string, MethodRule>> = {
     approve: { publishRequest: 'decide' },
     reject: { publishRequest: 'decide' },
     decide: { holder: 'a request from row(actor, id, \'decide\')' },
-    row: internal, assertSubdomainFree: internal, changed: internal,
+    row: internal, assertSubdomainFree: internal, changed: internal, lastPublished: internal,
+  },
+  PublishedApps: {
+    list: { app: 'read' },
+    get: { app: 'read' },
+    versions: { app: 'read' },
+    rollback: { app: 'manage' },
+    unpublish: { app: 'manage' },
+    signInLink: { holder: 'the signed-in member: any member may open any published app; the token is for them and that app only' },
+    takeDown: { holder: "an app from unpublish (checked for 'manage') or from the app reconciler's kill-switch pass, as the policy sweeper" },
+    publishApproved: { holder: 'a request an admin (or the trusted owner) approved, inside the transaction that approved it' },
+    markLive: { holder: 'an app sandbox its own agent reported running, after the app answered on its port' },
+    markFailed: { holder: 'an app sandbox its own agent reported failed, or that did not answer' },
+    toApp: internal, row: internal, ownerEmail: internal, changed: internal,
   },
   Identity: {
     createUser: { member: 'manage' },

@@ -12,7 +12,7 @@ import { readWorkspaceConfig, validWorkspaceConfig } from './workspaceSetup.js';
 
 const toBlueprint = (r: Selectable<BlueprintsTable>): Blueprint => ({
   id: r.id, name: r.name, description: r.description, access: r.access,
-  allowPublicApps: r.allow_public_apps, trustedPublishing: r.trusted_publishing,
+  allowPublicApps: r.allow_public_apps, trustedPublishing: r.trusted_publishing, appsGetCredentials: r.apps_get_credentials,
   createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
   ...readWorkspaceConfig(r.workspace_config),
 });
@@ -74,7 +74,7 @@ export class Blueprints {
     });
   }
 
-  async update(id: string, patch: { name?: string; description?: string; allowPublicApps?: boolean; trustedPublishing?: boolean } & Partial<BlueprintWorkspaceConfig>, by: UserActor): Promise<Blueprint> {
+  async update(id: string, patch: { name?: string; description?: string; allowPublicApps?: boolean; trustedPublishing?: boolean; appsGetCredentials?: boolean } & Partial<BlueprintWorkspaceConfig>, by: UserActor): Promise<Blueprint> {
     return this.db.transaction().execute(async (tx) => {
       const configPatch = configPart(patch);
       let workspaceConfig: string | undefined;
@@ -93,6 +93,7 @@ export class Blueprints {
         ...(patch.description !== undefined ? { description: patch.description } : {}),
         ...(patch.allowPublicApps !== undefined ? { allow_public_apps: patch.allowPublicApps } : {}),
         ...(patch.trustedPublishing !== undefined ? { trusted_publishing: patch.trustedPublishing } : {}),
+        ...(patch.appsGetCredentials !== undefined ? { apps_get_credentials: patch.appsGetCredentials } : {}),
         ...(workspaceConfig !== undefined ? { workspace_config: workspaceConfig } : {}),
         updated_at: this.clock.now(),
       })
@@ -106,6 +107,7 @@ export class Blueprints {
           // Who may open its apps, and whether its trusted builders skip review: said, not only named.
           ...(patch.allowPublicApps !== undefined ? { allowPublicApps: patch.allowPublicApps } : {}),
           ...(patch.trustedPublishing !== undefined ? { trustedPublishing: patch.trustedPublishing } : {}),
+          ...(patch.appsGetCredentials !== undefined ? { appsGetCredentials: patch.appsGetCredentials } : {}),
         },
       }, tx);
       return toBlueprint(row);

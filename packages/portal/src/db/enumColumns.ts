@@ -3,7 +3,7 @@ import {
   auditActorKindSchema, auditOutcomeSchema, blueprintAccessKindSchema, blueprintAccessLevelSchema, deactivatedBySchema, desiredStateSchema,
   identitySourceSchema, roleSchema, workspaceStateSchema,
   approvalScopeSchema, approvalStateSchema, enforcementPointSchema, governanceClassSchema, verdictSchema,
-  publishAccessSchema, publishStateSchema, stopReasonSchema, BUDGET_ACTIONS, BUDGET_SCOPES,
+  publishAccessSchema, publishStateSchema, appStateSchema, stopReasonSchema, BUDGET_ACTIONS, BUDGET_SCOPES,
 } from '@paddock/protocol';
 import type { Tables } from './schema.js';
 
@@ -38,6 +38,8 @@ export const enumColumns: Record<string, readonly unknown[]> = {
   'invites.role': allOf('invites', 'role')(roleSchema.options),
   'publish_requests.access': allOf('publish_requests', 'access')(publishAccessSchema.options),
   'publish_requests.state': allOf('publish_requests', 'state')(publishStateSchema.options),
+  'published_apps.access': allOf('published_apps', 'access')(publishAccessSchema.options),
+  'published_apps.state': allOf('published_apps', 'state')(appStateSchema.options),
   'users.deactivated_by': allOf('users', 'deactivated_by')(deactivatedBySchema.options),
   'users.role': allOf('users', 'role')(roleSchema.options),
   'users.source': allOf('users', 'source')(identitySourceSchema.options),

@@ -7,7 +7,7 @@ import type { WorkspaceActivityTable } from './activitySchema.js';
 import type { BlueprintWorkspaceConfigColumn } from './blueprintConfigSchema.js';
 import type { OidcLoginStatesTable, OidcSessionsTable } from './oidcTables.js';
 import type { PreviewSessionsTable, PreviewTokensTable } from './previewTables.js';
-import type { PublishRequestsTable } from './publishSchema.js';
+import type { AppSessionsTable, AppTokensTable, PublishedAppsTable, PublishRequestsTable } from './publishSchema.js';
 import type {
   GovernanceApprovalsTable, GovernanceBlueprintOverridesTable, GovernanceEventsTable, GovernanceGrantsTable, GovernanceKillSwitchesTable,
   GovernanceOrgPolicyTable,
@@ -85,6 +85,8 @@ export interface BlueprintsTable {
   trusted_publishing: ColumnType<boolean, boolean | undefined, boolean>;
   /** Its overrides of the org's lifecycle policy (migration 0025; BlueprintLifecycleOverrides): read as parsed JSON, written as a JSON string. */
   resource_policy: ColumnType<unknown, string | undefined, string>;
+  /** Its published apps get its secrets as environment (migration 0028); by default none. */
+  apps_get_credentials: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface AgentsTable {
@@ -281,4 +283,6 @@ export interface Tables {
   governance_approvals: GovernanceApprovalsTable;
   governance_grants: GovernanceGrantsTable;
   publish_requests: PublishRequestsTable;
+  published_apps: PublishedAppsTable;
+  app_tokens: AppTokensTable; app_sessions: AppSessionsTable;
 }

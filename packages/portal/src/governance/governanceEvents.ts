@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { appIdOf, isAppSandbox } from '../publish/publishedApps.js';
 import {
   governanceEventReportSchema, type GovernanceEventFilter, type GovernanceEventItem, type GovernanceEventReport, type GovernanceEventsPage,
 } from '@paddock/protocol';
@@ -42,6 +43,16 @@ export class GovernanceEvents {
     const ids = [...new Set(valid.map((r) => r.workspaceId))];
     const hosted = new Map((await this.deps.db.selectFrom('workspaces').select(['id', 'owner_id', 'blueprint_id'])
       .where('id', 'in', ids).where('agent_id', '=', agentId).execute()).map((w) => [w.id, w]));
+    // A published app's sandbox is governed as a workspace is: its events are tagged from its app's row.
+    const apps = ids.filter(isAppSandbox);
+    if (apps.length > 0) {
+      const rows = await this.deps.db.selectFrom('published_apps').select(['id', 'owner_id', 'blueprint_id'])
+        .where('id', 'in', apps.map(appIdOf)).where('agent_id', '=', agentId).execute();
+      for (const sandboxId of apps) {
+        const app = rows.find((r) => r.id === appIdOf(sandboxId));
+        if (app) hosted.set(sandboxId, { id: sandboxId, owner_id: app.owner_id, blueprint_id: app.blueprint_id });
+      }
+    }
     const now = this.deps.clock.now();
     const rows = valid.filter((r) => hosted.has(r.workspaceId)).map((r) => this.row(agentId, r, hosted.get(r.workspaceId)!, now));
     if (rows.length === 0) return 0;

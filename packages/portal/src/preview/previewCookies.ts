@@ -54,9 +54,9 @@ function cookiePairs(header: string | undefined): Array<{ name: string; value: s
   });
 }
 
-/** Every value the Cookie header holds for `name` that could be a preview session id, in order, once each. */
-export function sessionCandidates(header: string | undefined, name: string): string[] {
-  return [...new Set(cookiePairs(header).filter((p) => p.name === name && sessionId.test(p.value)).map((p) => p.value))];
+/** Every value the Cookie header holds for `name` that could be a session id (a preview's by default), in order, once each. */
+export function sessionCandidates(header: string | undefined, name: string, idPattern: RegExp = sessionId): string[] {
+  return [...new Set(cookiePairs(header).filter((p) => p.name === name && idPattern.test(p.value)).map((p) => p.value))];
 }
 
 /** The Cookie header without Paddock's cookies; the app's own pairs pass byte for byte. */

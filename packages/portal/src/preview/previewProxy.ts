@@ -218,37 +218,51 @@ class PreviewProxy {
   }
 
   private upstreamHeaders(target: PreviewTarget, req: IncomingMessage): OutgoingHttpHeaders {
-    const headers: OutgoingHttpHeaders = {};
-    const connectionTokens = new Set((req.headers.connection ?? '').toLowerCase().split(',').map((t) => t.trim()));
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value === undefined || hopByHop.has(name) || connectionTokens.has(name)) continue;
-      if (name === 'host' || name.startsWith('x-forwarded-') || requestCredentials.has(name)) continue;
-      headers[name] = value;
-    }
-    const cookie = withoutPaddockCookies(req.headers.cookie);
-    if (cookie) headers.cookie = cookie; else delete headers.cookie;
-    // Dev servers (Vite among them) answer only to the host they listen on.
-    headers.host = `127.0.0.1:${target.port}`;
-    headers['x-forwarded-host'] = req.headers.host ?? target.hostname;
-    headers['x-forwarded-proto'] = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
-    headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
-    return headers;
+    return forwardedRequestHeaders(req, target.port, target.hostname);
   }
 
   private downstreamHeaders(target: PreviewTarget, headers: IncomingHttpHeaders, raw: string[]): OutgoingHttpHeaders {
-    const out: OutgoingHttpHeaders = {};
-    const connectionTokens = new Set(String(headers.connection ?? '').toLowerCase().split(',').map((t) => t.trim()));
-    for (const [name, value] of Object.entries(headers)) {
-      if (value === undefined || hopByHop.has(name) || connectionTokens.has(name) || responseChallenges.has(name) || name === 'set-cookie') continue;
-      out[name] = value;
-    }
-    const cookies = raw.filter((_, i) => i % 2 === 1 && raw[i - 1]!.toLowerCase() === 'set-cookie').filter((c) => cookieAllowed(c, target.hostname));
-    if (cookies.length > 0) out['set-cookie'] = cookies;
+    const out = forwardedResponseHeaders(headers, raw, target.hostname);
     // Added beside the app's own policy, if any: a comma separates policies, and a browser enforces each.
     const own = headers['content-security-policy'];
     out['content-security-policy'] = own ? `${own}, ${this.frameAncestors}` : this.frameAncestors;
     return out;
   }
+}
+
+/**
+ * A browser's request as a server in a sandbox is sent it (a preview's dev server, a published
+ * app): no hop-by-hop headers, no credentials, none of Paddock's cookies, the Host it listens on.
+ */
+export function forwardedRequestHeaders(req: IncomingMessage, port: number, hostname: string): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {};
+  const connectionTokens = new Set((req.headers.connection ?? '').toLowerCase().split(',').map((t) => t.trim()));
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || hopByHop.has(name) || connectionTokens.has(name)) continue;
+    if (name === 'host' || name.startsWith('x-forwarded-') || requestCredentials.has(name)) continue;
+    headers[name] = value;
+  }
+  const cookie = withoutPaddockCookies(req.headers.cookie);
+  if (cookie) headers.cookie = cookie; else delete headers.cookie;
+  // Dev servers (Vite among them) answer only to the host they listen on.
+  headers.host = `127.0.0.1:${port}`;
+  headers['x-forwarded-host'] = req.headers.host ?? hostname;
+  headers['x-forwarded-proto'] = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+  headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
+  return headers;
+}
+
+/** A sandboxed server's answer as the browser gets it: no hop-by-hop headers, no challenge, cookies for its own host only and none of Paddock's. */
+export function forwardedResponseHeaders(headers: IncomingHttpHeaders, raw: string[], hostname: string): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  const connectionTokens = new Set(String(headers.connection ?? '').toLowerCase().split(',').map((t) => t.trim()));
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || hopByHop.has(name) || connectionTokens.has(name) || responseChallenges.has(name) || name === 'set-cookie') continue;
+    out[name] = value;
+  }
+  const cookies = raw.filter((_, i) => i % 2 === 1 && raw[i - 1]!.toLowerCase() === 'set-cookie').filter((c) => cookieAllowed(c, hostname));
+  if (cookies.length > 0) out['set-cookie'] = cookies;
+  return out;
 }
 
 /** Every pooled connection is its own dialed stream to the workspace port; a pool is the grant's (user, workspace, port). */

@@ -1,14 +1,16 @@
 import type { Selectable } from 'kysely';
-import type { CreatePublishRequest, PublishCheckResult, PublishRequest, PublishRequestDetail, PublishState } from '@paddock/protocol';
+import { appPortProblem, defaultAppStart, type CreatePublishRequest, type PublishCheckResult, type PublishRequest, type PublishRequestDetail, type PublishState } from '@paddock/protocol';
 import type { UserActor } from '../auth/actor.js';
 import { authorize, publishRequestScope } from '../authz/policy.js';
 import type { PublishRequestsTable } from '../db/publishSchema.js';
-import { ApiError, ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import { readWorkspaceConfig } from '../blueprints/workspaceSetup.js';
+import { ApiError, ConflictError, ForbiddenError, InputError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { PortalServices } from '../services.js';
 import type { AgentVersions } from './agentVersions.js';
+import type { PublishedApps } from './publishedApps.js';
 
-type Deps = Pick<PortalServices, 'db' | 'clock' | 'audit' | 'events' | 'workspaces'> & { versions: AgentVersions };
+type Deps = Pick<PortalServices, 'db' | 'clock' | 'audit' | 'events' | 'workspaces'> & { versions: AgentVersions; apps: PublishedApps };
 type Row = Selectable<PublishRequestsTable>;
 
 /** States in which a request holds its subdomain: on its way to being served, or served. */
@@ -21,7 +23,7 @@ const MAX_FINDINGS_KEPT = 200;
 const toRequest = (r: Row): PublishRequest => ({
   id: r.id, workspaceId: r.workspace_id, ownerId: r.owner_id, blueprintId: r.blueprint_id, subdomain: r.subdomain, access: r.access,
   command: r.command, port: r.port, note: r.note, version: r.version, baseVersion: r.base_version, state: r.state, checks: r.checks,
-  trusted: r.trusted, requestedAt: r.requested_at.toISOString(), decidedBy: r.decided_by, decidedAt: r.decided_at?.toISOString() ?? null, feedback: r.feedback,
+  trusted: r.trusted, requestedAt: r.requested_at.toISOString(), decidedBy: r.decided_by, decidedAt: r.decided_at?.toISOString() ?? null, feedback: r.feedback, message: r.message,
 });
 
 /** A secret in the version: critical, it blocks approval (and a trusted builder's skipping of review). */
@@ -46,15 +48,14 @@ export class Publishing {
     if (workspace.state !== 'running') throw new ApiError(409, 'not_running', `the workspace is ${workspace.state}; start it first`);
     const agentId = await this.deps.workspaces.agentOf(workspace.id);
     if (!agentId) throw new ApiError(409, 'not_running', 'the workspace is not placed on an agent');
-    const blueprint = await db.selectFrom('blueprints').select(['allow_public_apps', 'trusted_publishing']).where('id', '=', workspace.blueprintId).executeTakeFirst();
+    const blueprint = await db.selectFrom('blueprints').select(['allow_public_apps', 'trusted_publishing', 'workspace_config']).where('id', '=', workspace.blueprintId).executeTakeFirst();
     if (!blueprint) throw new NotFoundError('blueprint');
+    const start = appStart(input, readWorkspaceConfig(blueprint.workspace_config));
     if (input.access === 'public' && !blueprint.allow_public_apps) {
       throw new ForbiddenError("this workspace's blueprint does not allow public apps: choose access \"organization\", or ask an admin to allow them");
     }
     await this.assertSubdomainFree(input.subdomain, workspace.id);
-    const base = await db.selectFrom('publish_requests').select('version').where('workspace_id', '=', workspace.id)
-      .where('state', 'in', PUBLISHED).orderBy('requested_at', 'desc').orderBy('id', 'desc').executeTakeFirst();
-    const baseVersion = base?.version ?? 'empty';
+    const baseVersion = await this.lastPublished(workspace.id) ?? 'empty';
     const snapshot = await this.deps.versions.snapshot(agentId, workspace.id, {
       message: input.note ?? `Publish to ${input.subdomain}`, author: { name: actor.user.name, email: actor.user.email }, includeNodeModules: false, since: baseVersion,
     });
@@ -67,7 +68,7 @@ export class Publishing {
     const row = await db.transaction().execute(async (tx) => {
       const inserted = await tx.insertInto('publish_requests').values({
         id: newId(), workspace_id: workspace.id, owner_id: actor.user.id, blueprint_id: workspace.blueprintId,
-        subdomain: input.subdomain, access: input.access, command: input.command ?? null, port: input.port ?? null, note: input.note ?? null,
+        subdomain: input.subdomain, access: input.access, command: start.command, port: start.port, note: input.note ?? null,
         version: snapshot.version, base_version: baseVersion, state: autoApproved ? 'approved' : 'pending', checks: JSON.stringify(checks),
         trusted, requested_at: now, ...(autoApproved ? { decided_at: now, decided_by: actor.user.id } : {}),
       }).returningAll().executeTakeFirstOrThrow();
@@ -78,6 +79,7 @@ export class Publishing {
           actor, action: 'publish.approve', targetType: 'publish_request', targetId: inserted.id, blueprintId: workspace.blueprintId, outcome: 'success',
           detail: { version: snapshot.version, subdomain: input.subdomain, trusted: true, automatic: true },
         }, tx);
+        return this.deps.apps.publishApproved(tx, inserted, agentId, start).then(() => ({ ...inserted, state: 'publishing' as const }));
       }
       return inserted;
     });
@@ -118,6 +120,9 @@ export class Publishing {
   }
 
   private async decide(actor: UserActor, row: Row, state: 'approved' | 'rejected', feedback: string | null): Promise<PublishRequest> {
+    // The app runs where the workspace's versions are: its agent now (the store stays there).
+    const agentId = state === 'approved' ? await this.deps.workspaces.agentOf(row.workspace_id) : null;
+    if (state === 'approved' && !agentId) throw new ApiError(409, 'not_running', "the workspace is on no agent: the version can't be published from there");
     const decided = await this.deps.db.transaction().execute(async (tx) => {
       // Only from pending: of two admins deciding at once, one decides.
       const updated = await tx.updateTable('publish_requests').set({ state, decided_by: actor.user.id, decided_at: this.deps.clock.now(), feedback })
@@ -127,7 +132,9 @@ export class Publishing {
         actor, action: state === 'approved' ? 'publish.approve' : 'publish.reject', targetType: 'publish_request', targetId: row.id, blueprintId: row.blueprint_id,
         outcome: 'success', detail: { version: row.version, subdomain: row.subdomain, owner: row.owner_id, trusted: row.trusted },
       }, tx);
-      return updated;
+      if (state !== 'approved') return updated;
+      await this.deps.apps.publishApproved(tx, updated, agentId!, { command: updated.command!, port: updated.port! });
+      return { ...updated, state: 'publishing' as const };
     });
     this.changed(decided);
     return toRequest(decided);
@@ -141,6 +148,15 @@ export class Publishing {
     return row;
   }
 
+  /** The version the workspace's app serves or last served (a rollback's too), else its newest approved one: what a new request is compared with. */
+  private async lastPublished(workspaceId: string): Promise<string | undefined> {
+    const app = await this.deps.db.selectFrom('published_apps').select('version').where('workspace_id', '=', workspaceId).executeTakeFirst();
+    if (app) return app.version;
+    const base = await this.deps.db.selectFrom('publish_requests').select('version').where('workspace_id', '=', workspaceId)
+      .where('state', 'in', PUBLISHED).orderBy('requested_at', 'desc').orderBy('id', 'desc').executeTakeFirst();
+    return base?.version;
+  }
+
   /** One app per subdomain: another workspace's live app, or its request on the way, holds it. */
   private async assertSubdomainFree(subdomain: string, workspaceId: string): Promise<void> {
     const taken = await this.deps.db.selectFrom('publish_requests').select('id').where('subdomain', '=', subdomain)
@@ -151,4 +167,16 @@ export class Publishing {
   private changed(row: Row): void {
     this.deps.events.publish('publish', { publishId: row.id, workspaceId: row.workspace_id });
   }
+}
+
+/** How the app starts: what the builder said, else the blueprint's dev server (defaultAppStart); a port a sandbox can't serve is refused. */
+function appStart(input: CreatePublishRequest, config: Parameters<typeof defaultAppStart>[0]): { command: string; port: number } {
+  const fallback = defaultAppStart(config);
+  const command = input.command ?? fallback.command;
+  const port = input.port ?? fallback.port;
+  if (!command) throw new InputError("command: say how the app starts (its blueprint has no dev server to start it like)");
+  if (!port) throw new InputError('port: say which port the app listens on (its blueprint has no preview port)');
+  const problem = appPortProblem(port);
+  if (problem) throw new InputError(`port: ${problem}`);
+  return { command, port };
 }

@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { AgentMessage as _paddock_tunnel_v1_AgentMessage, AgentMessage__Output as _paddock_tunnel_v1_AgentMessage__Output } from './paddock/tunnel/v1/AgentMessage.js';
+import type { AppSource as _paddock_tunnel_v1_AppSource, AppSource__Output as _paddock_tunnel_v1_AppSource__Output } from './paddock/tunnel/v1/AppSource.js';
 import type { Command as _paddock_tunnel_v1_Command, Command__Output as _paddock_tunnel_v1_Command__Output } from './paddock/tunnel/v1/Command.js';
 import type { DialRequest as _paddock_tunnel_v1_DialRequest, DialRequest__Output as _paddock_tunnel_v1_DialRequest__Output } from './paddock/tunnel/v1/DialRequest.js';
 import type { DialResult as _paddock_tunnel_v1_DialResult, DialResult__Output as _paddock_tunnel_v1_DialResult__Output } from './paddock/tunnel/v1/DialResult.js';
@@ -36,6 +37,7 @@ export interface ProtoGrpcType {
     tunnel: {
       v1: {
         AgentMessage: MessageTypeDefinition<_paddock_tunnel_v1_AgentMessage, _paddock_tunnel_v1_AgentMessage__Output>
+        AppSource: MessageTypeDefinition<_paddock_tunnel_v1_AppSource, _paddock_tunnel_v1_AppSource__Output>
         Command: MessageTypeDefinition<_paddock_tunnel_v1_Command, _paddock_tunnel_v1_Command__Output>
         DialRequest: MessageTypeDefinition<_paddock_tunnel_v1_DialRequest, _paddock_tunnel_v1_DialRequest__Output>
         DialResult: MessageTypeDefinition<_paddock_tunnel_v1_DialResult, _paddock_tunnel_v1_DialResult__Output>

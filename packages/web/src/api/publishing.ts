@@ -1,5 +1,5 @@
 import { queryOptions, type QueryClient } from '@tanstack/react-query';
-import type { CreatePublishRequest, PublishRequest, PublishRequestDetail, PublishState } from '@paddock/protocol';
+import type { AppVersion, CreatePublishRequest, PublishedApp, PublishRequest, PublishRequestDetail, PublishState } from '@paddock/protocol';
 import { api } from './client';
 
 const publishKey = ['publish-requests'] as const;
@@ -39,4 +39,41 @@ export function decidePublishRequestMutation(queryClient: QueryClient) {
 /** A `publish` event (or our own change): every view of publish requests looks again. */
 export function refreshPublishRequests(queryClient: QueryClient): void {
   void queryClient.invalidateQueries({ queryKey: publishKey });
+}
+
+const appsKey = [...publishKey, 'apps'] as const;
+
+/** Published apps: everyone's for admins and auditors, one's own otherwise. Live with the publish events (same key prefix). */
+export function appsQuery() {
+  return queryOptions({
+    queryKey: [...appsKey, 'list'] as const,
+    queryFn: async ({ signal }) => (await api.get<{ items: PublishedApp[] }>('/api/v1/apps', signal)).items,
+  });
+}
+
+export function appVersionsQuery(subdomain: string) {
+  return queryOptions({
+    queryKey: [...appsKey, 'versions', subdomain] as const,
+    queryFn: async ({ signal }) => (await api.get<{ items: AppVersion[] }>(`/api/v1/apps/${encodeURIComponent(subdomain)}/versions`, signal)).items,
+  });
+}
+
+export function rollbackAppMutation(queryClient: QueryClient) {
+  return {
+    mutationFn: ({ subdomain, version }: { subdomain: string; version: string }) =>
+      api.post<PublishedApp>(`/api/v1/apps/${encodeURIComponent(subdomain)}/rollback`, { version }),
+    onSettled: () => refreshPublishRequests(queryClient),
+  };
+}
+
+export function unpublishAppMutation(queryClient: QueryClient) {
+  return {
+    mutationFn: ({ subdomain }: { subdomain: string }) => api.post<PublishedApp>(`/api/v1/apps/${encodeURIComponent(subdomain)}/unpublish`),
+    onSettled: () => refreshPublishRequests(queryClient),
+  };
+}
+
+/** A one-time link that signs the member in to an app on its own origin (the app's sign-in hop). */
+export async function appSignInLink(subdomain: string, path: string): Promise<string> {
+  return (await api.get<{ url: string }>(`/api/v1/apps/${encodeURIComponent(subdomain)}/sign-in-link?path=${encodeURIComponent(path)}`)).url;
 }

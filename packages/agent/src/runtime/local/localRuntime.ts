@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, closeSync, statSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, lchownSync, statSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -338,6 +338,10 @@ export class LocalRuntime implements RuntimeDriver {
     const limits = limitsOf(spec);
     const env = sandboxEnv(spec.env, this.toolchain.length > 0);
     this.prepareDirs(paths);
+    if (hooks.seedFiles && readdirSync(paths.workspace).length === 0) {
+      await hooks.seedFiles(paths.workspace);
+      if (this.asRoot) chownTree(paths.workspace, this.sandboxUid);
+    }
     writeDaemonBoot(paths.run, spec);
     // The agent's bridges last: a bridge is ready for the sandbox before it starts, and its variables win.
     Object.assign(env, checkedEnv(await hooks.beforeStart?.() ?? {}));
@@ -584,4 +588,15 @@ async function waitUntilGone(identities: ProcessIdentity[], timeoutMs = 5000): P
     if (deadline.passed()) throw new Error(`sandbox processes ${identities.map((i) => i.pid).join(', ')} did not exit`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/**
+ * Gives a tree the agent just wrote (a seeded version) to the sandbox's user. Links are changed
+ * themselves (lchown), never followed: the tree came from a version, but no link is trusted.
+ */
+function chownTree(dir: string, uid: number): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    lchownSync(join(entry.parentPath, entry.name), uid, uid);
+  }
+  lchownSync(dir, uid, uid);
 }

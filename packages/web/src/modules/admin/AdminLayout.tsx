@@ -1,5 +1,5 @@
 import { Link, Outlet } from '@tanstack/react-router';
-import { Activity, Bot, Fingerprint, Gauge, Hourglass, LayoutTemplate, Network, ScrollText, ShieldCheck, Users, Workflow, Eye } from 'lucide-react';
+import { Activity, Bot, Fingerprint, Gauge, Globe, Hourglass, LayoutTemplate, Network, ScrollText, ShieldCheck, Users, Workflow, Eye } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { PageContainer } from '../../components/PageContainer';
 import { useCanManage } from '../auth/permissions';
@@ -15,7 +15,8 @@ type AdminPath =
   | '/admin/agents'
   | '/admin/governance'
   | '/admin/governance/activity'
-  | '/admin/governance/approvals';
+  | '/admin/governance/approvals'
+  | '/admin/apps';
 
 const items: Array<{ to: AdminPath; label: string; icon: ReactNode; exact?: boolean }> = [
   { to: '/admin/members', label: 'Members', icon: <Users className="size-4" aria-hidden /> },
@@ -24,6 +25,7 @@ const items: Array<{ to: AdminPath; label: string; icon: ReactNode; exact?: bool
   { to: '/admin/governance', label: 'Agent governance', icon: <ShieldCheck className="size-4" aria-hidden />, exact: true },
   { to: '/admin/governance/activity', label: 'Agent activity', icon: <Activity className="size-4" aria-hidden /> },
   { to: '/admin/governance/approvals', label: 'Approvals', icon: <Hourglass className="size-4" aria-hidden /> },
+  { to: '/admin/apps', label: 'Published apps', icon: <Globe className="size-4" aria-hidden /> },
   { to: '/admin/audit', label: 'Audit log', icon: <ScrollText className="size-4" aria-hidden /> },
   { to: '/admin/sso', label: 'Sign-in & SSO', icon: <Fingerprint className="size-4" aria-hidden /> },
   { to: '/admin/scim', label: 'Provisioning (SCIM)', icon: <Workflow className="size-4" aria-hidden /> },

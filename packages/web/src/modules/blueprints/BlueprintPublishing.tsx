@@ -16,6 +16,8 @@ export function BlueprintPublishing({ blueprint, readOnly }: { blueprint: Bluepr
           onChange={(allowPublicApps) => update.mutate({ allowPublicApps })} />
         <Switch label="Trusted builders skip review when every check passes" checked={blueprint.trustedPublishing} disabled={readOnly || update.isPending}
           onChange={(trustedPublishing) => update.mutate({ trustedPublishing })} />
+        <Switch label="Published apps get this blueprint's credentials (its secrets)" checked={blueprint.appsGetCredentials} disabled={readOnly || update.isPending}
+          onChange={(appsGetCredentials) => update.mutate({ appsGetCredentials })} />
         {update.isError && <ErrorBanner title="The change did not go through" error={update.error} />}
       </div>
     </Section>

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Rocket } from 'lucide-react';
-import { subdomainSchema, type PublishAccess, type PublishRequest, type Workspace } from '@paddock/protocol';
+import { defaultAppStart, subdomainSchema, type PublishAccess, type PublishRequest, type Workspace } from '@paddock/protocol';
 import { blueprintQuery } from '../../api/blueprints';
 import { createPublishRequestMutation, publishRequestsQuery } from '../../api/publishing';
 import { Button } from '../../components/Button';
@@ -52,6 +52,8 @@ function PublishDialog({ workspace, latest, onClose }: { workspace: Workspace; l
   const portValue = port ? Number(port) : undefined;
   const portOk = portValue === undefined || (Number.isInteger(portValue) && portValue >= 1 && portValue <= 65535);
   const publicAllowed = blueprint.data?.allowPublicApps === true;
+  // What the portal takes when the fields are left empty: the blueprint's dev server.
+  const fallback = blueprint.data ? defaultAppStart(blueprint.data) : {};
   // A button's words, not a loading state: the snapshot and its checks take a few seconds.
   const submitLabel = create.isPending ? 'Taking a version and checking it…' : 'Ask to publish';
 
@@ -88,11 +90,11 @@ function PublishDialog({ workspace, latest, onClose }: { workspace: Workspace; l
             </select>
           </Field>
           <div className="grid grid-cols-3 gap-3">
-            <Field id="publish-command" label="Start command" className="col-span-2" hint="Optional">
-              <input id="publish-command" className={inputClass} value={command} onChange={(e) => setCommand(e.target.value)} placeholder="npm start" aria-describedby="publish-command-hint" />
+            <Field id="publish-command" label="Start command" className="col-span-2" hint={fallback.command ? "Empty: the blueprint's dev server" : 'How the app starts'}>
+              <input id="publish-command" className={inputClass} value={command} onChange={(e) => setCommand(e.target.value)} placeholder={fallback.command ?? 'npm start'} aria-describedby="publish-command-hint" />
             </Field>
-            <Field id="publish-port" label="Port" error={portOk ? null : 'a port from 1 to 65535'} hint="Optional">
-              <input id="publish-port" className={inputClass} inputMode="numeric" value={port} onChange={(e) => setPort(e.target.value)} placeholder="3000"
+            <Field id="publish-port" label="Port" error={portOk ? null : 'a port from 1 to 65535'} hint={fallback.port ? `Empty: ${fallback.port}` : 'It listens on'}>
+              <input id="publish-port" className={inputClass} inputMode="numeric" value={port} onChange={(e) => setPort(e.target.value)} placeholder={String(fallback.port ?? 3000)}
                 aria-invalid={portOk ? undefined : true} aria-describedby="publish-port-hint" />
             </Field>
           </div>

@@ -14,6 +14,7 @@ import { Skeleton } from '../../components/Skeleton';
 import { Spinner } from '../../components/Spinner';
 import { timeAgo } from '../../components/formatTime';
 import { WorkspaceAgentActivity } from '../../modules/governance/WorkspaceAgentActivity';
+import { PublishedAppPanel } from '../../modules/publishing/PublishedAppPanel';
 import { PublishButton } from '../../modules/publishing/PublishButton';
 import { useCurrentUser } from '../../modules/auth/permissions';
 import { BudgetNotice } from '../../modules/usage/BudgetNotice';
@@ -86,6 +87,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
             </div>
             <div className="flex flex-wrap items-center gap-2">
               <WorkspaceAgentActivity workspaceId={ws.id} />
+              {me?.id === ws.ownerId && <PublishedAppPanel workspaceId={ws.id} />}
               {ws.state !== 'deleted' && me?.id === ws.ownerId && <PublishButton workspace={ws} />}
               {ws.state !== 'deleted' && (
                 <WorkspaceActions
