@@ -71,6 +71,9 @@ describe('Prometheus metrics and health', () => {
     expect(one(m, 'paddock_agent_connections_total')).toBeGreaterThanOrEqual(1);
     expect(one(m, 'paddock_workspaces', { state: 'running' })).toBe(1);
     expect(one(m, 'paddock_reconciler_lag_seconds')).toBe(0);
+    // Publishing, by state, each state a series from the start (0 until a request is in it).
+    expect(one(m, 'paddock_publish_requests', { state: 'pending' })).toBe(0);
+    expect(one(m, 'paddock_published_apps', { state: 'live' })).toBe(0);
 
     expect(one(m, 'paddock_tunnel_streams_open', { kind: 'terminal' })).toBeGreaterThanOrEqual(1);
     expect(one(m, 'paddock_tunnel_relayed_bytes_total', { kind: 'terminal', direction: 'in' })).toBeGreaterThan(0);

@@ -20,6 +20,8 @@ describe('publish requests', () => {
   let starter: string;
   /** Text only a published file holds: the portal's database and logs must never. */
   const unique = `published-page-${randomBytes(8).toString('hex')}`;
+  /** A blueprint credential: an app gets it only where its blueprint says apps get credentials. */
+  const appToken = `tok-${randomBytes(8).toString('hex')}`;
   const changed = `changed-page-${randomBytes(8).toString('hex')}`;
   const awsKey = `AKIA${Array.from(randomBytes(16), (b) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[b % 32]).join('')}`;
 
@@ -76,6 +78,7 @@ describe('publish requests', () => {
     "import { createServer } from 'node:http';",
     "import { readFileSync } from 'node:fs';",
     'createServer((req, res) => {',
+    "  if (req.url === '/env') return res.end(JSON.stringify({ APP_TOKEN: process.env.APP_TOKEN ?? null, PORT: process.env.PORT }));",
     "  if (req.url === '/headers') { res.setHeader('set-cookie', ['own=1; Path=/', 'paddock_session=planted; Path=/']); return res.end(JSON.stringify(req.headers)); }",
     "  res.setHeader('content-type', 'text/html'); res.end(readFileSync('index.html'));",
     "}).listen(Number(process.env.PORT), '127.0.0.1');",
@@ -90,6 +93,7 @@ describe('publish requests', () => {
     starter = await stack.starterId();
     [aliceWs, carolWs] = await Promise.all([stack.runningWorkspace('alice-app', alice.token), stack.runningWorkspace('carol-app', carol.token)]);
     await Promise.all([write(aliceWs, 'server.mjs', server, alice.token), write(carolWs, 'server.mjs', server, carol.token)]);
+    expect((await stack.api('PUT', `/api/v1/blueprints/${starter}/secrets/APP_TOKEN`, { value: appToken })).status).toBeLessThan(300);
   }, 120_000);
   afterAll(async () => { await stack?.close(); });
 
@@ -163,6 +167,8 @@ describe('publish requests', () => {
     const page = await appGet('alice-app', '/', { cookie });
     expect(page.status).toBe(200);
     expect(page.body).toContain(unique);
+    // Its blueprint doesn't give apps its credentials (the default): the app runs without them.
+    expect(JSON.parse((await appGet('alice-app', '/env', { cookie })).body)).toEqual({ APP_TOKEN: null, PORT: '8000' });
     // A cookie of another app's name, or a made-up session, signs nobody in.
     expect((await appGet('alice-app', '/', { cookie: cookie.replace('__paddock_app_alice-app', '__paddock_app_carol-app') })).status).toBe(302);
     expect((await appGet('alice-app', '/', { cookie: `__paddock_app_alice-app=aps_${'x'.repeat(43)}` })).status).toBe(302);
@@ -277,12 +283,14 @@ describe('publish requests', () => {
   });
 
   it('serves a public app to anyone, and keeps live apps live through a portal and an agent restart', async () => {
-    await stack.api('PATCH', `/api/v1/blueprints/${starter}`, { allowPublicApps: true });
+    // This blueprint now gives its apps its credentials: the next app sandbox starts with them.
+    await stack.api('PATCH', `/api/v1/blueprints/${starter}`, { allowPublicApps: true, appsGetCredentials: true });
     await write(carolWs, 'index.html', '<h1>carol, public</h1>\n', carol.token);
     const res = await publish(carolWs, { subdomain: 'carol-app', access: 'public' }, carol.token);
     expect(res.body).toMatchObject({ state: 'publishing', access: 'public' });
     await waitForApp('carol-app', { state: 'live', liveVersion: res.body.version });
     expect((await appGet('carol-app')).body).toContain('carol, public');
+    expect(JSON.parse((await appGet('carol-app', '/env')).body)).toEqual({ APP_TOKEN: appToken, PORT: '8000' });
     await stack.restartAgent();
     expect((await appGet('carol-app')).body).toContain('carol, public');
     await stack.restartPortal();
@@ -290,7 +298,7 @@ describe('publish requests', () => {
     let after = await appGet('carol-app');
     while (after.status !== 200 && Date.now() < deadline) { await new Promise((r) => setTimeout(r, 250)); after = await appGet('carol-app'); }
     expect(after.body).toContain('carol, public');
-    await stack.api('PATCH', `/api/v1/blueprints/${starter}`, { allowPublicApps: false });
+    await stack.api('PATCH', `/api/v1/blueprints/${starter}`, { allowPublicApps: false, appsGetCredentials: false });
   }, 120_000);
 
   it('unpublishes at its builder\'s word or an admin\'s, and at a governance kill switch', async () => {

@@ -26,6 +26,7 @@ const { runPreviewProxy, previewReport } = await import('../bench/previewProxy.m
 const { runLlmGateway, llmGatewayReport } = await import('../bench/llmGateway.mjs');
 const { runPolicyGuard, policyGuardReport } = await import('../bench/policyGuard.mjs');
 const { runEgressProxy, egressProxyReport } = await import('../bench/egressProxy.mjs');
+const { runPublishedApp, publishedAppReport } = await import('../bench/publishedApp.mjs');
 
 let stack;
 async function cleanupAndExit(code) {
@@ -62,6 +63,7 @@ try {
   await phase('echo', () => runTerminalEcho(stack, quick ? { warmup: 20, samples: 100 } : { warmup: 100, samples: 500 }));
   await phase('throughput', () => runTerminalThroughput(stack, { sizesMb: quick ? [10, 40] : [50, 200] }));
   await phase('preview', () => runPreviewProxy(stack, quick ? { durationS: 2 } : { durationS: 5 }));
+  await phase('publishedApp', () => runPublishedApp(stack, quick ? { durationS: 2 } : { durationS: 5 }));
   await phase('llmGateway', () => runLlmGateway(stack, quick ? { warmup: 10, samples: 50, budgetS: 5 } : { warmup: 30, samples: 200, budgetS: 12 }));
   await phase('policyGuard', () => runPolicyGuard(quick ? { warmup: 20, samples: 100, processes: 10 } : { warmup: 50, samples: 500, processes: 40 }));
   await phase('egressProxy', () => runEgressProxy(quick ? { warmup: 10, samples: 60 } : { warmup: 30, samples: 300 }));
@@ -182,6 +184,7 @@ function report(r, seconds) {
   if (r.llmGateway) llmGatewayReport(r.llmGateway, { fmt, ratio }, L);
   if (r.policyGuard) policyGuardReport(r.policyGuard, { fmt, ratio }, L);
   if (r.egressProxy) egressProxyReport(r.egressProxy, { fmt, ratio }, L);
+  if (r.publishedApp) publishedAppReport(r.publishedApp, { fmt, ratio }, L);
   return lines.join('\n') + '\n' + notes(r) + '\n';
 }
 

@@ -18,3 +18,19 @@ describe('the public URL (PADDOCK_PUBLIC_URL)', () => {
     }
   });
 });
+
+describe('the apps domain (PADDOCK_APPS_DOMAIN)', () => {
+  it('defaults to apps.localhost, beside the preview domain', () => {
+    expect(configFromEnv({})).toMatchObject({ appsDomain: 'apps.localhost', previewDomain: 'preview.localhost' });
+    expect(configFromEnv({ PADDOCK_APPS_DOMAIN: '.Apps.Example.com.' }).appsDomain).toBe('apps.example.com');
+  });
+
+  it('refuses an apps domain that shares ground with the previews or the portal: one would answer for the other', () => {
+    for (const env of [
+      { PADDOCK_APPS_DOMAIN: 'preview.localhost' },
+      { PADDOCK_APPS_DOMAIN: 'x.preview.localhost' },
+      { PADDOCK_PREVIEW_DOMAIN: 'p.apps.localhost' },
+    ]) expect(() => configFromEnv(env), JSON.stringify(env)).toThrow(/must be separate domains/);
+    expect(() => configFromEnv({ PADDOCK_PUBLIC_URL: 'https://portal.apps.example.com', PADDOCK_APPS_DOMAIN: 'apps.example.com' })).toThrow(/must not be inside/);
+  });
+});

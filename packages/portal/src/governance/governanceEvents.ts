@@ -1,10 +1,10 @@
 import type { Selectable } from 'kysely';
-import { appIdOf, isAppSandbox } from '../publish/publishedApps.js';
 import {
   governanceEventReportSchema, type GovernanceEventFilter, type GovernanceEventItem, type GovernanceEventReport, type GovernanceEventsPage,
 } from '@paddock/protocol';
 import type { GovernanceEventsTable } from '../db/governanceSchema.js';
 import type { PortalServices } from '../services.js';
+import { appIdOf, isAppSandbox } from '../publish/publishedApps.js';
 
 type Deps = Pick<PortalServices, 'db' | 'clock' | 'events'> & { metrics: Pick<PortalServices['metrics'], 'governanceDecisions'> };
 

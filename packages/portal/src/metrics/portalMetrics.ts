@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { appStateSchema, publishStateSchema } from '@paddock/protocol';
 import { sql } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
@@ -152,6 +153,28 @@ export class PortalMetrics {
         const rows = await db.selectFrom('workspaces').select(['state', sql<number>`count(*)::int`.as('n')]).groupBy('state').execute();
         this.reset();
         for (const r of rows) this.set({ state: r.state }, r.n);
+      },
+    });
+    new Gauge({
+      name: 'paddock_publish_requests',
+      help: 'Publish requests by state (pending review, approved, publishing, live, rejected, failed).',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      async collect() {
+        const rows = await db.selectFrom('publish_requests').select(['state', sql<number>`count(*)::int`.as('n')]).groupBy('state').execute();
+        this.reset();
+        for (const state of publishStateSchema.options) this.set({ state }, rows.find((r) => r.state === state)?.n ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'paddock_published_apps',
+      help: 'Published apps by state (publishing, live, failed, unpublished).',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      async collect() {
+        const rows = await db.selectFrom('published_apps').select(['state', sql<number>`count(*)::int`.as('n')]).groupBy('state').execute();
+        this.reset();
+        for (const state of appStateSchema.options) this.set({ state }, rows.find((r) => r.state === state)?.n ?? 0);
       },
     });
     new Gauge({
