@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { connect } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, TestStack } from './harness/testStack.js';
@@ -81,8 +82,26 @@ describe('publish requests', () => {
     "  if (req.url === '/env') return res.end(JSON.stringify({ APP_TOKEN: process.env.APP_TOKEN ?? null, PORT: process.env.PORT }));",
     "  if (req.url === '/headers') { res.setHeader('set-cookie', ['own=1; Path=/', 'paddock_session=planted; Path=/']); return res.end(JSON.stringify(req.headers)); }",
     "  res.setHeader('content-type', 'text/html'); res.end(readFileSync('index.html'));",
+    "}).on('upgrade', (req, socket) => {",
+    "  socket.write('HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\n\\r\\n');",
+    "  socket.on('data', (d) => socket.write(d));",
     "}).listen(Number(process.env.PORT), '127.0.0.1');",
   ].join('\n');
+  /** Opens a WebSocket-style upgrade to an app and says what came back: its status line, and an echo of "ping" once upgraded. */
+  const appUpgrade = (subdomain: string, cookie?: string) => new Promise<string>((resolve, reject) => {
+    const port = Number(new URL(stack.url).port);
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(`GET /live HTTP/1.1\r\nHost: ${subdomain}.apps.localhost:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n${cookie ? `Cookie: ${cookie}\r\n` : ''}\r\n`);
+    });
+    let got = '';
+    socket.on('data', (d) => {
+      got += d.toString();
+      if (got.startsWith('HTTP/1.1 101') && got.includes('\r\n\r\n') && !got.includes('ping')) socket.write('ping');
+      if (got.includes('ping') || (!got.startsWith('HTTP/1.1 101') && got.includes('\r\n\r\n'))) { socket.destroy(); resolve(got); }
+    });
+    socket.on('error', reject);
+    setTimeout(() => { socket.destroy(); resolve(got); }, 10_000);
+  });
   const audit = async () => (await stack.api('GET', '/api/v1/audit?limit=500')).body.entries as Array<{ action: string; actor: { kind: string }; actorEmail: string; targetId: string; detail: Record<string, unknown> }>;
 
   beforeAll(async () => {
@@ -167,6 +186,11 @@ describe('publish requests', () => {
     const page = await appGet('alice-app', '/', { cookie });
     expect(page.status).toBe(200);
     expect(page.body).toContain(unique);
+    // WebSockets reach the app too, for a member signed in to it, never for anyone else.
+    const upgraded = await appUpgrade('alice-app', cookie);
+    expect(upgraded).toMatch(/^HTTP\/1\.1 101/);
+    expect(upgraded.endsWith('ping')).toBe(true);
+    expect(await appUpgrade('alice-app')).toMatch(/^HTTP\/1\.1 401/);
     // Its blueprint doesn't give apps its credentials (the default): the app runs without them.
     expect(JSON.parse((await appGet('alice-app', '/env', { cookie })).body)).toEqual({ APP_TOKEN: null, PORT: '8000' });
     // A cookie of another app's name, or a made-up session, signs nobody in.

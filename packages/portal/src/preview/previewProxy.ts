@@ -6,7 +6,7 @@ import { ApiError } from '../errors.js';
 import { previewFrameAncestors } from '../securityHeaders.js';
 import type { PortalServices } from '../services.js';
 import type { DialDestination } from '../tunnel/dialAgent.js';
-import { workspaceHttpError, type WorkspaceCall } from '../tunnel/workspaceHttp.js';
+import { workspaceHttpError, type UpgradeAnswer, type WorkspaceCall } from '../tunnel/workspaceHttp.js';
 import type { PreviewAuth, PreviewGrant } from './previewAuth.js';
 import { cookieAllowed, previewCookieName, previewSessionCookie, sessionCandidates, withoutPaddockCookies } from './previewCookies.js';
 import { inPreviewDomain, parsePreviewHost, type PreviewTarget } from './previewHost.js';
@@ -119,46 +119,13 @@ class PreviewProxy {
     socket.on('error', () => socket.destroy());
     const grant = await this.authorize(target, req);
     if (!grant) return rejectRaw(socket, 401);
-    const headers = this.upstreamHeaders(target, req);
-    headers.connection = 'Upgrade';
-    headers.upgrade = req.headers.upgrade ?? 'websocket';
     const gone = new AbortController();
     socket.once('close', () => gone.abort());
-    let answer;
-    try {
-      answer = await this.services.workspaceHttp.upgrade(destinationOf(grant), this.call(req, headers, gone.signal), grant.userId);
-    } catch (err) {
-      return rejectRaw(socket, workspaceHttpError(err, PEER).status);
-    }
-    const { res: response, upgraded } = answer;
-    if (!upgraded) {
-      // The dev server refused the upgrade: pass its answer on as it is.
-      const lines = [`HTTP/1.1 ${response.statusCode} ${response.statusMessage}`];
-      const h = this.downstreamHeaders(target, response.headers, response.rawHeaders);
-      for (const [k, v] of Object.entries(h)) for (const one of Array.isArray(v) ? v : [v]) lines.push(`${k}: ${one}`);
-      lines.push('connection: close');
-      socket.write(lines.join('\r\n') + '\r\n\r\n');
-      response.pipe(socket);
-      return;
-    }
-    const { socket: upSocket, head: upHead } = upgraded;
-    const lines = [`HTTP/1.1 101 ${response.statusMessage || 'Switching Protocols'}`];
-    for (let i = 0; i < response.rawHeaders.length; i += 2) {
-      const name = response.rawHeaders[i]!;
-      if (name.toLowerCase() === 'set-cookie' || responseChallenges.has(name.toLowerCase())) continue;
-      lines.push(`${name}: ${response.rawHeaders[i + 1]}`);
-    }
-    socket.write(lines.join('\r\n') + '\r\n\r\n');
-    if (upHead.length > 0) socket.write(upHead);
-    if (head.length > 0) upSocket.write(head);
-    this.upgraded.add(socket);
-    const teardown = () => { this.upgraded.delete(socket); socket.destroy(); upSocket.destroy(); };
-    upSocket.on('error', teardown);
-    socket.on('error', teardown);
-    upSocket.on('close', teardown);
-    socket.on('close', teardown);
-    upSocket.pipe(socket);
-    socket.pipe(upSocket);
+    await relayUpgrade({
+      socket, head, open: this.upgraded, peer: PEER,
+      upgrade: () => this.services.workspaceHttp.upgrade(destinationOf(grant), this.call(req, upgradeHeaders(req, this.upstreamHeaders(target, req)), gone.signal), grant.userId),
+      refusedHeaders: (res) => this.downstreamHeaders(target, res.headers, res.rawHeaders),
+    });
   }
 
   /** The request as sent to the dev server: its headers must come in time, then its body may take as long as the browser waits. */
@@ -265,6 +232,59 @@ export function forwardedResponseHeaders(headers: IncomingHttpHeaders, raw: stri
   return out;
 }
 
+/** The headers of a WebSocket upgrade as sent on: the forwarded request's, with the upgrade asked for. */
+export function upgradeHeaders(req: IncomingMessage, forwarded: OutgoingHttpHeaders): OutgoingHttpHeaders {
+  return { ...forwarded, connection: 'Upgrade', upgrade: req.headers.upgrade ?? 'websocket' };
+}
+
+/**
+ * Relays a WebSocket upgrade to a server in a sandbox (a preview's dev server, a published app)
+ * once the caller authorized it: the server's 101 passes (without cookies or challenges) and
+ * the two sockets are piped until either ends; a refusal passes as the server gave it.
+ * `open` holds the relayed sockets, for the proxy to end them when it closes.
+ */
+export async function relayUpgrade(o: {
+  socket: Duplex; head: Buffer; open: Set<Duplex>; peer: string;
+  upgrade: () => Promise<UpgradeAnswer>;
+  refusedHeaders: (res: IncomingMessage) => OutgoingHttpHeaders;
+}): Promise<void> {
+  const { socket, head } = o;
+  let answer;
+  try {
+    answer = await o.upgrade();
+  } catch (err) {
+    return rejectRaw(socket, workspaceHttpError(err, o.peer).status);
+  }
+  const { res: response, upgraded } = answer;
+  if (!upgraded) {
+    // The server refused the upgrade: pass its answer on as it is.
+    const lines = [`HTTP/1.1 ${response.statusCode} ${response.statusMessage}`];
+    for (const [k, v] of Object.entries(o.refusedHeaders(response))) for (const one of Array.isArray(v) ? v : [v]) lines.push(`${k}: ${one}`);
+    lines.push('connection: close');
+    socket.write(lines.join('\r\n') + '\r\n\r\n');
+    response.pipe(socket);
+    return;
+  }
+  const { socket: upSocket, head: upHead } = upgraded;
+  const lines = [`HTTP/1.1 101 ${response.statusMessage || 'Switching Protocols'}`];
+  for (let i = 0; i < response.rawHeaders.length; i += 2) {
+    const name = response.rawHeaders[i]!;
+    if (name.toLowerCase() === 'set-cookie' || responseChallenges.has(name.toLowerCase())) continue;
+    lines.push(`${name}: ${response.rawHeaders[i + 1]}`);
+  }
+  socket.write(lines.join('\r\n') + '\r\n\r\n');
+  if (upHead.length > 0) socket.write(upHead);
+  if (head.length > 0) upSocket.write(head);
+  o.open.add(socket);
+  const teardown = () => { o.open.delete(socket); socket.destroy(); upSocket.destroy(); };
+  upSocket.on('error', teardown);
+  socket.on('error', teardown);
+  upSocket.on('close', teardown);
+  socket.on('close', teardown);
+  upSocket.pipe(socket);
+  socket.pipe(upSocket);
+}
+
 /** Every pooled connection is its own dialed stream to the workspace port; a pool is the grant's (user, workspace, port). */
 function destinationOf(grant: PreviewGrant): DialDestination {
   return { agentId: grant.agentId, workspaceId: grant.workspaceId, target: { port: grant.port } };
@@ -272,7 +292,8 @@ function destinationOf(grant: PreviewGrant): DialDestination {
 
 const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-function rejectRaw(socket: Duplex, status: number): void {
+/** Ends an upgrade with a bare status: nothing of the portal answers on a preview or app host. */
+export function rejectRaw(socket: Duplex, status: number): void {
   if (!socket.writable) return void socket.destroy();
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
 }

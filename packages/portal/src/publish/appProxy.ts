@@ -1,10 +1,10 @@
-import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { stringifySetCookie } from 'cookie';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.js';
-import { forwardedRequestHeaders, forwardedResponseHeaders } from '../preview/previewProxy.js';
+import { forwardedRequestHeaders, forwardedResponseHeaders, rejectRaw, relayUpgrade, upgradeHeaders } from '../preview/previewProxy.js';
 import { sessionCandidates } from '../preview/previewCookies.js';
 import { previewPage } from '../preview/previewPages.js';
 import type { PortalServices } from '../services.js';
@@ -48,13 +48,16 @@ export function registerAppProxy(app: FastifyInstance, deps: Deps): void {
       else reply.raw.destroy();
     });
   });
-  // WebSocket upgrades to apps are not served (yet): refused plainly, never passed to the portal's own.
+  // WebSocket upgrades under the apps domain are the app's, never the portal's own.
   const server = app.server;
   const others = server.listeners('upgrade') as Array<(req: IncomingMessage, socket: Duplex, head: Buffer) => void>;
   server.removeAllListeners('upgrade');
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (!inAppsDomain(req.headers.host, appsDomain)) { for (const listener of others) listener.call(server, req, socket, head); return; }
-    socket.end(`HTTP/1.1 501 ${STATUS_CODES[501]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    proxy.serveUpgrade(req, socket, head).catch((err: unknown) => {
+      deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'app upgrade failed');
+      socket.destroy();
+    });
   });
 }
 
@@ -63,6 +66,7 @@ class AppProxy {
   private readonly cache = new Map<string, { until: number; app: ServedApp | undefined }>();
 
   private readonly unsubscribe: () => void;
+  private readonly upgraded = new Set<Duplex>();
 
   constructor(private readonly deps: Deps) {
     this.https = new URL(deps.config.publicUrl).protocol === 'https:';
@@ -70,7 +74,10 @@ class AppProxy {
     this.unsubscribe = deps.events.on('publish', () => this.cache.clear());
   }
 
-  close(): void { this.unsubscribe(); }
+  close(): void {
+    this.unsubscribe();
+    for (const socket of this.upgraded) socket.destroy();
+  }
 
   async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const verdict = this.deps.ipAllowlist.check({ peer: req.socket.remoteAddress ?? '', forwardedFor: req.headers['x-forwarded-for'] });
@@ -91,6 +98,35 @@ class AppProxy {
     await this.forward(app, host.hostname, req, res);
   }
 
+  /** A WebSocket to the live version, for whoever may open the app: the same checks as a request. */
+  async serveUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    const verdict = this.deps.ipAllowlist.check({ peer: req.socket.remoteAddress ?? '', forwardedFor: req.headers['x-forwarded-for'] });
+    if (!verdict.allowed) return rejectRaw(socket, 403);
+    const host = parseAppHost(req.headers.host, this.deps.config.appsDomain);
+    const app = host && await this.app(host.subdomain);
+    if (!host || !app || app.state === 'unpublished') return rejectRaw(socket, 404);
+    if (!app.liveVersion) return rejectRaw(socket, 503);
+    if (app.access === 'organization') {
+      const userId = await this.deps.appAuth.check(sessionCandidates(req.headers.cookie, this.cookieName(host.hostname), SESSION_ID), host.subdomain);
+      if (!userId) return rejectRaw(socket, 401);
+    }
+    const gone = new AbortController();
+    socket.once('close', () => gone.abort());
+    await relayUpgrade({
+      socket, head, open: this.upgraded, peer: PEER,
+      upgrade: () => this.deps.workspaceHttp.upgrade(this.destination(app), {
+        peer: PEER, method: req.method ?? 'GET', path: req.url ?? '/', headers: upgradeHeaders(req, forwardedRequestHeaders(req, app.port, host.hostname)),
+        signal: gone.signal, headersTimeoutMs: this.deps.config.tunnelHttp.previewHeadersMs, bodyTimeoutMs: 0,
+      }),
+      refusedHeaders: (res) => forwardedResponseHeaders(res.headers, res.rawHeaders, host.hostname),
+    });
+  }
+
+  private destination(app: ServedApp) {
+    return { agentId: app.agentId, workspaceId: appSandboxId(app.id, app.liveVersion!), target: { port: app.port } };
+  }
+
   private async forward(app: ServedApp, hostname: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const bodiless = (req.method === 'GET' || req.method === 'HEAD') && !req.headers['content-length'] && !req.headers['transfer-encoding'];
     const gone = new AbortController();
@@ -98,7 +134,7 @@ class AppProxy {
     res.once('close', () => { if (!res.writableFinished) gone.abort(); });
     if (bodiless) req.resume();
     const answer = await this.deps.workspaceHttp.request(
-      { agentId: app.agentId, workspaceId: appSandboxId(app.id, app.liveVersion!), target: { port: app.port } },
+      this.destination(app),
       {
         peer: PEER, method: req.method ?? 'GET', path: req.url ?? '/', headers: forwardedRequestHeaders(req, app.port, hostname), signal: gone.signal,
         headersTimeoutMs: this.deps.config.tunnelHttp.previewHeadersMs, bodyTimeoutMs: 0, body: bodiless ? undefined : req,
