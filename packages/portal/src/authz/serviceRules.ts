@@ -120,12 +120,13 @@ export const SERVICE_RULES: Record<string, Record<string, MethodRule>> = {
   },
   Publishing: {
     request: { workspace: 'publish' },
+    status: { workspace: 'read' },
     list: { publishRequest: 'read' },
     get: { publishRequest: 'read' },
     approve: { publishRequest: 'decide' },
     reject: { publishRequest: 'decide' },
     decide: { holder: 'a request from row(actor, id, \'decide\')' },
-    row: internal, assertSubdomainFree: internal, changed: internal,
+    row: internal, assertSubdomainFree: internal, changed: internal, lastPublished: internal,
   },
   Identity: {
     createUser: { member: 'manage' },

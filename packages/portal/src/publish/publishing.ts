@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { CreatePublishRequest, PublishCheckResult, PublishRequest, PublishRequestDetail, PublishState } from '@paddock/protocol';
+import type { CreatePublishRequest, PublishCheckResult, PublishRequest, PublishRequestDetail, PublishState, PublishStatus } from '@paddock/protocol';
 import type { UserActor } from '../auth/actor.js';
 import { authorize, publishRequestScope } from '../authz/policy.js';
 import type { PublishRequestsTable } from '../db/publishSchema.js';
@@ -131,6 +131,28 @@ export class Publishing {
     });
     this.changed(decided);
     return toRequest(decided);
+  }
+
+  /**
+   * Whether a running workspace has anything to publish: its files against the version
+   * last published (or, before a first publish, whether it has any files), asked of the
+   * agent with no version written; and that request. Whoever may read the workspace (its
+   * owner, admins, auditors): the Publish button asks it, a reviewer may too.
+   */
+  async status(actor: UserActor, workspaceId: string): Promise<PublishStatus> {
+    const workspace = await this.deps.workspaces.get(actor, workspaceId, 'read');
+    if (workspace.state !== 'running') throw new ApiError(409, 'not_running', `the workspace is ${workspace.state}; its files are read only while it runs`);
+    const agentId = await this.deps.workspaces.agentOf(workspace.id);
+    if (!agentId) throw new ApiError(409, 'not_running', 'the workspace is not placed on an agent');
+    const last = await this.lastPublished(workspace.id);
+    const changed = await this.deps.versions.changed(agentId, workspace.id, last?.version ?? 'empty');
+    return { changed, lastPublished: last ? { version: last.version, subdomain: last.subdomain, requestId: last.id } : null };
+  }
+
+  /** The workspace's newest request whose version is the one published (what `request` compares the next one with). */
+  private lastPublished(workspaceId: string) {
+    return this.deps.db.selectFrom('publish_requests').select(['id', 'version', 'subdomain']).where('workspace_id', '=', workspaceId)
+      .where('state', 'in', PUBLISHED).orderBy('requested_at', 'desc').orderBy('id', 'desc').executeTakeFirst();
   }
 
   /** The request if the actor may do this to it; 404 for one it may not even see, as for no request. */
