@@ -100,6 +100,27 @@ describe('publish requests', () => {
     expect((await stack.api('POST', `/api/v1/publish-requests/${first.id}/approve`)).status).toBe(409);
   });
 
+  it('tells the Publish button whether anything changed since the approved version, without taking a version', async () => {
+    const status = (token?: string) => stack.api('GET', `/api/v1/workspaces/${aliceWs}/publish-status`, undefined, token);
+    expect((await status(alice.token)).body).toEqual({ changed: false, lastPublished: { version: first.version, subdomain: 'alice-app', requestId: first.id } });
+    // What a snapshot leaves out is no change.
+    await write(aliceWs, 'node_modules/left-pad/index.js', 'module.exports = 1;\n', alice.token);
+    expect((await status(alice.token)).body.changed).toBe(false);
+    await write(aliceWs, 'about.html', '<p>about</p>\n', alice.token);
+    expect((await status(alice.token)).body.changed).toBe(true);
+    // Admins and auditors read it (an admin here); to another builder the workspace does not exist.
+    expect((await status()).body.changed).toBe(true);
+    expect((await status(bob.token)).status).toBe(404);
+    await remove(aliceWs, 'about.html', alice.token);
+    expect((await status(alice.token)).body.changed).toBe(false);
+    const { workspaceHttp, workspaces } = stack.portal.services;
+    const agentId = (await workspaces.agentOf(aliceWs))!;
+    const res = await workspaceHttp.request({ agentId, workspaceId: aliceWs, target: { versions: true } }, { peer: 'the version store', method: 'GET', path: '/versions', headersTimeoutMs: 30_000, bodyTimeoutMs: 30_000 });
+    let text = '';
+    for await (const chunk of res) text += String(chunk);
+    expect((JSON.parse(text) as { items: Array<{ version: string }> }).items.map((v) => v.version)).toEqual([first.version]);
+  });
+
   it('shows in a second request only what changed since the approved version; an older request is stale', async () => {
     await write(aliceWs, 'index.html', `<h1>${changed}</h1>\n`, alice.token);
     const older = await publish(aliceWs, { subdomain: 'alice-app', access: 'organization' }, alice.token);

@@ -8,7 +8,8 @@ import { ADMIN_EMAIL, ADMIN_PASSWORD, TestStack } from '../harness/testStack.js'
  * Issue 10's first journey, in Chromium against a real portal and agent, up to what
  * this slice builds: a builder writes a page, asks to publish it from the workspace
  * header and sees it pending; an admin opens the Approvals page, reads the diff
- * (relayed from the agent) and approves; the builder's header says so without a reload.
+ * (relayed from the agent) and approves; the builder's header says so without a reload,
+ * and its Publish button waits for a change before it can be used again.
  * (Serving it at <sub>.apps.localhost is the next slice.)
  */
 describe('a builder asks to publish, an admin approves', () => {
@@ -17,11 +18,13 @@ describe('a builder asks to publish, an admin approves', () => {
   let builderPage: Page;
   let adminPage: Page;
   let workspaceId: string;
+  let builderToken: string;
   const page = `hello-${randomBytes(6).toString('hex')}`;
 
   beforeAll(async () => {
     [stack, chromium] = await Promise.all([TestStack.start(), launchChromium()]);
     const builder = await stack.userToken('pat@example.com');
+    builderToken = builder.token;
     workspaceId = await stack.runningWorkspace('pats-page', builder.token);
     const res = await fetch(`${stack.url}/api/v1/workspaces/${workspaceId}/files/content?path=index.html`, {
       method: 'PUT', headers: { authorization: `Bearer ${builder.token}`, 'content-type': 'text/plain' }, body: `<h1>${page}</h1>\n`,
@@ -60,6 +63,20 @@ describe('a builder asks to publish, an admin approves', () => {
     // Over the event stream: no reload.
     await expect.poll(() => state.textContent(), { timeout: 5_000 }).toBe('Approved');
   }, 90_000);
+
+  it('disables the Publish button while nothing changed since the approved version, and enables it after a change', async () => {
+    const publish = builderPage.getByRole('button', { name: 'Publish' });
+    // The approval's publish event asks again.
+    await expect.poll(() => publish.isDisabled(), { timeout: 10_000 }).toBe(true);
+    expect(await publish.getAttribute('title')).toBe('Nothing changed since the last published version');
+    const res = await fetch(`${stack.url}/api/v1/workspaces/${workspaceId}/files/content?path=about.html`, {
+      method: 'PUT', headers: { authorization: `Bearer ${builderToken}`, 'content-type': 'text/plain' }, body: '<p>about</p>\n',
+    });
+    expect(res.status).toBe(200);
+    // A file written elsewhere sends no event: the page asks again when it is opened (or every 30 s).
+    await builderPage.reload();
+    await expect.poll(() => publish.isDisabled(), { timeout: 10_000 }).toBe(false);
+  }, 30_000);
 
   it("offers public access once an admin allows it on the blueprint's page", async () => {
     const starter = await stack.starterId();
