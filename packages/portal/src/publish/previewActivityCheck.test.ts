@@ -96,6 +96,8 @@ describe('the preview-activity check', () => {
       ...Array.from({ length: 2 }, () => event(id, get('api.example.com', '/admin'), { verdict: 'deny', enforced: true, ruleId: 'no-admin' })),
       ...Array.from({ length: 3 }, () => event(id, get('registry.npmjs.org', '/react'), { ruleId: 'default-registry-1' })),
       event(id, get('upload.example.net', '/'), { verdict: 'deny', enforced: false }),
+      // The AI's WebFetch as its hook saw it: the proxy's event for the same request is the one counted.
+      { ...event(id, get('api.example.com', '/v1/rows')), point: 'hook' },
       event(id, { class: 'http_request', domain: 'upload.example.net', method: 'POST', path: '/drop' }, {
         verdict: 'deny', enforced: false, filter: { filter: 'exfiltration', rule: 'workspace-credential-base64', masked: 'ZHN0***' },
       }),

@@ -26,8 +26,9 @@ const MAX_DOMAINS = 100;
  *   environment is not one, so this is what the preview's tooling touched;
  * - a command that printed the whole environment (`env`, `printenv`): every credential;
  * - a credential's value the content filters found leaving (to a domain, or the model);
- * - each outside domain the egress proxy was asked for, with its requests, how many
- *   were denied or held, and how many only monitor mode let through.
+ * - each outside domain the egress proxy (the workspace's only way out) was asked
+ *   for, with its requests, how many were denied or held, and how many only
+ *   monitor mode let through.
  *
  * Names only, never a value: the value is never read here (the agent masked the
  * workspace's credentials in every summary before it reported it). A domain is the
@@ -61,6 +62,7 @@ export async function previewActivityCheck(deps: Deps, workspaceId: string): Pro
       .groupBy(sql`coalesce(action->>'command', summary)`).orderBy(sql`max(id)`, 'desc').limit(MAX_COMMANDS_READ).execute(),
     events.select(['class', 'summary']).where(sql<boolean>`"filter"->>'filter' = 'exfiltration' and "filter"->>'rule' like 'workspace-credential%'`)
       .orderBy('id', 'desc').limit(MAX_LEAKS_READ).execute(),
+    // What went out is what the egress proxy decided: a hook's or the gateway's event for the same fetch is the AI's intent, counted there.
     // The host is read from the summary ("GET api.example.com:8443/path"): the agent masked credentials there, and it has no query.
     events.select([
       sql<string>`split_part(split_part(summary, ' ', 2), '/', 1)`.as('domain'),
@@ -69,7 +71,7 @@ export async function previewActivityCheck(deps: Deps, workspaceId: string): Pro
       sql<number>`(count(*) filter (where verdict = 'ask' and enforced))::int`.as('held'),
       sql<number>`(count(*) filter (where verdict <> 'allow' and not enforced))::int`.as('monitored'),
       sql<number>`(count(*) filter (where verdict = 'allow' and rule_id is not null))::int`.as('byRule'),
-    ]).where('class', '=', 'http_request').groupBy(sql`split_part(split_part(summary, ' ', 2), '/', 1)`)
+    ]).where('class', '=', 'http_request').where('point', '=', 'proxy').groupBy(sql`split_part(split_part(summary, ' ', 2), '/', 1)`)
       .orderBy(sql`count(*)`, 'desc').orderBy(sql`split_part(split_part(summary, ' ', 2), '/', 1)`).execute(),
   ]);
 
