@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DestinationError, runInWorkspace } from '@paddock/agent';
+import { previewActivityCheck } from '@paddock/portal';
 import { ADMIN_TOKEN, TestStack } from './harness/testStack.js';
 
 /**
@@ -35,7 +37,8 @@ describe('publish requests', () => {
   const audit = async () => (await stack.api('GET', '/api/v1/audit?limit=500')).body.entries as Array<{ action: string; actorEmail: string; targetId: string; detail: Record<string, unknown> }>;
 
   beforeAll(async () => {
-    stack = await TestStack.start();
+    // No name resolves: the preview-activity case's request is decided and recorded, and goes nowhere.
+    stack = await TestStack.start({ agent: { egressDestinations: { resolve: async (domain) => { throw new DestinationError(`${domain} does not resolve`); } } } });
     alice = await stack.userToken('alice@example.com');
     bob = await stack.userToken('bob@example.com');
     carol = await stack.userToken('carol@example.com');
@@ -226,13 +229,29 @@ describe('publish requests', () => {
     expect((await ask('GET', '/versions')).body).toMatchObject({ items: expect.arrayContaining([expect.objectContaining({ version: first.version })]) });
   });
 
+  it("finds what the preview reached in the governance events the agent's egress proxy reported", async () => {
+    const out = await runInWorkspace(stack.runtime, aliceWs, 'curl -s -m 10 -o /dev/null -w "%{http_code}" "http://data.example.test/rows?token=t0ps3cret"', 30_000);
+    expect(out.output.trim()).toBe('403');
+    let check = await previewActivityCheck(stack.portal.services, aliceWs);
+    for (const deadline = Date.now() + 10_000; check.findings.length === 0 && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 100));
+      check = await previewActivityCheck(stack.portal.services, aliceWs);
+    }
+    // The default policy denies other domains; monitor mode (the default) let it through to a name that doesn't resolve.
+    expect(check).toEqual({
+      name: 'preview-activity', status: 'warning',
+      findings: [{ kind: 'domain', domain: 'data.example.test', requests: 1, denied: 0, held: 0, monitored: 1, byRule: false }],
+    });
+  });
+
   it("keeps no published file's content in the portal's database or logs", async () => {
     const tables = (await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(stack.db)).rows;
     expect(tables.map((t) => t.table_name)).toEqual(expect.arrayContaining(['publish_requests', 'audit_log']));
     let dump = '';
     for (const { table_name } of tables) dump += `${table_name}\n${JSON.stringify((await sql`select * from ${sql.table(table_name)}`.execute(stack.db)).rows)}\n`;
     expect(dump).toContain(first.version);
-    for (const text of [unique, changed, awsKey, awsKey.slice(4)]) {
+    // Nor the query the preview's request carried (the governance event keeps its host and path).
+    for (const text of [unique, changed, awsKey, awsKey.slice(4), 't0ps3cret']) {
       expect(dump.includes(text), `the database holds ${text}`).toBe(false);
       expect(stack.logs.text.includes(text), `the logs hold ${text}`).toBe(false);
     }
