@@ -290,6 +290,7 @@ const SAMPLES: Record<string, Sample> = {
   'PUT /api/v1/governance/kill-switch': { call: () => ({ body: { scope: 'org', engaged: false, reason: 'the suite' } }) },
   'GET /api/v1/workspaces/:id/governance': { call: () => ({ check: (res) => expect(res.body).toMatchObject({ killSwitch: { engaged: false }, holds: [] }) }) },
   'POST /api/v1/workspaces/:id/publish-requests': { call: () => ({ body: { subdomain: fresh('app'), access: 'organization' } }) },
+  'GET /api/v1/workspaces/:id/publish-status': {},
   'GET /api/v1/publish-requests': { call: () => ({ query: 'state=pending' }) },
   'GET /api/v1/publish-requests/:id': {
     permitted: { status: 503, why: "the diff is read from the workspace's agent, which is enrolled but not connected in-process (e2e/publish.test.ts reads it)" },
@@ -777,6 +778,13 @@ describe('every service method that touches an owned object', () => {
       await refused(fx.services.publishing.request(fx.members.auditor.actor, theirs.id, ask), 403);
       // The owner passes authorization and meets the sandbox that isn't there.
       await refused(fx.services.publishing.request(fx.members.builder.actor, theirs.id, ask), 409);
+    },
+    'Publishing.status': async () => {
+      const theirs = await ws('admin');
+      await refused(fx.services.publishing.status(fx.members.builder.actor, theirs.id), 404);
+      // Admins and auditors read it: they pass authorization and meet the sandbox that isn't there.
+      await refused(fx.services.publishing.status(fx.members.auditor.actor, theirs.id), 409);
+      await refused(fx.services.publishing.status(fx.members.admin.actor, theirs.id), 409);
     },
     'Publishing.list': async () => {
       const theirs = await pendingPublishRequest('admin');

@@ -3,6 +3,8 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DestinationError, runInWorkspace } from '@paddock/agent';
+import { previewActivityCheck } from '@paddock/portal';
 import { ADMIN_TOKEN, TestStack } from './harness/testStack.js';
 
 /**
@@ -105,7 +107,8 @@ describe('publish requests', () => {
   const audit = async () => (await stack.api('GET', '/api/v1/audit?limit=500')).body.entries as Array<{ action: string; actor: { kind: string }; actorEmail: string; targetId: string; detail: Record<string, unknown> }>;
 
   beforeAll(async () => {
-    stack = await TestStack.start();
+    // No name resolves: the preview-activity case's request is decided and recorded, and goes nowhere.
+    stack = await TestStack.start({ agent: { egressDestinations: { resolve: async (domain) => { throw new DestinationError(`${domain} does not resolve`); } } } });
     alice = await stack.userToken('alice@example.com');
     bob = await stack.userToken('bob@example.com');
     carol = await stack.userToken('carol@example.com');
@@ -208,6 +211,27 @@ describe('publish requests', () => {
     expect((await appGet('not_a.label')).status).toBe(404);
   }, 90_000);
 
+  it('tells the Publish button whether anything changed since the approved version, without taking a version', async () => {
+    const status = (token?: string) => stack.api('GET', `/api/v1/workspaces/${aliceWs}/publish-status`, undefined, token);
+    expect((await status(alice.token)).body).toEqual({ changed: false, lastPublished: { version: first.version, subdomain: 'alice-app', requestId: first.id } });
+    // What a snapshot leaves out is no change.
+    await write(aliceWs, 'node_modules/left-pad/index.js', 'module.exports = 1;\n', alice.token);
+    expect((await status(alice.token)).body.changed).toBe(false);
+    await write(aliceWs, 'about.html', '<p>about</p>\n', alice.token);
+    expect((await status(alice.token)).body.changed).toBe(true);
+    // Admins and auditors read it (an admin here); to another builder the workspace does not exist.
+    expect((await status()).body.changed).toBe(true);
+    expect((await status(bob.token)).status).toBe(404);
+    await remove(aliceWs, 'about.html', alice.token);
+    expect((await status(alice.token)).body.changed).toBe(false);
+    const { workspaceHttp, workspaces } = stack.portal.services;
+    const agentId = (await workspaces.agentOf(aliceWs))!;
+    const res = await workspaceHttp.request({ agentId, workspaceId: aliceWs, target: { versions: true } }, { peer: 'the version store', method: 'GET', path: '/versions', headersTimeoutMs: 30_000, bodyTimeoutMs: 30_000 });
+    let text = '';
+    for await (const chunk of res) text += String(chunk);
+    expect((JSON.parse(text) as { items: Array<{ version: string }> }).items.map((v) => v.version)).toEqual([first.version]);
+  });
+
   it('shows in a second request only what changed since the approved version; an older request is stale', async () => {
     await write(aliceWs, 'index.html', `<h1>${changed}</h1>\n`, alice.token);
     const older = await publish(aliceWs, { subdomain: 'alice-app', access: 'organization' }, alice.token);
@@ -294,7 +318,7 @@ describe('publish requests', () => {
   it('approves a trusted builder at once when every check passes, audited as trusted', async () => {
     await remove(carolWs, 'src/config.js', carol.token);
     const res = await publish(carolWs, { subdomain: 'carol-app', access: 'organization' }, carol.token);
-    expect(res.body.checks.map((c: { status: string }) => c.status)).toEqual(['passed', 'passed']);
+    expect(res.body.checks.map((c: { status: string }) => c.status)).toEqual(['passed', 'passed', 'passed']);
     expect(res.body).toMatchObject({ state: 'publishing', trusted: true, decidedBy: carol.id });
     expect((await audit()).find((e) => e.action === 'publish.approve' && e.targetId === res.body.id))
       .toMatchObject({ actorEmail: 'carol@example.com', detail: { version: res.body.version, trusted: true, automatic: true } });
@@ -381,13 +405,29 @@ describe('publish requests', () => {
     expect((await ask('GET', '/versions')).body).toMatchObject({ items: expect.arrayContaining([expect.objectContaining({ version: first.version })]) });
   });
 
+  it("finds what the preview reached in the governance events the agent's egress proxy reported", async () => {
+    const out = await runInWorkspace(stack.runtime, aliceWs, 'curl -s -m 10 -o /dev/null -w "%{http_code}" "http://data.example.test/rows?token=t0ps3cret"', 30_000);
+    expect(out.output.trim()).toBe('403');
+    let check = await previewActivityCheck(stack.portal.services, aliceWs);
+    for (const deadline = Date.now() + 10_000; check.findings.length === 0 && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 100));
+      check = await previewActivityCheck(stack.portal.services, aliceWs);
+    }
+    // The default policy denies other domains; monitor mode (the default) let it through to a name that doesn't resolve.
+    expect(check).toEqual({
+      name: 'preview-activity', status: 'warning',
+      findings: [{ kind: 'domain', domain: 'data.example.test', requests: 1, denied: 0, held: 0, monitored: 1, byRule: false }],
+    });
+  });
+
   it("keeps no published file's content in the portal's database or logs", async () => {
     const tables = (await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(stack.db)).rows;
     expect(tables.map((t) => t.table_name)).toEqual(expect.arrayContaining(['publish_requests', 'audit_log']));
     let dump = '';
     for (const { table_name } of tables) dump += `${table_name}\n${JSON.stringify((await sql`select * from ${sql.table(table_name)}`.execute(stack.db)).rows)}\n`;
     expect(dump).toContain(first.version);
-    for (const text of [unique, changed, awsKey, awsKey.slice(4)]) {
+    // Nor the query the preview's request carried (the governance event keeps its host and path).
+    for (const text of [unique, changed, awsKey, awsKey.slice(4), 't0ps3cret']) {
       expect(dump.includes(text), `the database holds ${text}`).toBe(false);
       expect(stack.logs.text.includes(text), `the logs hold ${text}`).toBe(false);
     }

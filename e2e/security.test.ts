@@ -288,6 +288,15 @@ describe('security', () => {
       }
     });
 
+    it('tells the owner, admins and auditors whether anything changed since the last publish', async () => {
+      for (const { who, auth } of [...callers, ...readers]) {
+        const res = await call('GET', `/api/v1/workspaces/${aliceWs}/publish-status`, auth);
+        succeeds('GET /api/v1/workspaces/:id/publish-status', res, who);
+        expect(typeof (res.body as { changed: unknown }).changed, who).toBe('boolean');
+      }
+      expect((await call('GET', `/api/v1/workspaces/${aliceWs}/publish-status`, bob.token)).status).toBe(404);
+    });
+
     it('has exercised every route that needs a running workspace', () => {
       expect(needsRunning.filter((k) => !exercised.has(k)), 'add a success case above for these routes').toEqual([]);
     });

@@ -8,8 +8,9 @@ import { ADMIN_EMAIL, ADMIN_PASSWORD, TestStack } from '../harness/testStack.js'
  * Issue 10's journey, in Chromium against a real portal and agent: a builder writes a
  * page, asks to publish it from the workspace header and sees it pending; an admin opens
  * the Approvals page, reads the diff (relayed from the agent) and approves; the builder's
- * header says it is live without a reload. A colleague opens it at <sub>.apps.localhost,
- * is sent to sign in, and sees the page; an anonymous visitor never does.
+ * header says it is live without a reload, and its Publish button waits for a change
+ * before it can be used again. A colleague opens it at <sub>.apps.localhost, is sent to
+ * sign in, and sees the page; an anonymous visitor never does.
  */
 describe('a builder asks to publish, an admin approves', () => {
   let stack: TestStack;
@@ -17,6 +18,7 @@ describe('a builder asks to publish, an admin approves', () => {
   let builderPage: Page;
   let adminPage: Page;
   let workspaceId: string;
+  let builderToken: string;
   const page = `hello-${randomBytes(6).toString('hex')}`;
   const server = "import { createServer } from 'node:http';\nimport { readFileSync } from 'node:fs';\n"
     + "createServer((req, res) => { res.setHeader('content-type', 'text/html'); res.end(readFileSync('index.html')); }).listen(Number(process.env.PORT), '127.0.0.1');\n";
@@ -24,6 +26,7 @@ describe('a builder asks to publish, an admin approves', () => {
   beforeAll(async () => {
     [stack, chromium] = await Promise.all([TestStack.start(), launchChromium()]);
     const builder = await stack.userToken('pat@example.com');
+    builderToken = builder.token;
     workspaceId = await stack.runningWorkspace('pats-page', builder.token);
     for (const [path, body] of [['index.html', `<h1>${page}</h1>\n`], ['server.mjs', server]]) {
       const res = await fetch(`${stack.url}/api/v1/workspaces/${workspaceId}/files/content?path=${path}`, {
@@ -52,6 +55,8 @@ describe('a builder asks to publish, an admin approves', () => {
     await dialog.getByLabel('Note for the reviewer').fill('my first page');
     await dialog.getByRole('button', { name: 'Ask to publish' }).click();
     await expect.poll(() => dialog.getByRole('status').textContent(), { timeout: 20_000 }).toContain('Pending review');
+    // What changed, read from the agent: a first publish adds the page and its server.
+    await expect.poll(() => dialog.getByTestId('diff-summary').textContent(), { timeout: 10_000 }).toBe('2 files added (a first publish)');
     await dialog.getByRole('button', { name: 'Done' }).click();
     const state = builderPage.getByTestId('publish-state');
     await expect.poll(() => state.textContent()).toBe('Pending review');
@@ -90,6 +95,20 @@ describe('a builder asks to publish, an admin approves', () => {
     expect(await anonymous.content()).not.toContain(page);
     await anonymous.close();
   }, 60_000);
+
+  it('disables the Publish button while nothing changed since the approved version, and enables it after a change', async () => {
+    const publish = builderPage.getByRole('button', { name: 'Publish' });
+    // The approval's publish event asks again.
+    await expect.poll(() => publish.isDisabled(), { timeout: 10_000 }).toBe(true);
+    expect(await publish.getAttribute('title')).toBe('Nothing changed since the last published version');
+    const res = await fetch(`${stack.url}/api/v1/workspaces/${workspaceId}/files/content?path=about.html`, {
+      method: 'PUT', headers: { authorization: `Bearer ${builderToken}`, 'content-type': 'text/plain' }, body: '<p>about</p>\n',
+    });
+    expect(res.status).toBe(200);
+    // A file written elsewhere sends no event: the page asks again when it is opened (or every 30 s).
+    await builderPage.reload();
+    await expect.poll(() => publish.isDisabled(), { timeout: 10_000 }).toBe(false);
+  }, 30_000);
 
   it("offers public access once an admin allows it on the blueprint's page", async () => {
     const starter = await stack.starterId();

@@ -195,7 +195,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     governancePolicies, governanceEvents, governanceApprovals, governanceSimulator, governanceSuggester, governanceHealth, metrics,
     workspaceGovernance: new WorkspaceGovernance({ db, clock, workspaces, governancePolicies }),
     openCode: new OpenCodeProxy({ config, workspaces, workspaceHttp }),
-    publishing: new Publishing({ db, clock, audit, events, workspaces, apps, versions: new AgentVersions({ workspaceHttp }) }),
+    publishing: new Publishing({ db, clock, audit, events, workspaces, governancePolicies, apps, versions: new AgentVersions({ workspaceHttp }) }),
     apps, appReconciler,
     backups,
   };

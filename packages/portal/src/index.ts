@@ -14,3 +14,4 @@ export { SERVICE_RULES, type MethodRule } from './authz/serviceRules.js';
 export { RECONCILER, POLICY_SWEEPER, SCIM_ACTOR, SSO_ACTOR, BOOTSTRAP, agentActor, operatorActor, type Actor, type SystemActor, type UserActor } from './auth/actor.js';
 export type { PortalServices } from './services.js';
 export { MAX_PENDING_PER_WORKSPACE } from './governance/governanceApprovals.js';
+export { previewActivityCheck } from './publish/previewActivityCheck.js';

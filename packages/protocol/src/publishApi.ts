@@ -73,6 +73,15 @@ export const versionInfoSchema = z.object({
 });
 export const versionListSchema = z.object({ items: z.array(versionInfoSchema) });
 
+/**
+ * GET /changed?since=: whether the workspace's files, taken as a snapshot would take them
+ * now, differ from the version `since` (or, for 'empty', are any files at all). No version
+ * is written: what the Publish button asks to know whether there is anything to publish.
+ */
+export const changedQuerySchema = z.object({ since: versionBaseSchema }).strict();
+export const changedResponseSchema = z.object({ changed: z.boolean() });
+export type ChangedResponse = z.infer<typeof changedResponseSchema>;
+
 /** What the version store answers when it refuses: its PublishError's code and message. */
 export const versionsErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
@@ -136,6 +145,17 @@ export type PublishRequestDetail = z.infer<typeof publishRequestDetailSchema>;
 export const publishRequestListSchema = z.object({ items: z.array(publishRequestSchema) });
 export const publishRequestListQuerySchema = z.object({ state: publishStateSchema.optional() });
 export const rejectPublishRequestSchema = z.object({ feedback: wellFormedString().trim().min(1).max(4000) }).strict();
+
+/**
+ * GET /api/v1/workspaces/:id/publish-status (a running workspace): whether its files changed
+ * since the version last published (approved, publishing or live), or at all before a first
+ * publish, and that request. The Publish button is disabled while `changed` is false.
+ */
+export const publishStatusSchema = z.object({
+  changed: z.boolean(),
+  lastPublished: z.object({ version: versionIdSchema, subdomain: z.string(), requestId: z.string() }).nullable(),
+});
+export type PublishStatus = z.infer<typeof publishStatusSchema>;
 
 /** On GET /api/v1/events: a publish request of a workspace you can see changed (read it again). */
 export const publishRequestEventSchema = z.object({ type: z.literal('publish'), requestId: z.string(), workspaceId: z.string() });

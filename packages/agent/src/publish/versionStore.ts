@@ -201,6 +201,19 @@ export class VersionStore {
     return this.queue.run(this.key, async () => (await this.stage(dir, options.includeNodeModules ?? false)).tree);
   }
 
+  /**
+   * Whether the files a snapshot would take from `workspaceDir` now differ from
+   * the version `since` ('empty': whether there are any). Nothing is added to the
+   * versions: the files' blobs and tree are written as objects no ref names (the
+   * same the next snapshot would write, and `git gc` would prune), so the store's
+   * versions and its ref are as they were. Trees are content-addressed: the same
+   * files give the same tree id, whatever their timestamps.
+   */
+  async changed(workspaceDir: string, since: DiffBase, options: { includeNodeModules?: boolean } = {}): Promise<boolean> {
+    const before = since === 'empty' ? await this.empty() : await this.tree(await this.commit(since));
+    return (await this.baseTree(workspaceDir, options)) !== before;
+  }
+
   /** The versions, newest first. */
   async list(): Promise<VersionInfo[]> {
     if (!(await this.head())) return [];

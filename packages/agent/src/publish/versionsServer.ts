@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
-  diffQuerySchema, snapshotRequestSchema,
-  type SnapshotResponse,
+  changedQuerySchema, diffQuerySchema, snapshotRequestSchema,
+  type ChangedResponse, type SnapshotResponse,
 } from '@paddock/protocol';
 import type pino from 'pino';
 import { parse, readJson, sendError, sendJson } from '../http/jsonHttp.js';
@@ -28,6 +28,7 @@ const STATUS: Record<PublishErrorCode, number> = { 'not-found': 404, invalid: 40
  * - POST /snapshot: a version of the workspace's files, and the checks run on exactly it
  * - GET /diff?from=&to=: what changed between two versions (or from 'empty')
  * - GET /versions: the workspace's versions, newest first
+ * - GET /changed?since=: whether the files differ from a version (or 'empty'), no version written
  */
 export class VersionsServer {
   private readonly server: Server;
@@ -80,6 +81,14 @@ export class VersionsServer {
       if (!query.ok) return sendError(res, query.status, 'invalid', query.message);
       const store = await this.stores.of(workspaceId);
       return sendJson(res, 200, await store.diff(query.value.from, query.value.to));
+    }
+    if (url.pathname === '/changed') {
+      const query = parse(changedQuerySchema, Object.fromEntries(url.searchParams));
+      if (!query.ok) return sendError(res, query.status, 'invalid', query.message);
+      const store = await this.stores.of(workspaceId);
+      // As the portal's snapshot takes them (Publishing.request): node_modules left out.
+      const answer: ChangedResponse = { changed: await store.changed(await this.filesDir(workspaceId), query.value.since) };
+      return sendJson(res, 200, answer);
     }
     if (url.pathname === '/versions') {
       const store = await this.stores.of(workspaceId);

@@ -1,6 +1,6 @@
 import {
   createPublishRequestSchema, createdPublishRequestSchema, publishRequestDetailSchema, publishRequestListQuerySchema, publishRequestListSchema,
-  publishRequestSchema, rejectPublishRequestSchema,
+  publishRequestSchema, publishStatusSchema, rejectPublishRequestSchema,
 } from '@paddock/protocol';
 import { route } from './route.js';
 
@@ -12,6 +12,13 @@ export const publishRoutes = [
       + 'pending review, or approved at once for a trusted builder whose checks all passed (audited). The owner only',
     body: createPublishRequestSchema, response: createdPublishRequestSchema,
     handler: async ({ actor, body, params, services }) => services.publishing.request(actor, params.id, body),
+  }),
+  route({
+    method: 'GET', url: '/api/v1/workspaces/:id/publish-status', access: 'user',
+    summary: "Whether a running workspace's files changed since the version last published (or, before a first publish, whether it has any), "
+      + 'read from its agent with no version written, and that last published request. Whoever may read the workspace',
+    response: publishStatusSchema,
+    handler: async ({ actor, params, services }) => services.publishing.status(actor, params.id),
   }),
   route({
     method: 'GET', url: '/api/v1/publish-requests', access: 'user',

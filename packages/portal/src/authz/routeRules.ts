@@ -141,6 +141,8 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   'PUT /api/v1/governance/kill-switch': none,
   'GET /api/v1/workspaces/:id/governance': ws('read'),
   'POST /api/v1/workspaces/:id/publish-requests': ws('publish', 'running'),
+  // Read, not publish: an admin or auditor looking at the workspace may ask whether it has anything new.
+  'GET /api/v1/workspaces/:id/publish-status': ws('read', 'running'),
   // Each subscriber's own requests, or all for admins and auditors (publishRequestScope).
   'GET /api/v1/publish-requests': none,
   'GET /api/v1/publish-requests/:id': { object: 'publishRequest' },

@@ -121,6 +121,7 @@ export const SERVICE_RULES: Record<string, Record<string, MethodRule>> = {
   },
   Publishing: {
     request: { workspace: 'publish' },
+    status: { workspace: 'read' },
     list: { publishRequest: 'read' },
     get: { publishRequest: 'read' },
     approve: { publishRequest: 'decide' },

@@ -1,5 +1,5 @@
 import {
-  snapshotResponseSchema, versionDiffSchema, versionsErrorSchema,
+  changedResponseSchema, snapshotResponseSchema, versionDiffSchema, versionsErrorSchema,
   type SnapshotRequest, type SnapshotResponse, type VersionDiffResult,
 } from '@paddock/protocol';
 import type { z } from 'zod';
@@ -33,6 +33,13 @@ export class AgentVersions {
   async diff(agentId: string, workspaceId: string, from: string, to: string): Promise<VersionDiffResult> {
     const query = new URLSearchParams({ from, to }).toString();
     return this.call(agentId, workspaceId, 'GET', `/diff?${query}`, versionDiffSchema, READ_TIMEOUT_MS);
+  }
+
+  /** Whether the workspace's files differ from the version `since` ('empty': whether it has any), with no version written. */
+  async changed(agentId: string, workspaceId: string, since: string): Promise<boolean> {
+    const query = new URLSearchParams({ since }).toString();
+    // The agent stages every file as a snapshot would (without the checks): a snapshot's time, not a read's.
+    return (await this.call(agentId, workspaceId, 'GET', `/changed?${query}`, changedResponseSchema, SNAPSHOT_TIMEOUT_MS)).changed;
   }
 
   private async call<T>(agentId: string, workspaceId: string, method: string, path: string, schema: z.ZodType<T>, timeoutMs: number, body?: Buffer): Promise<T> {

@@ -1,5 +1,7 @@
 import type { Selectable } from 'kysely';
-import { appPortProblem, defaultAppStart, type CreatePublishRequest, type PublishCheckResult, type PublishRequest, type PublishRequestDetail, type PublishState } from '@paddock/protocol';
+import {
+  appPortProblem, defaultAppStart, type CreatePublishRequest, type PublishCheckResult, type PublishRequest, type PublishRequestDetail, type PublishState, type PublishStatus,
+} from '@paddock/protocol';
 import type { UserActor } from '../auth/actor.js';
 import { authorize, publishRequestScope } from '../authz/policy.js';
 import type { PublishRequestsTable } from '../db/publishSchema.js';
@@ -9,8 +11,9 @@ import { newId } from '../ids.js';
 import type { PortalServices } from '../services.js';
 import type { AgentVersions } from './agentVersions.js';
 import type { PublishedApps } from './publishedApps.js';
+import { previewActivityCheck } from './previewActivityCheck.js';
 
-type Deps = Pick<PortalServices, 'db' | 'clock' | 'audit' | 'events' | 'workspaces'> & { versions: AgentVersions; apps: PublishedApps };
+type Deps = Pick<PortalServices, 'db' | 'clock' | 'audit' | 'events' | 'workspaces' | 'governancePolicies'> & { versions: AgentVersions; apps: PublishedApps };
 type Row = Selectable<PublishRequestsTable>;
 
 /** States in which a request holds its subdomain: on its way to being served, or served. */
@@ -55,11 +58,11 @@ export class Publishing {
       throw new ForbiddenError("this workspace's blueprint does not allow public apps: choose access \"organization\", or ask an admin to allow them");
     }
     await this.assertSubdomainFree(input.subdomain, workspace.id);
-    const baseVersion = await this.lastPublished(workspace.id) ?? 'empty';
+    const baseVersion = (await this.lastPublished(workspace.id))?.version ?? 'empty';
     const snapshot = await this.deps.versions.snapshot(agentId, workspace.id, {
       message: input.note ?? `Publish to ${input.subdomain}`, author: { name: actor.user.name, email: actor.user.email }, includeNodeModules: false, since: baseVersion,
     });
-    const checks = snapshot.checks.map((c) => ({ ...c, findings: c.findings.slice(0, MAX_FINDINGS_KEPT) }));
+    const checks = [...snapshot.checks, await previewActivityCheck(this.deps, workspace.id)].map((c) => ({ ...c, findings: c.findings.slice(0, MAX_FINDINGS_KEPT) }));
     // Read now, not from the session: trust revoked a moment ago is revoked.
     const owner = await db.selectFrom('users').select('trusted').where('id', '=', actor.user.id).executeTakeFirstOrThrow();
     const trusted = owner.trusted && blueprint.trusted_publishing;
@@ -140,6 +143,22 @@ export class Publishing {
     return toRequest(decided);
   }
 
+  /**
+   * Whether a running workspace has anything to publish: its files against the version
+   * last published (or, before a first publish, whether it has any files), asked of the
+   * agent with no version written; and that request. Whoever may read the workspace (its
+   * owner, admins, auditors): the Publish button asks it, a reviewer may too.
+   */
+  async status(actor: UserActor, workspaceId: string): Promise<PublishStatus> {
+    const workspace = await this.deps.workspaces.get(actor, workspaceId, 'read');
+    if (workspace.state !== 'running') throw new ApiError(409, 'not_running', `the workspace is ${workspace.state}; its files are read only while it runs`);
+    const agentId = await this.deps.workspaces.agentOf(workspace.id);
+    if (!agentId) throw new ApiError(409, 'not_running', 'the workspace is not placed on an agent');
+    const last = await this.lastPublished(workspace.id);
+    const changed = await this.deps.versions.changed(agentId, workspace.id, last?.version ?? 'empty');
+    return { changed, lastPublished: last ?? null };
+  }
+
   /** The request if the actor may do this to it; 404 for one it may not even see, as for no request. */
   private async row(actor: UserActor, id: string, action: 'read' | 'decide'): Promise<Row> {
     const row = await this.deps.db.selectFrom('publish_requests').selectAll().where('id', '=', id).executeTakeFirst();
@@ -149,12 +168,12 @@ export class Publishing {
   }
 
   /** The version the workspace's app serves or last served (a rollback's too), else its newest approved one: what a new request is compared with. */
-  private async lastPublished(workspaceId: string): Promise<string | undefined> {
-    const app = await this.deps.db.selectFrom('published_apps').select('version').where('workspace_id', '=', workspaceId).executeTakeFirst();
-    if (app) return app.version;
-    const base = await this.deps.db.selectFrom('publish_requests').select('version').where('workspace_id', '=', workspaceId)
+  private async lastPublished(workspaceId: string): Promise<{ version: string; subdomain: string; requestId: string } | undefined> {
+    const app = await this.deps.db.selectFrom('published_apps').select(['version', 'subdomain', 'request_id']).where('workspace_id', '=', workspaceId).executeTakeFirst();
+    if (app) return { version: app.version, subdomain: app.subdomain, requestId: app.request_id };
+    const base = await this.deps.db.selectFrom('publish_requests').select(['id', 'version', 'subdomain']).where('workspace_id', '=', workspaceId)
       .where('state', 'in', PUBLISHED).orderBy('requested_at', 'desc').orderBy('id', 'desc').executeTakeFirst();
-    return base?.version;
+    return base && { version: base.version, subdomain: base.subdomain, requestId: base.id };
   }
 
   /** One app per subdomain: another workspace's live app, or its request on the way, holds it. */

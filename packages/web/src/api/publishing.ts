@@ -1,5 +1,5 @@
 import { queryOptions, type QueryClient } from '@tanstack/react-query';
-import type { AppVersion, CreatePublishRequest, PublishedApp, PublishRequest, PublishRequestDetail, PublishState } from '@paddock/protocol';
+import type { AppVersion, CreatePublishRequest, PublishedApp, PublishRequest, PublishRequestDetail, PublishState, PublishStatus } from '@paddock/protocol';
 import { api } from './client';
 
 const publishKey = ['publish-requests'] as const;
@@ -17,6 +17,21 @@ export function publishRequestQuery(id: string) {
   return queryOptions({
     queryKey: [...publishKey, 'one', id] as const,
     queryFn: ({ signal }) => api.get<PublishRequestDetail>(`/api/v1/publish-requests/${encodeURIComponent(id)}`, signal),
+  });
+}
+
+/**
+ * Whether a running workspace has anything new to publish (its agent compares the files with the
+ * version last published). Under the publish key, so a publish event or our own request asks again;
+ * files change without any event (the AI writes them), so it is asked again now and then while shown.
+ */
+export function publishStatusQuery(workspaceId: string, running: boolean) {
+  return queryOptions({
+    queryKey: [...publishKey, 'status', workspaceId] as const,
+    queryFn: ({ signal }) => api.get<PublishStatus>(`/api/v1/workspaces/${encodeURIComponent(workspaceId)}/publish-status`, signal),
+    enabled: running,
+    // The agent reads every file to answer: a poll, not a stream.
+    refetchInterval: running ? 30_000 : false,
   });
 }
 

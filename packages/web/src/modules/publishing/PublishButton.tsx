@@ -3,11 +3,12 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Rocket } from 'lucide-react';
 import { defaultAppStart, subdomainSchema, type PublishAccess, type PublishRequest, type Workspace } from '@paddock/protocol';
 import { blueprintQuery } from '../../api/blueprints';
-import { createPublishRequestMutation, publishRequestsQuery } from '../../api/publishing';
+import { createPublishRequestMutation, publishRequestsQuery, publishStatusQuery, refreshPublishRequests } from '../../api/publishing';
 import { Button } from '../../components/Button';
 import { Dialog } from '../../components/Dialog';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Field, inputClass, selectClass, textareaClass } from '../../components/Field';
+import { PublishDiff } from './PublishDiff';
 import { PublishChecks } from './PublishChecks';
 import { PublishStateBadge } from './PublishStateBadge';
 
@@ -16,16 +17,28 @@ const IN_FLIGHT = new Set(['publishing']);
 
 /**
  * The workspace header's Publish button: disabled while the workspace isn't
- * running or a request is being published; it opens the Publish dialog, and
- * beside it the latest request's state, live (the event stream refreshes it).
+ * running, while a request is being published, and when nothing changed since
+ * the last published version; it opens the Publish dialog, and beside it the
+ * latest request's state, live (the event stream refreshes it).
  */
 export function PublishButton({ workspace }: { workspace: Workspace }) {
+  const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
   const requests = useQuery(publishRequestsQuery());
   const latest = requests.data?.find((r) => r.workspaceId === workspace.id);
   const running = workspace.state === 'running';
+  const status = useQuery(publishStatusQuery(workspace.id, running));
   const inFlight = latest !== undefined && IN_FLIGHT.has(latest.state);
-  const why = !running ? 'Start the workspace to publish it' : inFlight ? 'A publish is in progress' : undefined;
+  // Only a definite "unchanged" disables it: while asking, or when the agent couldn't say, publishing says why itself.
+  const unchanged = status.data?.changed === false;
+  const why = !running ? 'Start the workspace to publish it'
+    : inFlight ? 'A publish is in progress'
+      : unchanged ? 'Nothing changed since the last published version' : undefined;
+  const close = () => {
+    setOpen(false);
+    // What was just asked for (or given up on) may be the version now published: look again.
+    refreshPublishRequests(queryClient);
+  };
 
   return (
     <div className="flex items-center gap-2">
@@ -33,7 +46,7 @@ export function PublishButton({ workspace }: { workspace: Workspace }) {
       <Button icon={<Rocket className="size-4" aria-hidden />} disabled={Boolean(why)} title={why} onClick={() => setOpen(true)}>
         Publish
       </Button>
-      {open && <PublishDialog workspace={workspace} latest={latest} onClose={() => setOpen(false)} />}
+      {open && <PublishDialog workspace={workspace} latest={latest} onClose={close} />}
     </div>
   );
 }
@@ -75,6 +88,10 @@ function PublishDialog({ workspace, latest, onClose }: { workspace: Workspace; l
             Your request for <span className="font-mono">{create.data.subdomain}</span> is <PublishStateBadge request={create.data} />
           </p>
           <PublishChecks checks={create.data.checks} />
+          <div>
+            <h3 className="text-sm font-medium text-zinc-900">What changed</h3>
+            <PublishDiff id={create.data.id} />
+          </div>
           <div className="flex justify-end"><Button variant="primary" onClick={onClose}>Done</Button></div>
         </div>
       ) : (

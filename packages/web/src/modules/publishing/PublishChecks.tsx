@@ -1,7 +1,7 @@
 import type { PublishCheckResult } from '@paddock/protocol';
 import { Badge } from '../../components/Badge';
+import { checkName, findingText } from './checkWords';
 
-const NAMES: Record<string, string> = { 'secret-scan': 'Secret scan', 'dependency-changes': 'Dependency changes' };
 const TONES = { passed: 'success', warning: 'warning', failed: 'danger' } as const;
 
 /** The checks of one version, with their findings (secrets masked, as the agent reported them). */
@@ -11,7 +11,7 @@ export function PublishChecks({ checks }: { checks: PublishCheckResult[] }) {
       {checks.map((c) => (
         <li key={c.name} className="rounded-md border border-zinc-200 p-3">
           <div className="flex items-center justify-between gap-2">
-            <span className="text-sm font-medium text-zinc-900">{NAMES[c.name] ?? c.name}</span>
+            <span className="text-sm font-medium text-zinc-900">{checkName(c.name)}</span>
             <Badge tone={TONES[c.status]}>{c.status}</Badge>
           </div>
           {c.findings.length > 0 && (
@@ -23,11 +23,4 @@ export function PublishChecks({ checks }: { checks: PublishCheckResult[] }) {
       ))}
     </ul>
   );
-}
-
-function findingText(f: Record<string, string | number | boolean>): string {
-  if ('file' in f && 'line' in f) return `${String(f.file)}:${String(f.line)} ${String(f.rule)} ${String(f.match)}`;
-  if ('file' in f) return `${String(f.file)}: ${String(f.reason ?? f.rule)}`;
-  if ('package' in f) return `${String(f.lockfile)}: ${String(f.package)} ${String(f.change)}${'from' in f ? ` ${String(f.from)}` : ''}${'to' in f ? ` → ${String(f.to)}` : ''}`;
-  return Object.entries(f).map(([k, v]) => `${k}=${String(v)}`).join(' ');
 }

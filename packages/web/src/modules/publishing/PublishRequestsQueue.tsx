@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { Check, Rocket, X } from 'lucide-react';
 import type { PublishRequest } from '@paddock/protocol';
-import { decidePublishRequestMutation, publishRequestQuery, publishRequestsQuery } from '../../api/publishing';
+import { decidePublishRequestMutation, publishRequestsQuery } from '../../api/publishing';
 import { Badge } from '../../components/Badge';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
@@ -15,6 +15,7 @@ import { Skeleton } from '../../components/Skeleton';
 import { formatDateTime, timeAgo } from '../../components/formatTime';
 import { useGovernanceNames } from '../governance/EventTable';
 import { PublishChecks } from './PublishChecks';
+import { PublishDiff } from './PublishDiff';
 import { PublishStateBadge } from './PublishStateBadge';
 
 /** Publish requests waiting for review, newest first: each with its checks, its diff on demand, approve or reject. */
@@ -82,24 +83,5 @@ function PublishRequestCard({ request: r, readOnly }: { request: PublishRequest;
         </article>
       </Card>
     </li>
-  );
-}
-
-/** What changed, read from the workspace's agent when asked. */
-function PublishDiff({ id }: { id: string }) {
-  const detail = useQuery(publishRequestQuery(id));
-  return (
-    <QueryView query={detail} loading={<Skeleton className="mt-2 h-24 w-full" />} errorTitle="Could not read the changes" isEmpty={() => false}>
-      {(d) => (
-        <div className="mt-2 space-y-2">
-          <ul className="text-xs text-zinc-600" aria-label="Files changed">
-            {d.diff.files.map((f) => (
-              <li key={f.path} className="font-mono">{f.status} {f.from ? `${f.from} → ` : ''}{f.path} {f.binary ? '(binary)' : `+${f.additions} −${f.deletions}`}</li>
-            ))}
-          </ul>
-          <pre className="max-h-96 overflow-auto rounded-md bg-zinc-950 p-3 text-xs text-zinc-100">{d.diff.patch}{d.diff.truncated ? '\n… (cut at its cap)' : ''}</pre>
-        </div>
-      )}
-    </QueryView>
   );
 }
