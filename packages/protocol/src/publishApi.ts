@@ -80,7 +80,7 @@ export const versionListSchema = z.object({ items: z.array(versionInfoSchema) })
 export const gitRemoteUrlSchema = wellFormedString().trim().min(1).max(2048).superRefine((text, ctx) => {
   let url: URL;
   try { url = new URL(text); } catch { return void ctx.addIssue({ code: 'custom', message: 'not a URL: give the https:// address of the repository' }); }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return void ctx.addIssue({ code: 'custom', message: `a git remote is pushed to over http(s); ${url.protocol.replace(/:$/, '')} is not allowed` });
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return void ctx.addIssue({ code: 'custom', message: `only http(s) remotes are pushed to: ${url.protocol.replace(/:$/, '')} is not allowed` });
   if (url.username || url.password || /^[a-z]+:\/\/[^/]*@/i.test(text)) return void ctx.addIssue({ code: 'custom', message: 'put no user or password in the URL: give them as username and token' });
   if (!url.hostname) return void ctx.addIssue({ code: 'custom', message: 'the URL names no host' });
   if (url.hash || url.search) return void ctx.addIssue({ code: 'custom', message: 'the URL of a repository has no query or fragment' });
@@ -99,7 +99,7 @@ export const isGitBranchName = (name: string): boolean =>
   && !/[\x00-\x20\x7f~^:?*[\\]|\.\.|@\{|\/\/|^\/|\/$|\.$/.test(name)
   && name.split('/').every((part) => part.length > 0 && !part.startsWith('.') && !part.endsWith('.lock'));
 export const gitBranchSchema = wellFormedString().trim().min(1).max(200)
-  .refine(isGitBranchName, 'not a git branch name (letters, digits, -, _, . and / between parts; no "..", no part starting with "." or ending with ".lock")');
+  .refine(isGitBranchName, 'not a git branch name (letters, digits, -, _, . and / between parts, no "..", no part starting with "." or ending with ".lock")');
 
 /** The user git authenticates as (with the token as its password); a forge's token alone often needs none. */
 export const gitUsernameSchema = wellFormedString().trim().min(1).max(200).regex(/^[^:\s\x00-\x1f\x7f]+$/, 'a username has no colon, space or control character');

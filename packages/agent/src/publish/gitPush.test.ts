@@ -189,7 +189,7 @@ describe('VersionStore.push', () => {
     const repo = newRepo();
     forge.requests.length = 0;
     const cases: Array<[string, string, RegExp]> = [
-      [`file://${local}`, 'main', /url: a git remote is pushed to over http\(s\); file is not allowed/],
+      [`file://${local}`, 'main', /url: only http\(s\) remotes are pushed to: file is not allowed/],
       [local, 'main', /url: not a URL/],
       ['ext::sh -c touch% /tmp/paddock-pwned', 'main', /url: not a URL|not allowed/],
       [`ssh://git@127.0.0.1/${repo.name}.git`, 'main', /url: .*ssh is not allowed/],
