@@ -72,6 +72,8 @@ import { GovernanceSuggester } from './governance/governanceSuggester.js';
 import { WorkspaceGovernance } from './governance/workspaceGovernance.js';
 import { AgentVersions } from './publish/agentVersions.js';
 import { Publishing } from './publish/publishing.js';
+import { GitPublisher } from './publish/gitPush.js';
+import { BlueprintGitRemotes } from './publish/gitRemotes.js';
 import { GovernanceTunnel } from './governance/governanceTunnel.js';
 import { GovernanceHealth } from './governance/governanceHealth.js';
 import { configuredRegistries } from './governance/packageRegistries.js';
@@ -170,6 +172,8 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     config, db, clock, onOutcome: (kind, outcome) => metrics.backups.inc({ kind, outcome }),
   });
   metrics.observeBackups(backups);
+  const versions = new AgentVersions({ workspaceHttp });
+  const gitRemotes = new BlueprintGitRemotes({ db, clock, audit, secrets });
   const services: PortalServices = {
     config, db, clock, log, audit, identity, blueprints, workspaces, events, hub, workspaceHttp, enrollment, reconciler, usage, modelPrices, budgets, budgetWatch,
     activity: new WorkspaceActivity(db, clock, audit, workspaces),
@@ -185,7 +189,8 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     governancePolicies, governanceEvents, governanceApprovals, governanceSimulator, governanceSuggester, governanceHealth, metrics,
     workspaceGovernance: new WorkspaceGovernance({ db, clock, workspaces, governancePolicies }),
     openCode: new OpenCodeProxy({ config, workspaces, workspaceHttp }),
-    publishing: new Publishing({ db, clock, audit, events, workspaces, versions: new AgentVersions({ workspaceHttp }) }),
+    publishing: new Publishing({ db, clock, audit, events, workspaces, versions }),
+    gitRemotes, gitPublisher: new GitPublisher({ audit, log: log.child({ component: 'git-push' }), versions, remotes: gitRemotes }),
     backups,
   };
   const boot = await bootstrap(config, services);

@@ -41,6 +41,8 @@ import type { WorkspaceGovernance } from './governance/workspaceGovernance.js';
 import type { OpenCodeProxy } from './ai/openCodeProxy.js';
 import type { BackupDirectory } from './backup/backupDirectory.js';
 import type { Publishing } from './publish/publishing.js';
+import type { GitPublisher } from './publish/gitPush.js';
+import type { BlueprintGitRemotes } from './publish/gitRemotes.js';
 import type { PortalMetrics } from './metrics/portalMetrics.js';
 
 /**
@@ -108,4 +110,8 @@ export interface PortalServices {
   backups: BackupDirectory;
   /** Publish requests (issue 10): versions snapshotted and checked on the agent, reviewed here; the files stay on the agent. */
   publishing: Publishing;
+  /** A blueprint's git remote (URL, branch, user; the token sealed in `secrets`), where approved versions are also pushed. */
+  gitRemotes: BlueprintGitRemotes;
+  /** Pushes a version going live to its blueprint's git remote, audited; never throws (publish/gitPush.ts). */
+  gitPublisher: GitPublisher;
 }

@@ -85,6 +85,12 @@ export interface BlueprintsTable {
   trusted_publishing: ColumnType<boolean, boolean | undefined, boolean>;
   /** Its overrides of the org's lifecycle policy (migration 0025; BlueprintLifecycleOverrides): read as parsed JSON, written as a JSON string. */
   resource_policy: ColumnType<unknown, string | undefined, string>;
+  /** The git remote its approved versions are pushed to (migration 0029; publish/gitRemotes.ts); the token is in `secrets`. */
+  git_remote_url: ColumnType<string | null, string | null | undefined, string | null>;
+  /** null: each app's own branch, paddock/<subdomain>. */
+  git_remote_branch: ColumnType<string | null, string | null | undefined, string | null>;
+  git_remote_username: ColumnType<string | null, string | null | undefined, string | null>;
+  git_remote_updated_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface AgentsTable {
