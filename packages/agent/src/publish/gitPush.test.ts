@@ -138,8 +138,23 @@ describe('VersionStore.push', () => {
     put('index.html', 'v2\n');
     const refused = await failure(store.push(await version('v2'), target));
     expect((refused as PublishError).code).toBe('refused');
-    expect((refused as PublishError).message).toMatch(/the branch main at the remote has commits that are not Paddock's publishes.*never force-pushes/);
+    expect((refused as PublishError).message).toMatch(/the branch main at the remote has commits that are not this app's publishes.*never force-pushes/);
     expect(forge.git(repo.name, ['rev-parse', 'refs/heads/main'])).toBe(theirs);
+  });
+
+  it("refuses a second workspace's push to a branch another one's publishes hold: a named branch is one app's", async () => {
+    const repo = newRepo();
+    const target = { url: repo.url, branch: 'main', username, token };
+    put('index.html', 'first app\n');
+    const first = await store.push(await version('first'), target);
+    const other = await stores.of('ws-2');
+    const otherFiles = join(dir, 'workspace-2');
+    mkdirSync(otherFiles);
+    writeFileSync(join(otherFiles, 'index.html'), 'second app\n');
+    const second = await other.snapshot(otherFiles, { message: 'second', author });
+    const refused = await failure(other.push(second.version, target));
+    expect(refused.message).toMatch(/another app pushes to the same branch/);
+    expect(forge.git(repo.name, ['rev-parse', 'main'])).toBe(first.commit);
   });
 
   it('sends the credentials as a Basic header, and keeps the token out of errors, git config and every file of the store', async () => {

@@ -82,7 +82,7 @@ export function pushFailure(err: unknown, target: PushTarget, secrets: readonly 
   const said = scrub(raw, secrets).replace(/\s+/g, ' ').trim().slice(0, 600);
   const branch = `the branch ${target.branch}`;
   if (/\[rejected\].*\((non-fast-forward|fetch first|stale info)\)/.test(raw)) {
-    return new PublishError('refused', `${branch} at the remote has commits that are not Paddock's publishes of this app (someone pushed there): Paddock never force-pushes; merge or move them, or choose another branch (git: ${said})`);
+    return new PublishError('refused', `${branch} at the remote has commits that are not this app's publishes (someone pushed there, or another app pushes to the same branch): Paddock never force-pushes; move or delete the branch, or choose another (git: ${said})`);
   }
   if (/\[remote rejected\]/.test(raw)) return new PublishError('refused', `the remote refused to update ${branch} (git: ${said})`);
   if (/Authentication failed|could not read (Username|Password)|terminal prompts disabled|HTTP (401|403)|\b40[13]\b/.test(raw)) {

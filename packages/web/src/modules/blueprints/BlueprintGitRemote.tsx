@@ -73,7 +73,7 @@ function GitRemoteForm({ put, remove, saved, readOnly }: FormProps) {
             placeholder="https://git.example.com/team/apps.git" onChange={(e) => setUrl(e.target.value)} className={inputClass} {...described('git-url', errors.fields.url)} />
         </Field>
         <div className="grid gap-4 sm:grid-cols-2">
-          <Field id="git-branch" label="Branch" error={errors.fields.branch} hint="Empty: each app gets its own branch, paddock/<subdomain>.">
+          <Field id="git-branch" label="Branch" error={errors.fields.branch} hint="Empty: each app gets its own, paddock/<subdomain>. A named branch is for a blueprint with one app.">
             <input id="git-branch" autoComplete="off" spellCheck={false} readOnly={readOnly} value={branch} placeholder="paddock/<subdomain>"
               onChange={(e) => setBranch(e.target.value)} className={inputClass} {...described('git-branch', errors.fields.branch)} />
           </Field>
