@@ -1,5 +1,4 @@
-import type { Actor } from '../auth/actor.js';
-import { agentActor } from '../auth/actor.js';
+import { agentActor, type Actor } from '../auth/actor.js';
 import type { PortalServices } from '../services.js';
 import type { AgentVersions } from './agentVersions.js';
 import type { BlueprintGitRemotes } from './gitRemotes.js';
