@@ -215,6 +215,14 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/v1/blueprints/:id/llm-key': { record: newBlueprint },
   'PUT /api/v1/blueprints/:id/llm-key': { record: newBlueprint, call: () => ({ body: { value: 'sk-test' } }) },
   'DELETE /api/v1/blueprints/:id/llm-key': { record: async () => { const id = await newBlueprint(); await fx.services.blueprintLlmKeys.put(id, 'sk-test', admin().actor); return id; } },
+  'GET /api/v1/blueprints/:id/git-remote': { record: newBlueprint, call: () => ({ check: (res) => expect(res.body).toEqual({ remote: null }) }) },
+  'PUT /api/v1/blueprints/:id/git-remote': {
+    record: newBlueprint,
+    call: () => ({ body: { url: 'https://git.example.com/team/app.git', token: 'tok-authz' }, check: (res) => expect(res.body.remote).toMatchObject({ hasToken: true, branch: null }) }),
+  },
+  'DELETE /api/v1/blueprints/:id/git-remote': {
+    record: async () => { const id = await newBlueprint(); await fx.services.gitRemotes.put(id, { url: 'https://git.example.com/team/app.git' }, admin().actor); return id; },
+  },
   'GET /api/v1/workspaces': {},
   'POST /api/v1/workspaces': { call: () => ({ body: { blueprintId: starterId, name: fresh('ws') } }) },
   'GET /api/v1/workspaces/:id': { call: (c) => ({ check: (res) => expect(res.body.id).toBe(c.id) }) },

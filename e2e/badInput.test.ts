@@ -142,6 +142,7 @@ describe('bad input at the edge', () => {
       'PUT /api/v1/blueprints/:id/access': { access: 'open', rules: [{ kind: 'email', value: 'a@example.com' }] },
       'PUT /api/v1/blueprints/:id/secrets/:name': { value: 'x' },
       'PUT /api/v1/blueprints/:id/llm-key': { value: 'sk-fuzz' },
+      'PUT /api/v1/blueprints/:id/git-remote': { url: 'https://git.example.com/fuzz.git', branch: 'main', username: 'fuzz', token: 'tok-fuzz' },
       'POST /api/v1/workspaces': { blueprintId: MISSING, name: 'fuzz-new' },
       'POST /api/v1/workspaces/:id/previews': { port: 5173 },
       'POST /api/v1/workspaces/:id/files/rename': { from: 'fuzz-none-a.txt', to: 'fuzz-none-b.txt' },

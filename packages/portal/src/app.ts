@@ -76,6 +76,8 @@ import { PublishedApps } from './publish/publishedApps.js';
 import { AppReconciler } from './publish/appReconciler.js';
 import { AppAuth } from './publish/appAuth.js';
 import { registerAppProxy } from './publish/appProxy.js';
+import { GitPublisher } from './publish/gitPush.js';
+import { BlueprintGitRemotes } from './publish/gitRemotes.js';
 import { GovernanceTunnel } from './governance/governanceTunnel.js';
 import { GovernanceHealth } from './governance/governanceHealth.js';
 import { configuredRegistries } from './governance/packageRegistries.js';
@@ -174,10 +176,13 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     config, db, clock, onOutcome: (kind, outcome) => metrics.backups.inc({ kind, outcome }),
   });
   metrics.observeBackups(backups);
+  const versions = new AgentVersions({ workspaceHttp });
+  const gitRemotes = new BlueprintGitRemotes({ db, clock, audit, secrets });
+  const gitPublisher = new GitPublisher({ audit, log: log.child({ component: 'git-push' }), versions, remotes: gitRemotes });
   const appAuth = new AppAuth(db, clock);
   const apps = new PublishedApps({ db, clock, audit, events, config, appAuth });
   const appReconciler = new AppReconciler({
-    db, clock, hub, events, blueprintSecrets, workspaceSetup, governancePolicies, workspaceHttp, apps, log: log.child({ component: 'app-reconciler' }),
+    db, clock, hub, events, blueprintSecrets, workspaceSetup, governancePolicies, workspaceHttp, apps, gitPublisher, log: log.child({ component: 'app-reconciler' }),
     resyncEveryMs: config.reconciler.resyncEveryMs,
   });
   const services: PortalServices = {
@@ -195,8 +200,8 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     governancePolicies, governanceEvents, governanceApprovals, governanceSimulator, governanceSuggester, governanceHealth, metrics,
     workspaceGovernance: new WorkspaceGovernance({ db, clock, workspaces, governancePolicies }),
     openCode: new OpenCodeProxy({ config, workspaces, workspaceHttp }),
-    publishing: new Publishing({ db, clock, audit, events, workspaces, governancePolicies, apps, versions: new AgentVersions({ workspaceHttp }) }),
-    apps, appReconciler,
+    publishing: new Publishing({ db, clock, audit, events, workspaces, governancePolicies, apps, versions }),
+    apps, appReconciler, gitRemotes, gitPublisher,
     backups,
   };
   const boot = await bootstrap(config, services);

@@ -43,6 +43,8 @@ import type { BackupDirectory } from './backup/backupDirectory.js';
 import type { Publishing } from './publish/publishing.js';
 import type { PublishedApps } from './publish/publishedApps.js';
 import type { AppReconciler } from './publish/appReconciler.js';
+import type { GitPublisher } from './publish/gitPush.js';
+import type { BlueprintGitRemotes } from './publish/gitRemotes.js';
 import type { PortalMetrics } from './metrics/portalMetrics.js';
 
 /**
@@ -114,4 +116,8 @@ export interface PortalServices {
   apps: PublishedApps;
   /** Keeps each app's sandboxes on its agent as `apps` says. */
   appReconciler: AppReconciler;
+  /** A blueprint's git remote (URL, branch, user; the token sealed in `secrets`), where approved versions are also pushed. */
+  gitRemotes: BlueprintGitRemotes;
+  /** Pushes a version going live to its blueprint's git remote, audited; never throws (publish/gitPush.ts). */
+  gitPublisher: GitPublisher;
 }

@@ -82,6 +82,56 @@ export const changedQuerySchema = z.object({ since: versionBaseSchema }).strict(
 export const changedResponseSchema = z.object({ changed: z.boolean() });
 export type ChangedResponse = z.infer<typeof changedResponseSchema>;
 
+/**
+ * A git remote a blueprint's approved versions are pushed to: http(s) only (no ssh, no
+ * `file:`, no `ext::` transport that would run a command), and no user or password in
+ * the URL: credentials are given apart, held encrypted by the portal and handed to git
+ * in its environment, so they are never stored in a URL, a git config or an audit record.
+ */
+export const gitRemoteUrlSchema = wellFormedString().trim().min(1).max(2048).superRefine((text, ctx) => {
+  let url: URL;
+  try { url = new URL(text); } catch { return void ctx.addIssue({ code: 'custom', message: 'not a URL: give the https:// address of the repository' }); }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return void ctx.addIssue({ code: 'custom', message: `only http(s) remotes are pushed to: ${url.protocol.replace(/:$/, '')} is not allowed` });
+  if (url.username || url.password || /^[a-z]+:\/\/[^/]*@/i.test(text)) return void ctx.addIssue({ code: 'custom', message: 'put no user or password in the URL: give them as username and token' });
+  if (!url.hostname) return void ctx.addIssue({ code: 'custom', message: 'the URL names no host' });
+  if (url.hash || url.search) return void ctx.addIssue({ code: 'custom', message: 'the URL of a repository has no query or fragment' });
+  // Control characters and spaces would reach git's URL handling (and its error messages) as they are.
+  if (/[\s\x00-\x1f\x7f]/.test(text)) return void ctx.addIssue({ code: 'custom', message: 'the URL holds a space or a control character' });
+});
+
+/**
+ * A branch name as `git check-ref-format --branch` takes it, checked here so the
+ * portal refuses a bad one when it is saved (the agent asks git itself before it
+ * pushes): no `..`, `@{`, control characters, space, `~^:?*[\`, no component that
+ * starts with `.` or ends with `.lock`, no leading `-` or `/`, no trailing `/` or `.`.
+ */
+export const isGitBranchName = (name: string): boolean =>
+  name.length > 0 && name.length <= 200 && name !== '@' && !name.startsWith('-')
+  && !/[\x00-\x20\x7f~^:?*[\\]|\.\.|@\{|\/\/|^\/|\/$|\.$/.test(name)
+  && name.split('/').every((part) => part.length > 0 && !part.startsWith('.') && !part.endsWith('.lock'));
+export const gitBranchSchema = wellFormedString().trim().min(1).max(200)
+  .refine(isGitBranchName, 'not a git branch name (letters, digits, -, _, . and / between parts, no "..", no part starting with "." or ending with ".lock")');
+
+/** The user git authenticates as (with the token as its password); a forge's token alone often needs none. */
+export const gitUsernameSchema = wellFormedString().trim().min(1).max(200).regex(/^[^:\s\x00-\x1f\x7f]+$/, 'a username has no colon, space or control character');
+/** An access token or password: sent to the remote as HTTP Basic credentials, never stored in the clear. */
+export const gitTokenSchema = wellFormedString().min(1).max(4096).regex(/^[^\s\x00-\x1f\x7f]+$/, 'a token has no space or control character');
+
+/**
+ * POST /push: the version, pushed to `refs/heads/<branch>` of the remote without force.
+ * Only the portal sends it; the credentials live for the one push, in git's environment.
+ */
+export const pushRequestSchema = z.object({
+  version: versionIdSchema,
+  url: gitRemoteUrlSchema,
+  branch: gitBranchSchema,
+  username: gitUsernameSchema.optional(),
+  token: gitTokenSchema.optional(),
+}).strict();
+export type PushRequest = z.input<typeof pushRequestSchema>;
+export const pushResponseSchema = z.object({ pushed: z.literal(true), commit: versionIdSchema, branch: z.string() });
+export type PushResponse = z.infer<typeof pushResponseSchema>;
+
 /** What the version store answers when it refuses: its PublishError's code and message. */
 export const versionsErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
@@ -156,6 +206,32 @@ export const publishStatusSchema = z.object({
   lastPublished: z.object({ version: versionIdSchema, subdomain: z.string(), requestId: z.string() }).nullable(),
 });
 export type PublishStatus = z.infer<typeof publishStatusSchema>;
+
+/**
+ * PUT /api/v1/blueprints/:id/git-remote: where the blueprint's approved versions are pushed.
+ * `branch` left out pushes each app to `paddock/<subdomain>`. `token` is write-only: left
+ * out, the saved one is kept (unless the URL now names another host: a token is never
+ * sent to a host it was not given for); null removes it.
+ */
+export const putGitRemoteSchema = z.object({
+  url: gitRemoteUrlSchema,
+  branch: gitBranchSchema.nullable().optional(),
+  username: gitUsernameSchema.nullable().optional(),
+  token: gitTokenSchema.nullable().optional(),
+}).strict();
+export type PutGitRemote = z.input<typeof putGitRemoteSchema>;
+/** GET: the remote as saved, with whether a token is saved, never the token. */
+export const gitRemoteSchema = z.object({
+  url: z.string(),
+  branch: z.string().nullable(),
+  username: z.string().nullable(),
+  hasToken: z.boolean(),
+  updatedAt: z.string(),
+});
+export type GitRemote = z.infer<typeof gitRemoteSchema>;
+/** A blueprint with no remote answers `{remote: null}` rather than 404, so a page can tell "none" from "no blueprint". */
+export const gitRemoteStatusSchema = z.object({ remote: gitRemoteSchema.nullable() });
+export type GitRemoteStatus = z.infer<typeof gitRemoteStatusSchema>;
 
 /** On GET /api/v1/events: a publish request of a workspace you can see changed (read it again). */
 export const publishRequestEventSchema = z.object({ type: z.literal('publish'), requestId: z.string(), workspaceId: z.string() });

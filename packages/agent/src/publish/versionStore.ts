@@ -1,10 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { lstat, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import { KeyedQueue } from '../keyedQueue.js';
 import { assertWorkspaceId } from '../runtime/driver.js';
+import { parsePushTarget, pushCommand, pushFailure, type PushResult, type PushTarget } from './gitPush.js';
 import { catObjects, runGit, splitNul, type GitOptions } from './isolatedGit.js';
 import { PublishError } from './publishError.js';
 import { linkStaysInside } from './treeLinks.js';
@@ -92,6 +93,10 @@ export const defaultDiffLimits: DiffLimits = { maxFiles: 5_000, maxPatchBytes: 2
 export type DiffBase = string | 'empty';
 
 const REF = 'refs/paddock/versions';
+/** The last commit pushed to each remote branch, `refs/paddock/pushed/<hash of url and branch>`. */
+const PUSHED_REFS = 'refs/paddock/pushed';
+/** A push moves a workspace's whole app history over the network: give a slow remote time. */
+const PUSH_TIMEOUT_MS = 5 * 60_000;
 const OBJECT_ID = /^[0-9a-f]{40}$/;
 const PADDOCKIGNORE_MAX_BYTES = 64 * 1024;
 const LINK_MAX_BYTES = 4096;
@@ -272,6 +277,53 @@ export class VersionStore {
     } finally {
       await rm(indexFile, { force: true });
     }
+  }
+
+  /**
+   * Pushes a version to `refs/heads/<branch>` of an http(s) remote, without force.
+   *
+   * What is pushed is not the version's commit but one made for the remote: the version's
+   * tree, its author and message, on top of the last commit pushed to that branch. A
+   * version's own parents are every snapshot before it, those never approved included (a
+   * secret the scan caught and the builder then removed is still in them): the remote gets
+   * only the approved trees, one commit per push. A rollback is one more commit on top, with
+   * the older tree. The branch's history is Paddock's publishes of the app; if anyone else
+   * moved it, the push is refused (non-fast-forward) rather than forced.
+   */
+  async push(version: string, target: PushTarget): Promise<PushResult> {
+    const input = parsePushTarget(target);
+    // Pushes of a workspace go one at a time, apart from its snapshots: a slow remote holds up no publish request.
+    return this.queue.run(`${this.key}#push`, async () => {
+      const commit = await this.commit(version);
+      const checked = await this.git(['check-ref-format', `refs/heads/${input.branch}`]).then(() => true, () => false);
+      if (!checked) throw new PublishError('invalid', `branch: ${JSON.stringify(input.branch.slice(0, 80))} is not a git branch name`);
+      const pushedRef = `${PUSHED_REFS}/${createHash('sha256').update(`${input.url}\n${input.branch}`).digest('hex').slice(0, 32)}`;
+      const previous = (await this.git(['for-each-ref', '--format=%(objectname)', pushedRef])).stdout.toString('utf8').trim() || undefined;
+      const tree = await this.tree(commit);
+      const head = previous && (await this.tree(previous)) === tree ? previous : await this.pushCommit(commit, tree, previous);
+      const { args, env, secrets } = pushCommand(input, head);
+      try {
+        await this.git(args, { env, timeoutMs: PUSH_TIMEOUT_MS, maxOutputBytes: 1024 * 1024 });
+      } catch (err) {
+        throw pushFailure(err, input, secrets);
+      }
+      await this.git(['update-ref', '-m', 'push', pushedRef, head, previous ?? '0'.repeat(40)]);
+      return { commit: head, branch: input.branch };
+    });
+  }
+
+  /** A commit of the version's tree for a remote: its author, date and message, on top of what was pushed before. */
+  private async pushCommit(version: string, tree: string, parent: string | undefined): Promise<string> {
+    const info = (await this.git(['log', '-1', '--format=%an%x00%ae%x00%at%x00%B', version])).stdout.toString('utf8');
+    const [name = '', email = '', at = '0', message = ''] = info.split('\0');
+    const seconds = Math.floor(this.clock.now().getTime() / 1000);
+    const env = {
+      GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_AUTHOR_DATE: `${at} +0000`,
+      GIT_COMMITTER_NAME: 'Paddock agent', GIT_COMMITTER_EMAIL: 'agent@paddock.invalid', GIT_COMMITTER_DATE: `${seconds} +0000`,
+    };
+    const body = `${message.trimEnd() || 'Publish'}\n\nPaddock-Version: ${version}\n`;
+    const out = await this.git(['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'], { env, input: body });
+    return out.stdout.toString('utf8').trim();
   }
 
   /** One regular file of a version. Links, directories and paths that leave the tree are refused. */

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
-  changedQuerySchema, diffQuerySchema, snapshotRequestSchema,
-  type ChangedResponse, type SnapshotResponse,
+  changedQuerySchema, diffQuerySchema, pushRequestSchema, snapshotRequestSchema,
+  type ChangedResponse, type PushResponse, type SnapshotResponse,
 } from '@paddock/protocol';
 import type pino from 'pino';
 import { parse, readJson, sendError, sendJson } from '../http/jsonHttp.js';
@@ -15,7 +15,7 @@ export type WorkspaceFilesDir = (workspaceId: string) => Promise<string>;
 
 const MAX_BODY_BYTES = 16 * 1024;
 
-const STATUS: Record<PublishErrorCode, number> = { 'not-found': 404, invalid: 400, refused: 422, 'too-large': 413 };
+const STATUS: Record<PublishErrorCode, number> = { 'not-found': 404, invalid: 400, refused: 422, 'too-large': 413, remote: 502 };
 
 /**
  * The version store as the portal reaches it: HTTP over a stream the portal
@@ -29,6 +29,9 @@ const STATUS: Record<PublishErrorCode, number> = { 'not-found': 404, invalid: 40
  * - GET /diff?from=&to=: what changed between two versions (or from 'empty')
  * - GET /versions: the workspace's versions, newest first
  * - GET /changed?since=: whether the files differ from a version (or 'empty'), no version written
+ * - POST /push: a version pushed to a branch of a git remote, with credentials the portal
+ *   holds and sends for this one call; they are handed to git in its environment and are
+ *   in nothing this server logs or answers (versionStore.ts, gitPush.ts)
  */
 export class VersionsServer {
   private readonly server: Server;
@@ -72,6 +75,19 @@ export class VersionsServer {
         version: snapshot.version, ...(snapshot.parent ? { parent: snapshot.parent } : {}), files: snapshot.files, bytes: snapshot.bytes,
         checks: checks.map((c) => ({ name: c.name, status: c.status, findings: c.findings.map((f) => ({ ...f })) })),
       };
+      return sendJson(res, 200, answer);
+    }
+    if (req.method === 'POST' && url.pathname === '/push') {
+      const body = await readJson(req, MAX_BODY_BYTES);
+      if (!body.ok) return sendError(res, body.status, 'invalid', body.message);
+      // A refusal names the field and why, never its value: the token is one of them.
+      const input = parse(pushRequestSchema, body.value);
+      if (!input.ok) return sendError(res, input.status, 'invalid', input.message);
+      const { version, ...target } = input.value;
+      const store = await this.stores.of(workspaceId);
+      const pushed = await store.push(version, target);
+      this.log.info({ workspaceId, version, commit: pushed.commit, branch: pushed.branch }, 'pushed a version to a git remote');
+      const answer: PushResponse = { pushed: true, commit: pushed.commit, branch: pushed.branch };
       return sendJson(res, 200, answer);
     }
     req.resume();

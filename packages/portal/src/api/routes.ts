@@ -5,6 +5,7 @@ import { authRoutes } from './authRoutes.js';
 import { blueprintRoutes } from './blueprintRoutes.js';
 import { blueprintSecretRoutes } from './blueprintSecretRoutes.js';
 import { blueprintLlmKeyRoutes } from './blueprintLlmKeyRoutes.js';
+import { blueprintGitRemoteRoutes } from './blueprintGitRemoteRoutes.js';
 import { eventRoutes } from './eventRoutes.js';
 import { fileRoutes } from './fileRoutes.js';
 import { ipAllowlistRoutes } from './ipAllowlistRoutes.js';
@@ -36,6 +37,7 @@ export const apiRoutes: Route[] = [
   ...blueprintRoutes,
   ...blueprintSecretRoutes,
   ...blueprintLlmKeyRoutes,
+  ...blueprintGitRemoteRoutes,
   ...workspaceRoutes,
   ...policyRoutes,
   ...previewRoutes,

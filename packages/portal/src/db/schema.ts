@@ -87,6 +87,12 @@ export interface BlueprintsTable {
   resource_policy: ColumnType<unknown, string | undefined, string>;
   /** Its published apps get its secrets as environment (migration 0028); by default none. */
   apps_get_credentials: ColumnType<boolean, boolean | undefined, boolean>;
+  /** The git remote its approved versions are pushed to (migration 0029; publish/gitRemotes.ts); the token is in `secrets`. */
+  git_remote_url: ColumnType<string | null, string | null | undefined, string | null>;
+  /** null: each app's own branch, paddock/<subdomain>. */
+  git_remote_branch: ColumnType<string | null, string | null | undefined, string | null>;
+  git_remote_username: ColumnType<string | null, string | null | undefined, string | null>;
+  git_remote_updated_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface AgentsTable {

@@ -6,7 +6,7 @@ import { SingleFlight } from '../singleFlight.js';
 import type { Unsubscribe } from '../events/eventBus.js';
 import { appIdOf, appSandboxId, isAppSandbox, type AppRow, type PublishedApps } from './publishedApps.js';
 
-type Deps = Pick<PortalServices, 'db' | 'clock' | 'hub' | 'events' | 'blueprintSecrets' | 'workspaceSetup' | 'governancePolicies' | 'workspaceHttp'>
+type Deps = Pick<PortalServices, 'db' | 'clock' | 'hub' | 'events' | 'blueprintSecrets' | 'workspaceSetup' | 'governancePolicies' | 'workspaceHttp' | 'gitPublisher'>
   & { apps: PublishedApps; log: pino.Logger; resyncEveryMs?: number; answerWithinMs?: number };
 
 /** A command sent and not answered is sent again after this. */
@@ -33,6 +33,7 @@ export function supervisedCommand(command: string): string {
  * spec again after its agent reconnects (its bridges listen again). A started version is live
  * once something answers on its port; one that doesn't start or answer in time is failed, and
  * the version that served before serves on. Apps under a governance kill switch are unpublished.
+ * A version that goes live is also pushed to its blueprint's git remote, if it names one.
  */
 export class AppReconciler {
   /** App sandboxes each connected agent holds, as its Hello and statuses said. */
@@ -185,7 +186,10 @@ export class AppReconciler {
             peer: 'the app', method: 'GET', path: '/', headersTimeoutMs: 5_000, bodyTimeoutMs: 5_000,
           }, 'probe');
           res.resume();
-          return this.deps.apps.markLive(app.id, version);
+          const live = await this.deps.apps.markLive(app.id, version);
+          // Where the blueprint names a git remote, the version now serving is pushed there too (audited; never throws).
+          if (live) await this.deps.gitPublisher.pushApproved({ workspaceId: live.workspace_id, blueprintId: live.blueprint_id, version, subdomain: live.subdomain, agentId: live.agent_id, requestId: live.request_id });
+          return;
         } catch {
           if (this.deps.clock.now().getTime() > deadline) {
             const seconds = Math.round((this.deps.answerWithinMs ?? ANSWER_WITHIN_MS) / 1000);

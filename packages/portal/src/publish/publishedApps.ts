@@ -148,8 +148,8 @@ export class PublishedApps {
     return row;
   }
 
-  /** The version answered: it serves, and the request before it that served goes back to approved. */
-  async markLive(appId: string, version: string): Promise<void> {
+  /** The version answered: it serves, and the request before it that served goes back to approved. The app, when this made it live. */
+  async markLive(appId: string, version: string): Promise<AppRow | undefined> {
     const row = await this.deps.db.transaction().execute(async (tx) => {
       const app = await tx.selectFrom('published_apps').selectAll().where('id', '=', appId).forUpdate().executeTakeFirst();
       if (!app || app.state !== 'publishing' || app.version !== version) return undefined;
@@ -164,6 +164,7 @@ export class PublishedApps {
       return updated;
     });
     if (row) this.changed(row);
+    return row;
   }
 
   /** The version did not start or answer: said to the builder; a version that served before serves on. */

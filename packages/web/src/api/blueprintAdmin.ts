@@ -1,5 +1,5 @@
 import { queryOptions, type QueryClient } from '@tanstack/react-query';
-import type { Blueprint, BlueprintAccess, CreateBlueprintRequest, SecretInfo, UpdateBlueprintRequest } from '@paddock/protocol';
+import type { Blueprint, BlueprintAccess, CreateBlueprintRequest, GitRemoteStatus, PutGitRemote, SecretInfo, UpdateBlueprintRequest } from '@paddock/protocol';
 import { blueprintsQuery } from './blueprints';
 import { api } from './client';
 
@@ -68,5 +68,27 @@ export function deleteBlueprintSecretMutation(queryClient: QueryClient, id: stri
   return {
     mutationFn: (name: string) => api.delete<void>(`${path(id)}/secrets/${encodeURIComponent(name)}`),
     onSettled: () => queryClient.invalidateQueries({ queryKey: blueprintSecretsQuery(id).queryKey }),
+  };
+}
+
+/** Admins and auditors: the git remote approved versions are pushed to; whether a token is saved, never the token. */
+export function blueprintGitRemoteQuery(id: string) {
+  return queryOptions({
+    queryKey: ['blueprints', id, 'git-remote'] as const,
+    queryFn: ({ signal }) => api.get<GitRemoteStatus>(`${path(id)}/git-remote`, signal),
+  });
+}
+
+export function putBlueprintGitRemoteMutation(queryClient: QueryClient, id: string) {
+  return {
+    mutationFn: (body: PutGitRemote) => api.put<GitRemoteStatus>(`${path(id)}/git-remote`, body),
+    onSuccess: (status: GitRemoteStatus) => queryClient.setQueryData(blueprintGitRemoteQuery(id).queryKey, status),
+  };
+}
+
+export function deleteBlueprintGitRemoteMutation(queryClient: QueryClient, id: string) {
+  return {
+    mutationFn: () => api.delete<void>(`${path(id)}/git-remote`),
+    onSuccess: () => queryClient.setQueryData<GitRemoteStatus>(blueprintGitRemoteQuery(id).queryKey, { remote: null }),
   };
 }

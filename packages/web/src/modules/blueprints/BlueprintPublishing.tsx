@@ -4,8 +4,9 @@ import { updateBlueprintMutation } from '../../api/blueprintAdmin';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Section } from '../../components/Section';
 import { Switch } from '../../components/Switch';
+import { BlueprintGitRemote } from './BlueprintGitRemote';
 
-/** Who may open this blueprint's published apps, and whether its trusted builders skip review (both audited). */
+/** Who may open this blueprint's published apps, whether its trusted builders skip review, and the git remote approved versions go to (all audited). */
 export function BlueprintPublishing({ blueprint, readOnly }: { blueprint: Blueprint; readOnly: boolean }) {
   const queryClient = useQueryClient();
   const update = useMutation(updateBlueprintMutation(queryClient, blueprint.id));
@@ -19,6 +20,7 @@ export function BlueprintPublishing({ blueprint, readOnly }: { blueprint: Bluepr
         <Switch label="Published apps get this blueprint's credentials (its secrets)" checked={blueprint.appsGetCredentials} disabled={readOnly || update.isPending}
           onChange={(appsGetCredentials) => update.mutate({ appsGetCredentials })} />
         {update.isError && <ErrorBanner title="The change did not go through" error={update.error} />}
+        <BlueprintGitRemote blueprintId={blueprint.id} readOnly={readOnly} />
       </div>
     </Section>
   );
