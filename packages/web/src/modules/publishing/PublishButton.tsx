@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Rocket } from 'lucide-react';
 import { defaultAppStart, subdomainSchema, type PublishAccess, type PublishRequest, type Workspace } from '@paddock/protocol';
 import { blueprintQuery } from '../../api/blueprints';
+import { previewPortsQuery } from '../../api/previews';
 import { createPublishRequestMutation, publishRequestsQuery, publishStatusQuery, refreshPublishRequests } from '../../api/publishing';
 import { Button } from '../../components/Button';
 import { Dialog } from '../../components/Dialog';
@@ -62,11 +63,14 @@ function PublishDialog({ workspace, latest, onClose }: { workspace: Workspace; l
   const create = useMutation(createPublishRequestMutation(queryClient));
   const checked = subdomainSchema.safeParse(subdomain);
   const subdomainError = subdomain && !checked.success ? checked.error.issues[0]?.message ?? 'not a valid subdomain' : null;
-  const portValue = port ? Number(port) : undefined;
+  // What the portal takes when the fields are left empty: the blueprint's dev server; else the port a server listens on now.
+  const ports = useQuery(previewPortsQuery(workspace.id));
+  const detected = ports.data?.ports.find((p) => p.listening)?.port;
+  const blueprintStart = blueprint.data ? defaultAppStart(blueprint.data) : {};
+  const fallback = { ...blueprintStart, ...(blueprintStart.port === undefined && detected ? { port: detected } : {}) };
+  const portValue = port ? Number(port) : fallback.port;
   const portOk = portValue === undefined || (Number.isInteger(portValue) && portValue >= 1 && portValue <= 65535);
   const publicAllowed = blueprint.data?.allowPublicApps === true;
-  // What the portal takes when the fields are left empty: the blueprint's dev server.
-  const fallback = blueprint.data ? defaultAppStart(blueprint.data) : {};
   // A button's words, not a loading state: the snapshot and its checks take a few seconds.
   const submitLabel = create.isPending ? 'Taking a version and checking it…' : 'Ask to publish';
 
