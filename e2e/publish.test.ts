@@ -432,4 +432,19 @@ describe('publish requests', () => {
       expect(stack.logs.text.includes(text), `the logs hold ${text}`).toBe(false);
     }
   });
+
+  it("keeps an app serving what was approved after its workspace is deleted, its versions kept by the agent", async () => {
+    // Taken down by the kill switch above: published again from a version approved before.
+    const versions = await stack.api('GET', '/api/v1/apps/alice-app/versions', undefined, alice.token);
+    const back = await stack.api('POST', '/api/v1/apps/alice-app/rollback', { version: versions.body.items.at(-1).version }, alice.token);
+    expect(back.status, JSON.stringify(back.body)).toBe(200);
+    await waitForApp('alice-app', { state: 'live' });
+    expect((await stack.api('DELETE', `/api/v1/workspaces/${aliceWs}`, undefined, alice.token)).status).toBeLessThan(300);
+    // Gone from the agent, files and all.
+    const deadline = Date.now() + 30_000;
+    while ((await stack.agentProcess.runtime.status(aliceWs)) !== 'missing' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    expect(await stack.agentProcess.runtime.status(aliceWs)).toBe('missing');
+    const cookie = await signInToApp('alice-app', bob.token);
+    expect((await appGet('alice-app', '/', { cookie })).body).toContain(unique);
+  }, 90_000);
 });

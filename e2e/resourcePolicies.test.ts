@@ -210,7 +210,7 @@ describe('resource policies', () => {
       method: 'PUT', headers: { authorization: `Bearer ${builder.token}`, 'content-type': 'text/plain' }, body: '<h1>Retention</h1>\n',
     });
     expect(saved.status).toBe(200);
-    const request = await stack.api('POST', `/api/v1/workspaces/${id}/publish-requests`, { subdomain: 'policy-app', access: 'organization' }, builder.token);
+    const request = await stack.api('POST', `/api/v1/workspaces/${id}/publish-requests`, { subdomain: 'policy-app', access: 'organization', command: 'node server.mjs', port: 8000 }, builder.token);
     expect(request.status, JSON.stringify(request.body)).toBe(201);
     expect((await stack.api('POST', `/api/v1/publish-requests/${request.body.id}/approve`)).status).toBe(200);
     minutes(121);

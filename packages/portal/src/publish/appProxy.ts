@@ -86,7 +86,8 @@ class AppProxy {
     const app = host && await this.app(host.subdomain);
     if (!host || !app || app.state === 'unpublished') return this.sendPage(res, 404, 'No app here', 'Nothing is published at this address. It may have been unpublished.');
     if (!app.liveVersion) {
-      if (app.state === 'failed') return this.sendPage(res, 503, "This app didn't start", app.message || 'Its builder has been told why.');
+      // Why is for its builder (in Paddock): it can name the agent's paths, and this page is anyone's.
+      if (app.state === 'failed') return this.sendPage(res, 503, "This app didn't start", 'Its builder can see why in Paddock.');
       return this.sendPage(res, 503, 'This app is starting', 'It is being published right now. Try again in a few seconds.', 5);
     }
     const url = new URL(req.url ?? '/', 'http://app');

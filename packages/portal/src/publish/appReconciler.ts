@@ -3,6 +3,7 @@ import type { Command, Hello__Output, WorkspaceStatus__Output } from '@paddock/p
 import { POLICY_SWEEPER } from '../auth/actor.js';
 import type { PortalServices } from '../services.js';
 import { SingleFlight } from '../singleFlight.js';
+import { deadlineIn } from '../clock.js';
 import type { Unsubscribe } from '../events/eventBus.js';
 import { appIdOf, appSandboxId, isAppSandbox, type AppRow, type PublishedApps } from './publishedApps.js';
 
@@ -178,7 +179,8 @@ export class AppReconciler {
   private probe(app: AppRow, version: string, sandboxId: string): void {
     if (this.probing.has(sandboxId)) return;
     this.probing.add(sandboxId);
-    const deadline = this.deps.clock.now().getTime() + (this.deps.answerWithinMs ?? ANSWER_WITHIN_MS);
+    // Real time, whatever time a test sets for the portal: this waits on a real process starting.
+    const deadline = deadlineIn(this.deps.answerWithinMs ?? ANSWER_WITHIN_MS);
     const attempt = async (): Promise<void> => {
       while (!this.stopped) {
         try {
@@ -191,7 +193,7 @@ export class AppReconciler {
           if (live) await this.deps.gitPublisher.pushApproved({ workspaceId: live.workspace_id, blueprintId: live.blueprint_id, version, subdomain: live.subdomain, agentId: live.agent_id, requestId: live.request_id });
           return;
         } catch {
-          if (this.deps.clock.now().getTime() > deadline) {
+          if (deadline.passed()) {
             const seconds = Math.round((this.deps.answerWithinMs ?? ANSWER_WITHIN_MS) / 1000);
             return this.deps.apps.markFailed(app.id, version, `The app started but nothing answered on port ${app.port} within ${seconds} s. Does "${app.command}" listen on 127.0.0.1:${app.port} (or $PORT)?`);
           }

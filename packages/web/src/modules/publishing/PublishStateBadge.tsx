@@ -10,12 +10,13 @@ const WORDS: Record<PublishState, { text: string; tone: BadgeTone }> = {
   failed: { text: 'Failed', tone: 'danger' },
 };
 
-/** A publish request's state in plain words; a rejection's feedback on hover. */
-export function PublishStateBadge({ request }: { request: Pick<PublishRequest, 'state' | 'feedback' | 'subdomain'> }) {
+/** A publish request's state in plain words, with a rejection's feedback or why it failed. */
+export function PublishStateBadge({ request }: { request: Pick<PublishRequest, 'state' | 'feedback' | 'subdomain' | 'message'> }) {
   const { text, tone } = WORDS[request.state];
+  const why = request.state === 'rejected' ? request.feedback : request.state === 'failed' ? request.message : null;
   return (
-    <Badge tone={tone} title={request.feedback ?? undefined} data-testid="publish-state">
-      {text}{request.state === 'rejected' && request.feedback ? `: ${request.feedback}` : ''}
+    <Badge tone={tone} title={why ?? undefined} data-testid="publish-state">
+      {text}{why ? `: ${why}` : ''}
     </Badge>
   );
 }
