@@ -39,8 +39,9 @@ const critical = (checks: readonly PublishCheckResult[]) => checks.some((c) => c
  * files (a reviewer's diff is read from the agent when asked). An admin other than the
  * owner approves or rejects it; a trusted builder (trusted as a member, on a blueprint
  * that trusts its builders) whose checks all passed is approved at once. Every request
- * and decision is audited with its version. Serving the approved version (publishing →
- * live) is the next slice: here a request stops at `approved`.
+ * and decision is audited with its version. Approving hands the version to the
+ * workspace's app (publishedApps.ts) in the same transaction: the request is then
+ * `publishing`, and the app reconciler takes it to `live` or `failed`.
  */
 export class Publishing {
   constructor(private readonly deps: Deps) {}
