@@ -2,43 +2,13 @@
 // sandbox) against the same dev server code run on the host and hit directly on loopback.
 import { spawn } from 'node:child_process';
 import { chownSync, copyFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
+import { freePort, get, load } from './lib/http.mjs';
 import { createAndWaitRunning, repoRoot, sleep } from './lib/stack.mjs';
 import { openPortalTerminal } from './lib/terminal.mjs';
 
 const DEV_PORT = 5173;
 const fixture = join(repoRoot, 'e2e/fixtures/hotReloadServer.cjs');
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
-    srv.on('error', reject);
-  });
-}
-
-function get(port, path, headers) {
-  return new Promise((resolve, reject) => {
-    const r = request({ host: '127.0.0.1', port, path, headers }, (res) => { res.resume(); res.on('end', () => resolve(res)); });
-    r.on('error', reject);
-    r.end();
-  });
-}
-
-async function load(url, headers, { connections, durationS }) {
-  const r = await autocannon({ url, headers, connections, duration: durationS, pipelining: 1 });
-  if (r.non2xx || r.errors) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return {
-    reqPerSec: r.requests.average,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    mbPerSec: r.throughput.average / 2 ** 20,
-    requests: r.requests.total,
-  };
-}
 
 /** Runs both paths for a small and a large response; returns the figures per size and path. */
 export async function runPreviewProxy(stack, { connections = 10, durationS = 5 } = {}) {

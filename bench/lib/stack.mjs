@@ -3,19 +3,11 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, chmodSync, existsSync, rmSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
+import { freePort } from './http.mjs';
 
 export const repoRoot = new URL('../../', import.meta.url).pathname;
 
 export function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
-    srv.on('error', reject);
-  });
-}
 
 function startProcess(name, file, env, logs) {
   const child = spawn(process.execPath, [file], {

@@ -11,7 +11,7 @@ import type { PortalServices } from '../services.js';
 import { workspaceHttpError } from '../tunnel/workspaceHttp.js';
 import type { AppAuth } from './appAuth.js';
 import { inAppsDomain, parseAppHost } from './appHost.js';
-import { APP_AUTH_PATH } from './appPaths.js';
+import { APP_AUTH_PATH, sameOriginPath } from './appPaths.js';
 import { appSandboxId } from './publishedApps.js';
 
 const SESSION_ID = /^aps_[A-Za-z0-9_-]{43}$/;
@@ -163,7 +163,7 @@ class AppProxy {
     const sessionId = token && token.length < 256 ? await this.deps.appAuth.redeem(token, host.subdomain) : null;
     if (!sessionId) return this.sendPage(res, 401, 'This sign-in link has expired', 'Open the app again: sign-in links work once and only for a minute.');
     res.writeHead(302, {
-      location: safePath(url.searchParams.get('path')),
+      location: sameOriginPath(url.searchParams.get('path')),
       // Host-only (no Domain): neither the portal nor another app ever receives it.
       'set-cookie': stringifySetCookie({
         name: this.cookieName(host.hostname), value: sessionId, path: '/', httpOnly: true, sameSite: 'lax', secure: this.https, maxAge: 12 * 3600,
@@ -205,10 +205,4 @@ class AppProxy {
     });
     res.end(body);
   }
-}
-
-/** Back to a path on the app's own origin only: never `//elsewhere` or a full URL. */
-function safePath(path: string | null): string {
-  if (!path || !path.startsWith('/') || path.startsWith('//') || path.startsWith('/\\')) return '/';
-  return path;
 }

@@ -8,14 +8,14 @@ import type { PublishedAppsTable, PublishRequestsTable } from '../db/publishSche
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { PortalServices } from '../services.js';
 import type { AppAuth } from './appAuth.js';
-import { APP_AUTH_PATH } from './appPaths.js';
+import { APP_AUTH_PATH, sameOriginPath } from './appPaths.js';
 import { appOrigin } from './appHost.js';
 
 type Deps = Pick<PortalServices, 'db' | 'clock' | 'audit' | 'events' | 'config'> & { appAuth: AppAuth };
 export type AppRow = Selectable<PublishedAppsTable>;
 type RequestRow = Selectable<PublishRequestsTable>;
 
-/** Request states whose version was approved: what a rollback may take without a new review. */
+/** Request states whose version was approved: what a rollback may take without a new review, and what a new request is compared with. */
 export const APPROVED_BEFORE: readonly PublishState[] = ['approved', 'publishing', 'live'];
 
 /**
@@ -195,7 +195,7 @@ export class PublishedApps {
       : undefined;
     if (!row || row.state === 'unpublished') throw new NotFoundError('app');
     const origin = appOrigin(this.deps.config.publicUrl, this.deps.config.appsDomain, row.subdomain);
-    const landing = path.startsWith('/') && !path.startsWith('//') && !path.startsWith('/\\') ? path : '/';
+    const landing = sameOriginPath(path);
     if (row.access === 'public') return new URL(landing, origin).toString();
     const token = await this.deps.appAuth.issue({ userId: actor.user.id, subdomain: row.subdomain, portalSessionHash: actor.sessionHash ?? null });
     const link = new URL(APP_AUTH_PATH, origin);

@@ -10,7 +10,7 @@ import { ApiError, ConflictError, ForbiddenError, InputError, NotFoundError } fr
 import { newId } from '../ids.js';
 import type { PortalServices } from '../services.js';
 import type { AgentVersions } from './agentVersions.js';
-import type { PublishedApps } from './publishedApps.js';
+import { APPROVED_BEFORE, type PublishedApps } from './publishedApps.js';
 import { previewActivityCheck } from './previewActivityCheck.js';
 
 type Deps = Pick<PortalServices, 'db' | 'clock' | 'audit' | 'events' | 'workspaces' | 'governancePolicies'> & { versions: AgentVersions; apps: PublishedApps };
@@ -18,8 +18,6 @@ type Row = Selectable<PublishRequestsTable>;
 
 /** States in which a request holds its subdomain: on its way to being served, or served. */
 const HOLDING: readonly PublishState[] = ['pending', 'approved', 'publishing', 'live'];
-/** States whose version is the one published: what the next request is compared with. */
-const PUBLISHED: readonly PublishState[] = ['approved', 'publishing', 'live'];
 /** Findings kept per check: the summary is for a reviewer's eyes, not an archive. */
 const MAX_FINDINGS_KEPT = 200;
 
@@ -173,7 +171,7 @@ export class Publishing {
     const app = await this.deps.db.selectFrom('published_apps').select(['version', 'subdomain', 'request_id']).where('workspace_id', '=', workspaceId).executeTakeFirst();
     if (app) return { version: app.version, subdomain: app.subdomain, requestId: app.request_id };
     const base = await this.deps.db.selectFrom('publish_requests').select(['id', 'version', 'subdomain']).where('workspace_id', '=', workspaceId)
-      .where('state', 'in', PUBLISHED).orderBy('requested_at', 'desc').orderBy('id', 'desc').executeTakeFirst();
+      .where('state', 'in', APPROVED_BEFORE).orderBy('requested_at', 'desc').orderBy('id', 'desc').executeTakeFirst();
     return base && { version: base.version, subdomain: base.subdomain, requestId: base.id };
   }
 
