@@ -52,6 +52,7 @@ import { SsoSettings } from './auth/oidc/ssoConfig.js';
 import { SignInSettings } from './auth/signInSettings.js';
 import { TerminalTickets } from './workspaces/terminalTickets.js';
 import { Workspaces } from './workspaces/workspaces.js';
+import { WorkspaceDirectory } from './workspaces/workspaceDirectory.js';
 import { WorkspaceActivity } from './workspaces/workspaceActivity.js';
 import { ResourcePolicies } from './policies/resourcePolicies.js';
 import { ResourcePolicySweep } from './policies/resourcePolicySweep.js';
@@ -188,6 +189,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const services: PortalServices = {
     config, db, clock, log, audit, identity, blueprints, workspaces, events, hub, workspaceHttp, enrollment, reconciler, usage, modelPrices, budgets, budgetWatch,
     activity: new WorkspaceActivity(db, clock, audit, workspaces),
+    workspaceDirectory: new WorkspaceDirectory(db),
     resourcePolicies, policySweep,
     computeUsage: new ComputeUsage(db, clock),
     tickets: new TerminalTickets(db, clock),

@@ -26,6 +26,7 @@ import type { Secrets } from './secrets/secrets.js';
 import type { Settings } from './settings.js';
 import type { TerminalTickets } from './workspaces/terminalTickets.js';
 import type { Workspaces } from './workspaces/workspaces.js';
+import type { WorkspaceDirectory } from './workspaces/workspaceDirectory.js';
 import type { WorkspaceActivity } from './workspaces/workspaceActivity.js';
 import type { ResourcePolicies } from './policies/resourcePolicies.js';
 import type { ResourcePolicySweep } from './policies/resourcePolicySweep.js';
@@ -63,6 +64,8 @@ export interface PortalServices {
   passwordResets: PasswordResets;
   blueprints: Blueprints;
   workspaces: Workspaces;
+  /** Everyone's workspaces, filtered, for the admin list. */
+  workspaceDirectory: WorkspaceDirectory;
   activity: WorkspaceActivity;
   tickets: TerminalTickets;
   /** The event bus (events/eventBus.ts): workspace, usage, governance, approval and publish events, across portals. */

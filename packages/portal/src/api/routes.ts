@@ -19,6 +19,7 @@ import { usageRoutes } from './usageRoutes.js';
 import { policyRoutes } from './policyRoutes.js';
 import { userRoutes } from './userRoutes.js';
 import { workspaceRoutes } from './workspaceRoutes.js';
+import { adminWorkspaceRoutes } from './adminWorkspaceRoutes.js';
 import { masterKeyRoutes } from './masterKeyRoutes.js';
 import { backupRoutes } from './backupRoutes.js';
 import { governanceRoutes } from './governanceRoutes.js';
@@ -39,6 +40,7 @@ export const apiRoutes: Route[] = [
   ...blueprintLlmKeyRoutes,
   ...blueprintGitRemoteRoutes,
   ...workspaceRoutes,
+  ...adminWorkspaceRoutes,
   ...policyRoutes,
   ...previewRoutes,
   ...fileRoutes,

@@ -83,6 +83,7 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   'DELETE /api/v1/blueprints/:id/git-remote': record,
   'GET /api/v1/workspaces': none,
   'POST /api/v1/workspaces': none,
+  'GET /api/v1/admin/workspaces': none,
   'GET /api/v1/workspaces/:id': ws('read'),
   'POST /api/v1/workspaces/:id/start': ws('operate'),
   'POST /api/v1/workspaces/:id/stop': ws('operate'),

@@ -1,0 +1,3 @@
+export function SecurityDashboard() {
+  return null;
+}
