@@ -25,3 +25,4 @@ export * from './policyBridgeApi.js';
 export * from './publishApi.js';
 export * from './computeApi.js';
 export * from './adminWorkspacesApi.js';
+export * from './securityApi.js';

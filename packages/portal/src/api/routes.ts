@@ -20,6 +20,7 @@ import { policyRoutes } from './policyRoutes.js';
 import { userRoutes } from './userRoutes.js';
 import { workspaceRoutes } from './workspaceRoutes.js';
 import { adminWorkspaceRoutes } from './adminWorkspaceRoutes.js';
+import { securityRoutes } from './securityRoutes.js';
 import { masterKeyRoutes } from './masterKeyRoutes.js';
 import { backupRoutes } from './backupRoutes.js';
 import { governanceRoutes } from './governanceRoutes.js';
@@ -48,6 +49,7 @@ export const apiRoutes: Route[] = [
   ...eventRoutes,
   ...auditRoutes,
   ...ipAllowlistRoutes,
+  ...securityRoutes,
   ...agentRoutes,
   ...usageRoutes,
   ...governanceRoutes,
