@@ -10,6 +10,7 @@ import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { EmptyState } from '../../components/EmptyState';
+import { IconButton } from '../../components/IconButton';
 import { controlClass } from '../../components/Field';
 import { Notice } from '../../components/Notice';
 import { PageHeader } from '../../components/PageHeader';
@@ -84,11 +85,11 @@ export function AdminWorkspacesPage() {
           <input
             type="search"
             aria-label="Search workspaces"
-            placeholder="Search by workspace, owner or blueprint"
+            placeholder="Search name, owner, blueprint"
             value={search}
             onChange={(e) => setSearch(e.target.value)}
             maxLength={200}
-            className={cn(controlClass, 'w-80 pl-8')}
+            className={cn(controlClass, 'w-72 pl-8')}
           />
         </div>
         <select aria-label="State" value={state} onChange={(e) => setState(e.target.value as ListedState | '')} className={cn(controlClass, 'pr-8')}>
@@ -152,7 +153,6 @@ export function AdminWorkspacesPage() {
                 <Th>Blueprint</Th>
                 <Th>State</Th>
                 <Th>Agent</Th>
-                <Th>Created</Th>
                 <Th>Last active</Th>
                 <Th>Deadline</Th>
                 {canManage && <Th><span className="sr-only">Actions</span></Th>}
@@ -170,16 +170,18 @@ export function AdminWorkspacesPage() {
                     </Td>
                     <Td>{w.blueprintName}</Td>
                     <Td><WorkspaceStateBadge state={w.state} /></Td>
-                    <Td>{w.agentName ?? <span className="text-zinc-400">Not placed</span>}</Td>
-                    <Td title={formatDateTime(w.createdAt)} className="whitespace-nowrap">{timeAgo(w.createdAt)}</Td>
-                    <Td title={formatDateTime(w.lastActiveAt)} className="whitespace-nowrap">{timeAgo(w.lastActiveAt)}</Td>
-                    <Td className="whitespace-nowrap"><Deadline workspace={w} /></Td>
+                    <Td className="whitespace-nowrap">{w.agentName ?? <span className="text-zinc-400">Not placed</span>}</Td>
+                    <Td className="whitespace-nowrap">
+                      <span className="block" title={formatDateTime(w.lastActiveAt)}>{timeAgo(w.lastActiveAt)}</span>
+                      <span className="block text-xs text-zinc-500" title={formatDateTime(w.createdAt)}>Created {timeAgo(w.createdAt)}</span>
+                    </Td>
+                    <Td><Deadline workspace={w} /></Td>
                     {canManage && (
                       <Td className="text-right whitespace-nowrap">
-                        <div className="flex justify-end gap-1">
-                          {canStart(w.state) && <Button size="sm" disabled={bulk.busy} onClick={() => void act('start', [w])}>Start</Button>}
-                          {canStop(w.state) && <Button size="sm" disabled={bulk.busy} onClick={() => void act('stop', [w])}>Stop</Button>}
-                          <Button size="sm" variant="danger" disabled={bulk.busy} onClick={() => setConfirmDelete([w])}>Delete</Button>
+                        <div className="flex justify-end gap-0.5">
+                          {canStart(w.state) && <IconButton label={`Start ${w.name}`} disabled={bulk.busy} onClick={() => void act('start', [w])}><Play className="size-4" aria-hidden /></IconButton>}
+                          {canStop(w.state) && <IconButton label={`Stop ${w.name}`} disabled={bulk.busy} onClick={() => void act('stop', [w])}><Square className="size-4" aria-hidden /></IconButton>}
+                          <IconButton label={`Delete ${w.name}`} disabled={bulk.busy} onClick={() => setConfirmDelete([w])}><Trash2 className="size-4 text-red-600" aria-hidden /></IconButton>
                         </div>
                       </Td>
                     )}
@@ -244,10 +246,22 @@ function Counters({ counts, state, onState }: { counts: Record<ListedState | 'to
 function Deadline({ workspace }: { workspace: AdminWorkspace }) {
   const now = useNow(30_000);
   if (workspace.stopsAt) {
-    const why = workspace.stopReason === 'idle' ? 'if idle' : 'end of its running time';
-    return <span title={formatDateTime(workspace.stopsAt)}>Stops {timeAgo(workspace.stopsAt, now)} <span className="text-zinc-500">({why})</span></span>;
+    const why = workspace.stopReason === 'idle' ? 'Stops if idle' : 'Maximum running time';
+    return (
+      <span title={formatDateTime(workspace.stopsAt)}>
+        <span className="block whitespace-nowrap">{timeAgo(workspace.stopsAt, now)}</span>
+        <span className="block text-xs text-zinc-500">{why}</span>
+      </span>
+    );
   }
-  if (workspace.deletesAt) return <span title={formatDateTime(workspace.deletesAt)}>Deleted {timeAgo(workspace.deletesAt, now)}</span>;
+  if (workspace.deletesAt) {
+    return (
+      <span title={formatDateTime(workspace.deletesAt)}>
+        <span className="block whitespace-nowrap">{timeAgo(workspace.deletesAt, now)}</span>
+        <span className="block text-xs text-zinc-500">Deleted by the cleanup</span>
+      </span>
+    );
+  }
   return <span className="text-zinc-400">None</span>;
 }
 
