@@ -626,18 +626,21 @@ describe('Admin → Workspaces', () => {
     const builder = fx.members.builder;
     const a = await fx.services.workspaces.create(builder.actor, { blueprintId: bp.id, name: `${tag}-a` });
     const b = await fx.services.workspaces.create(builder.actor, { blueprintId: bp.id, name: `${tag}-b` });
+    // Placed on an agent that is not connected, so the reconciler leaves their states as reported here.
+    holdAgent ??= (await fx.services.enrollment.enroll(await fx.services.enrollment.createToken(), 'holds', 'test'))!.agentId;
+    await fx.services.workspaces.setObserved(agentActor(holdAgent), a.id, 'running', '', holdAgent);
     await fx.services.workspaces.setDesired(builder.actor, b.id, 'stopped');
-    await fx.services.workspaces.setObserved(RECONCILER, b.id, 'stopped', '');
+    await fx.services.workspaces.setObserved(agentActor(holdAgent), b.id, 'stopped', '', holdAgent);
     const mine = await fx.services.workspaces.create(admin().actor, { blueprintId: starterId, name: `${tag}-c` });
 
     const byBlueprint = await list(`?blueprintId=${bp.id}`);
     expect(byBlueprint.status).toBe(200);
     expect(byBlueprint.body.workspaces.map((w: { id: string }) => w.id).sort()).toEqual([a.id, b.id].sort());
-    expect(byBlueprint.body.counts).toMatchObject({ total: 2, pending: 1, stopped: 1, running: 0 });
+    expect(byBlueprint.body.counts).toMatchObject({ total: 2, pending: 0, running: 1, stopped: 1 });
     const row = byBlueprint.body.workspaces.find((w: { id: string }) => w.id === a.id);
     expect(row).toMatchObject({
       name: `${tag}-a`, ownerId: builder.id, ownerName: 'bo', ownerEmail: builder.email, blueprintName: `${tag} Reports`,
-      state: 'pending', agentId: null, agentName: null, stopsAt: expect.any(String), stopReason: 'idle', lastActiveAt: expect.any(String),
+      state: 'running', agentId: holdAgent, agentName: 'holds', stopsAt: expect.any(String), stopReason: 'idle', lastActiveAt: expect.any(String),
     });
 
     // The state filter narrows the list; the counts stay those of the other filters, so each state's choice shows its number.

@@ -1,4 +1,4 @@
-import { useDeferredValue, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Boxes, Play, Search, Square, Trash2, X } from 'lucide-react';
 import { LISTED_WORKSPACE_STATES, type AdminWorkspace, type AdminWorkspacesQuery } from '@paddock/protocol';
@@ -46,7 +46,12 @@ export function AdminWorkspacesPage() {
   const [state, setState] = useState<ListedState | ''>('');
   const [blueprintId, setBlueprintId] = useState('');
   const [ownerId, setOwnerId] = useState('');
-  const q = useDeferredValue(search.trim());
+  const [q, setQ] = useState('');
+  // One request when the typing pauses, not one per keystroke.
+  useEffect(() => {
+    const t = setTimeout(() => setQ(search.trim()), 250);
+    return () => clearTimeout(t);
+  }, [search]);
   const filter: AdminWorkspacesQuery = { ...(state && { state }), ...(blueprintId && { blueprintId }), ...(ownerId && { ownerId }), ...(q && { q }) };
   const list = useQuery(adminWorkspacesQuery(filter));
   const blueprints = useQuery(blueprintsQuery());
