@@ -11,6 +11,8 @@ class EventFeed {
   readonly events: AiEvent[] = [];
   private readonly controller = new AbortController();
   status = 0;
+  /** The portal ended the stream. */
+  ended = false;
 
   static async open(url: string, token: string): Promise<EventFeed> {
     const feed = new EventFeed();
@@ -27,7 +29,7 @@ class EventFeed {
     try {
       for (;;) {
         const { done, value } = await reader.read();
-        if (done) return;
+        if (done) { this.ended = true; return; }
         parser.feed(decoder.decode(value, { stream: true }));
       }
     } catch {
@@ -116,6 +118,24 @@ describe('the AI chat proxy (OpenCode in the workspace, through the tunnel)', ()
       feed.close();
     }
   }, 120_000);
+
+  it('lists an open chat stream on the Security dashboard, and an admin ends it', async () => {
+    const feed = await EventFeed.open(`${stack.url}${ai('/events')}`, builder.token);
+    try {
+      await feed.waitFor((e) => e.type === 'server.connected', 10_000);
+      const chats = async () => ((await stack.api('GET', '/api/v1/admin/security')).body.connections as Array<{ id: string; kind: string; workspaceId: string; userEmail: string; ip: string }>)
+        .filter((c) => c.kind === 'chat' && c.workspaceId === workspaceId);
+      const [chat, ...more] = await chats();
+      expect(more).toEqual([]);
+      expect(chat).toMatchObject({ userEmail: 'chat-builder@example.com', ip: expect.stringMatching(/127\.0\.0\.1/) });
+      expect((await stack.api('DELETE', `/api/v1/admin/connections/${chat!.id}`, undefined, auditor.token)).status).toBe(403);
+      expect((await stack.api('DELETE', `/api/v1/admin/connections/${chat!.id}`)).status).toBe(204);
+      await expect.poll(() => feed.ended, { timeout: 10_000 }).toBe(true);
+      expect(await chats()).toEqual([]);
+    } finally {
+      feed.close();
+    }
+  });
 
   it('shows the model\'s errors as events, and stops a slow reply on abort', async () => {
     const feed = await EventFeed.open(`${stack.url}${ai('/events')}`, builder.token);

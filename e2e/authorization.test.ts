@@ -225,6 +225,7 @@ const SAMPLES: Record<string, Sample> = {
   },
   'GET /api/v1/workspaces': {},
   'POST /api/v1/workspaces': { call: () => ({ body: { blueprintId: starterId, name: fresh('ws') } }) },
+  'GET /api/v1/admin/workspaces': { call: () => ({ query: 'state=stopped', check: (res) => expect(res.body.workspaces.every((w: { state: string }) => w.state === 'stopped')).toBe(true) }) },
   'GET /api/v1/workspaces/:id': { call: (c) => ({ check: (res) => expect(res.body.id).toBe(c.id) }) },
   'POST /api/v1/workspaces/:id/start': { call: (c) => ({ check: (res) => expect(res.body).toMatchObject({ id: c.id, desiredState: 'running' }) }) },
   'POST /api/v1/workspaces/:id/stop': { call: (c) => ({ check: (res) => expect(res.body).toMatchObject({ id: c.id, desiredState: 'stopped' }) }) },
@@ -255,6 +256,11 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/v1/admin/ip-allowlist': {},
   'PUT /api/v1/admin/ip-allowlist': { call: () => ({ body: { cidrs: [], trustedProxies: [] } }) },
   'GET /api/v1/admin/ip-allowlist/blocked': {},
+  'GET /api/v1/admin/security': { call: () => ({ check: (res) => expect(res.body.admins.map((a: { email: string }) => a.email)).toContain(ADMIN_EMAIL) }) },
+  // A connection as a relay registers it (e2e/terminal.test.ts ends a real terminal); ending it calls its close.
+  'DELETE /api/v1/admin/connections/:id': {
+    record: async () => fx.services.connections.add({ kind: 'terminal', userId: fx.members.builder.id, workspaceId: NONEXISTENT, ip: '127.0.0.1', detail: 'main', end: () => {} }).id,
+  },
   'GET /api/v1/agents': {},
   'POST /api/v1/agents/enrollment-tokens': {},
   'GET /api/v1/usage': {},
@@ -610,9 +616,86 @@ describe('the preview origin and /__paddock/*', () => {
   });
 });
 
+describe('Admin → Workspaces', () => {
+  const list = async (query: string, bearer = admin().token) => fx.request('GET', `/api/v1/admin/workspaces${query}`, { credential: { bearer } });
+
+  it('lists everyone\'s workspaces with owner, blueprint and deadline, filtered by state, blueprint, owner and q, with counts by state', async () => {
+    const tag = fresh('dir');
+    const bp = await fx.services.blueprints.create({ name: `${tag} Reports`, description: 'x' }, admin().actor);
+    await fx.services.blueprints.access.set(bp.id, { access: 'open', rules: [] }, admin().actor);
+    const builder = fx.members.builder;
+    const a = await fx.services.workspaces.create(builder.actor, { blueprintId: bp.id, name: `${tag}-a` });
+    const b = await fx.services.workspaces.create(builder.actor, { blueprintId: bp.id, name: `${tag}-b` });
+    // Placed on an agent that is not connected, so the reconciler leaves their states as reported here.
+    holdAgent ??= (await fx.services.enrollment.enroll(await fx.services.enrollment.createToken(), 'holds', 'test'))!.agentId;
+    await fx.services.workspaces.setObserved(agentActor(holdAgent), a.id, 'running', '', holdAgent);
+    await fx.services.workspaces.setDesired(builder.actor, b.id, 'stopped');
+    await fx.services.workspaces.setObserved(agentActor(holdAgent), b.id, 'stopped', '', holdAgent);
+    const mine = await fx.services.workspaces.create(admin().actor, { blueprintId: starterId, name: `${tag}-c` });
+
+    const byBlueprint = await list(`?blueprintId=${bp.id}`);
+    expect(byBlueprint.status).toBe(200);
+    expect(byBlueprint.body.workspaces.map((w: { id: string }) => w.id).sort()).toEqual([a.id, b.id].sort());
+    expect(byBlueprint.body.counts).toMatchObject({ total: 2, pending: 0, running: 1, stopped: 1 });
+    const row = byBlueprint.body.workspaces.find((w: { id: string }) => w.id === a.id);
+    expect(row).toMatchObject({
+      name: `${tag}-a`, ownerId: builder.id, ownerName: 'bo', ownerEmail: builder.email, blueprintName: `${tag} Reports`,
+      state: 'running', agentId: holdAgent, agentName: 'holds', stopsAt: expect.any(String), stopReason: 'idle', lastActiveAt: expect.any(String),
+    });
+
+    // The state filter narrows the list; the counts stay those of the other filters, so each state's choice shows its number.
+    const stopped = await list(`?blueprintId=${bp.id}&state=stopped`);
+    expect(stopped.body.workspaces.map((w: { id: string }) => w.id)).toEqual([b.id]);
+    expect(stopped.body.counts).toMatchObject({ total: 2, stopped: 1 });
+
+    // q: a workspace's name, its owner's name or email, its blueprint's name; case-insensitive, wildcards taken literally.
+    expect((await list(`?q=${encodeURIComponent(`${tag}-C`)}`)).body.workspaces.map((w: { id: string }) => w.id)).toEqual([mine.id]);
+    expect((await list(`?q=${encodeURIComponent(`${tag} reports`)}`)).body.counts.total).toBe(2);
+    expect((await list(`?q=${encodeURIComponent(`${tag}%`)}`)).body.counts.total).toBe(0);
+    const byOwner = await list(`?ownerId=${builder.id}&q=${tag}`);
+    expect(byOwner.body.workspaces.map((w: { id: string }) => w.id).sort()).toEqual([a.id, b.id].sort());
+    expect((await list(`?q=${encodeURIComponent(builder.email)}&blueprintId=${bp.id}`)).body.counts.total).toBe(2);
+
+    // Auditors read it; builders are refused.
+    expect((await list(`?blueprintId=${bp.id}`, fx.members.auditor.token)).body.counts.total).toBe(2);
+    expect((await list('', builder.token)).status).toBe(403);
+  });
+
+  it('refuses a bad filter with a message that names it, and lists nothing', async () => {
+    const unknown = await list('?state=sleeping');
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toMatch(/state must be one of pending, starting, running, stopping, stopped, failed/);
+    expect((await list('?state=deleted')).status).toBe(400);
+    expect((await list(`?q=${'x'.repeat(201)}`)).status).toBe(400);
+    expect((await list('?ownerId=')).status).toBe(400);
+    expect((await list('?q=%00')).body.error.message).toMatch(/q/);
+  });
+
+  it('stops several workspaces as an admin, one call each, each audited as the admin', async () => {
+    const tag = fresh('bulk');
+    const builder = fx.members.builder;
+    const one = await fx.services.workspaces.create(builder.actor, { blueprintId: starterId, name: `${tag}-1` });
+    const two = await fx.services.workspaces.create(builder.actor, { blueprintId: starterId, name: `${tag}-2` });
+    // What the page's bulk bar does: the workspace route, once per workspace.
+    for (const w of [one, two]) {
+      const res = await fx.request('POST', `/api/v1/workspaces/${w.id}/stop`, { credential: { bearer: admin().token } });
+      expect(res.status).toBe(202);
+      expect(res.body.desiredState).toBe('stopped');
+    }
+    const audited = await fx.services.audit.list({ limit: 50, action: 'workspace.stop' });
+    for (const w of [one, two]) {
+      expect(audited.find((e) => e.targetId === w.id)).toMatchObject({ actorId: admin().id, outcome: 'success' });
+    }
+    // A builder can't do the same to someone else's: not found, and nothing changes.
+    const others = await fx.services.workspaces.create(admin().actor, { blueprintId: starterId, name: `${tag}-3` });
+    expect((await fx.request('POST', `/api/v1/workspaces/${others.id}/stop`, { credential: { bearer: builder.token } })).status).toBe(404);
+    expect((await fx.services.workspaces.get(admin().actor, others.id)).desiredState).toBe('running');
+  });
+});
+
 describe('every service method that touches an owned object', () => {
   const instances = () => ({
-    Workspaces: fx.services.workspaces, PreviewAuth: fx.services.previews, TerminalTickets: fx.services.tickets,
+    Workspaces: fx.services.workspaces, WorkspaceDirectory: fx.services.workspaceDirectory, PreviewAuth: fx.services.previews, TerminalTickets: fx.services.tickets,
     Blueprints: fx.services.blueprints, BlueprintAccessControl: fx.services.blueprints.access, Identity: fx.services.identity,
     GovernancePolicies: fx.services.governancePolicies, GovernanceEvents: fx.services.governanceEvents, GovernanceApprovals: fx.services.governanceApprovals,
     GovernanceSimulator: fx.services.governanceSimulator, GovernanceSuggester: fx.services.governanceSuggester,
@@ -645,6 +728,12 @@ describe('every service method that touches an owned object', () => {
       const { builder, auditor } = fx.members;
       expect((await fx.services.workspaces.list(builder.actor, { all: true })).map((w) => w.id)).not.toContain(theirs.id);
       expect((await fx.services.workspaces.list(auditor.actor, { all: true })).map((w) => w.id)).toContain(theirs.id);
+    },
+    'WorkspaceDirectory.list': async () => {
+      const theirs = await ws('admin');
+      const { builder, auditor } = fx.members;
+      expect((await fx.services.workspaceDirectory.list(builder.actor, {})).workspaces.map((w) => w.id)).not.toContain(theirs.id);
+      expect((await fx.services.workspaceDirectory.list(auditor.actor, {})).workspaces.map((w) => w.id)).toContain(theirs.id);
     },
     'Workspaces.get': async () => {
       const theirs = await ws('admin');

@@ -207,6 +207,8 @@ describe('bad input at the edge', () => {
       ['/api/v1/publish-requests/:id', MISSING],
       // Nor is any app published: a rollback names nothing (404), after its body was checked.
       ['/api/v1/apps/:subdomain', 'fuzz-no-app'],
+      // Nor is a connection open: ending one names nothing (404).
+      ['/api/v1/admin/connections/:id', MISSING],
     ];
     const found = byPrefix.find(([prefix]) => url.startsWith(prefix));
     if (!found) throw new Error(`add a valid :${name} for ${url} to validParam`);

@@ -154,6 +154,22 @@ describe('IP allowlist', () => {
     expect(audit.find((e) => e.action === 'ip_allowlist.update')?.detail.cidrs).toEqual([`${ADMIN_IP}/32`, '2001:db8::/32']);
   });
 
+  it('counts the blocked attempts per hour on the Security dashboard', async () => {
+    const blocks = async () => (await stack.api('GET', '/api/v1/admin/security', undefined, audrey.token)).body.blocks as {
+      hourly: Array<{ hour: string; count: number }>; last24h: number; last7d: number; allowlistActive: boolean;
+    };
+    const before = await blocks();
+    // From an address of its own: what earlier cases sent from OTHER_IP may have used up its stored share this minute.
+    for (let i = 0; i < 3; i++) expect((await request(`/api/v1/auth/me?n=${i}`, { from: '127.0.0.5' })).status).toBe(403);
+    await expect.poll(async () => (await blocks()).last24h, { timeout: 10_000 }).toBe(before.last24h + 3);
+    const after = await blocks();
+    expect(after.allowlistActive).toBe(true);
+    expect(after.hourly).toHaveLength(168);
+    expect(after.hourly.reduce((n, h) => n + h.count, 0)).toBe(after.last7d);
+    expect(after.hourly.at(-1)!.count).toBeGreaterThanOrEqual(3);
+    expect(Date.parse(after.hourly.at(-1)!.hour)).toBeLessThanOrEqual(Date.now());
+  });
+
   it('reads the client from X-Forwarded-For only through a trusted proxy (IPv4, IPv6, mapped)', async () => {
     await setRulesBehindTheApi(['10.9.0.0/16', '2001:db8::/32'], [OTHER_IP]);
     await stack.portal.services.ipAllowlist.load();

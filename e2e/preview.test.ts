@@ -62,6 +62,15 @@ describe('live preview through the tunnel', () => {
     writeFileSync(join(stack.dataDir, 'agent', 'workspaces', workspaceId, 'workspace', 'message.txt'), 'Changed by a save\n');
     await expect.poll(() => page.locator('#msg').textContent(), { timeout: 10_000 }).toBe('Changed by a save');
     writeFileSync(join(stack.dataDir, 'agent', 'workspaces', workspaceId, 'workspace', 'message.txt'), 'Hello Preview\n');
+    // Admin → Security lists the page's hot-reload socket as a live preview; ending it closes the page's socket.
+    const previews = async () => ((await stack.api('GET', '/api/v1/admin/security')).body.connections as Array<{ id: string; kind: string; workspaceId: string; detail: string; userEmail: string }>)
+      .filter((c) => c.kind === 'preview' && c.workspaceId === workspaceId);
+    const [hmr, ...more] = await previews();
+    expect(more).toEqual([]);
+    expect(hmr).toMatchObject({ detail: `port ${DEV_PORT}`, userEmail: 'admin@example.com' });
+    expect((await stack.api('DELETE', `/api/v1/admin/connections/${hmr!.id}`)).status).toBe(204);
+    await expect.poll(() => page.locator('body').getAttribute('data-hmr'), { timeout: 10_000 }).toBe('closed');
+    expect(await previews()).toEqual([]);
     await context.close();
   });
 

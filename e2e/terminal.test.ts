@@ -55,6 +55,45 @@ describe('terminal through portal, tunnel and daemon', () => {
     t2.close();
   });
 
+  it("lists a builder's open terminal on the Security dashboard with who, from where and since when; an admin ends it, audited", async () => {
+    const builder = await stack.userToken('sec-term@example.com');
+    const auditor = await stack.userToken('sec-aud@example.com', 'auditor');
+    const id = await stack.runningWorkspace('watched', builder.token);
+    const t = await stack.terminal(id, builder.token);
+    t.type('echo up-$((2+3))\n');
+    await t.waitFor('up-5');
+
+    const overview = await stack.api('GET', '/api/v1/admin/security');
+    expect(overview.status).toBe(200);
+    const mine = overview.body.connections.filter((c: { workspaceId: string }) => c.workspaceId === id);
+    expect(mine).toEqual([expect.objectContaining({
+      kind: 'terminal', userId: builder.id, userName: 'sec-term', userEmail: 'sec-term@example.com', workspaceName: 'watched',
+      ip: expect.stringMatching(/^(::ffff:)?127\.0\.0\.1$/), detail: 'main', since: expect.any(String),
+    })]);
+    const connectionId = mine[0].id as string;
+    // Auditors read the dashboard; only admins end a connection; builders see neither.
+    expect((await stack.api('GET', '/api/v1/admin/security', undefined, auditor.token)).status).toBe(200);
+    expect((await stack.api('GET', '/api/v1/admin/security', undefined, builder.token)).status).toBe(403);
+    for (const who of [builder, auditor]) {
+      expect((await stack.api('DELETE', `/api/v1/admin/connections/${connectionId}`, undefined, who.token)).status).toBe(403);
+    }
+    expect(t.closed).toBeUndefined();
+
+    expect((await stack.api('DELETE', `/api/v1/admin/connections/${connectionId}`)).status).toBe(204);
+    expect(await t.waitClosed()).toEqual({ code: 4408, reason: 'an admin ended this terminal session' });
+    const after = await stack.api('GET', '/api/v1/admin/security');
+    expect(after.body.connections.map((c: { id: string }) => c.id)).not.toContain(connectionId);
+    expect((await stack.api('DELETE', `/api/v1/admin/connections/${connectionId}`)).status).toBe(404);
+    const audit = await stack.api('GET', '/api/v1/audit?action=connection.end');
+    expect(audit.body.entries[0]).toMatchObject({
+      actorEmail: 'admin@example.com', targetType: 'workspace', targetId: id, outcome: 'success',
+      detail: { kind: 'terminal', userId: builder.id, detail: 'main' },
+    });
+    // The workspace itself runs on: a new terminal opens.
+    const again = await stack.terminal(id, builder.token);
+    again.close();
+  });
+
   it('deletes a workspace and its files', async () => {
     const id = await stack.runningWorkspace('gone');
     expect((await stack.api('DELETE', `/api/v1/workspaces/${id}`)).status).toBe(202);

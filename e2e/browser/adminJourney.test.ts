@@ -144,4 +144,34 @@ describe('an admin confirming destructive actions in the browser', () => {
     await expect.poll(() => row('JOURNEY_KEY').count()).toBe(0);
     expect(await secrets()).toEqual([]);
   });
+  it('ends a builder\'s terminal from Security, then stops two workspaces at once from Workspaces, each audited', async () => {
+    const wendy = await stack.userToken('wendy@example.com');
+    const builders = await stack.runningWorkspace('journey-a', wendy.token);
+    const starter = await stack.starterId();
+    const admins = (await stack.api('POST', '/api/v1/workspaces', { blueprintId: starter, name: 'journey-b' })).body.id as string;
+    const terminal = await stack.terminal(builders, wendy.token);
+
+    await page.goto(`${stack.url}/admin/security`);
+    const connection = page.getByTestId('connection-terminal-journey-a');
+    await visible(connection).toBe(true);
+    expect(await connection.textContent()).toContain('wendy@example.com');
+    await connection.getByRole('button', { name: 'End' }).click();
+    await dialog('End this connection?').getByRole('button', { name: 'End connection' }).click();
+    await expect.poll(() => connection.count()).toBe(0);
+    expect((await terminal.waitClosed()).code).toBe(4408);
+    await visible(page.getByTestId('blocks-total')).toBe(true);
+    expect(await page.getByTestId('security-admins').textContent()).toContain(ADMIN_EMAIL);
+
+    await page.goto(`${stack.url}/admin/workspaces`);
+    await page.getByRole('searchbox', { name: 'Search workspaces' }).fill('journey-');
+    await expect.poll(() => page.getByTestId('count-total').textContent()).toContain('2');
+    await visible(page.getByTestId('admin-workspace-journey-a')).toBe(true);
+    expect(await page.getByTestId('admin-workspace-journey-a').textContent()).toContain('wendy@example.com');
+    await page.getByRole('checkbox', { name: 'Select all' }).check();
+    await page.getByTestId('bulk-bar').getByRole('button', { name: 'Stop' }).click();
+    await visible(page.getByText('2 of 2 stopped')).toBe(true);
+    for (const id of [builders, admins]) expect((await stack.api('GET', `/api/v1/workspaces/${id}`)).body.desiredState).toBe('stopped');
+    const stops = (await stack.api('GET', '/api/v1/audit?action=workspace.stop')).body.entries as Array<{ targetId: string; actorEmail: string }>;
+    for (const id of [builders, admins]) expect(stops.find((e) => e.targetId === id)?.actorEmail).toBe(ADMIN_EMAIL);
+  });
 });

@@ -52,6 +52,9 @@ import { SsoSettings } from './auth/oidc/ssoConfig.js';
 import { SignInSettings } from './auth/signInSettings.js';
 import { TerminalTickets } from './workspaces/terminalTickets.js';
 import { Workspaces } from './workspaces/workspaces.js';
+import { WorkspaceDirectory } from './workspaces/workspaceDirectory.js';
+import { LiveConnections } from './relay/connections.js';
+import { SecurityOverviewService } from './security/securityOverview.js';
 import { WorkspaceActivity } from './workspaces/workspaceActivity.js';
 import { ResourcePolicies } from './policies/resourcePolicies.js';
 import { ResourcePolicySweep } from './policies/resourcePolicySweep.js';
@@ -185,16 +188,21 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     db, clock, hub, events, blueprintSecrets, workspaceSetup, governancePolicies, workspaceHttp, apps, gitPublisher, log: log.child({ component: 'app-reconciler' }),
     resyncEveryMs: config.reconciler.resyncEveryMs,
   });
+  const ipAllowlist = new IpAllowlist(db, clock, audit, log.child({ component: 'ip-allowlist' }));
+  const connections = new LiveConnections(clock);
   const services: PortalServices = {
     config, db, clock, log, audit, identity, blueprints, workspaces, events, hub, workspaceHttp, enrollment, reconciler, usage, modelPrices, budgets, budgetWatch,
     activity: new WorkspaceActivity(db, clock, audit, workspaces),
+    workspaceDirectory: new WorkspaceDirectory(db),
     resourcePolicies, policySweep,
     computeUsage: new ComputeUsage(db, clock),
     tickets: new TerminalTickets(db, clock),
     invites: new Invites(db, clock, audit, identity),
     passwordResets: new PasswordResets(db, clock, audit, identity),
     secrets, blueprintSecrets, blueprintLlmKeys, workspaceSetup,
-    ipAllowlist: new IpAllowlist(db, clock, audit, log.child({ component: 'ip-allowlist' })),
+    ipAllowlist,
+    connections,
+    security: new SecurityOverviewService({ db, clock, audit, connections, ipAllowlist }),
     settings, sso, signInSettings, oidc,
     previews: new PreviewAuth(db, clock),
     governancePolicies, governanceEvents, governanceApprovals, governanceSimulator, governanceSuggester, governanceHealth, metrics,

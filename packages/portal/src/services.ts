@@ -26,6 +26,9 @@ import type { Secrets } from './secrets/secrets.js';
 import type { Settings } from './settings.js';
 import type { TerminalTickets } from './workspaces/terminalTickets.js';
 import type { Workspaces } from './workspaces/workspaces.js';
+import type { WorkspaceDirectory } from './workspaces/workspaceDirectory.js';
+import type { LiveConnections } from './relay/connections.js';
+import type { SecurityOverviewService } from './security/securityOverview.js';
 import type { WorkspaceActivity } from './workspaces/workspaceActivity.js';
 import type { ResourcePolicies } from './policies/resourcePolicies.js';
 import type { ResourcePolicySweep } from './policies/resourcePolicySweep.js';
@@ -63,6 +66,8 @@ export interface PortalServices {
   passwordResets: PasswordResets;
   blueprints: Blueprints;
   workspaces: Workspaces;
+  /** Everyone's workspaces, filtered, for the admin list. */
+  workspaceDirectory: WorkspaceDirectory;
   activity: WorkspaceActivity;
   tickets: TerminalTickets;
   /** The event bus (events/eventBus.ts): workspace, usage, governance, approval and publish events, across portals. */
@@ -85,6 +90,10 @@ export interface PortalServices {
   /** What a workspace's start command takes from its blueprint: the model route, the daemon's start spec, the limits. */
   workspaceSetup: WorkspaceSetup;
   ipAllowlist: IpAllowlist;
+  /** The terminals, AI chat streams and preview WebSockets open through this portal now; each relay adds and removes its own. */
+  connections: LiveConnections;
+  /** The Security dashboard, and ending a live connection. */
+  security: SecurityOverviewService;
   settings: Settings;
   resourcePolicies: ResourcePolicies;
   policySweep: ResourcePolicySweep;

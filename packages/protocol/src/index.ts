@@ -24,3 +24,5 @@ export * from './workspaceGovernanceApi.js';
 export * from './policyBridgeApi.js';
 export * from './publishApi.js';
 export * from './computeApi.js';
+export * from './adminWorkspacesApi.js';
+export * from './securityApi.js';

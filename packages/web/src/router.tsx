@@ -16,6 +16,8 @@ import { AdminBlueprintsPage } from './pages/AdminBlueprintsPage/AdminBlueprints
 import { AgentsPage } from './pages/AgentsPage/AgentsPage';
 import { AppOpenPage } from './pages/AppOpenPage/AppOpenPage';
 import { AppsPage } from './pages/AppsPage/AppsPage';
+import { AdminWorkspacesPage } from './pages/AdminWorkspacesPage/AdminWorkspacesPage';
+import { AdminSecurityPage } from './pages/AdminSecurityPage/AdminSecurityPage';
 import { ApprovalsPage } from './pages/ApprovalsPage/ApprovalsPage';
 import { AuditLogPage } from './pages/AuditLogPage/AuditLogPage';
 import { GovernanceFeedPage } from './pages/GovernanceFeedPage/GovernanceFeedPage';
@@ -197,6 +199,8 @@ const adminGovernanceRoute = createRoute({ getParentRoute: () => adminRoute, pat
 const adminGovernanceFeedRoute = createRoute({ getParentRoute: () => adminRoute, path: '/governance/activity', component: GovernanceFeedPage });
 const adminApprovalsRoute = createRoute({ getParentRoute: () => adminRoute, path: '/governance/approvals', component: ApprovalsPage });
 const adminAppsRoute = createRoute({ getParentRoute: () => adminRoute, path: '/apps', component: AppsPage });
+const adminWorkspacesRoute = createRoute({ getParentRoute: () => adminRoute, path: '/workspaces', component: AdminWorkspacesPage });
+const adminSecurityRoute = createRoute({ getParentRoute: () => adminRoute, path: '/security', component: AdminSecurityPage });
 
 const routeTree = rootRoute.addChildren([
   loginRoute,
@@ -224,6 +228,8 @@ const routeTree = rootRoute.addChildren([
       adminGovernanceFeedRoute,
       adminApprovalsRoute,
       adminAppsRoute,
+      adminWorkspacesRoute,
+      adminSecurityRoute,
     ]),
   ]),
 ]);

@@ -102,7 +102,8 @@ export const aiRoutes = [
       const res = openEventStream(reply);
       // pipe() pauses the tunnel stream while the browser is slow: backpressure, not a growing buffer.
       upstream.pipe(res);
-      const done = () => { upstream.destroy(); res.end(); };
+      const live = services.connections.add({ kind: 'chat', userId: actor.user.id, workspaceId: params.id, ip: req.ip, detail: 'AI chat', end: () => done() });
+      const done = () => { live.remove(); upstream.destroy(); res.end(); };
       upstream.once('end', done);
       upstream.once('error', done);
       req.raw.once('close', done);

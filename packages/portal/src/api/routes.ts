@@ -19,6 +19,8 @@ import { usageRoutes } from './usageRoutes.js';
 import { policyRoutes } from './policyRoutes.js';
 import { userRoutes } from './userRoutes.js';
 import { workspaceRoutes } from './workspaceRoutes.js';
+import { adminWorkspaceRoutes } from './adminWorkspaceRoutes.js';
+import { securityRoutes } from './securityRoutes.js';
 import { masterKeyRoutes } from './masterKeyRoutes.js';
 import { backupRoutes } from './backupRoutes.js';
 import { governanceRoutes } from './governanceRoutes.js';
@@ -39,6 +41,7 @@ export const apiRoutes: Route[] = [
   ...blueprintLlmKeyRoutes,
   ...blueprintGitRemoteRoutes,
   ...workspaceRoutes,
+  ...adminWorkspaceRoutes,
   ...policyRoutes,
   ...previewRoutes,
   ...fileRoutes,
@@ -46,6 +49,7 @@ export const apiRoutes: Route[] = [
   ...eventRoutes,
   ...auditRoutes,
   ...ipAllowlistRoutes,
+  ...securityRoutes,
   ...agentRoutes,
   ...usageRoutes,
   ...governanceRoutes,

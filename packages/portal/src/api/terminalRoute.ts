@@ -28,6 +28,8 @@ export const TerminalClose = {
   notRunning: 4409,
   /** The workspace already runs as many sessions as it may. */
   tooManySessions: 4429,
+  /** An admin ended it (Admin → Security); the browser does not reconnect on its own. */
+  endedByAdmin: 4408,
   upstream: 1011,
 } as const;
 
@@ -95,7 +97,7 @@ async function notAnUpgrade(_req: FastifyRequest, reply: FastifyReply): Promise<
   throw new ApiError(426, 'upgrade_required', 'this is a WebSocket: open it with an upgrade request');
 }
 
-type TerminalDeps = Pick<PortalServices, 'config' | 'tickets' | 'identity' | 'workspaces' | 'blueprints' | 'hub' | 'activity'>;
+type TerminalDeps = Pick<PortalServices, 'config' | 'tickets' | 'identity' | 'workspaces' | 'blueprints' | 'hub' | 'activity' | 'connections'>;
 
 export function registerTerminalRoute(app: FastifyInstance, services: TerminalDeps) {
   // A GET that asks for no upgrade gets the one error shape (the WebSocket plugin alone answers an empty 404).
@@ -169,6 +171,11 @@ async function connect(
         if (!isBinary) { const text = browserControl(data.toString('utf8')); if (text) upstream.send(text); } else upstream.send(data);
       }
       relayWebSockets(socket, upstream, { filterAtoB: browserControl });
+      const live = services.connections.add({
+        kind: 'terminal', userId, workspaceId, ip: req.ip, detail: query.data.session,
+        end: () => socket.close(TerminalClose.endedByAdmin, 'an admin ended this terminal session'),
+      });
+      socket.once('close', live.remove);
       // Keystrokes (binary frames; text ones are resizes) are activity: they keep the workspace from its idle stop.
       socket.on('message', (_data: Buffer, isBinary: boolean) => {
         if (isBinary) services.activity.touch(workspaceId).catch((err: unknown) => req.log.warn({ err }, 'recording terminal activity failed'));

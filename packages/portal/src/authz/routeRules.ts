@@ -83,6 +83,7 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   'DELETE /api/v1/blueprints/:id/git-remote': record,
   'GET /api/v1/workspaces': none,
   'POST /api/v1/workspaces': none,
+  'GET /api/v1/admin/workspaces': none,
   'GET /api/v1/workspaces/:id': ws('read'),
   'POST /api/v1/workspaces/:id/start': ws('operate'),
   'POST /api/v1/workspaces/:id/stop': ws('operate'),
@@ -114,6 +115,9 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   'GET /api/v1/admin/ip-allowlist': none,
   'PUT /api/v1/admin/ip-allowlist': none,
   'GET /api/v1/admin/ip-allowlist/blocked': none,
+  'GET /api/v1/admin/security': none,
+  // A live connection held open through this portal (relay/connections.ts): admins end anyone's.
+  'DELETE /api/v1/admin/connections/:id': record,
   'GET /api/v1/agents': none,
   'POST /api/v1/agents/enrollment-tokens': none,
   'GET /api/v1/usage': none,

@@ -39,6 +39,10 @@ const readers = { roles: ['admin', 'auditor'] } as const;
 const ownAgent = { holder: "an agent authenticated on its control stream; only for workspaces placed on it (checked in the query)" } as const;
 
 export const SERVICE_RULES: Record<string, Record<string, MethodRule>> = {
+  /** The admin list (Admin → Workspaces): scoped by the policy's read, so a builder would see their own only (the route admits admins and auditors). */
+  WorkspaceDirectory: {
+    list: { workspace: 'read' },
+  },
   Workspaces: {
     list: { workspace: 'read' },
     get: { workspace: 'asked' },

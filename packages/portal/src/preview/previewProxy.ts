@@ -32,7 +32,7 @@ const responseChallenges = new Set(['www-authenticate']);
  * Register it right after the IP allowlist and the WebSocket plugin: its hook
  * takes preview hosts before any portal route, cookie or static file sees them.
  */
-type PreviewProxyDeps = Pick<PortalServices, 'config' | 'log' | 'workspaceHttp' | 'ipAllowlist' | 'previews' | 'activity'>;
+type PreviewProxyDeps = Pick<PortalServices, 'config' | 'log' | 'workspaceHttp' | 'ipAllowlist' | 'previews' | 'activity' | 'connections'>;
 
 export function registerPreviewProxy(app: FastifyInstance, services: PreviewProxyDeps): void {
   const proxy = new PreviewProxy(services);
@@ -126,6 +126,13 @@ class PreviewProxy {
       upgrade: () => this.services.workspaceHttp.upgrade(destinationOf(grant), this.call(req, upgradeHeaders(req, this.upstreamHeaders(target, req)), gone.signal), grant.userId),
       refusedHeaders: (res) => this.downstreamHeaders(target, res.headers, res.rawHeaders),
     });
+    // Relayed (not refused, not gone already): a live preview connection (hot reload, the app's own socket) until it closes.
+    if (this.upgraded.has(socket)) {
+      const live = this.services.connections.add({
+        kind: 'preview', userId: grant.userId, workspaceId: grant.workspaceId, ip: verdict.ip, detail: `port ${grant.port}`, end: () => socket.destroy(),
+      });
+      socket.once('close', live.remove);
+    }
   }
 
   /** The request as sent to the dev server: its headers must come in time, then its body may take as long as the browser waits. */

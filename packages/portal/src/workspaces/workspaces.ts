@@ -29,7 +29,7 @@ function deadlines(r: WorkspaceRow): Pick<Workspace, 'stopsAt' | 'stopReason' | 
   return { stopsAt: null, stopReason: r.stop_reason, deletesAt: r.desired_state === 'stopped' && r.cleanup_at ? r.cleanup_at.toISOString() : null };
 }
 
-const toWorkspace = (r: WorkspaceRow): Workspace => ({
+export const toWorkspace = (r: WorkspaceRow): Workspace => ({
   id: r.id, name: r.name, ownerId: r.owner_id, ownerEmail: r.owner_email,
   blueprintId: r.blueprint_id, blueprintName: r.blueprint_name,
   state: r.state, desiredState: r.desired_state,
@@ -46,7 +46,8 @@ export function withPolicy(db: Db) {
     .leftJoin('settings as resource_org', (j) => j.on('resource_org.key', '=', RESOURCE_POLICY_KEY));
 }
 
-function workspaceQuery(db: Db) {
+/** Workspaces as toWorkspace reads them: the row with its owner, blueprint and deadlines. */
+export function workspaceQuery(db: Db) {
   return withPolicy(db)
     .selectAll('workspaces')
     .select(['users.email as owner_email', 'blueprints.name as blueprint_name'])

@@ -1,5 +1,5 @@
 import { Link, Outlet } from '@tanstack/react-router';
-import { Activity, Bot, Fingerprint, Gauge, Globe, Hourglass, LayoutTemplate, Network, ScrollText, ShieldCheck, Users, Workflow, Eye } from 'lucide-react';
+import { Activity, Bot, Boxes, Fingerprint, Gauge, Globe, Hourglass, LayoutTemplate, Network, ScrollText, ShieldAlert, ShieldCheck, Users, Workflow, Eye } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { PageContainer } from '../../components/PageContainer';
 import { useCanManage } from '../auth/permissions';
@@ -16,10 +16,14 @@ type AdminPath =
   | '/admin/governance'
   | '/admin/governance/activity'
   | '/admin/governance/approvals'
-  | '/admin/apps';
+  | '/admin/apps'
+  | '/admin/workspaces'
+  | '/admin/security';
 
 const items: Array<{ to: AdminPath; label: string; icon: ReactNode; exact?: boolean }> = [
   { to: '/admin/members', label: 'Members', icon: <Users className="size-4" aria-hidden /> },
+  { to: '/admin/workspaces', label: 'Workspaces', icon: <Boxes className="size-4" aria-hidden /> },
+  { to: '/admin/security', label: 'Security', icon: <ShieldAlert className="size-4" aria-hidden /> },
   { to: '/admin/blueprints', label: 'Blueprints', icon: <LayoutTemplate className="size-4" aria-hidden /> },
   { to: '/admin/policies', label: 'Resource policies', icon: <Gauge className="size-4" aria-hidden /> },
   { to: '/admin/governance', label: 'Agent governance', icon: <ShieldCheck className="size-4" aria-hidden />, exact: true },

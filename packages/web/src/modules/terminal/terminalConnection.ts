@@ -19,6 +19,8 @@ interface TerminalConnectionOptions {
 const CLOSE_BAD_TICKET = 4401;
 const CLOSE_NOT_PERMITTED = 4403;
 const CLOSE_NOT_FOUND = 4404;
+/** An admin ended the session (Admin → Security): reconnecting on our own would undo it. */
+const CLOSE_ENDED_BY_ADMIN = 4408;
 const CLOSE_TOO_MANY_SESSIONS = 4429;
 
 const BASE_DELAY_MS = 500;
@@ -135,6 +137,10 @@ export class TerminalConnection {
       if (this.socket !== socket) return;
       this.socket = null;
       if (this.disposed || this.exited) return;
+      if (event.code === CLOSE_ENDED_BY_ADMIN) {
+        this.options.onStatus('unavailable', 'An admin ended this terminal session. Reload the page to open it again.');
+        return;
+      }
       if (event.code === CLOSE_NOT_FOUND) {
         this.options.onStatus('unavailable', 'This workspace no longer exists.');
         return;
