@@ -25,6 +25,7 @@ import { governanceRoutes } from './governanceRoutes.js';
 import { publishRoutes } from './publishRoutes.js';
 import { appRoutes } from './appRoutes.js';
 import { governanceFeedRoute } from './governanceFeedRoute.js';
+import { overviewRoutes } from './overviewRoutes.js';
 
 /** The route table: every API route, with who may call it. */
 export const apiRoutes: Route[] = [
@@ -47,6 +48,7 @@ export const apiRoutes: Route[] = [
   ...auditRoutes,
   ...ipAllowlistRoutes,
   ...agentRoutes,
+  ...overviewRoutes,
   ...usageRoutes,
   ...governanceRoutes,
   ...publishRoutes,
