@@ -11,6 +11,7 @@ import { AdminLayout } from './modules/admin/AdminLayout';
 import { canSeeAdmin } from './modules/auth/permissions';
 import { AppShell } from './modules/dashboard/AppShell';
 import { AccountPage } from './pages/AccountPage/AccountPage';
+import { AdminOverviewPage } from './pages/AdminOverviewPage/AdminOverviewPage';
 import { AdminBlueprintPage } from './pages/AdminBlueprintPage/AdminBlueprintPage';
 import { AdminBlueprintsPage } from './pages/AdminBlueprintsPage/AdminBlueprintsPage';
 import { AgentsPage } from './pages/AgentsPage/AgentsPage';
@@ -165,10 +166,11 @@ const adminIndexRoute = createRoute({
   getParentRoute: () => adminRoute,
   path: '/',
   beforeLoad: () => {
-    throw redirect({ to: '/admin/members' });
+    throw redirect({ to: '/admin/overview' });
   },
 });
 
+const adminOverviewRoute = createRoute({ getParentRoute: () => adminRoute, path: '/overview', component: AdminOverviewPage });
 const adminMembersRoute = createRoute({ getParentRoute: () => adminRoute, path: '/members', component: MembersPage });
 const adminBlueprintsRoute = createRoute({
   getParentRoute: () => adminRoute,
@@ -211,6 +213,7 @@ const routeTree = rootRoute.addChildren([
     appOpenRoute,
     adminRoute.addChildren([
       adminIndexRoute,
+      adminOverviewRoute,
       adminMembersRoute,
       adminBlueprintsRoute,
       adminBlueprintRoute,

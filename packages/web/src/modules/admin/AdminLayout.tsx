@@ -1,10 +1,11 @@
 import { Link, Outlet } from '@tanstack/react-router';
-import { Activity, Bot, Fingerprint, Gauge, Globe, Hourglass, LayoutTemplate, Network, ScrollText, ShieldCheck, Users, Workflow, Eye } from 'lucide-react';
+import { Activity, Bot, LayoutDashboard, Fingerprint, Gauge, Globe, Hourglass, LayoutTemplate, Network, ScrollText, ShieldCheck, Users, Workflow, Eye } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { PageContainer } from '../../components/PageContainer';
 import { useCanManage } from '../auth/permissions';
 
 type AdminPath =
+  | '/admin/overview'
   | '/admin/members'
   | '/admin/blueprints'
   | '/admin/audit'
@@ -19,6 +20,7 @@ type AdminPath =
   | '/admin/apps';
 
 const items: Array<{ to: AdminPath; label: string; icon: ReactNode; exact?: boolean }> = [
+  { to: '/admin/overview', label: 'Overview', icon: <LayoutDashboard className="size-4" aria-hidden /> },
   { to: '/admin/members', label: 'Members', icon: <Users className="size-4" aria-hidden /> },
   { to: '/admin/blueprints', label: 'Blueprints', icon: <LayoutTemplate className="size-4" aria-hidden /> },
   { to: '/admin/policies', label: 'Resource policies', icon: <Gauge className="size-4" aria-hidden /> },
