@@ -24,6 +24,47 @@ describe('an admin confirming destructive actions in the browser', () => {
   const visible = (locator: Locator) => expect.poll(() => locator.isVisible(), { timeout: 10_000 });
   const authenticates = async (token: string) => (await stack.api('GET', '/api/v1/auth/me', undefined, token)).status;
 
+  it('opens on the overview: the topology shows a new workspace, live, and the timeline its running bar and who made it', async () => {
+    const owner = await stack.userToken('olive@example.com');
+    const id = await stack.runningWorkspace('overview-ws', owner.token);
+    await page.goto(`${stack.url}/admin`);
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/admin/overview');
+    await visible(page.getByLabel('Running: 1')).toBe(true);
+
+    const graph = page.getByTestId('topology-graph');
+    const node = graph.getByTestId('topology-workspace').filter({ hasText: 'overview-ws' });
+    await expect.poll(() => node.getAttribute('data-state'), { timeout: 10_000 }).toBe('running');
+    expect(await graph.getByTestId('topology-user').filter({ hasText: 'olive' }).count()).toBe(1);
+    expect(await graph.getByTestId('topology-blueprint').filter({ hasText: 'Starter' }).count()).toBe(1);
+    expect(await graph.getByTestId('topology-agent').first().textContent()).toContain('Connected');
+
+    await page.getByRole('tab', { name: 'Timeline' }).click();
+    const row = page.locator(`[data-testid="timeline-row"][data-workspace-id="${id}"]`);
+    await visible(row).toBe(true);
+    expect(await row.locator('[data-testid="timeline-bar"][data-kind="running"]').count()).toBe(1);
+    expect(await row.locator('[data-testid="timeline-marker"][data-action="create"]').getAttribute('title')).toMatch(/^Created by olive, /);
+    const view = await page.getByTestId('timeline-view').textContent();
+    await page.getByRole('button', { name: 'Zoom in' }).click();
+    await expect.poll(() => page.getByTestId('timeline-view').textContent()).not.toBe(view);
+    await page.getByRole('button', { name: 'Show the whole range' }).click();
+    await expect.poll(() => page.getByTestId('timeline-view').textContent()).toBe(view);
+
+    // Stopped from its node, after a confirmation; the graph follows, and "running only" leaves it out.
+    await page.getByRole('tab', { name: 'Topology' }).click();
+    await node.getByRole('button', { name: 'Stop overview-ws' }).click();
+    await dialog('Stop overview-ws?').getByRole('button', { name: 'Stop workspace' }).click();
+    await stack.waitForState(id, 'stopped');
+    await expect.poll(() => node.getAttribute('data-state'), { timeout: 15_000 }).toBe('stopped');
+    await visible(page.getByLabel('Running: 0')).toBe(true);
+    await page.getByRole('switch', { name: 'Running only' }).check({ force: true });
+    await expect.poll(() => node.count()).toBe(0);
+    await page.getByRole('switch', { name: 'Running only' }).uncheck({ force: true });
+
+    // A node opens what it shows.
+    await node.click();
+    await expect.poll(() => new URL(page.url()).pathname).toBe(`/workspaces/${id}`);
+  });
+
   it('invites someone and revokes the invite', async () => {
     await page.goto(`${stack.url}/admin/members`);
     await page.getByRole('button', { name: 'Invite member' }).first().click();

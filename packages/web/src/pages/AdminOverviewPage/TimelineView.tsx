@@ -143,8 +143,8 @@ export function TimelineView() {
     : customRange.start >= customRange.end ? 'The start must be before the end.'
     : customRange.end - customRange.start > TIMELINE_MAX_DAYS * 24 * HOUR ? `Choose at most ${TIMELINE_MAX_DAYS} days.`
     : null;
-  // Presets end at the minute, so the query stays the same until the clock moves on.
-  const minute = Math.floor(now / 60_000) * 60_000;
+  // Presets end at the end of this minute (what happens in it shows), so the query stays the same until the clock moves on.
+  const minute = Math.floor(now / 60_000) * 60_000 + 60_000;
   const range: Window = useMemo(() => (mode === 'custom' ? customRange : { start: minute - presets[mode].span, end: minute }),
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [mode, minute, custom.from, custom.to]);
