@@ -65,6 +65,38 @@ describe('an admin confirming destructive actions in the browser', () => {
     await expect.poll(() => new URL(page.url()).pathname).toBe(`/workspaces/${id}`);
   });
 
+  it('keeps the topology readable at 500 workspaces: a long blueprint collapsed to one node, expanded on a click without stalling', async () => {
+    // The portal's answer for 500 workspaces (their layout is unit-tested in topologyLayout.test.ts); what this checks is the browser drawing it.
+    const nodes = [
+      { id: 'agent:a', kind: 'agent', ref: 'a', label: 'cluster-eu', state: 'connected' },
+      { id: 'blueprint:b', kind: 'blueprint', ref: 'b', label: 'Data app' },
+      ...Array.from({ length: 40 }, (_, u) => ({ id: `user:u${u}`, kind: 'user', ref: `u${u}`, label: `Person ${u}` })),
+      ...Array.from({ length: 500 }, (_, i) => ({ id: `workspace:w${i}`, kind: 'workspace', ref: `w${i}`, label: `big-${i}`, state: i % 4 === 0 ? 'running' : 'stopped' })),
+    ];
+    const edges = [{ from: 'agent:a', to: 'blueprint:b' }, ...Array.from({ length: 500 }, (_, i) => [
+      { from: 'blueprint:b', to: `workspace:w${i}` }, { from: `workspace:w${i}`, to: `user:u${i % 40}` }]).flat()];
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.route('**/api/v1/admin/topology', (r) => r.fulfill({ json: { nodes, edges } }));
+    try {
+      await page.goto(`${stack.url}/admin/overview`);
+      const more = page.getByTestId('topology-more');
+      await visible(more).toBe(true);
+      expect(await more.textContent()).toContain('480 more workspaces');
+      expect(await more.textContent()).toContain('105 running');
+      const started = Date.now();
+      await more.click();
+      await expect.poll(() => more.count(), { timeout: 10_000 }).toBe(0);
+      // Fitted to the view, the page still answers at once.
+      await page.getByRole('tab', { name: 'Timeline' }).click();
+      await visible(page.getByRole('button', { name: 'Last 7 days' })).toBe(true);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.unroute('**/api/v1/admin/topology');
+    }
+  });
+
   it('invites someone and revokes the invite', async () => {
     await page.goto(`${stack.url}/admin/members`);
     await page.getByRole('button', { name: 'Invite member' }).first().click();

@@ -21,7 +21,7 @@ function Counter({ label, value, detail, icon, tone }: { label: string; value: n
         aria-label={`${label}: ${value}`}>
         {value}
       </p>
-      {detail && <p className="mt-0.5 truncate text-xs text-zinc-500">{detail}</p>}
+      {detail && <p className="mt-0.5 text-xs text-zinc-500">{detail}</p>}
     </Card>
   );
 }
@@ -36,9 +36,9 @@ function counters(o: AdminOverview) {
     { label: 'Agents connected', value: o.agents.connected, icon: <Bot className={icon} aria-hidden />, detail: `of ${plural(o.agents.total, 'agent')}`,
       ...(o.agents.connected < o.agents.total ? { tone: 'warning' as const } : {}) },
     { label: 'Waiting for approval', value: o.pendingApprovals.total, icon: <Hourglass className={icon} aria-hidden />, tone: 'warning' as const,
-      detail: `${plural(o.pendingApprovals.publishRequests, 'publish request')}, ${plural(o.pendingApprovals.heldActions, 'held action')}` },
+      detail: `${o.pendingApprovals.publishRequests} to publish, ${plural(o.pendingApprovals.heldActions, 'held action')}` },
     { label: 'Blocked sign-ins today', value: o.blockedSignIns.total, icon: <ShieldX className={icon} aria-hidden />, tone: 'danger' as const,
-      detail: `${o.blockedSignIns.failedSignIns} refused, ${o.blockedSignIns.ipBlocked} outside the IP allowlist (since 00:00 UTC)` },
+      detail: `${o.blockedSignIns.failedSignIns} refused, ${o.blockedSignIns.ipBlocked} by IP allowlist, since 00:00 UTC` },
   ];
 }
 

@@ -119,7 +119,7 @@ function Gantt({ rows, range }: { rows: TimelineRow[]; range: Window }) {
         <div className="sticky top-0 z-10 flex border-b border-zinc-200 bg-white">
           <div className={cn(LABEL_WIDTH, 'shrink-0 px-3 py-1 text-xs font-medium text-zinc-500')}>Workspace</div>
           <div className="relative h-6 flex-1 overflow-hidden">
-            {axis.map((t) => (
+            {axis.filter((t) => { const p = percentAt(view, t.at); return p > 3 && p < 97; }).map((t) => (
               <span key={t.at} className="absolute top-1 -translate-x-1/2 text-[11px] whitespace-nowrap text-zinc-500 tabular-nums" style={{ left: `${percentAt(view, t.at)}%` }}>{t.label}</span>
             ))}
           </div>

@@ -48,8 +48,8 @@ const stateRing: Partial<Record<string, string>> = {
 function NodeButton({ label, onClick, danger, children }: { label: string; onClick: () => void; danger?: boolean; children: ReactNode }) {
   return (
     <button type="button" aria-label={label} title={label} onClick={(e) => { e.stopPropagation(); onClick(); }}
-      className={cn('nodrag nopan flex size-6 shrink-0 items-center justify-center rounded text-zinc-500 hover:bg-zinc-100',
-        danger ? 'hover:text-red-600' : 'hover:text-zinc-900')}>
+      className={cn('nodrag nopan flex size-6 shrink-0 items-center justify-center rounded hover:bg-zinc-100',
+        danger ? 'text-red-500 hover:text-red-700' : 'text-zinc-500 hover:text-zinc-900')}>
       {children}
     </button>
   );
@@ -77,7 +77,7 @@ function EntityNodeView({ data }: NodeProps<EntityNode>) {
         <NodeButton label={`Stop ${node.label}`} danger onClick={() => actions.stop(node)}><Square className="size-3.5" aria-hidden /></NodeButton>
       )}
       {actions.canManage && node.kind === 'blueprint' && (
-        <NodeButton label={killed ? `Release the kill switch for ${node.label}` : `Engage the kill switch for ${node.label}`} danger={!killed}
+        <NodeButton label={killed ? `Release the kill switch for ${node.label}` : `Engage the kill switch for ${node.label}`} danger
           onClick={() => actions.killSwitch(node, !killed)}>
           <OctagonX className="size-3.5" aria-hidden />
         </NodeButton>
@@ -88,6 +88,8 @@ function EntityNodeView({ data }: NodeProps<EntityNode>) {
 }
 
 const nodeTypes = { entity: EntityNodeView };
+/** A small graph fits the view whole; a minimap helps only once it doesn't. */
+const MINIMAP_FROM = 30;
 
 const minimapColour = (n: Node) => {
   const node = (n.data as EntityData).node;
@@ -113,7 +115,8 @@ function TopologyGraph({ topology, runningOnly }: { topology: Topology; runningO
     killSwitch: (node, engage) => setSwitching({ node, engage }),
   }), [canManage, killed, stop]);
   const nodes: EntityNode[] = useMemo(() => graph.nodes.map((n) => ({
-    id: n.id, type: 'entity', position: { x: n.x, y: n.y }, data: { node: n, actions }, draggable: false, connectable: false,
+    // Sized up front: the minimap and fitView need no measuring pass, and nodes off screen are never rendered.
+    id: n.id, type: 'entity', position: { x: n.x, y: n.y }, width: NODE_WIDTH, height: NODE_HEIGHT, data: { node: n, actions }, draggable: false, connectable: false,
     ariaLabel: `${kindWord[n.kind]}: ${n.label}`,
   })), [graph, actions]);
   const edges = useMemo(() => graph.edges.map((e) => ({ id: e.id, source: e.from, target: e.to, style: { stroke: '#d4d4d8' } })), [graph]);
@@ -132,12 +135,12 @@ function TopologyGraph({ topology, runningOnly }: { topology: Topology; runningO
   }
   return (
     <div className="h-[560px]" data-testid="topology-graph">
-      <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} fitView minZoom={0.05} maxZoom={2} onlyRenderVisibleElements
+      <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} fitView fitViewOptions={{ maxZoom: 1 }} minZoom={0.05} maxZoom={2} onlyRenderVisibleElements
         nodesDraggable={false} nodesConnectable={false} elementsSelectable={false} proOptions={{ hideAttribution: true }}
         onNodeClick={(_, n) => open((n.data as EntityData).node)}>
         <Background gap={24} color="#e4e4e7" />
         <Controls showInteractive={false} />
-        <MiniMap pannable zoomable nodeColor={minimapColour} ariaLabel="Overview of the whole graph" />
+        {nodes.length > MINIMAP_FROM && <MiniMap pannable zoomable nodeColor={minimapColour} ariaLabel="Overview of the whole graph" />}
       </ReactFlow>
       <ConfirmDialog open={stopping !== null} title={`Stop ${stopping?.label ?? ''}?`}
         description="Its files stay; its owner can start it again. Anyone using it is disconnected."
