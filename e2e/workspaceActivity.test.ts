@@ -32,7 +32,11 @@ describe("a workspace's activity", () => {
     await expect.poll(() => activity('workspace.terminal.open'), { timeout: 10_000 })
       .toEqual([expect.objectContaining({ actorEmail: 'activity-builder@example.com', detail: { session: 'main' } })]);
     expect(await activity('workspace.preview.open')).toEqual([expect.objectContaining({ actorEmail: 'activity-builder@example.com', detail: { port: 3000 } })]);
+    // Its detaching too (how long someone was connected, for the admin timeline), never audited.
+    await expect.poll(() => activity('workspace.terminal.close'), { timeout: 10_000 })
+      .toEqual([expect.objectContaining({ actorEmail: 'activity-builder@example.com', detail: { session: 'main' } })]);
     expect(await audited('workspace.terminal.open')).toEqual([]);
+    expect(await audited('workspace.terminal.close')).toEqual([]);
     expect(await audited('workspace.preview.open')).toEqual([]);
     // The changes stay in the audit log: who made the workspace, and the system starting it.
     expect((await audited('workspace.create')).map((e) => e.actorEmail)).toEqual(['activity-builder@example.com']);
@@ -48,6 +52,9 @@ describe("a workspace's activity", () => {
       .toEqual([[ADMIN_EMAIL, { session: 'main', owner: builder.id }]]);
     expect((await audited('workspace.preview.open')).map((e) => [e.actorEmail, e.detail])).toEqual([[ADMIN_EMAIL, { port: 3001, owner: builder.id }]]);
     expect((await activity('workspace.preview.open')).map((e) => e.actorEmail)).toEqual([ADMIN_EMAIL, 'activity-builder@example.com']);
+    await expect.poll(async () => (await activity('workspace.terminal.close')).map((e) => e.actorEmail), { timeout: 10_000 })
+      .toEqual([ADMIN_EMAIL, 'activity-builder@example.com']);
+    expect(await audited('workspace.terminal.close')).toEqual([]);
     // The chain still verifies.
     expect((await stack.api('GET', '/api/v1/audit/verify')).body).toMatchObject({ ok: true });
   });
@@ -60,7 +67,7 @@ describe("a workspace's activity", () => {
     expect(first.body.entries).toHaveLength(2);
     const rest = await stack.api('GET', `/api/v1/audit/activity?workspaceId=${workspaceId}&before=${first.body.nextBefore}`, undefined, auditor.token);
     expect(rest.body.entries.map((e: { id: string }) => Number(e.id)).every((id: number) => id < Number(first.body.nextBefore))).toBe(true);
-    expect(first.body.entries.length + rest.body.entries.length).toBe(4);
+    expect(first.body.entries.length + rest.body.entries.length).toBe(6);
     expect((await stack.api('GET', '/api/v1/audit/activity?action=workspace.file.write')).status).toBe(400);
   });
 
@@ -90,6 +97,9 @@ describe("a workspace's activity", () => {
       const terminal = await stack.terminal(timelineId, builder.token, 'main');
       await terminal.waitFor('$');
       terminal.close();
+      // Detached before it stops, so the timeline shows the terminal's stretch ending inside the run.
+      await expect.poll(async () => (await stack.api('GET', `/api/v1/audit/activity?workspaceId=${timelineId}&action=workspace.terminal.close`)).body.entries.length,
+        { timeout: 10_000 }).toBe(1);
       expect((await stack.api('POST', `/api/v1/workspaces/${timelineId}/stop`, undefined, builder.token)).status).toBe(202);
       await stack.waitForState(timelineId, 'stopped', builder.token);
       const stopped = await counters();
@@ -132,9 +142,10 @@ describe("a workspace's activity", () => {
       const connected = before.segments.filter((s) => s.kind === 'connected');
       expect(running).toHaveLength(1);
       expect(running[0]!.ongoing).toBeUndefined();
-      // Someone used it only while it ran.
+      // Someone used it only while it ran: the terminal, from attaching to detaching (a moment here).
       expect(connected).toHaveLength(1);
       expect(connected[0]!.start >= running[0]!.start && connected[0]!.end <= running[0]!.end).toBe(true);
+      expect(Date.parse(connected[0]!.end)).toBeLessThan(Date.parse(running[0]!.end));
       expect(before.events.map((e) => [e.action, e.actorId, e.actorName])).toEqual([
         ['create', builder.id, 'activity-builder'], ['stop', builder.id, 'activity-builder'],
       ]);

@@ -86,9 +86,11 @@ export type TimelineQuery = z.infer<typeof timelineQuerySchema>;
 /**
  * A stretch of time inside the range. running: the workspace's agent reported it running
  * (workspace_runs); a run still open ends at the time of the answer, with `ongoing`.
- * connected: someone was using it, inside a running stretch: from each terminal opened,
- * preview link issued or prompt sent to its AI (the workspace's activity record), for
- * CONNECTED_WINDOW_MINUTES after it, overlapping ones merged.
+ * connected: someone was using it, inside a running stretch (the workspace's activity
+ * record): while a terminal was attached (to its closing; one whose closing was never
+ * recorded, the portal having gone down under it, to the end of its run), and for
+ * CONNECTED_WINDOW_MINUTES after each preview link issued or prompt sent to its AI, which
+ * are moments, not sessions; overlapping stretches merged.
  */
 export const timelineSegmentSchema = z.object({
   kind: z.enum(['running', 'connected']),

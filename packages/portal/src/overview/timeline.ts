@@ -1,4 +1,5 @@
-import { CONNECTED_WINDOW_MINUTES, type Timeline, type TimelineAction, type TimelineEvent, type TimelineRow, type TimelineSegment } from '@paddock/protocol';
+import { sql } from 'kysely';
+import { CONNECTED_WINDOW_MINUTES, TIMELINE_MAX_DAYS, type Timeline, type TimelineAction, type TimelineEvent, type TimelineRow, type TimelineSegment } from '@paddock/protocol';
 import type { PortalServices } from '../services.js';
 
 /** The audit log's actions a timeline marks, and the marker each becomes. */
@@ -11,6 +12,9 @@ const MARKED: Record<string, TimelineAction> = {
 };
 const WORKSPACE_ACTIONS = Object.keys(MARKED).filter((a) => a.startsWith('workspace.'));
 const CONNECTED_WINDOW_MS = CONNECTED_WINDOW_MINUTES * 60_000;
+const TERMINAL = ['workspace.terminal.open', 'workspace.terminal.close'];
+/** How far back a terminal still attached at the range's start is looked for. */
+const TERMINAL_LOOKBACK_MS = TIMELINE_MAX_DAYS * 86_400_000;
 /** Beyond this many workspaces in one range the newest are shown (the answer says `from`, `to`, and has its rows). */
 const MAX_ROWS = 2000;
 
@@ -41,6 +45,30 @@ function intersect(a: Span[], b: Span[]): Span[] {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
+ * How long each terminal stayed attached: an opening to the next closing of the same
+ * person's same session in the workspace (two tabs on one session pair up in order). An
+ * opening with no closing recorded (still attached, or the portal went down under it) lasts
+ * to the end of its run: the caller keeps connected stretches inside running ones.
+ */
+function terminalSpans(rows: Array<{ workspace_id: string; at: Date; action: string; actor_id: string | null; session: string | null }>): Array<Span & { workspaceId: string }> {
+  const open = new Map<string, Array<{ workspaceId: string; start: number }>>();
+  const out: Array<Span & { workspaceId: string }> = [];
+  for (const r of rows) {
+    const key = `${r.workspace_id}\n${r.actor_id ?? ''}\n${r.session ?? ''}`;
+    const list = open.get(key) ?? [];
+    if (r.action === 'workspace.terminal.open') {
+      list.push({ workspaceId: r.workspace_id, start: r.at.getTime() });
+      open.set(key, list);
+    } else {
+      const first = list.shift();
+      if (first) out.push({ ...first, end: r.at.getTime() });
+    }
+  }
+  for (const list of open.values()) for (const o of list) out.push({ ...o, end: Infinity });
+  return out;
+}
+
+/**
  * The activity timeline over [from, to): one row per workspace that existed in it, with
  * the stretches it ran (workspace_runs), the stretches someone used it while it ran
  * (workspace_activity) and its markers (the audit log). All three are rows in the database,
@@ -54,7 +82,7 @@ export async function timeline(services: Pick<PortalServices, 'db' | 'clock'>, r
   // Bars end where the range does, and a run still open ends now.
   const barEnd = Math.min(to, now);
 
-  const [workspaces, runs, activity, audited, published] = await Promise.all([
+  const [workspaces, runs, activity, terminals, audited, published] = await Promise.all([
     db.selectFrom('workspaces').innerJoin('users', 'users.id', 'workspaces.owner_id')
       .select(['workspaces.id', 'workspaces.name', 'workspaces.state', 'workspaces.owner_id', 'workspaces.blueprint_id', 'users.name as owner_name', 'users.email as owner_email'])
       .where('workspaces.created_at', '<', range.to)
@@ -67,7 +95,11 @@ export async function timeline(services: Pick<PortalServices, 'db' | 'clock'>, r
       .orderBy('started_at').execute(),
     // A use just before the range still marks its first minutes.
     db.selectFrom('workspace_activity').select(['workspace_id', 'at'])
+      .where('action', 'not in', TERMINAL)
       .where('at', '>=', new Date(from - CONNECTED_WINDOW_MS)).where('at', '<', range.to).orderBy('at').execute(),
+    db.selectFrom('workspace_activity').select(['workspace_id', 'at', 'action', 'actor_id', sql<string | null>`detail->>'session'`.as('session')])
+      .where('action', 'in', TERMINAL)
+      .where('at', '>=', new Date(from - TERMINAL_LOOKBACK_MS)).where('at', '<', range.to).orderBy('id').execute(),
     db.selectFrom('audit_log').leftJoin('users', 'users.id', 'audit_log.actor_id')
       .select(['audit_log.at', 'audit_log.action', 'audit_log.target_id', 'audit_log.actor_id', 'audit_log.actor_email', 'audit_log.actor_name', 'users.name as user_name'])
       .where('audit_log.target_type', '=', 'workspace').where('audit_log.action', 'in', WORKSPACE_ACTIONS).where('audit_log.outcome', '=', 'success')
@@ -92,6 +124,11 @@ export async function timeline(services: Pick<PortalServices, 'db' | 'clock'>, r
     const list = usesOf.get(a.workspace_id) ?? [];
     list.push({ start: Math.max(a.at.getTime(), from), end: Math.min(a.at.getTime() + CONNECTED_WINDOW_MS, barEnd) });
     usesOf.set(a.workspace_id, list);
+  }
+  for (const s of terminalSpans(terminals)) {
+    const list = usesOf.get(s.workspaceId) ?? [];
+    list.push({ start: Math.max(s.start, from), end: Math.min(s.end, barEnd) });
+    usesOf.set(s.workspaceId, list);
   }
   const eventsOf = new Map<string, TimelineEvent[]>();
   for (const e of [...audited, ...published]) {
