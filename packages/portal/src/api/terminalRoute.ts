@@ -180,8 +180,10 @@ async function connect(
   });
   await services.activity.record(actor, workspace, 'workspace.terminal.open', { session: query.data.session });
   // When it detached, for the admin timeline's connected stretches (overview/timeline.ts).
-  const detached = () => services.activity.recordEnd(actor, workspace, 'workspace.terminal.close', { session: query.data.session })
-    .catch((err: unknown) => req.log.warn({ err }, 'recording the end of a terminal failed'));
-  if (socket.readyState === socket.CLOSED) void detached();
-  else socket.once('close', () => void detached());
+  const detached = () => {
+    services.activity.recordEnd(actor, workspace, 'workspace.terminal.close', { session: query.data.session })
+      .catch((err: unknown) => req.log.warn({ err }, 'recording the end of a terminal failed'));
+  };
+  if (socket.readyState === socket.CLOSED) detached();
+  else socket.once('close', detached);
 }
