@@ -24,6 +24,79 @@ describe('an admin confirming destructive actions in the browser', () => {
   const visible = (locator: Locator) => expect.poll(() => locator.isVisible(), { timeout: 10_000 });
   const authenticates = async (token: string) => (await stack.api('GET', '/api/v1/auth/me', undefined, token)).status;
 
+  it('opens on the overview: the topology shows a new workspace, live, and the timeline its running bar and who made it', async () => {
+    const owner = await stack.userToken('olive@example.com');
+    const id = await stack.runningWorkspace('overview-ws', owner.token);
+    await page.goto(`${stack.url}/admin`);
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/admin/overview');
+    await visible(page.getByLabel('Running: 1')).toBe(true);
+
+    const graph = page.getByTestId('topology-graph');
+    const node = graph.getByTestId('topology-workspace').filter({ hasText: 'overview-ws' });
+    await expect.poll(() => node.getAttribute('data-state'), { timeout: 10_000 }).toBe('running');
+    expect(await graph.getByTestId('topology-user').filter({ hasText: 'olive' }).count()).toBe(1);
+    expect(await graph.getByTestId('topology-blueprint').filter({ hasText: 'Starter' }).count()).toBe(1);
+    expect(await graph.getByTestId('topology-agent').first().textContent()).toContain('Connected');
+
+    await page.getByRole('tab', { name: 'Timeline' }).click();
+    const row = page.locator(`[data-testid="timeline-row"][data-workspace-id="${id}"]`);
+    await visible(row).toBe(true);
+    expect(await row.locator('[data-testid="timeline-bar"][data-kind="running"]').count()).toBe(1);
+    expect(await row.locator('[data-testid="timeline-marker"][data-action="create"]').getAttribute('title')).toMatch(/^Created by olive, /);
+    const view = await page.getByTestId('timeline-view').textContent();
+    await page.getByRole('button', { name: 'Zoom in' }).click();
+    await expect.poll(() => page.getByTestId('timeline-view').textContent()).not.toBe(view);
+    await page.getByRole('button', { name: 'Show the whole range' }).click();
+    await expect.poll(() => page.getByTestId('timeline-view').textContent()).toBe(view);
+
+    // Stopped from its node, after a confirmation; the graph follows, and "running only" leaves it out.
+    await page.getByRole('tab', { name: 'Topology' }).click();
+    await node.getByRole('button', { name: 'Stop overview-ws' }).click();
+    await dialog('Stop overview-ws?').getByRole('button', { name: 'Stop workspace' }).click();
+    await stack.waitForState(id, 'stopped');
+    await expect.poll(() => node.getAttribute('data-state'), { timeout: 15_000 }).toBe('stopped');
+    await visible(page.getByLabel('Running: 0')).toBe(true);
+    await page.getByRole('switch', { name: 'Running only' }).check({ force: true });
+    await expect.poll(() => node.count()).toBe(0);
+    await page.getByRole('switch', { name: 'Running only' }).uncheck({ force: true });
+
+    // A node opens what it shows.
+    await node.click();
+    await expect.poll(() => new URL(page.url()).pathname).toBe(`/workspaces/${id}`);
+  });
+
+  it('keeps the topology readable at 500 workspaces: a long blueprint collapsed to one node, expanded on a click without stalling', async () => {
+    // The portal's answer for 500 workspaces (their layout is unit-tested in topologyLayout.test.ts); what this checks is the browser drawing it.
+    const nodes = [
+      { id: 'agent:a', kind: 'agent', ref: 'a', label: 'cluster-eu', state: 'connected' },
+      { id: 'blueprint:b', kind: 'blueprint', ref: 'b', label: 'Data app' },
+      ...Array.from({ length: 40 }, (_, u) => ({ id: `user:u${u}`, kind: 'user', ref: `u${u}`, label: `Person ${u}` })),
+      ...Array.from({ length: 500 }, (_, i) => ({ id: `workspace:w${i}`, kind: 'workspace', ref: `w${i}`, label: `big-${i}`, state: i % 4 === 0 ? 'running' : 'stopped' })),
+    ];
+    const edges = [{ from: 'agent:a', to: 'blueprint:b' }, ...Array.from({ length: 500 }, (_, i) => [
+      { from: 'blueprint:b', to: `workspace:w${i}` }, { from: `workspace:w${i}`, to: `user:u${i % 40}` }]).flat()];
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.route('**/api/v1/admin/topology', (r) => r.fulfill({ json: { nodes, edges } }));
+    try {
+      await page.goto(`${stack.url}/admin/overview`);
+      const more = page.getByTestId('topology-more');
+      await visible(more).toBe(true);
+      expect(await more.textContent()).toContain('480 more workspaces');
+      expect(await more.textContent()).toContain('105 running');
+      const started = Date.now();
+      await more.click();
+      await expect.poll(() => more.count(), { timeout: 10_000 }).toBe(0);
+      // Fitted to the view, the page still answers at once.
+      await page.getByRole('tab', { name: 'Timeline' }).click();
+      await visible(page.getByRole('button', { name: 'Last 7 days' })).toBe(true);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.unroute('**/api/v1/admin/topology');
+    }
+  });
+
   it('invites someone and revokes the invite', async () => {
     await page.goto(`${stack.url}/admin/members`);
     await page.getByRole('button', { name: 'Invite member' }).first().click();

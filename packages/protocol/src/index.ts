@@ -26,3 +26,4 @@ export * from './publishApi.js';
 export * from './computeApi.js';
 export * from './adminWorkspacesApi.js';
 export * from './securityApi.js';
+export * from './overviewApi.js';

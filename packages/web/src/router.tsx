@@ -11,13 +11,13 @@ import { AdminLayout } from './modules/admin/AdminLayout';
 import { canSeeAdmin } from './modules/auth/permissions';
 import { AppShell } from './modules/dashboard/AppShell';
 import { AccountPage } from './pages/AccountPage/AccountPage';
+import { AdminOverviewPage, overviewViews, type OverviewView } from './pages/AdminOverviewPage/AdminOverviewPage';
 import { AdminBlueprintPage } from './pages/AdminBlueprintPage/AdminBlueprintPage';
 import { AdminBlueprintsPage } from './pages/AdminBlueprintsPage/AdminBlueprintsPage';
 import { AgentsPage } from './pages/AgentsPage/AgentsPage';
 import { AppOpenPage } from './pages/AppOpenPage/AppOpenPage';
 import { AppsPage } from './pages/AppsPage/AppsPage';
 import { AdminWorkspacesPage } from './pages/AdminWorkspacesPage/AdminWorkspacesPage';
-import { AdminSecurityPage } from './pages/AdminSecurityPage/AdminSecurityPage';
 import { ApprovalsPage } from './pages/ApprovalsPage/ApprovalsPage';
 import { AuditLogPage } from './pages/AuditLogPage/AuditLogPage';
 import { GovernanceFeedPage } from './pages/GovernanceFeedPage/GovernanceFeedPage';
@@ -167,10 +167,21 @@ const adminIndexRoute = createRoute({
   getParentRoute: () => adminRoute,
   path: '/',
   beforeLoad: () => {
-    throw redirect({ to: '/admin/members' });
+    throw redirect({ to: '/admin/overview' });
   },
 });
 
+const adminOverviewRoute = createRoute({
+  getParentRoute: () => adminRoute,
+  path: '/overview',
+  validateSearch: (search: Record<string, unknown>): { view?: OverviewView } =>
+    (overviewViews as readonly unknown[]).includes(search.view) && search.view !== 'topology' ? { view: search.view as OverviewView } : {},
+  component: function AdminOverviewRoute() {
+    const { view } = adminOverviewRoute.useSearch();
+    const navigate = adminOverviewRoute.useNavigate();
+    return <AdminOverviewPage view={view ?? 'topology'} onView={(next) => void navigate({ search: next === 'topology' ? {} : { view: next }, replace: true })} />;
+  },
+});
 const adminMembersRoute = createRoute({ getParentRoute: () => adminRoute, path: '/members', component: MembersPage });
 const adminBlueprintsRoute = createRoute({
   getParentRoute: () => adminRoute,
@@ -200,7 +211,14 @@ const adminGovernanceFeedRoute = createRoute({ getParentRoute: () => adminRoute,
 const adminApprovalsRoute = createRoute({ getParentRoute: () => adminRoute, path: '/governance/approvals', component: ApprovalsPage });
 const adminAppsRoute = createRoute({ getParentRoute: () => adminRoute, path: '/apps', component: AppsPage });
 const adminWorkspacesRoute = createRoute({ getParentRoute: () => adminRoute, path: '/workspaces', component: AdminWorkspacesPage });
-const adminSecurityRoute = createRoute({ getParentRoute: () => adminRoute, path: '/security', component: AdminSecurityPage });
+/** The security dashboard is a view of the overview; this address stays for links and bookmarks. */
+const adminSecurityRoute = createRoute({
+  getParentRoute: () => adminRoute,
+  path: '/security',
+  beforeLoad: () => {
+    throw redirect({ to: '/admin/overview', search: { view: 'security' } });
+  },
+});
 
 const routeTree = rootRoute.addChildren([
   loginRoute,
@@ -215,6 +233,7 @@ const routeTree = rootRoute.addChildren([
     appOpenRoute,
     adminRoute.addChildren([
       adminIndexRoute,
+      adminOverviewRoute,
       adminMembersRoute,
       adminBlueprintsRoute,
       adminBlueprintRoute,

@@ -27,6 +27,7 @@ import { governanceRoutes } from './governanceRoutes.js';
 import { publishRoutes } from './publishRoutes.js';
 import { appRoutes } from './appRoutes.js';
 import { governanceFeedRoute } from './governanceFeedRoute.js';
+import { overviewRoutes } from './overviewRoutes.js';
 
 /** The route table: every API route, with who may call it. */
 export const apiRoutes: Route[] = [
@@ -51,6 +52,7 @@ export const apiRoutes: Route[] = [
   ...ipAllowlistRoutes,
   ...securityRoutes,
   ...agentRoutes,
+  ...overviewRoutes,
   ...usageRoutes,
   ...governanceRoutes,
   ...publishRoutes,

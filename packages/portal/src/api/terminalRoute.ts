@@ -186,4 +186,11 @@ async function connect(
     upstream.once('unexpected-response', (_r, res) => reject(new DaemonRefused(res.statusCode ?? 0)));
   });
   await services.activity.record(actor, workspace, 'workspace.terminal.open', { session: query.data.session });
+  // When it detached, for the admin timeline's connected stretches (overview/timeline.ts).
+  const detached = () => {
+    services.activity.recordEnd(actor, workspace, 'workspace.terminal.close', { session: query.data.session })
+      .catch((err: unknown) => req.log.warn({ err }, 'recording the end of a terminal failed'));
+  };
+  if (socket.readyState === socket.CLOSED) detached();
+  else socket.once('close', detached);
 }

@@ -48,6 +48,17 @@ export class WorkspaceActivity {
     });
   }
 
+  /**
+   * The end of a use recorded with `record` (a terminal detached): a plain row, neither
+   * audited (its start was) nor activity that pushes the idle deadline.
+   */
+  async recordEnd(actor: UserActor, workspace: Pick<Workspace, 'id'>, action: 'workspace.terminal.close', detail: Record<string, unknown>): Promise<void> {
+    await this.db.insertInto('workspace_activity').values({
+      at: this.clock.now(), workspace_id: workspace.id, actor_id: actor.user.id, actor_email: actor.user.email,
+      action, detail: JSON.stringify(detail),
+    }).execute();
+  }
+
   /** Newest first; `before` pages backwards by id. */
   async list(options: { limit: number; before?: number; workspaceId?: string; action?: WorkspaceActivityAction }): Promise<WorkspaceActivityEntry[]> {
     let q = this.db.selectFrom('workspace_activity').selectAll().orderBy('id', 'desc').limit(options.limit);

@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import type { PublishRequestEvent, WorkspaceEvent, WorkspaceGovernanceEvent } from '@paddock/protocol';
 import { meQueryKey } from './auth';
+import { refreshOverview } from './overview';
 import { refreshPublishRequests } from './publishing';
 import { refreshWorkspaceGovernance } from './workspaceGovernance';
 import { storeWorkspace, workspacesQueryKey } from './workspaces';
@@ -11,7 +12,7 @@ const MAX_RETRY_MS = 30_000;
 /**
  * Follows GET /api/v1/events and writes each workspace change into the query
  * cache; a governance event makes the workspace's governance view look again,
- * a publish event every view of publish requests.
+ * a publish event every view of publish requests; either makes the admin overview look again.
  * After any (re)connect it refetches, since events sent while we were away are gone.
  */
 export function useWorkspaceEvents(): void {
@@ -35,12 +36,14 @@ export function useWorkspaceEvents(): void {
 
       listen<WorkspaceEvent>(source, 'workspace', (data) => {
         if (data.type === 'workspace' && data.workspace) storeWorkspace(queryClient, data.workspace);
+        refreshOverview(queryClient);
       });
       listen<WorkspaceGovernanceEvent>(source, 'governance', (data) => {
         if (data.type === 'governance') refreshWorkspaceGovernance(queryClient, data.workspaceId);
       });
       listen<PublishRequestEvent>(source, 'publish', (data) => {
         if (data.type === 'publish') refreshPublishRequests(queryClient);
+        refreshOverview(queryClient);
       });
 
       source.addEventListener('error', () => {

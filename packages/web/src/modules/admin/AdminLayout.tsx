@@ -1,10 +1,11 @@
 import { Link, Outlet } from '@tanstack/react-router';
-import { Activity, Bot, Boxes, Fingerprint, Gauge, Globe, Hourglass, LayoutTemplate, Network, ScrollText, ShieldAlert, ShieldCheck, Users, Workflow, Eye } from 'lucide-react';
+import { Activity, Bot, Boxes, Fingerprint, Gauge, Globe, Hourglass, LayoutDashboard, LayoutTemplate, Network, ScrollText, ShieldCheck, Users, Workflow, Eye } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { PageContainer } from '../../components/PageContainer';
 import { useCanManage } from '../auth/permissions';
 
 type AdminPath =
+  | '/admin/overview'
   | '/admin/members'
   | '/admin/blueprints'
   | '/admin/audit'
@@ -17,13 +18,12 @@ type AdminPath =
   | '/admin/governance/activity'
   | '/admin/governance/approvals'
   | '/admin/apps'
-  | '/admin/workspaces'
-  | '/admin/security';
+  | '/admin/workspaces';
 
 const items: Array<{ to: AdminPath; label: string; icon: ReactNode; exact?: boolean }> = [
+  { to: '/admin/overview', label: 'Overview', icon: <LayoutDashboard className="size-4" aria-hidden /> },
   { to: '/admin/members', label: 'Members', icon: <Users className="size-4" aria-hidden /> },
   { to: '/admin/workspaces', label: 'Workspaces', icon: <Boxes className="size-4" aria-hidden /> },
-  { to: '/admin/security', label: 'Security', icon: <ShieldAlert className="size-4" aria-hidden /> },
   { to: '/admin/blueprints', label: 'Blueprints', icon: <LayoutTemplate className="size-4" aria-hidden /> },
   { to: '/admin/policies', label: 'Resource policies', icon: <Gauge className="size-4" aria-hidden /> },
   { to: '/admin/governance', label: 'Agent governance', icon: <ShieldCheck className="size-4" aria-hidden />, exact: true },

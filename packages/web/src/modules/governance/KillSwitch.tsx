@@ -15,7 +15,8 @@ import { TBody, THead, Table, TableSkeleton, Td, Th } from '../../components/Tab
 import { canSeeAdmin, useCurrentUser } from '../auth/permissions';
 
 /** Which switch a dialog is about: the org's, or one blueprint's. */
-type Target = { scope: 'org' } | { scope: 'blueprint'; blueprint: Blueprint };
+export type KillSwitchTarget = { scope: 'org' } | { scope: 'blueprint'; blueprint: Pick<Blueprint, 'id' | 'name'> };
+type Target = KillSwitchTarget;
 
 const targetName = (t: Target) => (t.scope === 'org' ? 'every workspace' : `workspaces of “${t.blueprint.name}”`);
 
@@ -78,8 +79,8 @@ function SwitchRow({ label, state, readOnly, onToggle }: { label: string; state:
   );
 }
 
-/** Engage: a reason is required (builders and the audit log read it), then a second click confirms. Release: one confirmation. */
-function KillSwitchDialog({ target, engage, onClose }: { target: Target; engage: boolean; onClose: () => void }) {
+/** Engage: a reason is required (builders and the audit log read it), then a second click confirms. Release: one confirmation. Also on the admin overview's blueprint nodes. */
+export function KillSwitchDialog({ target, engage, onClose }: { target: Target; engage: boolean; onClose: () => void }) {
   const queryClient = useQueryClient();
   const put = useMutation(putKillSwitchMutation(queryClient));
   const [reason, setReason] = useState('');
