@@ -96,9 +96,9 @@ export function BlueprintLayoutForm({ blueprint, readOnly }: { blueprint: Bluepr
           <ol className="mt-2 space-y-2" aria-label="Tabs">
             {tabs.map((tab, i) => (
               <li key={i} data-testid="bp-tab-row" className="rounded-md border border-zinc-200 p-3">
-                <div className="flex flex-wrap items-start gap-2">
-                  <span className="mt-2 w-5 text-right text-xs text-zinc-400">{i + 1}</span>
-                  <div className="min-w-40 flex-1">
+                <div className="grid items-start gap-2 md:grid-cols-[1.25rem_minmax(0,1fr)_12rem_8rem_auto_auto]">
+                  <span className="mt-2 text-right text-xs text-zinc-400">{i + 1}</span>
+                  <div className="min-w-0">
                     <input
                       aria-label={`Tab ${i + 1} title`}
                       readOnly={readOnly}
@@ -117,13 +117,13 @@ export function BlueprintLayoutForm({ blueprint, readOnly }: { blueprint: Bluepr
                       const kind = e.target.value as TabKind;
                       setTab(i, kind === 'command' ? { kind, command: tab.command ?? '' } : { kind, command: undefined });
                     }}
-                    className={cn(selectClass, 'w-auto')}
+                    className={selectClass}
                   >
                     {(Object.keys(tabKindLabels) as TabKind[]).map((k) => (
                       <option key={k} value={k}>{tabKindLabels[k]}</option>
                     ))}
                   </select>
-                  <div className="w-36">
+                  <div>
                     <input
                       aria-label={`Tab ${i + 1} id`}
                       title="Its id: lowercase letters, digits and -; a command tab's terminal session is cmd-<id>"
@@ -138,7 +138,7 @@ export function BlueprintLayoutForm({ blueprint, readOnly }: { blueprint: Bluepr
                     />
                     {tabError(i, 'id') && <p className="mt-1 text-xs text-red-600">{tabError(i, 'id')}</p>}
                   </div>
-                  <label className="mt-2 inline-flex items-center gap-1.5 text-sm text-zinc-700">
+                  <label className="mt-2 inline-flex items-center gap-1.5 text-sm whitespace-nowrap text-zinc-700">
                     <input type="radio" name="bp-default-tab" disabled={readOnly} checked={tab.id === defaultTab} onChange={() => edit(setDefaultTab)(tab.id)} />
                     Opens first
                   </label>
@@ -151,7 +151,7 @@ export function BlueprintLayoutForm({ blueprint, readOnly }: { blueprint: Bluepr
                   )}
                 </div>
                 {tab.kind === 'command' && (
-                  <div className="mt-2 pl-7">
+                  <div className="mt-2 md:pl-7">
                     <input
                       aria-label={`Tab ${i + 1} command`}
                       placeholder="e.g. npm run dev -- --port 5173"
@@ -181,7 +181,7 @@ export function BlueprintLayoutForm({ blueprint, readOnly }: { blueprint: Bluepr
             <p className="text-xs text-zinc-500">Hides the shell and code editor tabs: for builders who should never need a terminal.</p>
           </div>
           <div className="space-y-1">
-            <Switch label="Code editor" checked={editor} disabled={readOnly} onChange={edit(setEditor)} />
+            <Switch label="Show the code editor" checked={editor} disabled={readOnly} onChange={edit(setEditor)} />
             <p className="text-xs text-zinc-500">Off: the code editor tab is hidden, whatever the layout.</p>
           </div>
         </div>
