@@ -280,5 +280,31 @@ describe('an admin confirming destructive actions in the browser', () => {
     } finally {
       await context.close();
     }
+
+    // Duplicate (saying what is not copied), archive the copy, then delete it: it has no workspaces.
+    await page.goto(`${stack.url}/admin/blueprints/${blueprintId}`);
+    await page.locator('#bp-availability').getByRole('button', { name: 'Duplicate' }).click();
+    const duplicate = dialog('Duplicate Journey budget');
+    expect(await duplicate.getByTestId('bp-not-copied').textContent()).toContain('Not copied: its credentials, its provider key and its git remote');
+    await duplicate.getByLabel('Name of the copy').fill('Journey budget (team B)');
+    await duplicate.getByRole('button', { name: 'Duplicate' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toContain('Journey budget (team B)');
+    const copyId = page.url().split('/').pop()!;
+    expect(copyId).not.toBe(blueprintId);
+    await visible(page.getByTestId('bp-state').filter({ hasText: 'Disabled' })).toBe(true);
+    expect((await stack.api('GET', `/api/v1/blueprints/${copyId}/llm-key`)).body.set).toBe(false);
+    await page.locator('#bp-availability').getByRole('button', { name: 'Archive' }).click();
+    await dialog('Archive Journey budget (team B)?').getByRole('button', { name: 'Archive blueprint' }).click();
+    await visible(page.getByTestId('bp-archived-note')).toBe(true);
+    await page.locator('#bp-availability').getByRole('button', { name: 'Delete' }).click();
+    await dialog('Delete Journey budget (team B)?').getByRole('button', { name: 'Delete blueprint' }).click();
+    await page.waitForURL(`${stack.url}/admin/blueprints`);
+    expect((await stack.api('GET', `/api/v1/blueprints/${copyId}`)).status).toBe(404);
+    // The original has the builder's workspace: its delete says so, and it stays.
+    await page.goto(`${stack.url}/admin/blueprints/${blueprintId}`);
+    await page.locator('#bp-availability').getByRole('button', { name: 'Delete' }).click();
+    const refused = dialog('Delete Journey budget?');
+    await refused.getByRole('button', { name: 'Delete blueprint' }).click();
+    await expect.poll(() => refused.getByRole('alert').textContent()).toContain('1 workspace uses this blueprint');
   }, 240_000);
 });
