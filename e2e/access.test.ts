@@ -54,6 +54,123 @@ describe('members and blueprint access', () => {
     expect((await stack.api('GET', `/api/v1/blueprints/${bp2}/access`)).body.rules).toEqual([{ kind: 'role', value: 'builder' }]); // unchanged
   });
 
+  it('edits every field of a blueprint through PATCH, and refuses a 300-character name or too many suggestions with a message, changing nothing', async () => {
+    const id = await createBlueprint('Everything');
+    const patch = {
+      model: 'claude-sonnet-4-5', llm: { kind: 'openai-compatible', baseUrl: 'https://llm.example.com/v1' },
+      systemPrompt: 'Answer in plain words.', dataSourceNotes: 'The ledger is ledger.json.',
+      tabs: [{ id: 'chat', kind: 'ai-chat', title: 'Ask' }, { id: 'dev', kind: 'command', title: 'Dev', command: 'npm run dev' }, { id: 'shell', kind: 'shell', title: 'Shell' }],
+      defaultTab: 'dev', layoutLocked: true, editorEnabled: false, previewPorts: [5173, 3000],
+      suggestedPrompts: ['Build a budget tracker', 'Make a contact form'], illustration: 'chart', enabled: false,
+    };
+    const res = await stack.api('PATCH', `/api/v1/blueprints/${id}`, patch);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect((await stack.api('GET', `/api/v1/blueprints/${id}`)).body).toMatchObject(patch);
+
+    const long = 'n'.repeat(300);
+    for (const [method, url, body] of [['PATCH', `/api/v1/blueprints/${id}`, { name: long }], ['POST', '/api/v1/blueprints', { name: long }]] as const) {
+      const refused = await stack.api(method, url, body);
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.message).toMatch(/^invalid request body: name: .*64/);
+    }
+    expect((await stack.api('GET', `/api/v1/blueprints/${id}`)).body.name).toBe('Everything'); // not cut to 64 either
+    expect(await catalog(ADMIN_TOKEN)).not.toContain('n'.repeat(64));
+
+    for (const suggestedPrompts of [Array.from({ length: 7 }, (_, i) => `idea ${i}`), ['x'.repeat(201)], ['two\nlines'], ['']]) {
+      const refused = await stack.api('PATCH', `/api/v1/blueprints/${id}`, { suggestedPrompts });
+      expect(refused.status, JSON.stringify(suggestedPrompts)).toBe(400);
+      expect(refused.body.error.message).toContain('suggestedPrompts');
+    }
+    expect((await stack.api('PATCH', `/api/v1/blueprints/${id}`, { illustration: 'unicorn' })).status).toBe(400);
+    expect((await stack.api('GET', `/api/v1/blueprints/${id}`)).body).toMatchObject({ suggestedPrompts: patch.suggestedPrompts, illustration: 'chart' });
+  });
+
+  it('a disabled blueprint is hidden from builders and refuses their new workspaces; the ones they have keep working', async () => {
+    const id = await createBlueprint('Switchable');
+    const gail = await stack.userToken('gail@example.com');
+    const kept = await stack.api('POST', '/api/v1/workspaces', { blueprintId: id, name: 'kept' }, gail.token);
+    expect(kept.status).toBe(201);
+    await stack.waitForState(kept.body.id, 'running', gail.token, 60_000);
+
+    const off = await stack.api('PATCH', `/api/v1/blueprints/${id}`, { enabled: false });
+    expect(off.body).toMatchObject({ enabled: false, archivedAt: null });
+    expect(await catalog(gail.token)).not.toContain('Switchable');
+    expect(((await stack.api('GET', '/api/v1/blueprints')).body.blueprints as Array<{ id: string; enabled: boolean }>).find((b) => b.id === id)).toMatchObject({ enabled: false });
+    const refused = await stack.api('POST', '/api/v1/workspaces', { blueprintId: id, name: 'new' }, gail.token);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toBe('the blueprint Switchable is turned off for now: ask an admin to turn it on');
+    // An admin may try it before builders see it.
+    const tried = await stack.api('POST', '/api/v1/workspaces', { blueprintId: id, name: 'admin-try' });
+    expect(tried.status).toBe(201);
+    await stack.api('DELETE', `/api/v1/workspaces/${tried.body.id}`);
+
+    // Her workspace still reads its blueprint (its tabs), stops and starts.
+    expect((await stack.api('GET', `/api/v1/blueprints/${id}`, undefined, gail.token)).status).toBe(200);
+    expect((await stack.api('POST', `/api/v1/workspaces/${kept.body.id}/stop`, undefined, gail.token)).status).toBe(202);
+    await stack.waitForState(kept.body.id, 'stopped', gail.token, 60_000);
+    expect((await stack.api('POST', `/api/v1/workspaces/${kept.body.id}/start`, undefined, gail.token)).status).toBe(202);
+    await stack.waitForState(kept.body.id, 'running', gail.token, 60_000);
+
+    await stack.api('PATCH', `/api/v1/blueprints/${id}`, { enabled: true });
+    expect(await catalog(gail.token)).toContain('Switchable');
+    await stack.api('DELETE', `/api/v1/workspaces/${kept.body.id}`, undefined, gail.token);
+    const audit = (await stack.api('GET', '/api/v1/audit?action=blueprint.update&limit=20')).body.entries as Array<{ targetId: string; detail: { enabled?: boolean } }>;
+    expect(audit.filter((e) => e.targetId === id).map((e) => e.detail.enabled)).toEqual([true, false]);
+  }, 240_000);
+
+  it('archives (out of every catalog, no new workspaces, existing ones kept), unarchives, duplicates without secrets and deletes only what no workspace came from', async () => {
+    const id = await createBlueprint('Original');
+    const hal = await stack.userToken('hal@example.com');
+    await stack.api('PATCH', `/api/v1/blueprints/${id}`, { systemPrompt: 'Be brief.', suggestedPrompts: ['Build a quiz'], illustration: 'app', allowPublicApps: true });
+    await stack.api('PUT', `/api/v1/blueprints/${id}/access`, { access: 'restricted', rules: [{ kind: 'email', value: 'hal@example.com' }] });
+    expect((await stack.api('PUT', `/api/v1/blueprints/${id}/secrets/DB_TOKEN`, { value: 'secret-value' })).status).toBe(200);
+    expect((await stack.api('PUT', `/api/v1/blueprints/${id}/llm-key`, { value: 'sk-original' })).status).toBe(200);
+    expect((await stack.api('PUT', `/api/v1/blueprints/${id}/governance`, { mode: 'enforce' })).status).toBe(200);
+    expect((await stack.api('PUT', `/api/v1/blueprints/${id}/policies`, { idleStopMinutes: 45 })).status).toBe(200);
+    const ws = await stack.api('POST', '/api/v1/workspaces', { blueprintId: id, name: 'from-original' }, hal.token);
+    expect(ws.status).toBe(201);
+
+    const archived = await stack.api('POST', `/api/v1/blueprints/${id}/archive`);
+    expect(archived.status).toBe(200);
+    expect(archived.body.archivedAt).toEqual(expect.any(String));
+    expect(await catalog(hal.token)).not.toContain('Original');
+    const refused = await stack.api('POST', '/api/v1/workspaces', { blueprintId: id, name: 'after-archive' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toBe('the blueprint Original is archived: no new workspaces can be made from it');
+    expect((await stack.api('GET', `/api/v1/workspaces/${ws.body.id}`, undefined, hal.token)).status).toBe(200);
+    const unarchived = await stack.api('POST', `/api/v1/blueprints/${id}/unarchive`);
+    expect(unarchived.body.archivedAt).toBeNull();
+    expect(await catalog(hal.token)).toContain('Original');
+
+    const copy = await stack.api('POST', `/api/v1/blueprints/${id}/duplicate`, { name: 'Original copy' });
+    expect(copy.status, JSON.stringify(copy.body)).toBe(201);
+    expect(copy.body).toMatchObject({ name: 'Original copy', systemPrompt: 'Be brief.', suggestedPrompts: ['Build a quiz'], illustration: 'app', allowPublicApps: true, access: 'restricted', enabled: false });
+    expect((await stack.api('GET', `/api/v1/blueprints/${copy.body.id}/access`)).body.rules).toEqual([{ kind: 'email', value: 'hal@example.com' }]);
+    expect((await stack.api('GET', `/api/v1/blueprints/${copy.body.id}/governance`)).body).toEqual({ mode: 'enforce' });
+    expect((await stack.api('GET', `/api/v1/blueprints/${copy.body.id}/policies`)).body).toMatchObject({ idleStopMinutes: 45 });
+    expect((await stack.api('GET', `/api/v1/blueprints/${copy.body.id}/secrets`)).body.secrets).toEqual([]);
+    expect((await stack.api('GET', `/api/v1/blueprints/${copy.body.id}/llm-key`)).body.set).toBe(false);
+    expect((await stack.api('POST', `/api/v1/blueprints/${id}/duplicate`, { name: 'Original copy' })).status).toBe(409);
+    expect((await stack.api('POST', `/api/v1/blueprints/${id}/duplicate`, { name: 'c'.repeat(300) })).status).toBe(400);
+
+    const inUse = await stack.api('DELETE', `/api/v1/blueprints/${id}`);
+    expect(inUse.status).toBe(409);
+    expect(inUse.body.error.message).toMatch(/^1 workspace uses this blueprint: delete it first, or archive the blueprint/);
+    await stack.api('DELETE', `/api/v1/workspaces/${ws.body.id}`, undefined, hal.token);
+    await expect.poll(async () => (await stack.db.selectFrom('workspaces').select('state').where('id', '=', ws.body.id).executeTakeFirstOrThrow()).state, { timeout: 60_000 }).toBe('deleted');
+    // A deleted workspace still names it (its history, a published app): archive, not delete.
+    const history = await stack.api('DELETE', `/api/v1/blueprints/${id}`);
+    expect(history.status).toBe(409);
+    expect(history.body.error.message).toContain('archive it instead');
+
+    expect((await stack.api('DELETE', `/api/v1/blueprints/${copy.body.id}`)).status).toBe(204);
+    expect((await stack.api('GET', `/api/v1/blueprints/${copy.body.id}`)).status).toBe(404);
+    expect((await stack.db.selectFrom('secrets').select('id').where('scope', 'like', `%:${copy.body.id}`).execute())).toEqual([]);
+    const actions = ((await stack.api('GET', '/api/v1/audit?limit=100')).body.entries as Array<{ action: string; targetId: string }>)
+      .filter((e) => e.targetId === id || e.targetId === copy.body.id).map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['blueprint.archive', 'blueprint.unarchive', 'blueprint.duplicate', 'blueprint.delete']));
+  }, 240_000);
+
   it('invites by single-use link that expires', async () => {
     const made = await stack.api('POST', '/api/v1/invites', { email: 'frank@example.com', role: 'builder' });
     expect(made.status).toBe(201);

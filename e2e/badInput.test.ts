@@ -138,7 +138,11 @@ describe('bad input at the edge', () => {
         name: 'Fuzz made', description: 'x', model: 'm', systemPrompt: 's', dataSourceNotes: 'd',
         tabs: [{ id: 'run', kind: 'command', title: 'Run', command: 'true' }], defaultTab: 'run', previewPorts: [3000],
       },
-      'PATCH /api/v1/blueprints/:id': { description: 'x', llm: { kind: 'anthropic-compatible', baseUrl: 'http://127.0.0.1:9/' }, allowPublicApps: false, trustedPublishing: true, appsGetCredentials: false },
+      'PATCH /api/v1/blueprints/:id': {
+        description: 'x', llm: { kind: 'anthropic-compatible', baseUrl: 'http://127.0.0.1:9/' }, allowPublicApps: false, trustedPublishing: true, appsGetCredentials: false,
+        enabled: true, illustration: 'chart', suggestedPrompts: ['Build a quiz'],
+      },
+      'POST /api/v1/blueprints/:id/duplicate': { name: 'Fuzz copy' },
       'PUT /api/v1/blueprints/:id/access': { access: 'open', rules: [{ kind: 'email', value: 'a@example.com' }] },
       'PUT /api/v1/blueprints/:id/secrets/:name': { value: 'x' },
       'PUT /api/v1/blueprints/:id/llm-key': { value: 'sk-fuzz' },

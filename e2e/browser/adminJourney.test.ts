@@ -1,22 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
+import { runInWorkspace } from '@paddock/agent';
+import { DEMO_MODEL_ID, startModelSim, type ModelSim } from '@paddock/model-sim';
 import { launchChromium, signIn } from '../harness/browser.js';
 import { runAdminCommand } from '@paddock/portal';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, TestStack } from '../harness/testStack.js';
 
 describe('an admin confirming destructive actions in the browser', () => {
+  let sim: ModelSim;
   let stack: TestStack;
   let chromium: { browser: Browser; close(): Promise<void> };
   let page: Page;
 
   beforeAll(async () => {
-    [stack, chromium] = await Promise.all([TestStack.start(), launchChromium()]);
+    sim = await startModelSim();
+    // The portal's default model is not the demo one: a workspace answering as the demo model got it from its blueprint.
+    [stack, chromium] = await Promise.all([TestStack.start({ llm: { baseUrl: sim.url, apiKey: 'sk-ant-admin-journey', model: 'portal-default-model' } }), launchChromium()]);
     page = await chromium.browser.newPage({ viewport: { width: 1280, height: 800 } });
     await signIn(page, stack.url, ADMIN_EMAIL, ADMIN_PASSWORD);
   });
   afterAll(async () => {
     await chromium?.close();
     await stack?.close();
+    await sim?.close();
   });
 
   const dialog = (name: string) => page.getByRole('dialog', { name });
@@ -247,4 +253,161 @@ describe('an admin confirming destructive actions in the browser', () => {
     const stops = (await stack.api('GET', '/api/v1/audit?action=workspace.stop')).body.entries as Array<{ targetId: string; actorEmail: string }>;
     for (const id of [builders, admins]) expect(stops.find((e) => e.targetId === id)?.actorEmail).toBe(ADMIN_EMAIL);
   });
+
+  it('edits every blueprint field in the UI, and a builder\'s new workspace has them all', async () => {
+    const PROMPT = 'You build budget pages for the finance team. Plain words only.';
+    const NOTES = 'The budget lives in budget.json.';
+    const IDEA = 'Build a page that says Hello Budget';
+    const names = async () => ((await stack.api('GET', '/api/v1/blueprints')).body.blueprints as Array<{ name: string }>).map((b) => b.name);
+
+    // A 300-character name is refused at the field, not cut.
+    await page.goto(`${stack.url}/admin/blueprints`);
+    await page.getByRole('button', { name: 'New blueprint' }).first().click();
+    const create = dialog('New blueprint');
+    await create.getByLabel('Name').fill('n'.repeat(300));
+    await create.getByRole('button', { name: 'Create blueprint' }).click();
+    await visible(create.getByText('At most 64 characters')).toBe(true);
+    expect((await names()).some((n) => n.startsWith('nnnn'))).toBe(false);
+    await create.getByLabel('Name').fill('Journey budget');
+    await create.getByRole('button', { name: 'Create blueprint' }).click();
+    await page.waitForURL(/\/admin\/blueprints\/[0-9a-f-]+$/);
+    const blueprintId = page.url().split('/').pop()!;
+    const saved = (section: Locator) => visible(section.getByRole('status').filter({ hasText: 'Saved' }));
+
+    const details = page.locator('#bp-details');
+    await details.getByLabel('What it is for').fill('Plan and track your team budget, month by month.');
+    await details.getByRole('radio', { name: 'Chart' }).click();
+    await details.getByRole('button', { name: 'Save details' }).click();
+    await saved(details).toBe(true);
+
+    const ai = page.locator('#bp-ai');
+    await ai.getByLabel('Model', { exact: true }).fill(DEMO_MODEL_ID);
+    await ai.getByLabel('Instructions for the AI').fill(PROMPT);
+    await ai.getByLabel('Data-source notes').fill(NOTES);
+    await ai.getByRole('button', { name: 'Add a suggested prompt' }).click();
+    await ai.getByLabel('Suggested prompt 1', { exact: true }).fill(IDEA);
+    await ai.getByRole('button', { name: 'Add a suggested prompt' }).click();
+    await ai.getByLabel('Suggested prompt 2', { exact: true }).fill('x'.repeat(201));
+    await ai.getByRole('button', { name: 'Save AI settings' }).click();
+    // Checked in the browser with the API's schema: the message sits at its field, and nothing was sent.
+    await visible(ai.getByText('At most 200 characters')).toBe(true);
+    expect((await stack.api('GET', `/api/v1/blueprints/${blueprintId}`)).body.systemPrompt).toBe('');
+    await ai.getByLabel('Suggested prompt 2', { exact: true }).fill('What can you do?');
+    await ai.getByRole('button', { name: 'Save AI settings' }).click();
+    await saved(ai).toBe(true);
+    // The provider key is write-only: saved, then only said to be set.
+    await ai.getByLabel('New provider key').fill('sk-journey-provider-key');
+    await ai.getByRole('button', { name: 'Save key' }).click();
+    await expect.poll(() => ai.getByTestId('llm-key-status').textContent()).toMatch(/^A key is set/);
+    expect(await ai.getByLabel('New provider key').inputValue()).toBe('');
+    expect((await stack.api('GET', `/api/v1/blueprints/${blueprintId}/llm-key`)).body.set).toBe(true);
+    expect(await page.content()).not.toContain('sk-journey-provider-key');
+
+    // Tabs: [chat, claude, shell, editor] → add a command tab, move it to second, remove Claude Code, open on the chat.
+    const layout = page.locator('#bp-layout');
+    await layout.getByRole('button', { name: 'Add a tab' }).click();
+    await layout.getByLabel('Tab 5 title').fill('Budget server');
+    await layout.getByLabel('Tab 5 id').fill('budget');
+    for (const n of [5, 4, 3]) await layout.getByRole('button', { name: `Move tab ${n} up` }).click();
+    await layout.getByRole('button', { name: 'Remove tab 3' }).click();
+    await layout.getByTestId('bp-tab-row').nth(0).getByLabel('Opens first').check();
+    // A switch is its label (the checkbox itself is visually hidden).
+    await layout.getByText('Lock the layout', { exact: true }).click();
+    await layout.getByText('Show the code editor', { exact: true }).click();
+    expect(await layout.getByRole('switch', { name: 'Lock the layout' }).isChecked()).toBe(true);
+    expect(await layout.getByRole('switch', { name: 'Show the code editor' }).isChecked()).toBe(false);
+    await layout.getByLabel('Preview ports').fill('8000, 5173');
+    await layout.getByRole('button', { name: 'Save layout' }).click();
+    await visible(layout.getByText('a command tab needs its command')).toBe(true);
+    await layout.getByLabel('Tab 2 command').fill('echo budget-$((6*7)); sleep 600');
+    await layout.getByRole('button', { name: 'Save layout' }).click();
+    await saved(layout).toBe(true);
+
+    expect((await stack.api('GET', `/api/v1/blueprints/${blueprintId}`)).body).toMatchObject({
+      name: 'Journey budget', illustration: 'chart', model: DEMO_MODEL_ID, systemPrompt: PROMPT, dataSourceNotes: NOTES,
+      suggestedPrompts: [IDEA, 'What can you do?'],
+      tabs: [
+        { id: 'chat', kind: 'ai-chat', title: 'AI chat' },
+        { id: 'budget', kind: 'command', title: 'Budget server', command: 'echo budget-$((6*7)); sleep 600' },
+        { id: 'shell', kind: 'shell', title: 'Shell' },
+        { id: 'editor', kind: 'editor', title: 'Code editor' },
+      ],
+      defaultTab: 'chat', layoutLocked: true, editorEnabled: false, previewPorts: [8000, 5173], enabled: true,
+    });
+    // The preview shows what a builder gets: the locked layout's two tabs, opening on the chat with its ideas.
+    const preview = page.getByTestId('bp-preview');
+    await expect.poll(() => preview.getByTestId('bp-preview-tab').allTextContents()).toEqual(['AI chat', 'Budget server']);
+    expect(await preview.getByTestId('bp-preview-tab').first().getAttribute('data-default')).toBe('true');
+    expect(await preview.getByText(IDEA).count()).toBe(1);
+
+    // Disabled, builders don't see it; enabled again, they do.
+    const builder = await stack.userToken('budget-builder@example.com');
+    const builderNames = async () => ((await stack.api('GET', '/api/v1/blueprints', undefined, builder.token)).body.blueprints as Array<{ name: string }>).map((b) => b.name);
+    const availability = page.locator('#bp-availability');
+    await availability.getByText('Enabled: builders can pick it').click();
+    await visible(page.getByTestId('bp-state').filter({ hasText: 'Disabled' })).toBe(true);
+    expect(await builderNames()).not.toContain('Journey budget');
+    await availability.getByText('Disabled: hidden from builders').click();
+    await expect.poll(builderNames).toContain('Journey budget');
+
+    // The builder's card, then the workspace: its tabs, the one it opens on, the chat's ideas, AGENTS.md, the command, the model.
+    const context = await chromium.browser.newContext({ viewport: { width: 1440, height: 900 } });
+    try {
+      const builderPage = await context.newPage();
+      await signIn(builderPage, stack.url, 'budget-builder@example.com', ADMIN_PASSWORD);
+      const card = builderPage.getByTestId('blueprint-card').filter({ hasText: 'Journey budget' });
+      await visible(card).toBe(true);
+      expect(await card.locator('[data-illustration="chart"]').count()).toBe(1);
+      expect(await card.textContent()).toContain('Plan and track your team budget, month by month.');
+      await card.getByRole('button', { name: 'Create' }).click();
+      await builderPage.waitForURL(/\/workspaces\/[0-9a-f-]+$/);
+      const workspaceId = builderPage.url().split('/').pop()!;
+      await expect.poll(() => builderPage.getByTestId('workspace-state').textContent(), { timeout: 60_000 }).toBe('running');
+      const tabs = builderPage.getByRole('tablist', { name: 'Workspace tabs' }).getByRole('tab');
+      await expect.poll(() => tabs.allTextContents()).toEqual(['AI chat', 'Budget server']);
+      expect(await builderPage.getByRole('tab', { name: 'AI chat' }).getAttribute('aria-selected')).toBe('true');
+      const chat = builderPage.getByRole('region', { name: 'AI chat' });
+      await expect.poll(() => chat.getByText('Demo model — scripted responses').isVisible(), { timeout: 60_000 }).toBe(true);
+      await visible(chat.getByRole('button', { name: IDEA })).toBe(true);
+      await chat.getByRole('button', { name: IDEA }).click();
+      expect(await chat.getByRole('textbox', { name: 'Message' }).inputValue()).toBe(IDEA);
+
+      const agents = await runInWorkspace(stack.runtime, workspaceId, 'cat /workspace/AGENTS.md');
+      expect(agents.output).toContain(PROMPT);
+      expect(agents.output).toContain(NOTES);
+      const env = await runInWorkspace(stack.runtime, workspaceId, 'for p in /proc/[0-9]*; do tr "\\0" "\\n" < $p/environ; done 2>/dev/null | grep "^ANTHROPIC_MODEL=" | sort -u', 30_000);
+      expect(env.output.trim()).toBe(`ANTHROPIC_MODEL=${DEMO_MODEL_ID}`);
+      const term = await stack.terminal(workspaceId, builder.token, 'cmd-budget');
+      await term.waitFor('budget-42');
+      term.close();
+    } finally {
+      await context.close();
+    }
+
+    // Duplicate (saying what is not copied), archive the copy, then delete it: it has no workspaces.
+    await page.goto(`${stack.url}/admin/blueprints/${blueprintId}`);
+    await page.locator('#bp-availability').getByRole('button', { name: 'Duplicate' }).click();
+    const duplicate = dialog('Duplicate Journey budget');
+    expect(await duplicate.getByTestId('bp-not-copied').textContent()).toContain('Not copied: its credentials, its provider key and its git remote');
+    await duplicate.getByLabel('Name of the copy').fill('Journey budget (team B)');
+    await duplicate.getByRole('button', { name: 'Duplicate' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toContain('Journey budget (team B)');
+    const copyId = page.url().split('/').pop()!;
+    expect(copyId).not.toBe(blueprintId);
+    await visible(page.getByTestId('bp-state').filter({ hasText: 'Disabled' })).toBe(true);
+    expect((await stack.api('GET', `/api/v1/blueprints/${copyId}/llm-key`)).body.set).toBe(false);
+    await page.locator('#bp-availability').getByRole('button', { name: 'Archive' }).click();
+    await dialog('Archive Journey budget (team B)?').getByRole('button', { name: 'Archive blueprint' }).click();
+    await visible(page.getByTestId('bp-archived-note')).toBe(true);
+    await page.locator('#bp-availability').getByRole('button', { name: 'Delete' }).click();
+    await dialog('Delete Journey budget (team B)?').getByRole('button', { name: 'Delete blueprint' }).click();
+    await page.waitForURL(`${stack.url}/admin/blueprints`);
+    expect((await stack.api('GET', `/api/v1/blueprints/${copyId}`)).status).toBe(404);
+    // The original has the builder's workspace: its delete says so, and it stays.
+    await page.goto(`${stack.url}/admin/blueprints/${blueprintId}`);
+    await page.locator('#bp-availability').getByRole('button', { name: 'Delete' }).click();
+    const refused = dialog('Delete Journey budget?');
+    await refused.getByRole('button', { name: 'Delete blueprint' }).click();
+    await expect.poll(() => refused.getByRole('alert').textContent()).toContain('1 workspace uses this blueprint');
+  }, 240_000);
 });

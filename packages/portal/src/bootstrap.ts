@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { CreateBlueprintRequest } from '@paddock/protocol';
 import { BOOTSTRAP } from './auth/actor.js';
 import type { PortalConfig } from './config.js';
 import type { PortalServices } from './services.js';
@@ -12,7 +13,9 @@ export interface BootstrapResult {
 export const STARTER_BLUEPRINT = {
   name: 'Starter',
   description: 'A general-purpose workspace with a shell, Node.js and git. Start here.',
-};
+  illustration: 'spark',
+  suggestedPrompts: ['Build a page that says Hello Finance', 'What can you do?'],
+} satisfies CreateBlueprintRequest;
 
 /**
  * First start with an empty database: the admin (and their automation token, when

@@ -9,6 +9,12 @@ const copyTemplate = (dir: string) => `cp -rn ${TEMPLATES}/${dir}/. /workspace/ 
 export const STATIC_SITE_BLUEPRINT = {
   name: 'Static site',
   description: 'A plain HTML site with a live preview. Describe the page you want to the AI.',
+  illustration: 'website',
+  suggestedPrompts: [
+    'Make a one-page site for our team with a photo, who we are and how to reach us',
+    'Build an event page with the date, the agenda and a sign-up form',
+    'Create a FAQ page with questions that open when clicked',
+  ],
   systemPrompt: 'You are building a static website in /workspace for a non-technical colleague. '
     + 'Keep everything in plain HTML, CSS and JavaScript files (start from index.html); no build step. '
     + 'A web server already serves /workspace on port 8000 and the preview shows it: do not start another one.',
@@ -26,6 +32,12 @@ export const STATIC_SITE_BLUEPRINT = {
 export const REACT_VITE_BLUEPRINT = {
   name: 'React + Vite',
   description: 'A React app with Vite and hot reload. For builders who like to see the code.',
+  illustration: 'code',
+  suggestedPrompts: [
+    'Build a to-do list where I can add, tick off and delete items',
+    'Make a calculator for splitting a bill between friends',
+    'Create a dashboard with three cards showing sample numbers',
+  ],
   systemPrompt: 'This workspace holds a React app built with Vite (src/App.jsx is the entry component). '
     + 'The dev server already runs on port 5173 with hot reload. There is no network: node_modules is provided '
     + 'read-only (react, react-dom, vite, @vitejs/plugin-react) and npm install cannot add packages, so use only those.',
@@ -46,6 +58,12 @@ export const REACT_VITE_BLUEPRINT = {
 export const DATA_APP_BLUEPRINT = {
   name: 'Data app',
   description: 'A small internal app backed by a database file, with a data-source credential provided by the platform.',
+  illustration: 'data',
+  suggestedPrompts: [
+    'Build an app to track expenses: a form to add one and a table of all of them',
+    'Make an inventory list I can search, with a count for each item',
+    'Show a summary of the entries per month',
+  ],
   systemPrompt: 'You are building a small internal web app in /workspace for a non-technical colleague. '
     + 'app.mjs (plain Node.js, no dependencies) serves it on port 3000 and keeps its data in data.json. '
     + 'After changing app.mjs, restart the server by running: kill $(pgrep -f "node app.mjs") (the platform restarts it when the App tab is opened again).',

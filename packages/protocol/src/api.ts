@@ -169,8 +169,18 @@ export type BlueprintAccess = z.infer<typeof blueprintAccessSchema>;
 export const groupSchema = z.object({ id: z.string(), displayName: z.string(), source: identitySourceSchema, members: z.number().int() });
 export type Group = z.infer<typeof groupSchema>;
 
+/** The built-in pictures a blueprint's catalog card can show (web: modules/blueprints/illustrations.tsx). */
+export const blueprintIllustrationSchema = z.enum(['spark', 'website', 'app', 'data', 'chart', 'code', 'document', 'chat']);
+export type BlueprintIllustration = z.infer<typeof blueprintIllustrationSchema>;
+
 export const blueprintSchema = z.object({
   id, name: z.string(), description: z.string(), access: blueprintAccessLevelSchema, createdAt: z.string(), updatedAt: z.string(),
+  /** Disabled: hidden from builders, and only admins may create workspaces from it (to try it); existing workspaces keep working. */
+  enabled: z.boolean(),
+  /** Set while archived: out of every catalog, no new workspaces; existing ones keep running. */
+  archivedAt: z.string().nullable(),
+  /** Its card's picture; null: the generic one. */
+  illustration: blueprintIllustrationSchema.nullable(),
   /** Its apps may be published for anyone, signed in or not (publishing; default false). */
   allowPublicApps: z.boolean(),
   /** Its trusted builders skip review when every check of a publish passes (default true; false revokes it for this blueprint). */
@@ -183,15 +193,25 @@ export const blueprintSchema = z.object({
 export type Blueprint = z.infer<typeof blueprintSchema>;
 export const createBlueprintRequestSchema = z.object({
   name, description: wellFormedString().trim().max(2000).default(''),
+  enabled: z.boolean().default(true), illustration: blueprintIllustrationSchema.nullable().default(null),
   ...blueprintWorkspaceConfigFields,
 }).superRefine(checkBlueprintTabs);
 export type CreateBlueprintRequest = z.input<typeof createBlueprintRequestSchema>;
 export const updateBlueprintRequestSchema = z.object({
   name: name.optional(), description: wellFormedString().trim().max(2000).optional(),
   allowPublicApps: z.boolean().optional(), trustedPublishing: z.boolean().optional(), appsGetCredentials: z.boolean().optional(),
+  enabled: z.boolean().optional(), illustration: blueprintIllustrationSchema.nullable().optional(),
   ...blueprintWorkspaceConfigPatchSchema.shape,
 }).refine((v) => Object.keys(v).length > 0, 'nothing to change');
 export type UpdateBlueprintRequest = z.input<typeof updateBlueprintRequestSchema>;
+/**
+ * POST /api/v1/blueprints/:id/duplicate: a new blueprint with the setup, access rules and
+ * policies of this one, under a new name. Its credentials and provider key are not copied
+ * (a copy is often made for another team, whose secrets differ); the copy starts disabled,
+ * so builders see it only once an admin has finished it and enabled it.
+ */
+export const duplicateBlueprintRequestSchema = z.object({ name });
+export type DuplicateBlueprintRequest = z.input<typeof duplicateBlueprintRequestSchema>;
 
 /** How a runtime holds workspaces to their limits: 'none' means it doesn't (the agent's log says why). */
 export const resourceMechanismSchema = z.enum(['cgroup-v2', 'cgroup-v1', 'none']);

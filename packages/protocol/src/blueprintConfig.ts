@@ -96,6 +96,13 @@ export function resolveWorkspaceLimits(resources: WorkspaceResources, defaults: 
   };
 }
 
+export const MAX_SUGGESTED_PROMPTS = 6;
+export const MAX_SUGGESTED_PROMPT_LENGTH = 200;
+/** A few short ideas, each one line: a chip in the chat's empty state, not an essay. */
+export const suggestedPromptsSchema = z.array(
+  wellFormedString().trim().min(1).max(MAX_SUGGESTED_PROMPT_LENGTH).regex(/^[^\r\n]*$/, 'one line, no line breaks'),
+).max(MAX_SUGGESTED_PROMPTS);
+
 /** Dollars an hour, to the cent's hundredth. */
 const hourlyRateSchema = z.number().min(0).max(10_000).refine((n) => Math.round(n * 10_000) === n * 10_000, 'at most four decimals');
 
@@ -116,6 +123,8 @@ export const blueprintWorkspaceConfigFields = {
   resources: workspaceResourcesSchema.default({}),
   /** What an hour of one of its workspaces running costs, in US dollars, for the cost pages; null: no price. */
   hourlyRateUsd: hourlyRateSchema.nullable().default(null),
+  /** What the AI chat offers to a builder facing an empty conversation: a click fills the message box. */
+  suggestedPrompts: suggestedPromptsSchema.default([]),
 };
 
 type ConfigShape = { tabs?: WorkspaceTab[]; defaultTab?: string };
@@ -155,6 +164,7 @@ export const blueprintWorkspaceConfigPatchSchema = z.object({
   /** Replaces the blueprint's limits as a whole: a limit left out takes its default. */
   resources: workspaceResourcesSchema,
   hourlyRateUsd: hourlyRateSchema.nullable(),
+  suggestedPrompts: suggestedPromptsSchema,
 }).partial();
 export type BlueprintWorkspaceConfigPatch = z.infer<typeof blueprintWorkspaceConfigPatchSchema>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { blueprintAccessSchema, blueprintSchema, createBlueprintRequestSchema, updateBlueprintRequestSchema } from '@paddock/protocol';
+import { blueprintAccessSchema, blueprintSchema, createBlueprintRequestSchema, duplicateBlueprintRequestSchema, updateBlueprintRequestSchema } from '@paddock/protocol';
 import { route } from './route.js';
 
 export const blueprintRoutes = [
@@ -21,6 +21,26 @@ export const blueprintRoutes = [
     method: 'PATCH', url: '/api/v1/blueprints/:id', access: 'admin', summary: 'Change a blueprint',
     body: updateBlueprintRequestSchema, response: blueprintSchema,
     handler: async ({ body, actor, params, services }) => services.blueprints.update(params.id, body, actor),
+  }),
+  route({
+    method: 'POST', url: '/api/v1/blueprints/:id/duplicate', access: 'admin', status: 201,
+    summary: 'Copy a blueprint: its setup, access rules and policies, not its credentials, provider key or git remote; the copy starts disabled',
+    body: duplicateBlueprintRequestSchema, response: blueprintSchema,
+    handler: async ({ body, actor, params, services }) => services.blueprints.duplicate(params.id, body.name, actor),
+  }),
+  route({
+    method: 'POST', url: '/api/v1/blueprints/:id/archive', access: 'admin',
+    summary: 'Archive a blueprint: out of the catalog, no new workspaces; existing ones keep running', response: blueprintSchema,
+    handler: async ({ actor, params, services }) => services.blueprints.archive(params.id, actor),
+  }),
+  route({
+    method: 'POST', url: '/api/v1/blueprints/:id/unarchive', access: 'admin', summary: 'Bring an archived blueprint back to the catalog', response: blueprintSchema,
+    handler: async ({ actor, params, services }) => services.blueprints.unarchive(params.id, actor),
+  }),
+  route({
+    method: 'DELETE', url: '/api/v1/blueprints/:id', access: 'admin', response: 'no-content', status: 204,
+    summary: 'Delete a blueprint no workspace was ever made from (409 otherwise: archive it instead)',
+    handler: async ({ actor, params, services }) => { await services.blueprints.delete(params.id, actor); },
   }),
   route({
     method: 'GET', url: '/api/v1/blueprints/:id/access', access: 'auditor', summary: 'Who may use a blueprint', response: blueprintAccessSchema,

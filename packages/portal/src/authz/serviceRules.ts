@@ -79,6 +79,11 @@ export const SERVICE_RULES: Record<string, Record<string, MethodRule>> = {
     setupOf: { holder: 'a workspace from Workspaces.get' },
     create: admins,
     update: admins,
+    archive: admins,
+    unarchive: admins,
+    setArchived: internal,
+    duplicate: admins,
+    delete: admins,
   },
   BlueprintAccessControl: {
     usableIds: { blueprint: 'use' },

@@ -1,6 +1,6 @@
 import type { SelectType } from 'kysely';
 import {
-  auditActorKindSchema, auditOutcomeSchema, blueprintAccessKindSchema, blueprintAccessLevelSchema, deactivatedBySchema, desiredStateSchema,
+  auditActorKindSchema, auditOutcomeSchema, blueprintAccessKindSchema, blueprintAccessLevelSchema, blueprintIllustrationSchema, deactivatedBySchema, desiredStateSchema,
   identitySourceSchema, roleSchema, workspaceStateSchema,
   approvalScopeSchema, approvalStateSchema, enforcementPointSchema, governanceClassSchema, verdictSchema,
   publishAccessSchema, publishStateSchema, appStateSchema, stopReasonSchema, BUDGET_ACTIONS, BUDGET_SCOPES,
@@ -25,6 +25,7 @@ export const enumColumns: Record<string, readonly unknown[]> = {
   'audit_log.outcome': allOf('audit_log', 'outcome')(auditOutcomeSchema.options),
   'blueprint_access_rules.kind': allOf('blueprint_access_rules', 'kind')(blueprintAccessKindSchema.options),
   'blueprints.access': allOf('blueprints', 'access')(blueprintAccessLevelSchema.options),
+  'blueprints.illustration': allOf('blueprints', 'illustration')(blueprintIllustrationSchema.options),
   'budgets.action': allOf('budgets', 'action')(BUDGET_ACTIONS),
   'budgets.scope': allOf('budgets', 'scope')(BUDGET_SCOPES),
   'governance_approvals.class': allOf('governance_approvals', 'class')(governanceClassSchema.options),

@@ -1,6 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 import type {
-  AuditActorKind, AuditOutcome, BlueprintAccessKind, BlueprintAccessLevel, DeactivatedBy, DesiredState, IdentitySource, Role, WorkspaceState, StopReason,
+  AuditActorKind, AuditOutcome, BlueprintAccessKind, BlueprintAccessLevel, BlueprintIllustration, DeactivatedBy, DesiredState, IdentitySource, Role, WorkspaceState, StopReason,
 } from '@paddock/protocol';
 import type { BudgetMonthsTable, BudgetsTable, LlmUsageTable, ModelPricesTable, WorkspaceRunsTable } from './usageSchema.js';
 import type { WorkspaceActivityTable } from './activitySchema.js';
@@ -93,6 +93,12 @@ export interface BlueprintsTable {
   git_remote_branch: ColumnType<string | null, string | null | undefined, string | null>;
   git_remote_username: ColumnType<string | null, string | null | undefined, string | null>;
   git_remote_updated_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** Disabled: hidden from builders, new workspaces for admins only (migration 0030). */
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Set while archived: out of every catalog, no new workspaces (migration 0030). */
+  archived_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** Its catalog card's built-in picture (migration 0030; protocol blueprintIllustrationSchema). */
+  illustration: ColumnType<BlueprintIllustration | null, BlueprintIllustration | null | undefined, BlueprintIllustration | null>;
 }
 
 export interface AgentsTable {

@@ -11,6 +11,7 @@ import { ApiError, BlueprintAccessLostError, ConflictError, NotFoundError, Quota
 import { newId } from '../ids.js';
 import type { EventBus } from '../events/eventBus.js';
 import { mayUseBlueprint, type BlueprintAccessControl } from '../blueprints/blueprintAccess.js';
+import { assertNewWorkspaceAllowed } from '../blueprints/blueprints.js';
 import { workspaceResourceStatus } from './workspaceResources.js';
 import { cleanupDeadline, effectiveValue, idleDeadline, lifetimeDeadline, nearestDeadline, RESOURCE_POLICY_KEY, stopDeadline } from '../policies/workspaceDeadlines.js';
 
@@ -149,8 +150,9 @@ export class Workspaces {
     await this.blueprintAccess.assertUsable(actor, input.blueprintId);
     const now = this.clock.now();
     const w = await this.db.transaction().execute(async (tx) => {
-      const bp = await tx.selectFrom('blueprints').select(['id']).where('id', '=', input.blueprintId).executeTakeFirst();
+      const bp = await tx.selectFrom('blueprints').select(['id', 'name', 'enabled', 'archived_at']).where('id', '=', input.blueprintId).executeTakeFirst();
       if (!bp) throw new NotFoundError('blueprint');
+      assertNewWorkspaceAllowed(bp, actor);
       const clash = await tx.selectFrom('workspaces').select('id')
         .where('owner_id', '=', actor.user.id).where('name', '=', input.name).where('state', '<>', 'deleted').executeTakeFirst();
       if (clash) throw new ConflictError(`you already have a workspace named ${input.name}`);

@@ -1,5 +1,5 @@
 import { queryOptions, type QueryClient } from '@tanstack/react-query';
-import type { Blueprint, BlueprintAccess, CreateBlueprintRequest, GitRemoteStatus, PutGitRemote, SecretInfo, UpdateBlueprintRequest } from '@paddock/protocol';
+import type { Blueprint, BlueprintAccess, CreateBlueprintRequest, GitRemoteStatus, LlmKeyStatus, PutGitRemote, SecretInfo, UpdateBlueprintRequest } from '@paddock/protocol';
 import { blueprintsQuery } from './blueprints';
 import { api } from './client';
 
@@ -90,5 +90,48 @@ export function deleteBlueprintGitRemoteMutation(queryClient: QueryClient, id: s
   return {
     mutationFn: () => api.delete<void>(`${path(id)}/git-remote`),
     onSuccess: () => queryClient.setQueryData<GitRemoteStatus>(blueprintGitRemoteQuery(id).queryKey, { remote: null }),
+  };
+}
+
+/** Archive or bring back, duplicate, delete: each answers with the blueprint (the copy), or nothing for a delete. */
+export function blueprintLifecycleMutation(queryClient: QueryClient, id: string) {
+  return {
+    mutationFn: async (action: { kind: 'archive' | 'unarchive' } | { kind: 'duplicate'; name: string } | { kind: 'delete' }): Promise<Blueprint | null> => {
+      switch (action.kind) {
+        case 'archive':
+        case 'unarchive':
+          return api.post<Blueprint>(`${path(id)}/${action.kind}`);
+        case 'duplicate':
+          return api.post<Blueprint>(`${path(id)}/duplicate`, { name: action.name });
+        case 'delete':
+          await api.delete<void>(path(id));
+          return null;
+      }
+    },
+    onSuccess: (blueprint: Blueprint | null) => {
+      if (blueprint && blueprint.id === id) queryClient.setQueryData(blueprintQuery(id).queryKey, blueprint);
+      if (!blueprint) queryClient.removeQueries({ queryKey: blueprintQuery(id).queryKey });
+      return queryClient.invalidateQueries({ queryKey: blueprintsQuery().queryKey, exact: true });
+    },
+  };
+}
+
+/** Whether the blueprint's model provider key is set, and since when; never the key. */
+export function blueprintLlmKeyQuery(id: string) {
+  return queryOptions({
+    queryKey: ['blueprints', id, 'llm-key'] as const,
+    queryFn: ({ signal }) => api.get<LlmKeyStatus>(`${path(id)}/llm-key`, signal),
+  });
+}
+
+/** Sets (a value) or removes (null) the provider key. */
+export function blueprintLlmKeyMutation(queryClient: QueryClient, id: string) {
+  return {
+    mutationFn: async (value: string | null): Promise<LlmKeyStatus> => {
+      if (value !== null) return api.put<LlmKeyStatus>(`${path(id)}/llm-key`, { value });
+      await api.delete<void>(`${path(id)}/llm-key`);
+      return { set: false, updatedAt: null };
+    },
+    onSuccess: (status: LlmKeyStatus) => queryClient.setQueryData(blueprintLlmKeyQuery(id).queryKey, status),
   };
 }

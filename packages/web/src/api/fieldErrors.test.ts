@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './client';
-import { errorsUnder, fieldErrors } from './fieldErrors';
+import { updateBlueprintRequestSchema } from '@paddock/protocol';
+import { errorsUnder, fieldErrors, issueFields } from './fieldErrors';
 
 describe('fieldErrors', () => {
   it("splits the API's message into each field's errors", () => {
@@ -24,5 +25,17 @@ describe('fieldErrors', () => {
   it('finds nothing in an error that is not a refused input', () => {
     expect(fieldErrors(new ApiError(409, 'conflict', 'mode: taken'))).toEqual({ fields: {}, rest: [] });
     expect(fieldErrors(new Error('mode: x'))).toEqual({ fields: {}, rest: [] });
+  });
+});
+
+describe('issueFields', () => {
+  it("maps a protocol schema's issues to fields, saying length limits in plain words", () => {
+    const parsed = updateBlueprintRequestSchema.safeParse({ name: 'n'.repeat(300), suggestedPrompts: ['ok', ''], previewPorts: [70000] });
+    expect(parsed.success).toBe(false);
+    expect(issueFields(parsed.error!.issues)).toEqual({
+      name: 'At most 64 characters',
+      'suggestedPrompts.1': 'Required',
+      'previewPorts.0': 'At most 65535',
+    });
   });
 });

@@ -26,3 +26,34 @@ export function errorsUnder(fields: Record<string, string>, path: string): strin
   const found = Object.entries(fields).filter(([k]) => k === path || k.startsWith(`${path}.`)).map(([k, v]) => (k === path ? v : `${k.slice(path.length + 1)}: ${v}`));
   return found.length ? found.join('; ') : undefined;
 }
+
+/** What a zod issue carries that a message needs (the web app has no zod of its own: the protocol's schemas bring it). */
+interface SchemaIssue {
+  path: ReadonlyArray<PropertyKey>;
+  message: string;
+  code?: string;
+  origin?: string;
+  maximum?: number | bigint;
+  minimum?: number | bigint;
+}
+
+/**
+ * A protocol schema's issues, checked in the browser before sending, as the same
+ * field path → message map that fieldErrors makes of the server's answer, so a form
+ * shows both the same way. Length limits are said in plain words.
+ */
+export function issueFields(issues: readonly SchemaIssue[]): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of issues) {
+    const key = issue.path.map(String).join('.') || 'form';
+    fields[key] ??= issueMessage(issue);
+  }
+  return fields;
+}
+
+function issueMessage(issue: SchemaIssue): string {
+  const text = issue.origin === 'string';
+  if (issue.code === 'too_big' && issue.maximum !== undefined) return text ? `At most ${issue.maximum} characters` : `At most ${issue.maximum}`;
+  if (issue.code === 'too_small' && issue.minimum !== undefined) return text && Number(issue.minimum) === 1 ? 'Required' : text ? `At least ${issue.minimum} characters` : `At least ${issue.minimum}`;
+  return issue.message;
+}

@@ -23,6 +23,7 @@ import { Skeleton } from '../../components/Skeleton';
 import { Spinner } from '../../components/Spinner';
 import { cn } from '../../components/cn';
 import { WorkspaceGovernanceBanner } from '../governance/WorkspaceGovernanceBanner';
+import { useSuggestedPrompts } from './suggestedPrompts';
 import { toolActivity } from './toolActivity';
 import { aiErrorMessage, useAiEvents } from './useAiEvents';
 
@@ -31,12 +32,6 @@ const POLL_WHILE_AWAITING_MS = 2000;
 
 const completedReplies = (messages: AiMessage[] | undefined): number =>
   messages?.filter((m) => m.info.role === 'assistant' && m.info.time.completed !== undefined).length ?? 0;
-
-const SUGGESTIONS = [
-  'Build a page that says Hello Finance',
-  'Build a page that says Quarterly numbers',
-  'What can you do?',
-];
 
 /**
  * The AI chat: our own UI over OpenCode's server in the workspace (reached
@@ -197,7 +192,7 @@ export function ChatPanel({ workspaceId }: { workspaceId: string }) {
                 onSuggestion={setDraft}
               />
             ) : (
-              <Suggestions onPick={(text) => { setDraft(text); textarea.current?.focus(); }} />
+              <Suggestions workspaceId={workspaceId} onPick={(text) => { setDraft(text); textarea.current?.focus(); }} />
             )
           }
         </QueryView>
@@ -250,7 +245,9 @@ function StartingState() {
   );
 }
 
-function Suggestions({ onPick }: { onPick: (text: string) => void }) {
+/** The empty chat: its blueprint's suggested prompts (suggestedPrompts.ts), a click filling the message box. */
+function Suggestions({ workspaceId, onPick }: { workspaceId: string; onPick: (text: string) => void }) {
+  const suggestions = useSuggestedPrompts(workspaceId);
   return (
     <div className="flex flex-col items-center px-6 py-12 text-center">
       <div className="mb-4 flex size-11 items-center justify-center rounded-full bg-zinc-100 text-zinc-500">
@@ -258,8 +255,8 @@ function Suggestions({ onPick }: { onPick: (text: string) => void }) {
       </div>
       <h2 className="text-base font-semibold text-zinc-900">What would you like to build?</h2>
       <p className="mt-1 max-w-sm text-sm text-zinc-500">Describe it in your own words. The AI writes the files and starts the app; watch it in the preview.</p>
-      <ul className="mt-6 flex flex-wrap justify-center gap-2" aria-label="Suggestions">
-        {SUGGESTIONS.map((s) => (
+      {suggestions.length > 0 && <ul className="mt-6 flex flex-wrap justify-center gap-2" aria-label="Suggestions">
+        {suggestions.map((s) => (
           <li key={s}>
             <button
               type="button"
@@ -270,7 +267,7 @@ function Suggestions({ onPick }: { onPick: (text: string) => void }) {
             </button>
           </li>
         ))}
-      </ul>
+      </ul>}
     </div>
   );
 }
@@ -307,7 +304,7 @@ function MessageList({ workspaceId, sessionId, busy, awaitingAfter, onReplyCompl
       }
       errorTitle="Could not load this chat"
       errorClassName="m-3"
-      empty={<Suggestions onPick={onSuggestion} />}
+      empty={<Suggestions workspaceId={workspaceId} onPick={onSuggestion} />}
     >
       {(list) => (
         <div role="log" aria-live="polite" aria-label="Conversation" className="space-y-4 p-4">

@@ -15,7 +15,7 @@ const WorkspaceTerminal = lazy(() =>
 
 export type TabsConfig = Pick<BlueprintWorkspaceConfig, 'tabs' | 'defaultTab' | 'layoutLocked' | 'editorEnabled'>;
 
-const icons: Record<WorkspaceTab['kind'], ReactNode> = {
+export const tabIcons: Record<WorkspaceTab['kind'], ReactNode> = {
   'ai-chat': <MessageSquare className="size-3.5" aria-hidden />,
   claude: <Sparkles className="size-3.5" aria-hidden />,
   shell: <TerminalSquare className="size-3.5" aria-hidden />,
@@ -72,7 +72,7 @@ export function WorkspaceTabs({ workspaceId, config, className }: { workspaceId:
                 active ? 'border-zinc-900 text-zinc-900' : 'border-transparent text-zinc-500 hover:text-zinc-800',
               )}
             >
-              {icons[tab.kind]}
+              {tabIcons[tab.kind]}
               {tab.title}
             </button>
           );

@@ -3,7 +3,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
 import { ChevronRight, LayoutTemplate, Lock, LockOpen, Plus } from 'lucide-react';
 import { blueprintsQuery } from '../../api/blueprints';
+import { createBlueprintRequestSchema } from '@paddock/protocol';
 import { createBlueprintMutation } from '../../api/blueprintAdmin';
+import { fieldErrors, issueFields } from '../../api/fieldErrors';
 import { Badge } from '../../components/Badge';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
@@ -16,6 +18,7 @@ import { QueryView } from '../../components/QueryView';
 import { TBody, THead, Table, TableSkeleton, Td, Th } from '../../components/Table';
 import { formatDateTime, timeAgo } from '../../components/formatTime';
 import { ReadOnlyBadge } from '../../modules/admin/AdminLayout';
+import { BlueprintStateBadge } from '../../modules/blueprints/BlueprintStateBadge';
 import { useCanManage } from '../../modules/auth/permissions';
 
 export function AdminBlueprintsPage() {
@@ -88,7 +91,10 @@ export function AdminBlueprintsPage() {
                         <p className="max-w-md truncate text-xs text-zinc-500">{blueprint.description || 'No description.'}</p>
                       </Td>
                       <Td>
-                        <AccessBadge access={blueprint.access} />
+                        <span className="flex flex-wrap items-center gap-1.5">
+                          <AccessBadge access={blueprint.access} />
+                          <BlueprintStateBadge blueprint={blueprint} />
+                        </span>
                       </Td>
                       <Td className="hidden whitespace-nowrap text-zinc-500 md:table-cell">
                         <span title={formatDateTime(blueprint.updatedAt)}>{timeAgo(blueprint.updatedAt)}</span>
@@ -126,16 +132,24 @@ function CreateBlueprintDialog({ open, onClose }: { open: boolean; onClose: () =
   const create = useMutation(createBlueprintMutation(queryClient));
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
+  const [showChecks, setShowChecks] = useState(false);
 
   const close = () => {
     onClose();
     setName('');
+    setShowChecks(false);
     setDescription('');
     create.reset();
   };
 
+  // Checked here with the API's own schema: a name too long is refused with a message, never cut.
+  const checked = createBlueprintRequestSchema.safeParse({ name: name.trim(), description: description.trim() });
+  const nameError = (showChecks && !checked.success ? issueFields(checked.error.issues).name : undefined) ?? fieldErrors(create.error).fields.name ?? null;
+
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
+    setShowChecks(true);
+    if (!checked.success) return;
     create.mutate(
       { name: name.trim(), description: description.trim() },
       {
@@ -156,13 +170,13 @@ function CreateBlueprintDialog({ open, onClose }: { open: boolean; onClose: () =
       description="It starts open to everyone; restrict it and add credentials next."
     >
       <form onSubmit={onSubmit} className="space-y-5" noValidate>
-        {create.isError && <ErrorBanner title="Could not create the blueprint" error={create.error} />}
-        <Field id="blueprint-name" label="Name" hint="Up to 64 characters.">
+        {create.isError && !fieldErrors(create.error).fields.name && <ErrorBanner title="Could not create the blueprint" error={create.error} />}
+        <Field id="blueprint-name" label="Name" hint="Up to 64 characters." error={nameError}>
           <input
             id="blueprint-name"
             required
             autoFocus
-            maxLength={64}
+            aria-invalid={nameError ? true : undefined}
             value={name}
             onChange={(e) => setName(e.target.value)}
             className={inputClass}

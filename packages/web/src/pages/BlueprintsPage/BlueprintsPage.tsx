@@ -1,13 +1,11 @@
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
-import { ArrowRight, LayoutTemplate, Lock, Plus } from 'lucide-react';
+import { LayoutTemplate } from 'lucide-react';
 import type { Blueprint, Workspace } from '@paddock/protocol';
 import { blueprintsQuery } from '../../api/blueprints';
 import { isApiError } from '../../api/client';
 import { createWorkspaceMutation, quotaRefusal } from '../../api/workspaces';
-import { Badge } from '../../components/Badge';
-import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorBanner } from '../../components/ErrorBanner';
@@ -15,6 +13,7 @@ import { PageContainer } from '../../components/PageContainer';
 import { PageHeader } from '../../components/PageHeader';
 import { QueryView } from '../../components/QueryView';
 import { Skeleton } from '../../components/Skeleton';
+import { BlueprintCard } from '../../modules/blueprints/BlueprintCard';
 import { generateWorkspaceName } from '../../modules/workspaces/workspaceName';
 import { QuotaDialog } from '../../modules/workspaces/QuotaDialog';
 
@@ -22,7 +21,8 @@ import { QuotaDialog } from '../../modules/workspaces/QuotaDialog';
 const NAME_ATTEMPTS = 3;
 
 export function BlueprintsPage() {
-  const blueprints = useQuery(blueprintsQuery());
+  // Admins get disabled and archived blueprints too (for their pages); builders never see those here.
+  const blueprints = useQuery({ ...blueprintsQuery(), select: (list: Blueprint[]) => list.filter((b) => b.enabled && b.archivedAt === null) });
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const create = useMutation(createWorkspaceMutation(queryClient));
@@ -111,57 +111,5 @@ export function BlueprintsPage() {
         )}
       </QueryView>
     </PageContainer>
-  );
-}
-
-interface BlueprintCardProps {
-  blueprint: Blueprint;
-  creating: boolean;
-  disabled: boolean;
-  onCreate: () => void;
-}
-
-function BlueprintCard({ blueprint, creating, disabled, onCreate }: BlueprintCardProps) {
-  return (
-    <Card
-      data-testid="blueprint-card"
-      className="group flex h-full flex-col p-5 transition-shadow hover:border-zinc-300 hover:shadow-md"
-    >
-      <div className="flex items-start justify-between gap-2">
-        <div className="flex size-9 items-center justify-center rounded-lg bg-gradient-to-br from-zinc-800 to-zinc-950 text-sm font-semibold text-white uppercase shadow-sm">
-          {blueprint.name.trim().slice(0, 1) || '?'}
-        </div>
-        {blueprint.access === 'restricted' && (
-          <Badge
-            icon={<Lock className="size-3" aria-hidden />}
-            title="Restricted: only the people this blueprint was shared with see it"
-            data-testid="blueprint-restricted"
-          >
-            Restricted
-          </Badge>
-        )}
-      </div>
-      <h2 className="mt-4 text-[15px] font-semibold text-zinc-900">{blueprint.name}</h2>
-      <p className="mt-1.5 line-clamp-3 flex-1 text-sm text-zinc-500">
-        {blueprint.description || 'No description.'}
-      </p>
-      <div className="mt-5 flex items-center justify-between">
-        <Button
-          variant="primary"
-          size="sm"
-          loading={creating}
-          disabled={disabled}
-          icon={<Plus className="size-3.5" aria-hidden />}
-          onClick={onCreate}
-        >
-          Create
-        </Button>
-        {creating && (
-          <span className="flex items-center gap-1 text-xs text-zinc-500">
-            Creating workspace <ArrowRight className="size-3" aria-hidden />
-          </span>
-        )}
-      </div>
-    </Card>
   );
 }
