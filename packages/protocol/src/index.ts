@@ -24,3 +24,4 @@ export * from './workspaceGovernanceApi.js';
 export * from './policyBridgeApi.js';
 export * from './publishApi.js';
 export * from './computeApi.js';
+export * from './brandingApi.js';

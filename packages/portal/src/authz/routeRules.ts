@@ -106,6 +106,11 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   'GET /api/v1/workspaces/:id/ai/events': ws('read', 'ai'),
   // Every workspace event, and every governance event naming a workspace, is filtered by the subscriber's `read` (eventRoutes.ts).
   'GET /api/v1/events': none,
+  'GET /api/v1/branding': none,
+  'PUT /api/v1/admin/branding': none,
+  'PUT /api/v1/admin/branding/:slot': none,
+  'DELETE /api/v1/admin/branding/:slot': none,
+  'GET /api/v1/branding/assets/:slot/:hash': none,
   'GET /api/v1/audit': none,
   'GET /api/v1/audit/verify': none,
   'GET /api/v1/audit/activity': none,

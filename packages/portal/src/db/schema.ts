@@ -226,6 +226,15 @@ export interface SettingsTable {
   updated_at: Timestamp;
 }
 
+/** An uploaded logo or favicon (migration 0032); `bytes` is what is served, checked and sanitised before it was stored. */
+export interface BrandingAssetsTable {
+  slot: 'logo-light' | 'logo-dark' | 'favicon';
+  content_type: string;
+  bytes: Uint8Array;
+  sha256: string;
+  updated_at: Timestamp;
+}
+
 export interface SecretsTable {
   id: string;
   scope: string;
@@ -271,6 +280,7 @@ export interface Tables {
   password_resets: PasswordResetsTable;
   rate_limit_windows: RateLimitWindowsTable;
   settings: SettingsTable;
+  branding_assets: BrandingAssetsTable;
   secrets: SecretsTable;
   schema_migrations: SchemaMigrationsTable;
   ip_blocked_attempts: IpBlockedAttemptsTable;
