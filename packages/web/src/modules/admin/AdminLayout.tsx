@@ -34,7 +34,7 @@ const items: Array<{ to: AdminPath; label: string; icon: ReactNode; exact?: bool
 ];
 
 const itemClass =
-  'flex items-center gap-2 rounded-md px-3 py-2 text-sm font-medium whitespace-nowrap text-zinc-600 transition-colors hover:bg-zinc-100 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-blue-600';
+  'flex items-center gap-2 rounded-md px-3 py-2 text-sm font-medium whitespace-nowrap text-zinc-600 transition-colors hover:bg-zinc-100 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-accent-ring';
 
 /** The admin area: a side navigation (a strip on small screens) and the page. */
 export function AdminLayout() {
@@ -45,7 +45,7 @@ export function AdminLayout() {
         <p className="mb-2 hidden px-3 text-xs font-medium tracking-wide text-zinc-400 uppercase lg:block">Admin</p>
         <nav aria-label="Admin" className="-mx-1 flex gap-1 overflow-x-auto px-1 pb-1 lg:flex-col lg:overflow-visible">
           {items.map((item) => (
-            <Link key={item.to} to={item.to} activeOptions={{ exact: item.exact ?? false }} className={itemClass} activeProps={{ className: 'bg-white text-zinc-900 shadow-xs ring-1 ring-zinc-200' }}>
+            <Link key={item.to} to={item.to} activeOptions={{ exact: item.exact ?? false }} className={itemClass} activeProps={{ className: 'bg-white text-accent-text shadow-xs ring-1 ring-zinc-200' }}>
               {item.icon}
               {item.label}
             </Link>
