@@ -1,5 +1,5 @@
 import { Link, Outlet } from '@tanstack/react-router';
-import { Activity, Bot, Fingerprint, Gauge, Globe, Hourglass, LayoutTemplate, Network, ScrollText, ShieldCheck, Users, Workflow, Eye } from 'lucide-react';
+import { Activity, Bot, Fingerprint, Palette, Gauge, Globe, Hourglass, LayoutTemplate, Network, ScrollText, ShieldCheck, Users, Workflow, Eye } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { PageContainer } from '../../components/PageContainer';
 import { useCanManage } from '../auth/permissions';
@@ -16,7 +16,8 @@ type AdminPath =
   | '/admin/governance'
   | '/admin/governance/activity'
   | '/admin/governance/approvals'
-  | '/admin/apps';
+  | '/admin/apps'
+  | '/admin/branding';
 
 const items: Array<{ to: AdminPath; label: string; icon: ReactNode; exact?: boolean }> = [
   { to: '/admin/members', label: 'Members', icon: <Users className="size-4" aria-hidden /> },
@@ -27,6 +28,7 @@ const items: Array<{ to: AdminPath; label: string; icon: ReactNode; exact?: bool
   { to: '/admin/governance/approvals', label: 'Approvals', icon: <Hourglass className="size-4" aria-hidden /> },
   { to: '/admin/apps', label: 'Published apps', icon: <Globe className="size-4" aria-hidden /> },
   { to: '/admin/audit', label: 'Audit log', icon: <ScrollText className="size-4" aria-hidden /> },
+  { to: '/admin/branding', label: 'Branding', icon: <Palette className="size-4" aria-hidden /> },
   { to: '/admin/sso', label: 'Sign-in & SSO', icon: <Fingerprint className="size-4" aria-hidden /> },
   { to: '/admin/scim', label: 'Provisioning (SCIM)', icon: <Workflow className="size-4" aria-hidden /> },
   { to: '/admin/ip-allowlist', label: 'IP allowlist', icon: <Network className="size-4" aria-hidden /> },
