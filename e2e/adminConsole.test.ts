@@ -135,3 +135,87 @@ describe('branding', () => {
     expect((await fx.request('DELETE', '/api/v1/admin/branding/no-such-slot', { credential: admin() })).status).toBe(404);
   });
 });
+
+describe('the audit log: filters, names, export', () => {
+  let blueprintId: string;
+  let danaId: string;
+  let startedAt: Date;
+  const auditor = (): Credential => ({ bearer: fx.members.auditor.token });
+  const list = async (query: string) => {
+    const res = await fx.request('GET', `/api/v1/audit?${query}`, { credential: auditor() });
+    expect(res.status, query).toBe(200);
+    return res.body as { entries: Array<{ id: string; action: string; actor: { kind: string; id?: string; email?: string }; targetId: string | null; targetType: string | null; at: string }>; names: Record<string, string> };
+  };
+
+  beforeAll(async () => {
+    fx.clock.advance(60 * 60_000);
+    startedAt = fx.clock.now();
+    fx.clock.advance(1000);
+    blueprintId = (await fx.services.blueprints.create({ name: 'Quarterly Reports', description: 'x' }, fx.members.admin.actor)).id;
+    danaId = (await fx.services.identity.createUser({ email: 'dana@example.com', name: 'Dana Reviewer', role: 'builder', password: null }, fx.members.admin.actor)).id;
+    await fx.services.blueprints.create({ name: '=HYPERLINK("http://evil.example","x")', description: 'formula' }, fx.members.admin.actor);
+    fx.clock.advance(60 * 60_000);
+  });
+
+  it('filters by actor (id, or text of an email), action (one, or a family), target (id, or a name), target type and time, and names what it names by id', async () => {
+    const byAdmin = await list(`actor=${fx.members.admin.id}&from=${encodeURIComponent(startedAt.toISOString())}`);
+    expect(byAdmin.entries.map((e) => e.action).sort()).toEqual(['blueprint.create', 'blueprint.create', 'user.create']);
+    expect((await list('actor=BO%40EXAMPLE')).entries.every((e) => e.actor.email === 'bo@example.com')).toBe(true);
+    expect((await list('actor=nobody-at-all')).entries).toEqual([]);
+
+    const family = await list(`action=blueprint.*&from=${encodeURIComponent(startedAt.toISOString())}`);
+    expect(family.entries.map((e) => e.action)).toEqual(['blueprint.create', 'blueprint.create']);
+
+    const byName = await list('target=quarterly');
+    expect(byName.entries.map((e) => e.targetId)).toEqual([blueprintId]);
+    expect(byName.names[blueprintId]).toBe('Quarterly Reports');
+    expect(byName.names[fx.members.admin.id]).toEqual(expect.any(String));
+    const byId = await list(`target=${danaId}&targetType=user`);
+    expect(byId.entries.map((e) => e.action)).toEqual(['user.create']);
+    expect(byId.names[danaId]).toBe('Dana Reviewer');
+
+    // [from, to): nothing before the suite's own changes, and nothing after them.
+    const window = `from=${encodeURIComponent(startedAt.toISOString())}&to=${encodeURIComponent(new Date(startedAt.getTime() + 30 * 60_000).toISOString())}`;
+    expect((await list(window)).entries).toHaveLength(3);
+    expect((await list(`to=${encodeURIComponent(startedAt.toISOString())}&target=quarterly`)).entries).toEqual([]);
+    // The old contract still holds: ?action= exact, paging with ?before=.
+    const first = await list('limit=1');
+    expect(first.entries).toHaveLength(1);
+    expect((await list(`limit=1&before=${first.entries[0]!.id}`)).entries[0]!.id).not.toBe(first.entries[0]!.id);
+  });
+
+  it('refuses filters that mean nothing, with a message', async () => {
+    for (const query of ['from=yesterday', `from=${encodeURIComponent('2026-01-02T00:00:00Z')}&to=${encodeURIComponent('2026-01-01T00:00:00Z')}`, 'action=a%20b', 'action=*', `actor=${'x'.repeat(300)}`]) {
+      const res = await fx.request('GET', `/api/v1/audit?${query}`, { credential: auditor() });
+      expect(res.status, query).toBe(400);
+      expect(res.body.error.code).toBe('invalid_input');
+    }
+    expect((await fx.request('GET', '/api/v1/audit/export?format=xml', { credential: auditor() })).status).toBe(400);
+  });
+
+  it('exports the filtered trail as CSV, with names and formulas neutralised, and records the export', async () => {
+    const res = await fx.request('GET', `/api/v1/audit/export?format=csv&action=blueprint.create&from=${encodeURIComponent(startedAt.toISOString())}`, { credential: auditor() });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(res.headers['content-disposition']).toMatch(/^attachment; filename="audit-log-[0-9-]+\.csv"$/);
+    const lines = res.text.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('id,at,actor,actorId,actorName,action,outcome,targetType,targetId,targetName,blueprintId,blueprintName,detail');
+    expect(lines).toHaveLength(3);
+    expect(lines.some((l) => l.includes(`,${blueprintId},Quarterly Reports,`))).toBe(true);
+    // A name an admin typed can't become a formula in a spreadsheet: the cell starts with a quote.
+    expect(res.text).toContain(`"'=HYPERLINK(""http://evil.example"",""x"")"`);
+    expect(res.text).not.toMatch(/,=HYPERLINK/);
+    const [recorded] = (await list('action=audit.export&limit=1')).entries;
+    expect(recorded).toMatchObject({ actor: { kind: 'user', id: fx.members.auditor.id } });
+  });
+
+  it('exports JSON: the same entries, with names', async () => {
+    const res = await fx.request('GET', `/api/v1/audit/export?format=json&target=quarterly`, { credential: auditor() });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-disposition']).toMatch(/\.json"$/);
+    const rows = JSON.parse(res.text) as Array<Record<string, unknown>>;
+    expect(rows).toEqual([expect.objectContaining({ action: 'blueprint.create', targetId: blueprintId, targetName: 'Quarterly Reports', actorName: expect.any(String) })]);
+    expect(JSON.parse((await fx.request('GET', '/api/v1/audit/export?format=json&actor=nobody-at-all', { credential: auditor() })).text)).toEqual([]);
+    expect((await fx.request('GET', '/api/v1/audit/export', { credential: { bearer: fx.members.builder.token } })).status).toBe(403);
+  });
+});

@@ -264,6 +264,7 @@ const SAMPLES: Record<string, Sample> = {
     },
   },
   'GET /api/v1/audit': { call: () => ({ query: 'limit=5' }) },
+  'GET /api/v1/audit/export': { call: () => ({ query: 'format=csv&action=auth.*', check: (res) => expect(res.headers['content-disposition']).toMatch(/^attachment; filename="audit-log-.*\.csv"$/) }) },
   'GET /api/v1/audit/verify': { call: () => ({ check: (res) => expect(res.body.ok).toBe(true) }) },
   'GET /api/v1/audit/activity': { call: () => ({ query: 'limit=5' }) },
   'GET /api/v1/admin/backups': {},

@@ -25,3 +25,5 @@ export * from './policyBridgeApi.js';
 export * from './publishApi.js';
 export * from './computeApi.js';
 export * from './brandingApi.js';
+export * from './csv.js';
+export * from './auditApi.js';

@@ -34,7 +34,7 @@ export type ParamNames<U extends string> =
  * - 'no-content': nothing (204).
  * - 'redirect': a redirect (the browser's sign-in journeys).
  * - 'event-stream': server-sent events, each event's data a protocol schema of its own.
- * - 'file': a file in its own media type (an uploaded logo), never JSON.
+ * - 'file': a file in its own media type: an uploaded logo, an export to download.
  */
 export type RouteResponse = z.ZodType | 'no-content' | 'redirect' | 'event-stream' | 'file';
 

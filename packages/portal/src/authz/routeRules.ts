@@ -113,6 +113,7 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   'GET /api/v1/branding/assets/:slot/:hash': none,
   'GET /api/v1/audit': none,
   'GET /api/v1/audit/verify': none,
+  'GET /api/v1/audit/export': none,
   'GET /api/v1/audit/activity': none,
   'GET /api/v1/admin/backups': none,
   'POST /api/v1/admin/backups': none,
