@@ -71,6 +71,27 @@ describe('an admin confirming destructive actions in the browser', () => {
     expect(await entry('user.deactivate').textContent()).toContain(ADMIN_EMAIL);
   });
 
+  it('filters the audit page by who, action and target, shows names, and exports what the filters show', async () => {
+    await page.goto(`${stack.url}/admin/audit`);
+    await page.getByLabel('Filter by who').fill(ADMIN_EMAIL);
+    await page.getByLabel('Filter by action').fill('user.*');
+    await page.getByLabel('Filter by target').fill('bob');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    const rows = page.getByTestId('audit-row');
+    await expect.poll(async () => (await rows.allTextContents()).length).toBeGreaterThan(0);
+    for (const text of await rows.allTextContents()) expect(text).toMatch(/user\.(create|deactivate)/);
+    // The member by name, not by id.
+    expect(await rows.first().getByTestId('audit-target-name').textContent()).toBe('bob');
+    const href = await page.getByTestId('audit-export-csv').getAttribute('href');
+    expect(href).toContain('action=user.*');
+    const csv = await page.request.get(`${stack.url}${href}`);
+    expect(csv.headers()['content-disposition']).toMatch(/^attachment; filename="audit-log-.*\.csv"$/);
+    const lines = (await csv.text()).trimEnd().split('\r\n');
+    expect(lines.length).toBe((await rows.count()) + 1);
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await expect.poll(() => page.getByLabel('Filter by action').inputValue()).toBe('');
+  });
+
   it('creates a personal API token, keeps it on Cancel, and revokes it', async () => {
     await page.goto(`${stack.url}/account`);
     await page.getByLabel('New token name').fill('journey-cli');
