@@ -49,6 +49,14 @@ describe('branding', () => {
     expect(entry).toMatchObject({ actor: { kind: 'user', id: fx.members.admin.id }, detail: { name: BRAND.name, accentColor: '#2563eb' } });
   });
 
+  it('names the portal, escaped, on the pages the server writes itself (a published app\'s address with no app)', async () => {
+    const res = await fx.portal.app.inject({ method: 'GET', url: '/', headers: { host: `no-such-app.${fx.services.config.appsDomain}` } });
+    expect(res.statusCode).toBe(404);
+    expect(res.body).toContain('<title>No app here · Acme &#60;Builder&#62; &#38; Co</title>');
+    expect(res.body).toContain('Back to Acme &#60;Builder&#62; &#38; Co</a>');
+    expect(res.body).not.toContain('<Builder>');
+  });
+
   it('refuses a bad colour, an empty or two-line name, an over-long welcome, and keeps what was there', async () => {
     const bad = [
       { ...BRAND, accentColor: 'blue' }, { ...BRAND, accentColor: '#12345' }, { ...BRAND, accentColor: 'red;}body{display:none' },

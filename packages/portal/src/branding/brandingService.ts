@@ -19,6 +19,9 @@ const DEFAULTS: PutBrandingRequest = { name: DEFAULT_PORTAL_NAME, accentColor: D
 /** How much of an image's SHA-256 names its version in its URL: enough that two versions never share one. */
 const URL_HASH_CHARS = 16;
 
+/** How long a replica's server-written pages may show an old portal name. */
+const NAME_TTL_MS = 30_000;
+
 const URL_FIELDS: Record<BrandingAssetSlot, 'logoLightUrl' | 'logoDarkUrl' | 'faviconUrl'> = {
   'logo-light': 'logoLightUrl', 'logo-dark': 'logoDarkUrl', favicon: 'faviconUrl',
 };
@@ -41,9 +44,23 @@ export class BrandingService {
     return { ...stored, ...urls };
   }
 
-  /** The portal's name for pages the server writes itself; Paddock's when it can't be read. */
-  async name(): Promise<string> {
-    return (await this.deps.settings.get(BRANDING_SETTINGS_KEY, putBrandingRequestSchema, DEFAULTS)).name;
+  private known = { name: DEFAULT_PORTAL_NAME, at: Number.NEGATIVE_INFINITY, refreshing: false };
+
+  /**
+   * The portal's name for the pages the server writes itself (a preview's or a published app's
+   * error pages), answered at once: the last one read, refreshed in the background when older
+   * than NAME_TTL_MS (another replica's change shows within that), Paddock's until first read.
+   */
+  currentName(): string {
+    const now = this.deps.clock.now().getTime();
+    if (now - this.known.at > NAME_TTL_MS && !this.known.refreshing) {
+      this.known.refreshing = true;
+      void this.deps.settings.get(BRANDING_SETTINGS_KEY, putBrandingRequestSchema, DEFAULTS)
+        .then((b) => { this.known.name = b.name; this.known.at = this.deps.clock.now().getTime(); })
+        .catch(() => { /* the last name known stays; the next page asks again */ })
+        .finally(() => { this.known.refreshing = false; });
+    }
+    return this.known.name;
   }
 
   async put(value: PutBrandingRequest, actor: UserActor): Promise<Branding> {
@@ -51,6 +68,7 @@ export class BrandingService {
       await this.deps.settings.set(BRANDING_SETTINGS_KEY, value, tx);
       await this.deps.audit.append({ actor, action: 'branding.update', targetType: 'setting', targetId: BRANDING_SETTINGS_KEY, outcome: 'success', detail: { ...value } }, tx);
     });
+    this.known = { name: value.name, at: this.deps.clock.now().getTime(), refreshing: false };
     return this.get();
   }
 
