@@ -168,6 +168,16 @@ describe('an admin confirming destructive actions in the browser', () => {
     await expect.poll(() => row('JOURNEY_KEY').count()).toBe(0);
     expect(await secrets()).toEqual([]);
   });
+  it('shows the person by name in the header, and no "Enabled" switch while SSO is not set up', async () => {
+    await page.goto(`${stack.url}/admin/sso`);
+    const me = (await stack.api('GET', '/api/v1/auth/me')).body.user as { name: string; email: string };
+    expect(me.name).not.toBe(me.email);
+    await expect.poll(() => page.getByTestId('user-name').textContent()).toBe(me.name);
+    await visible(page.getByTestId('sso-not-set-up')).toBe(true);
+    for (const name of ['Enabled', 'Disabled']) expect(await page.getByRole('switch', { name, exact: true }).count(), name).toBe(0);
+    expect(await page.getByText('Enabled', { exact: true }).count()).toBe(0);
+  });
+
   it('sets the brand, which a fresh browser then shows on the sign-in page: name, logo and accent colour, by computed style', async () => {
     await page.goto(`${stack.url}/admin/branding`);
     await page.getByLabel('Portal name').fill('Acme Builder');
