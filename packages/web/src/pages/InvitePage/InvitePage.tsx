@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
 import { meQueryKey } from '../../api/auth';
-import { useBranding } from '../../api/branding';
+import { brandingQueryKey, useBranding } from '../../api/branding';
 import { isApiError, setCsrfToken } from '../../api/client';
 import { acceptInvite, inviteLookupQuery } from '../../api/users';
 import { Button } from '../../components/Button';
@@ -69,7 +69,7 @@ function AcceptForm({
     onSuccess: async (me) => {
       setCsrfToken(me.csrfToken);
       // Whatever was cached belonged to someone else (or to nobody).
-      queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== meQueryKey[0] });
+      queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== meQueryKey[0] && query.queryKey[0] !== brandingQueryKey[0] });
       queryClient.setQueryData(meQueryKey, me);
       history.replaceState(null, '', '/invite');
       await navigate({ to: '/' });
