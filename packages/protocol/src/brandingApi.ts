@@ -12,11 +12,15 @@ export const BRANDING_ASSET_SLOTS = ['logo-light', 'logo-dark', 'favicon'] as co
 export const brandingAssetSlotSchema = z.enum(BRANDING_ASSET_SLOTS);
 export type BrandingAssetSlot = z.infer<typeof brandingAssetSlotSchema>;
 
+/** The image types the portal stores and serves (branding_assets.content_type). */
+export const BRANDING_IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/x-icon', 'image/svg+xml'] as const;
+export type BrandingImageType = (typeof BRANDING_IMAGE_TYPES)[number];
+
 /** The largest image an admin may upload, in bytes. */
 export const BRANDING_ASSET_MAX_BYTES = 512 * 1024;
 
 /** What each slot accepts, by the type its bytes prove (not the name or the declared type). */
-export const BRANDING_ASSET_TYPES: Record<BrandingAssetSlot, readonly string[]> = {
+export const BRANDING_ASSET_TYPES: Record<BrandingAssetSlot, readonly BrandingImageType[]> = {
   'logo-light': ['image/png', 'image/jpeg', 'image/webp', 'image/svg+xml'],
   'logo-dark': ['image/png', 'image/jpeg', 'image/webp', 'image/svg+xml'],
   favicon: ['image/png', 'image/x-icon', 'image/svg+xml'],

@@ -1,8 +1,6 @@
-import { BRANDING_ASSET_MAX_BYTES, BRANDING_ASSET_TYPES, type BrandingAssetSlot } from '@paddock/protocol';
+import { BRANDING_ASSET_MAX_BYTES, BRANDING_ASSET_TYPES, type BrandingAssetSlot, type BrandingImageType as BrandImageType } from '@paddock/protocol';
 import { ApiError } from '../errors.js';
 import { looksLikeSvg, sanitizeSvg } from './svgSanitizer.js';
-
-export type BrandImageType = 'image/png' | 'image/jpeg' | 'image/webp' | 'image/x-icon' | 'image/svg+xml';
 
 const TYPE_NAMES: Record<BrandImageType, string> = {
   'image/png': 'PNG', 'image/jpeg': 'JPEG', 'image/webp': 'WebP', 'image/x-icon': 'ICO', 'image/svg+xml': 'SVG',
@@ -49,7 +47,7 @@ export function checkBrandImage(slot: BrandingAssetSlot, declared: string | unde
   if (saidType !== detected) throw new InvalidImageError(`the file is a ${TYPE_NAMES[detected]} image but was sent as ${said || 'no type'}`);
   const accepted = BRANDING_ASSET_TYPES[slot];
   if (!accepted.includes(detected)) {
-    const names = accepted.map((t) => TYPE_NAMES[t as BrandImageType]).join(', ');
+    const names = accepted.map((t) => TYPE_NAMES[t]).join(', ');
     throw new InvalidImageError(`${SLOT_NAMES[slot]} may be ${names}, not ${TYPE_NAMES[detected]}`);
   }
   return { contentType: detected, bytes: detected === 'image/svg+xml' ? sanitizeSvg(bytes) : bytes };

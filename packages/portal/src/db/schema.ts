@@ -1,6 +1,7 @@
 import type { ColumnType, Generated } from 'kysely';
 import type {
   AuditActorKind, AuditOutcome, BlueprintAccessKind, BlueprintAccessLevel, DeactivatedBy, DesiredState, IdentitySource, Role, WorkspaceState, StopReason,
+  BrandingAssetSlot, BrandingImageType,
 } from '@paddock/protocol';
 import type { BudgetMonthsTable, BudgetsTable, LlmUsageTable, ModelPricesTable, WorkspaceRunsTable } from './usageSchema.js';
 import type { WorkspaceActivityTable } from './activitySchema.js';
@@ -228,8 +229,8 @@ export interface SettingsTable {
 
 /** An uploaded logo or favicon (migration 0032); `bytes` is what is served, checked and sanitised before it was stored. */
 export interface BrandingAssetsTable {
-  slot: 'logo-light' | 'logo-dark' | 'favicon';
-  content_type: string;
+  slot: BrandingAssetSlot;
+  content_type: BrandingImageType;
   bytes: Uint8Array;
   sha256: string;
   updated_at: Timestamp;
