@@ -93,6 +93,8 @@ describe('an uploaded SVG', () => {
     expect(refused('<rect width="1" height="1" fill="url(https://evil.example/x.svg#p)"/>').code).toBe('unsafe_svg');
     expect(refused('<rect width="1" height="1" style="fill:url(//evil.example/x)"/>').code).toBe('unsafe_svg');
     expect(refused('<style>@import url("https://evil.example/a.css");</style>').code).toBe('unsafe_svg');
+    expect(refused('<style>@\\69mport "https://evil.example/a.css";</style>').message).toMatch(/CSS escape/);
+    expect(refused('<rect width="1" height="1" style="fill:url(\\68ttps://evil.example/x)"/>').code).toBe('unsafe_svg');
   });
 
   it('refuses what is not an SVG at all, and an SVG with a DOCTYPE that declares entities', () => {

@@ -27,7 +27,9 @@ const SAFE_REFERENCE = /^(#[^\s]*|data:image\/(png|jpeg|gif|webp);base64,[a-z0-9
 const URL_FUNCTION = /url\s*\(\s*(['"]?)(.*?)\1\s*\)/gi;
 
 /** Why a value is unsafe, or null: javascript: anywhere, a url() or @import that leaves the file. */
-function unsafeValue(value: string): string | null {
+function unsafeValue(value: string, css = false): string | null {
+  // CSS escapes (`@\69mport`, `url(\68ttp:…)`) would hide what the checks below look for.
+  if (css && value.includes('\\')) return 'a CSS escape';
   const compact = value.replace(/[\s\u0000-\u001f]/g, '').toLowerCase();
   if (compact.includes('javascript:') || compact.includes('vbscript:')) return 'a javascript: link';
   if (/@import/i.test(value)) return 'an @import';
@@ -45,7 +47,7 @@ purify.addHook('uponSanitizeElement', (node, data) => {
   const name = data.tagName.toLowerCase();
   if (DANGEROUS_ELEMENTS.has(name)) findings.push(`a <${(node as Element).nodeName}> element`);
   if (name === 'style') {
-    const why = unsafeValue(node.textContent ?? '');
+    const why = unsafeValue(node.textContent ?? '', true);
     if (why) findings.push(`${why} in a <style>`);
   }
 });
@@ -57,7 +59,7 @@ purify.addHook('uponSanitizeAttribute', (_node, data) => {
     if (!SAFE_REFERENCE.test(value.trim())) findings.push(`a reference to ${JSON.stringify(value.trim().slice(0, 80))}`);
     return;
   }
-  const why = unsafeValue(value);
+  const why = unsafeValue(value, name === 'style');
   if (why) findings.push(`${why} in ${name}=`);
 });
 
