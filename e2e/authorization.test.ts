@@ -34,6 +34,7 @@ let starterId: string;
 let restrictedId: string;
 let seq = 0;
 const fresh = (what: string) => `${what}-${++seq}-${Math.random().toString(36).slice(2, 8)}`;
+const TINY_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><rect width="1" height="1"/></svg>';
 const SONNET_PRICE = { model: 'claude-sonnet-4', inputUsdPerMTok: 3, outputUsdPerMTok: 15, cacheReadUsdPerMTok: 0.3, cacheWriteUsdPerMTok: 3.75 };
 
 const keyOf = (r: { method: string; url: string }) => `${r.method} ${r.url}`;
@@ -252,7 +253,23 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/v1/workspaces/:id/ai/sessions/:sessionId/abort': { call: () => ({ params: { sessionId: 'ses_x1' } }) },
   'GET /api/v1/workspaces/:id/ai/events': {},
   'GET /api/v1/events': {},
+  'GET /api/v1/branding': { call: () => ({ check: (res) => expect(res.body.name).toEqual(expect.any(String)) }) },
+  'PUT /api/v1/admin/branding': { call: () => ({ body: { name: 'Paddock', accentColor: '#18181b', welcome: { title: 'Hello', text: '', cta: 'Start' } } }) },
+  'PUT /api/v1/admin/branding/:slot': {
+    call: () => ({ params: { slot: 'logo-light' }, body: TINY_SVG, headers: { 'content-type': 'image/svg+xml' }, check: (res) => expect(res.body.logoLightUrl).toEqual(expect.any(String)) }),
+  },
+  'DELETE /api/v1/admin/branding/:slot': {
+    call: async () => { await fx.services.branding.putAsset('logo-dark', 'image/svg+xml', Buffer.from(TINY_SVG), admin().actor); return { params: { slot: 'logo-dark' } }; },
+  },
+  'GET /api/v1/branding/assets/:slot/:hash': {
+    call: async () => {
+      const url = (await fx.services.branding.putAsset('favicon', 'image/svg+xml', Buffer.from(TINY_SVG), admin().actor)).faviconUrl!;
+      const [slot, hash] = url.split('/').slice(-2);
+      return { params: { slot: slot!, hash: hash! }, check: (res) => expect(res.headers['content-type']).toBe('image/svg+xml') };
+    },
+  },
   'GET /api/v1/audit': { call: () => ({ query: 'limit=5' }) },
+  'GET /api/v1/audit/export': { call: () => ({ query: 'format=csv&action=auth.*', check: (res) => expect(res.headers['content-disposition']).toMatch(/^attachment; filename="audit-log-.*\.csv"$/) }) },
   'GET /api/v1/audit/verify': { call: () => ({ check: (res) => expect(res.body.ok).toBe(true) }) },
   'GET /api/v1/audit/activity': { call: () => ({ query: 'limit=5' }) },
   'GET /api/v1/admin/backups': {},

@@ -154,6 +154,7 @@ describe('bad input at the edge', () => {
       'POST /api/v1/workspaces/:id/ai/sessions/:sessionId/prompt': { text: 'hi' },
       'PUT /api/v1/admin/sso': { issuer: 'http://127.0.0.1:9/', clientId: 'x', clientSecret: 'y', allowedDomains: ['example.com'], roleMappings: [{ value: 'a', role: 'admin' }] },
       'PUT /api/v1/admin/auth-settings': { localPasswords: true },
+      'PUT /api/v1/admin/branding': { name: 'Fuzz', accentColor: '#2563eb', welcome: { title: 'Fuzz', text: 'x', cta: 'Go' } },
       'PUT /api/v1/admin/ip-allowlist': { cidrs: [], trustedProxies: [] },
       // The hands-off values the stack runs with, so the fuzz changes nothing the rest relies on.
       'PUT /api/v1/admin/policies': HANDS_OFF_RESOURCE_POLICY,
@@ -200,6 +201,8 @@ describe('bad input at the edge', () => {
   function validParam(url: string, name: string): string {
     if (name === 'name') return 'FUZZ_SECRET';
     if (name === 'sessionId') return 'ses_fuzz';
+    if (name === 'slot') return 'logo-light';
+    if (name === 'hash') return '0123456789abcdef';
     const byPrefix: Array<[string, string]> = [
       ['/api/v1/workspaces/:id', ids.workspace!], ['/api/v1/users/:id', ids.user!], ['/api/v1/blueprints/:id', ids.blueprint!],
       ['/api/v1/invites/:id', ids.invite!], ['/api/v1/tokens/:id', ids.token!], ['/api/v1/auth/sessions/:id', MISSING],
@@ -305,6 +308,10 @@ describe('bad input at the edge', () => {
       for (const b of [toJson({ x: '\u0000' }), toJson({ '\ud800': 1 }), toJson(['a\u0000'])]) {
         cases.push({ label: `${routeKey(r)} body ${b}`, method: r.method, url: r.url, target: fill(r.url), body: b });
       }
+    }
+    // Branding images are their raw bytes: anything else, or a lie about the type, is refused with the one error shape.
+    for (const [type, body] of [['image/png', 'not a png'], ['image/svg+xml', '<svg onload="x"'], ['image/svg+xml', '\u0000<svg>'], ['image/x-icon', ''], ['image/gif', 'GIF89a'], ['text/plain', 'x']]) {
+      cases.push({ label: `PUT branding/logo-light as ${type}`, method: 'PUT', url: '/api/v1/admin/branding/:slot', target: '/api/v1/admin/branding/logo-light', body: body!, contentType: type });
     }
     // The editor's file content is text/plain.
     const content = `${fill('/api/v1/workspaces/:id')}/files/content?path=fuzz.txt`;

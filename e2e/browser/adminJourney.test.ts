@@ -6,6 +6,9 @@ import { launchChromium, signIn } from '../harness/browser.js';
 import { runAdminCommand } from '@paddock/portal';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, TestStack } from '../harness/testStack.js';
 
+/** A 2×1 PNG (orange, white): the Acme logo of the branding journey. */
+const ACME_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAIAAAB7QOjdAAAAD0lEQVR4nGM45Mjz//9/AAwCBA3XatfIAAAAAElFTkSuQmCC', 'base64');
+
 describe('an admin confirming destructive actions in the browser', () => {
   let sim: ModelSim;
   let stack: TestStack;
@@ -145,6 +148,27 @@ describe('an admin confirming destructive actions in the browser', () => {
     expect(await entry('ip_allowlist.reset').getByTestId('audit-system-actor').count()).toBe(1);
     expect(await entry('auth.login').textContent()).toContain('mallory@example.com (not signed in)');
     expect(await entry('user.deactivate').textContent()).toContain(ADMIN_EMAIL);
+  });
+
+  it('filters the audit page by who, action and target, shows names, and exports what the filters show', async () => {
+    await page.goto(`${stack.url}/admin/audit`);
+    await page.getByLabel('Filter by who').fill(ADMIN_EMAIL);
+    await page.getByLabel('Filter by action').fill('user.*');
+    await page.getByLabel('Filter by target').fill('bob');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    const rows = page.getByTestId('audit-row');
+    await expect.poll(async () => (await rows.allTextContents()).length).toBeGreaterThan(0);
+    for (const text of await rows.allTextContents()) expect(text).toMatch(/user\.(create|deactivate)/);
+    // The member by name, not by id.
+    expect(await rows.first().getByTestId('audit-target-name').textContent()).toBe('bob');
+    const href = await page.getByTestId('audit-export-csv').getAttribute('href');
+    expect(href).toContain('action=user.*');
+    const csv = await page.request.get(`${stack.url}${href}`);
+    expect(csv.headers()['content-disposition']).toMatch(/^attachment; filename="audit-log-.*\.csv"$/);
+    const lines = (await csv.text()).trimEnd().split('\r\n');
+    expect(lines.length).toBe((await rows.count()) + 1);
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await expect.poll(() => page.getByLabel('Filter by action').inputValue()).toBe('');
   });
 
   it('creates a personal API token, keeps it on Cancel, and revokes it', async () => {
@@ -410,4 +434,79 @@ describe('an admin confirming destructive actions in the browser', () => {
     await refused.getByRole('button', { name: 'Delete blueprint' }).click();
     await expect.poll(() => refused.getByRole('alert').textContent()).toContain('1 workspace uses this blueprint');
   }, 240_000);
+
+  it('shows the person by name in the header, and no "Enabled" switch while SSO is not set up', async () => {
+    await page.goto(`${stack.url}/admin/sso`);
+    const me = (await stack.api('GET', '/api/v1/auth/me')).body.user as { name: string; email: string };
+    expect(me.name).not.toBe(me.email);
+    await expect.poll(() => page.getByTestId('user-name').textContent()).toBe(me.name);
+    await visible(page.getByTestId('sso-not-set-up')).toBe(true);
+    for (const name of ['Enabled', 'Disabled']) expect(await page.getByRole('switch', { name, exact: true }).count(), name).toBe(0);
+    expect(await page.getByText('Enabled', { exact: true }).count()).toBe(0);
+  });
+
+  it('sets the brand, which a fresh browser then shows on the sign-in page: name, logo and accent colour, by computed style', async () => {
+    await page.goto(`${stack.url}/admin/branding`);
+    await page.getByLabel('Portal name').fill('Acme Builder');
+    await page.getByRole('textbox', { name: 'Accent colour', exact: true }).fill('#c2410c');
+    await visible(page.getByTestId('contrast-report')).toBe(true);
+    await page.getByRole('button', { name: 'Save branding' }).click();
+    await expect.poll(async () => (await stack.api('GET', '/api/v1/branding', undefined, '')).body.name).toBe('Acme Builder');
+    await page.getByTestId('brand-logo-light-file').setInputFiles({ name: 'acme.png', mimeType: 'image/png', buffer: ACME_PNG });
+    await visible(page.getByTestId('brand-logo-light-preview')).toBe(true);
+    // A text file named .png is refused, and says so.
+    await page.getByTestId('brand-favicon-file').setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not a picture') });
+    await expect.poll(() => page.getByRole('alert').filter({ hasText: 'not a PNG' }).count()).toBe(1);
+    const branding = (await stack.api('GET', '/api/v1/branding', undefined, '')).body;
+    expect(branding).toMatchObject({ name: 'Acme Builder', accentColor: '#c2410c', logoLightUrl: expect.any(String) });
+
+    const fresh = await chromium.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const signInPage = await fresh.newPage();
+      await signInPage.goto(`${stack.url}/login`);
+      await expect.poll(() => signInPage.getByTestId('sign-in-heading').textContent()).toBe('Sign in to Acme Builder');
+      await expect.poll(() => signInPage.title()).toBe('Acme Builder');
+      const logo = signInPage.getByTestId('brand-logo').locator('img');
+      await expect.poll(() => logo.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(2);
+      expect(await logo.getAttribute('src')).toBe(branding.logoLightUrl);
+      // Filled in (not sent), so the button is enabled and wears the accent.
+      await signInPage.getByLabel('Email').fill('someone@example.com');
+      await signInPage.getByLabel('Password').fill('a-password');
+      const button = signInPage.getByRole('button', { name: 'Sign in', exact: true });
+      await expect.poll(() => button.evaluate((b) => getComputedStyle(b).backgroundColor)).toBe('rgb(194, 65, 12)');
+      // White reads on that orange (4.9:1); the page picked it.
+      expect(await button.evaluate((b) => getComputedStyle(b).color)).toBe('rgb(255, 255, 255)');
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('follows the system: dark with dark computed colours and readable text when the system is dark, light by default', async () => {
+    const schemes = [{ colorScheme: 'dark' as const, dark: true }, { colorScheme: 'light' as const, dark: false }];
+    for (const { colorScheme, dark } of schemes) {
+      const context = await chromium.browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme });
+      try {
+        const p = await context.newPage();
+        await p.goto(`${stack.url}/login`);
+        const heading = p.getByTestId('sign-in-heading');
+        await visible(heading).toBe(true);
+        const colours = await heading.evaluate((h) => {
+          const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
+          const lum = (c: string) => {
+            const [r, g, b] = rgb(c).map((v) => { const s = v / 255; return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4; });
+            return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+          };
+          // Chromium may answer oklch() or rgb(); a canvas turns either into rgb.
+          const toRgb = (c: string) => { const ctx = document.createElement('canvas').getContext('2d')!; ctx.fillStyle = c; ctx.fillRect(0, 0, 1, 1); return `rgb(${[...ctx.getImageData(0, 0, 1, 1).data].slice(0, 3).join(',')})`; };
+          const page = lum(toRgb(getComputedStyle(h.closest('.min-h-screen')!).backgroundColor));
+          const text = lum(toRgb(getComputedStyle(h).color));
+          return { page, text, contrast: (Math.max(page, text) + 0.05) / (Math.min(page, text) + 0.05) };
+        });
+        expect(colours.page < 0.05, `${colorScheme}: page luminance ${colours.page}`).toBe(dark);
+        expect(colours.contrast, colorScheme).toBeGreaterThan(7);
+      } finally {
+        await context.close();
+      }
+    }
+  });
 });

@@ -180,7 +180,8 @@ export class TestStack {
       return { status: res.status, body: undefined, headers: res.headers };
     }
     const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+    // A file (an export, an image) is not JSON: its text is the answer.
+    return { status: res.status, body: text ? parseJson(text) : undefined, headers: res.headers, text };
   }
 
   /** Creates a user and returns an API token for them. */
@@ -323,4 +324,9 @@ export class TerminalConnection {
 
 export class TerminalRefused extends Error {
   constructor(readonly code: number, readonly reason: string) { super(`terminal refused: ${code} ${reason}`); }
+}
+
+/** JSON (typed as loosely as JSON.parse: each test reads the shape it expects), or undefined for an answer that is not JSON (a file, an HTML page). */
+function parseJson(text: string): any {
+  try { return JSON.parse(text); } catch { return undefined; }
 }

@@ -23,6 +23,8 @@ import { beforeRouteErrorHandler, clientErrorHandler, errorHandler } from './api
 import { openApiDocument } from './api/openapi.js';
 import { registerRoutes } from './api/registerRoutes.js';
 import { registerScimContentType } from './scim/scimErrors.js';
+import { BrandingService } from './branding/brandingService.js';
+import { registerImageContentTypes } from './api/brandingRoutes.js';
 import { apiRoutes, webSocketRoutes } from './api/routes.js';
 import { registerTerminalRoute } from './api/terminalRoute.js';
 import { bootstrap, type BootstrapResult } from './bootstrap.js';
@@ -204,6 +206,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     connections,
     security: new SecurityOverviewService({ db, clock, audit, connections, ipAllowlist }),
     settings, sso, signInSettings, oidc,
+    branding: new BrandingService({ db, clock, settings, audit }),
     previews: new PreviewAuth(db, clock),
     governancePolicies, governanceEvents, governanceApprovals, governanceSimulator, governanceSuggester, governanceHealth, metrics,
     workspaceGovernance: new WorkspaceGovernance({ db, clock, workspaces, governancePolicies }),
@@ -243,6 +246,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const openapi = openApiDocument(apiRoutes, webSocketRoutes);
   app.get('/api/v1/openapi.json', async () => openapi);
   registerScimContentType(app);
+  registerImageContentTypes(app);
   accessSweep.watch(app);
   registerRoutes(app, apiRoutes, services);
   registerTerminalRoute(app, services);

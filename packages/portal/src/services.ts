@@ -24,6 +24,7 @@ import type { BlueprintSecrets } from './secrets/blueprintSecrets.js';
 import type { BlueprintLlmKeys, WorkspaceSetup } from './blueprints/workspaceSetup.js';
 import type { Secrets } from './secrets/secrets.js';
 import type { Settings } from './settings.js';
+import type { BrandingService } from './branding/brandingService.js';
 import type { TerminalTickets } from './workspaces/terminalTickets.js';
 import type { Workspaces } from './workspaces/workspaces.js';
 import type { WorkspaceDirectory } from './workspaces/workspaceDirectory.js';
@@ -95,6 +96,8 @@ export interface PortalServices {
   /** The Security dashboard, and ending a live connection. */
   security: SecurityOverviewService;
   settings: Settings;
+  /** White-label: the portal's name, accent colour, welcome, logos and favicon (branding/brandingService.ts). */
+  branding: BrandingService;
   resourcePolicies: ResourcePolicies;
   policySweep: ResourcePolicySweep;
   computeUsage: ComputeUsage;

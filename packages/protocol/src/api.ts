@@ -315,7 +315,12 @@ export const auditVerifySchema = z.union([
 ]);
 export type AuditVerifyResult = z.infer<typeof auditVerifySchema>;
 /** GET /api/v1/audit: newest first; `nextBefore` pages back. */
-export const auditPageSchema = z.object({ entries: z.array(auditEntrySchema), nextBefore: z.string().nullable() });
+export const auditPageSchema = z.object({
+  entries: z.array(auditEntrySchema),
+  nextBefore: z.string().nullable(),
+  /** The names of the people, blueprints and workspaces the page's entries name by id (actorId, targetId, blueprintId), where they still exist. */
+  names: z.record(z.string(), z.string()).optional(),
+});
 export type AuditPage = z.infer<typeof auditPageSchema>;
 
 /** How an agent holds workspaces to their limits, in its own words while connected ('none': not at all, `note` says why). */

@@ -27,3 +27,6 @@ export * from './computeApi.js';
 export * from './adminWorkspacesApi.js';
 export * from './securityApi.js';
 export * from './overviewApi.js';
+export * from './brandingApi.js';
+export * from './csv.js';
+export * from './auditApi.js';

@@ -6,6 +6,7 @@ import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@ta
 import { RouterProvider } from '@tanstack/react-router';
 import { forgetSession } from './api/auth';
 import { isApiError } from './api/client';
+import { BrandingEffects } from './modules/branding/BrandingEffects';
 import { createAppRouter } from './router';
 import './index.css';
 
@@ -41,6 +42,7 @@ if (!root) throw new Error('missing #root');
 createRoot(root).render(
   <StrictMode>
     <QueryClientProvider client={queryClient}>
+      <BrandingEffects />
       <RouterProvider router={router} />
     </QueryClientProvider>
   </StrictMode>,

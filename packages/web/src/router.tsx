@@ -32,6 +32,7 @@ import { ScimPage } from './pages/ScimPage/ScimPage';
 import { SsoSettingsPage } from './pages/SsoSettingsPage/SsoSettingsPage';
 import { BlueprintsPage } from './pages/BlueprintsPage/BlueprintsPage';
 import { LoginPage } from './pages/LoginPage/LoginPage';
+import { BrandingPage } from './pages/BrandingPage/BrandingPage';
 import { NotFoundPage } from './pages/NotFoundPage/NotFoundPage';
 import { WorkspacePage } from './pages/WorkspacePage/WorkspacePage';
 import { WorkspacesPage } from './pages/WorkspacesPage/WorkspacesPage';
@@ -198,6 +199,7 @@ const adminBlueprintRoute = createRoute({
 });
 const adminAuditRoute = createRoute({ getParentRoute: () => adminRoute, path: '/audit', component: AuditLogPage });
 const adminSsoRoute = createRoute({ getParentRoute: () => adminRoute, path: '/sso', component: SsoSettingsPage });
+const adminBrandingRoute = createRoute({ getParentRoute: () => adminRoute, path: '/branding', component: BrandingPage });
 const adminScimRoute = createRoute({ getParentRoute: () => adminRoute, path: '/scim', component: ScimPage });
 const adminIpAllowlistRoute = createRoute({
   getParentRoute: () => adminRoute,
@@ -249,6 +251,7 @@ const routeTree = rootRoute.addChildren([
       adminAppsRoute,
       adminWorkspacesRoute,
       adminSecurityRoute,
+      adminBrandingRoute,
     ]),
   ]),
 ]);

@@ -11,6 +11,7 @@ function answerOf(response: RouteResponse) {
     case 'no-content': return { description: 'No content' };
     case 'redirect': return { description: 'A redirect' };
     case 'event-stream': return { description: 'Server-sent events', content: { 'text/event-stream': {} } };
+    case 'file': return { description: 'A file, in its own media type', content: { '*/*': {} } };
     default: return { description: 'OK', content: { 'application/json': { schema: toJson(response, 'output') } } };
   }
 }

@@ -34,8 +34,9 @@ export type ParamNames<U extends string> =
  * - 'no-content': nothing (204).
  * - 'redirect': a redirect (the browser's sign-in journeys).
  * - 'event-stream': server-sent events, each event's data a protocol schema of its own.
+ * - 'file': a file in its own media type: an uploaded logo, an export to download.
  */
-export type RouteResponse = z.ZodType | 'no-content' | 'redirect' | 'event-stream';
+export type RouteResponse = z.ZodType | 'no-content' | 'redirect' | 'event-stream' | 'file';
 
 export interface RouteContext<B, Q, P extends string = string> {
   req: FastifyRequest;

@@ -1,6 +1,7 @@
 import { agentRoutes } from './agentRoutes.js';
 import { aiRoutes } from './aiRoutes.js';
 import { auditRoutes } from './auditRoutes.js';
+import { brandingRoutes } from './brandingRoutes.js';
 import { authRoutes } from './authRoutes.js';
 import { blueprintRoutes } from './blueprintRoutes.js';
 import { blueprintSecretRoutes } from './blueprintSecretRoutes.js';
@@ -57,6 +58,7 @@ export const apiRoutes: Route[] = [
   ...governanceRoutes,
   ...publishRoutes,
   ...appRoutes,
+  ...brandingRoutes,
   ...scimRoutes,
 ];
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { AuditActor as AuditActorView, AuditEntry, AuditOutcome } from '@paddock/protocol';
+import type { AuditActor as AuditActorView, AuditEntry, AuditFilter, AuditOutcome } from '@paddock/protocol';
 import type { User } from '@paddock/protocol';
 import type { SystemActor } from '../auth/actor.js';
 import type { Clock } from '../clock.js';
@@ -50,6 +50,9 @@ function hashedRow(r: Omit<Row, 'prev_hash' | 'hash' | 'at'> & { at: string }): 
   };
   return r.actor_kind === null ? common : { ...common, actorKind: r.actor_kind, actorName: r.actor_name };
 }
+
+/** Text for LIKE, its wildcards taken literally. */
+const likeEscape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 function rowHash(prevHash: string, row: Record<string, unknown>): string {
   return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(row)).digest('hex');
@@ -130,12 +133,78 @@ export class AuditLog {
     await tx.updateTable('audit_head').set({ last_id: row.id, last_hash: hash }).where('singleton', '=', 1).execute();
   }
 
-  /** Newest first; `before` pages backwards by id. */
-  async list(options: { limit: number; before?: number; action?: string }): Promise<AuditEntry[]> {
+  /** Newest first; `before` pages backwards by id; the filters (protocol's auditFilterSchema) narrow it. */
+  async list(options: { limit: number; before?: number } & AuditFilter): Promise<AuditEntry[]> {
     let q = this.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(options.limit);
     if (options.before !== undefined) q = q.where('id', '<', options.before);
-    if (options.action) q = q.where('action', '=', options.action);
+    if (options.action?.endsWith('*')) q = q.where('action', 'like', `${likeEscape(options.action.slice(0, -1))}%`);
+    else if (options.action) q = q.where('action', '=', options.action);
+    if (options.targetType) q = q.where('target_type', '=', options.targetType);
+    if (options.from) q = q.where('at', '>=', new Date(options.from));
+    if (options.to) q = q.where('at', '<', new Date(options.to));
+    if (options.actor) {
+      const text = `%${likeEscape(options.actor.toLowerCase())}%`;
+      const actor = options.actor;
+      q = q.where((eb) => eb.or([
+        eb('actor_id', '=', actor),
+        eb(eb.fn('lower', ['actor_email']), 'like', text),
+        eb(eb.fn('lower', ['actor_name']), 'like', text),
+        eb('actor_id', 'in', eb.selectFrom('users').select('users.id').where((u) => u(u.fn('lower', ['users.name']), 'like', text))),
+      ]));
+    }
+    if (options.target) {
+      const text = `%${likeEscape(options.target.toLowerCase())}%`;
+      const target = options.target;
+      q = q.where((eb) => eb.or([
+        eb('target_id', '=', target),
+        eb('target_id', 'in', eb.selectFrom('users').select('users.id')
+          .where((u) => u.or([u(u.fn('lower', ['users.name']), 'like', text), u(u.fn('lower', ['users.email']), 'like', text)]))),
+        eb('target_id', 'in', eb.selectFrom('blueprints').select('blueprints.id').where((b) => b(b.fn('lower', ['blueprints.name']), 'like', text))),
+        eb('target_id', 'in', eb.selectFrom('workspaces').select('workspaces.id').where((w) => w(w.fn('lower', ['workspaces.name']), 'like', text))),
+      ]));
+    }
     return (await q.execute()).map(toEntry);
+  }
+
+  /** The filtered trail, newest first, a page at a time (an export's rows, at most `max`). */
+  async *scan(filter: AuditFilter, max: number, pageSize = 1000): AsyncGenerator<AuditEntry[]> {
+    let before: number | undefined;
+    let left = max;
+    while (left > 0) {
+      const limit = Math.min(pageSize, left);
+      const page = await this.list({ ...filter, limit, ...(before !== undefined ? { before } : {}) });
+      if (page.length > 0) yield page;
+      if (page.length < limit) return;
+      left -= page.length;
+      before = Number(page.at(-1)!.id);
+    }
+  }
+
+  /**
+   * The names of what entries name by id: people (their name, or email when they have none),
+   * blueprints and workspaces, as they are now; an id that names nothing any more is left out.
+   */
+  async names(entries: AuditEntry[]): Promise<Record<string, string>> {
+    const users = new Set<string>();
+    const blueprints = new Set<string>();
+    const workspaces = new Set<string>();
+    for (const e of entries) {
+      if (e.actor.kind === 'user' && e.actor.id) users.add(e.actor.id);
+      if (e.blueprintId) blueprints.add(e.blueprintId);
+      if (!e.targetId) continue;
+      if (e.targetType === 'user') users.add(e.targetId);
+      else if (e.targetType === 'blueprint') blueprints.add(e.targetId);
+      else if (e.targetType === 'workspace') workspaces.add(e.targetId);
+    }
+    const names: Record<string, string> = {};
+    const [u, b, w] = await Promise.all([
+      users.size ? this.db.selectFrom('users').select(['id', 'name', 'email']).where('id', 'in', [...users]).execute() : [],
+      blueprints.size ? this.db.selectFrom('blueprints').select(['id', 'name']).where('id', 'in', [...blueprints]).execute() : [],
+      workspaces.size ? this.db.selectFrom('workspaces').select(['id', 'name']).where('id', 'in', [...workspaces]).execute() : [],
+    ]);
+    for (const r of u) names[r.id] = r.name.trim() || r.email;
+    for (const r of [...b, ...w]) names[r.id] = r.name;
+    return names;
   }
 
   /** Walks the chain from the start; names the first row that was edited, inserted or removed. */

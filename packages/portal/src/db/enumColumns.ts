@@ -4,6 +4,7 @@ import {
   identitySourceSchema, roleSchema, workspaceStateSchema,
   approvalScopeSchema, approvalStateSchema, enforcementPointSchema, governanceClassSchema, verdictSchema,
   publishAccessSchema, publishStateSchema, appStateSchema, stopReasonSchema, BUDGET_ACTIONS, BUDGET_SCOPES,
+  BRANDING_ASSET_SLOTS, BRANDING_IMAGE_TYPES,
 } from '@paddock/protocol';
 import type { Tables } from './schema.js';
 
@@ -23,6 +24,8 @@ function allOf<T extends keyof Tables, C extends keyof Tables[T] & string>(_tabl
 export const enumColumns: Record<string, readonly unknown[]> = {
   'audit_log.actor_kind': allOf('audit_log', 'actor_kind')(auditActorKindSchema.options),
   'audit_log.outcome': allOf('audit_log', 'outcome')(auditOutcomeSchema.options),
+  'branding_assets.content_type': allOf('branding_assets', 'content_type')(BRANDING_IMAGE_TYPES),
+  'branding_assets.slot': allOf('branding_assets', 'slot')(BRANDING_ASSET_SLOTS),
   'blueprint_access_rules.kind': allOf('blueprint_access_rules', 'kind')(blueprintAccessKindSchema.options),
   'blueprints.access': allOf('blueprints', 'access')(blueprintAccessLevelSchema.options),
   'blueprints.illustration': allOf('blueprints', 'illustration')(blueprintIllustrationSchema.options),

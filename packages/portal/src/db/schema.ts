@@ -1,6 +1,7 @@
 import type { ColumnType, Generated } from 'kysely';
 import type {
   AuditActorKind, AuditOutcome, BlueprintAccessKind, BlueprintAccessLevel, BlueprintIllustration, DeactivatedBy, DesiredState, IdentitySource, Role, WorkspaceState, StopReason,
+  BrandingAssetSlot, BrandingImageType,
 } from '@paddock/protocol';
 import type { BudgetMonthsTable, BudgetsTable, LlmUsageTable, ModelPricesTable, WorkspaceRunsTable } from './usageSchema.js';
 import type { WorkspaceActivityTable } from './activitySchema.js';
@@ -232,6 +233,15 @@ export interface SettingsTable {
   updated_at: Timestamp;
 }
 
+/** An uploaded logo or favicon (migration 0032); `bytes` is what is served, checked and sanitised before it was stored. */
+export interface BrandingAssetsTable {
+  slot: BrandingAssetSlot;
+  content_type: BrandingImageType;
+  bytes: Uint8Array;
+  sha256: string;
+  updated_at: Timestamp;
+}
+
 export interface SecretsTable {
   id: string;
   scope: string;
@@ -277,6 +287,7 @@ export interface Tables {
   password_resets: PasswordResetsTable;
   rate_limit_windows: RateLimitWindowsTable;
   settings: SettingsTable;
+  branding_assets: BrandingAssetsTable;
   secrets: SecretsTable;
   schema_migrations: SchemaMigrationsTable;
   ip_blocked_attempts: IpBlockedAttemptsTable;

@@ -32,7 +32,7 @@ const responseChallenges = new Set(['www-authenticate']);
  * Register it right after the IP allowlist and the WebSocket plugin: its hook
  * takes preview hosts before any portal route, cookie or static file sees them.
  */
-type PreviewProxyDeps = Pick<PortalServices, 'config' | 'log' | 'workspaceHttp' | 'ipAllowlist' | 'previews' | 'activity' | 'connections'>;
+type PreviewProxyDeps = Pick<PortalServices, 'config' | 'log' | 'workspaceHttp' | 'ipAllowlist' | 'previews' | 'activity' | 'connections' | 'branding'>;
 
 export function registerPreviewProxy(app: FastifyInstance, services: PreviewProxyDeps): void {
   const proxy = new PreviewProxy(services);
@@ -154,7 +154,7 @@ class PreviewProxy {
   }
 
   sendPage(res: ServerResponse, status: number, title: string, message: string): void {
-    const body = previewPage(title, message, this.services.config.publicUrl);
+    const body = previewPage(title, message, this.services.config.publicUrl, this.services.branding.currentName());
     res.writeHead(status, {
       'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body),
       'content-security-policy': this.frameAncestors,

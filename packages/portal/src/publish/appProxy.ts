@@ -22,7 +22,7 @@ const SESSION_ID = /^aps_[A-Za-z0-9_-]{43}$/;
 const APP_CACHE_MS = 5_000;
 const PEER = 'the app';
 
-type Deps = Pick<PortalServices, 'config' | 'db' | 'clock' | 'log' | 'workspaceHttp' | 'ipAllowlist' | 'events'> & { appAuth: AppAuth };
+type Deps = Pick<PortalServices, 'config' | 'db' | 'clock' | 'log' | 'workspaceHttp' | 'ipAllowlist' | 'events' | 'branding'> & { appAuth: AppAuth };
 
 interface ServedApp { id: string; agentId: string; port: number; access: 'organization' | 'public'; liveVersion: string | null; state: string; message: string }
 
@@ -198,7 +198,7 @@ class AppProxy {
   }
 
   sendPage(res: ServerResponse, status: number, title: string, message: string, retryAfter?: number): void {
-    const body = previewPage(title, message, this.deps.config.publicUrl);
+    const body = previewPage(title, message, this.deps.config.publicUrl, this.deps.branding.currentName());
     res.writeHead(status, {
       'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body),
       ...(retryAfter ? { 'retry-after': String(retryAfter) } : {}),

@@ -1,6 +1,7 @@
 import { queryOptions, type QueryClient } from '@tanstack/react-query';
 import type { LoginRequest, LogoutResponse, MeResponse } from '@paddock/protocol';
 import { api, isApiError, setCsrfToken } from './client';
+import { brandingQueryKey } from './branding';
 
 export const meQueryKey = ['auth', 'me'] as const;
 
@@ -45,6 +46,7 @@ export function logoutMutation(queryClient: QueryClient) {
 /** Drops everything cached for the session that ended. */
 export function forgetSession(queryClient: QueryClient): void {
   setCsrfToken(null);
-  queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== meQueryKey[0] });
+  // The brand is everyone's: kept, so the sign-in page doesn't flash Paddock's.
+  queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== meQueryKey[0] && query.queryKey[0] !== brandingQueryKey[0] });
   queryClient.setQueryData(meQueryKey, null);
 }

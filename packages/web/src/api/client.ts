@@ -48,6 +48,8 @@ interface RequestOptions {
   body?: unknown;
   /** Sent as text/plain instead of a JSON body (file contents). */
   text?: string;
+  /** Sent as is, with its own type (an uploaded image). */
+  file?: Blob;
   headers?: Record<string, string>;
   signal?: AbortSignal;
 }
@@ -56,6 +58,7 @@ async function request<T>(method: Method, path: string, options: RequestOptions 
   const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (options.text !== undefined) headers['content-type'] = 'text/plain; charset=utf-8';
+  if (options.file !== undefined) headers['content-type'] = options.file.type || 'application/octet-stream';
   if (method !== 'GET' && csrfToken) headers[CSRF_HEADER] = csrfToken;
 
   let response: Response;
@@ -64,7 +67,7 @@ async function request<T>(method: Method, path: string, options: RequestOptions 
       method,
       headers,
       credentials: 'same-origin',
-      body: options.text ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+      body: options.file ?? options.text ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
       signal: options.signal,
     });
   } catch (error) {
@@ -107,4 +110,5 @@ export const api = {
   patch: <T>(path: string, body?: unknown) => request<T>('PATCH', path, { body }),
   delete: <T>(path: string) => request<T>('DELETE', path),
   putText: <T>(path: string, text: string, headers?: Record<string, string>) => request<T>('PUT', path, { text, headers }),
+  putFile: <T>(path: string, file: Blob) => request<T>('PUT', path, { file }),
 };

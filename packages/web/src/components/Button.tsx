@@ -13,7 +13,7 @@ interface ButtonProps extends ButtonHTMLAttributes<HTMLButtonElement> {
 }
 
 const variants: Record<Variant, string> = {
-  primary: 'bg-zinc-900 text-white shadow-sm hover:bg-zinc-700 disabled:bg-zinc-400',
+  primary: 'bg-accent text-accent-fg shadow-sm hover:bg-accent-hover disabled:bg-zinc-400 disabled:text-white',
   secondary:
     'border border-zinc-300 bg-white text-zinc-900 shadow-xs hover:bg-zinc-50 disabled:text-zinc-400 disabled:bg-white',
   danger:
@@ -45,7 +45,7 @@ export function Button({
       aria-busy={loading || undefined}
       className={cn(
         'inline-flex shrink-0 items-center justify-center rounded-md font-medium whitespace-nowrap transition-colors',
-        'focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600',
+        'focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent-ring',
         'disabled:cursor-not-allowed',
         variants[variant],
         sizes[size],

@@ -48,7 +48,7 @@ export function CopyField({ value, label, id }: { value: string; label: string; 
         readOnly
         value={value}
         onFocus={(event) => event.currentTarget.select()}
-        className="block h-9 min-w-0 flex-1 rounded-md border border-zinc-300 bg-zinc-50 px-3 font-mono text-[13px] text-zinc-900 focus:border-zinc-900 focus:outline-none focus:ring-2 focus:ring-zinc-900/10"
+        className="block h-9 min-w-0 flex-1 rounded-md border border-zinc-300 bg-zinc-50 px-3 font-mono text-[13px] text-zinc-900 focus:border-accent-ring focus:outline-none focus:ring-2 focus:ring-accent-ring/20"
       />
       <CopyButton value={value} size="md" />
     </div>

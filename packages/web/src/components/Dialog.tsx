@@ -76,7 +76,7 @@ export function Dialog({
                 type="button"
                 onClick={onClose}
                 disabled={busy}
-                className="-m-1 rounded-md p-1 text-zinc-400 hover:bg-zinc-100 hover:text-zinc-700 focus-visible:outline-2 focus-visible:outline-blue-600"
+                className="-m-1 rounded-md p-1 text-zinc-400 hover:bg-zinc-100 hover:text-zinc-700 focus-visible:outline-2 focus-visible:outline-accent-ring"
                 aria-label="Close"
               >
                 <X className="size-4" aria-hidden />

@@ -3,7 +3,7 @@ import { cn } from './cn';
 
 /** A text control without a width, for rows that size it themselves. */
 export const controlClass =
-  'block h-9 rounded-md border border-zinc-300 bg-white px-3 text-sm text-zinc-900 shadow-xs placeholder:text-zinc-400 focus:border-zinc-900 focus:outline-none focus:ring-2 focus:ring-zinc-900/10 disabled:bg-zinc-50 disabled:text-zinc-500 read-only:bg-zinc-50 aria-[invalid=true]:border-red-400';
+  'block h-9 rounded-md border border-zinc-300 bg-white px-3 text-sm text-zinc-900 shadow-xs placeholder:text-zinc-400 focus:border-accent-ring focus:outline-none focus:ring-2 focus:ring-accent-ring/20 disabled:bg-zinc-50 disabled:text-zinc-500 read-only:bg-zinc-50 aria-[invalid=true]:border-red-400';
 
 export const inputClass = cn(controlClass, 'w-full');
 

@@ -27,8 +27,8 @@ export function Switch({ id, checked, onChange, disabled, label, hideLabel = fal
         <span
           aria-hidden
           className={cn(
-            'h-5 w-9 rounded-full transition-colors peer-focus-visible:outline-2 peer-focus-visible:outline-offset-2 peer-focus-visible:outline-blue-600',
-            checked ? 'bg-zinc-900' : 'bg-zinc-300',
+            'h-5 w-9 rounded-full transition-colors peer-focus-visible:outline-2 peer-focus-visible:outline-offset-2 peer-focus-visible:outline-accent-ring',
+            checked ? 'bg-accent' : 'bg-zinc-300',
             disabled && 'opacity-50',
           )}
         />

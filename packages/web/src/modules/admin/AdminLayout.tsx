@@ -1,5 +1,5 @@
 import { Link, Outlet } from '@tanstack/react-router';
-import { Activity, Bot, Boxes, Fingerprint, Gauge, Globe, Hourglass, LayoutDashboard, LayoutTemplate, Network, ScrollText, ShieldCheck, Users, Workflow, Eye } from 'lucide-react';
+import { Activity, Bot, Boxes, Fingerprint, Gauge, Globe, Hourglass, LayoutDashboard, LayoutTemplate, Network, Palette, ScrollText, ShieldCheck, Users, Workflow, Eye } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { PageContainer } from '../../components/PageContainer';
 import { useCanManage } from '../auth/permissions';
@@ -18,7 +18,8 @@ type AdminPath =
   | '/admin/governance/activity'
   | '/admin/governance/approvals'
   | '/admin/apps'
-  | '/admin/workspaces';
+  | '/admin/workspaces'
+  | '/admin/branding';
 
 const items: Array<{ to: AdminPath; label: string; icon: ReactNode; exact?: boolean }> = [
   { to: '/admin/overview', label: 'Overview', icon: <LayoutDashboard className="size-4" aria-hidden /> },
@@ -31,6 +32,7 @@ const items: Array<{ to: AdminPath; label: string; icon: ReactNode; exact?: bool
   { to: '/admin/governance/approvals', label: 'Approvals', icon: <Hourglass className="size-4" aria-hidden /> },
   { to: '/admin/apps', label: 'Published apps', icon: <Globe className="size-4" aria-hidden /> },
   { to: '/admin/audit', label: 'Audit log', icon: <ScrollText className="size-4" aria-hidden /> },
+  { to: '/admin/branding', label: 'Branding', icon: <Palette className="size-4" aria-hidden /> },
   { to: '/admin/sso', label: 'Sign-in & SSO', icon: <Fingerprint className="size-4" aria-hidden /> },
   { to: '/admin/scim', label: 'Provisioning (SCIM)', icon: <Workflow className="size-4" aria-hidden /> },
   { to: '/admin/ip-allowlist', label: 'IP allowlist', icon: <Network className="size-4" aria-hidden /> },
@@ -38,7 +40,7 @@ const items: Array<{ to: AdminPath; label: string; icon: ReactNode; exact?: bool
 ];
 
 const itemClass =
-  'flex items-center gap-2 rounded-md px-3 py-2 text-sm font-medium whitespace-nowrap text-zinc-600 transition-colors hover:bg-zinc-100 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-blue-600';
+  'flex items-center gap-2 rounded-md px-3 py-2 text-sm font-medium whitespace-nowrap text-zinc-600 transition-colors hover:bg-zinc-100 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-accent-ring';
 
 /** The admin area: a side navigation (a strip on small screens) and the page. */
 export function AdminLayout() {
@@ -49,7 +51,7 @@ export function AdminLayout() {
         <p className="mb-2 hidden px-3 text-xs font-medium tracking-wide text-zinc-400 uppercase lg:block">Admin</p>
         <nav aria-label="Admin" className="-mx-1 flex gap-1 overflow-x-auto px-1 pb-1 lg:flex-col lg:overflow-visible">
           {items.map((item) => (
-            <Link key={item.to} to={item.to} activeOptions={{ exact: item.exact ?? false }} className={itemClass} activeProps={{ className: 'bg-white text-zinc-900 shadow-xs ring-1 ring-zinc-200' }}>
+            <Link key={item.to} to={item.to} activeOptions={{ exact: item.exact ?? false }} className={itemClass} activeProps={{ className: 'bg-white text-accent-text shadow-xs ring-1 ring-zinc-200' }}>
               {item.icon}
               {item.label}
             </Link>

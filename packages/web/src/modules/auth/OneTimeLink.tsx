@@ -30,7 +30,7 @@ export function LinkOutcome({ kind, title, testId, children }: { kind: keyof typ
       </div>
       <h1 className="text-base font-semibold text-zinc-900">{title}</h1>
       <p className="mt-1 text-sm text-zinc-500">{children}</p>
-      <Link to="/login" className="mt-6 inline-block text-sm font-medium text-zinc-900 underline underline-offset-4">
+      <Link to="/login" className="mt-6 inline-block text-sm font-medium text-accent-text underline underline-offset-4">
         Go to sign in
       </Link>
     </div>

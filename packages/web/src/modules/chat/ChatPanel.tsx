@@ -207,7 +207,7 @@ export function ChatPanel({ workspaceId }: { workspaceId: string }) {
           value={draft}
           onChange={(event) => setDraft(event.target.value)}
           onKeyDown={onKeyDown}
-          className="min-h-[2.5rem] flex-1 resize-none rounded-md border border-zinc-300 px-3 py-2 text-sm focus-visible:outline-2 focus-visible:outline-blue-600"
+          className="min-h-[2.5rem] flex-1 resize-none rounded-md border border-zinc-300 px-3 py-2 text-sm focus-visible:outline-2 focus-visible:outline-accent-ring"
         />
         {busy && !sending ? (
           <Button variant="danger" icon={<Square className="size-4" />} loading={stopping} onClick={() => void stop()}>

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, Outlet, useNavigate } from '@tanstack/react-router';
 import { LogOut, Shield } from 'lucide-react';
 import { forgetSession, logoutMutation, meQuery } from '../../api/auth';
+import { useBranding } from '../../api/branding';
 import { useWorkspaceEvents } from '../../api/events';
 import { Button } from '../../components/Button';
 import { Logo } from '../../components/Logo';
@@ -17,6 +18,9 @@ export function AppShell({ children }: { children?: ReactNode }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const { data: me } = useQuery(meQuery());
+  const brand = useBranding();
+  // The person by name; their email only when they have none.
+  const who = me ? me.user.name.trim() || me.user.email : '';
   const signingOut = useRef(false);
   const logout = useMutation({
     mutationFn: logoutMutation(queryClient).mutationFn,
@@ -44,30 +48,30 @@ export function AppShell({ children }: { children?: ReactNode }) {
     <div className="flex min-h-screen flex-col bg-zinc-50">
       <header className="sticky top-0 z-20 border-b border-zinc-200 bg-white/90 backdrop-blur">
         <div className="mx-auto flex h-14 max-w-7xl items-center gap-3 px-4 sm:gap-6 sm:px-6">
-          <Link to="/" className="flex items-center gap-2 text-zinc-900" aria-label="Paddock home">
+          <Link to="/" className="flex items-center gap-2 text-zinc-900" aria-label={`${brand.name} home`}>
             <Logo />
-            <span className="hidden text-[15px] font-semibold tracking-tight sm:inline">Paddock</span>
+            <span className="hidden text-[15px] font-semibold tracking-tight sm:inline" data-testid="brand-name">{brand.name}</span>
           </Link>
           <nav aria-label="Main" className="flex items-center gap-0.5 sm:gap-1">
             <Link
               to="/"
               activeOptions={{ exact: true }}
               className={navLinkClass}
-              activeProps={{ className: 'bg-zinc-100 text-zinc-900' }}
+              activeProps={{ className: 'bg-accent-soft text-accent-text' }}
             >
               Blueprints
             </Link>
             <Link
               to="/workspaces"
               className={navLinkClass}
-              activeProps={{ className: 'bg-zinc-100 text-zinc-900' }}
+              activeProps={{ className: 'bg-accent-soft text-accent-text' }}
             >
               My workspaces
             </Link>
             <Link
               to="/usage"
               className={navLinkClass}
-              activeProps={{ className: 'bg-zinc-100 text-zinc-900' }}
+              activeProps={{ className: 'bg-accent-soft text-accent-text' }}
             >
               Usage
             </Link>
@@ -75,7 +79,7 @@ export function AppShell({ children }: { children?: ReactNode }) {
               <Link
                 to="/admin"
                 className={navLinkClass}
-                activeProps={{ className: 'bg-zinc-100 text-zinc-900' }}
+                activeProps={{ className: 'bg-accent-soft text-accent-text' }}
                 data-testid="nav-admin"
               >
                 <span className="inline-flex items-center gap-1.5">
@@ -89,18 +93,19 @@ export function AppShell({ children }: { children?: ReactNode }) {
             {me && (
               <Link
                 to="/account"
-                className="flex items-center gap-2 rounded-md px-1.5 py-1 text-sm text-zinc-600 transition-colors hover:bg-zinc-100 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-blue-600"
-                activeProps={{ className: 'bg-zinc-100 text-zinc-900' }}
-                aria-label={`My account (${me.user.email})`}
+                className="flex items-center gap-2 rounded-md px-1.5 py-1 text-sm text-zinc-600 transition-colors hover:bg-zinc-100 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-accent-ring"
+                activeProps={{ className: 'bg-accent-soft text-accent-text' }}
+                aria-label={`My account (${who})`}
+                title={me.user.email}
                 data-testid="user-email"
               >
                 <span
                   aria-hidden
                   className="flex size-7 items-center justify-center rounded-full bg-zinc-900 text-xs font-semibold text-white uppercase"
                 >
-                  {me.user.email.slice(0, 1)}
+                  {who.slice(0, 1)}
                 </span>
-                <span className="hidden sm:inline">{me.user.email}</span>
+                <span className="hidden max-w-48 truncate sm:inline" data-testid="user-name">{who}</span>
               </Link>
             )}
             <Button

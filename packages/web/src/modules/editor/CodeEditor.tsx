@@ -93,5 +93,5 @@ export function CodeEditor({ path, content, version, readOnly, onChange, onSave 
     view.current?.dispatch({ effects: editable.current.reconfigure([EditorState.readOnly.of(readOnly), EditorView.editable.of(!readOnly)]) });
   }, [readOnly]);
 
-  return <div ref={host} className="h-full min-h-0 overflow-hidden" />;
+  return <div ref={host} className="stay-light h-full min-h-0 overflow-hidden bg-white" />;
 }

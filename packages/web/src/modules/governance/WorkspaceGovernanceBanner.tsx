@@ -26,7 +26,7 @@ const tones: Record<Variant, Record<'stopped' | 'waiting' | 'denied' | 'quiet', 
     stopped: 'border-red-500/60 bg-red-950/95 text-red-100',
     waiting: 'border-amber-500/60 bg-amber-950/95 text-amber-100',
     denied: 'border-red-500/60 bg-red-950/95 text-red-100',
-    quiet: 'border-zinc-700 bg-zinc-900/95 text-zinc-300',
+    quiet: 'stay-dark border-zinc-700 bg-zinc-900/95 text-zinc-300',
   },
 };
 

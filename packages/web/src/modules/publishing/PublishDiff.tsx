@@ -17,7 +17,7 @@ export function PublishDiff({ id }: { id: string }) {
               <li key={f.path} className="font-mono">{f.status} {f.from ? `${f.from} → ` : ''}{f.path} {f.binary ? '(binary)' : `+${f.additions} −${f.deletions}`}</li>
             ))}
           </ul>
-          <pre className="max-h-96 overflow-auto rounded-md bg-zinc-950 p-3 text-xs text-zinc-100">{d.diff.patch}{d.diff.truncated ? '\n… (cut at its cap)' : ''}</pre>
+          <pre className="stay-dark max-h-96 overflow-auto rounded-md bg-zinc-950 p-3 text-xs text-zinc-100">{d.diff.patch}{d.diff.truncated ? '\n… (cut at its cap)' : ''}</pre>
         </div>
       )}
     </QueryView>

@@ -114,7 +114,7 @@ export function WorkspaceTerminal({ workspaceId, session = 'main', className, ov
   }, [workspaceId, session]);
 
   return (
-    <div className={cn('flex min-h-0 flex-col overflow-hidden rounded-lg border border-zinc-800 bg-[#0b0b0e] shadow-sm', className)}>
+    <div className={cn('stay-dark flex min-h-0 flex-col overflow-hidden rounded-lg border border-zinc-800 bg-[#0b0b0e] shadow-sm', className)}>
       <div className="flex h-9 shrink-0 items-center justify-between border-b border-zinc-800 bg-zinc-900 px-3 text-xs text-zinc-400">
         <span className="flex items-center gap-2 font-medium text-zinc-300">
           <TerminalSquare className="size-3.5" aria-hidden />

@@ -16,3 +16,10 @@ describe('toCsv', () => {
     );
   });
 });
+
+describe('the formula guard', () => {
+  it('also neutralises a leading tab or carriage return, and a leading + or @', () => {
+    const rows = [{ v: '\tcmd' }, { v: '\r=1' }, { v: '+1' }, { v: '@SUM(A1)' }, { v: -3 }];
+    expect(toCsv(rows, ['v'])).toBe("v\r\n'\tcmd\r\n\"'\r=1\"\r\n'+1\r\n'@SUM(A1)\r\n-3\r\n");
+  });
+});

@@ -1,16 +1,5 @@
-/** One CSV field: quoted when it holds a comma, a quote or a line break (RFC 4180), and never read as a formula by a spreadsheet. */
-function field(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  let text = String(value);
-  // A leading =, +, - or @ would make Excel or Sheets run it as a formula (CSV injection).
-  if (/^[=+\-@]/.test(text) && typeof value === 'string') text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/** Rows as CSV text, with a header of their keys in `columns` order. */
-export function toCsv<T extends object>(rows: T[], columns: Array<keyof T & string>): string {
-  return [columns.join(','), ...rows.map((r) => columns.map((c) => field(r[c])).join(','))].join('\r\n') + '\r\n';
-}
+// The CSV itself is the protocol's (the portal's exports write the same), with its formula guard.
+export { toCsv } from '@paddock/protocol';
 
 /** Offers the text as a download, without a round trip: the data is what the page shows. */
 export function downloadCsv(name: string, text: string): void {

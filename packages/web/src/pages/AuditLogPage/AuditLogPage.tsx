@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
-import { ListFilter, ScrollText, ShieldCheck, ShieldX, X } from 'lucide-react';
-import type { AuditActor, AuditEntry, AuditVerifyResult } from '@paddock/protocol';
-import { auditLogQuery, verifyAuditLog } from '../../api/audit';
+import { Download, ListFilter, ScrollText, ShieldCheck, ShieldX, X } from 'lucide-react';
+import type { AuditActor, AuditEntry, AuditFilter, AuditVerifyResult } from '@paddock/protocol';
+import { auditExportUrl, auditLogQuery, verifyAuditLog } from '../../api/audit';
 import { Badge } from '../../components/Badge';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
@@ -27,17 +27,18 @@ const KNOWN_ACTIONS = [
 ];
 
 export function AuditLogPage() {
-  const [draft, setDraft] = useState('');
-  const [action, setAction] = useState('');
-  const log = useInfiniteQuery(auditLogQuery(action));
+  const [draft, setDraft] = useState<FilterDraft>(EMPTY_DRAFT);
+  const [filter, setFilter] = useState<AuditFilter>({});
+  const log = useInfiniteQuery(auditLogQuery(filter));
   const verify = useMutation({ mutationFn: verifyAuditLog });
+  const filtered = Object.keys(filter).length > 0;
 
   // A failed "Load more" keeps the pages already shown (keepDataOnError below).
   const loadMoreError: unknown = log.error;
 
   const onFilter = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    setAction(draft.trim());
+    setFilter(filterOf(draft));
   };
 
   return (
@@ -46,14 +47,24 @@ export function AuditLogPage() {
         title="Audit log"
         description="Every sign-in, change and access decision, newest first. Entries are hash-chained: editing or deleting one breaks the chain."
         actions={
-          <Button
-            variant="primary"
-            icon={<ShieldCheck className="size-4" aria-hidden />}
-            loading={verify.isPending}
-            onClick={() => verify.mutate()}
-          >
-            Verify integrity
-          </Button>
+          <>
+            <a href={auditExportUrl(filter, 'csv')} download className={exportLinkClass} data-testid="audit-export-csv">
+              <Download className="size-4" aria-hidden />
+              Export CSV
+            </a>
+            <a href={auditExportUrl(filter, 'json')} download className={exportLinkClass} data-testid="audit-export-json">
+              <Download className="size-4" aria-hidden />
+              JSON
+            </a>
+            <Button
+              variant="primary"
+              icon={<ShieldCheck className="size-4" aria-hidden />}
+              loading={verify.isPending}
+              onClick={() => verify.mutate()}
+            >
+              Verify integrity
+            </Button>
+          </>
         }
       />
 
@@ -62,34 +73,47 @@ export function AuditLogPage() {
         {verify.data && <VerifyResult result={verify.data} onDismiss={() => verify.reset()} />}
       </div>
 
-      <form onSubmit={onFilter} className="mb-4 flex flex-wrap items-center gap-2" role="search">
+      <form onSubmit={onFilter} className="mb-4 flex flex-wrap items-end gap-2" role="search" aria-label="Filter the audit log">
+        <FilterInput label="Who" placeholder="Name or email" value={draft.actor} onChange={(actor) => setDraft({ ...draft, actor })} />
         <div className="relative">
-          <ListFilter className="pointer-events-none absolute top-2.5 left-2.5 size-4 text-zinc-400" aria-hidden />
-          <input
-            list="audit-actions"
-            aria-label="Filter by action"
-            placeholder="Filter by action, e.g. auth.login"
-            value={draft}
-            onChange={(e) => setDraft(e.target.value)}
-            className={cn(controlClass, 'w-80 pl-8 font-mono text-[13px]')}
-          />
+          <ListFilter className="pointer-events-none absolute bottom-2.5 left-2.5 size-4 text-zinc-400" aria-hidden />
+          <label className="block">
+            <span className="mb-1 block text-xs font-medium text-zinc-500">Action</span>
+            <input
+              list="audit-actions"
+              aria-label="Filter by action"
+              placeholder="e.g. auth.login or workspace.*"
+              value={draft.action}
+              onChange={(e) => setDraft({ ...draft, action: e.target.value })}
+              className={cn(controlClass, 'w-64 pl-8 font-mono text-[13px]')}
+            />
+          </label>
           <datalist id="audit-actions">
             {KNOWN_ACTIONS.map((a) => (
               <option key={a} value={a} />
             ))}
           </datalist>
         </div>
+        <FilterInput label="Target" placeholder="Workspace, blueprint or person" value={draft.target} onChange={(target) => setDraft({ ...draft, target })} />
+        <label className="block">
+          <span className="mb-1 block text-xs font-medium text-zinc-500">From</span>
+          <input type="datetime-local" aria-label="From" value={draft.from} onChange={(e) => setDraft({ ...draft, from: e.target.value })} className={cn(controlClass, 'w-52')} />
+        </label>
+        <label className="block">
+          <span className="mb-1 block text-xs font-medium text-zinc-500">To</span>
+          <input type="datetime-local" aria-label="To" value={draft.to} onChange={(e) => setDraft({ ...draft, to: e.target.value })} className={cn(controlClass, 'w-52')} />
+        </label>
         <Button type="submit">Apply</Button>
-        {action && (
+        {filtered && (
           <Button
             variant="ghost"
             icon={<X className="size-3.5" aria-hidden />}
             onClick={() => {
-              setDraft('');
-              setAction('');
+              setDraft(EMPTY_DRAFT);
+              setFilter({});
             }}
           >
-            Clear filter
+            Clear filters
           </Button>
         )}
       </form>
@@ -107,13 +131,14 @@ export function AuditLogPage() {
         empty={
           <EmptyState
             icon={<ScrollText className="size-5" />}
-            title={action ? `No “${action}” entries` : 'Nothing recorded yet'}
-            description={action ? 'Try another action, or clear the filter.' : undefined}
+            title={filtered ? 'No entries match these filters' : 'Nothing recorded yet'}
+            description={filtered ? 'Try other filters, or clear them.' : undefined}
           />
         }
       >
         {(data) => {
           const entries = data.pages.flatMap((p) => p.entries);
+          const names = Object.assign({}, ...data.pages.map((p) => p.names ?? {})) as Record<string, string>;
           return (
             <>
               <Card className="overflow-hidden">
@@ -128,7 +153,7 @@ export function AuditLogPage() {
                   </THead>
                   <TBody>
                     {entries.map((entry) => (
-                      <AuditRow key={entry.id} entry={entry} />
+                      <AuditRow key={entry.id} entry={entry} names={names} />
                     ))}
                   </TBody>
                 </Table>
@@ -154,6 +179,32 @@ export function AuditLogPage() {
   );
 }
 
+interface FilterDraft { actor: string; action: string; target: string; from: string; to: string }
+const EMPTY_DRAFT: FilterDraft = { actor: '', action: '', target: '', from: '', to: '' };
+
+/** The filters to ask for: the words trimmed, the times (the browser's local ones) as ISO instants. */
+function filterOf(d: FilterDraft): AuditFilter {
+  const f: AuditFilter = {};
+  if (d.actor.trim()) f.actor = d.actor.trim();
+  if (d.action.trim()) f.action = d.action.trim();
+  if (d.target.trim()) f.target = d.target.trim();
+  if (d.from) f.from = new Date(d.from).toISOString();
+  if (d.to) f.to = new Date(d.to).toISOString();
+  return f;
+}
+
+const exportLinkClass =
+  'inline-flex h-9 items-center gap-2 rounded-md border border-zinc-300 bg-white px-3 text-sm font-medium text-zinc-900 shadow-xs hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent-ring';
+
+function FilterInput({ label, placeholder, value, onChange }: { label: string; placeholder: string; value: string; onChange: (value: string) => void }) {
+  return (
+    <label className="block">
+      <span className="mb-1 block text-xs font-medium text-zinc-500">{label}</span>
+      <input aria-label={`Filter by ${label.toLowerCase()}`} placeholder={placeholder} value={value} maxLength={254} onChange={(e) => onChange(e.target.value)} className={cn(controlClass, 'w-48')} />
+    </label>
+  );
+}
+
 /** What each part of Paddock that acts on its own is called on this page. */
 const systemActorLabels: Record<string, string> = {
   reconciler: 'Reconciler', 'policy-sweeper': 'Policy sweeper', agent: 'Runtime agent', scim: 'SCIM (identity provider)',
@@ -169,9 +220,14 @@ function actorTitle(actor: AuditActor): string {
 }
 
 /** A person by email; a system actor by its kind and name, never as if it were a person; a failed sign-in as not signed in. */
-function ActorName({ actor }: { actor: AuditActor }) {
+function ActorName({ actor, names }: { actor: AuditActor; names: Record<string, string> }) {
   switch (actor.kind) {
-    case 'user': return <>{actor.email}</>;
+    case 'user': {
+      const name = names[actor.id];
+      return name && name !== actor.email
+        ? <><span className="block truncate">{name}</span><span className="block truncate text-xs text-zinc-500">{actor.email}</span></>
+        : <>{actor.email}</>;
+    }
     case 'system':
       return (
         <span data-testid="audit-system-actor">
@@ -184,8 +240,9 @@ function ActorName({ actor }: { actor: AuditActor }) {
   }
 }
 
-function AuditRow({ entry }: { entry: AuditEntry }) {
+function AuditRow({ entry, names }: { entry: AuditEntry; names: Record<string, string> }) {
   const detail = Object.keys(entry.detail ?? {}).length ? JSON.stringify(entry.detail) : '';
+  const targetName = entry.targetId ? names[entry.targetId] : undefined;
   const target = [entry.targetType, entry.targetId].filter(Boolean).join(' ');
   return (
     <tr data-testid="audit-row" className="align-top hover:bg-zinc-50/70">
@@ -195,11 +252,13 @@ function AuditRow({ entry }: { entry: AuditEntry }) {
         </time>
       </Td>
       <Td className="max-w-48 truncate text-zinc-900" title={actorTitle(entry.actor)}>
-        <ActorName actor={entry.actor} />
+        <ActorName actor={entry.actor} names={names} />
       </Td>
       <Td className="font-mono text-[13px] whitespace-nowrap text-zinc-900">{entry.action}</Td>
       <Td className="hidden max-w-56 truncate text-zinc-500 md:table-cell" title={target || undefined}>
-        {target || '—'}
+        {targetName ? (
+          <><span className="text-zinc-400">{entry.targetType}</span> <span className="text-zinc-900" data-testid="audit-target-name">{targetName}</span></>
+        ) : (target || '—')}
       </Td>
       <Td>
         {entry.outcome === 'success' ? <Badge tone="success">Success</Badge>

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
 import { meQueryKey } from '../../api/auth';
+import { brandingQueryKey, useBranding } from '../../api/branding';
 import { isApiError, setCsrfToken } from '../../api/client';
 import { acceptInvite, inviteLookupQuery } from '../../api/users';
 import { Button } from '../../components/Button';
@@ -59,6 +60,7 @@ function AcceptForm({
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const [name, setName] = useState('');
+  const brand = useBranding();
   const newPassword = useNewPassword();
   const [touched, setTouched] = useState(false);
 
@@ -67,7 +69,7 @@ function AcceptForm({
     onSuccess: async (me) => {
       setCsrfToken(me.csrfToken);
       // Whatever was cached belonged to someone else (or to nobody).
-      queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== meQueryKey[0] });
+      queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== meQueryKey[0] && query.queryKey[0] !== brandingQueryKey[0] });
       queryClient.setQueryData(meQueryKey, me);
       history.replaceState(null, '', '/invite');
       await navigate({ to: '/' });
@@ -89,7 +91,7 @@ function AcceptForm({
     <>
       <LinkHeader
         title={<>
-          {reactivates ? 'Welcome back to Paddock, ' : "You're invited to Paddock "}as {role === 'admin' ? 'an' : 'a'}{' '}
+          {reactivates ? `Welcome back to ${brand.name}, ` : `You're invited to ${brand.name} `}as {role === 'admin' ? 'an' : 'a'}{' '}
           <span data-testid="invite-role">{role}</span>
         </>}
         email={email} emailTestId="invite-email" noun="invite" expiresAt={expiresAt}

@@ -7,6 +7,7 @@ import { authMethodsQuery, ssoErrorMessage, startSso } from '../../api/sso';
 import { Button } from '../../components/Button';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { SignedOutFrame } from '../../components/SignedOutFrame';
+import { useBranding } from '../../api/branding';
 
 interface LoginPageProps {
   /** Where to go after signing in (a same-origin path). */
@@ -17,6 +18,7 @@ interface LoginPageProps {
 
 export function LoginPage({ redirect, error }: LoginPageProps) {
   const { data: methods } = useQuery(authMethodsQuery());
+  const brand = useBranding();
   // Until we know (or if we can't ask), offer the password form.
   const passwordAllowed = methods?.password ?? true;
   const queryClient = useQueryClient();
@@ -43,7 +45,7 @@ export function LoginPage({ redirect, error }: LoginPageProps) {
   return (
     <SignedOutFrame
       heading={<>
-        <h1 className="mt-4 text-xl font-semibold tracking-tight text-zinc-900">Sign in to Paddock</h1>
+        <h1 className="mt-4 text-xl font-semibold tracking-tight text-zinc-900" data-testid="sign-in-heading">Sign in to {brand.name}</h1>
         <p className="mt-1 text-sm text-zinc-500">Build with AI on your company's own infrastructure.</p>
       </>}
     >
@@ -112,7 +114,7 @@ export function LoginPage({ redirect, error }: LoginPageProps) {
 }
 
 const inputClass =
-  'block h-9 w-full rounded-md border border-zinc-300 bg-white px-3 text-sm text-zinc-900 shadow-xs placeholder:text-zinc-400 focus:border-zinc-900 focus:outline-none focus:ring-2 focus:ring-zinc-900/10';
+  'block h-9 w-full rounded-md border border-zinc-300 bg-white px-3 text-sm text-zinc-900 shadow-xs placeholder:text-zinc-400 focus:border-accent-ring focus:outline-none focus:ring-2 focus:ring-accent-ring/20';
 
 function Field({ id, label, children }: { id: string; label: string; children: ReactNode }) {
   return (

@@ -4,6 +4,7 @@ import { Plus, X } from 'lucide-react';
 import type { PutSsoRequest, Role, SsoConfigResponse } from '@paddock/protocol';
 import { isApiError } from '../../api/client';
 import { authSettingsQuery, putAuthSettingsMutation, putSsoSettingsMutation, ssoSettingsQuery } from '../../api/sso';
+import { Badge } from '../../components/Badge';
 import { Button } from '../../components/Button';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { CopyField } from '../../components/CopyButton';
@@ -119,12 +120,17 @@ function SsoForm({ data }: { data: SsoConfigResponse }) {
       title="Single sign-on (OpenID Connect)"
       description="People from your identity provider get an account on first sign-in."
       actions={
-        <Switch
-          checked={enabled}
-          onChange={setEnabled}
-          disabled={readOnly}
-          label={enabled ? 'Enabled' : 'Disabled'}
-        />
+        // Until SSO is set up there is nothing to enable: saving the first settings turns it on.
+        c ? (
+          <Switch
+            checked={enabled}
+            onChange={setEnabled}
+            disabled={readOnly}
+            label={enabled ? 'Enabled' : 'Disabled'}
+          />
+        ) : (
+          <Badge tone="neutral" data-testid="sso-not-set-up">Not set up</Badge>
+        )
       }
     >
       <form onSubmit={onSubmit} className="space-y-6" noValidate>
