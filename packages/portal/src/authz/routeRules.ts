@@ -84,6 +84,7 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   'GET /api/v1/workspaces': none,
   'POST /api/v1/workspaces': none,
   'GET /api/v1/workspaces/:id': ws('read'),
+  'PATCH /api/v1/workspaces/:id': ws('operate'),
   'POST /api/v1/workspaces/:id/start': ws('operate'),
   'POST /api/v1/workspaces/:id/stop': ws('operate'),
   'POST /api/v1/workspaces/:id/keep-alive': ws('operate'),
