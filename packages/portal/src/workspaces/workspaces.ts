@@ -292,7 +292,8 @@ export class Workspaces {
     const policy = await tx.selectFrom('blueprints')
       .leftJoin('settings as resource_org', (j) => j.on('resource_org.key', '=', RESOURCE_POLICY_KEY))
       .select(effectiveValue('maxRunningPerUser').as('limit')).where('blueprints.id', '=', blueprintId).executeTakeFirst();
-    let running = tx.selectFrom('workspaces').select(['id', 'name'])
+    // Named as their builder knows them (the display name): the refusal is read by a person.
+    let running = tx.selectFrom('workspaces').select(['id', 'display_name as name'])
       .where('owner_id', '=', ownerId).where('desired_state', '=', 'running').orderBy('created_at').orderBy('name');
     if (exceptId) running = running.where('id', '<>', exceptId);
     const rows = await running.execute();
