@@ -17,6 +17,7 @@ import { QueryView } from '../../components/QueryView';
 import { Skeleton } from '../../components/Skeleton';
 import { generateWorkspaceName } from '../../modules/workspaces/workspaceName';
 import { QuotaDialog } from '../../modules/workspaces/QuotaDialog';
+import { BuildPrompt } from '../../modules/home/BuildPrompt';
 
 // A generated name can collide; a new random suffix is the fix.
 const NAME_ATTEMPTS = 3;
@@ -54,6 +55,7 @@ export function BlueprintsPage() {
 
   return (
     <PageContainer>
+      <BuildPrompt />
       <PageHeader
         title="Blueprints"
         description="Pick a starting point. Create gives you a ready workspace with a terminal and AI tools."
