@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { ExternalLink, Monitor, RefreshCw, RotateCw, Smartphone, Tablet } from 'lucide-react';
+import { ExternalLink, Monitor, RefreshCw, RotateCwSquare, Smartphone, Tablet } from 'lucide-react';
 import { previewPortsQuery, createPreviewLink } from '../../api/previews';
 import { errorMessage } from '../../api/client';
 import { cn } from '../../components/cn';
@@ -28,7 +28,10 @@ const viewportButtons: Array<{ id: Viewport; label: string; Icon: typeof Monitor
 export function PreviewPanel({ workspaceId, className }: { workspaceId: string; className?: string }) {
   const ports = useQuery(previewPortsQuery(workspaceId));
   const listening = (ports.data?.ports ?? []).filter((p) => p.listening);
+  /** The port shown: the builder's pick (sticks), or the one the preview followed (see below). */
   const [port, setPort] = useState<number | null>(null);
+  const [pickedByHand, setPickedByHand] = useState(false);
+  const listeningBefore = useRef<ReadonlySet<number> | null>(null);
   const [viewport, setViewport] = useState<Viewport>('desktop');
   const [rotated, setRotated] = useState(false);
   const [src, setSrc] = useState<string | null>(null);
@@ -36,6 +39,21 @@ export function PreviewPanel({ workspaceId, className }: { workspaceId: string; 
   const [loads, setLoads] = useState(0);
 
   const chosen = port !== null && listening.some((p) => p.port === port) ? port : (listening[0]?.port ?? null);
+
+  // The preview follows the AI: a port that starts listening (a dev server the AI just started, or
+  // restarted) is shown at once, unless the builder chose a port themselves. What listened when the
+  // panel opened is no news: the first list only sets what "before" was.
+  const listeningKey = listening.map((p) => p.port).join(',');
+  useEffect(() => {
+    if (!ports.data) return;
+    const now = new Set(listening.map((p) => p.port));
+    const before = listeningBefore.current;
+    listeningBefore.current = now;
+    if (!before || pickedByHand) return;
+    const appeared = [...now].filter((p) => !before.has(p));
+    if (appeared.length > 0) setPort(appeared[appeared.length - 1]!);
+    // listeningKey stands for `listening`, which is a new array on every render.
+  }, [ports.data, listeningKey, pickedByHand]);
 
   useEffect(() => {
     // A link works once: never leave the frame on the last one while the next is on its way.
@@ -69,18 +87,19 @@ export function PreviewPanel({ workspaceId, className }: { workspaceId: string; 
   return (
     <section aria-label="Preview" className={cn('flex min-h-0 flex-1 flex-col overflow-hidden rounded-lg border border-zinc-200 bg-white', className)}>
       <div className="flex flex-wrap items-center gap-2 border-b border-zinc-200 px-3 py-2">
-        <label className="flex items-center gap-2 text-sm text-zinc-600">
-          Port
-          <select
-            className="h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm text-zinc-900"
-            value={chosen ?? ''}
-            disabled={listening.length === 0}
-            onChange={(e) => setPort(Number(e.target.value))}
-          >
-            {listening.length === 0 && <option value="">none</option>}
-            {listening.map((p) => <option key={p.port} value={p.port}>{p.port}</option>)}
-          </select>
-        </label>
+        {/* Ports are for a workspace running several apps at once; with one, there is nothing to choose. */}
+        {listening.length > 1 && (
+          <label className="flex items-center gap-2 text-sm text-zinc-600">
+            App on port
+            <select
+              className="h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm text-zinc-900"
+              value={chosen ?? ''}
+              onChange={(e) => { setPort(Number(e.target.value)); setPickedByHand(true); }}
+            >
+              {listening.map((p) => <option key={p.port} value={p.port}>{p.port}</option>)}
+            </select>
+          </label>
+        )}
         <div role="group" aria-label="Viewport" className="flex items-center rounded-md border border-zinc-300">
           {viewportButtons.map(({ id, label, Icon }) => (
             <button
@@ -96,8 +115,9 @@ export function PreviewPanel({ workspaceId, className }: { workspaceId: string; 
             </button>
           ))}
         </div>
-        <IconButton label="Rotate" disabled={viewport === 'desktop'} pressed={rotated} onClick={() => setRotated((r) => !r)}>
-          <RotateCw className="size-4" aria-hidden />
+        {/* A device turned on its side: a square with an arrow, unlike Reload's two circling arrows. */}
+        <IconButton label={rotated ? 'Turn to portrait' : 'Turn to landscape'} disabled={viewport === 'desktop'} pressed={rotated} onClick={() => setRotated((r) => !r)}>
+          <RotateCwSquare className="size-4" aria-hidden />
         </IconButton>
         <div className="ml-auto flex items-center gap-1">
           <IconButton label="Reload preview" disabled={chosen === null} onClick={() => setLoads((n) => n + 1)}>
@@ -116,7 +136,7 @@ export function PreviewPanel({ workspaceId, className }: { workspaceId: string; 
           <p className="mt-1 text-sm text-zinc-500">Ask the AI to build something, or start a dev server: it appears here by itself.</p>
         </div>
       ) : (
-        <ScaledFrame src={src} size={frameSize} title={`Preview of port ${chosen}`} />
+        <ScaledFrame src={src} size={frameSize} title={listening.length > 1 ? `Preview of the app on port ${chosen}` : 'Preview of your app'} />
       )}
     </section>
   );
