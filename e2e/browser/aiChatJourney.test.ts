@@ -48,7 +48,10 @@ describe('a builder builds a page by chatting with the AI', () => {
       const frame = await handle!.contentFrame();
       if (frame && /^http:\/\/5173--.*\.preview\.localhost/.test(frame.url())) return frame;
     }
-    throw new Error('the preview frame never loaded the preview origin');
+    const frames = page.frames().map((f) => f.url());
+    const srcs = await page.getByTestId('preview-frame').evaluateAll((els) => els.map((el) => (el as HTMLIFrameElement).src));
+    const panel = await page.getByRole('region', { name: 'Preview' }).first().innerText().catch(() => '');
+    throw new Error(`the preview frame never loaded the preview origin; frames: ${frames.join(', ')}; preview-frame srcs: ${srcs.join(', ')}; the panel says: ${panel}`);
   }
 
   it('types "Build a page that says Hello Finance" and sees it in the preview, desktop and mobile', async () => {
