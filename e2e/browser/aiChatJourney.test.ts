@@ -107,9 +107,16 @@ describe('a builder builds a page by chatting with the AI', () => {
     expect(await chat.locator('[data-role="user"]').allTextContents()).toEqual(['count slowly']);
     // The reply's Stop is not the workspace's Stop.
     expect(await page.getByRole('button', { name: 'Stop', exact: true }).count()).toBe(1);
+    // A reload in the middle of the reply shows the reply from its start, never only its tail.
+    await page.reload();
+    await expect.poll(() => chat.getByRole('button', { name: 'Stop reply' }).isVisible(), { timeout: 60_000 }).toBe(true);
+    await page.waitForTimeout(1_000);
+    const during = await chat.locator('[data-role="assistant"]').allInnerTexts();
+    expect(during.every((text) => text.trim() === '' || /Counting slowly: 1\b/.test(text)), JSON.stringify(during)).toBe(true);
     await chat.getByRole('button', { name: 'Stop reply' }).click();
     await expect.poll(() => chat.getByText('Stopped.').isVisible(), { timeout: 15_000 }).toBe(true);
     await expect.poll(() => chat.getByRole('button', { name: 'Send' }).isVisible(), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => chat.getByText(/Counting slowly: 1\b/).isVisible(), { timeout: 15_000 }).toBe(true);
     const counted = await chat.getByText(/Counting slowly/).textContent();
     await page.waitForTimeout(1500);
     // Nothing more arrives after Stop, and the count never reached its end.
