@@ -133,7 +133,7 @@ export function PreviewPanel({ workspaceId, className }: { workspaceId: string; 
         <div className="flex flex-1 flex-col items-center justify-center px-6 py-12 text-center">
           <Monitor className="size-6 text-zinc-400" aria-hidden />
           <p className="mt-3 text-sm font-medium text-zinc-900">Nothing to preview yet</p>
-          <p className="mt-1 text-sm text-zinc-500">Ask the AI to build something, or start a dev server: it appears here by itself.</p>
+          <p className="mt-1 text-sm text-zinc-500">Ask the AI to build something: your app appears here as soon as it runs.</p>
         </div>
       ) : (
         <ScaledFrame src={src} size={frameSize} title={listening.length > 1 ? `Preview of the app on port ${chosen}` : 'Preview of your app'} />
