@@ -178,6 +178,9 @@ describe('a builder builds a page by chatting with the AI', () => {
     expect(await chat.locator('[data-role="user"]').allTextContents()).toEqual(['Build a page that says Hello Home']);
     await page.reload();
     await showing(/Done: the page says "Hello Home"/, 60_000);
+    // And the preview stays on the app the AI started (this blueprint's own App tab also listens, on 3000).
+    const again = await previewFrame(page);
+    await expect.poll(() => again.locator('h1').textContent().catch(() => null), { timeout: 30_000 }).toBe('Hello Home');
     await page.waitForTimeout(3_000);
     expect(await chat.locator('[data-role="user"]').allTextContents()).toEqual(['Build a page that says Hello Home']);
     expect(await page.evaluate((id) => sessionStorage.getItem(`paddock.first-prompt.${id}`), workspaceId)).toBeNull();

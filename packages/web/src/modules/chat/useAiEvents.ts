@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import {
   aiEventsUrl,
+  aiLastToolStepKey,
   aiMessagesQueryKey,
   aiQueryKey,
   aiSessionsQueryKey,
@@ -102,6 +103,7 @@ function applyEvent(queryClient: QueryClient, workspaceId: string, event: AiEven
     case 'message.part.updated': {
       const part = p.part as AiPart | undefined;
       if (part?.type === 'text') seenFromStart.add(part.id);
+      if (part?.type === 'tool') queryClient.setQueryData(aiLastToolStepKey(workspaceId), Date.now());
       if (part) updateMessages(queryClient, workspaceId, part.sessionID, (messages) => upsertPart(messages, part));
       return;
     }

@@ -1,12 +1,16 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { ExternalLink, Monitor, RefreshCw, RotateCwSquare, Smartphone, Tablet } from 'lucide-react';
+import { aiLastToolStepKey } from '../../api/ai';
 import { previewPortsQuery, createPreviewLink } from '../../api/previews';
 import { errorMessage } from '../../api/client';
 import { cn } from '../../components/cn';
 import { IconButton } from '../../components/IconButton';
 
 type Viewport = 'desktop' | 'tablet' | 'mobile';
+
+/** A port that starts listening this soon after a step of the AI's is taken as the app it started. */
+const FOLLOW_AFTER_STEP_MS = 30_000;
 
 /** Device sizes in CSS pixels (portrait); desktop fills the panel. */
 const sizes: Record<Exclude<Viewport, 'desktop'>, { width: number; height: number }> = {
@@ -26,11 +30,15 @@ const viewportButtons: Array<{ id: Viewport; label: string; Icon: typeof Monitor
  * that signs this browser in to that origin.
  */
 export function PreviewPanel({ workspaceId, className }: { workspaceId: string; className?: string }) {
+  const queryClient = useQueryClient();
   const ports = useQuery(previewPortsQuery(workspaceId));
   const listening = (ports.data?.ports ?? []).filter((p) => p.listening);
-  /** The port shown: the builder's pick (sticks), or the one the preview followed (see below). */
-  const [port, setPort] = useState<number | null>(null);
-  const [pickedByHand, setPickedByHand] = useState(false);
+  /** The port shown: the builder's pick (sticks), or the one the preview followed (see below); kept across reloads. */
+  const [{ port, pickedByHand }, setShown] = useState(() => readShownPort(workspaceId));
+  const show = useCallback((next: ShownPort) => {
+    setShown(next);
+    writeShownPort(workspaceId, next);
+  }, [workspaceId]);
   const listeningBefore = useRef<ReadonlySet<number> | null>(null);
   const [viewport, setViewport] = useState<Viewport>('desktop');
   const [rotated, setRotated] = useState(false);
@@ -40,8 +48,10 @@ export function PreviewPanel({ workspaceId, className }: { workspaceId: string; 
 
   const chosen = port !== null && listening.some((p) => p.port === port) ? port : (listening[0]?.port ?? null);
 
-  // The preview follows the AI: a port that starts listening (a dev server the AI just started, or
-  // restarted) is shown at once, unless the builder chose a port themselves. What listened when the
+  // The preview follows the AI: a port that starts listening soon after a step of the AI's (a dev
+  // server it just started, or restarted) is shown at once, unless the builder chose a port
+  // themselves. Servers the blueprint declares (its own tabs start them, e.g. the Data app's on
+  // 3000) give way to one the AI started, never the other way round. What listened when the
   // panel opened is no news: the first list only sets what "before" was.
   const listeningKey = listening.map((p) => p.port).join(',');
   useEffect(() => {
@@ -50,10 +60,15 @@ export function PreviewPanel({ workspaceId, className }: { workspaceId: string; 
     const before = listeningBefore.current;
     listeningBefore.current = now;
     if (!before || pickedByHand) return;
+    const lastStep = queryClient.getQueryData<number>(aiLastToolStepKey(workspaceId));
+    if (lastStep === undefined || Date.now() - lastStep > FOLLOW_AFTER_STEP_MS) return;
+    const declared = new Set(listening.filter((p) => p.sources.includes('blueprint')).map((p) => p.port));
     const appeared = [...now].filter((p) => !before.has(p));
-    if (appeared.length > 0) setPort(appeared[appeared.length - 1]!);
+    const started = appeared.filter((p) => !declared.has(p));
+    const candidates = started.length > 0 ? started : chosen === null || declared.has(chosen) ? appeared : [];
+    if (candidates.length > 0) show({ port: candidates[candidates.length - 1]!, pickedByHand: false });
     // listeningKey stands for `listening`, which is a new array on every render.
-  }, [ports.data, listeningKey, pickedByHand]);
+  }, [ports.data, listeningKey, pickedByHand, show, queryClient, workspaceId]);
 
   useEffect(() => {
     // A link works once: never leave the frame on the last one while the next is on its way.
@@ -94,7 +109,7 @@ export function PreviewPanel({ workspaceId, className }: { workspaceId: string; 
             <select
               className="h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm text-zinc-900"
               value={chosen ?? ''}
-              onChange={(e) => { setPort(Number(e.target.value)); setPickedByHand(true); }}
+              onChange={(e) => show({ port: Number(e.target.value), pickedByHand: true })}
             >
               {listening.map((p) => <option key={p.port} value={p.port}>{p.port}</option>)}
             </select>
@@ -140,6 +155,29 @@ export function PreviewPanel({ workspaceId, className }: { workspaceId: string; 
       )}
     </section>
   );
+}
+
+interface ShownPort { port: number | null; pickedByHand: boolean }
+
+const shownPortKey = (workspaceId: string) => `paddock.preview-port.${workspaceId}`;
+
+/** What the preview showed last in this browser, so a reload stays on the app the AI started (not the first port listening). */
+function readShownPort(workspaceId: string): ShownPort {
+  try {
+    const stored = JSON.parse(window.localStorage.getItem(shownPortKey(workspaceId)) ?? 'null') as Partial<ShownPort> | null;
+    if (stored && typeof stored.port === 'number') return { port: stored.port, pickedByHand: stored.pickedByHand === true };
+  } catch {
+    // Storage off or unreadable: start from the first port listening.
+  }
+  return { port: null, pickedByHand: false };
+}
+
+function writeShownPort(workspaceId: string, shown: ShownPort): void {
+  try {
+    window.localStorage.setItem(shownPortKey(workspaceId), JSON.stringify(shown));
+  } catch {
+    // Storage off: it follows again after a reload.
+  }
 }
 
 /** The preview frame at a device's size, scaled down to fit the panel (never up). */
