@@ -41,11 +41,15 @@ describe('a builder builds a page by chatting with the AI', () => {
     await page.getByRole('tab', { name: 'AI chat' }).click();
   }
 
-  /** The page inside the preview iframe, once it has loaded from the preview origin. */
+  /**
+   * The page inside the preview iframe, once it has loaded from the preview origin. The element is
+   * looked up afresh each time: every new link (another port, a reload) is a new iframe.
+   */
   async function previewFrame(page: Page): Promise<Frame> {
-    const handle = await page.getByTestId('preview-frame').elementHandle({ timeout: 30_000 });
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await page.waitForTimeout(200)) {
-      const frame = await handle!.contentFrame();
+    await page.getByTestId('preview-frame').waitFor({ timeout: 30_000 });
+    for (const deadline = Date.now() + 45_000; Date.now() < deadline; await page.waitForTimeout(200)) {
+      const handle = await page.getByTestId('preview-frame').elementHandle({ timeout: 5_000 }).catch(() => null);
+      const frame = await handle?.contentFrame();
       if (frame && /^http:\/\/5173--.*\.preview\.localhost/.test(frame.url())) return frame;
     }
     const frames = page.frames().map((f) => f.url());
