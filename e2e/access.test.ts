@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, TestStack } from './harness/testStack.js';
 
+const MISSING_ID = '00000000-0000-4000-8000-000000000000';
+
 describe('members and blueprint access', () => {
   let stack: TestStack;
   beforeAll(async () => { stack = await TestStack.start(); });
@@ -220,6 +222,65 @@ describe('members and blueprint access', () => {
     await t2.waitFor('keep-me');
     const audit = (await stack.api('GET', '/api/v1/audit?limit=100')).body.entries as Array<{ action: string; targetId: string }>;
     expect(audit.some((e) => e.action === 'user.deactivate' && e.targetId === hank.id)).toBe(true);
+  });
+
+  it('renames a workspace: its display name keeps unicode, refuses what it cannot hold with a message, and is its owner\'s (or an admin\'s) to change', async () => {
+    const ivy = await stack.userToken('ivy@example.com');
+    const jon = await stack.userToken('jon@example.com');
+    const auditor = await stack.userToken('aud-rename@example.com', 'auditor');
+    const starter = ((await stack.api('GET', '/api/v1/blueprints', undefined, ivy.token)).body.blueprints as Array<{ id: string; name: string }>)
+      .find((b) => b.name === 'Starter')!.id;
+    const created = await stack.api('POST', '/api/v1/workspaces', { blueprintId: starter, name: 'sales-q3', displayName: '  Ventes — Q3 📈 ' }, ivy.token);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: 'sales-q3', displayName: 'Ventes — Q3 📈' });
+    const id = created.body.id as string;
+    const rename = (displayName: unknown, token = ivy.token) => stack.api('PATCH', `/api/v1/workspaces/${id}`, { displayName }, token);
+
+    // Unicode kept (composed to NFC: "é" typed as e + combining accent is one character), trimmed.
+    const renamed = await rename(' Tableau de bord ─ 売上 👩‍💻 cafe\u0301 ');
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toMatchObject({ id, name: 'sales-q3', displayName: 'Tableau de bord ─ 売上 👩‍💻 café' });
+    const listed = (await stack.api('GET', '/api/v1/workspaces', undefined, ivy.token)).body.workspaces as Array<{ id: string; displayName: string }>;
+    expect(listed.find((w) => w.id === id)?.displayName).toBe('Tableau de bord ─ 売上 👩‍💻 café');
+
+    // 80 characters is the most, counted as a reader counts them (an emoji is one).
+    expect((await rename('📈'.repeat(80))).status).toBe(200);
+    const refusals: Array<[unknown, RegExp]> = [
+      ['x'.repeat(81), /at most 80 characters/],
+      ['   ', /cannot be empty/],
+      ['two\nlines', /line breaks, tabs or other control characters/],
+      ['tab\there', /control characters/],
+      ['bell\u0007', /control characters/],
+      ['invoice\u202Efdp.exe', /control characters/],
+      ['nul\u0000', /NUL/],
+      [42, /./],
+    ];
+    for (const [displayName, message] of refusals) {
+      const res = await rename(displayName);
+      expect(res.status, JSON.stringify(displayName)).toBe(400);
+      expect(res.body.error.code).toBe('invalid_input');
+      expect(res.body.error.message).toMatch(message);
+    }
+    expect((await stack.api('GET', `/api/v1/workspaces/${id}`, undefined, ivy.token)).body.displayName).toBe('📈'.repeat(80)); // nothing written, nothing cut
+
+    // Someone else's: not found for a builder (nothing leaks), refused for an auditor, allowed for an admin.
+    expect((await rename('Mine now', jon.token)).status).toBe(404);
+    expect((await stack.api('PATCH', `/api/v1/workspaces/${MISSING_ID}`, { displayName: 'x' }, ivy.token)).status).toBe(404);
+    expect((await rename('Mine now', auditor.token)).status).toBe(403);
+    const byAdmin = await rename('Renamed by an admin', ADMIN_TOKEN);
+    expect(byAdmin.status).toBe(200);
+    expect(byAdmin.body.displayName).toBe('Renamed by an admin');
+
+    const audit = await stack.db.selectFrom('audit_log').select(['action', 'actor_email', 'outcome', 'detail'])
+      .where('target_id', '=', id).where('action', '=', 'workspace.rename').orderBy('id').execute();
+    expect(audit.filter((e) => e.outcome === 'success').map((e) => [e.actor_email, e.detail])).toEqual([
+      ['ivy@example.com', { from: 'Ventes — Q3 📈', to: 'Tableau de bord ─ 売上 👩‍💻 café' }],
+      ['ivy@example.com', { from: 'Tableau de bord ─ 売上 👩‍💻 café', to: '📈'.repeat(80) }],
+      ['admin@example.com', { from: '📈'.repeat(80), to: 'Renamed by an admin' }],
+    ]);
+    // The refused attempts by someone else are on the record too.
+    expect(audit.filter((e) => e.outcome === 'failure').map((e) => e.actor_email)).toContain('jon@example.com');
+    await stack.api('DELETE', `/api/v1/workspaces/${id}`, undefined, ivy.token);
   });
 
   it('lists my sessions and revokes one', async () => {

@@ -232,6 +232,7 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/v1/workspaces': { call: () => ({ body: { blueprintId: starterId, name: fresh('ws') } }) },
   'GET /api/v1/admin/workspaces': { call: () => ({ query: 'state=stopped', check: (res) => expect(res.body.workspaces.every((w: { state: string }) => w.state === 'stopped')).toBe(true) }) },
   'GET /api/v1/workspaces/:id': { call: (c) => ({ check: (res) => expect(res.body.id).toBe(c.id) }) },
+  'PATCH /api/v1/workspaces/:id': { call: (c) => ({ body: { displayName: 'Ventes – Q3 📈' }, check: (res) => expect(res.body).toMatchObject({ id: c.id, displayName: 'Ventes – Q3 📈' }) }) },
   'POST /api/v1/workspaces/:id/start': { call: (c) => ({ check: (res) => expect(res.body).toMatchObject({ id: c.id, desiredState: 'running' }) }) },
   'POST /api/v1/workspaces/:id/stop': { call: (c) => ({ check: (res) => expect(res.body).toMatchObject({ id: c.id, desiredState: 'stopped' }) }) },
   'POST /api/v1/workspaces/:id/keep-alive': { call: (c) => ({ check: (res) => expect(res.body).toMatchObject({ id: c.id, stopReason: 'idle', stopsAt: expect.any(String) }) }) },
@@ -796,6 +797,13 @@ describe('every service method that touches an owned object', () => {
       expect((await fx.services.workspaces.get(RECONCILER, w.id)).desiredState).toBe('stopped');
       const stops = (await fx.services.audit.list({ limit: 50, action: 'workspace.stop' })).filter((e) => e.targetId === w.id);
       expect(stops.map((e) => e.actor)).toEqual([{ kind: 'system', name: 'policy-sweeper' }]);
+    },
+    'Workspaces.rename': async () => {
+      const theirs = await ws('admin');
+      await refused(fx.services.workspaces.rename(fx.members.builder.actor, theirs.id, 'Mine now'), 404);
+      await refused(fx.services.workspaces.rename(fx.members.auditor.actor, theirs.id, 'Mine now'), 403);
+      await refused(fx.services.workspaces.rename(RECONCILER, theirs.id, 'Mine now'), 403);
+      expect((await fx.services.workspaces.get(RECONCILER, theirs.id)).displayName).toBe(theirs.displayName);
     },
     'Workspaces.keepAlive': async () => {
       const theirs = await ws('admin');

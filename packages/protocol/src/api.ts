@@ -237,9 +237,34 @@ export const workspaceResourceStatusSchema = z.object({
 });
 export type WorkspaceResourceStatus = z.infer<typeof workspaceResourceStatusSchema>;
 
+/** The longest display name, in characters (code points: an emoji or an accented letter is one). */
+export const WORKSPACE_DISPLAY_NAME_MAX = 80;
+
+/**
+ * Characters a display name may not hold: control characters (a newline, a tab, an escape), line
+ * and paragraph separators, and the bidirectional overrides and isolates, which make a name read
+ * differently from what it is (a spoofed "invoice‮fdp"). Joiners and variation selectors stay:
+ * emoji need them.
+ */
+const DISPLAY_NAME_FORBIDDEN = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
+
+/**
+ * What a builder calls a workspace: free text, unicode kept (NFC), trimmed, 1-80 characters,
+ * no control characters. Refused with a message otherwise, never cut: the builder decides
+ * what a shorter name is.
+ */
+export const workspaceDisplayNameSchema = wellFormedString()
+  .overwrite((s) => s.trim().normalize('NFC'))
+  .refine((s) => s.length > 0, 'a workspace name cannot be empty')
+  .refine((s) => [...s].length <= WORKSPACE_DISPLAY_NAME_MAX, `a workspace name is at most ${WORKSPACE_DISPLAY_NAME_MAX} characters`)
+  .refine((s) => !DISPLAY_NAME_FORBIDDEN.test(s), 'a workspace name cannot contain line breaks, tabs or other control characters');
+
 export const workspaceSchema = z.object({
   id,
+  /** The internal slug: unique per owner, in the preview's host name; fixed for its life. */
   name: z.string(),
+  /** What its builder calls it (workspaceDisplayNameSchema): show this, not `name`. */
+  displayName: z.string(),
   ownerId: id,
   ownerEmail: z.string(),
   blueprintId: id,
@@ -264,9 +289,15 @@ export type Workspace = z.infer<typeof workspaceSchema>;
 export const createWorkspaceRequestSchema = z.object({
   blueprintId: id,
   name: wellFormedString().trim().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'a workspace name is 1-40 lowercase letters, digits or -'),
+  /** What its builder calls it; without one, its name. */
+  displayName: workspaceDisplayNameSchema.optional(),
 });
 
 export type CreateWorkspaceRequest = z.input<typeof createWorkspaceRequestSchema>;
+
+/** PATCH /api/v1/workspaces/:id: rename it (its display name; the internal name stays). */
+export const updateWorkspaceRequestSchema = z.object({ displayName: workspaceDisplayNameSchema });
+export type UpdateWorkspaceRequest = z.input<typeof updateWorkspaceRequestSchema>;
 
 export const terminalTicketSchema = z.object({ ticket: z.string(), expiresAt: z.string() });
 export type TerminalTicket = z.infer<typeof terminalTicketSchema>;

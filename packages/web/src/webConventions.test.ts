@@ -18,6 +18,7 @@ const notALadder: Record<string, string> = {
   'modules/editor/FileTree.tsx': 'a folder loads into its own rows of the tree: "Loading…" and the error are rows, not a page',
   'modules/workspaceTabs/WorkspaceLayout.tsx': 'a blueprint that can\'t be read gives the standard tabs: there is no error to show',
   'modules/governance/PolicyEditor.tsx': 'a simulation is a POST the admin runs (a mutation, idle until asked), shown under the form; QueryView is for reads',
+  'modules/workspaces/WorkspaceTitle.tsx': 'the rename is a PATCH (a mutation): a spinner replaces its Save and Cancel while it saves; it reads nothing',
 };
 
 describe('the web app', () => {

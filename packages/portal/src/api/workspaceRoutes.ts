@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createWorkspaceRequestSchema, terminalTicketSchema, workspaceSchema } from '@paddock/protocol';
+import { createWorkspaceRequestSchema, terminalTicketSchema, updateWorkspaceRequestSchema, workspaceSchema } from '@paddock/protocol';
 import { ApiError } from '../errors.js';
 import { route } from './route.js';
 
@@ -19,6 +19,11 @@ export const workspaceRoutes = [
   route({
     method: 'GET', url: '/api/v1/workspaces/:id', access: 'user', summary: 'One workspace', response: workspaceSchema,
     handler: async ({ actor, params, services }) => services.workspaces.get(actor, params.id),
+  }),
+  route({
+    method: 'PATCH', url: '/api/v1/workspaces/:id', access: 'user', summary: 'Rename a workspace: its display name (its internal name stays)',
+    body: updateWorkspaceRequestSchema, response: workspaceSchema,
+    handler: async ({ actor, body, params, services }) => services.workspaces.rename(actor, params.id, body.displayName),
   }),
   route({
     method: 'POST', url: '/api/v1/workspaces/:id/start', access: 'user', summary: 'Start a workspace', status: 202, response: workspaceSchema,

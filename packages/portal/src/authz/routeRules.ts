@@ -92,6 +92,7 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   'POST /api/v1/workspaces': none,
   'GET /api/v1/admin/workspaces': none,
   'GET /api/v1/workspaces/:id': ws('read'),
+  'PATCH /api/v1/workspaces/:id': ws('operate'),
   'POST /api/v1/workspaces/:id/start': ws('operate'),
   'POST /api/v1/workspaces/:id/stop': ws('operate'),
   'POST /api/v1/workspaces/:id/keep-alive': ws('operate'),

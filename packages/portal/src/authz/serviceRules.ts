@@ -52,6 +52,7 @@ export const SERVICE_RULES: Record<string, Record<string, MethodRule>> = {
     stopWhereBlueprintAccessLost: { workspace: 'stop' },
     setObserved: { workspace: 'observe' },
     keepAlive: { workspace: 'operate' },
+    rename: { workspace: 'operate' },
     // Each stop and cleanup is checked again, for the actor given, in policyChange.
     enforceResourcePolicy: { workspace: 'enforcePolicy' },
     policyChange: internal,

@@ -125,7 +125,10 @@ export interface EnrollmentTokensTable {
 
 export interface WorkspacesTable {
   id: string;
+  /** The internal slug: unique per owner, fixed. */
   name: string;
+  /** migrations/0031: what its builder calls it (free text); an insert without one takes the name (a trigger). */
+  display_name: ColumnType<string, string | undefined, string>;
   owner_id: string;
   blueprint_id: string;
   agent_id: string | null;

@@ -31,7 +31,7 @@ function deadlines(r: WorkspaceRow): Pick<Workspace, 'stopsAt' | 'stopReason' | 
 }
 
 export const toWorkspace = (r: WorkspaceRow): Workspace => ({
-  id: r.id, name: r.name, ownerId: r.owner_id, ownerEmail: r.owner_email,
+  id: r.id, name: r.name, displayName: r.display_name, ownerId: r.owner_id, ownerEmail: r.owner_email,
   blueprintId: r.blueprint_id, blueprintName: r.blueprint_name,
   state: r.state, desiredState: r.desired_state,
   stateMessage: r.state_message, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
@@ -142,11 +142,11 @@ export class Workspaces {
     }
   }
 
-  async create(actor: UserActor, input: { blueprintId: string; name: string }): Promise<Workspace> {
+  async create(actor: UserActor, input: { blueprintId: string; name: string; displayName?: string }): Promise<Workspace> {
     return this.audited(actor, 'workspace.create', null, () => this.createIn(actor, input));
   }
 
-  private async createIn(actor: UserActor, input: { blueprintId: string; name: string }): Promise<Workspace> {
+  private async createIn(actor: UserActor, input: { blueprintId: string; name: string; displayName?: string }): Promise<Workspace> {
     await this.blueprintAccess.assertUsable(actor, input.blueprintId);
     const now = this.clock.now();
     const w = await this.db.transaction().execute(async (tx) => {
@@ -159,17 +159,42 @@ export class Workspaces {
       await this.assertWithinRunningLimit(tx, actor, actor.user.id, bp.id, null);
       const id = newId();
       await tx.insertInto('workspaces').values({
-        id, name: input.name, owner_id: actor.user.id, blueprint_id: bp.id, agent_id: null,
+        id, name: input.name, display_name: input.displayName ?? input.name, owner_id: actor.user.id, blueprint_id: bp.id, agent_id: null,
         state: 'pending', state_message: '', created_at: now, updated_at: now, ...wishColumns('running', now),
       }).execute();
       await this.audit.append({
         actor, action: 'workspace.create',
-        targetType: 'workspace', targetId: id, blueprintId: bp.id, outcome: 'success', detail: { name: input.name },
+        targetType: 'workspace', targetId: id, blueprintId: bp.id, outcome: 'success',
+        detail: { name: input.name, displayName: input.displayName ?? input.name },
       }, tx);
       return (await readWorkspace(tx, id))!;
     });
     this.changed(w);
     return w;
+  }
+
+  /**
+   * Renames it: its display name, what its builder sees (the internal name stays). Whoever may
+   * operate it (its owner, an admin), whatever state it is in but deleted; audited with both names.
+   */
+  async rename(actor: Actor, id: string, displayName: string): Promise<Workspace> {
+    return this.audited(actor, 'workspace.rename', id, async () => {
+      const w = await this.db.transaction().execute(async (tx) => {
+        const current = await tx.selectFrom('workspaces').select(['owner_id', 'blueprint_id', 'display_name', 'state'])
+          .where('id', '=', id).forUpdate().executeTakeFirst();
+        if (!current || current.state === 'deleted') throw new NotFoundError('workspace');
+        authorize(actor, 'operate', { type: 'workspace', ownerId: current.owner_id }, 'workspace');
+        if (current.display_name === displayName) return (await readWorkspace(tx, id))!;
+        await tx.updateTable('workspaces').set({ display_name: displayName, updated_at: this.clock.now() }).where('id', '=', id).execute();
+        await this.audit.append({
+          actor, action: 'workspace.rename', targetType: 'workspace', targetId: id, blueprintId: current.blueprint_id,
+          outcome: 'success', detail: { from: current.display_name, to: displayName },
+        }, tx);
+        return (await readWorkspace(tx, id))!;
+      });
+      this.changed(w);
+      return w;
+    });
   }
 
   /** Records the owner's wish (start, stop, delete); the reconciler makes it so. */
@@ -270,7 +295,8 @@ export class Workspaces {
     const policy = await tx.selectFrom('blueprints')
       .leftJoin('settings as resource_org', (j) => j.on('resource_org.key', '=', RESOURCE_POLICY_KEY))
       .select(effectiveValue('maxRunningPerUser').as('limit')).where('blueprints.id', '=', blueprintId).executeTakeFirst();
-    let running = tx.selectFrom('workspaces').select(['id', 'name'])
+    // Named as their builder knows them (the display name): the refusal is read by a person.
+    let running = tx.selectFrom('workspaces').select(['id', 'display_name as name'])
       .where('owner_id', '=', ownerId).where('desired_state', '=', 'running').orderBy('created_at').orderBy('name');
     if (exceptId) running = running.where('id', '<>', exceptId);
     const rows = await running.execute();

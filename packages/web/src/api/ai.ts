@@ -58,6 +58,8 @@ const base = (workspaceId: string) => `/api/v1/workspaces/${encodeURIComponent(w
 
 export const aiQueryKey = (workspaceId: string) => ['ai', workspaceId] as const;
 export const aiSessionsQueryKey = (workspaceId: string) => [...aiQueryKey(workspaceId), 'sessions'] as const;
+/** When the AI last took a step with a tool (ms): the preview follows a port that starts listening after one. */
+export const aiLastToolStepKey = (workspaceId: string) => [...aiQueryKey(workspaceId), 'last-tool-step'] as const;
 export const aiMessagesQueryKey = (workspaceId: string, sessionId: string) =>
   [...aiQueryKey(workspaceId), 'messages', sessionId] as const;
 

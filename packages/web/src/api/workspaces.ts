@@ -1,5 +1,5 @@
 import { queryOptions, type QueryClient } from '@tanstack/react-query';
-import type { CreateWorkspaceRequest, TerminalTicket, Workspace, WorkspaceState } from '@paddock/protocol';
+import type { CreateWorkspaceRequest, TerminalTicket, UpdateWorkspaceRequest, Workspace, WorkspaceState } from '@paddock/protocol';
 import { ApiError, api } from './client';
 
 export const workspacesQueryKey = ['workspaces'] as const;
@@ -56,6 +56,15 @@ export function storeWorkspace(queryClient: QueryClient, workspace: Workspace): 
 export function createWorkspaceMutation(queryClient: QueryClient) {
   return {
     mutationFn: (body: CreateWorkspaceRequest) => api.post<Workspace>('/api/v1/workspaces', body),
+    onSuccess: (workspace: Workspace) => storeWorkspace(queryClient, workspace),
+  };
+}
+
+/** Renames it: its display name (the internal name stays). */
+export function renameWorkspaceMutation(queryClient: QueryClient) {
+  return {
+    mutationFn: ({ workspaceId, ...body }: UpdateWorkspaceRequest & { workspaceId: string }) =>
+      api.patch<Workspace>(`/api/v1/workspaces/${encodeURIComponent(workspaceId)}`, body),
     onSuccess: (workspace: Workspace) => storeWorkspace(queryClient, workspace),
   };
 }

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { Bot, CircleCheck, CircleX, MessageSquarePlus, Send, Sparkles, Square, TriangleAlert } from 'lucide-react';
+import { Bot, CircleCheck, CircleX, Clock, MessageSquarePlus, OctagonX, Send, Sparkles, TriangleAlert } from 'lucide-react';
 import {
   abortAiSession,
   aiMessagesQuery,
@@ -24,6 +24,7 @@ import { Spinner } from '../../components/Spinner';
 import { cn } from '../../components/cn';
 import { WorkspaceGovernanceBanner } from '../governance/WorkspaceGovernanceBanner';
 import { useSuggestedPrompts } from './suggestedPrompts';
+import { firstPromptDelivered, pendingFirstPrompt } from './firstPrompt';
 import { toolActivity } from './toolActivity';
 import { aiErrorMessage, useAiEvents } from './useAiEvents';
 
@@ -55,6 +56,15 @@ export function ChatPanel({ workspaceId }: { workspaceId: string }) {
   const [sending, setSending] = useState(false);
   const [stopping, setStopping] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
+  /**
+   * A message waiting for the AI to be ready (sent while it connects, or the home prompt box's
+   * first one): it goes out by itself once it can, and shows in the conversation meanwhile.
+   */
+  const [queued, setQueued] = useState<{ text: string; first: boolean } | null>(() => {
+    const first = pendingFirstPrompt(workspaceId);
+    return first ? { text: first, first: true } : null;
+  });
+  const [outgoing, setOutgoing] = useState<string | null>(null);
   const textarea = useRef<HTMLTextAreaElement>(null);
 
   const sessionId = chosen ?? sessions.data?.[0]?.id ?? null;
@@ -65,10 +75,12 @@ export function ChatPanel({ workspaceId }: { workspaceId: string }) {
   // complete, so a reply started before the stream is connected could not be shown as it streams.
   const canSend = sessions.isSuccess && events.connected;
 
-  const send = async (text: string) => {
+  /** Sends now; true once the AI accepted it. On failure the text goes back to the composer, never lost. */
+  const send = async (text: string): Promise<boolean> => {
     const trimmed = text.trim();
-    if (!trimmed || busy || !canSend) return;
+    if (!trimmed || busy || !canSend) return false;
     setSending(true);
+    setOutgoing(trimmed);
     setActionError(null);
     try {
       let target = sessionId;
@@ -80,12 +92,62 @@ export function ChatPanel({ workspaceId }: { workspaceId: string }) {
       }
       await sendAiPrompt(workspaceId, target, trimmed);
       setAwaiting({ sessionId: target, completedReplies: completedReplies(queryClient.getQueryData(aiMessagesQueryKey(workspaceId, target))) });
-      setDraft('');
+      setDraft((current) => (current.trim() === trimmed ? '' : current));
+      return true;
     } catch (error) {
       setActionError(errorMessage(error));
+      setDraft((current) => current || trimmed);
+      return false;
     } finally {
       setSending(false);
+      setOutgoing(null);
     }
+  };
+
+  /**
+   * The home prompt's first message (firstPrompt.ts): sent once. If the conversation already
+   * holds a message of the builder's, an earlier visit of this page sent it and lost the answer
+   * (a reload mid-send): it is not sent again.
+   */
+  const deliverFirstPrompt = async (text: string) => {
+    const newest = sessions.data?.[0];
+    if (newest) {
+      try {
+        const messages = await queryClient.fetchQuery(aiMessagesQuery(workspaceId, newest.id));
+        if (messages.some((m) => m.info.role === 'user')) {
+          firstPromptDelivered(workspaceId);
+          return;
+        }
+      } catch (error) {
+        setActionError(errorMessage(error));
+        setDraft((current) => current || text);
+        firstPromptDelivered(workspaceId);
+        return;
+      }
+    }
+    // Delivered or not, from here the builder holds it: sent, or back in the composer to send again.
+    await send(text);
+    firstPromptDelivered(workspaceId);
+  };
+
+  // A queued message goes out as soon as the AI can take it.
+  useEffect(() => {
+    if (!queued || !canSend || busy) return;
+    setQueued(null);
+    void (queued.first ? deliverFirstPrompt(queued.text) : send(queued.text));
+    // send and deliverFirstPrompt read the state of this render: the effect runs again whenever what it waits on changes.
+  }, [queued, canSend, busy]);
+
+  /** Enter or Send: now if the AI is ready, else queued until it is (never dropped). */
+  const submit = (text: string) => {
+    const trimmed = text.trim();
+    if (!trimmed || busy || queued) return;
+    if (canSend) {
+      void send(trimmed);
+      return;
+    }
+    setQueued({ text: trimmed, first: false });
+    setDraft('');
   };
 
   const newSession = async () => {
@@ -114,15 +176,16 @@ export function ChatPanel({ workspaceId }: { workspaceId: string }) {
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    void send(draft);
+    submit(draft);
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
-      void send(draft);
+      submit(draft);
     }
   };
+  const waiting = queued?.text ?? (outgoing && !sessionHasText(queryClient.getQueryData(aiMessagesQueryKey(workspaceId, sessionId ?? '')), outgoing) ? outgoing : null);
 
   return (
     <section aria-label="AI chat" className="flex h-full min-h-0 flex-1 flex-col rounded-lg border border-zinc-200 bg-white">
@@ -187,15 +250,20 @@ export function ChatPanel({ workspaceId }: { workspaceId: string }) {
                 workspaceId={workspaceId}
                 sessionId={sessionId}
                 busy={busy}
+                waiting={waiting}
                 awaitingAfter={awaiting?.sessionId === sessionId ? awaiting.completedReplies : null}
                 onReplyCompleted={() => setAwaiting(null)}
                 onSuggestion={setDraft}
               />
+            ) : waiting ? (
+              <WaitingMessage text={waiting} ready={canSend} />
             ) : (
               <Suggestions workspaceId={workspaceId} onPick={(text) => { setDraft(text); textarea.current?.focus(); }} />
             )
           }
         </QueryView>
+        {/* While the AI starts, the message waiting for it shows under "Starting…". */}
+        {!sessions.isSuccess && waiting && <WaitingMessage text={waiting} ready={false} />}
       </div>
 
       <form onSubmit={onSubmit} className="flex items-end gap-2 border-t border-zinc-200 p-3">
@@ -210,11 +278,12 @@ export function ChatPanel({ workspaceId }: { workspaceId: string }) {
           className="min-h-[2.5rem] flex-1 resize-none rounded-md border border-zinc-300 px-3 py-2 text-sm focus-visible:outline-2 focus-visible:outline-accent-ring"
         />
         {busy && !sending ? (
-          <Button variant="danger" icon={<Square className="size-4" />} loading={stopping} onClick={() => void stop()}>
-            Stop
+          // Stops the AI's reply; not the workspace (whose Stop, in the page header, has a power icon).
+          <Button variant="ghost" icon={<OctagonX className="size-4" />} loading={stopping} onClick={() => void stop()}>
+            Stop reply
           </Button>
         ) : (
-          <Button type="submit" variant="primary" icon={<Send className="size-4" />} loading={sending} disabled={!draft.trim() || !canSend}>
+          <Button type="submit" variant="primary" icon={<Send className="size-4" />} loading={sending} disabled={!draft.trim() || queued !== null}>
             Send
           </Button>
         )}
@@ -272,10 +341,12 @@ function Suggestions({ workspaceId, onPick }: { workspaceId: string; onPick: (te
   );
 }
 
-function MessageList({ workspaceId, sessionId, busy, awaitingAfter, onReplyCompleted, onSuggestion }: {
+function MessageList({ workspaceId, sessionId, busy, waiting, awaitingAfter, onReplyCompleted, onSuggestion }: {
   workspaceId: string;
   sessionId: string;
   busy: boolean;
+  /** A message of the builder's on its way (queued, or being sent): shown after the conversation. */
+  waiting: string | null;
   /** While set, a reply is awaited: poll until more than this many replies have completed. */
   awaitingAfter: number | null;
   onReplyCompleted: () => void;
@@ -287,11 +358,13 @@ function MessageList({ workspaceId, sessionId, busy, awaitingAfter, onReplyCompl
     if (replied) onReplyCompleted();
   }, [replied, onReplyCompleted]);
   const end = useRef<HTMLDivElement>(null);
-  const count = messages.data?.reduce((n, m) => n + m.parts.length + textLength(m), 0) ?? 0;
+  // Anything new at the end (a message, streamed text, a step, an error, a waiting message) scrolls to it.
+  const count = messages.data?.reduce((n, m) => n + m.parts.length + textLength(m) + (m.info.error ? 1 : 0), 0) ?? 0;
+  const tail = `${count}:${busy}:${waiting ?? ''}`;
 
   useEffect(() => {
     end.current?.scrollIntoView({ block: 'end' });
-  }, [count]);
+  }, [tail]);
 
   return (
     <QueryView
@@ -304,13 +377,14 @@ function MessageList({ workspaceId, sessionId, busy, awaitingAfter, onReplyCompl
       }
       errorTitle="Could not load this chat"
       errorClassName="m-3"
-      empty={<Suggestions workspaceId={workspaceId} onPick={onSuggestion} />}
+      empty={waiting ? <WaitingMessage text={waiting} ready /> : <Suggestions workspaceId={workspaceId} onPick={onSuggestion} />}
     >
       {(list) => (
         <div role="log" aria-live="polite" aria-label="Conversation" className="space-y-4 p-4">
           {list.map((m) => (
             <MessageView key={m.info.id} message={m} />
           ))}
+          {waiting && <WaitingBubble text={waiting} ready />}
           {busy && (
             <div className="flex items-center gap-2 text-sm text-zinc-500">
               <Spinner /> Working…
@@ -323,6 +397,35 @@ function MessageList({ workspaceId, sessionId, busy, awaitingAfter, onReplyCompl
   );
 }
 
+/** A message of the builder's the AI has not shown yet: queued while it starts, or on its way. */
+function WaitingMessage({ text, ready }: { text: string; ready: boolean }) {
+  return (
+    <div className="p-4">
+      <WaitingBubble text={text} ready={ready} />
+    </div>
+  );
+}
+
+function WaitingBubble({ text, ready }: { text: string; ready: boolean }) {
+  return (
+    <div className="ml-auto flex max-w-[85%] flex-col items-end gap-1" data-testid="waiting-message">
+      <div className={cn(bubble, 'bg-zinc-700')}>{text}</div>
+      <span className="flex items-center gap-1 text-xs text-zinc-500">
+        <Clock className="size-3" aria-hidden />
+        {ready ? 'Sending…' : 'Sends as soon as the AI is ready'}
+      </span>
+    </div>
+  );
+}
+
+/** Whether the conversation already shows this text as one of the builder's messages. */
+function sessionHasText(messages: AiMessage[] | undefined, text: string): boolean {
+  return messages?.some((m) => m.info.role === 'user' && m.parts.some((p) => isText(p) && p.text.trim() === text)) ?? false;
+}
+
+/** The builder's message: long unbroken text (a URL, a hash) wraps instead of widening the panel. */
+const bubble = 'rounded-lg px-3 py-2 text-sm whitespace-pre-wrap text-white [overflow-wrap:anywhere]';
+
 function textLength(m: AiMessage): number {
   return m.parts.reduce((n, p) => n + (p.type === 'text' && typeof p.text === 'string' ? p.text.length : 0), 0);
 }
@@ -333,14 +436,14 @@ function MessageView({ message }: { message: AiMessage }) {
     const text = parts.filter(isText).filter((p) => !p.synthetic).map((p) => p.text).join('\n');
     if (!text) return null;
     return (
-      <div className="ml-auto max-w-[85%] rounded-lg bg-zinc-900 px-3 py-2 text-sm whitespace-pre-wrap text-white" data-role="user">
+      <div className={cn(bubble, 'ml-auto w-fit max-w-[85%] bg-zinc-900')} data-role="user">
         {text}
       </div>
     );
   }
   const aborted = info.error?.name === 'MessageAbortedError';
   return (
-    <div className="max-w-[95%] space-y-2 text-sm text-zinc-900" data-role="assistant">
+    <div className="max-w-[95%] min-w-0 space-y-2 text-sm text-zinc-900 [overflow-wrap:anywhere]" data-role="assistant">
       {parts.map((part) => (
         <PartView key={part.id} part={part} />
       ))}
@@ -377,9 +480,15 @@ function PartView({ part }: { part: AiPart }) {
         {activity.state === 'working' && <Spinner className="mt-0.5 size-3.5" />}
         {activity.state === 'done' && <CircleCheck className="mt-0.5 size-3.5 text-emerald-600" aria-hidden />}
         {activity.state === 'failed' && <CircleX className="mt-0.5 size-3.5 text-red-600" aria-hidden />}
-        <span className="min-w-0 break-words">
+        <span className="min-w-0 flex-1 [overflow-wrap:anywhere]">
           {activity.text}
           {activity.detail && <span className="block text-red-700">{activity.detail}</span>}
+          {activity.technical && (
+            <details className="mt-0.5 text-zinc-500">
+              <summary className="cursor-pointer select-none hover:text-zinc-800">details</summary>
+              <pre className="mt-1 font-mono text-[11px] whitespace-pre-wrap text-zinc-600 [overflow-wrap:anywhere]">{activity.technical}</pre>
+            </details>
+          )}
         </span>
       </div>
     );

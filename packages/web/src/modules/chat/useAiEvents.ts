@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import {
   aiEventsUrl,
+  aiLastToolStepKey,
   aiMessagesQueryKey,
   aiQueryKey,
   aiSessionsQueryKey,
@@ -36,6 +37,8 @@ export function useAiEvents(workspaceId: string): AiEventsState {
   const queryClient = useQueryClient();
   const [connected, setConnected] = useState(false);
   const [errors, setErrors] = useState<Record<string, string>>({});
+  /** Text parts this page saw begin (their first update came over the stream): only those take deltas. */
+  const seenFromStart = useRef(new Set<string>());
 
   useEffect(() => {
     let source: EventSource | null = null;
@@ -57,7 +60,7 @@ export function useAiEvents(workspaceId: string): AiEventsState {
         } catch {
           return;
         }
-        applyEvent(queryClient, workspaceId, event, setErrors);
+        applyEvent(queryClient, workspaceId, event, setErrors, seenFromStart.current);
       };
       source.onerror = () => {
         setConnected(false);
@@ -82,7 +85,14 @@ export function useAiEvents(workspaceId: string): AiEventsState {
 
 type SetErrors = (update: (previous: Record<string, string>) => Record<string, string>) => void;
 
-function applyEvent(queryClient: QueryClient, workspaceId: string, event: AiEvent, setErrors: SetErrors): void {
+/**
+ * OpenCode stores a reply's text only once that text is complete, and streams it meanwhile as
+ * deltas. A page that opens (or reloads) in the middle of a reply has missed the first deltas: it
+ * must not show the rest as if it were the whole. So deltas go only to parts this page saw begin;
+ * any other part keeps what was loaded until its final update (or the refetch when the session
+ * goes idle) brings the whole text, from its start.
+ */
+function applyEvent(queryClient: QueryClient, workspaceId: string, event: AiEvent, setErrors: SetErrors, seenFromStart: Set<string>): void {
   const p = event.properties ?? {};
   switch (event.type) {
     case 'message.updated': {
@@ -92,12 +102,15 @@ function applyEvent(queryClient: QueryClient, workspaceId: string, event: AiEven
     }
     case 'message.part.updated': {
       const part = p.part as AiPart | undefined;
+      if (part?.type === 'text') seenFromStart.add(part.id);
+      if (part?.type === 'tool') queryClient.setQueryData(aiLastToolStepKey(workspaceId), Date.now());
       if (part) updateMessages(queryClient, workspaceId, part.sessionID, (messages) => upsertPart(messages, part));
       return;
     }
     case 'message.part.delta': {
       const { sessionID, messageID, partID, field, delta } = p as Record<string, string>;
       if (!sessionID || !messageID || !partID || typeof delta !== 'string') return;
+      if (!seenFromStart.has(partID)) return;
       updateMessages(queryClient, workspaceId, sessionID, (messages) => appendDelta(messages, messageID, partID, field ?? 'text', delta));
       return;
     }
@@ -116,6 +129,8 @@ function applyEvent(queryClient: QueryClient, workspaceId: string, event: AiEven
         else next[sessionID] = status;
         return next;
       });
+      // A finished reply is read back whole: the safety net for one this page joined midway.
+      if (status.type === 'idle') void queryClient.invalidateQueries({ queryKey: aiMessagesQueryKey(workspaceId, sessionID) });
       if (status.type === 'busy') setErrors((previous) => without(previous, sessionID));
       return;
     }

@@ -1,12 +1,16 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { useQuery } from '@tanstack/react-query';
-import { ExternalLink, Monitor, RefreshCw, RotateCw, Smartphone, Tablet } from 'lucide-react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { ExternalLink, Monitor, RefreshCw, RotateCwSquare, Smartphone, Tablet } from 'lucide-react';
+import { aiLastToolStepKey } from '../../api/ai';
 import { previewPortsQuery, createPreviewLink } from '../../api/previews';
 import { errorMessage } from '../../api/client';
 import { cn } from '../../components/cn';
 import { IconButton } from '../../components/IconButton';
 
 type Viewport = 'desktop' | 'tablet' | 'mobile';
+
+/** A port that starts listening this soon after a step of the AI's is taken as the app it started. */
+const FOLLOW_AFTER_STEP_MS = 30_000;
 
 /** Device sizes in CSS pixels (portrait); desktop fills the panel. */
 const sizes: Record<Exclude<Viewport, 'desktop'>, { width: number; height: number }> = {
@@ -26,9 +30,16 @@ const viewportButtons: Array<{ id: Viewport; label: string; Icon: typeof Monitor
  * that signs this browser in to that origin.
  */
 export function PreviewPanel({ workspaceId, className }: { workspaceId: string; className?: string }) {
+  const queryClient = useQueryClient();
   const ports = useQuery(previewPortsQuery(workspaceId));
   const listening = (ports.data?.ports ?? []).filter((p) => p.listening);
-  const [port, setPort] = useState<number | null>(null);
+  /** The port shown: the builder's pick (sticks), or the one the preview followed (see below); kept across reloads. */
+  const [{ port, pickedByHand }, setShown] = useState(() => readShownPort(workspaceId));
+  const show = useCallback((next: ShownPort) => {
+    setShown(next);
+    writeShownPort(workspaceId, next);
+  }, [workspaceId]);
+  const listeningBefore = useRef<ReadonlySet<number> | null>(null);
   const [viewport, setViewport] = useState<Viewport>('desktop');
   const [rotated, setRotated] = useState(false);
   const [src, setSrc] = useState<string | null>(null);
@@ -36,6 +47,28 @@ export function PreviewPanel({ workspaceId, className }: { workspaceId: string; 
   const [loads, setLoads] = useState(0);
 
   const chosen = port !== null && listening.some((p) => p.port === port) ? port : (listening[0]?.port ?? null);
+
+  // The preview follows the AI: a port that starts listening soon after a step of the AI's (a dev
+  // server it just started, or restarted) is shown at once, unless the builder chose a port
+  // themselves. Servers the blueprint declares (its own tabs start them, e.g. the Data app's on
+  // 3000) give way to one the AI started, never the other way round. What listened when the
+  // panel opened is no news: the first list only sets what "before" was.
+  const listeningKey = listening.map((p) => p.port).join(',');
+  useEffect(() => {
+    if (!ports.data) return;
+    const now = new Set(listening.map((p) => p.port));
+    const before = listeningBefore.current;
+    listeningBefore.current = now;
+    if (!before || pickedByHand) return;
+    const lastStep = queryClient.getQueryData<number>(aiLastToolStepKey(workspaceId));
+    if (lastStep === undefined || Date.now() - lastStep > FOLLOW_AFTER_STEP_MS) return;
+    const declared = new Set(listening.filter((p) => p.sources.includes('blueprint')).map((p) => p.port));
+    const appeared = [...now].filter((p) => !before.has(p));
+    const started = appeared.filter((p) => !declared.has(p));
+    const candidates = started.length > 0 ? started : chosen === null || declared.has(chosen) ? appeared : [];
+    if (candidates.length > 0) show({ port: candidates[candidates.length - 1]!, pickedByHand: false });
+    // listeningKey stands for `listening`, which is a new array on every render.
+  }, [ports.data, listeningKey, pickedByHand, show, queryClient, workspaceId]);
 
   useEffect(() => {
     // A link works once: never leave the frame on the last one while the next is on its way.
@@ -69,18 +102,19 @@ export function PreviewPanel({ workspaceId, className }: { workspaceId: string; 
   return (
     <section aria-label="Preview" className={cn('flex min-h-0 flex-1 flex-col overflow-hidden rounded-lg border border-zinc-200 bg-white', className)}>
       <div className="flex flex-wrap items-center gap-2 border-b border-zinc-200 px-3 py-2">
-        <label className="flex items-center gap-2 text-sm text-zinc-600">
-          Port
-          <select
-            className="h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm text-zinc-900"
-            value={chosen ?? ''}
-            disabled={listening.length === 0}
-            onChange={(e) => setPort(Number(e.target.value))}
-          >
-            {listening.length === 0 && <option value="">none</option>}
-            {listening.map((p) => <option key={p.port} value={p.port}>{p.port}</option>)}
-          </select>
-        </label>
+        {/* Ports are for a workspace running several apps at once; with one, there is nothing to choose. */}
+        {listening.length > 1 && (
+          <label className="flex items-center gap-2 text-sm text-zinc-600">
+            App on port
+            <select
+              className="h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm text-zinc-900"
+              value={chosen ?? ''}
+              onChange={(e) => show({ port: Number(e.target.value), pickedByHand: true })}
+            >
+              {listening.map((p) => <option key={p.port} value={p.port}>{p.port}</option>)}
+            </select>
+          </label>
+        )}
         <div role="group" aria-label="Viewport" className="flex items-center rounded-md border border-zinc-300">
           {viewportButtons.map(({ id, label, Icon }) => (
             <button
@@ -96,8 +130,9 @@ export function PreviewPanel({ workspaceId, className }: { workspaceId: string; 
             </button>
           ))}
         </div>
-        <IconButton label="Rotate" disabled={viewport === 'desktop'} pressed={rotated} onClick={() => setRotated((r) => !r)}>
-          <RotateCw className="size-4" aria-hidden />
+        {/* A device turned on its side: a square with an arrow, unlike Reload's two circling arrows. */}
+        <IconButton label={rotated ? 'Turn to portrait' : 'Turn to landscape'} disabled={viewport === 'desktop'} pressed={rotated} onClick={() => setRotated((r) => !r)}>
+          <RotateCwSquare className="size-4" aria-hidden />
         </IconButton>
         <div className="ml-auto flex items-center gap-1">
           <IconButton label="Reload preview" disabled={chosen === null} onClick={() => setLoads((n) => n + 1)}>
@@ -113,13 +148,36 @@ export function PreviewPanel({ workspaceId, className }: { workspaceId: string; 
         <div className="flex flex-1 flex-col items-center justify-center px-6 py-12 text-center">
           <Monitor className="size-6 text-zinc-400" aria-hidden />
           <p className="mt-3 text-sm font-medium text-zinc-900">Nothing to preview yet</p>
-          <p className="mt-1 text-sm text-zinc-500">Ask the AI to build something, or start a dev server: it appears here by itself.</p>
+          <p className="mt-1 text-sm text-zinc-500">Ask the AI to build something: your app appears here as soon as it runs.</p>
         </div>
       ) : (
-        <ScaledFrame src={src} size={frameSize} title={`Preview of port ${chosen}`} />
+        <ScaledFrame src={src} size={frameSize} title={listening.length > 1 ? `Preview of the app on port ${chosen}` : 'Preview of your app'} />
       )}
     </section>
   );
+}
+
+interface ShownPort { port: number | null; pickedByHand: boolean }
+
+const shownPortKey = (workspaceId: string) => `paddock.preview-port.${workspaceId}`;
+
+/** What the preview showed last in this browser, so a reload stays on the app the AI started (not the first port listening). */
+function readShownPort(workspaceId: string): ShownPort {
+  try {
+    const stored = JSON.parse(window.localStorage.getItem(shownPortKey(workspaceId)) ?? 'null') as Partial<ShownPort> | null;
+    if (stored && typeof stored.port === 'number') return { port: stored.port, pickedByHand: stored.pickedByHand === true };
+  } catch {
+    // Storage off or unreadable: start from the first port listening.
+  }
+  return { port: null, pickedByHand: false };
+}
+
+function writeShownPort(workspaceId: string, shown: ShownPort): void {
+  try {
+    window.localStorage.setItem(shownPortKey(workspaceId), JSON.stringify(shown));
+  } catch {
+    // Storage off: it follows again after a reload.
+  }
 }
 
 /** The preview frame at a device's size, scaled down to fit the panel (never up). */

@@ -55,7 +55,7 @@ export function PublishButton({ workspace }: { workspace: Workspace }) {
 function PublishDialog({ workspace, latest, onClose }: { workspace: Workspace; latest: PublishRequest | undefined; onClose: () => void }) {
   const queryClient = useQueryClient();
   const blueprint = useQuery(blueprintQuery(workspace.blueprintId));
-  const [subdomain, setSubdomain] = useState(latest?.subdomain ?? slug(workspace.name));
+  const [subdomain, setSubdomain] = useState(latest?.subdomain ?? (slug(workspace.displayName) || slug(workspace.name)));
   const [access, setAccess] = useState<PublishAccess>(latest?.access ?? 'organization');
   const [note, setNote] = useState('');
   const [command, setCommand] = useState(latest?.command ?? '');

@@ -1,6 +1,7 @@
 import { terminalControlSchema, type TerminalControl } from '@paddock/protocol';
 import { createTerminalTicket } from '../../api/workspaces';
 import { errorMessage, isApiError } from '../../api/client';
+import { describeExit } from '../workspaces/processExit';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'exited' | 'unavailable';
 
@@ -129,7 +130,7 @@ export class TerminalConnection {
       const control = parseControl(event.data);
       if (control?.type === 'exit') {
         this.exited = true;
-        this.options.onStatus('exited', describeExit(control));
+        this.options.onStatus('exited', exitMessage(control));
       }
     };
 
@@ -205,10 +206,9 @@ function parseControl(text: string): TerminalControl | null {
   };
 }
 
-function describeExit(control: Extract<TerminalControl, { type: 'exit' }>): string {
-  if (control.signal !== null) return `The shell was ended by signal ${control.signal}.`;
-  if (control.code !== null && control.code !== 0) return `The shell exited with code ${control.code}.`;
-  return 'The shell exited.';
+/** How the session ended, in plain words ("The shell was stopped.", not "signal 15"). */
+function exitMessage(control: Extract<TerminalControl, { type: 'exit' }>): string {
+  return describeExit('The shell', control);
 }
 
 /** The portal's close reasons are lowercase phrases; shown as a sentence. */

@@ -10,6 +10,15 @@ function readStored(workspaceId: string): string | null {
   }
 }
 
+/** Opens this tab when the workspace's page opens next (the home prompt box opens the AI chat). */
+export function rememberTab(workspaceId: string, tabId: string): void {
+  try {
+    window.localStorage.setItem(storageKey(workspaceId), tabId);
+  } catch {
+    // Storage off: the blueprint's default tab shows.
+  }
+}
+
 /**
  * The selected tab, surviving reloads: the URL's ?tab= wins (a link to a tab),
  * then what this browser last chose for the workspace, then the blueprint's

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { Play, Square, Trash2 } from 'lucide-react';
+import { Play, Power, Trash2 } from 'lucide-react';
 import type { Workspace } from '@paddock/protocol';
 import { quotaRefusal, workspaceActionMutation, type WorkspaceAction } from '../../api/workspaces';
 import { errorMessage } from '../../api/client';
@@ -48,7 +48,7 @@ export function WorkspaceActions({ workspace, size = 'md', labelWithName = false
       },
     );
 
-  const label = (verb: string) => (labelWithName ? `${verb} ${workspace.name}` : undefined);
+  const label = (verb: string) => (labelWithName ? `${verb} ${workspace.displayName}` : undefined);
   // One lifecycle button: Stop while it runs or is on its way up, else Start.
   const stop = canStop(workspace.state);
 
@@ -57,7 +57,8 @@ export function WorkspaceActions({ workspace, size = 'md', labelWithName = false
       {stop ? (
         <Button
           size={size}
-          icon={<Square className="size-3.5" aria-hidden />}
+          // A power icon: the workspace's Stop must not look like the chat's Stop reply.
+          icon={<Power className="size-3.5" aria-hidden />}
           loading={pending === 'stop'}
           disabled={mutation.isPending}
           aria-label={label('Stop')}
@@ -89,7 +90,7 @@ export function WorkspaceActions({ workspace, size = 'md', labelWithName = false
       </Button>
       <QuotaDialog
         refusal={quota}
-        retryLabel={`Start ${workspace.name}`}
+        retryLabel={`Start ${workspace.displayName}`}
         onClose={() => setQuota(null)}
         onRetry={() => {
           setQuota(null);
@@ -101,7 +102,7 @@ export function WorkspaceActions({ workspace, size = 'md', labelWithName = false
         title="Delete workspace?"
         description={
           <>
-            <span className="font-medium text-zinc-900">{workspace.name}</span> and everything in it will be
+            <span className="font-medium text-zinc-900">{workspace.displayName}</span> and everything in it will be
             permanently removed. This cannot be undone.
           </>
         }

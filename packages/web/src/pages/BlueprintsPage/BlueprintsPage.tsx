@@ -16,7 +16,7 @@ import { Skeleton } from '../../components/Skeleton';
 import { BlueprintCard } from '../../modules/blueprints/BlueprintCard';
 import { generateWorkspaceName } from '../../modules/workspaces/workspaceName';
 import { QuotaDialog } from '../../modules/workspaces/QuotaDialog';
-import { BuilderWelcome } from '../../modules/branding/BuilderWelcome';
+import { BuildPrompt } from '../../modules/home/BuildPrompt';
 
 // A generated name can collide; a new random suffix is the fix.
 const NAME_ATTEMPTS = 3;
@@ -55,7 +55,7 @@ export function BlueprintsPage() {
 
   return (
     <PageContainer>
-      <BuilderWelcome />
+      <BuildPrompt />
       <PageHeader
         title="Blueprints"
         description="Pick a starting point. Create gives you a ready workspace with a terminal and AI tools."

@@ -20,6 +20,7 @@ import { useCurrentUser } from '../../modules/auth/permissions';
 import { BudgetNotice } from '../../modules/usage/BudgetNotice';
 import { WorkspaceActions } from '../../modules/workspaces/WorkspaceActions';
 import { WorkspaceStateBadge } from '../../modules/workspaces/WorkspaceStateBadge';
+import { WorkspaceTitle } from '../../modules/workspaces/WorkspaceTitle';
 import { StoppedByPolicy, WorkspaceDeadline } from '../../modules/workspaces/WorkspaceDeadline';
 
 // The tabs (and xterm.js, the largest dependency, in them) load only on this page.
@@ -62,21 +63,21 @@ export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
       errorClassName="mx-4 my-8 sm:mx-6"
     >
       {(ws) => (
-        <div className="mx-auto flex h-[calc(100dvh-3.5rem)] w-full max-w-7xl min-h-[28rem] flex-col px-4 py-6 sm:px-6">
-          <nav aria-label="Breadcrumb" className="mb-3 flex items-center gap-1 text-sm text-zinc-500">
-            <Link to="/workspaces" className="hover:text-zinc-900">
-              My workspaces
-            </Link>
-            <ChevronRight className="size-3.5" aria-hidden />
-            <span className="truncate text-zinc-900">{ws.name}</span>
-          </nav>
-          <header className="mb-5 flex flex-wrap items-center justify-between gap-4">
+        // The whole width of the screen: a workspace is a tool, its chat and preview want the room.
+        <div className="flex h-[calc(100dvh-3.5rem)] w-full min-h-[28rem] flex-col px-3 py-3 sm:px-4">
+          <header className="mb-3 flex flex-wrap items-center justify-between gap-x-4 gap-y-2">
             <div className="min-w-0">
-              <div className="flex items-center gap-3">
-                <h1 className="truncate text-2xl font-semibold tracking-tight text-zinc-900">{ws.name}</h1>
+              <div className="flex min-w-0 items-center gap-2">
+                <nav aria-label="Breadcrumb" className="flex shrink-0 items-center gap-1 text-sm text-zinc-500">
+                  <Link to="/workspaces" className="hover:text-zinc-900">
+                    My workspaces
+                  </Link>
+                  <ChevronRight className="size-3.5" aria-hidden />
+                </nav>
+                <WorkspaceTitle workspace={ws} canRename={me?.id === ws.ownerId || me?.role === 'admin'} />
                 <WorkspaceStateBadge state={ws.state} />
               </div>
-              <p className="mt-1 text-sm text-zinc-500">
+              <p className="mt-0.5 text-xs text-zinc-500">
                 From <span className="font-medium text-zinc-700">{ws.blueprintName}</span> · created{' '}
                 {timeAgo(ws.createdAt)}
                 {ws.resources.diskUsedBytes !== null && ws.resources.limits && (
@@ -205,9 +206,8 @@ function Progress({ title, message, children }: { title: string; message?: strin
 
 function WorkspacePageSkeleton() {
   return (
-    <div className="mx-auto flex h-[calc(100dvh-3.5rem)] w-full max-w-7xl flex-col px-4 py-6 sm:px-6" aria-busy="true">
-      <Skeleton className="mb-4 h-4 w-48" />
-      <div className="mb-5 flex items-center justify-between">
+    <div className="flex h-[calc(100dvh-3.5rem)] w-full flex-col px-3 py-3 sm:px-4" aria-busy="true">
+      <div className="mb-3 flex items-center justify-between">
         <div>
           <Skeleton className="h-7 w-64" />
           <Skeleton className="mt-2 h-4 w-40" />

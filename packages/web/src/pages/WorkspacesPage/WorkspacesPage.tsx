@@ -94,7 +94,7 @@ function WorkspacesTable({
                     params={{ workspaceId: workspace.id }}
                     className="font-medium text-zinc-900 hover:underline"
                   >
-                    {workspace.name}
+                    {workspace.displayName}
                   </Link>
                   <CleanupWarning workspace={workspace} />
                   {workspace.state === 'failed' && workspace.stateMessage && (
