@@ -84,7 +84,7 @@ export async function timeline(services: Pick<PortalServices, 'db' | 'clock'>, r
 
   const [workspaces, runs, activity, terminals, audited, published] = await Promise.all([
     db.selectFrom('workspaces').innerJoin('users', 'users.id', 'workspaces.owner_id')
-      .select(['workspaces.id', 'workspaces.name', 'workspaces.state', 'workspaces.owner_id', 'workspaces.blueprint_id', 'users.name as owner_name', 'users.email as owner_email'])
+      .select(['workspaces.id', 'workspaces.display_name', 'workspaces.state', 'workspaces.owner_id', 'workspaces.blueprint_id', 'users.name as owner_name', 'users.email as owner_email'])
       .where('workspaces.created_at', '<', range.to)
       // A deleted workspace was last changed when it was deleted: shown if that was inside the range.
       .where((eb) => eb.or([eb('workspaces.state', '!=', 'deleted'), eb('workspaces.updated_at', '>=', range.from)]))
@@ -149,7 +149,7 @@ export async function timeline(services: Pick<PortalServices, 'db' | 'clock'>, r
       ...connected.map((s) => ({ kind: 'connected' as const, start: iso(s.start), end: iso(s.end) })),
     ];
     return {
-      workspaceId: w.id, label: w.name, ownerId: w.owner_id, ownerName: w.owner_name.trim() || w.owner_email, blueprintId: w.blueprint_id,
+      workspaceId: w.id, label: w.display_name, ownerId: w.owner_id, ownerName: w.owner_name.trim() || w.owner_email, blueprintId: w.blueprint_id,
       state: w.state, segments, events: (eventsOf.get(w.id) ?? []).sort((a, b) => a.at.localeCompare(b.at)),
     };
   });

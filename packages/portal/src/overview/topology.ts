@@ -15,7 +15,7 @@ export async function topology(services: Pick<PortalServices, 'db' | 'hub'>): Pr
     db.selectFrom('agents').select(['id', 'name']).orderBy('created_at').execute(),
     db.selectFrom('blueprints').select(['id', 'name']).orderBy('name').execute(),
     db.selectFrom('workspaces').innerJoin('users', 'users.id', 'workspaces.owner_id')
-      .select(['workspaces.id', 'workspaces.name', 'workspaces.state', 'workspaces.blueprint_id', 'workspaces.agent_id', 'workspaces.owner_id', 'users.name as owner_name', 'users.email as owner_email'])
+      .select(['workspaces.id', 'workspaces.display_name', 'workspaces.state', 'workspaces.blueprint_id', 'workspaces.agent_id', 'workspaces.owner_id', 'users.name as owner_name', 'users.email as owner_email'])
       .where('workspaces.state', '!=', 'deleted').orderBy('workspaces.created_at').execute(),
   ]);
   const nodes: TopologyNode[] = [];
@@ -29,7 +29,7 @@ export async function topology(services: Pick<PortalServices, 'db' | 'hub'>): Pr
   const owners = new Set<string>();
   for (const w of workspaces) {
     const ws = nodeId('workspace', w.id);
-    nodes.push({ id: ws, kind: 'workspace', ref: w.id, label: w.name, state: w.state });
+    nodes.push({ id: ws, kind: 'workspace', ref: w.id, label: w.display_name, state: w.state });
     if (knownBlueprints.has(w.blueprint_id)) edge(nodeId('blueprint', w.blueprint_id), ws);
     if (w.agent_id && knownAgents.has(w.agent_id) && knownBlueprints.has(w.blueprint_id)) edge(nodeId('agent', w.agent_id), nodeId('blueprint', w.blueprint_id));
     if (!owners.has(w.owner_id)) {

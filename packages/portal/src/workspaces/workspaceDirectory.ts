@@ -28,7 +28,7 @@ export class WorkspaceDirectory {
     const text = filter.q;
     if (text) {
       q = q.where((eb) => eb.or([
-        contains('workspaces.name', text), contains('users.name', text), contains('users.email', text), contains('blueprints.name', text),
+        contains('workspaces.name', text), contains('workspaces.display_name', text), contains('users.name', text), contains('users.email', text), contains('blueprints.name', text),
       ]));
     }
     const rows = await q.orderBy('workspaces.created_at', 'desc').orderBy('workspaces.id').execute();

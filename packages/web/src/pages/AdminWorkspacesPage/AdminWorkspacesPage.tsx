@@ -166,9 +166,12 @@ export function AdminWorkspacesPage() {
                 {data.workspaces.map((w) => (
                   <tr key={w.id} data-testid={`admin-workspace-${w.name}`} className={selected.has(w.id) ? 'bg-blue-50/40' : undefined}>
                     {canManage && (
-                      <Td><input type="checkbox" aria-label={`Select ${w.name}`} checked={selected.has(w.id)} onChange={() => toggle(w.id)} /></Td>
+                      <Td><input type="checkbox" aria-label={`Select ${w.displayName}`} checked={selected.has(w.id)} onChange={() => toggle(w.id)} /></Td>
                     )}
-                    <Td className="font-medium text-zinc-900">{w.name}</Td>
+                    <Td className="font-medium text-zinc-900">
+                      {w.displayName}
+                      {w.displayName !== w.name && <span className="block text-xs font-normal text-zinc-500">{w.name}</span>}
+                    </Td>
                     <Td>
                       <span className="block">{w.ownerName}</span>
                       <span className="block text-xs text-zinc-500">{w.ownerEmail}</span>
@@ -184,9 +187,9 @@ export function AdminWorkspacesPage() {
                     {canManage && (
                       <Td className="text-right whitespace-nowrap">
                         <div className="flex justify-end gap-0.5">
-                          {canStart(w.state) && <IconButton label={`Start ${w.name}`} disabled={bulk.busy} onClick={() => void act('start', [w])}><Play className="size-4" aria-hidden /></IconButton>}
-                          {canStop(w.state) && <IconButton label={`Stop ${w.name}`} disabled={bulk.busy} onClick={() => void act('stop', [w])}><Square className="size-4" aria-hidden /></IconButton>}
-                          <IconButton label={`Delete ${w.name}`} disabled={bulk.busy} onClick={() => setConfirmDelete([w])}><Trash2 className="size-4 text-red-600" aria-hidden /></IconButton>
+                          {canStart(w.state) && <IconButton label={`Start ${w.displayName}`} disabled={bulk.busy} onClick={() => void act('start', [w])}><Play className="size-4" aria-hidden /></IconButton>}
+                          {canStop(w.state) && <IconButton label={`Stop ${w.displayName}`} disabled={bulk.busy} onClick={() => void act('stop', [w])}><Square className="size-4" aria-hidden /></IconButton>}
+                          <IconButton label={`Delete ${w.displayName}`} disabled={bulk.busy} onClick={() => setConfirmDelete([w])}><Trash2 className="size-4 text-red-600" aria-hidden /></IconButton>
                         </div>
                       </Td>
                     )}
@@ -204,8 +207,8 @@ export function AdminWorkspacesPage() {
         destructive
         confirmLabel="Delete"
         description={confirmDelete?.length === 1
-          ? <>The workspace <strong>{confirmDelete[0]!.name}</strong> of {confirmDelete[0]!.ownerName} is deleted with its files. Its owner is not asked. Audited.</>
-          : <>These workspaces are deleted with their files: {confirmDelete?.map((w) => w.name).join(', ')}. Their owners are not asked. Each deletion is audited.</>}
+          ? <>The workspace <strong>{confirmDelete[0]!.displayName}</strong> of {confirmDelete[0]!.ownerName} is deleted with its files. Its owner is not asked. Audited.</>
+          : <>These workspaces are deleted with their files: {confirmDelete?.map((w) => w.displayName).join(', ')}. Their owners are not asked. Each deletion is audited.</>}
         onClose={() => setConfirmDelete(null)}
         onConfirm={() => {
           const targets = confirmDelete ?? [];
@@ -283,7 +286,7 @@ function BulkProgress({ run, onDismiss }: { run: BulkRun; onDismiss: () => void 
       <div data-testid="bulk-result">
         {run.failures.length > 0 && (
           <ul className="mt-1 list-disc pl-5">
-            {run.failures.map((f) => <li key={f.workspace.id}><strong>{f.workspace.name}</strong>: {f.message}</li>)}
+            {run.failures.map((f) => <li key={f.workspace.id}><strong>{f.workspace.displayName}</strong>: {f.message}</li>)}
           </ul>
         )}
         <button type="button" className="mt-1 text-sm underline underline-offset-2" onClick={onDismiss}>Dismiss</button>

@@ -15,14 +15,19 @@ import { TBody, THead, Table, TableSkeleton, Td, Th } from '../../components/Tab
 import { formatDateTime, timeAgo } from '../../components/formatTime';
 import { cn } from '../../components/cn';
 
-// Actions the portal records today; the filter also takes any other.
+/** Suggestions for the action filter (any action or family `x.*` may be typed): the families, then the common actions. */
 const KNOWN_ACTIONS = [
-  'auth.login', 'auth.logout', 'auth.session.revoke',
-  'user.create', 'user.update', 'user.deactivate', 'user.reactivate',
+  'auth.*', 'user.*', 'workspace.*', 'blueprint.*', 'publish.*', 'app.*', 'governance.*', 'branding.*', 'secrets.*', 'scim.*',
+  'auth.login', 'auth.logout', 'auth.session.revoke', 'auth.password.change', 'auth.settings.update', 'sso.update',
+  'user.create', 'user.update', 'user.role', 'user.deactivate', 'user.reactivate', 'user.password.reset',
   'invite.create', 'invite.accept', 'invite.revoke',
   'token.create', 'token.delete',
-  'blueprint.create', 'blueprint.update', 'blueprint.access.update', 'blueprint.secret.put', 'blueprint.secret.delete',
-  'workspace.create', 'workspace.stop', 'workspace.terminal.open',
+  'blueprint.create', 'blueprint.update', 'blueprint.duplicate', 'blueprint.delete', 'blueprint.access.update',
+  'blueprint.secret.put', 'blueprint.secret.delete', 'blueprint.llm_key.put', 'blueprint.resource_policy.update',
+  'workspace.create', 'workspace.rename', 'workspace.stop', 'workspace.terminal.open', 'workspace.file.write', 'connection.end',
+  'publish.request', 'publish.approve', 'app.live', 'app.rollback', 'app.unpublish',
+  'governance.policy.update', 'governance.override.update', 'resource_policy.update', 'budgets.update', 'model_prices.update',
+  'branding.update', 'branding.asset.upload', 'ip_allowlist.reset', 'audit.export', 'backup.create', 'backup.restore',
   'agent.enrollment_token.create', 'secrets.rewrap', 'secrets.rotate_master_key',
 ];
 
