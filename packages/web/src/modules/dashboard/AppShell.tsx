@@ -1,12 +1,13 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link, Outlet, useNavigate } from '@tanstack/react-router';
+import { Link, Outlet, useNavigate, useRouterState } from '@tanstack/react-router';
 import { LogOut, Shield } from 'lucide-react';
 import { forgetSession, logoutMutation, meQuery } from '../../api/auth';
 import { useBranding } from '../../api/branding';
 import { useWorkspaceEvents } from '../../api/events';
 import { Button } from '../../components/Button';
 import { Logo } from '../../components/Logo';
+import { cn } from '../../components/cn';
 import { canSeeAdmin } from '../auth/permissions';
 import { KillSwitchBanner } from '../governance/KillSwitch';
 
@@ -19,6 +20,8 @@ export function AppShell({ children }: { children?: ReactNode }) {
   const navigate = useNavigate();
   const { data: me } = useQuery(meQuery());
   const brand = useBranding();
+  // A workspace page spans the whole screen; its top bar lines up with it.
+  const fullWidth = useRouterState({ select: (s) => s.location.pathname.startsWith('/workspaces/') });
   // The person by name; their email only when they have none.
   const who = me ? me.user.name.trim() || me.user.email : '';
   const signingOut = useRef(false);
@@ -47,7 +50,7 @@ export function AppShell({ children }: { children?: ReactNode }) {
   return (
     <div className="flex min-h-screen flex-col bg-zinc-50">
       <header className="sticky top-0 z-20 border-b border-zinc-200 bg-white/90 backdrop-blur">
-        <div className="mx-auto flex h-14 max-w-7xl items-center gap-3 px-4 sm:gap-6 sm:px-6">
+        <div className={cn('mx-auto flex h-14 items-center gap-3 px-4 sm:gap-6 sm:px-6', fullWidth ? 'w-full' : 'max-w-7xl')}>
           <Link to="/" className="flex items-center gap-2 text-zinc-900" aria-label={`${brand.name} home`}>
             <Logo />
             <span className="hidden text-[15px] font-semibold tracking-tight sm:inline" data-testid="brand-name">{brand.name}</span>
