@@ -404,6 +404,16 @@ describe('an admin confirming destructive actions in the browser', () => {
       const term = await stack.terminal(workspaceId, builder.token, 'cmd-budget');
       await term.waitFor('budget-42');
       term.close();
+
+      // Publishing asks nothing technical: the blueprint already says how its app starts, and one app runs.
+      await builderPage.getByRole('button', { name: 'Publish' }).click();
+      const publish = builderPage.getByRole('dialog', { name: 'Publish this workspace' });
+      await visible(publish.getByText("It starts the way this blueprint's app always does.")).toBe(true);
+      expect(await publish.getByLabel('Start command').count()).toBe(0);
+      await publish.getByRole('button', { name: 'Change how it starts' }).click();
+      await visible(publish.getByLabel('Start command')).toBe(true);
+      expect(await publish.getByLabel('Port').getAttribute('placeholder')).toBe('8000');
+      await publish.getByRole('button', { name: 'Cancel' }).click();
     } finally {
       await context.close();
     }

@@ -70,6 +70,10 @@ function PublishDialog({ workspace, latest, onClose }: { workspace: Workspace; l
   const fallback = { ...blueprintStart, ...(blueprintStart.port === undefined && detected ? { port: detected } : {}) };
   const portValue = port ? Number(port) : fallback.port;
   const portOk = portValue === undefined || (Number.isInteger(portValue) && portValue >= 1 && portValue <= 65535);
+  // How the app starts is an engineer's question: folded away when the blueprint answers it and one app runs.
+  const listening = ports.data?.ports.filter((p) => p.listening).length ?? 0;
+  const startAnswered = blueprintStart.command !== undefined && blueprintStart.port !== undefined && listening <= 1;
+  const [showStart, setShowStart] = useState(Boolean(latest?.command || latest?.port));
   const publicAllowed = blueprint.data?.allowPublicApps === true;
   // A button's words, not a loading state: the snapshot and its checks take a few seconds.
   const submitLabel = create.isPending ? 'Taking a version and checking it…' : 'Ask to publish';
@@ -110,15 +114,22 @@ function PublishDialog({ workspace, latest, onClose }: { workspace: Workspace; l
               <option value="public" disabled={!publicAllowed}>Anyone, without signing in</option>
             </select>
           </Field>
-          <div className="grid grid-cols-3 gap-3">
-            <Field id="publish-command" label="Start command" className="col-span-2" hint={fallback.command ? "Empty: the blueprint's dev server" : 'How the app starts'}>
-              <input id="publish-command" className={inputClass} value={command} onChange={(e) => setCommand(e.target.value)} placeholder={fallback.command ?? 'npm start'} aria-describedby="publish-command-hint" />
-            </Field>
-            <Field id="publish-port" label="Port" error={portOk ? null : 'a port from 1 to 65535'} hint={fallback.port ? `Empty: ${fallback.port}` : 'It listens on'}>
-              <input id="publish-port" className={inputClass} inputMode="numeric" value={port} onChange={(e) => setPort(e.target.value)} placeholder={String(fallback.port ?? 3000)}
-                aria-invalid={portOk ? undefined : true} aria-describedby="publish-port-hint" />
-            </Field>
-          </div>
+          {startAnswered && !showStart ? (
+            <p className="flex items-center justify-between gap-3 text-sm text-zinc-600">
+              It starts the way this blueprint's app always does.
+              <Button type="button" variant="ghost" size="sm" onClick={() => setShowStart(true)}>Change how it starts</Button>
+            </p>
+          ) : (
+            <div className="grid grid-cols-3 gap-3">
+              <Field id="publish-command" label="Start command" className="col-span-2" hint={fallback.command ? "Empty: the blueprint's dev server" : 'How the app starts'}>
+                <input id="publish-command" className={inputClass} value={command} onChange={(e) => setCommand(e.target.value)} placeholder={fallback.command ?? 'npm start'} aria-describedby="publish-command-hint" />
+              </Field>
+              <Field id="publish-port" label="Port" error={portOk ? null : 'a port from 1 to 65535'} hint={fallback.port ? `Empty: ${fallback.port}` : 'It listens on'}>
+                <input id="publish-port" className={inputClass} inputMode="numeric" value={port} onChange={(e) => setPort(e.target.value)} placeholder={String(fallback.port ?? 3000)}
+                  aria-invalid={portOk ? undefined : true} aria-describedby="publish-port-hint" />
+              </Field>
+            </div>
+          )}
           <Field id="publish-note" label="Note for the reviewer" hint="Optional">
             <textarea id="publish-note" className={textareaClass} value={note} onChange={(e) => setNote(e.target.value)} maxLength={2000} aria-describedby="publish-note-hint" />
           </Field>
