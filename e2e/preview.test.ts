@@ -264,7 +264,7 @@ describe('live preview through the tunnel', () => {
     await expect.poll(() => frame.evaluate((el: HTMLIFrameElement) => [el.offsetWidth, el.offsetHeight])).toEqual([390, 844]);
     await expect.poll(() => content.locator('#width').textContent(), { timeout: 10_000 }).toBe('width 390');
     await expect.poll(() => content.locator('#msg').textContent()).toBe('Hello Preview');
-    await panel.getByRole('button', { name: 'Rotate' }).click();
+    await panel.getByRole('button', { name: 'Turn to landscape' }).click();
     await expect.poll(() => frame.evaluate((el: HTMLIFrameElement) => [el.offsetWidth, el.offsetHeight])).toEqual([844, 390]);
     // Scaled to fit the panel, never cut off.
     const box = (await frame.boundingBox())!;

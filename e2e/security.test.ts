@@ -10,6 +10,7 @@ const clock = new FakeClock(new Date());
 
 /** A valid body for each workspace route that takes one (the cross-user test needs well-formed requests). */
 const validBodies: Record<string, unknown> = {
+  'PATCH /api/v1/workspaces/:id': { displayName: 'Alice’s app' },
   'POST /api/v1/workspaces/:id/previews': { port: 5173 },
   'PUT /api/v1/workspaces/:id/files/content': 'hello',
   'POST /api/v1/workspaces/:id/files/rename': { from: 'a.txt', to: 'b.txt' },

@@ -208,7 +208,7 @@ describe('a builder builds a page by chatting with the AI', () => {
 
     // The workspace list shows its display name.
     await page.goto(`${stack.url}/workspaces`);
-    expect(await page.getByTestId('workspace-row').filter({ hasText: 'Page that says Hello Home' }).count()).toBe(1);
+    await expect.poll(() => page.getByTestId('workspace-row').filter({ hasText: 'Page that says Hello Home' }).count(), { timeout: 10_000 }).toBe(1);
     await page.close();
   }, 300_000);
 });

@@ -172,7 +172,9 @@ export class Reconciler {
         // Unplaced workspaces go to a connected agent; placed ones wait for theirs.
         if (agentId) continue;
         if (connected.length === 0) {
-          await this.workspaces.setObserved(RECONCILER, r.id, r.state, 'waiting for a runtime agent to connect');
+          // Only the message changes, and only if nothing reported a new state since the read above
+          // (writing the state read back would undo a report that came in meanwhile).
+          await this.workspaces.setObserved(RECONCILER, r.id, r.state, 'waiting for a runtime agent to connect', undefined, { ifState: r.state });
           continue;
         }
         agentId = connected[Math.floor(Math.random() * connected.length)]!;

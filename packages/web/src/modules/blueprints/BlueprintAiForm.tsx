@@ -7,6 +7,7 @@ import {
 import { blueprintLlmKeyMutation, blueprintLlmKeyQuery } from '../../api/blueprintAdmin';
 import { Button } from '../../components/Button';
 import { ErrorBanner } from '../../components/ErrorBanner';
+import { QueryView } from '../../components/QueryView';
 import { Field, inputClass, selectClass, textareaClass } from '../../components/Field';
 import { IconButton } from '../../components/IconButton';
 import { Section } from '../../components/Section';
@@ -209,11 +210,14 @@ function ProviderKey({ blueprintId, readOnly }: { blueprintId: string; readOnly:
     <form onSubmit={onSubmit} className="mt-6 space-y-3 border-t border-zinc-200 pt-5" noValidate>
       <div>
         <h3 className="text-sm font-medium text-zinc-700">Provider key</h3>
-        <p className="mt-0.5 text-xs text-zinc-500" data-testid="llm-key-status">
-          {status.isPending ? 'Checking…'
-            : status.data?.set ? `A key is set${status.data.updatedAt ? ` (since ${formatDateTime(status.data.updatedAt)})` : ''}. It is never shown again; workspaces never see it (the gateway adds it to each call).`
-            : "No key of its own: calls use the portal's default provider key."}
-        </p>
+        <QueryView query={status} errorTitle="Could not read whether a key is set" loading={<p className="mt-0.5 text-xs text-zinc-500">Checking…</p>}>
+          {(key) => (
+            <p className="mt-0.5 text-xs text-zinc-500" data-testid="llm-key-status">
+              {key.set ? `A key is set${key.updatedAt ? ` (since ${formatDateTime(key.updatedAt)})` : ''}. It is never shown again; workspaces never see it (the gateway adds it to each call).`
+                : "No key of its own: calls use the portal's default provider key."}
+            </p>
+          )}
+        </QueryView>
       </div>
       {change.isError && <ErrorBanner title="Could not change the key" error={change.error} />}
       {!readOnly && (
