@@ -9,7 +9,17 @@ const portal = process.env.PADDOCK_PORTAL_URL ?? 'http://localhost:8080';
 
 export default defineConfig({
   plugins: [react(), tailwindcss()],
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
+  build: {
+    outDir: 'dist', emptyOutDir: true, sourcemap: true,
+    rolldownOptions: {
+      output: {
+        // zod and its configuration in one chunk of their own: the chunk runs whole before any schema
+        // elsewhere is defined, so zod is told not to probe for eval (forbidden by the portal's CSP)
+        // before its first probe, wherever the splitting puts the schemas (src/zodConfig.ts).
+        codeSplitting: { groups: [{ name: 'zod', test: /node_modules[\\/]zod[\\/]|[\\/]src[\\/]zodConfig\.ts$/ }] },
+      },
+    },
+  },
   server: {
     proxy: {
       '/api': { target: portal, ws: true, changeOrigin: false },
